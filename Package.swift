@@ -1,0 +1,115 @@
+// swift-tools-version: 6.1
+// ReadChain: a discrete-event simulator of a decentralised teleradiology market on a BFT chain.
+// Layers and targets: ARCHITECTURE.md.
+
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ReadChain",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "readchain", targets: ["readchain"]),
+        .library(name: "Stochastic", targets: ["Stochastic"]),
+        .library(name: "DiscreteEvent", targets: ["DiscreteEvent"]),
+        .library(name: "Results", targets: ["Results"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // GSL, from Debian's libgsl-dev. shim.h exposes the few GSL globals Swift cannot see.
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        .target(
+            name: "Stochastic",
+            dependencies: ["CGSL"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DiscreteEvent",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Results",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Scenario",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Simulator",
+            dependencies: ["Stochastic", "DiscreteEvent", "Results", "Scenario"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "readchain",
+            dependencies: [
+                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StochasticTests",
+            dependencies: ["Stochastic"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DiscreteEventTests",
+            dependencies: [
+                "DiscreteEvent", "Stochastic",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ResultsTests",
+            dependencies: ["Results", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["Scenario"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReadChainCLITests",
+            dependencies: ["readchain"],
+            swiftSettings: strict
+        ),
+    ]
+)
