@@ -44,6 +44,7 @@ let package = Package(
         .target(
             name: "DiscreteEvent",
             dependencies: [
+                "CGSL",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -67,7 +68,10 @@ let package = Package(
         ),
         .target(
             name: "Simulator",
-            dependencies: ["Stochastic", "DiscreteEvent", "Results", "Scenario"],
+            dependencies: [
+                "Stochastic", "DiscreteEvent", "Results", "Scenario",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

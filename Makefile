@@ -1,0 +1,49 @@
+# ReadChain: the two commands are `make run` (the default job) and `make test` (all tests).
+# Both first install what a fresh Debian machine lacks (GSL, SQLite headers, gnuplot), then build.
+
+SWIFT        ?= swift
+SCENARIO     ?= Scenarios/validation/mmc.yaml
+RELEASE_BIN   = .build/release/readchain
+APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test deps build release bench bench-venv clean lint-core
+
+run: deps release
+	$(RELEASE_BIN) simulate $(SCENARIO)
+
+test: deps lint-core
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+# Install the system libraries that are missing (Debian/Ubuntu). `sudo` only when not root.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product readchain
+
+# Benchmarks run in release builds, never as timed tests. Figures go in bench/README.md.
+bench: deps release bench-venv
+	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
+	$(RELEASE_BIN) bench results --rows 2000000
+
+bench-venv:
+	@[ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
+	@bench/.venv/bin/python -c "import simpy" 2>/dev/null || bench/.venv/bin/pip install -q "simpy>=4,<5"
+
+# The deterministic core must not read clocks, entropy or files (STYLE.md habit 3).
+lint-core:
+	@bash scripts/lint-core.sh
+
+clean:
+	rm -rf .build

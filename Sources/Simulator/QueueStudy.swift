@@ -1,0 +1,278 @@
+import DiscreteEvent
+import Foundation
+import Results
+import Scenario
+import Stochastic
+
+/// Options for running a scenario's replications.
+public struct StudyOptions: Sendable {
+    /// Where the results database goes. An existing file at this path is replaced.
+    public var databasePath: String
+    /// Replications run at once (independent worlds, each with its own streams); results are
+    /// written in replication order whatever this is, so the database does not depend on it.
+    public var jobs: Int
+    /// Keep every customer's wait as an observation row (the `wait` series).
+    public var recordObservations: Bool
+    /// Code version and git revision for provenance.
+    public var codeVersion: String
+    public var gitRevision: String
+    /// Called after each replication finishes, with (finished, total). Called from worker threads.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(
+        databasePath: String, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+        recordObservations: Bool = true, codeVersion: String = ReadChainVersion.current,
+        gitRevision: String = "unknown", progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) {
+        self.databasePath = databasePath
+        self.jobs = max(1, jobs)
+        self.recordObservations = recordObservations
+        self.codeVersion = codeVersion
+        self.gitRevision = gitRevision
+        self.progress = progress
+    }
+}
+
+/// The version of ReadChain recorded in every run's provenance.
+public enum ReadChainVersion {
+    public static let current = "0.1.0"
+}
+
+/// One headline metric across replications: mean, t-based confidence interval, and the analytic
+/// value where theory gives one.
+public struct MetricSummary: Codable, Sendable, Equatable {
+    public var name: String
+    public var label: String
+    public var unit: String
+    public var n: Int
+    public var mean: Double
+    public var standardDeviation: Double
+    public var ciLow: Double
+    public var ciHigh: Double
+    public var halfWidth: Double
+    /// The closed-form value (Erlang C), if any.
+    public var analytic: Double?
+    /// Whether the analytic value lies inside the interval (nil without one).
+    public var analyticInInterval: Bool?
+}
+
+/// What `readchain simulate` reports: provenance, the database, and the headline metrics.
+public struct StudySummary: Codable, Sendable, Equatable {
+    public var scenario: String
+    public var kind: String
+    public var scenarioSHA256: String
+    public var seed: UInt64
+    public var replications: Int
+    public var confidence: Double
+    public var database: String
+    public var runIDs: [Int64]
+    public var customers: Int
+    public var events: UInt64
+    public var metrics: [MetricSummary]
+
+    public func metric(_ name: String) -> MetricSummary? { metrics.first { $0.name == name } }
+}
+
+/// A failure while running a study, with the replication it happened in.
+public struct StudyError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Runs a queue scenario: replications in parallel, results to SQLite in replication order,
+/// cross-replication summaries with 95% t intervals next to the Erlang C values.
+public enum QueueStudy {
+    public static let confidence = 0.95
+
+    /// Runs every replication of `scenario` and writes the database.
+    ///
+    /// The database at `options.databasePath` is replaced. All runs are registered as `running`
+    /// first; each becomes `finished` only once its observations and metrics are committed, so a
+    /// process killed half-way leaves runs that the next open marks `incomplete`.
+    public static func run(_ scenario: ScenarioFile, options: StudyOptions) throws -> StudySummary {
+        guard case .queue(let q) = scenario.model else { throw StudyError("not a queue scenario") }
+        let parameters = QueueParameters(
+            arrivalRatePerSecond: q.arrivalRatePerSecond, serviceRatePerSecond: q.serviceRatePerSecond,
+            servers: q.servers, horizon: SimTime(ticks: scenario.horizonTicks),
+            warmup: SimTime(ticks: scenario.warmupTicks))
+
+        try removeDatabase(at: options.databasePath)
+        let store = try ResultsStore(path: options.databasePath)
+        defer { try? store.close() }
+
+        let n = scenario.replications
+        var runIDs: [RunID] = []
+        for r in 0..<n {
+            runIDs.append(try store.beginRun(provenance(scenario, replication: r, options: options)))
+        }
+
+        let results = try runReplications(
+            parameters, seed: scenario.seed, count: n, jobs: options.jobs,
+            recordObservations: options.recordObservations, progress: options.progress)
+
+        for (r, result) in results.enumerated() {
+            let writer = try store.observationWriter(run: runIDs[r])
+            if options.recordObservations {
+                let series = try writer.series("wait", unit: "s")
+                for o in result.waitObservations { try writer.record(series, time: o.time, value: o.wait) }
+                try writer.flush()
+            }
+            try store.finishRun(runIDs[r], status: .finished, metrics: runMetrics(result), error: nil)
+        }
+
+        let summary = summarise(
+            scenario, results: results, analytic: ErlangC(
+                arrivalRate: q.arrivalRatePerSecond, serviceRate: q.serviceRatePerSecond, servers: q.servers),
+            database: options.databasePath, runIDs: runIDs.map(\.rawValue))
+        try store.writeSummaries(
+            summary.metrics.map {
+                SummaryRow(
+                    scenarioSHA256: scenario.sha256, variant: nil, metric: $0.name, n: $0.n, mean: $0.mean,
+                    stddev: $0.standardDeviation, ciLow: $0.ciLow, ciHigh: $0.ciHigh, confidence: confidence,
+                    unit: $0.unit)
+            })
+        return summary
+    }
+
+    /// Runs `count` replications on up to `jobs` threads and returns them in replication order.
+    ///
+    /// Each replication builds its own world and streams from (seed, replication), so the results
+    /// do not depend on `jobs` or on thread timing.
+    public static func runReplications(
+        _ parameters: QueueParameters, seed: UInt64, count: Int, jobs: Int, recordObservations: Bool,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> [QueueReplicationResult] {
+        let box = ResultBox(count: count)
+        let workers = max(1, min(jobs, count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var r = worker
+            while r < count {
+                let outcome = Result {
+                    try MMcQueue.run(parameters, seed: seed, replication: r, recordObservations: recordObservations)
+                }
+                let done = box.store(outcome, at: r)
+                progress?(done, count)
+                r += workers
+            }
+        }
+        return try box.results()
+    }
+
+    static func provenance(_ s: ScenarioFile, replication: Int, options: StudyOptions) -> RunProvenance {
+        RunProvenance(
+            scenarioName: s.name, scenarioKind: s.kind.rawValue, variant: nil, scenarioText: s.text,
+            scenarioSHA256: s.sha256, masterSeed: s.seed, replication: replication,
+            codeVersion: options.codeVersion, gitRevision: options.gitRevision,
+            gslGenerator: RandomStreams.generatorName, gslVersion: RandomStreams.gslVersion,
+            horizonTicks: s.horizonTicks, warmupTicks: s.warmupTicks)
+    }
+
+    static func runMetrics(_ r: QueueReplicationResult) -> [RunMetric] {
+        var m: [RunMetric] = []
+        for (name, unit, value) in perReplicationValues(r) {
+            m.append(RunMetric(name: name, value: value, unit: unit))
+        }
+        if let ci = r.waits.confidenceInterval(level: confidence) {
+            // Within one run waits are autocorrelated; this interval is descriptive only. The study's
+            // interval comes from independent replications.
+            m.append(RunMetric(name: "mean_wait_iid_ci", value: ci.mean / 3600, ciLow: ci.lower / 3600,
+                               ciHigh: ci.upper / 3600, unit: "h"))
+        }
+        m.append(RunMetric(name: "events", value: Double(r.events), unit: "count"))
+        return m
+    }
+
+    /// (name, unit, value) for each headline metric of one replication. Times in hours.
+    static func perReplicationValues(_ r: QueueReplicationResult) -> [(String, String, Double)] {
+        let sojourn = r.sojourns.mean / 3600
+        let lambdaPerHour = r.observedArrivalRate * 3600
+        return [
+            ("mean_wait", "h", r.waits.mean / 3600),
+            ("wait_probability", "fraction", r.customersServed > 0 ? Double(r.waited) / Double(r.customersServed) : .nan),
+            ("utilisation", "fraction", r.utilisation),
+            ("mean_queue_length", "customers", r.meanQueueLength),
+            ("mean_in_system", "customers", r.meanInSystem),
+            ("mean_sojourn", "h", sojourn),
+            ("throughput", "per h", lambdaPerHour),
+            ("wait_p50", "h", r.waitP50 / 3600),
+            ("wait_p90", "h", r.waitP90 / 3600),
+            // Little's law on the recorded output: time-average L against observed λ × mean sojourn W.
+            ("little_law_ratio", "ratio", r.meanInSystem / (lambdaPerHour * sojourn)),
+        ]
+    }
+
+    static let labels: [String: String] = [
+        "mean_wait": "mean wait in queue (Wq)",
+        "wait_probability": "P(wait > 0)",
+        "utilisation": "server utilisation (rho)",
+        "mean_queue_length": "mean queue length (Lq)",
+        "mean_in_system": "mean number in system (L)",
+        "mean_sojourn": "mean time in system (W)",
+        "throughput": "arrival rate observed (lambda)",
+        "wait_p50": "wait p50",
+        "wait_p90": "wait p90",
+        "little_law_ratio": "Little's law L / (lambda W)",
+    ]
+
+    static func summarise(
+        _ s: ScenarioFile, results: [QueueReplicationResult], analytic e: ErlangC, database: String, runIDs: [Int64]
+    ) -> StudySummary {
+        let stable = e.isStable
+        let analytic: [String: Double] = stable
+            ? [
+                "mean_wait": e.meanWait / 3600, "wait_probability": e.waitProbability, "utilisation": e.utilisation,
+                "mean_queue_length": e.meanQueueLength, "mean_in_system": e.meanInSystem,
+                "mean_sojourn": e.meanSojourn / 3600, "throughput": e.arrivalRate * 3600, "little_law_ratio": 1,
+            ] : ["throughput": e.arrivalRate * 3600]
+        let rows = results.map(perReplicationValues)
+        var metrics: [MetricSummary] = []
+        for (i, (name, unit, _)) in (rows.first ?? []).enumerated() {
+            let tally = Tally(rows.map { $0[i].2 })
+            let ci = tally.confidenceInterval(level: confidence)
+            let a = analytic[name]
+            metrics.append(
+                MetricSummary(
+                    name: name, label: labels[name] ?? name, unit: unit, n: tally.count, mean: tally.mean,
+                    standardDeviation: tally.standardDeviation, ciLow: ci?.lower ?? .nan, ciHigh: ci?.upper ?? .nan,
+                    halfWidth: ci?.halfWidth ?? .nan, analytic: a, analyticInInterval: a.flatMap { v in ci.map { $0.contains(v) } }))
+        }
+        return StudySummary(
+            scenario: s.name, kind: s.kind.rawValue, scenarioSHA256: s.sha256, seed: s.seed,
+            replications: results.count, confidence: confidence, database: database, runIDs: runIDs,
+            customers: results.reduce(0) { $0 + $1.customersServed },
+            events: results.reduce(0) { $0 + $1.events }, metrics: metrics)
+    }
+
+    static func removeDatabase(at path: String) throws {
+        let fm = FileManager.default
+        for suffix in ["", "-wal", "-shm", "-journal"] where fm.fileExists(atPath: path + suffix) {
+            do { try fm.removeItem(atPath: path + suffix) } catch {
+                throw StudyError("cannot replace \(path + suffix): \(error.localizedDescription)")
+            }
+        }
+    }
+}
+
+/// Collects replication results from worker threads.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<QueueReplicationResult, any Error>?]
+    private var done = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ r: Result<QueueReplicationResult, any Error>, at i: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        slots[i] = r
+        done += 1
+        return done
+    }
+
+    func results() throws -> [QueueReplicationResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        return try slots.map { try $0!.get() }
+    }
+}

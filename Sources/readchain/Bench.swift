@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Results
+import Simulator
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (build in release: `make bench`). Figures and commands: bench/README.md.",
+        subcommands: [Kernel.self, ResultsWrite.self])
+
+    struct Kernel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "kernel",
+            abstract: "The discrete-event kernel on M/M/c (lambda=9, mu=1, c=10 per hour), customers per second.")
+
+        @Option(help: "Customers to simulate.") var customers = 2_000_000
+        @Option(help: "Timed repetitions; the best is reported.") var repeats = 3
+        @Option(help: "Master seed.") var seed: UInt64 = 1
+
+        func validate() throws {
+            guard customers > 0, repeats > 0 else { throw ValidationError("--customers and --repeats must be positive") }
+        }
+
+        func run() throws {
+            var best = Double.infinity
+            var last: (events: UInt64, meanWait: Double, served: Int) = (0, 0, 0)
+            for _ in 0..<repeats {
+                let clock = ContinuousClock()
+                let start = clock.now
+                last = try MMcQueue.runCustomers(
+                    customers, arrivalRatePerSecond: 9.0 / 3600, serviceRatePerSecond: 1.0 / 3600, servers: 10,
+                    seed: seed)
+                let d = clock.now - start
+                let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+                best = min(best, seconds)
+            }
+            let rate = Double(customers) / best
+            print(String(format: "kernel customers=%d seconds=%.3f rate=%.0f events=%llu mean_wait=%.4f",
+                         customers, best, rate, last.events, last.meanWait / 3600))
+        }
+    }
+
+    struct ResultsWrite: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "results", abstract: "Observation rows per second into a fresh SQLite results database (WAL).")
+
+        @Option(help: "Rows to write.") var rows = 2_000_000
+        @Option(help: "Scratch database path (removed afterwards).") var path = "/tmp/readchain-bench-results.sqlite"
+
+        func run() throws {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            let r = try ResultsBenchmark.insertRate(rows: rows, path: path)
+            let rate = Double(r.rows) / r.seconds
+            print(String(format: "results rows=%d seconds=%.3f rate=%.0f", r.rows, r.seconds, rate))
+            print(String(format: "results_rows_per_s=%.0f target=500000 ratio=%.2f", rate, rate / 500_000))
+        }
+    }
+}

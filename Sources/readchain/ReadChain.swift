@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import Scenario
+import Simulator
+
+/// The `readchain` command: a thin shell over the Simulator. Every error becomes a message and an
+/// exit status in one place (``CLIFailure``).
+@main
+struct ReadChain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "readchain",
+        abstract: "Simulate a decentralised teleradiology market on a BFT chain, and compare market designs.",
+        discussion: """
+            Exit status: 0 success, 64 bad command line, 65 invalid scenario file, 66 input not found \
+            or unreadable, 73 output cannot be created, 74 I/O or database error, 70 internal error.
+            """,
+        version: ReadChainVersion.current,
+        subcommands: [Simulate.self, Validate.self, Bench.self]
+    )
+}
+
+/// Options every command shares.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print a machine-readable JSON summary on standard output.")
+    var json = false
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fails when the deterministic core reads a wall clock, ambient entropy, the environment or files.
+# The core targets are pure (ARCHITECTURE.md); adapters (Results, Scenario, Simulator, readchain) may do I/O.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+core=()
+for d in DiscreteEvent Stochastic Ledger Contracts Consensus Market Network; do
+    [ -d "Sources/$d" ] && core+=("Sources/$d")
+done
+pattern='Date\(\)|SystemRandomNumberGenerator|\.random\(|\.shuffled\(\)|ContinuousClock|SuspendingClock|DispatchTime\.now|ProcessInfo|FileManager|Task\.sleep|gettimeofday|clock_gettime|arc4random|getenv'
+if hits=$(grep -rn -E "$pattern" "${core[@]}" | grep -v -E '^\S+:[0-9]+:\s*///?'); then
+    echo "lint-core: ambient effects in the deterministic core (inject them instead):" >&2
+    echo "$hits" >&2
+    exit 1
+fi
+echo "lint-core: ${#core[@]} core targets clean"
