@@ -36,7 +36,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        do throws(any Error) {
             var file = try ScenarioLoader.load(path: scenario)
             if let replications { file = file.with(replications: replications) }
             if let seed { file = file.with(seed: seed) }
@@ -44,10 +44,11 @@ struct Simulate: ParsableCommand {
             let path = out ?? "Results/\(file.name).sqlite"
             try ensureParentDirectory(of: path)
             let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)
+            var progress: (@Sendable (Int, Int) -> Void)? = nil
+            if bar.enabled { progress = { done, total in bar.update(done, total) } }
             let options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                recordObservations: !noObservations, gitRevision: GitRevision.current(),
-                progress: bar.enabled ? { done, total in bar.update(done, total) } : nil)
+                recordObservations: !noObservations, gitRevision: GitRevision.current(), progress: progress)
             let summary = try QueueStudy.run(file, options: options)
             bar.finish()
             if output.json {
@@ -67,7 +68,7 @@ struct Simulate: ParsableCommand {
             if !isDir.boolValue { throw OutputPathError(message: "cannot create \(path): \(dir) is not a directory") }
             return
         }
-        do {
+        do throws(any Error) {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
             throw OutputPathError(message: "cannot create directory \(dir) for \(path): \(error.localizedDescription)")

@@ -57,26 +57,32 @@ import Testing
         let b = s.schedule("b", at: .seconds(2))
         s.schedule("c", at: .seconds(3))
         #expect(s.pendingCount == 3)
-        #expect(s.cancel(b))
-        #expect(!s.cancel(b), "a second cancel is a no-op")
+        let first = s.cancel(b)
+        let second = s.cancel(b)
+        #expect(first)
+        #expect(!second, "a second cancel is a no-op")
         #expect(!s.isPending(b))
         #expect(s.isPending(a))
         #expect(s.pendingCount == 2)
         var fired: [String] = []
         s.run(until: .distantFuture) { _, e in fired.append(e) }
         #expect(fired == ["a", "c"])
-        #expect(!s.cancel(a), "cancelling a fired event does nothing")
+        let late = s.cancel(a)
+        #expect(!late, "cancelling a fired event does nothing")
     }
 
     /// A stale handle must not cancel a later event that reuses the freed slot.
     @Test func staleHandleCannotCancelSlotReuser() {
         var s = Scheduler<String>()
         let old = s.schedule("old", at: .seconds(1))
-        #expect(s.cancel(old))
+        let cancelledOld = s.cancel(old)
+        #expect(cancelledOld)
         let new = s.schedule("new", at: .seconds(2))  // reuses old's slot
-        #expect(!s.cancel(old))
+        let again = s.cancel(old)
+        #expect(!again)
         #expect(s.isPending(new))
-        #expect(s.next() == "new")
+        let fired = s.next()
+        #expect(fired == "new")
     }
 
     @Test func cancellationFromInsideAHandler() {
@@ -98,7 +104,8 @@ import Testing
         s.run(until: .seconds(5)) { _, e in fired.append(e) }
         #expect(fired == [1, 2, 3, 4, 5])
         #expect(s.pendingCount == 5)
-        #expect(s.peekTime() == .seconds(6))
+        let nextTime = s.peekTime()
+        #expect(nextTime == .seconds(6))
         s.run(until: .distantFuture) { _, e in fired.append(e) }
         #expect(fired == Array(1...10))
     }
@@ -125,7 +132,8 @@ import Testing
                 if c == 0, i > 0 {
                     let victim = (i * 7) % i
                     let was = alive[victim]
-                    #expect(s.cancel(ids[victim]) == was)
+                    let cancelled = s.cancel(ids[victim])
+                    #expect(cancelled == was)
                     alive[victim] = false
                 }
             }
