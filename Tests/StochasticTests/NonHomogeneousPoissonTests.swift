@@ -48,7 +48,8 @@ struct NonHomogeneousPoissonTests {
             total += 1
         }
         let expectedTotal = p.expectedCount(from: 0, to: end)
-        #expect(abs(Double(total) - expectedTotal) <= 5 * expectedTotal.squareRoot(), "total \(total) vs \(expectedTotal)")
+        #expect(
+            abs(Double(total) - expectedTotal) <= 5 * expectedTotal.squareRoot(), "total \(total) vs \(expectedTotal)")
         for (hour, rate) in Self.rates.enumerated() where rate == 0 {
             #expect(bins[hour] == 0, "arrivals in zero-rate hour \(hour)")
         }

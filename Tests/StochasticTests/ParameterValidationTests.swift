@@ -18,21 +18,36 @@ struct ParameterValidationTests {
         ("normal: standardDeviation", { _ = try Normal(mean: 0, standardDeviation: -1) }),
         ("normal: standardDeviation", { _ = try Normal(mean: 0, standardDeviation: 0) }),
         ("normal: mean must be finite", { _ = try Normal(mean: .nan, standardDeviation: 1) }),
-        ("truncatedNormal: probability mass", {
-            _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 40, upper: 41)
-        }),
-        ("truncatedNormal: probability mass", {
-            _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 3, upper: 3 + 1e-12)
-        }),
-        ("truncatedNormal: lower must be < upper", {
-            _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 2, upper: 1)
-        }),
-        ("truncatedNormal: upper must not be NaN", {
-            _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 0, upper: .nan)
-        }),
-        ("truncatedNormal: standardDeviation", {
-            _ = try TruncatedNormal(mean: 0, standardDeviation: 0, lower: 0, upper: 1)
-        }),
+        (
+            "truncatedNormal: probability mass",
+            {
+                _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 40, upper: 41)
+            }
+        ),
+        (
+            "truncatedNormal: probability mass",
+            {
+                _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 3, upper: 3 + 1e-12)
+            }
+        ),
+        (
+            "truncatedNormal: lower must be < upper",
+            {
+                _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 2, upper: 1)
+            }
+        ),
+        (
+            "truncatedNormal: upper must not be NaN",
+            {
+                _ = try TruncatedNormal(mean: 0, standardDeviation: 1, lower: 0, upper: .nan)
+            }
+        ),
+        (
+            "truncatedNormal: standardDeviation",
+            {
+                _ = try TruncatedNormal(mean: 0, standardDeviation: 0, lower: 0, upper: 1)
+            }
+        ),
         ("lognormal: sigma", { _ = try LogNormal(mu: 0, sigma: 0) }),
         ("lognormal: mu", { _ = try LogNormal(mu: .infinity, sigma: 1) }),
         ("lognormal: mean", { _ = try LogNormal(mean: 0, coefficientOfVariation: 1) }),
@@ -55,28 +70,52 @@ struct ParameterValidationTests {
         ("categorical: weights[1] must be >= 0", { _ = try Categorical(weights: [1, .nan]) }),
         ("categorical: weights[0] must be >= 0", { _ = try Categorical(weights: [.infinity]) }),
         ("categorical: weights must have a positive, finite sum", { _ = try Categorical(weights: [0, 0]) }),
-        ("categorical: weights must have a positive, finite sum", {
-            _ = try Categorical(weights: [1e308, 1e308])
-        }),
-        ("hourOfWeekRates must have 168 entries, got 167", {
-            _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: Array(repeating: 1, count: 167))
-        }),
-        ("hourOfWeekRates[5] must be >= 0", {
-            var rates = [Double](repeating: 1, count: 168)
-            rates[5] = -0.5
-            _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: rates)
-        }),
-        ("hourOfWeekRates[7] must be >= 0", {
-            var rates = [Double](repeating: 1, count: 168)
-            rates[7] = .nan
-            _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: rates)
-        }),
-        ("hourOfWeekRates must have a positive rate", {
-            _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: Array(repeating: 0, count: 168))
-        }),
-        ("sinusoidal: amplitude", { _ = try NonHomogeneousPoissonArrivals.sinusoidal(meanPerHour: 1, amplitude: 1.5, peakHour: 12) }),
-        ("sinusoidal: peakHour", { _ = try NonHomogeneousPoissonArrivals.sinusoidal(meanPerHour: 1, amplitude: 0.5, peakHour: 24) }),
-        ("sinusoidal: meanPerHour", { _ = try NonHomogeneousPoissonArrivals.sinusoidal(meanPerHour: 0, amplitude: 0.5, peakHour: 3) }),
+        (
+            "categorical: weights must have a positive, finite sum",
+            {
+                _ = try Categorical(weights: [1e308, 1e308])
+            }
+        ),
+        (
+            "hourOfWeekRates must have 168 entries, got 167",
+            {
+                _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: Array(repeating: 1, count: 167))
+            }
+        ),
+        (
+            "hourOfWeekRates[5] must be >= 0",
+            {
+                var rates = [Double](repeating: 1, count: 168)
+                rates[5] = -0.5
+                _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: rates)
+            }
+        ),
+        (
+            "hourOfWeekRates[7] must be >= 0",
+            {
+                var rates = [Double](repeating: 1, count: 168)
+                rates[7] = .nan
+                _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: rates)
+            }
+        ),
+        (
+            "hourOfWeekRates must have a positive rate",
+            {
+                _ = try NonHomogeneousPoissonArrivals(hourOfWeekRates: Array(repeating: 0, count: 168))
+            }
+        ),
+        (
+            "sinusoidal: amplitude",
+            { _ = try NonHomogeneousPoissonArrivals.sinusoidal(meanPerHour: 1, amplitude: 1.5, peakHour: 12) }
+        ),
+        (
+            "sinusoidal: peakHour",
+            { _ = try NonHomogeneousPoissonArrivals.sinusoidal(meanPerHour: 1, amplitude: 0.5, peakHour: 24) }
+        ),
+        (
+            "sinusoidal: meanPerHour",
+            { _ = try NonHomogeneousPoissonArrivals.sinusoidal(meanPerHour: 0, amplitude: 0.5, peakHour: 3) }
+        ),
     ]
 
     @Test(arguments: cases)

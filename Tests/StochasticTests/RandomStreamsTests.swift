@@ -61,7 +61,9 @@ struct RandomStreamsTests {
         }
         #expect(keys.count == 50 * 7)
         // The length prefix keeps (replication, name) unambiguous even for negative replications.
-        #expect(RandomStreams.key(seed: 0, replication: -1, name: "") != RandomStreams.key(seed: 0, replication: 0, name: ""))
+        #expect(
+            RandomStreams.key(seed: 0, replication: -1, name: "")
+                != RandomStreams.key(seed: 0, replication: 0, name: ""))
     }
 
     /// Pins the derivation: results stay reproducible across versions of this code.
