@@ -157,8 +157,8 @@ public enum ScenarioLoader {
 
     /// The `queue:` section of a `kind: queue` scenario.
     private static func readQueue(_ top: MappingReader, walker: SchemaWalker) -> QueueModel? {
-        guard top.contains("queue"),
-            let queue = top.requireMapping(
+        guard
+            let queue = top.section(
                 "queue", fields: ScenarioSchema.queueFields, misplaced: ScenarioSchema.homeOfSectionKey)
         else { return nil }
         let arrival = queue.requireRate("arrival_rate")

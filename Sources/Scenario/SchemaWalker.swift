@@ -291,12 +291,13 @@ struct MappingReader {
 
     // MARK: Nested mappings
 
-    /// The mapping under `key`, opened with its own fields.
-    func requireMapping(
+    /// The mapping under `key`, opened with its own fields; `nil` if absent (the caller decides
+    /// whether that is an error) or not a mapping (diagnosed).
+    func section(
         _ key: String, fields: [FieldSpec], misplaced: (String) -> String? = { _ in nil }
     ) -> MappingReader? {
-        guard let (node, _) = value(key, required: true) else { return nil }
-        return walker.mapping(node, label: "'\(key)'", fields: fields, misplaced: misplaced)
+        guard let entry = entry(key) else { return nil }
+        return walker.mapping(entry.value, label: "'\(key)'", fields: fields, misplaced: misplaced)
     }
 }
 
