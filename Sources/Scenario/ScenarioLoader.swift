@@ -125,7 +125,8 @@ public enum ScenarioLoader {
                 walker.error("'horizon' must be greater than zero", at: horizon.mark)
                 timesValid = false
             } else if horizon.value <= warmupTicks {
-                walker.error("'horizon' must be longer than 'warmup' (observations start after the warmup)",
+                walker.error(
+                    "'horizon' must be longer than 'warmup' (observations start after the warmup)",
                     at: horizon.mark)
                 timesValid = false
             }
@@ -134,7 +135,8 @@ public enum ScenarioLoader {
         guard let kind else { return nil }
         let sectionKey = ScenarioSchema.sectionKey(for: kind)
         if !top.contains(sectionKey) {
-            walker.error("missing required key '\(sectionKey)' in the scenario (kind '\(kind.rawValue)' needs it)",
+            walker.error(
+                "missing required key '\(sectionKey)' in the scenario (kind '\(kind.rawValue)' needs it)",
                 at: top.mark)
         }
         for other in ScenarioKind.allCases where other != kind && top.contains(ScenarioSchema.sectionKey(for: other)) {
@@ -191,7 +193,8 @@ public enum ScenarioLoader {
             return (offset.map { mark(ofCharacterOffset: $0, in: text) }, "cannot read YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
-            let at = secondOccurrence(of: key, after: SourcePosition(context.mark), in: text) ?? SourcePosition(context.mark)
+            let at =
+                secondOccurrence(of: key, after: SourcePosition(context.mark), in: text) ?? SourcePosition(context.mark)
             let list = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return (at, "duplicate key \(list) in the same mapping")
         default:
@@ -215,7 +218,9 @@ public enum ScenarioLoader {
     }
 
     /// Where `key` is written again at the same indentation after `first` (Yams points at the first).
-    private static func secondOccurrence(of key: String, after first: SourcePosition, in text: String) -> SourcePosition? {
+    private static func secondOccurrence(of key: String, after first: SourcePosition, in text: String)
+        -> SourcePosition?
+    {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard first.line >= 1, first.line < lines.count else { return nil }
         for index in first.line..<lines.count {

@@ -47,7 +47,9 @@ final class SchemaWalker {
     /// Diagnostics sorted by position; ties keep the order they were found in.
     var sortedDiagnostics: [Diagnostic] {
         diagnostics.enumerated()
-            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .sorted {
+                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+            }
             .map(\.element)
     }
 

@@ -8,7 +8,8 @@ import Testing
     typealias Object = [String: Any]
 
     func loadSchema() throws -> Object {
-        let data = try Data(contentsOf: URL(fileURLWithPath: repoPath("Scenarios/schema/readchain-scenario.schema.json")))
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: repoPath("Scenarios/schema/readchain-scenario.schema.json")))
         return try #require(try JSONSerialization.jsonObject(with: data) as? Object)
     }
 

@@ -137,7 +137,9 @@ import Testing
                 "12:1: error: unknown key 'servers' in the scenario (it belongs under 'queue:')"
             ])
         #expect(
-            brief(validQueueYAML + "\n  seed: 3") == ["12:3: error: unknown key 'seed' in 'queue' (it belongs at the top level)"])
+            brief(validQueueYAML + "\n  seed: 3") == [
+                "12:3: error: unknown key 'seed' in 'queue' (it belongs at the top level)"
+            ])
     }
 
     static let typeCases: [(String, String, String)] = [
@@ -149,12 +151,20 @@ import Testing
         ("servers:", "servers: 0", "11:12: error: 'servers' must be at least 1, got 0"),
         ("servers:", "servers: 0x10", "11:12: error: 'servers' must be a decimal integer, got 0x10"),
         ("name:", "name: 42", "3:7: error: 'name' must be a string, got integer 42"),
-        ("name:", "name: ../etc", "3:7: error: 'name' must match [A-Za-z0-9._-]+ (it becomes a file name), got '../etc'"),
+        (
+            "name:", "name: ../etc",
+            "3:7: error: 'name' must match [A-Za-z0-9._-]+ (it becomes a file name), got '../etc'"
+        ),
         ("kind:", "kind: true", "2:7: error: 'kind' must be a string, got boolean true"),
         ("seed:", "seed: -1", "4:7: error: 'seed' must be a non-negative integer, got -1"),
-        ("seed:", "seed: 18446744073709551616",
-            "4:7: error: 'seed' is too large: it must fit in 64 bits (at most 18446744073709551615), got 18446744073709551616"),
-        ("replications:", "replications: 100001", "5:15: error: 'replications' must be between 1 and 100000, got 100001"),
+        (
+            "seed:", "seed: 18446744073709551616",
+            "4:7: error: 'seed' is too large: it must fit in 64 bits (at most 18446744073709551615), got 18446744073709551616"
+        ),
+        (
+            "replications:", "replications: 100001",
+            "5:15: error: 'replications' must be between 1 and 100000, got 100001"
+        ),
         ("queue:", "queue: 3", "8:8: error: 'queue' must be a mapping of keys to values, got integer 3"),
     ]
 
@@ -190,8 +200,9 @@ import Testing
                 "4:3: error: missing required key 'service_rate' in 'queue'",
             ])
         #expect(
-            brief(replacing("queue:", with: nil).split(separator: "\n").filter { !$0.hasPrefix("  ") }
-                .joined(separator: "\n")) == [
+            brief(
+                replacing("queue:", with: nil).split(separator: "\n").filter { !$0.hasPrefix("  ") }
+                    .joined(separator: "\n")) == [
                     "1:1: error: missing required key 'queue' in the scenario (kind 'queue' needs it)"
                 ])
     }
@@ -220,26 +231,65 @@ import Testing
     }
 
     static let unitCases: [(String, String, String)] = [
-        ("horizon:", "horizon: 2000", "6:10: error: 'horizon': duration needs a unit, e.g. '2000 h' (units: us, ms, s, min, h, d, w)"),
-        ("horizon:", "horizon: 1.5", "6:10: error: 'horizon': duration needs a unit, e.g. '1.5 h' (units: us, ms, s, min, h, d, w)"),
-        ("horizon:", "horizon: \"2000\"", "6:10: error: 'horizon': duration needs a unit, e.g. '2000 h' (units: us, ms, s, min, h, d, w)"),
-        ("horizon:", "horizon: 10 hours", "6:10: error: 'horizon': unknown time unit 'hours' (units: us, ms, s, min, h, d, w)"),
-        ("horizon:", "horizon: 10 mins", "6:10: error: 'horizon': unknown time unit 'mins' (did you mean 'min'?) (units: us, ms, s, min, h, d, w)"),
+        (
+            "horizon:", "horizon: 2000",
+            "6:10: error: 'horizon': duration needs a unit, e.g. '2000 h' (units: us, ms, s, min, h, d, w)"
+        ),
+        (
+            "horizon:", "horizon: 1.5",
+            "6:10: error: 'horizon': duration needs a unit, e.g. '1.5 h' (units: us, ms, s, min, h, d, w)"
+        ),
+        (
+            "horizon:", "horizon: \"2000\"",
+            "6:10: error: 'horizon': duration needs a unit, e.g. '2000 h' (units: us, ms, s, min, h, d, w)"
+        ),
+        (
+            "horizon:", "horizon: 10 hours",
+            "6:10: error: 'horizon': unknown time unit 'hours' (units: us, ms, s, min, h, d, w)"
+        ),
+        (
+            "horizon:", "horizon: 10 mins",
+            "6:10: error: 'horizon': unknown time unit 'mins' (did you mean 'min'?) (units: us, ms, s, min, h, d, w)"
+        ),
         ("horizon:", "horizon: 9 /h", "6:10: error: 'horizon' must be a duration like '2000 h', got the rate '9 /h'"),
         ("horizon:", "horizon: long", "6:10: error: 'horizon' must be a duration like '2000 h', got string 'long'"),
-        ("horizon:", "horizon: 100000000 w", "6:10: error: 'horizon': '100000000 w' is too long: durations must fit in Int64 microseconds (about 292,000 years)"),
-        ("horizon:", "horizon: 9223372036854775808 us", "6:10: error: 'horizon': '9223372036854775808 us' is too long: durations must fit in Int64 microseconds (about 292,000 years)"),
-        ("warmup:", "warmup: 1.5 us", "7:9: error: 'warmup': '1.5 us' is not a whole number of microseconds (1 tick = 1 us)"),
+        (
+            "horizon:", "horizon: 100000000 w",
+            "6:10: error: 'horizon': '100000000 w' is too long: durations must fit in Int64 microseconds (about 292,000 years)"
+        ),
+        (
+            "horizon:", "horizon: 9223372036854775808 us",
+            "6:10: error: 'horizon': '9223372036854775808 us' is too long: durations must fit in Int64 microseconds (about 292,000 years)"
+        ),
+        (
+            "warmup:", "warmup: 1.5 us",
+            "7:9: error: 'warmup': '1.5 us' is not a whole number of microseconds (1 tick = 1 us)"
+        ),
         ("warmup:", "warmup: -1 h", "7:9: error: 'warmup' must not be negative"),
-        ("warmup:", "warmup: 10 h", "6:10: error: 'horizon' must be longer than 'warmup' (observations start after the warmup)"),
+        (
+            "warmup:", "warmup: 10 h",
+            "6:10: error: 'horizon' must be longer than 'warmup' (observations start after the warmup)"
+        ),
         ("horizon:", "horizon: 0 s", "6:10: error: 'horizon' must be greater than zero"),
-        ("arrival_rate:", "arrival_rate: 9", "9:17: error: 'arrival_rate': rate needs a unit, e.g. '9 /h' (units: us, ms, s, min, h, d, w)"),
-        ("arrival_rate:", "arrival_rate: 9 h", "9:17: error: 'arrival_rate' must be a rate like '9 /h' or '0.5 per min', got the duration '9 h' (write '<number> /<unit>')"),
-        ("arrival_rate:", "arrival_rate: 9 /hr", "9:17: error: 'arrival_rate': unknown time unit 'hr' (did you mean 'h'?) (units: us, ms, s, min, h, d, w)"),
+        (
+            "arrival_rate:", "arrival_rate: 9",
+            "9:17: error: 'arrival_rate': rate needs a unit, e.g. '9 /h' (units: us, ms, s, min, h, d, w)"
+        ),
+        (
+            "arrival_rate:", "arrival_rate: 9 h",
+            "9:17: error: 'arrival_rate' must be a rate like '9 /h' or '0.5 per min', got the duration '9 h' (write '<number> /<unit>')"
+        ),
+        (
+            "arrival_rate:", "arrival_rate: 9 /hr",
+            "9:17: error: 'arrival_rate': unknown time unit 'hr' (did you mean 'h'?) (units: us, ms, s, min, h, d, w)"
+        ),
         ("arrival_rate:", "arrival_rate: 0 /h", "9:17: error: 'arrival_rate' must be greater than zero, got '0 /h'"),
         ("arrival_rate:", "arrival_rate: -2 /h", "9:17: error: 'arrival_rate' must be greater than zero, got '-2 /h'"),
         ("arrival_rate:", "arrival_rate: 1e400 /h", "9:17: error: 'arrival_rate' must be finite, got '1e400 /h'"),
-        ("arrival_rate:", "arrival_rate: fast", "9:17: error: 'arrival_rate' must be a rate like '9 /h' or '0.5 per min', got string 'fast'"),
+        (
+            "arrival_rate:", "arrival_rate: fast",
+            "9:17: error: 'arrival_rate' must be a rate like '9 /h' or '0.5 per min', got string 'fast'"
+        ),
     ]
 
     @Test(arguments: unitCases)
