@@ -132,7 +132,13 @@ public enum ScenarioLoader {
             }
         }
 
-        guard let kind else { return nil }
+        guard let kind else {
+            // Still check whichever sections are present, so one run reports every problem.
+            for other in ScenarioKind.allCases where top.contains(ScenarioSchema.sectionKey(for: other)) {
+                _ = readModel(of: other, top, walker: walker)
+            }
+            return nil
+        }
         let sectionKey = ScenarioSchema.sectionKey(for: kind)
         if !top.contains(sectionKey) {
             walker.error(
@@ -143,11 +149,7 @@ public enum ScenarioLoader {
             let key = ScenarioSchema.sectionKey(for: other)
             walker.error("'\(key)' does not apply to kind '\(kind.rawValue)'", at: top.keyMark(key))
         }
-        let model: ScenarioModel?
-        switch kind {
-        case .queue:
-            model = readQueue(top, walker: walker).map(ScenarioModel.queue)
-        }
+        let model = readModel(of: kind, top, walker: walker)
 
         guard let name, let seed, let replications, let horizon, let model, timesValid else { return nil }
         return ScenarioFile(
@@ -155,6 +157,13 @@ public enum ScenarioLoader {
             description: description?.value, seed: seed.value, replications: replications.value,
             horizonTicks: horizon.value, warmupTicks: warmup?.value ?? 0, model: model,
             warnings: walker.sortedDiagnostics.filter { $0.severity == .warning })
+    }
+
+    /// The section of a scenario of `kind`; `nil` if absent or bad (diagnosed).
+    private static func readModel(of kind: ScenarioKind, _ top: MappingReader, walker: SchemaWalker) -> ScenarioModel? {
+        switch kind {
+        case .queue: readQueue(top, walker: walker).map(ScenarioModel.queue)
+        }
     }
 
     /// The `queue:` section of a `kind: queue` scenario.

@@ -297,6 +297,14 @@ import Testing
         #expect(brief(replacing(prefix, with: line)) == [expected])
     }
 
+    @Test func sectionIsCheckedEvenWhenKindIsBad() {
+        #expect(
+            brief(replacing("servers:", with: "servers: 0", in: replacing("kind:", with: "kind: markt"))) == [
+                "2:7: error: unsupported kind 'markt' (supported: queue)",
+                "11:12: error: 'servers' must be at least 1, got 0",
+            ])
+    }
+
     @Test func unstableQueueIsAWarningNotAnError() throws {
         let text = replacing("arrival_rate:", with: "arrival_rate: 10 /h")
         let scenario = try ScenarioLoader.parse(text: text, path: "t.yaml")
