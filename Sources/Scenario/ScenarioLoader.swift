@@ -125,27 +125,31 @@ public enum ScenarioLoader {
                 walker.error("'horizon' must be greater than zero", at: horizon.mark)
                 timesValid = false
             } else if horizon.value <= warmupTicks {
-                walker.error("'horizon' must be longer than 'warmup' (observations start after the warmup)",
+                walker.error(
+                    "'horizon' must be longer than 'warmup' (observations start after the warmup)",
                     at: horizon.mark)
                 timesValid = false
             }
         }
 
-        guard let kind else { return nil }
+        guard let kind else {
+            // Still check whichever sections are present, so one run reports every problem.
+            for other in ScenarioKind.allCases where top.contains(ScenarioSchema.sectionKey(for: other)) {
+                _ = readModel(of: other, top, walker: walker)
+            }
+            return nil
+        }
         let sectionKey = ScenarioSchema.sectionKey(for: kind)
         if !top.contains(sectionKey) {
-            walker.error("missing required key '\(sectionKey)' in the scenario (kind '\(kind.rawValue)' needs it)",
+            walker.error(
+                "missing required key '\(sectionKey)' in the scenario (kind '\(kind.rawValue)' needs it)",
                 at: top.mark)
         }
         for other in ScenarioKind.allCases where other != kind && top.contains(ScenarioSchema.sectionKey(for: other)) {
             let key = ScenarioSchema.sectionKey(for: other)
             walker.error("'\(key)' does not apply to kind '\(kind.rawValue)'", at: top.keyMark(key))
         }
-        let model: ScenarioModel?
-        switch kind {
-        case .queue:
-            model = readQueue(top, walker: walker).map(ScenarioModel.queue)
-        }
+        let model = readModel(of: kind, top, walker: walker)
 
         guard let name, let seed, let replications, let horizon, let model, timesValid else { return nil }
         return ScenarioFile(
@@ -155,10 +159,17 @@ public enum ScenarioLoader {
             warnings: walker.sortedDiagnostics.filter { $0.severity == .warning })
     }
 
+    /// The section of a scenario of `kind`; `nil` if absent or bad (diagnosed).
+    private static func readModel(of kind: ScenarioKind, _ top: MappingReader, walker: SchemaWalker) -> ScenarioModel? {
+        switch kind {
+        case .queue: readQueue(top, walker: walker).map(ScenarioModel.queue)
+        }
+    }
+
     /// The `queue:` section of a `kind: queue` scenario.
     private static func readQueue(_ top: MappingReader, walker: SchemaWalker) -> QueueModel? {
-        guard top.contains("queue"),
-            let queue = top.requireMapping(
+        guard
+            let queue = top.section(
                 "queue", fields: ScenarioSchema.queueFields, misplaced: ScenarioSchema.homeOfSectionKey)
         else { return nil }
         let arrival = queue.requireRate("arrival_rate")
@@ -191,7 +202,8 @@ public enum ScenarioLoader {
             return (offset.map { mark(ofCharacterOffset: $0, in: text) }, "cannot read YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
-            let at = secondOccurrence(of: key, after: SourcePosition(context.mark), in: text) ?? SourcePosition(context.mark)
+            let at =
+                secondOccurrence(of: key, after: SourcePosition(context.mark), in: text) ?? SourcePosition(context.mark)
             let list = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return (at, "duplicate key \(list) in the same mapping")
         default:
@@ -215,7 +227,9 @@ public enum ScenarioLoader {
     }
 
     /// Where `key` is written again at the same indentation after `first` (Yams points at the first).
-    private static func secondOccurrence(of key: String, after first: SourcePosition, in text: String) -> SourcePosition? {
+    private static func secondOccurrence(of key: String, after first: SourcePosition, in text: String)
+        -> SourcePosition?
+    {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard first.line >= 1, first.line < lines.count else { return nil }
         for index in first.line..<lines.count {

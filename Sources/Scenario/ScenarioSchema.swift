@@ -69,8 +69,9 @@ enum ScenarioSchema {
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".."
             && name.unicodeScalars.allSatisfy { s in
-                s.isASCII && (("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s)
-                    || s == "." || s == "_" || s == "-")
+                s.isASCII
+                    && (("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s)
+                        || s == "." || s == "_" || s == "-")
             }
     }
 }

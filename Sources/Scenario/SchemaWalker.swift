@@ -47,7 +47,9 @@ final class SchemaWalker {
     /// Diagnostics sorted by position; ties keep the order they were found in.
     var sortedDiagnostics: [Diagnostic] {
         diagnostics.enumerated()
-            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .sorted {
+                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+            }
             .map(\.element)
     }
 
@@ -291,12 +293,13 @@ struct MappingReader {
 
     // MARK: Nested mappings
 
-    /// The mapping under `key`, opened with its own fields.
-    func requireMapping(
+    /// The mapping under `key`, opened with its own fields; `nil` if absent (the caller decides
+    /// whether that is an error) or not a mapping (diagnosed).
+    func section(
         _ key: String, fields: [FieldSpec], misplaced: (String) -> String? = { _ in nil }
     ) -> MappingReader? {
-        guard let (node, _) = value(key, required: true) else { return nil }
-        return walker.mapping(node, label: "'\(key)'", fields: fields, misplaced: misplaced)
+        guard let entry = entry(key) else { return nil }
+        return walker.mapping(entry.value, label: "'\(key)'", fields: fields, misplaced: misplaced)
     }
 }
 

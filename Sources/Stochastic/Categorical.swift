@@ -28,10 +28,14 @@ public struct Categorical: Distribution, Sendable {
     /// - Complexity: O(1).
     public func sample(_ stream: RandomStream) -> Int { Int(gsl_ran_discrete(stream.rng, table.handle)) }
 
+    /// The expected index, `Σ i pᵢ`.
+    /// - Complexity: O(K).
     public var mean: Double {
         probabilities.enumerated().reduce(0) { $0 + Double($1.offset) * $1.element }
     }
 
+    /// The variance of the index.
+    /// - Complexity: O(K).
     public var variance: Double {
         let mean = self.mean
         return probabilities.enumerated().reduce(0) {

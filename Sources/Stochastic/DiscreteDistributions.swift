@@ -14,7 +14,7 @@ public struct Poisson: Distribution, Sendable, Equatable {
         self.mean = mean
     }
 
-    /// - Complexity: O(1) expected for large means, O(mean) for small ones.
+    /// - Complexity: O(log mean) expected (GSL reduces large means through gamma and binomial draws).
     public func sample(_ stream: RandomStream) -> Int { Int(gsl_ran_poisson(stream.rng, mean)) }
     public var variance: Double { mean }
 }

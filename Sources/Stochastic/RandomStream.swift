@@ -13,6 +13,9 @@ public final class RandomStream {
     /// The 64-bit key derived from (master seed, replication, name) that seeded the generator.
     public let seed: UInt64
     /// The owned GSL generator (`gsl_rng_alloc(gsl_rng_mt19937)`), freed in `deinit`.
+    ///
+    /// Pass it to GSL only while the stream is certainly alive: inside a method of the stream, or of
+    /// a caller that holds the stream as a parameter (`sample(_:)`), or through `withGenerator`.
     let rng: UnsafeMutablePointer<gsl_rng>
 
     /// Creates a stream whose MT19937 state is filled from `key` (see `MT19937Seeding`).
@@ -27,6 +30,12 @@ public final class RandomStream {
         self.seed = key
         self.rng = rng
         MT19937Seeding.fill(rng, from: key)
+    }
+
+    /// Runs `body` with the generator, keeping the stream (and so the generator) alive meanwhile.
+    /// - Complexity: that of `body`.
+    func withGenerator<Result>(_ body: (UnsafeMutablePointer<gsl_rng>) throws -> Result) rethrows -> Result {
+        try withExtendedLifetime(self) { try body(rng) }
     }
 
     deinit {
