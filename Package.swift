@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReadChainCLITests",
-            dependencies: ["readchain"],
+            dependencies: ["readchain", "Results"],
             swiftSettings: strict
         ),
     ]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Closed-form results for the M/M/c queue (Erlang C), used to validate the kernel.
 ///
 /// With arrival rate λ, service rate μ per server, c servers, offered load a = λ/μ and
@@ -45,6 +47,17 @@ public struct ErlangC: Sendable, Equatable {
     public var meanSojourn: Double { meanWait + 1 / serviceRate }
     /// Mean number waiting (Little's law on the queue).
     public var meanQueueLength: Double { arrivalRate * meanWait }
+    /// The `p`-quantile of the wait in queue (same time unit as 1/rate).
+    ///
+    /// The wait is 0 with probability 1 − C and otherwise exponential with rate cμ − λ, so
+    /// P(Wq > t) = C·exp(−(cμ − λ)t) and the quantile is 0 when p ≤ 1 − C.
+    public func waitQuantile(_ p: Double) -> Double {
+        precondition(p > 0 && p < 1)
+        let c = waitProbability
+        guard p > 1 - c else { return 0 }
+        return -Foundation.log((1 - p) / c) / (Double(servers) * serviceRate - arrivalRate)
+    }
+
     /// Mean number in system: Lq + a.
     public var meanInSystem: Double { meanQueueLength + offeredLoad }
 }

@@ -224,6 +224,7 @@ public enum QueueStudy {
                 "mean_wait": e.meanWait / 3600, "wait_probability": e.waitProbability, "utilisation": e.utilisation,
                 "mean_queue_length": e.meanQueueLength, "mean_in_system": e.meanInSystem,
                 "mean_sojourn": e.meanSojourn / 3600, "throughput": e.arrivalRate * 3600, "little_law_ratio": 1,
+                "wait_p50": e.waitQuantile(0.5) / 3600, "wait_p90": e.waitQuantile(0.9) / 3600,
             ] : ["throughput": e.arrivalRate * 3600]
         let rows = results.map(perReplicationValues)
         var metrics: [MetricSummary] = []

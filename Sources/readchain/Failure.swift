@@ -34,7 +34,7 @@ enum CLIFailure {
         switch error {
         case let e as ScenarioLoadError:
             switch e {
-            case .unreadable: return (ExitStatus.noInput, ["error: \(e.description)"])
+            case .unreadable: return (ExitStatus.noInput, [e.description])
             case .invalid(let diagnostics): return (ExitStatus.dataError, diagnostics.map(\.description))
             }
         case let e as ResultsError:
