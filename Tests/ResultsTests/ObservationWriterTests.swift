@@ -59,16 +59,19 @@ import Testing
         #expect(try store.observationCount(run: second) == 25)
     }
 
-    @Test func failedBatchLeavesNothingAndKeepsRowsBuffered() throws {
+    /// A bad row first, inside a multi-row group, or in the single-row remainder of a 501-row batch.
+    @Test(arguments: [0, 250, 500])
+    func failedBatchLeavesNothingAndKeepsRowsBuffered(badRow: Int) throws {
         let dir = try TemporaryDirectory()
         let store = try ResultsStore(path: dir.path("atomic.sqlite"))
         let run = try store.beginRun(sampleProvenance())
         let writer = try store.observationWriter(run: run, batchSize: 1_000)
         let wait = try writer.series("wait", unit: "s")
-        for i in 0..<500 { try writer.record(wait, time: Int64(i), value: 1) }
-        // The last row of the batch names a series that does not exist: the foreign key fails on that row,
-        // after 500 rows were stepped; the transaction must roll them all back.
-        try writer.record(SeriesID(rawValue: 9_999), time: 500, value: 1)
+        // The bad row names a series that does not exist: the foreign key fails on it, possibly after hundreds
+        // of rows were stepped; the transaction must roll them all back.
+        for i in 0..<501 {
+            try writer.record(i == badRow ? SeriesID(rawValue: 9_999) : wait, time: Int64(i), value: 1)
+        }
         let error = #expect(throws: ResultsError.self) { try writer.flush() }
         #expect(error?.sqliteCode.map { $0 & 0xFF } == 19)  // SQLITE_CONSTRAINT (foreign key)
         #expect(try store.observationCount(run: run) == 0)
