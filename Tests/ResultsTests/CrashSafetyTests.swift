@@ -29,8 +29,10 @@ import Testing
         // dead pid on another host, which this host cannot check and must leave alone.
         let gone = try deadPID()
         try DatabaseQueue(path: path).write { (db: Database) throws in
-            try db.execute(sql: "UPDATE runs SET pid = ? WHERE id IN (?, ?)", arguments: [gone, dead.rawValue, elsewhere.rawValue])
-            try db.execute(sql: "UPDATE runs SET host = 'some-other-host' WHERE id = ?", arguments: [elsewhere.rawValue])
+            try db.execute(
+                sql: "UPDATE runs SET pid = ? WHERE id IN (?, ?)", arguments: [gone, dead.rawValue, elsewhere.rawValue])
+            try db.execute(
+                sql: "UPDATE runs SET host = 'some-other-host' WHERE id = ?", arguments: [elsewhere.rawValue])
         }
 
         let reopened = try ResultsStore(path: path)

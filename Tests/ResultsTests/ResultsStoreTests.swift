@@ -36,12 +36,12 @@ import Testing
     @Test func connectionPragmas() throws {
         let dir = try TemporaryDirectory()
         let store = try ResultsStore(path: dir.path("pragmas.sqlite"))
-        // Read through a second connection configured like the store's, to check the file-level settings.
-        let queue = try DatabaseQueue(path: store.path)
-        try queue.read { (db: Database) throws in
-            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
-        }
+        let settings = try store.settings()
+        #expect(settings.journalMode == "wal")
+        #expect(settings.synchronous == 1)  // NORMAL
+        #expect(settings.foreignKeys)
+        #expect(settings.applicationID == ResultsStore.applicationID)
+        #expect(settings.userVersion == ResultsStore.schemaVersion)
     }
 }
 
@@ -197,14 +197,18 @@ import Testing
         let id = try store.beginRun(sampleProvenance())
         // Duplicate metric names violate the primary key: nothing may be written, the run stays running.
         let duplicate = [RunMetric(name: "x", value: 1), RunMetric(name: "x", value: 2)]
-        #expect(throws: ResultsError.self) { try store.finishRun(id, status: .finished, metrics: duplicate, error: nil) }
+        #expect(throws: ResultsError.self) {
+            try store.finishRun(id, status: .finished, metrics: duplicate, error: nil)
+        }
         #expect(try store.runs()[0].status == .running)
         #expect(try store.metrics(run: id).isEmpty)
 
         #expect(throws: ResultsError.self) { try store.finishRun(id, status: .running, metrics: [], error: nil) }
         try store.finishRun(id, status: .interrupted, metrics: [], error: "SIGINT")
         #expect(throws: ResultsError.self) { try store.finishRun(id, status: .finished, metrics: [], error: nil) }
-        #expect(throws: ResultsError.self) { try store.finishRun(RunID(rawValue: 999), status: .finished, metrics: [], error: nil) }
+        #expect(throws: ResultsError.self) {
+            try store.finishRun(RunID(rawValue: 999), status: .finished, metrics: [], error: nil)
+        }
         #expect(try store.runs()[0].status == .interrupted)
     }
 }
