@@ -1,9 +1,10 @@
+import GRDB
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import GRDB
 
 extension ResultsStore {
     /// Marks `incomplete` every `running` run of this host whose process no longer exists.

@@ -8,11 +8,38 @@ public struct SeriesRecord: Sendable, Equatable {
     public var unit: String?
 }
 
+/// The SQLite settings of the store's connection, for diagnostics and tests.
+public struct StoreSettings: Sendable, Equatable {
+    /// `PRAGMA journal_mode`: `wal`.
+    public var journalMode: String
+    /// `PRAGMA synchronous`: 1 (NORMAL).
+    public var synchronous: Int
+    /// `PRAGMA foreign_keys`.
+    public var foreignKeys: Bool
+    /// `PRAGMA application_id`.
+    public var applicationID: Int32
+    /// `PRAGMA user_version`, the schema version.
+    public var userVersion: Int
+}
+
 extension ResultsStore {
+    /// The settings of the store's own connection.
+    public func settings() throws -> StoreSettings {
+        try read("cannot read connection settings") { db in
+            StoreSettings(
+                journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                synchronous: try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                foreignKeys: try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? false,
+                applicationID: try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                userVersion: try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0)
+        }
+    }
+
     /// All runs, ordered by id.
     public func runs() throws -> [RunRecord] {
         try read("cannot read runs") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id").map { row in try Self.runRecord(row, path: path) }
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id").map { row in try Self.runRecord(row, path: path)
+            }
         }
     }
 

@@ -96,7 +96,9 @@ public final class ResultsStore: Sendable {
 
     /// Closes the database. Further use of the store or its writers throws.
     public func close() throws {
-        do { try queue.close() } catch { throw ResultsError("cannot close results database", path: path, underlying: error) }
+        do { try queue.close() } catch {
+            throw ResultsError("cannot close results database", path: path, underlying: error)
+        }
     }
 
     // MARK: - Runs
@@ -177,7 +179,8 @@ public final class ResultsStore: Sendable {
         }
         guard let status else { throw ResultsError("no \(run) in results database", path: path) }
         guard status == RunStatus.running.rawValue else {
-            throw ResultsError("\(run) is '\(status)'; observations can only be written while it is running", path: path)
+            throw ResultsError(
+                "\(run) is '\(status)'; observations can only be written while it is running", path: path)
         }
         return ObservationWriter(store: self, run: run, batchSize: batchSize)
     }
@@ -189,7 +192,9 @@ public final class ResultsStore: Sendable {
     public func writeSummaries(_ rows: [SummaryRow]) throws {
         try write("cannot write summaries") { db in
             let delete = try db.cachedStatement(
-                sql: "DELETE FROM summaries WHERE scenario_sha256 = ? AND ifnull(variant, '') = ifnull(?, '') AND metric = ?")
+                sql:
+                    "DELETE FROM summaries WHERE scenario_sha256 = ? AND ifnull(variant, '') = ifnull(?, '') AND metric = ?"
+            )
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO summaries (scenario_sha256, variant, metric, n, mean, stddev, ci_low, ci_high,

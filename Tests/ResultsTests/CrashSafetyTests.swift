@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import Results
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+@Suite struct AbandonedRunTests {
+    @Test func deadProcessRunIsMarkedIncompleteOnReopenLiveOneStaysRunning() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("abandoned.sqlite")
+        let store = try ResultsStore(path: path)
+        let dead = try store.beginRun(sampleProvenance(replication: 0))
+        let alive = try store.beginRun(sampleProvenance(replication: 1))
+        let elsewhere = try store.beginRun(sampleProvenance(replication: 2))
+        let done = try store.beginRun(sampleProvenance(replication: 3))
+        try store.finishRun(done, status: .finished, metrics: [], error: nil)
+        let writer = try store.observationWriter(run: dead)
+        let wait = try writer.series("wait", unit: "s")
+        for i in 0..<1_000 { try writer.record(wait, time: Int64(i), value: 1) }
+        try writer.flush()
+        try store.close()
+
+        // Simulate the crash: the 'dead' run now belongs to a process that has exited; the 'elsewhere' run to a
+        // dead pid on another host, which this host cannot check and must leave alone.
+        let gone = try deadPID()
+        try DatabaseQueue(path: path).write { (db: Database) throws in
+            try db.execute(
+                sql: "UPDATE runs SET pid = ? WHERE id IN (?, ?)", arguments: [gone, dead.rawValue, elsewhere.rawValue])
+            try db.execute(
+                sql: "UPDATE runs SET host = 'some-other-host' WHERE id = ?", arguments: [elsewhere.rawValue])
+        }
+
+        let reopened = try ResultsStore(path: path)
+        let runs = try reopened.runs()
+        #expect(runs.map(\.status) == [.incomplete, .running, .running, .finished])
+        #expect(runs[0].errorMessage?.contains("process \(gone)") == true)
+        #expect(runs[0].endedAt == nil)
+        #expect(try reopened.observationCount(run: dead) == 1_000)
+        #expect(try reopened.markAbandonedRunsIncomplete() == 0)
+        #expect(runs[1].id == alive)
+
+        // An incomplete run can be neither written to nor finished.
+        #expect(throws: ResultsError.self) { try reopened.observationWriter(run: dead) }
+        #expect(throws: ResultsError.self) { try reopened.finishRun(dead, status: .finished, metrics: [], error: nil) }
+    }
+}
+
+/// Environment variable naming the database a crash child writes to.
+private let crashChildVariable = "READCHAIN_RESULTS_CRASH_CHILD"
+
+@Suite struct ChildCrashTests {
+    /// The parent: runs this test binary again as a child that writes and then kills itself with SIGKILL.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment[crashChildVariable] == nil))
+    func killedWriterLeavesIncompleteRunWithOnlyCommittedBatches() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("crash.sqlite")
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ChildLaunch.arguments(filter: "crashChildWritesThenDies")
+        var environment = ProcessInfo.processInfo.environment
+        environment[crashChildVariable] = path
+        child.environment = environment
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        child.waitUntilExit()
+        #expect(child.terminationReason == .uncaughtSignal)
+        #expect(child.terminationStatus == SIGKILL)
+
+        let store = try ResultsStore(path: path)
+        let runs = try store.runs()
+        #expect(runs.count == 1)
+        #expect(runs.first?.status == .incomplete)
+        #expect(runs.first?.pid == Int64(child.processIdentifier))
+        // Two batches of 50,000 were committed; the 20,001 buffered rows died with the process.
+        if let run = runs.first {
+            #expect(try store.observationCount(run: run.id) == 100_000)
+        }
+    }
+
+    /// The child half: only enabled inside the child process started above.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment[crashChildVariable] != nil))
+    func crashChildWritesThenDies() throws {
+        guard let path = ProcessInfo.processInfo.environment[crashChildVariable] else { return }
+        let store = try ResultsStore(path: path)
+        let run = try store.beginRun(sampleProvenance())
+        let writer = try store.observationWriter(run: run, batchSize: 50_000)
+        let wait = try writer.series("wait", unit: "s")
+        for i in 0..<120_001 { try writer.record(wait, time: Int64(i), value: Double(i)) }
+        kill(getpid(), SIGKILL)
+    }
+}
+
+/// How to ask this test binary to run a single Swift Testing test.
+enum ChildLaunch {
+    static func arguments(filter: String) -> [String] {
+        #if os(Linux)
+            // `swift test` runs the `.xctest` executable with `--testing-library swift-testing` on Linux.
+            return ["--testing-library", "swift-testing", "--filter", filter]
+        #else
+            return ["--filter", filter]
+        #endif
+    }
+}
