@@ -34,8 +34,8 @@ release: deps
 
 # Benchmarks run in release builds, never as timed tests. Figures go in bench/README.md.
 bench: deps release bench-venv
-	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
 	$(RELEASE_BIN) bench results --rows 2000000
+	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
 
 bench-venv:
 	@[ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
