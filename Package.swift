@@ -11,7 +11,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "ReadChain",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "readchain", targets: ["readchain"]),
         .library(name: "Stochastic", targets: ["Stochastic"]),
@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "Results", targets: ["Results"]),
         .library(name: "Scenario", targets: ["Scenario"]),
         .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,6 +68,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The chain: types, encoding, state, mempool, the ABCI-shaped application boundary. Pure.
+        .target(
+            name: "Ledger",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // The teleradiology market's on-chain rules, as a ChainApplication. Pure.
+        .target(
+            name: "Contracts",
+            dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .target(
             name: "Simulator",
             dependencies: [
@@ -77,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "readchain",
             dependencies: [
-                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent",
+                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent", "Ledger", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -103,6 +120,22 @@ let package = Package(
         .testTarget(
             name: "ScenarioTests",
             dependencies: ["Scenario"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: [
+                "Ledger",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ContractsTests",
+            dependencies: [
+                "Contracts", "Ledger",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

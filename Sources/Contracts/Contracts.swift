@@ -1,0 +1,1 @@
+// The market contracts (issue 3): see ARCHITECTURE.md.

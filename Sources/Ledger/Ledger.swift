@@ -1,0 +1,1 @@
+// The chain core (issue 3): see ARCHITECTURE.md.
