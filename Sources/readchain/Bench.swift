@@ -16,6 +16,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Customers to simulate.") var customers = 2_000_000
         @Option(help: "Timed repetitions; the best is reported.") var repeats = 3
         @Option(help: "Master seed.") var seed: UInt64 = 1
+        @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard customers > 0, repeats > 0 else { throw ValidationError("--customers and --repeats must be positive") }
@@ -35,8 +36,14 @@ struct Bench: ParsableCommand {
                 best = min(best, seconds)
             }
             let rate = Double(customers) / best
-            print(String(format: "kernel customers=%d seconds=%.3f rate=%.0f events=%llu mean_wait=%.4f",
-                         customers, best, rate, last.events, last.meanWait / 3600))
+            if output.json {
+                print(try JSONOutput.encode(KernelFigures(
+                    customers: customers, seconds: best, customersPerSecond: rate, events: last.events,
+                    eventsPerSecond: Double(last.events) / best, meanWaitHours: last.meanWait / 3600)))
+            } else {
+                print(String(format: "kernel customers=%d seconds=%.3f rate=%.0f events=%llu mean_wait=%.4f",
+                             customers, best, rate, last.events, last.meanWait / 3600))
+            }
         }
     }
 
@@ -46,14 +53,37 @@ struct Bench: ParsableCommand {
 
         @Option(help: "Rows to write.") var rows = 2_000_000
         @Option(help: "Scratch database path (removed afterwards).") var path = "/tmp/readchain-bench-results.sqlite"
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
             let r = try ResultsBenchmark.insertRate(rows: rows, path: path)
             let rate = Double(r.rows) / r.seconds
-            print(String(format: "results rows=%d seconds=%.3f rate=%.0f", r.rows, r.seconds, rate))
-            print(String(format: "results_rows_per_s=%.0f target=500000 ratio=%.2f", rate, rate / 500_000))
+            if output.json {
+                print(try JSONOutput.encode(ResultsFigures(
+                    rows: r.rows, seconds: r.seconds, rowsPerSecond: rate, target: 500_000, ratio: rate / 500_000)))
+            } else {
+                print(String(format: "results rows=%d seconds=%.3f rate=%.0f", r.rows, r.seconds, rate))
+                print(String(format: "results_rows_per_s=%.0f target=500000 ratio=%.2f", rate, rate / 500_000))
+            }
         }
     }
+}
+
+struct KernelFigures: Encodable {
+    var customers: Int
+    var seconds: Double
+    var customersPerSecond: Double
+    var events: UInt64
+    var eventsPerSecond: Double
+    var meanWaitHours: Double
+}
+
+struct ResultsFigures: Encodable {
+    var rows: Int
+    var seconds: Double
+    var rowsPerSecond: Double
+    var target: Double
+    var ratio: Double
 }
