@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Simulator", targets: ["Simulator"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Consensus", targets: ["Consensus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -83,6 +84,12 @@ let package = Package(
             dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Tendermint (Buchman, Kwon, Milosevic 2018, Algorithm 1) as a pure state machine. Pure.
+        .target(
+            name: "Consensus",
+            dependencies: ["Ledger"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Simulator",
             dependencies: [
@@ -134,6 +141,14 @@ let package = Package(
             name: "ContractsTests",
             dependencies: [
                 "Contracts", "Ledger",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConsensusTests",
+            dependencies: [
+                "Consensus", "Ledger",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

@@ -1,0 +1,1 @@
+// Tendermint consensus core (issue 4): see ARCHITECTURE.md.
