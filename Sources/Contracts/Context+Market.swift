@@ -1,0 +1,237 @@
+import Ledger
+
+extension Context {
+    var auction: AuctionParameters? {
+        if case .sealedBidAuction(let p) = genesis.market { return p }
+        return nil
+    }
+
+    mutating func postStudy(_ order: StudyOrder, client: Address) throws(ContractError) {
+        guard order.maxPrice > 0 else { throw ContractError(.invalidArgument, "zero maximum price") }
+        guard order.deadlineTicks > now else { throw ContractError(.deadlinePassed, "deadline not after block time") }
+        var biddingEnds: Int64 = 0
+        var revealEnds: Int64 = 0
+        if let a = auction {
+            biddingEnds = now + a.biddingWindowTicks
+            revealEnds = biddingEnds + a.revealWindowTicks
+            guard order.deadlineTicks > revealEnds else {
+                throw ContractError(.invalidArgument, "deadline before the auction's reveal window ends")
+            }
+        }
+        try debit(client, order.maxPrice)
+        let id = u64(StateKeys.nextStudy)
+        setU64(StateKeys.nextStudy, id + 1)
+        let s = Study(
+            id: id, client: client, order: order, postedAtTicks: now, state: auction == nil ? .open : .bidding,
+            escrow: order.maxPrice, biddingEndsAtTicks: biddingEnds, revealEndsAtTicks: revealEnds, bidCount: 0,
+            assignee: nil, assignedAtTicks: 0, price: 0, radiologistPay: 0, accessGrant: nil, report: nil,
+            reportedAtTicks: 0, turnaroundTicks: 0, holdback: 0, sampledForReview: false, reviewer: nil,
+            reviewScore: nil, feedbackScore: nil, followUpCompletedAtTicks: nil)
+        saveStudy(s)
+        store.set(StateKeys.deadline(order.deadlineTicks, id), [])
+        emit(
+            "study.posted",
+            [
+                "study": String(id), "client": client.hex, "modality": String(order.modality.rawValue),
+                "urgency": String(order.urgency.rawValue), "jurisdiction": order.jurisdiction,
+                "max_price": String(order.maxPrice), "deadline": String(order.deadlineTicks),
+            ])
+    }
+
+    /// Cancellation: only the client, only before assignment (open, or bidding including the reveal window);
+    /// the whole escrow is refunded and any sealed bids are discarded.
+    mutating func cancelStudy(_ id: UInt64, sender: Address) throws(ContractError) {
+        var s = try study(id)
+        guard s.client == sender else { throw ContractError(.unauthorized, "only the client may cancel") }
+        guard s.state == .open || s.state == .bidding else {
+            throw ContractError(.wrongStudyState, "cannot cancel a \(s.state) study")
+        }
+        credit(s.client, s.escrow)
+        let refund = s.escrow
+        s.escrow = 0
+        s.state = .cancelled
+        saveStudy(s)
+        store.remove(StateKeys.deadline(s.order.deadlineTicks, id))
+        for (k, _) in store.scan(prefix: StateKeys.bids(id)) { store.remove(k) }
+        emit("study.cancelled", ["study": String(id), "refund": String(refund)])
+    }
+
+    mutating func assignStudy(_ id: UInt64, radiologist: Address, pay: UInt64, sender: Address) throws(ContractError) {
+        guard case .intermediary(let op, let margin) = genesis.market else {
+            throw ContractError(.wrongMarketDesign, "assignment is for the intermediary design")
+        }
+        guard sender == op else { throw ContractError(.unauthorized, "only the operator assigns") }
+        var s = try study(id)
+        guard s.state == .open else { throw ContractError(.wrongStudyState, "study is \(s.state)") }
+        guard now < s.order.deadlineTicks else { throw ContractError(.deadlinePassed, "deadline passed") }
+        try checkEligible(radiologist, for: s)
+        let maxPay = s.order.maxPrice - s.order.maxPrice * margin / 10_000
+        guard pay > 0 && pay <= maxPay else {
+            throw ContractError(.invalidArgument, "pay \(pay) outside 1...\(maxPay) (operator margin \(margin) bp)")
+        }
+        s.price = s.order.maxPrice
+        s.radiologistPay = pay
+        assign(&s, to: radiologist)
+    }
+
+    mutating func claimStudy(_ id: UInt64, sender: Address) throws(ContractError) {
+        guard case .postedPrice = genesis.market else {
+            throw ContractError(.wrongMarketDesign, "claims are for the posted-price design")
+        }
+        var s = try study(id)
+        guard s.state == .open else { throw ContractError(.wrongStudyState, "study is \(s.state)") }
+        guard now < s.order.deadlineTicks else { throw ContractError(.deadlinePassed, "deadline passed") }
+        try checkEligible(sender, for: s)
+        guard let listed = profile(sender)?.price(for: s.order.modality, s.order.urgency) else {
+            throw ContractError(.notEligible, "no listed price for this modality and urgency")
+        }
+        guard listed <= s.order.maxPrice else {
+            throw ContractError(.priceTooHigh, "listed \(listed) above maximum \(s.order.maxPrice)")
+        }
+        credit(s.client, s.escrow - listed)
+        s.escrow = listed
+        s.price = listed
+        s.radiologistPay = listed
+        assign(&s, to: sender)
+    }
+
+    mutating func assign(_ s: inout Study, to rad: Address) {
+        s.state = .assigned
+        s.assignee = rad
+        s.assignedAtTicks = now
+        saveStudy(s)
+        updateMetrics(rad) { $0.active += 1 }
+        emit(
+            "study.assigned",
+            [
+                "study": String(s.id), "radiologist": rad.hex, "price": String(s.price),
+                "pay": String(s.radiologistPay),
+            ])
+    }
+
+    // MARK: Auction
+
+    mutating func commitBid(_ id: UInt64, commitment: Hash, sender: Address) throws(ContractError) {
+        guard auction != nil else { throw ContractError(.wrongMarketDesign, "bids are for the auction design") }
+        var s = try study(id)
+        guard s.state == .bidding else { throw ContractError(.wrongStudyState, "study is \(s.state)") }
+        guard now < s.biddingEndsAtTicks else { throw ContractError(.windowClosed, "bidding window closed") }
+        try checkEligible(sender, for: s)
+        let key = StateKeys.bid(id, sender)
+        guard store.get(key) == nil else { throw ContractError(.alreadyExists, "already bid") }
+        save(key, BidRecord(commitment: commitment, revealed: false, price: 0, turnaroundTicks: 0))
+        s.bidCount += 1
+        saveStudy(s)
+        emit("bid.committed", ["study": String(id), "bidder": sender.hex])
+    }
+
+    mutating func revealBid(
+        _ id: UInt64, price: UInt64, turnaround: Int64, salt: Hash, sender: Address
+    ) throws(ContractError) {
+        guard auction != nil else { throw ContractError(.wrongMarketDesign, "bids are for the auction design") }
+        let s = try study(id)
+        guard s.state == .bidding else { throw ContractError(.wrongStudyState, "study is \(s.state)") }
+        guard now >= s.biddingEndsAtTicks && now < s.revealEndsAtTicks else {
+            throw ContractError(.windowClosed, "outside the reveal window")
+        }
+        let key = StateKeys.bid(id, sender)
+        guard var bid: BidRecord = load(key) else { throw ContractError(.notFound, "no committed bid") }
+        guard !bid.revealed else { throw ContractError(.alreadyExists, "already revealed") }
+        let expected = Message.bidCommitment(
+            studyID: id, bidder: sender, price: price, turnaroundTicks: turnaround, salt: salt)
+        guard expected == bid.commitment else { throw ContractError(.bidMismatch, "reveal does not match commitment") }
+        guard price > 0 && price <= s.order.maxPrice else {
+            throw ContractError(.priceTooHigh, "bid \(price) outside 1...\(s.order.maxPrice)")
+        }
+        guard turnaround > 0 && turnaround <= s.order.deadlineTicks - s.revealEndsAtTicks else {
+            throw ContractError(.invalidArgument, "promised turnaround beyond the deadline")
+        }
+        bid.revealed = true
+        bid.price = price
+        bid.turnaroundTicks = turnaround
+        save(key, bid)
+        emit("bid.revealed", ["study": String(id), "bidder": sender.hex, "price": String(price)])
+    }
+
+    /// Scores revealed bids of still-eligible bidders and assigns the best (ties: lower price, then lower address).
+    /// No valid bid: the escrow is refunded and the study expires. Anyone may call this after the reveal window.
+    mutating func finaliseAuction(_ id: UInt64) throws(ContractError) {
+        guard let a = auction else { throw ContractError(.wrongMarketDesign, "not an auction chain") }
+        var s = try study(id)
+        guard s.state == .bidding else { throw ContractError(.wrongStudyState, "study is \(s.state)") }
+        guard now >= s.revealEndsAtTicks else { throw ContractError(.windowClosed, "reveal window still open") }
+        guard now < s.order.deadlineTicks else { throw ContractError(.deadlinePassed, "deadline passed") }
+        struct Scored {
+            var bidder: Address
+            var price: UInt64
+            var rest: UInt64  // quality and turnaround part of the score
+            var score: UInt64
+        }
+        let maxPrice = s.order.maxPrice
+        let span = UInt64(s.order.deadlineTicks - s.revealEndsAtTicks)
+        var scored: [Scored] = []
+        for (key, value) in store.scan(prefix: StateKeys.bids(id)) {
+            store.remove(key)
+            guard let bid = try? BidRecord.decode(canonical: value), bid.revealed else { continue }
+            let bidder = Address(bytes: Array(key.suffix(20)))
+            guard (try? checkEligible(bidder, for: s)) != nil else { continue }
+            let q = 10_000 - metrics(bidder).discrepancyRateBasisPoints
+            let t = (span - UInt64(bid.turnaroundTicks)) * 10_000 / span
+            let rest = a.weights.quality * q + a.weights.turnaround * t
+            let p = (maxPrice - bid.price) * 10_000 / maxPrice
+            scored.append(Scored(bidder: bidder, price: bid.price, rest: rest, score: a.weights.price * p + rest))
+        }
+        scored.sort {
+            ($0.score, $1.price, $1.bidder) > ($1.score, $0.price, $0.bidder)
+        }
+        guard let winner = scored.first else {
+            credit(s.client, s.escrow)
+            s.escrow = 0
+            s.state = .expired
+            saveStudy(s)
+            store.remove(StateKeys.deadline(s.order.deadlineTicks, id))
+            emit("auction.unsold", ["study": String(id)])
+            return
+        }
+        var price = winner.price
+        if a.pricing == .secondPrice {
+            if scored.count == 1 || a.weights.price == 0 {
+                price = scored.count == 1 ? maxPrice : winner.price
+            } else {
+                // Price at which the winner's score falls to the runner-up's: wP·ps(p) + rest = S2.
+                let s2 = scored[1].score
+                let needed = s2 > winner.rest ? (s2 - winner.rest + a.weights.price - 1) / a.weights.price : 0
+                let candidate = needed >= 10_000 ? 0 : maxPrice - needed * maxPrice / 10_000
+                price = min(max(candidate, winner.price), maxPrice)
+            }
+        }
+        credit(s.client, s.escrow - price)
+        s.escrow = price
+        s.price = price
+        s.radiologistPay = price
+        emit(
+            "auction.awarded",
+            ["study": String(id), "winner": winner.bidder.hex, "price": String(price), "bids": String(scored.count)])
+        assign(&s, to: winner.bidder)
+    }
+
+    // MARK: Access
+
+    /// The client re-seals the access link to the assignee's registered X25519 key; any other recipient is refused.
+    mutating func grantAccess(
+        _ id: UInt64, recipient: SealingPublicKey, box: SealedBox, sender: Address
+    ) throws(ContractError) {
+        var s = try study(id)
+        guard s.client == sender else { throw ContractError(.unauthorized, "only the client grants access") }
+        guard s.state == .assigned, let assignee = s.assignee else {
+            throw ContractError(.wrongStudyState, "study is \(s.state)")
+        }
+        guard profile(assignee)?.sealingKey == recipient else {
+            throw ContractError(.notAssignee, "grant not sealed to the assignee's key")
+        }
+        guard s.accessGrant == nil else { throw ContractError(.alreadyExists, "access already granted") }
+        s.accessGrant = box
+        saveStudy(s)
+        emit("access.granted", ["study": String(id), "radiologist": assignee.hex])
+    }
+}

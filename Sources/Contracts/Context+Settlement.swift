@@ -1,0 +1,235 @@
+import Ledger
+
+extension Context {
+    /// The assignee reports before the deadline; turnaround is recorded and the escrow settled per design:
+    /// intermediary — the radiologist gets its pay, the operator the rest; posted price or auction — the
+    /// radiologist gets the price, less (value-based) the levy to the bonus pool and the hold-back kept in escrow.
+    /// The study is then sampled for peer review from SHA-256(block hash ‖ study id).
+    mutating func submitReport(_ id: UInt64, report: ReportSubmission, sender: Address) throws(ContractError) {
+        var s = try study(id)
+        guard s.state == .assigned, let rad = s.assignee else {
+            throw ContractError(.wrongStudyState, "study is \(s.state)")
+        }
+        guard rad == sender else { throw ContractError(.notAssignee, "only the assignee reports") }
+        guard now <= s.order.deadlineTicks else { throw ContractError(.deadlinePassed, "deadline passed") }
+        s.state = .reported
+        s.report = report
+        s.reportedAtTicks = now
+        s.turnaroundTicks = now - s.assignedAtTicks
+        store.remove(StateKeys.deadline(s.order.deadlineTicks, id))
+        let window = genesis.turnaroundWindow
+        let turnaround = s.turnaroundTicks
+        updateMetrics(rad) {
+            $0.volume += 1
+            $0.active -= 1
+            $0.recordTurnaround(turnaround, window: window)
+        }
+
+        var levy: UInt64 = 0
+        var operatorShare: UInt64 = 0
+        var paid = s.radiologistPay
+        switch genesis.market {
+        case .intermediary(let op, _):
+            operatorShare = s.escrow - s.radiologistPay
+            credit(op, operatorShare)
+        case .postedPrice, .sealedBidAuction:
+            if let v = genesis.valueBased {
+                levy = s.price * v.levyBasisPoints / 10_000
+                s.holdback = s.price * v.holdbackBasisPoints / 10_000
+                paid = s.price - levy - s.holdback
+                setU64(StateKeys.bonusPool, u64(StateKeys.bonusPool) + levy)
+                if s.holdback > 0 {
+                    store.set(StateKeys.holdback(now + v.holdbackTimeoutTicks, id), [])
+                }
+            }
+        }
+        credit(rad, paid)
+        s.escrow = s.holdback
+
+        let draw = Hash.sha256(domain: "readchain/sample/v1", blockHash.bytes, id.bigEndianBytes)
+        s.sampledForReview = draw.bytes.readBigEndianUInt64() % 10_000 < genesis.peerReviewSamplingBasisPoints
+        saveStudy(s)
+        emit(
+            "study.reported",
+            [
+                "study": String(id), "radiologist": rad.hex, "turnaround": String(s.turnaroundTicks),
+                "findings": String(report.findings.count), "follow_up": report.followUp == nil ? "0" : "1",
+            ])
+        emit(
+            "settlement",
+            [
+                "study": String(id), "radiologist": rad.hex, "paid": String(paid), "operator": String(operatorShare),
+                "levy": String(levy), "holdback": String(s.holdback),
+            ])
+        if s.sampledForReview { emit("study.sampled", ["study": String(id)]) }
+    }
+
+    mutating func completeFollowUp(_ id: UInt64, sender: Address) throws(ContractError) {
+        var s = try study(id)
+        guard s.client == sender else { throw ContractError(.unauthorized, "only the client") }
+        guard s.state == .reported, s.report?.followUp != nil else {
+            throw ContractError(.wrongStudyState, "no follow-up recommended")
+        }
+        guard s.followUpCompletedAtTicks == nil else { throw ContractError(.alreadyExists, "already completed") }
+        s.followUpCompletedAtTicks = now
+        saveStudy(s)
+        emit("followup.completed", ["study": String(id)])
+    }
+
+    /// Referrer feedback (1...5) from the client account, once per reported study. For an unsampled study under
+    /// value-based settlement it resolves the hold-back.
+    mutating func submitFeedback(_ id: UInt64, score: UInt8, sender: Address) throws(ContractError) {
+        var s = try study(id)
+        guard s.client == sender else { throw ContractError(.unauthorized, "only the client gives feedback") }
+        guard s.state == .reported, let rad = s.assignee else {
+            throw ContractError(.wrongStudyState, "study is \(s.state)")
+        }
+        guard (1...5).contains(score) else { throw ContractError(.invalidArgument, "score \(score) outside 1...5") }
+        guard s.feedbackScore == nil else { throw ContractError(.alreadyExists, "feedback already given") }
+        s.feedbackScore = score
+        updateMetrics(rad) {
+            $0.feedbackSum += UInt64(score)
+            $0.feedbackCount += 1
+        }
+        emit("feedback", ["study": String(id), "radiologist": rad.hex, "score": String(score)])
+        if let v = genesis.valueBased, s.holdback > 0, !s.sampledForReview {
+            resolveHoldback(&s, release: score >= v.feedbackThreshold, qualityPoint: score >= v.feedbackThreshold)
+        }
+        saveStudy(s)
+    }
+
+    /// A RADPEER score from an eligible reviewer who is not the author, on a study sampled for review. Updates the
+    /// author's discrepancy metrics, resolves a hold-back, and appends any adjudicated labels to the dataset.
+    mutating func submitPeerReview(
+        _ id: UInt64, score: RadpeerScore, labels: [FindingLabel], sender: Address
+    ) throws(ContractError) {
+        var s = try study(id)
+        guard s.state == .reported, let author = s.assignee, s.sampledForReview, s.reviewer == nil else {
+            throw ContractError(.wrongStudyState, "study is not awaiting peer review")
+        }
+        guard sender != author else { throw ContractError(.notEligible, "the author cannot review") }
+        try checkEligible(sender, for: s, asReviewer: true)
+        s.reviewer = sender
+        s.reviewScore = score
+        updateMetrics(author) {
+            $0.reviewed += 1
+            if score.isDiscrepancy { $0.discrepancies += 1 }
+            if score.isClinicallySignificant { $0.significantDiscrepancies += 1 }
+        }
+        emit("peerreview", ["study": String(id), "radiologist": author.hex, "reviewer": sender.hex, "score": score.label])
+        if s.holdback > 0 { resolveHoldback(&s, release: !score.forfeitsHoldback, qualityPoint: !score.forfeitsHoldback) }
+        saveStudy(s)
+        if !labels.isEmpty {
+            let seq = u64(StateKeys.nextLabel)
+            setU64(StateKeys.nextLabel, seq + 1)
+            var w = CanonicalWriter()
+            w.putArray(labels)
+            let record = LabelRecord(
+                studyID: id, reviewer: sender, height: height, modality: s.order.modality,
+                labelsHash: Hash.sha256(w.bytes), labels: labels)
+            save(StateKeys.label(seq), record)
+            emit("label.appended", ["seq": String(seq), "study": String(id), "hash": record.labelsHash.hex])
+        }
+    }
+
+    /// Pays the hold-back to the radiologist (optionally with a bonus quality point) or refunds it to the client.
+    mutating func resolveHoldback(_ s: inout Study, release: Bool, qualityPoint: Bool) {
+        guard s.holdback > 0, let rad = s.assignee else { return }
+        let amount = s.holdback
+        if release {
+            credit(rad, amount)
+            if qualityPoint {
+                setU64(StateKeys.bonusPoints(rad), u64(StateKeys.bonusPoints(rad)) + 1)
+            }
+        } else {
+            credit(s.client, amount)
+        }
+        if let v = genesis.valueBased {
+            store.remove(StateKeys.holdback(s.reportedAtTicks + v.holdbackTimeoutTicks, s.id))
+        }
+        s.holdback = 0
+        s.escrow = 0
+        emit(release ? "holdback.released" : "holdback.forfeited", ["study": String(s.id), "amount": String(amount)])
+    }
+
+    // MARK: End of block
+
+    /// Deterministic housekeeping after the block's transactions, in key order:
+    /// 1. studies past their deadline and not reported: escrow refunded to the client, state `expired` (an
+    ///    assignee loses the assignment and gets a missed deadline);
+    /// 2. hold-backs past their time-out: released without a quality point;
+    /// 3. at each bonus period boundary: the pool is paid out by the payout rule and points reset.
+    mutating func endBlock() {
+        for (key, _) in store.scan(prefix: StateKeys.deadlinePrefix) {
+            let deadline = Int64(bitPattern: key.readBigEndianUInt64(at: StateKeys.deadlinePrefix.count))
+            guard deadline <= now else { break }
+            let id = key.readBigEndianUInt64(at: StateKeys.deadlinePrefix.count + 8)
+            store.remove(key)
+            guard var s = try? study(id) else { continue }
+            guard s.state == .open || s.state == .bidding || s.state == .assigned else { continue }
+            if s.state == .assigned, let rad = s.assignee {
+                updateMetrics(rad) {
+                    $0.active -= 1
+                    $0.missedDeadlines += 1
+                }
+            }
+            for (k, _) in store.scan(prefix: StateKeys.bids(id)) { store.remove(k) }
+            credit(s.client, s.escrow)
+            emit("study.expired", ["study": String(id), "refund": String(s.escrow), "was": "\(s.state)"])
+            s.escrow = 0
+            s.state = .expired
+            saveStudy(s)
+        }
+        guard let v = genesis.valueBased else { return }
+        for (key, _) in store.scan(prefix: StateKeys.holdbackPrefix) {
+            let due = Int64(bitPattern: key.readBigEndianUInt64(at: StateKeys.holdbackPrefix.count))
+            guard due <= now else { break }
+            let id = key.readBigEndianUInt64(at: StateKeys.holdbackPrefix.count + 8)
+            store.remove(key)
+            guard var s = try? study(id), s.holdback > 0 else { continue }
+            resolveHoldback(&s, release: true, qualityPoint: false)
+            saveStudy(s)
+        }
+        let start = Int64(bitPattern: store.get(StateKeys.bonusPeriodStart)?.readBigEndianUInt64() ?? 0)
+        guard now >= start + v.bonusPeriodTicks else { return }
+        let periods = (now - start) / v.bonusPeriodTicks
+        store.set(StateKeys.bonusPeriodStart, (start + periods * v.bonusPeriodTicks).bigEndianBytes)
+        payBonusPool(v.payout)
+    }
+
+    mutating func payBonusPool(_ rule: BonusPayoutRule) {
+        var pool = u64(StateKeys.bonusPool)
+        let entries = store.scan(prefix: StateKeys.bonusPointsPrefix).map { entry in
+            (address: Array(entry.key.dropFirst(StateKeys.bonusPointsPrefix.count)), points: entry.value.readBigEndianUInt64())
+        }
+        for (key, _) in store.scan(prefix: StateKeys.bonusPointsPrefix) { store.remove(key) }
+        let total = entries.reduce(UInt64(0)) { $0 + $1.points }
+        var paidTotal: UInt64 = 0
+        var recipients = 0
+        let qualified: [(address: Bytes, points: UInt64)]
+        switch rule {
+        case .proportionalToQualityPoints: qualified = entries.filter { $0.points > 0 }
+        case .equalAmongQualified(let m): qualified = entries.filter { $0.points >= max(m, 1) }
+        }
+        if pool > 0 && !qualified.isEmpty {
+            for e in qualified {
+                let share: UInt64
+                switch rule {
+                case .proportionalToQualityPoints:
+                    share = UInt64((UInt128(pool) * UInt128(e.points)) / UInt128(total))
+                case .equalAmongQualified:
+                    share = pool / UInt64(qualified.count)
+                }
+                guard share > 0 else { continue }
+                let rad = Address(bytes: e.address)
+                credit(rad, share)
+                paidTotal += share
+                recipients += 1
+                emit("bonus.paid", ["radiologist": rad.hex, "amount": String(share)])
+            }
+        }
+        pool -= paidTotal
+        setU64(StateKeys.bonusPool, pool)
+        emit("bonus.period", ["paid": String(paidTotal), "recipients": String(recipients), "carried": String(pool)])
+    }
+}

@@ -1,1 +1,0 @@
-// The market contracts (issue 3): see ARCHITECTURE.md.

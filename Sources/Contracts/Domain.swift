@@ -1,0 +1,301 @@
+import Ledger
+
+/// Imaging modality (a code, not free text).
+public enum Modality: UInt8, CaseIterable, Sendable, Hashable {
+    case xr = 1, ct, mr, us, mg, nm, pet
+}
+
+/// Order urgency.
+public enum Urgency: UInt8, CaseIterable, Sendable, Hashable {
+    case routine = 1, urgent, stat
+}
+
+/// RADPEER 2016 score: 1 concur; 2 discrepancy not ordinarily expected to be made; 3 discrepancy that should be
+/// made most of the time; a = unlikely, b = likely clinically significant (Goldberg-Stein et al., JACR 2017).
+public enum RadpeerScore: UInt8, CaseIterable, Sendable, Hashable {
+    case concur = 1, score2a, score2b, score3a, score3b
+    /// Any score other than 1 counts towards the discrepancy rate.
+    public var isDiscrepancy: Bool { self != .concur }
+    /// 2b, 3a and 3b forfeit a value-based hold-back.
+    public var forfeitsHoldback: Bool { self == .score2b || self == .score3a || self == .score3b }
+    /// 2b and 3b: likely clinically significant.
+    public var isClinicallySignificant: Bool { self == .score2b || self == .score3b }
+    public var label: String {
+        switch self {
+        case .concur: "1"
+        case .score2a: "2a"
+        case .score2b: "2b"
+        case .score3a: "3a"
+        case .score3b: "3b"
+        }
+    }
+}
+
+/// Adjudicated outcome of one finding code in the labelled dataset.
+public enum LabelOutcome: UInt8, CaseIterable, Sendable, Hashable {
+    case truePositive = 1, falsePositive, trueNegative, falseNegative
+}
+
+/// What a credentialing authority attests about a subject.
+public enum AttestationClaim: Hashable, Sendable {
+    /// Medical licence in a jurisdiction (e.g. "US-CA").
+    case licence(jurisdiction: String)
+    case boardCertification(board: String)
+    case subspecialty(String)
+    /// Privileges at a given client, with the time credentialing took.
+    case clientCredential(client: Address, ticksTaken: Int64)
+
+    /// The part of the state key that identifies the claim (a revocation need not repeat `ticksTaken`).
+    var keySuffix: Bytes {
+        switch self {
+        case .licence(let j): [1] + Array(j.utf8)
+        case .boardCertification(let b): [2] + Array(b.utf8)
+        case .subspecialty(let s): [3] + Array(s.utf8)
+        case .clientCredential(let c, _): [4] + c.bytes
+        }
+    }
+    var kindName: String {
+        switch self {
+        case .licence: "licence"
+        case .boardCertification: "board"
+        case .subspecialty: "subspecialty"
+        case .clientCredential: "clientCredential"
+        }
+    }
+    var strings: [String] {
+        switch self {
+        case .licence(let s), .boardCertification(let s), .subspecialty(let s): [s]
+        case .clientCredential: []
+        }
+    }
+}
+
+/// One price: what a radiologist charges for a modality at an urgency.
+public struct PriceEntry: Hashable, Sendable {
+    public var modality: Modality
+    public var urgency: Urgency
+    public var price: UInt64
+    public init(modality: Modality, urgency: Urgency, price: UInt64) {
+        self.modality = modality
+        self.urgency = urgency
+        self.price = price
+    }
+}
+
+/// A radiologist's public profile. Credentials themselves are attestations; the profile lists what it claims.
+public struct RadiologistProfile: Hashable, Sendable {
+    public var subspecialties: [String]
+    /// Jurisdictions whose licences the profile references (eligibility reads the attestations, not this list).
+    public var licences: [String]
+    public var prices: [PriceEntry]
+    /// Maximum studies assigned and not yet reported at once.
+    public var capacity: UInt32
+    public var available: Bool
+    /// X25519 key that access grants are sealed to.
+    public var sealingKey: SealingPublicKey
+    public init(
+        subspecialties: [String], licences: [String], prices: [PriceEntry], capacity: UInt32, available: Bool,
+        sealingKey: SealingPublicKey
+    ) {
+        self.subspecialties = subspecialties
+        self.licences = licences
+        self.prices = prices
+        self.capacity = capacity
+        self.available = available
+        self.sealingKey = sealingKey
+    }
+    public func price(for modality: Modality, _ urgency: Urgency) -> UInt64? {
+        prices.first { $0.modality == modality && $0.urgency == urgency }?.price
+    }
+}
+
+/// A client's study order. No patient data: codes, a requisition hash and a ciphertext.
+public struct StudyOrder: Hashable, Sendable {
+    public var modality: Modality
+    public var bodyPart: UInt16
+    public var urgency: Urgency
+    public var jurisdiction: String
+    /// Empty when no subspecialty is required.
+    public var requiredSubspecialty: String
+    /// When true, only radiologists with a client credential for this client are eligible.
+    public var requiresCredentialing: Bool
+    /// Maximum price (posted price, intermediary) or reserve (auction), escrowed at posting.
+    public var maxPrice: UInt64
+    public var deadlineTicks: Int64
+    public var requisitionHash: Hash
+    /// The access link sealed to the client's own key: the escrowed copy it re-seals to the assignee.
+    public var clientSealedLink: SealedBox
+    public init(
+        modality: Modality, bodyPart: UInt16, urgency: Urgency, jurisdiction: String, requiredSubspecialty: String = "",
+        requiresCredentialing: Bool = false, maxPrice: UInt64, deadlineTicks: Int64, requisitionHash: Hash,
+        clientSealedLink: SealedBox
+    ) {
+        self.modality = modality
+        self.bodyPart = bodyPart
+        self.urgency = urgency
+        self.jurisdiction = jurisdiction
+        self.requiredSubspecialty = requiredSubspecialty
+        self.requiresCredentialing = requiresCredentialing
+        self.maxPrice = maxPrice
+        self.deadlineTicks = deadlineTicks
+        self.requisitionHash = requisitionHash
+        self.clientSealedLink = clientSealedLink
+    }
+}
+
+/// A follow-up the report recommends (a code and a time frame).
+public struct FollowUp: Hashable, Sendable {
+    public var code: UInt16
+    public var withinTicks: Int64
+    public init(code: UInt16, withinTicks: Int64) {
+        self.code = code
+        self.withinTicks = withinTicks
+    }
+}
+
+/// A radiologist's report: a hash of the report document, coded findings and any follow-up.
+public struct ReportSubmission: Hashable, Sendable {
+    public var reportHash: Hash
+    public var findings: [UInt16]
+    public var followUp: FollowUp?
+    public init(reportHash: Hash, findings: [UInt16], followUp: FollowUp? = nil) {
+        self.reportHash = reportHash
+        self.findings = findings
+        self.followUp = followUp
+    }
+}
+
+/// One adjudicated finding for the labelled dataset.
+public struct FindingLabel: Hashable, Sendable {
+    public var findingCode: UInt16
+    public var outcome: LabelOutcome
+    public init(findingCode: UInt16, outcome: LabelOutcome) {
+        self.findingCode = findingCode
+        self.outcome = outcome
+    }
+}
+
+// MARK: - Encoding
+
+extension AttestationClaim: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        switch self {
+        case .licence(let j):
+            w.putU8(1)
+            w.putString(j)
+        case .boardCertification(let b):
+            w.putU8(2)
+            w.putString(b)
+        case .subspecialty(let s):
+            w.putU8(3)
+            w.putString(s)
+        case .clientCredential(let c, let t):
+            w.putU8(4)
+            w.putAddress(c)
+            w.putI64(t)
+        }
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        switch try r.takeU8() {
+        case 1: self = .licence(jurisdiction: try r.takeString())
+        case 2: self = .boardCertification(board: try r.takeString())
+        case 3: self = .subspecialty(try r.takeString())
+        case 4: self = .clientCredential(client: try r.takeAddress(), ticksTaken: try r.takeI64())
+        case let t: throw DecodingError(offset: 0, message: "bad claim \(t)")
+        }
+    }
+}
+
+extension PriceEntry: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU8(modality.rawValue)
+        w.putU8(urgency.rawValue)
+        w.putU64(price)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        modality = try r.takeEnum(Modality.self)
+        urgency = try r.takeEnum(Urgency.self)
+        price = try r.takeU64()
+    }
+}
+
+extension RadiologistProfile: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putStringArray(subspecialties)
+        w.putStringArray(licences)
+        w.putArray(prices)
+        w.putU32(capacity)
+        w.putBool(available)
+        w.putSealingKey(sealingKey)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        subspecialties = try r.takeStringArray()
+        licences = try r.takeStringArray()
+        prices = try r.takeArray()
+        capacity = try r.takeU32()
+        available = try r.takeBool()
+        sealingKey = try r.takeSealingKey()
+    }
+}
+
+extension StudyOrder: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU8(modality.rawValue)
+        w.putU16(bodyPart)
+        w.putU8(urgency.rawValue)
+        w.putString(jurisdiction)
+        w.putString(requiredSubspecialty)
+        w.putBool(requiresCredentialing)
+        w.putU64(maxPrice)
+        w.putI64(deadlineTicks)
+        w.putHash(requisitionHash)
+        w.put(clientSealedLink)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        modality = try r.takeEnum(Modality.self)
+        bodyPart = try r.takeU16()
+        urgency = try r.takeEnum(Urgency.self)
+        jurisdiction = try r.takeString()
+        requiredSubspecialty = try r.takeString()
+        requiresCredentialing = try r.takeBool()
+        maxPrice = try r.takeU64()
+        deadlineTicks = try r.takeI64()
+        requisitionHash = try r.takeHash()
+        clientSealedLink = try r.take()
+    }
+}
+
+extension FollowUp: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU16(code)
+        w.putI64(withinTicks)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        code = try r.takeU16()
+        withinTicks = try r.takeI64()
+    }
+}
+
+extension ReportSubmission: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putHash(reportHash)
+        w.putU16Array(findings)
+        w.putOptional(followUp)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        reportHash = try r.takeHash()
+        findings = try r.takeU16Array()
+        followUp = try r.takeOptional()
+    }
+}
+
+extension FindingLabel: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU16(findingCode)
+        w.putU8(outcome.rawValue)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        findingCode = try r.takeU16()
+        outcome = try r.takeEnum(LabelOutcome.self)
+    }
+}

@@ -1,0 +1,318 @@
+import Ledger
+
+/// How studies are matched to radiologists: a genesis parameter of the chain.
+public enum MarketDesign: Equatable, Sendable {
+    /// An operator account assigns each study and sets the radiologist's pay. The client pays its order's
+    /// `maxPrice`; the operator keeps `maxPrice - pay`, which must be at least `marginBasisPoints` of the price.
+    case intermediary(operator: Address, marginBasisPoints: UInt64)
+    /// An eligible radiologist claims an open study at its listed price for the study's modality and urgency,
+    /// if that price is within the client's maximum. The first valid claim in block order wins.
+    case postedPrice
+    /// Commit-reveal sealed-bid reverse auction over a bidding window then a reveal window, scored on price,
+    /// quality and promised turnaround; anyone may finalise after the reveal window.
+    case sealedBidAuction(AuctionParameters)
+}
+
+/// First-price pays the winner's own bid; second-price pays the price at which the winner's score would equal
+/// the runner-up's (the multi-attribute "second-score" rule of Che 1993), capped at the client's maximum.
+public enum AuctionPricing: UInt8, Equatable, Sendable {
+    case firstPrice = 1
+    case secondPrice = 2
+}
+
+/// Weights of the auction score. Each component is normalised to 0...10_000 before weighting.
+public struct ScoreWeights: Equatable, Sendable {
+    public var price: UInt64
+    public var quality: UInt64
+    public var turnaround: UInt64
+    public init(price: UInt64, quality: UInt64, turnaround: UInt64) {
+        self.price = price
+        self.quality = quality
+        self.turnaround = turnaround
+    }
+}
+
+public struct AuctionParameters: Equatable, Sendable {
+    public var biddingWindowTicks: Int64
+    public var revealWindowTicks: Int64
+    public var pricing: AuctionPricing
+    public var weights: ScoreWeights
+    public init(biddingWindowTicks: Int64, revealWindowTicks: Int64, pricing: AuctionPricing, weights: ScoreWeights) {
+        self.biddingWindowTicks = biddingWindowTicks
+        self.revealWindowTicks = revealWindowTicks
+        self.pricing = pricing
+        self.weights = weights
+    }
+}
+
+/// How the bonus pool is paid out at each period boundary.
+public enum BonusPayoutRule: Equatable, Sendable {
+    /// Each radiologist gets `pool × points / totalPoints` (rounded down; the remainder stays in the pool).
+    case proportionalToQualityPoints
+    /// Every radiologist with at least `minPoints` quality points in the period gets an equal share.
+    case equalAmongQualified(minPoints: UInt64)
+}
+
+/// The value-based settlement add-on, combinable with posted price or the auction (not with the intermediary).
+///
+/// At report time `levyBasisPoints` of the price goes to the bonus pool and `holdbackBasisPoints` stays in the
+/// study's escrow. The hold-back is released to the radiologist (and earns one quality point) when the sampled
+/// peer review scores 1 or 2a, or — for unsampled studies — when the referrer's feedback is at least
+/// `feedbackThreshold`; it is forfeited (refunded to the client) on a peer review of 2b, 3a or 3b or feedback below
+/// the threshold; with no outcome after `holdbackTimeoutTicks` it is released (without a quality point).
+public struct ValueBasedParameters: Equatable, Sendable {
+    public var holdbackBasisPoints: UInt64
+    public var levyBasisPoints: UInt64
+    public var bonusPeriodTicks: Int64
+    public var payout: BonusPayoutRule
+    public var holdbackTimeoutTicks: Int64
+    public var feedbackThreshold: UInt8
+    public init(
+        holdbackBasisPoints: UInt64, levyBasisPoints: UInt64, bonusPeriodTicks: Int64, payout: BonusPayoutRule,
+        holdbackTimeoutTicks: Int64, feedbackThreshold: UInt8 = 3
+    ) {
+        self.holdbackBasisPoints = holdbackBasisPoints
+        self.levyBasisPoints = levyBasisPoints
+        self.bonusPeriodTicks = bonusPeriodTicks
+        self.payout = payout
+        self.holdbackTimeoutTicks = holdbackTimeoutTicks
+        self.feedbackThreshold = feedbackThreshold
+    }
+}
+
+/// Transaction fees: `minFee + perByte × encodedSize` minor units, paid to `Genesis.feeCollector`.
+public struct FeeParameters: Equatable, Sendable {
+    public var minFee: UInt64
+    public var perByte: UInt64
+    public init(minFee: UInt64, perByte: UInt64) {
+        self.minFee = minFee
+        self.perByte = perByte
+    }
+    public func required(forEncodedSize size: Int) -> UInt64 { minFee + perByte * UInt64(size) }
+}
+
+/// Size limits on message fields (no patient data on-chain: fields are hashes, codes or ciphertext).
+public struct SizeLimits: Equatable, Sendable {
+    public var maxMessageBytes: Int
+    public var maxStringBytes: Int
+    public var maxListCount: Int
+    public var maxSealedBoxBytes: Int
+    public init(maxMessageBytes: Int = 2048, maxStringBytes: Int = 32, maxListCount: Int = 32, maxSealedBoxBytes: Int = 256) {
+        self.maxMessageBytes = maxMessageBytes
+        self.maxStringBytes = maxStringBytes
+        self.maxListCount = maxListCount
+        self.maxSealedBoxBytes = maxSealedBoxBytes
+    }
+}
+
+public struct GenesisAccount: Equatable, Sendable {
+    public var address: Address
+    public var balance: UInt64
+    public init(address: Address, balance: UInt64) {
+        self.address = address
+        self.balance = balance
+    }
+}
+
+/// Everything the chain starts from. Supply is the sum of genesis balances and never changes.
+public struct Genesis: Equatable, Sendable {
+    public var chainID: String
+    public var genesisTimeTicks: Int64
+    public var accounts: [GenesisAccount]
+    /// Credentialing authorities: only these keys may issue or revoke attestations.
+    public var authorities: [PublicKey]
+    public var market: MarketDesign
+    public var valueBased: ValueBasedParameters?
+    public var fees: FeeParameters
+    /// Receives every transaction fee (e.g. the consortium's validator treasury).
+    public var feeCollector: Address
+    /// Fraction of reported studies sampled for peer review, in basis points.
+    public var peerReviewSamplingBasisPoints: UInt64
+    public var limits: SizeLimits
+    /// Turnarounds kept per radiologist for the median (a bounded window of the most recent reads).
+    public var turnaroundWindow: UInt32
+    public var validators: [ValidatorUpdate]
+
+    public init(
+        chainID: String, genesisTimeTicks: Int64 = 0, accounts: [GenesisAccount], authorities: [PublicKey],
+        market: MarketDesign, valueBased: ValueBasedParameters? = nil,
+        fees: FeeParameters = FeeParameters(minFee: 10, perByte: 0), feeCollector: Address,
+        peerReviewSamplingBasisPoints: UInt64 = 500, limits: SizeLimits = SizeLimits(), turnaroundWindow: UInt32 = 64,
+        validators: [ValidatorUpdate] = []
+    ) {
+        self.chainID = chainID
+        self.genesisTimeTicks = genesisTimeTicks
+        self.accounts = accounts
+        self.authorities = authorities
+        self.market = market
+        self.valueBased = valueBased
+        self.fees = fees
+        self.feeCollector = feeCollector
+        self.peerReviewSamplingBasisPoints = peerReviewSamplingBasisPoints
+        self.limits = limits
+        self.turnaroundWindow = turnaroundWindow
+        self.validators = validators
+    }
+
+    /// Total supply in minor units.
+    public var supply: UInt64 { accounts.reduce(0) { $0 + $1.balance } }
+
+    /// Problems that make this genesis unusable, empty when valid.
+    public func problems() -> [String] {
+        var out: [String] = []
+        var total: UInt64 = 0
+        for a in accounts {
+            let (s, o) = total.addingReportingOverflow(a.balance)
+            if o { out.append("supply overflows UInt64") }
+            total = s
+        }
+        if Set(accounts.map(\.address)).count != accounts.count { out.append("duplicate genesis account") }
+        if case .intermediary(_, let m) = market {
+            if m > 10_000 { out.append("margin above 100%") }
+            if valueBased != nil { out.append("value-based settlement combines with posted price or auction only") }
+        }
+        if case .sealedBidAuction(let p) = market {
+            if p.biddingWindowTicks <= 0 || p.revealWindowTicks <= 0 { out.append("auction windows must be positive") }
+            if p.weights.price + p.weights.quality + p.weights.turnaround == 0 { out.append("auction weights all zero") }
+        }
+        if let v = valueBased {
+            if v.holdbackBasisPoints + v.levyBasisPoints > 10_000 { out.append("hold-back plus levy above 100%") }
+            if v.bonusPeriodTicks <= 0 || v.holdbackTimeoutTicks <= 0 { out.append("value-based periods must be positive") }
+        }
+        if peerReviewSamplingBasisPoints > 10_000 { out.append("sampling rate above 100%") }
+        if turnaroundWindow == 0 { out.append("turnaround window must be positive") }
+        return out
+    }
+}
+
+// MARK: - Canonical encoding
+
+extension AuctionParameters: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putI64(biddingWindowTicks)
+        w.putI64(revealWindowTicks)
+        w.putU8(pricing.rawValue)
+        w.putU64(weights.price)
+        w.putU64(weights.quality)
+        w.putU64(weights.turnaround)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        biddingWindowTicks = try r.takeI64()
+        revealWindowTicks = try r.takeI64()
+        pricing = try r.takeEnum(AuctionPricing.self)
+        weights = ScoreWeights(price: try r.takeU64(), quality: try r.takeU64(), turnaround: try r.takeU64())
+    }
+}
+
+extension MarketDesign: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        switch self {
+        case .intermediary(let op, let m):
+            w.putU8(1)
+            w.putAddress(op)
+            w.putU64(m)
+        case .postedPrice:
+            w.putU8(2)
+        case .sealedBidAuction(let p):
+            w.putU8(3)
+            w.put(p)
+        }
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        switch try r.takeU8() {
+        case 1: self = .intermediary(operator: try r.takeAddress(), marginBasisPoints: try r.takeU64())
+        case 2: self = .postedPrice
+        case 3: self = .sealedBidAuction(try r.take())
+        case let t: throw DecodingError(offset: 0, message: "bad market design \(t)")
+        }
+    }
+}
+
+extension BonusPayoutRule: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        switch self {
+        case .proportionalToQualityPoints: w.putU8(1)
+        case .equalAmongQualified(let m):
+            w.putU8(2)
+            w.putU64(m)
+        }
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        switch try r.takeU8() {
+        case 1: self = .proportionalToQualityPoints
+        case 2: self = .equalAmongQualified(minPoints: try r.takeU64())
+        case let t: throw DecodingError(offset: 0, message: "bad payout rule \(t)")
+        }
+    }
+}
+
+extension ValueBasedParameters: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU64(holdbackBasisPoints)
+        w.putU64(levyBasisPoints)
+        w.putI64(bonusPeriodTicks)
+        w.put(payout)
+        w.putI64(holdbackTimeoutTicks)
+        w.putU8(feedbackThreshold)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        holdbackBasisPoints = try r.takeU64()
+        levyBasisPoints = try r.takeU64()
+        bonusPeriodTicks = try r.takeI64()
+        payout = try r.take()
+        holdbackTimeoutTicks = try r.takeI64()
+        feedbackThreshold = try r.takeU8()
+    }
+}
+
+extension GenesisAccount: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putAddress(address)
+        w.putU64(balance)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        address = try r.takeAddress()
+        balance = try r.takeU64()
+    }
+}
+
+extension Genesis: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putString(chainID)
+        w.putI64(genesisTimeTicks)
+        w.putArray(accounts)
+        w.putU32(UInt32(authorities.count))
+        for a in authorities { w.putPublicKey(a) }
+        w.put(market)
+        w.putOptional(valueBased)
+        w.putU64(fees.minFee)
+        w.putU64(fees.perByte)
+        w.putAddress(feeCollector)
+        w.putU64(peerReviewSamplingBasisPoints)
+        w.putU64(UInt64(limits.maxMessageBytes))
+        w.putU64(UInt64(limits.maxStringBytes))
+        w.putU64(UInt64(limits.maxListCount))
+        w.putU64(UInt64(limits.maxSealedBoxBytes))
+        w.putU32(turnaroundWindow)
+        w.putArray(validators)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        chainID = try r.takeString()
+        genesisTimeTicks = try r.takeI64()
+        accounts = try r.takeArray()
+        let n = try r.takeCount()
+        var keys: [PublicKey] = []
+        for _ in 0..<n { keys.append(try r.takePublicKey()) }
+        authorities = keys
+        market = try r.take()
+        valueBased = try r.takeOptional()
+        fees = FeeParameters(minFee: try r.takeU64(), perByte: try r.takeU64())
+        feeCollector = try r.takeAddress()
+        peerReviewSamplingBasisPoints = try r.takeU64()
+        limits = SizeLimits(
+            maxMessageBytes: Int(clamping: try r.takeU64()), maxStringBytes: Int(clamping: try r.takeU64()),
+            maxListCount: Int(clamping: try r.takeU64()), maxSealedBoxBytes: Int(clamping: try r.takeU64()))
+        turnaroundWindow = try r.takeU32()
+        validators = try r.takeArray()
+    }
+}

@@ -1,0 +1,36 @@
+import Ledger
+
+/// Read-only views of the state, for agents, routing software, tests and the CLI.
+extension ReadChainApp {
+    private var view: Context { Context(store: state, genesis: genesis, height: 0, now: 0, blockHash: .zero) }
+
+    public func account(_ a: Address) -> Account { view.account(a) }
+    public func balance(of a: Address) -> UInt64 { view.account(a).balance }
+    public func nonce(of a: Address) -> UInt64 { view.account(a).nonce }
+    public func study(_ id: UInt64) -> Study? { try? view.study(id) }
+    public func profile(of a: Address) -> RadiologistProfile? { view.profile(a) }
+    public func metrics(of a: Address) -> QualityMetrics { view.metrics(a) }
+    public func attestation(subject: Address, claim: AttestationClaim) -> AttestationRecord? {
+        view.attestation(subject, claim)
+    }
+    public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
+    public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
+
+    /// All studies in id order.
+    public var studies: [Study] {
+        state.scan(prefix: StateKeys.studyPrefix).compactMap { try? Study.decode(canonical: $0.value) }
+    }
+    /// The labelled dataset in append order.
+    public var labels: [LabelRecord] {
+        state.scan(prefix: StateKeys.labelPrefix).compactMap { try? LabelRecord.decode(canonical: $0.value) }
+    }
+    /// Sum of all balances, study escrows and the bonus pool: equals `genesis.supply` at every point.
+    public var totalValue: UInt64 {
+        let balances = state.scan(prefix: StateKeys.accountPrefix).reduce(UInt64(0)) {
+            $0 + $1.value.readBigEndianUInt64()
+        }
+        return balances + studies.reduce(0) { $0 + $1.escrow } + bonusPool
+    }
+    /// A Merkle proof of a study record against the state root (for a client to prove its record to a header).
+    public func proveStudy(_ id: UInt64) -> StateProof { state.prove(StateKeys.study(id)) }
+}

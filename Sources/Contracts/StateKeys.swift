@@ -1,0 +1,52 @@
+import Ledger
+
+/// The state layout. Every key starts with a module prefix; numbers are big-endian so scans run in numeric order.
+///
+/// | key | value |
+/// |---|---|
+/// | `meta/genesis` | the canonical Genesis |
+/// | `meta/nextStudy`, `meta/nextLabel` | counters (UInt64) |
+/// | `meta/bonusPool` | bonus pool balance (UInt64) |
+/// | `meta/bonusPeriodStart` | start of the current bonus period (Int64) |
+/// | `acct/<address 20>` | `Account` |
+/// | `auth/<public key 32>` | empty: a credentialing authority |
+/// | `att/<subject 20><kind 1><discriminator>` | `AttestationRecord` |
+/// | `rad/<address 20>` | `RadiologistProfile` |
+/// | `met/<address 20>` | `QualityMetrics` |
+/// | `bpts/<address 20>` | quality points in the current bonus period (UInt64) |
+/// | `study/<id 8>` | `Study` |
+/// | `bid/<id 8><bidder 20>` | `BidRecord` (deleted when the auction is finalised or cancelled) |
+/// | `dl/<deadline 8><id 8>` | empty: studies not yet reported, by deadline (expiry index) |
+/// | `hb/<release time 8><id 8>` | empty: pending hold-backs, by time-out (value-based) |
+/// | `label/<seq 8>` | `LabelRecord` |
+public enum StateKeys {
+    static func p(_ s: String) -> Bytes { Array(s.utf8) }
+    public static let genesis = p("meta/genesis")
+    public static let nextStudy = p("meta/nextStudy")
+    public static let nextLabel = p("meta/nextLabel")
+    public static let bonusPool = p("meta/bonusPool")
+    public static let bonusPeriodStart = p("meta/bonusPeriodStart")
+    public static let accountPrefix = p("acct/")
+    public static let studyPrefix = p("study/")
+    public static let labelPrefix = p("label/")
+    public static let metricsPrefix = p("met/")
+    public static let bonusPointsPrefix = p("bpts/")
+    public static let deadlinePrefix = p("dl/")
+    public static let holdbackPrefix = p("hb/")
+    public static let bidPrefix = p("bid/")
+
+    public static func account(_ a: Address) -> Bytes { accountPrefix + a.bytes }
+    public static func authority(_ k: PublicKey) -> Bytes { p("auth/") + k.bytes }
+    public static func attestation(_ subject: Address, _ claim: AttestationClaim) -> Bytes {
+        p("att/") + subject.bytes + claim.keySuffix
+    }
+    public static func profile(_ a: Address) -> Bytes { p("rad/") + a.bytes }
+    public static func metrics(_ a: Address) -> Bytes { metricsPrefix + a.bytes }
+    public static func bonusPoints(_ a: Address) -> Bytes { bonusPointsPrefix + a.bytes }
+    public static func study(_ id: UInt64) -> Bytes { studyPrefix + id.bigEndianBytes }
+    public static func bids(_ id: UInt64) -> Bytes { bidPrefix + id.bigEndianBytes }
+    public static func bid(_ id: UInt64, _ bidder: Address) -> Bytes { bids(id) + bidder.bytes }
+    public static func deadline(_ t: Int64, _ id: UInt64) -> Bytes { deadlinePrefix + t.bigEndianBytes + id.bigEndianBytes }
+    public static func holdback(_ t: Int64, _ id: UInt64) -> Bytes { holdbackPrefix + t.bigEndianBytes + id.bigEndianBytes }
+    public static func label(_ seq: UInt64) -> Bytes { labelPrefix + seq.bigEndianBytes }
+}
