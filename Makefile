@@ -35,6 +35,8 @@ release: deps
 # Benchmarks run in release builds, never as timed tests. Figures go in bench/README.md.
 bench: deps release bench-venv
 	$(RELEASE_BIN) bench results --rows 2000000
+	$(RELEASE_BIN) bench ledger
+	$(RELEASE_BIN) bench contracts
 	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
 
 bench-venv:

@@ -90,6 +90,12 @@ let package = Package(
             dependencies: ["Ledger"],
             swiftSettings: strict
         ),
+        // Timed benchmarks of the chain (adapter: reads a clock; never linked into the core).
+        .target(
+            name: "Benchmarks",
+            dependencies: ["Ledger", "Contracts"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Simulator",
             dependencies: [
@@ -101,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "readchain",
             dependencies: [
-                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent", "Ledger", "Contracts",
+                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent", "Ledger", "Contracts", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -151,6 +157,11 @@ let package = Package(
                 "Consensus", "Ledger",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BenchmarksTests",
+            dependencies: ["Benchmarks", "Contracts", "Ledger"],
             swiftSettings: strict
         ),
         .testTarget(

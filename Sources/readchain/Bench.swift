@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import Results
 import Simulator
+import Benchmarks
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build in release: `make bench`). Figures and commands: bench/README.md.",
-        subcommands: [Kernel.self, ResultsWrite.self])
+        subcommands: [Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self])
 
     struct Kernel: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -86,4 +87,55 @@ struct ResultsFigures: Encodable {
     var rowsPerSecond: Double
     var target: Double
     var ratio: Double
+}
+
+extension Bench {
+    struct LedgerBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ledger",
+            abstract: "State-root update cost as the state grows (10^4..10^6 keys) and Ed25519 costs.")
+
+        @Option(help: "State sizes, comma-separated.") var sizes = "10000,100000,1000000"
+        @Option(help: "Keys changed per update.") var changed = 1_000
+        @Option(help: "Signatures to time.") var signatures = 5_000
+
+        func run() throws {
+            let ns = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !ns.isEmpty, ns.allSatisfy({ $0 > 0 }), changed > 0, signatures > 0 else {
+                throw ValidationError("--sizes must be positive integers; --changed and --signatures positive")
+            }
+            let scaling = LedgerBenchmark.stateRootScaling(sizes: ns, changed: changed)
+            for r in scaling { r.lines.forEach { print($0) } }
+            let sig = LedgerBenchmark.signatures(count: signatures)
+            sig.lines.forEach { print($0) }
+            if let first = scaling.first, let last = scaling.last, scaling.count > 1 {
+                // O(changed × log n) predicts a small ratio; O(n) would predict last.keys / first.keys.
+                let ratio = last.microsecondsPerChangedKey / first.microsecondsPerChangedKey
+                print(String(format: "# per-key update cost, n=%d against n=%d: O(log n) predicts about %.2f, O(n) %.0f",
+                             last.keys, first.keys, log2(Double(last.keys)) / log2(Double(first.keys)),
+                             Double(last.keys) / Double(first.keys)))
+                print(String(format: "ledger_state_update_cost_ratio_n%d_vs_n%d=%.2f", last.keys, first.keys, ratio))
+                print(String(format: "ledger_state_root_update_us_per_key_n%d=%.2f", last.keys, last.microsecondsPerChangedKey))
+            }
+        }
+    }
+
+    struct ContractsBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "contracts",
+            abstract: "Posted-price study lifecycles through a single-node chain: bytes per study and tx/s.")
+
+        @Option(help: "Studies to run.") var studies = 2_000
+        @Option(help: "Studies per block.") var perBlock = 100
+
+        func run() throws {
+            guard studies > 0, perBlock > 0 else { throw ValidationError("--studies and --per-block must be positive") }
+            let f = ContractsBenchmark.run(studies: studies, studiesPerBlock: perBlock)
+            f.lines.forEach { print($0) }
+            print("# tx/s without signature verification divided by tx/s with it")
+            print(String(format: "contracts_signature_cost_ratio=%.2f",
+                         f.transactionsPerSecondWithoutSignatures / f.transactionsPerSecondWithSignatures))
+            print(String(format: "contracts_bytes_per_study_vs_2KiB_limit=%.2f", f.bytesPerCompletedStudy / 2048))
+        }
+    }
 }
