@@ -68,6 +68,8 @@ extension Context {
     }
 
     private func validate(_ p: RadiologistProfile) throws(ContractError) {
+        // A low-order X25519 key would make every access grant sealed to it unreadable (Ledger `Sealing`).
+        guard p.sealingKey.isValid else { throw ContractError(.invalidArgument, "sealing key is not a valid X25519 key") }
         var seen: [(Modality, Urgency)] = []
         for e in p.prices {
             guard e.price > 0 else { throw ContractError(.invalidArgument, "zero price") }

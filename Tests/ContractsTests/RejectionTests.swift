@@ -169,4 +169,13 @@ import Testing
         let r = h.one(at: 9 * minute, c.c3, .cancelStudy(studyID: 4))
         #expect(r.code == .ok && h.app.balance(of: c.c3.address) == Cast.clientBalance - 2 * fee)
     }
+
+    /// A low-order X25519 sealing key (all zeros) is refused at registration and update: access links sealed
+    /// to it could be opened by anyone.
+    @Test func invalidSealingKey() {
+        var h = world()
+        var p = c.profile(c.r1)
+        p.sealingKey = SealingPublicKey(bytes: Bytes(repeating: 0, count: 32))
+        expectRejected(&h, at: 4 * minute, h.tx(c.r1, .updateRadiologist(p)), .invalidArgument, feeCharged: true)
+    }
 }
