@@ -1,0 +1,122 @@
+// The ABCI-shaped boundary between consensus and the application, and envelope checks.
+
+import DequeModule
+
+/// A replicated application (in the shape of CometBFT's ABCI).
+///
+/// Call order per block: `beginBlock`, `deliverTx` for each transaction, `endBlock`, `commit`.
+/// `checkTx` runs against a separate check state between blocks; `commit` resets it to the committed state.
+public protocol ChainApplication {
+    /// Mempool admission against the check state (nonce, balance, fee, message decodes, size limits).
+    /// The envelope (chain id, signature) has already been verified by the Ledger.
+    mutating func checkTx(_ tx: Transaction) -> TxCheck
+    mutating func beginBlock(_ header: BlockHeader)
+    /// Executes one transaction of the block (envelope already verified). A non-ok receipt must leave state
+    /// unchanged, except the fee, which the application may charge (it documents which).
+    mutating func deliverTx(_ tx: Transaction) -> Receipt
+    mutating func endBlock() -> BlockOutcome
+    /// Commits the block's changes and returns the state root; the check state is reset to the committed state.
+    mutating func commit() -> Hash
+    var stateRoot: Hash { get }
+}
+
+/// A change of a validator's voting power (0 removes it).
+public struct ValidatorUpdate: CanonicalCodable, Equatable, Sendable {
+    public var publicKey: PublicKey
+    public var power: UInt64
+
+    public init(publicKey: PublicKey, power: UInt64) {
+        self.publicKey = publicKey
+        self.power = power
+    }
+
+    public func encode(into w: inout CanonicalWriter) {
+        w.write(publicKey)
+        w.write(power)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        publicKey = try r.read()
+        power = try r.readUInt64()
+    }
+}
+
+/// What `endBlock` returns.
+public struct BlockOutcome: Equatable, Sendable {
+    public var validatorUpdates: [ValidatorUpdate]
+    public var events: [Event]
+
+    public init(validatorUpdates: [ValidatorUpdate] = [], events: [Event] = []) {
+        self.validatorUpdates = validatorUpdates
+        self.events = events
+    }
+}
+
+/// A bounded cache of verified Ed25519 signatures, shared by the in-process nodes of one replication.
+///
+/// Keyed by (public key, SHA-256(message), signature); stores successes only, so a forged signature is
+/// re-checked (and rejected) every time. FIFO eviction at `capacity`. Not thread-safe: one replication is
+/// single-threaded. Each node is still *charged* the verification's CPU time on the simulated clock; the cache
+/// only saves real time.
+public final class SignatureCache {
+    struct Key: Hashable {
+        let publicKey: PublicKey
+        let messageHash: Hash
+        let signature: Signature
+    }
+
+    public let capacity: Int
+    private var members: Set<Key> = []
+    private var order: Deque<Key> = []
+    /// Lookups answered from the cache.
+    public private(set) var hits = 0
+    /// Lookups that needed a verification.
+    public private(set) var misses = 0
+    /// Ed25519 verifications performed.
+    public private(set) var verifications = 0
+
+    public init(capacity: Int) {
+        precondition(capacity >= 0, "capacity must be non-negative")
+        self.capacity = capacity
+    }
+
+    /// Number of cached successes.
+    public var count: Int { order.count }
+
+    /// Whether `s` is valid for `message` under `key`, verifying only on a cache miss.
+    ///
+    /// - Complexity: O(message length) for the hash, plus one Ed25519 verification on a miss.
+    public func verify(_ s: Signature, message: Bytes, key: PublicKey) -> Bool {
+        let k = Key(publicKey: key, messageHash: Hash.sha256(message), signature: s)
+        if members.contains(k) {
+            hits += 1
+            return true
+        }
+        misses += 1
+        verifications += 1
+        guard key.isValidSignature(s, for: message) else { return false }
+        if capacity > 0 {
+            if order.count >= capacity, let old = order.popFirst() { members.remove(old) }
+            members.insert(k)
+            order.append(k)
+        }
+        return true
+    }
+}
+
+/// Ledger-level checks of a transaction's envelope, before the application sees it.
+public enum Envelope {
+    /// Checks chain id, size and signature (in that order; the signature last because it is the costly one).
+    public static func verify(_ tx: Transaction, chainID: String, maxTxBytes: Int, cache: SignatureCache) -> TxCheck {
+        guard tx.chainID == chainID else {
+            return TxCheck(code: .wrongChainID, log: "chain id \(tx.chainID) is not \(chainID)")
+        }
+        guard tx.encodedSize <= maxTxBytes else {
+            return TxCheck(code: .txTooLarge, log: "transaction of \(tx.encodedSize) bytes exceeds \(maxTxBytes)")
+        }
+        guard cache.verify(tx.signature, message: tx.signBytes, key: tx.sender) else {
+            return TxCheck(code: .badSignature, log: "invalid signature")
+        }
+        return .ok
+    }
+}

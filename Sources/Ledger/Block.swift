@@ -1,0 +1,229 @@
+// Blocks and RFC 6962 Merkle trees.
+
+import Crypto
+
+/// A block header. `stateRoot` and `resultsRoot` describe the *previous* block's execution (as in CometBFT).
+public struct BlockHeader: CanonicalCodable, Hashable, Sendable {
+    public var chainID: String
+    public var height: UInt64
+    /// Simulated time in ticks (1 tick = 1 µs).
+    public var timeTicks: Int64
+    public var previousBlockHash: Hash
+    /// `MerkleTree.root` over the canonical bytes of the block's transactions.
+    public var txRoot: Hash
+    /// The application's state root after the previous block.
+    public var stateRoot: Hash
+    /// `MerkleTree.root` over the canonical bytes of the previous block's receipts.
+    public var resultsRoot: Hash
+    public var proposer: Address
+    /// SHA-256 of `Block.lastCommit`.
+    public var lastCommitHash: Hash
+    public var validatorsHash: Hash
+
+    public init(
+        chainID: String, height: UInt64, timeTicks: Int64, previousBlockHash: Hash, txRoot: Hash, stateRoot: Hash,
+        resultsRoot: Hash, proposer: Address, lastCommitHash: Hash, validatorsHash: Hash
+    ) {
+        self.chainID = chainID
+        self.height = height
+        self.timeTicks = timeTicks
+        self.previousBlockHash = previousBlockHash
+        self.txRoot = txRoot
+        self.stateRoot = stateRoot
+        self.resultsRoot = resultsRoot
+        self.proposer = proposer
+        self.lastCommitHash = lastCommitHash
+        self.validatorsHash = validatorsHash
+    }
+
+    /// `Hash.sha256(domain: "readchain/header/v1", canonical bytes)`.
+    public var hash: Hash { Hash.sha256(domain: "readchain/header/v1", canonicalBytes) }
+
+    public func encode(into w: inout CanonicalWriter) {
+        w.writeString(chainID)
+        w.write(height)
+        w.write(timeTicks)
+        w.write(previousBlockHash)
+        w.write(txRoot)
+        w.write(stateRoot)
+        w.write(resultsRoot)
+        w.write(proposer)
+        w.write(lastCommitHash)
+        w.write(validatorsHash)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        chainID = try r.readString(maxLength: Transaction.maxChainIDLength)
+        height = try r.readUInt64()
+        timeTicks = try r.readInt64()
+        previousBlockHash = try r.read()
+        txRoot = try r.read()
+        stateRoot = try r.read()
+        resultsRoot = try r.read()
+        proposer = try r.read()
+        lastCommitHash = try r.read()
+        validatorsHash = try r.read()
+    }
+}
+
+/// A block: header, transactions and the previous block's commit certificate (opaque here).
+public struct Block: CanonicalCodable, Hashable, Sendable {
+    public var header: BlockHeader
+    public var transactions: [Transaction]
+    /// The commit certificate of the previous block; `header.lastCommitHash` is its SHA-256.
+    public var lastCommit: Bytes
+
+    public init(header: BlockHeader, transactions: [Transaction], lastCommit: Bytes) {
+        self.header = header
+        self.transactions = transactions
+        self.lastCommit = lastCommit
+    }
+
+    public var hash: Hash { header.hash }
+
+    public var encodedSize: Int { canonicalBytes.count }
+
+    /// The tx root these transactions should have.
+    public static func txRoot(_ transactions: [Transaction]) -> Hash {
+        MerkleTree.root(leaves: transactions.map(\.canonicalBytes))
+    }
+
+    /// Whether `header.txRoot` and `header.lastCommitHash` match the body.
+    public var bodyMatchesHeader: Bool {
+        header.txRoot == Block.txRoot(transactions) && header.lastCommitHash == Hash.sha256(lastCommit)
+    }
+
+    public func encode(into w: inout CanonicalWriter) {
+        w.write(header)
+        w.writeArray(transactions)
+        w.writeBytes(lastCommit)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        header = try r.read()
+        transactions = try r.readArray(of: Transaction.self)
+        lastCommit = try r.readBytes()
+    }
+}
+
+/// RFC 6962 Merkle trees: leaf = SHA-256(0x00 ‖ leaf), node = SHA-256(0x01 ‖ left ‖ right), empty = SHA-256("").
+public enum MerkleTree {
+    static func leafHash(_ leaf: Bytes) -> Hash {
+        var h = SHA256()
+        h.update(data: [0])
+        h.update(data: leaf)
+        return Hash(bytes: Bytes(h.finalize()))
+    }
+
+    static func nodeHash(_ l: Hash, _ r: Hash) -> Hash {
+        var h = SHA256()
+        h.update(data: [1])
+        h.update(data: l.bytes)
+        h.update(data: r.bytes)
+        return Hash(bytes: Bytes(h.finalize()))
+    }
+
+    /// The largest power of two strictly less than `n` (n ≥ 2).
+    static func split(_ n: Int) -> Int {
+        var k = 1
+        while k << 1 < n { k <<= 1 }
+        return k
+    }
+
+    /// The Merkle tree hash of `leaves`.
+    ///
+    /// - Complexity: O(n) hashes.
+    public static func root(leaves: [Bytes]) -> Hash {
+        if leaves.isEmpty { return Hash.sha256([]) }
+        return rootOfHashes(leaves.map(leafHash))
+    }
+
+    /// Root over already-hashed leaves, bottom-up (same result as RFC 6962's recursive split).
+    static func rootOfHashes(_ hashes: [Hash]) -> Hash {
+        var level = hashes
+        while level.count > 1 {
+            var next: [Hash] = []
+            next.reserveCapacity((level.count + 1) / 2)
+            var i = 0
+            while i + 1 < level.count {
+                next.append(nodeHash(level[i], level[i + 1]))
+                i += 2
+            }
+            if i < level.count { next.append(level[i]) }
+            level = next
+        }
+        return level[0]
+    }
+
+    /// The audit path of leaf `index` (RFC 6962 §2.1.1). `index` must be in range.
+    public static func proof(leaves: [Bytes], index: Int) -> MerkleProof {
+        precondition(index >= 0 && index < leaves.count, "leaf index out of range")
+        let hashes = leaves.map(leafHash)
+        var siblings: [Hash] = []
+        path(index, hashes[...], &siblings)
+        return MerkleProof(index: UInt64(index), leafCount: UInt64(leaves.count), siblings: siblings)
+    }
+
+    private static func path(_ m: Int, _ d: ArraySlice<Hash>, _ out: inout [Hash]) {
+        let n = d.count
+        if n <= 1 { return }
+        let k = split(n)
+        let s = d.startIndex
+        if m < k {
+            path(m, d[s..<(s + k)], &out)
+            out.append(rootOfHashes(Array(d[(s + k)...])))
+        } else {
+            path(m - k, d[(s + k)...], &out)
+            out.append(rootOfHashes(Array(d[s..<(s + k)])))
+        }
+    }
+}
+
+/// An RFC 6962 inclusion proof.
+public struct MerkleProof: CanonicalCodable, Equatable, Sendable {
+    public var index: UInt64
+    public var leafCount: UInt64
+    /// Sibling hashes, leaf level first.
+    public var siblings: [Hash]
+
+    public init(index: UInt64, leafCount: UInt64, siblings: [Hash]) {
+        self.index = index
+        self.leafCount = leafCount
+        self.siblings = siblings
+    }
+
+    /// Whether `leaf` is at `index` of a tree of `leafCount` leaves with this `root` (RFC 9162 §2.1.3.2).
+    public func verify(leaf: Bytes, root: Hash) -> Bool {
+        guard index < leafCount else { return false }
+        var fn = index
+        var sn = leafCount - 1
+        var r = MerkleTree.leafHash(leaf)
+        for p in siblings {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                r = MerkleTree.nodeHash(p, r)
+                while fn & 1 == 0 && fn != 0 {
+                    fn >>= 1
+                    sn >>= 1
+                }
+            } else {
+                r = MerkleTree.nodeHash(r, p)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && r == root
+    }
+
+    public func encode(into w: inout CanonicalWriter) {
+        w.write(index)
+        w.write(leafCount)
+        w.writeArray(siblings)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        index = try r.readUInt64()
+        leafCount = try r.readUInt64()
+        siblings = try r.readArray(of: Hash.self, maxCount: 64)
+    }
+}

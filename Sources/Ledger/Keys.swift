@@ -1,0 +1,234 @@
+// Ed25519 signing keys and X25519 sealing (swift-crypto).
+
+import Crypto
+
+// MARK: - Ed25519
+
+/// An Ed25519 public key (32 bytes).
+public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let bytes: Bytes
+
+    /// Wraps 32 bytes; traps on any other length.
+    public init(bytes: Bytes) {
+        precondition(bytes.count == 32, "PublicKey needs 32 bytes")
+        self.bytes = bytes
+    }
+
+    /// The account address of this key.
+    public var address: Address { Address(publicKey: self) }
+
+    /// Whether `s` is a valid Ed25519 signature of `message` by this key. Never traps.
+    ///
+    /// - Complexity: one Ed25519 verification (tens of microseconds; see `LedgerBenchmark.signatures`).
+    public func isValidSignature(_ s: Signature, for message: Bytes) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else { return false }
+        return key.isValidSignature(s.bytes, for: message)
+    }
+
+    public var hex: String { hexString(bytes) }
+    public var description: String { hex }
+    public static func < (a: PublicKey, b: PublicKey) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+}
+
+/// An Ed25519 signature (64 bytes).
+public struct Signature: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: Bytes
+
+    /// Wraps 64 bytes; traps on any other length.
+    public init(bytes: Bytes) {
+        precondition(bytes.count == 64, "Signature needs 64 bytes")
+        self.bytes = bytes
+    }
+
+    /// 64 zero bytes: a placeholder that never verifies.
+    public static let zero = Signature(bytes: Bytes(repeating: 0, count: 64))
+
+    public var description: String { hexString(bytes) }
+}
+
+/// An Ed25519 private key. Signatures are deterministic (RFC 8032; BoringSSL on Linux).
+public struct SigningKey: Sendable {
+    /// The 32-byte seed (swift-crypto's key types are not `Sendable`, so the seed is what is stored).
+    private let seed: Bytes
+    /// The public half.
+    public let publicKey: PublicKey
+
+    private var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
+
+    /// A key from its 32-byte seed. Throws if the seed is not 32 bytes.
+    public init(seed: Bytes) throws {
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        self.seed = seed
+        publicKey = PublicKey(bytes: Bytes(key.publicKey.rawRepresentation))
+    }
+
+    /// A deterministic key: seed = `Hash.sha256(domain: "readchain/signing-key/v1", u64 seed, label)`.
+    public static func derive(label: String, seed: UInt64) -> SigningKey {
+        var w = CanonicalWriter()
+        w.write(seed)
+        let s = Hash.sha256(domain: "readchain/signing-key/v1", w.bytes, Bytes(label.utf8))
+        // A 32-byte seed is always accepted.
+        return try! SigningKey(seed: s.bytes)
+    }
+
+    /// Signs `message` (deterministically).
+    public func sign(_ message: Bytes) -> Signature {
+        // BoringSSL's Ed25519 signing cannot fail for a valid key.
+        Signature(bytes: Bytes(try! key.signature(for: message)))
+    }
+}
+
+// MARK: - X25519 sealing
+
+/// An X25519 public key for sealing (32 bytes).
+public struct SealingPublicKey: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: Bytes
+
+    /// Wraps 32 bytes; traps on any other length.
+    public init(bytes: Bytes) {
+        precondition(bytes.count == 32, "SealingPublicKey needs 32 bytes")
+        self.bytes = bytes
+    }
+
+    /// False for low-order points (whose shared secret would be all zeros, known to everyone).
+    /// Contracts should reject such keys when they are registered.
+    public var isValid: Bool {
+        guard let pub = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: bytes) else { return false }
+        return (try? probeKey.key.sharedSecretFromKeyAgreement(with: pub)) != nil
+    }
+
+    public var description: String { hexString(bytes) }
+}
+
+private let probeKey = SealingKey.derive(label: "probe", seed: 0)
+
+/// An X25519 private key for opening sealed boxes.
+public struct SealingKey: Sendable {
+    private let raw: Bytes
+    public let publicKey: SealingPublicKey
+
+    fileprivate var key: Curve25519.KeyAgreement.PrivateKey {
+        try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw)
+    }
+
+    /// A key from 32 raw bytes. Throws if not 32 bytes.
+    public init(rawBytes: Bytes) throws {
+        let key = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: rawBytes)
+        raw = rawBytes
+        publicKey = SealingPublicKey(bytes: Bytes(key.publicKey.rawRepresentation))
+    }
+
+    /// A deterministic key: raw = `Hash.sha256(domain: "readchain/sealing-key/v1", u64 seed, label)`.
+    public static func derive(label: String, seed: UInt64) -> SealingKey {
+        var w = CanonicalWriter()
+        w.write(seed)
+        let s = Hash.sha256(domain: "readchain/sealing-key/v1", w.bytes, Bytes(label.utf8))
+        return try! SealingKey(rawBytes: s.bytes)
+    }
+}
+
+/// A sealed message: the sender's ephemeral X25519 public key and ChaCha20-Poly1305 ciphertext ‖ 16-byte tag.
+public struct SealedBox: CanonicalCodable, Hashable, Sendable {
+    public var ephemeralPublicKey: SealingPublicKey
+    public var ciphertext: Bytes
+
+    public init(ephemeralPublicKey: SealingPublicKey, ciphertext: Bytes) {
+        self.ephemeralPublicKey = ephemeralPublicKey
+        self.ciphertext = ciphertext
+    }
+
+    public func encode(into w: inout CanonicalWriter) {
+        w.write(ephemeralPublicKey)
+        w.writeBytes(ciphertext)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        ephemeralPublicKey = try r.read()
+        ciphertext = try r.readBytes()
+    }
+}
+
+/// Why a sealed box did not open.
+public enum SealingError: Error, Equatable, Sendable {
+    case invalidKey
+    case authenticationFailure
+}
+
+/// Deterministic public-key encryption: X25519 + HKDF-SHA256 + ChaCha20-Poly1305 (not HPKE, whose random
+/// ephemeral keys would make block execution non-deterministic).
+///
+/// The key and nonce both come from the shared secret, so **an ephemeral key must seal one message only**
+/// (derive it from a unique label such as the study id and the recipient).
+public enum Sealing {
+    /// Seals `plaintext` to `recipient`. Never traps: if `recipient` is not a usable key (a low-order point,
+    /// see `SealingPublicKey.isValid`), the box has an empty ciphertext that no one can open.
+    public static func seal(
+        _ plaintext: Bytes, to recipient: SealingPublicKey, ephemeral: SealingKey, info: Bytes
+    ) -> SealedBox {
+        guard let pub = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: recipient.bytes),
+            let secret = try? ephemeral.key.sharedSecretFromKeyAgreement(with: pub)
+        else { return SealedBox(ephemeralPublicKey: ephemeral.publicKey, ciphertext: []) }
+        let (key, nonce) = derive(secret, ephemeral: ephemeral.publicKey, recipient: recipient, info: info)
+        let box = try! ChaChaPoly.seal(plaintext, using: key, nonce: nonce)
+        return SealedBox(ephemeralPublicKey: ephemeral.publicKey, ciphertext: Bytes(box.ciphertext) + Bytes(box.tag))
+    }
+
+    /// Opens `box` with the recipient's key. Throws `SealingError` for a wrong key or any tampering.
+    public static func open(_ box: SealedBox, with key: SealingKey, info: Bytes) throws -> Bytes {
+        guard box.ciphertext.count >= 16,
+            let pub = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: box.ephemeralPublicKey.bytes),
+            let secret = try? key.key.sharedSecretFromKeyAgreement(with: pub)
+        else { throw SealingError.invalidKey }
+        let (sym, nonce) = derive(secret, ephemeral: box.ephemeralPublicKey, recipient: key.publicKey, info: info)
+        let n = box.ciphertext.count - 16
+        do {
+            let sealed = try ChaChaPoly.SealedBox(
+                nonce: nonce, ciphertext: box.ciphertext[..<n], tag: box.ciphertext[n...])
+            return Bytes(try ChaChaPoly.open(sealed, using: sym))
+        } catch {
+            throw SealingError.authenticationFailure
+        }
+    }
+
+    private static func derive(
+        _ secret: SharedSecret, ephemeral: SealingPublicKey, recipient: SealingPublicKey, info: Bytes
+    ) -> (SymmetricKey, ChaChaPoly.Nonce) {
+        let okm = secret.hkdfDerivedSymmetricKey(
+            using: SHA256.self, salt: ephemeral.bytes + recipient.bytes,
+            sharedInfo: Bytes("readchain/seal/v1".utf8) + info, outputByteCount: 44)
+        let raw = okm.withUnsafeBytes { Bytes($0) }
+        return (SymmetricKey(data: raw[0..<32]), try! ChaChaPoly.Nonce(data: raw[32..<44]))
+    }
+}
+
+// MARK: - Canonical encodings of the primitives
+
+extension Hash: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
+    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(32)) }
+}
+
+extension Address: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
+    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(20)) }
+}
+
+extension PublicKey: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
+    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(32)) }
+}
+
+extension Signature: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
+    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(64)) }
+}
+
+extension SealingPublicKey: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
+    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(32)) }
+}
+
+extension Amount: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) { w.write(minorUnits) }
+    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(minorUnits: try r.readUInt64()) }
+}

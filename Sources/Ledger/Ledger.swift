@@ -1,1 +1,0 @@
-// The chain core (issue 3): see ARCHITECTURE.md.
