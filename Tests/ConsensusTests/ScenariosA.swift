@@ -244,7 +244,7 @@ struct ScenariosA {
     @Test("A11 Timeouts_IncreasePerRound_StaleIgnored")
     func A11_Timeouts_IncreasePerRound_StaleIgnored() {
         let f = Fixture(powers: [1, 1, 1, 1])
-        let x = f.nonProposer(rounds: 4)
+        let x = f.nonProposer(rounds: 1)  // as proposer, x also schedules timeoutPropose while awaiting getValue()
         let others = (0..<f.n).filter { $0 != x }
         let cfg = TimeoutConfig.test
         var (c, out) = f.core(x)
