@@ -64,7 +64,8 @@ struct CoreUnits {
         #expect(s.sign(height: 1, round: 0, step: .prevote, signBytes: m2) == .refused)
         #expect(s.sign(height: 1, round: 0, step: .proposal, signBytes: m2) == .refused)
         #expect(s.sign(height: 0, round: 9, step: .precommit, signBytes: m2) == .refused)
-        if case .signed = s.sign(height: 1, round: 0, step: .precommit, signBytes: m2) {} else {
+        if case .signed = s.sign(height: 1, round: 0, step: .precommit, signBytes: m2) {
+        } else {
             Issue.record("a later step must be signable")
         }
     }

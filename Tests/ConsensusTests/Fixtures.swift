@@ -74,7 +74,8 @@ struct Fixture {
     /// A core for validator `i`, started at height 1.
     func core(
         _ i: Int, mutations: ConsensusMutations = [], signerState: SignerState = .initial,
-        maxValueBytes: Int = 1 << 20, validity: @escaping ValueValidity = { _, v in v.payload.first != UInt8(ascii: "!") }
+        maxValueBytes: Int = 1 << 20,
+        validity: @escaping ValueValidity = { _, v in v.payload.first != UInt8(ascii: "!") }
     ) -> (ConsensusCore, [ConsensusOutput]) {
         var c = ConsensusCore(
             config: ConsensusConfig(
@@ -157,7 +158,9 @@ struct Cluster {
                 deliver(i, .proposeValue(height: h, round: r, value: Self.blockValue(height: h, round: r, proposer: i)))
             case .decide(let d):
                 decisions[i].append(d)
-                if d.height < maxHeight { deliver(i, .startHeight(height: d.height + 1, proposers: selector(d.height + 1))) }
+                if d.height < maxHeight {
+                    deliver(i, .startHeight(height: d.height + 1, proposers: selector(d.height + 1)))
+                }
             default:
                 break
             }

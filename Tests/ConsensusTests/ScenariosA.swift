@@ -18,8 +18,6 @@ func lockedAtRound0(_ f: Fixture, _ x: Int, _ v: ProposedValue, mutations: Conse
 
 @Suite("A: single-node and few-node scenarios")
 struct ScenariosA {
-    static let mutations = ConsensusMutations()
-
     @Test("A01 HappyPath_DecideRound0")
     func A01_HappyPath_DecideRound0() {
         A01(mutations: [])
@@ -36,7 +34,8 @@ struct ScenariosA {
                 let d = cluster.decisions[i].first { $0.height == h }
                 #expect(d?.round == 0, "node \(i) height \(h)")
                 #expect(d?.value == expected, "node \(i) height \(h) decides the proposer's value")
-                #expect(d?.certificate.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache) == true)
+                #expect(
+                    d?.certificate.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache) == true)
                 let out = cluster.outputs[i]
                 #expect(out.prevotes.filter { $0.height == h }.count == 1)
                 #expect(out.precommits.filter { $0.height == h }.count == 1)
@@ -80,7 +79,8 @@ struct ScenariosA {
         var c = lockedAtRound0(f, x, v)
         let others = (0..<f.n).filter { $0 != x }
         // 2f+1 prevotes for v' in round 1 (x missed that round's proposal); they also make x skip (L55).
-        _ = c.feed(f.prevote(r: 1, w, by: others[0]), f.prevote(r: 1, w, by: others[1]), f.prevote(r: 1, w, by: others[2]))
+        _ = c.feed(
+            f.prevote(r: 1, w, by: others[0]), f.prevote(r: 1, w, by: others[1]), f.prevote(r: 1, w, by: others[2]))
         #expect(c.round == 1)
         // f+1 round-2 messages: skip to round 2; then the proposal re-proposes v' with vr = 1 ≥ lockedRound = 0.
         _ = c.feed(f.prevote(r: 2, w, by: others[0]), f.prevote(r: 2, w, by: others[1]))
@@ -100,7 +100,8 @@ struct ScenariosA {
         let others = (0..<f.n).filter { $0 != x }
         var (c, _) = f.core(x)
         // Round 0: 2f+1 prevotes for v' (x never sees the round-0 proposal).
-        _ = c.feed(f.prevote(r: 0, w, by: others[0]), f.prevote(r: 0, w, by: others[1]), f.prevote(r: 0, w, by: others[2]))
+        _ = c.feed(
+            f.prevote(r: 0, w, by: others[0]), f.prevote(r: 0, w, by: others[1]), f.prevote(r: 0, w, by: others[2]))
         // Round 1: x locks v.
         _ = c.feed(f.prevote(r: 1, v, by: others[0]), f.prevote(r: 1, v, by: others[1]))
         #expect(c.round == 1)
@@ -251,10 +252,12 @@ struct ScenariosA {
         for r: Round in 0...3 {
             #expect(out.timeouts.map(\.1) == [cfg.proposeInit + r * cfg.proposeDelta], "propose r=\(r)")
             out = c.handle(.timeout(Timeout(height: 1, round: r, step: .propose)))  // prevote nil
-            out += c.feed(f.prevote(r: r, value("a\(r)"), by: others[0]), f.prevote(r: r, value("b\(r)"), by: others[1]))
+            out += c.feed(
+                f.prevote(r: r, value("a\(r)"), by: others[0]), f.prevote(r: r, value("b\(r)"), by: others[1]))
             #expect(out.timeouts.map(\.1) == [cfg.prevoteInit + r * cfg.prevoteDelta], "prevote r=\(r)")
             out = c.handle(.timeout(Timeout(height: 1, round: r, step: .prevote)))  // precommit nil
-            out += c.feed(f.precommit(r: r, value("a\(r)"), by: others[0]), f.precommit(r: r, value("b\(r)"), by: others[1]))
+            out += c.feed(
+                f.precommit(r: r, value("a\(r)"), by: others[0]), f.precommit(r: r, value("b\(r)"), by: others[1]))
             #expect(out.timeouts.map(\.1) == [cfg.precommitInit + r * cfg.precommitDelta], "precommit r=\(r)")
             out = c.handle(.timeout(Timeout(height: 1, round: r, step: .precommit)))
             #expect(c.round == r + 1)
@@ -288,7 +291,8 @@ struct ScenariosA {
         #expect(c.votes?.power(.prevote, round: 0, valueID: nil) == 0, "second vote not counted")
         #expect(c.votes?.totalPower(.prevote, round: 0) == 1)
         #expect(c.evidencePool == [Evidence(first: first, second: second)], "stored for a later block")
-        #expect(c.evidencePool.first?.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache) == true)
+        #expect(
+            c.evidencePool.first?.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache) == true)
     }
 
     enum BadInput: String, CaseIterable {
@@ -389,7 +393,10 @@ struct ScenariosA {
     @Test("A15 WeightedThresholds")
     func A15_WeightedThresholds() {
         let f = Fixture(powers: [30, 30, 20, 10])  // total 90: 2/3 = 60, 1/3 = 30
-        let i30a = 0, i30b = 1, i20 = 2, i10 = 3
+        let i30a = 0
+        let i30b = 1
+        let i20 = 2
+        let i10 = 3
         #expect(f.validatorSet.validators.map(\.power) == [30, 30, 20, 10])
         let v = value("v")
         // Decision: 60 of 90 (exactly 2/3) is not a quorum, 70 is.
@@ -414,7 +421,9 @@ struct ScenariosA {
         #expect(c.round == 2, "> 1/3 is f+1")
     }
 
-    @Test("A16 ProposerSelection_WeightedRR", arguments: [[1, 2, 3, 4], [40, 30, 20, 10], [5, 5, 5, 1, 1]] as [[UInt64]])
+    @Test(
+        "A16 ProposerSelection_WeightedRR",
+        arguments: [[1, 2, 3, 4], [40, 30, 20, 10], [5, 5, 5, 1, 1]] as [[UInt64]])
     func A16_ProposerSelection_WeightedRR(_ powers: [UInt64]) {
         let f = Fixture(powers: powers)
         let total = Int(f.validatorSet.totalPower)
