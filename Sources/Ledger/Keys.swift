@@ -93,14 +93,22 @@ public struct SealingPublicKey: Hashable, Sendable, CustomStringConvertible {
     /// False for low-order points (whose shared secret would be all zeros, known to everyone).
     /// Contracts should reject such keys when they are registered.
     public var isValid: Bool {
-        guard let pub = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: bytes) else { return false }
-        return (try? probeKey.key.sharedSecretFromKeyAgreement(with: pub)) != nil
+        sharedSecret(probeKey, self) != nil
     }
 
     public var description: String { hexString(bytes) }
 }
 
 private let probeKey = SealingKey.derive(label: "probe", seed: 0)
+
+/// The X25519 shared secret, or nil if the public key is malformed or of low order (all-zero secret).
+private func sharedSecret(_ key: SealingKey, _ peer: SealingPublicKey) -> SharedSecret? {
+    guard let pub = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: peer.bytes),
+        let secret = try? key.key.sharedSecretFromKeyAgreement(with: pub)
+    else { return nil }
+    let allZero = secret.withUnsafeBytes { raw in raw.allSatisfy { $0 == 0 } }
+    return allZero ? nil : secret
+}
 
 /// An X25519 private key for opening sealed boxes.
 public struct SealingKey: Sendable {
@@ -165,9 +173,9 @@ public enum Sealing {
     public static func seal(
         _ plaintext: Bytes, to recipient: SealingPublicKey, ephemeral: SealingKey, info: Bytes
     ) -> SealedBox {
-        guard let pub = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: recipient.bytes),
-            let secret = try? ephemeral.key.sharedSecretFromKeyAgreement(with: pub)
-        else { return SealedBox(ephemeralPublicKey: ephemeral.publicKey, ciphertext: []) }
+        guard let secret = sharedSecret(ephemeral, recipient) else {
+            return SealedBox(ephemeralPublicKey: ephemeral.publicKey, ciphertext: [])
+        }
         let (key, nonce) = derive(secret, ephemeral: ephemeral.publicKey, recipient: recipient, info: info)
         let box = try! ChaChaPoly.seal(plaintext, using: key, nonce: nonce)
         return SealedBox(ephemeralPublicKey: ephemeral.publicKey, ciphertext: Bytes(box.ciphertext) + Bytes(box.tag))
@@ -175,10 +183,9 @@ public enum Sealing {
 
     /// Opens `box` with the recipient's key. Throws `SealingError` for a wrong key or any tampering.
     public static func open(_ box: SealedBox, with key: SealingKey, info: Bytes) throws -> Bytes {
-        guard box.ciphertext.count >= 16,
-            let pub = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: box.ephemeralPublicKey.bytes),
-            let secret = try? key.key.sharedSecretFromKeyAgreement(with: pub)
-        else { throw SealingError.invalidKey }
+        guard box.ciphertext.count >= 16, let secret = sharedSecret(key, box.ephemeralPublicKey) else {
+            throw SealingError.invalidKey
+        }
         let (sym, nonce) = derive(secret, ephemeral: box.ephemeralPublicKey, recipient: key.publicKey, info: info)
         let n = box.ciphertext.count - 16
         do {

@@ -17,8 +17,16 @@ import Crypto
 ///
 /// Nodes are immutable and shared between copies: copying is O(1), and an update allocates and hashes only the
 /// nodes on one root-to-leaf path, O(depth) = O(log n) for keys that are hashes or have hashed components.
-public struct StateStore: Sendable {
+///
+/// Key design matters: depth is the length of the longest chain of keys that extend one another. Keys made of a
+/// short fixed prefix and a hash (or a fixed-width id) keep it logarithmic; never build keys from unbounded,
+/// user-chosen strings without hashing them (a user could then make "a", "aa", "aaa", … and a linear path).
+///
+/// Two states are equal when their roots are (SHA-256 collision resistance).
+public struct StateStore: Sendable, Equatable {
     var root: TrieNode?
+
+    public static func == (a: StateStore, b: StateStore) -> Bool { a.root === b.root || a.rootHash == b.rootHash }
 
     /// The root of the empty state.
     public static let emptyRoot = Hash.sha256(domain: "readchain/state/empty/v1")
