@@ -1,1 +1,0 @@
-// Tendermint consensus core (issue 4): see ARCHITECTURE.md.

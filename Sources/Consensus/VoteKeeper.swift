@@ -1,0 +1,143 @@
+// Weighted vote tallies for one height.
+
+import Ledger
+
+/// Tallies voting power per (round, type, value) for one height.
+///
+/// Only the first vote of a validator per (round, type) counts. A second, different vote is kept as
+/// `Evidence` (reported once per (validator, round, type)); an identical copy is ignored. The keeper also
+/// records which validators sent any message in a round, for L55's "f+1 ⟨∗, h_p, round, ∗, ∗⟩".
+///
+/// Votes must be verified (signature, chain id, height, validator membership) before `add`.
+public struct VoteKeeper: Sendable {
+    /// What `add` did with a vote.
+    public enum AddResult: Equatable, Sendable {
+        case counted
+        case duplicate
+        /// A conflicting second vote; the evidence is present the first time only.
+        case conflicting(Evidence?)
+    }
+
+    struct Tally: Sendable {
+        var votes: [Address: Vote] = [:]
+        var powerByValue: [Hash?: UInt64] = [:]
+        var totalPower: UInt64 = 0
+        /// Ids reaching a quorum, in the order they reached it.
+        var quorumValues: [Hash?] = []
+    }
+
+    struct EvidenceKey: Hashable, Sendable {
+        var validator: Address
+        var round: Round
+        var type: VoteType
+    }
+
+    public let validatorSet: ValidatorSet
+    public let mutations: ConsensusMutations
+    private var prevotes: [Round: Tally] = [:]
+    private var precommits: [Round: Tally] = [:]
+    private var senders: [Round: Set<Address>] = [:]
+    private var senderPower: [Round: UInt64] = [:]
+    private var reported: Set<EvidenceKey> = []
+    /// Conflicting votes seen at this height, in arrival order.
+    public private(set) var evidence: [Evidence] = []
+    /// (round, id) pairs whose precommits reached a quorum, in the order they did (drives L49).
+    public private(set) var precommitQuorums: [(round: Round, valueID: Hash?)] = []
+
+    public init(validatorSet: ValidatorSet, mutations: ConsensusMutations = []) {
+        self.validatorSet = validatorSet
+        self.mutations = mutations
+    }
+
+    /// Adds a verified vote.
+    ///
+    /// - Complexity: O(1) expected.
+    public mutating func add(_ vote: Vote) -> AddResult {
+        let power = validatorSet.power(of: vote.validator)
+        precondition(power > 0, "votes must come from validators")
+        noteSender(vote.validator, round: vote.round)
+        var tally = (vote.type == .prevote ? prevotes[vote.round] : precommits[vote.round]) ?? Tally()
+        let result: AddResult
+        if let first = tally.votes[vote.validator] {
+            if first == vote || first.valueID == vote.valueID {
+                result = .duplicate
+            } else {
+                let key = EvidenceKey(validator: vote.validator, round: vote.round, type: vote.type)
+                if reported.insert(key).inserted {
+                    let e = Evidence(first: first, second: vote)
+                    evidence.append(e)
+                    result = .conflicting(e)
+                } else {
+                    result = .conflicting(nil)
+                }
+            }
+            guard mutations.contains(.countPerMessageNotPerValidator) else { return result }
+        } else {
+            tally.votes[vote.validator] = vote
+            result = .counted
+        }
+        let before = tally.powerByValue[vote.valueID, default: 0]
+        tally.powerByValue[vote.valueID] = before + power
+        tally.totalPower += power
+        if !validatorSet.isQuorum(before, mutations: mutations)
+            && validatorSet.isQuorum(before + power, mutations: mutations)
+        {
+            tally.quorumValues.append(vote.valueID)
+            if vote.type == .precommit { precommitQuorums.append((vote.round, vote.valueID)) }
+        }
+        if vote.type == .prevote { prevotes[vote.round] = tally } else { precommits[vote.round] = tally }
+        return result
+    }
+
+    /// Records that `validator` sent some message in `round` (votes do this themselves; proposals call it).
+    public mutating func noteSender(_ validator: Address, round: Round) {
+        guard senders[round, default: []].insert(validator).inserted else { return }
+        senderPower[round, default: 0] += validatorSet.power(of: validator)
+    }
+
+    /// Power of the distinct validators that sent any message in `round`.
+    public func senderPower(round: Round) -> UInt64 { senderPower[round] ?? 0 }
+
+    /// Rounds in which some message was seen, ascending.
+    public var roundsSeen: [Round] { senders.keys.sorted() }
+
+    /// Power of the `type` votes for `valueID` (nil: nil votes) in `round`.
+    public func power(_ type: VoteType, round: Round, valueID: Hash?) -> UInt64 {
+        tally(type, round)?.powerByValue[valueID] ?? 0
+    }
+
+    /// Power of all `type` votes in `round`, whatever their value.
+    public func totalPower(_ type: VoteType, round: Round) -> UInt64 { tally(type, round)?.totalPower ?? 0 }
+
+    /// Whether `type` votes for `valueID` in `round` reach a quorum (2f+1).
+    public func hasQuorum(_ type: VoteType, round: Round, valueID: Hash?) -> Bool {
+        validatorSet.isQuorum(power(type, round: round, valueID: valueID), mutations: mutations)
+    }
+
+    /// Whether `type` votes for anything in `round` reach a quorum (2f+1 ⟨∗, h, r, ∗⟩).
+    public func hasQuorumForAny(_ type: VoteType, round: Round) -> Bool {
+        validatorSet.isQuorum(totalPower(type, round: round), mutations: mutations)
+    }
+
+    /// Non-nil ids with a `type` quorum in `round`, in the order they reached it.
+    public func quorumValues(_ type: VoteType, round: Round) -> [Hash] {
+        (tally(type, round)?.quorumValues ?? []).compactMap { $0 }
+    }
+
+    /// The counted vote of `validator`, if any.
+    public func vote(_ type: VoteType, round: Round, validator: Address) -> Vote? {
+        tally(type, round)?.votes[validator]
+    }
+
+    /// Counted `type` votes for `valueID` in `round`, in validator-set order.
+    public func votes(_ type: VoteType, round: Round, valueID: Hash?) -> [Vote] {
+        guard let t = tally(type, round) else { return [] }
+        return validatorSet.validators.compactMap { v in
+            t.votes[v.address].flatMap { $0.valueID == valueID ? $0 : nil }
+        }
+    }
+
+    private func tally(_ type: VoteType, _ round: Round) -> Tally? {
+        type == .prevote ? prevotes[round] : precommits[round]
+    }
+}

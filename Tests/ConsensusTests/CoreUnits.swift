@@ -1,0 +1,106 @@
+// Unit tests of the pieces under the A-scenarios: encodings, certificates, signer, re-broadcast, buffering.
+
+import Consensus
+import Ledger
+import Testing
+
+@Suite("Consensus core units")
+struct CoreUnits {
+    @Test("Messages round-trip through the canonical encoding")
+    func canonicalRoundTrips() throws {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        let p = f.proposal(r: 2, value("v"), vr: 1)
+        let v = f.vote(.precommit, r: 3, nil, by: 1)
+        let w = f.vote(.prevote, r: 3, value("v").id, by: 1)
+        #expect(try Proposal.decode(canonical: p.canonicalBytes) == p)
+        #expect(try Vote.decode(canonical: v.canonicalBytes) == v)
+        #expect(try Vote.decode(canonical: w.canonicalBytes) == w)
+        let e = Evidence(first: v, second: w)
+        #expect(try Evidence.decode(canonical: e.canonicalBytes) == e)
+        #expect(try ValidatorSet.decode(canonical: f.validatorSet.canonicalBytes) == f.validatorSet)
+        let s = SignerState(height: 4, round: 2, step: .precommit, signBytes: [1, 2, 3], signature: v.signature)
+        #expect(try SignerState.decode(canonical: s.canonicalBytes) == s)
+        // Sign-bytes separate types, rounds and chains.
+        let a = Vote.signBytes(chainID: "c", type: .prevote, height: 1, round: 0, valueID: nil)
+        #expect(a != Vote.signBytes(chainID: "c", type: .precommit, height: 1, round: 0, valueID: nil))
+        #expect(a != Vote.signBytes(chainID: "d", type: .prevote, height: 1, round: 0, valueID: nil))
+        #expect(a != Vote.signBytes(chainID: "c", type: .prevote, height: 1, round: 1, valueID: nil))
+    }
+
+    @Test("CommitCertificate.verify needs > 2/3 valid precommits of the right set, chain and block")
+    func certificateVerify() throws {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        let v = value("v")
+        var (c, _) = f.core(0)
+        var out = c.handle(f.propose(r: 0, v))
+        for i in 1...3 { out += c.handle(f.precommit(r: 0, v, by: i)) }
+        let cert = try #require(out.decisions.first?.certificate)
+        #expect(cert.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache))
+        #expect(try CommitCertificate.decode(canonical: cert.canonicalBytes) == cert)
+        #expect(!cert.verify(validatorSet: f.validatorSet, chainID: "other", cache: f.cache))
+        var short = cert
+        short.signatures = Array(short.signatures.prefix(2))
+        #expect(!short.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache))
+        var repeated = cert
+        repeated.signatures = [cert.signatures[0], cert.signatures[0], cert.signatures[1]]
+        #expect(!repeated.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache))
+        var otherBlock = cert
+        otherBlock.blockID = value("w").id
+        #expect(!otherBlock.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache))
+        let otherSet = Fixture(powers: [1, 1, 1, 1], seed: 2).validatorSet
+        #expect(!cert.verify(validatorSet: otherSet, chainID: testChainID, cache: f.cache))
+    }
+
+    @Test("Signer: same message repeats its signature; conflicting or earlier messages are refused")
+    func signerGuard() {
+        var s = Signer(key: SigningKey.derive(label: "s", seed: 1))
+        let m1: Bytes = [1]
+        let m2: Bytes = [2]
+        guard case .signed(let sig) = s.sign(height: 1, round: 0, step: .prevote, signBytes: m1) else {
+            Issue.record("first signature refused")
+            return
+        }
+        #expect(s.sign(height: 1, round: 0, step: .prevote, signBytes: m1) == .repeated(sig))
+        #expect(s.sign(height: 1, round: 0, step: .prevote, signBytes: m2) == .refused)
+        #expect(s.sign(height: 1, round: 0, step: .proposal, signBytes: m2) == .refused)
+        #expect(s.sign(height: 0, round: 9, step: .precommit, signBytes: m2) == .refused)
+        if case .signed = s.sign(height: 1, round: 0, step: .precommit, signBytes: m2) {
+        } else {
+            Issue.record("a later step must be signable")
+        }
+    }
+
+    @Test("rebroadcastTick re-emits the latest own proposal and votes of the round, unsigned anew")
+    func rebroadcast() {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        let x = f.proposer(round: 0)
+        var (c, out) = f.core(x)
+        #expect(out.contains(.requestValue(height: 1, round: 0)))
+        out = c.handle(.proposeValue(height: 1, round: 0, value: value("v")))
+        let p = out.proposals
+        let votes = out.votes
+        #expect(p.count == 1 && votes.count == 1)
+        let again = c.handle(.rebroadcastTick)
+        #expect(again.proposals == p && again.votes == votes)
+        #expect(again.persisted.isEmpty)
+    }
+
+    @Test("Messages for the next height are buffered and replayed at startHeight")
+    func nextHeightBuffering() {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        var next = f.selector
+        next.advanceHeight()
+        let x = f.index(of: next.proposer(round: 1).address)  // not the height-2 round-0 proposer
+        var (c, _) = f.core(x)
+        let proposer2 = f.index(of: next.proposer.address)
+        let v = value("h2")
+        let bytes = Proposal.signBytes(chainID: testChainID, height: 2, round: 0, valueID: v.id, validRound: -1)
+        let p = Proposal(
+            chainID: testChainID, height: 2, round: 0, value: v, validRound: -1, proposer: f.address(proposer2),
+            signature: f.keys[proposer2].sign(bytes))
+        #expect(c.handle(.proposal(p)).isEmpty, "buffered, not rejected")
+        let out = c.handle(.startHeight(height: 2, proposers: next))
+        #expect(out.prevotes.map(\.valueID) == [v.id])
+        #expect(c.proposals[0] == p)
+    }
+}
