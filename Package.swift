@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Consensus", targets: ["Consensus"]),
+        .library(name: "Network", targets: ["Network"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -90,6 +91,17 @@ let package = Package(
             dependencies: ["Ledger"],
             swiftSettings: strict
         ),
+        // Message delivery on the simulated clock (latency, bandwidth, loss, duplication, partitions,
+        // crashes, clock skew, CPU cost) and the nodes and clusters that run consensus over it. Pure.
+        .target(
+            name: "Network",
+            dependencies: [
+                "DiscreteEvent", "Stochastic", "Consensus", "Ledger", "Contracts",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
         // Timed benchmarks of the chain (adapter: reads a clock; never linked into the core).
         .target(
             name: "Benchmarks",
@@ -155,6 +167,14 @@ let package = Package(
             name: "ConsensusTests",
             dependencies: [
                 "Consensus", "Ledger",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NetworkTests",
+            dependencies: [
+                "Network", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

@@ -1,0 +1,1 @@
+// Simulated network and nodes (issue 4): see ARCHITECTURE.md.
