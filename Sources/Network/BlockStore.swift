@@ -1,0 +1,138 @@
+// A node's committed chain: blocks, commit certificates, state roots, validator sets and proposer selectors per
+// height, and the block validity rules (the paper's valid(v) for blocks).
+
+import Consensus
+import Ledger
+
+/// A block with the certificate that decided it (what block sync sends).
+public struct CommittedBlock: Sendable {
+    public var block: Block
+    public var certificate: CommitCertificate
+    public init(block: Block, certificate: CommitCertificate) {
+        self.block = block
+        self.certificate = certificate
+    }
+}
+
+/// The committed chain of one node (its "disk": it survives a crash).
+///
+/// A class because the consensus core's `ValueValidity` closure reads it while the node appends to it.
+/// Validator-set changes returned by `endBlock` at height H take effect at H+2 (CometBFT,
+/// `spec/abci/abci++_methods.md`): after committing H the set of H+2 is known.
+public final class BlockStore {
+    public let chainID: String
+    public let genesisStateRoot: Hash
+    public let maxBlockTxs: Int
+    public private(set) var blocks: [Block] = []
+    public private(set) var certificates: [CommitCertificate] = []
+    /// Application state root after each block (`stateRoots[h-1]` after height h).
+    public private(set) var stateRoots: [Hash] = []
+    /// Merkle root of each block's receipts.
+    public private(set) var resultsRoots: [Hash] = []
+    /// Encoded size of each block.
+    public private(set) var blockSizes: [Int] = []
+    /// Validator set of height h at `validatorSets[h-1]`; always known up to `height + 2`.
+    public private(set) var validatorSets: [ValidatorSet]
+    /// Proposer selector of height h at `selectors[h-1]`; known up to `height + 1`.
+    public private(set) var selectors: [ProposerSelector]
+    /// Hashes of every committed transaction (membership only; never iterated).
+    private var committedTxs: Set<Hash> = []
+
+    public init(chainID: String, genesisStateRoot: Hash, validators: ValidatorSet, maxBlockTxs: Int) {
+        self.chainID = chainID
+        self.genesisStateRoot = genesisStateRoot
+        self.maxBlockTxs = maxBlockTxs
+        validatorSets = [validators, validators]
+        selectors = [ProposerSelector(validatorSet: validators)]
+    }
+
+    /// The last committed height (0 before the first block).
+    public var height: Height { Height(blocks.count) }
+    public var lastBlockHash: Hash { blocks.last?.hash ?? .zero }
+    public var lastStateRoot: Hash { stateRoots.last ?? genesisStateRoot }
+    public var lastResultsRoot: Hash { resultsRoots.last ?? MerkleTree.root(leaves: []) }
+
+    public func validatorSet(at h: Height) -> ValidatorSet { validatorSets[Int(h) - 1] }
+    public func selector(at h: Height) -> ProposerSelector { selectors[Int(h) - 1] }
+    public func block(at h: Height) -> Block { blocks[Int(h) - 1] }
+    public func isCommitted(tx hash: Hash) -> Bool { committedTxs.contains(hash) }
+
+    /// Whether `block` may be the next block (`height + 1`): links, roots, validator set, proposer, last commit,
+    /// and no transaction repeated (within the block or from the chain).
+    ///
+    /// - Complexity: O(txs) hashes plus the last commit's signature checks (cached).
+    public func isValidNext(_ block: Block, cache: SignatureCache) -> Bool {
+        let h = height + 1
+        let hd = block.header
+        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash,
+            hd.stateRoot == lastStateRoot, hd.resultsRoot == lastResultsRoot,
+            block.transactions.count <= maxBlockTxs
+        else { return false }
+        let set = validatorSet(at: h)
+        guard hd.validatorsHash == set.hash, set.validator(hd.proposer) != nil, block.bodyMatchesHeader else {
+            return false
+        }
+        if h == 1 {
+            guard block.lastCommit.isEmpty else { return false }
+        } else {
+            guard let c = try? CommitCertificate.decode(canonical: block.lastCommit), c.height == h - 1,
+                c.blockID == lastBlockHash, c.verify(validatorSet: validatorSet(at: h - 1), chainID: chainID, cache: cache)
+            else { return false }
+        }
+        var seen: Set<Hash> = []
+        for tx in block.transactions {
+            let th = tx.hash
+            guard !committedTxs.contains(th), seen.insert(th).inserted else { return false }
+        }
+        return true
+    }
+
+    /// Appends a committed block and records the validator updates it produced (effective at height + 2).
+    func append(
+        _ block: Block, certificate: CommitCertificate, stateRoot: Hash, resultsRoot: Hash,
+        updates: [ValidatorUpdate]
+    ) {
+        precondition(block.header.height == height + 1, "blocks must be appended in order")
+        let h = block.header.height
+        blocks.append(block)
+        certificates.append(certificate)
+        stateRoots.append(stateRoot)
+        resultsRoots.append(resultsRoot)
+        blockSizes.append(block.encodedSize)
+        for tx in block.transactions { committedTxs.insert(tx.hash) }
+        // The set of h+2 from that of h+1 and this block's updates.
+        validatorSets.append(Self.apply(updates, to: validatorSet(at: h + 1)))
+        // The selector of h+1: advanced once, or a fresh one when the set changed.
+        let next = validatorSet(at: h + 1)
+        if next == validatorSet(at: h) {
+            var s = selector(at: h)
+            s.advanceHeight()
+            selectors.append(s)
+        } else {
+            selectors.append(ProposerSelector(validatorSet: next))
+        }
+    }
+
+    /// `set` with `updates` applied in order (power 0 removes; a new key is added).
+    public static func apply(_ updates: [ValidatorUpdate], to set: ValidatorSet) -> ValidatorSet {
+        guard !updates.isEmpty else { return set }
+        var vs = set.validators
+        for u in updates {
+            if let i = vs.firstIndex(where: { $0.publicKey == u.publicKey }) {
+                if u.power == 0 { vs.remove(at: i) } else { vs[i] = Validator(publicKey: u.publicKey, power: u.power) }
+            } else if u.power > 0 {
+                vs.append(Validator(publicKey: u.publicKey, power: u.power))
+            }
+        }
+        precondition(!vs.isEmpty, "validator updates removed every validator")
+        return ValidatorSet(vs)
+    }
+
+    /// Blocks `from`… (at most `limit`) with their certificates, for block sync.
+    public func range(from: Height, limit: Int) -> [CommittedBlock] {
+        guard from >= 1, from <= height else { return [] }
+        let lo = Int(from) - 1
+        let hi = min(blocks.count, lo + limit)
+        return (lo..<hi).map { CommittedBlock(block: blocks[$0], certificate: certificates[$0]) }
+    }
+}

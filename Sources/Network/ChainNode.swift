@@ -1,0 +1,437 @@
+// A chain node: consensus core + application + mempool + block store, as a state machine over node inputs.
+
+import Consensus
+import DiscreteEvent
+import Ledger
+
+/// What nodes send each other. Opaque to `SimNetwork`.
+public enum NetMessage: Sendable {
+    case proposal(Proposal)
+    case vote(Vote)
+    /// Mempool gossip (one hop: a node forwards the transactions its clients gave it).
+    case tx(Transaction)
+    /// Block sync: "send me blocks from this height on".
+    case blockRequest(from: Height)
+    case blocks([CommittedBlock])
+    /// "Who has the value with this id" (after `needValue`, L49 without the proposal).
+    case valueRequest(height: Height, valueID: Hash)
+    case value(height: Height, ProposedValue)
+
+    /// Approximate wire size in bytes (payloads exactly, fixed overheads estimated).
+    public var bytes: Int {
+        switch self {
+        case .proposal(let p): p.value.payload.count + 180
+        case .vote: 170
+        case .tx(let t): t.encodedSize
+        case .blockRequest: 24
+        case .blocks(let bs): bs.reduce(0) { $0 + $1.block.encodedSize + 60 + 68 * $1.certificate.signatures.count }
+        case .valueRequest: 56
+        case .value(_, let v): v.payload.count + 48
+        }
+    }
+
+    /// A small tag for the event trace.
+    var tag: UInt8 {
+        switch self {
+        case .proposal: 1
+        case .vote: 2
+        case .tx: 3
+        case .blockRequest: 4
+        case .blocks: 5
+        case .valueRequest: 6
+        case .value: 7
+        }
+    }
+}
+
+/// Inputs of a node, each processed in turn on its simulated CPU.
+public enum NodeInput: Sendable {
+    /// Power on (first start or restart): rebuild the consensus core from the disk and start the next height.
+    case boot
+    case message(from: Int, NetMessage)
+    case timeout(Timeout)
+    case rebroadcastTick
+    /// A client hands the node a transaction.
+    case submit(Transaction)
+}
+
+/// What a node asks its driver to do, released when the CPU work of the input finishes.
+public enum NodeAction: Sendable {
+    case send(to: Int, NetMessage)
+    case broadcast(NetMessage)
+    case scheduleTimeout(Timeout, after: Int64)
+    case committed(CommitRecord)
+    case evidence(Evidence)
+    case txResult(Hash, TxCheck)
+}
+
+/// A committed block as the driver and the oracle see it.
+public struct CommitRecord: Sendable {
+    public var height: Height
+    /// The decision round (−1 when the block came by block sync).
+    public var round: Round
+    public var block: Block
+    public var certificate: CommitCertificate
+    public var receipts: [Receipt]
+    public var stateRoot: Hash
+    public var bySync: Bool
+}
+
+/// The result of one input: actions to release and the CPU it cost.
+public struct NodeStep: Sendable {
+    public var actions: [NodeAction] = []
+    /// Simulated CPU time of the input in ticks.
+    public var cpuTicks: Int64 = 0
+    public var verifications: Int = 0
+}
+
+/// Static parameters of a node.
+public struct NodeConfig: Sendable {
+    public var chainID: String
+    public var timeouts: TimeoutConfig
+    public var mempool: MempoolLimits
+    public var maxBlockTxs: Int
+    public var maxBlockBytes: Int
+    /// Simulated cost of one Ed25519 verification, ticks (77 µs: this machine's release-build measurement).
+    public var verifyCost: Int64
+    /// Simulated cost of executing one transaction (beyond its signature), ticks.
+    public var execCostPerTx: Int64
+    /// Fixed cost of handling any input, ticks.
+    public var inputCost: Int64
+    /// Multiplier on every CPU cost (a slow machine: 5).
+    public var cpuFactor: Double
+    /// Blocks per block-sync response.
+    public var syncBatch: Int
+    /// A node may re-request block sync after this long without an answer, ticks.
+    public var syncRetry: Int64
+    public var mutations: ConsensusMutations
+
+    public init(
+        chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
+        maxBlockTxs: Int = 2_000, maxBlockBytes: Int = 1 << 21, verifyCost: Int64 = 77, execCostPerTx: Int64 = 20,
+        inputCost: Int64 = 5, cpuFactor: Double = 1, syncBatch: Int = 100, syncRetry: Int64 = 50_000,
+        mutations: ConsensusMutations = []
+    ) {
+        self.chainID = chainID
+        self.timeouts = timeouts
+        self.mempool = mempool
+        self.maxBlockTxs = maxBlockTxs
+        self.maxBlockBytes = maxBlockBytes
+        self.verifyCost = verifyCost
+        self.execCostPerTx = execCostPerTx
+        self.inputCost = inputCost
+        self.cpuFactor = cpuFactor
+        self.syncBatch = syncBatch
+        self.syncRetry = syncRetry
+        self.mutations = mutations
+    }
+}
+
+/// Messages, bytes and verifications of one node at one height.
+public struct HeightCounters: Sendable, Equatable {
+    public var messagesIn = 0
+    public var bytesIn = 0
+    public var messagesOut = 0
+    public var bytesOut = 0
+    public var verifications = 0
+    public init() {}
+}
+
+/// One node: `ConsensusCore` + a `ChainApplication` + `Mempool` + `BlockStore` + the persisted signer state.
+///
+/// Carries out the core's outputs: broadcasts and timeouts become `NodeAction`s; `decide` executes the block and
+/// starts the next height; `requestValue` builds a block from the mempool; `needValue` asks peers for the value;
+/// `persistSignerState` writes the disk at once (before the broadcasts of the same input leave). A node that
+/// sees a message from a height above its own asks the sender for blocks and certificates, verifies each
+/// certificate against that height's validator set, executes, and rejoins consensus at the next height.
+///
+/// A class: a node has identity, and its store is shared with the core's validity closure.
+public final class ChainNode<App: ChainApplication> {
+    public let index: Int
+    public let key: SigningKey?
+    public let config: NodeConfig
+    public let peers: Int
+    public let cache: SignatureCache
+    /// The disk: committed chain, application state and signer state survive a crash.
+    public let store: BlockStore
+    public private(set) var app: App
+    public private(set) var signerState: SignerState = .initial
+    public private(set) var core: ConsensusCore?
+    public private(set) var mempool: Mempool
+    /// Per-height counters, `counters[h-1]` for the height the node was working on.
+    public private(set) var counters: [HeightCounters] = []
+    public private(set) var peakMempool = 0
+    private var syncRequestedAt: SimTime?
+    private var syncTarget: Height = 0
+    /// Decision round per committed height (−1 if synced).
+    public private(set) var decisionRounds: [Round] = []
+
+    public init(
+        index: Int, key: SigningKey?, config: NodeConfig, peers: Int, app: App, validators: ValidatorSet,
+        cache: SignatureCache
+    ) {
+        self.index = index
+        self.key = key
+        self.config = config
+        self.peers = peers
+        self.cache = cache
+        self.app = app
+        self.mempool = Mempool(limits: config.mempool)
+        self.store = BlockStore(
+            chainID: config.chainID, genesisStateRoot: app.stateRoot, validators: validators,
+            maxBlockTxs: config.maxBlockTxs)
+    }
+
+    /// The height the node is working on (committed + 1).
+    public var workingHeight: Height { store.height + 1 }
+
+    /// Drops everything volatile (a crash): the core, the mempool, block-sync state.
+    public func crash() {
+        core = nil
+        mempool = Mempool(limits: config.mempool)
+        syncRequestedAt = nil
+    }
+
+    /// Handles one input at `now`.
+    public func handle(_ input: NodeInput, now: SimTime) -> NodeStep {
+        var step = NodeStep()
+        let before = cache.hits + cache.misses
+        var executedTxVerifications = 0
+        var cacheCallsInExecution = 0
+        switch input {
+        case .boot:
+            boot(now: now, &step)
+        case .message(let from, let m):
+            count { $0.messagesIn += 1; $0.bytesIn += m.bytes }
+            receive(m, from: from, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
+        case .timeout(let t):
+            drive(.timeout(t), now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
+        case .rebroadcastTick:
+            drive(.rebroadcastTick, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
+        case .submit(let tx):
+            let r = admit(tx)
+            step.actions.append(.txResult(tx.hash, r))
+            if r.isOK { step.actions.append(.broadcast(.tx(tx))) }
+        }
+        let calls = cache.hits + cache.misses - before
+        let verifications = calls - cacheCallsInExecution + executedTxVerifications
+        step.verifications = verifications
+        count { $0.verifications += verifications }
+        for a in step.actions {
+            switch a {
+            case .send(_, let m): count { $0.messagesOut += 1; $0.bytesOut += m.bytes }
+            case .broadcast(let m): count { $0.messagesOut += peers - 1; $0.bytesOut += (peers - 1) * m.bytes }
+            default: break
+            }
+        }
+        let raw = config.inputCost + Int64(verifications) * config.verifyCost + step.cpuTicks
+        step.cpuTicks = Int64((Double(raw) * config.cpuFactor).rounded())
+        peakMempool = max(peakMempool, mempool.count)
+        return step
+    }
+
+    private func count(_ f: (inout HeightCounters) -> Void) {
+        let i = Int(workingHeight) - 1
+        while counters.count <= i { counters.append(HeightCounters()) }
+        f(&counters[i])
+    }
+
+    // MARK: - Boot
+
+    private func boot(now: SimTime, _ step: inout NodeStep) {
+        let store = self.store
+        let cache = self.cache
+        var c = ConsensusCore(
+            config: ConsensusConfig(chainID: config.chainID, timeouts: config.timeouts, mutations: config.mutations),
+            key: key, signerState: signerState, cache: cache,
+            validity: { h, v in
+                guard h == store.height + 1, let b = try? Block.decode(canonical: v.payload) else { return false }
+                return store.isValidNext(b, cache: cache)
+            })
+        let h = workingHeight
+        let outputs = c.handle(.startHeight(height: h, proposers: store.selector(at: h)))
+        core = c
+        var dummy = (0, 0)
+        carryOut(outputs, now: now, &step, &dummy.0, &dummy.1)
+    }
+
+    // MARK: - Messages
+
+    private func receive(
+        _ m: NetMessage, from: Int, now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int
+    ) {
+        switch m {
+        case .proposal(let p):
+            noteHeight(p.height, from: from, now: now, &step)
+            drive(.proposal(p), now: now, &step, &txv, &execCalls)
+        case .vote(let v):
+            noteHeight(v.height, from: from, now: now, &step)
+            drive(.vote(v), now: now, &step, &txv, &execCalls)
+        case .tx(let tx):
+            _ = admit(tx)
+        case .blockRequest(let h):
+            let bs = store.range(from: h, limit: config.syncBatch)
+            if !bs.isEmpty { step.actions.append(.send(to: from, .blocks(bs))) }
+        case .blocks(let bs):
+            applySynced(bs, from: from, now: now, &step, &txv, &execCalls)
+        case .valueRequest(let h, let id):
+            if h == workingHeight, let c = core {
+                for r in c.proposals.keys.sorted() where c.proposals[r]!.value.id == id {
+                    step.actions.append(.send(to: from, .value(height: h, c.proposals[r]!.value)))
+                    break
+                }
+            } else if h >= 1, h <= store.height, store.block(at: h).hash == id {
+                step.actions.append(.send(to: from, .value(height: h, ProposedValue(block: store.block(at: h)))))
+            }
+        case .value(let h, let v):
+            if h == workingHeight { drive(.valueReceived(v), now: now, &step, &txv, &execCalls) }
+        }
+    }
+
+    /// A peer works on a height above ours: it decided ours. Ask it for blocks (at most one request in flight).
+    private func noteHeight(_ h: Height, from: Int, now: SimTime, _ step: inout NodeStep) {
+        guard h > workingHeight else { return }
+        if let at = syncRequestedAt, now.ticks - at.ticks < config.syncRetry, syncTarget >= workingHeight { return }
+        syncRequestedAt = now
+        syncTarget = workingHeight
+        step.actions.append(.send(to: from, .blockRequest(from: workingHeight)))
+    }
+
+    private func applySynced(
+        _ bs: [CommittedBlock], from: Int, now: SimTime, _ step: inout NodeStep, _ txv: inout Int,
+        _ execCalls: inout Int
+    ) {
+        var applied = false
+        for cb in bs {
+            let h = cb.block.header.height
+            if h <= store.height { continue }
+            guard h == store.height + 1, cb.certificate.height == h, cb.certificate.blockID == cb.block.hash,
+                cb.certificate.verify(validatorSet: store.validatorSet(at: h), chainID: config.chainID, cache: cache),
+                store.isValidNext(cb.block, cache: cache)
+            else { break }
+            commit(cb.block, cb.certificate, round: -1, bySync: true, &step, &txv, &execCalls)
+            applied = true
+        }
+        guard applied else { return }
+        syncRequestedAt = nil
+        if bs.count >= config.syncBatch {  // the peer may have more
+            syncRequestedAt = now
+            syncTarget = workingHeight
+            step.actions.append(.send(to: from, .blockRequest(from: workingHeight)))
+        }
+        if var c = core {
+            core = nil
+            let outputs = c.handle(.startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
+            core = c
+            carryOut(outputs, now: now, &step, &txv, &execCalls)
+        }
+    }
+
+    // MARK: - Mempool
+
+    private func admit(_ tx: Transaction) -> TxCheck {
+        let h = tx.hash
+        if mempool.contains(h) || store.isCommitted(tx: h) { return TxCheck(code: .duplicate, log: "known") }
+        let envelope = Envelope.verify(
+            tx, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache)
+        guard envelope.isOK else { return envelope }
+        var pool = Mempool(limits: config.mempool)
+        swap(&pool, &mempool)
+        let r = pool.add(tx) { app.checkTx($0) }
+        swap(&pool, &mempool)
+        return r
+    }
+
+    // MARK: - Consensus outputs
+
+    private func drive(
+        _ input: ConsensusInput, now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int
+    ) {
+        guard var c = core else { return }
+        core = nil
+        let outputs = c.handle(input)
+        core = c
+        carryOut(outputs, now: now, &step, &txv, &execCalls)
+    }
+
+    private func carryOut(
+        _ outputs: [ConsensusOutput], now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int
+    ) {
+        var queue = outputs[...]
+        while let o = queue.popFirst() {
+            switch o {
+            case .persistSignerState(let s):
+                signerState = s  // durable at once: before any broadcast of this input leaves
+            case .broadcastProposal(let p):
+                step.actions.append(.broadcast(.proposal(p)))
+            case .broadcastVote(let v):
+                step.actions.append(.broadcast(.vote(v)))
+            case .scheduleTimeout(let t, let d):
+                step.actions.append(.scheduleTimeout(t, after: d))
+            case .requestValue(let h, let r):
+                guard h == workingHeight, var c = core else { continue }
+                let value = ProposedValue(block: buildBlock(now: now))
+                core = nil
+                let more = c.handle(.proposeValue(height: h, round: r, value: value))
+                core = c
+                queue.append(contentsOf: more)
+            case .decide(let d):
+                guard d.height == workingHeight, let b = try? Block.decode(canonical: d.value.payload) else { continue }
+                commit(b, d.certificate, round: d.round, bySync: false, &step, &txv, &execCalls)
+                guard var c = core else { continue }
+                core = nil
+                let more = c.handle(.startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
+                core = c
+                queue.append(contentsOf: more)
+            case .evidence(let e):
+                step.actions.append(.evidence(e))
+            case .needValue(let h, _, let id):
+                step.actions.append(.broadcast(.valueRequest(height: h, valueID: id)))
+            case .rejected:
+                break
+            }
+        }
+    }
+
+    /// getValue(): the next block from the mempool, with the header the chain requires.
+    private func buildBlock(now: SimTime) -> Block {
+        let h = workingHeight
+        let txs = mempool.reap(maxBytes: config.maxBlockBytes, maxTxs: config.maxBlockTxs).filter {
+            !store.isCommitted(tx: $0.hash)
+        }
+        let lastCommit = h > 1 ? store.certificates[Int(h) - 2].canonicalBytes : []
+        let header = BlockHeader(
+            chainID: config.chainID, height: h, timeTicks: now.ticks, previousBlockHash: store.lastBlockHash,
+            txRoot: Block.txRoot(txs), stateRoot: store.lastStateRoot, resultsRoot: store.lastResultsRoot,
+            proposer: key?.publicKey.address ?? Address(bytes: Bytes(repeating: 0, count: 20)),
+            lastCommitHash: Hash.sha256(lastCommit), validatorsHash: store.validatorSet(at: h).hash)
+        return Block(header: header, transactions: txs, lastCommit: lastCommit)
+    }
+
+    /// Executes and stores a decided (or synced) block, and updates the mempool.
+    private func commit(
+        _ block: Block, _ cert: CommitCertificate, round: Round, bySync: Bool, _ step: inout NodeStep,
+        _ txv: inout Int, _ execCalls: inout Int
+    ) {
+        // Transactions this node admitted were verified then; the others are verified now.
+        for tx in block.transactions where !mempool.contains(tx.hash) { txv += 1 }
+        let before = cache.hits + cache.misses
+        let (receipts, outcome, root) = SingleNodeChain<App>.execute(
+            block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache)
+        execCalls += cache.hits + cache.misses - before
+        step.cpuTicks += config.execCostPerTx * Int64(block.transactions.count)
+        store.append(
+            block, certificate: cert, stateRoot: root,
+            resultsRoot: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)), updates: outcome.validatorUpdates)
+        decisionRounds.append(round)
+        var pool = Mempool(limits: config.mempool)
+        swap(&pool, &mempool)
+        pool.update(committed: block.transactions) { app.checkTx($0) }
+        swap(&pool, &mempool)
+        step.actions.append(
+            .committed(
+                CommitRecord(
+                    height: block.header.height, round: round, block: block, certificate: cert, receipts: receipts,
+                    stateRoot: root, bySync: bySync)))
+    }
+}

@@ -1,0 +1,49 @@
+// A minimal application for consensus tests and load runs: an append-only log with validator updates.
+
+import Ledger
+
+/// Accepts every well-formed transaction and folds its hash into a running state root; a transaction whose
+/// message is `LogApplication.validatorUpdateMessage(...)` also returns a validator update from `endBlock`
+/// (for B14). Pure and deterministic.
+public struct LogApplication: ChainApplication {
+    public private(set) var stateRoot: Hash
+    /// Number of transactions delivered.
+    public private(set) var delivered: UInt64 = 0
+    private var updates: [ValidatorUpdate] = []
+    private static let updateTag: UInt8 = 0xA1
+
+    public init() { stateRoot = Hash.sha256(domain: "readchain/log-app/v1") }
+
+    /// A message asking for `publicKey` to get `power` (0 removes it).
+    public static func validatorUpdateMessage(_ publicKey: PublicKey, power: UInt64) -> Bytes {
+        [updateTag] + ValidatorUpdate(publicKey: publicKey, power: power).canonicalBytes
+    }
+
+    public mutating func checkTx(_ tx: Transaction) -> TxCheck {
+        if tx.message.first == Self.updateTag, (try? ValidatorUpdate.decode(canonical: Array(tx.message.dropFirst()))) == nil {
+            return TxCheck(code: .malformed, log: "bad validator update")
+        }
+        return .ok
+    }
+
+    public mutating func beginBlock(_ header: BlockHeader) {}
+
+    public mutating func deliverTx(_ tx: Transaction) -> Receipt {
+        if tx.message.first == Self.updateTag {
+            guard let u = try? ValidatorUpdate.decode(canonical: Array(tx.message.dropFirst())) else {
+                return Receipt(txHash: tx.hash, code: .malformed, log: "bad validator update")
+            }
+            updates.append(u)
+        }
+        delivered += 1
+        stateRoot = Hash.sha256(domain: "readchain/log-app/v1", stateRoot.bytes, tx.hash.bytes)
+        return Receipt(txHash: tx.hash, code: .ok)
+    }
+
+    public mutating func endBlock() -> BlockOutcome {
+        defer { updates = [] }
+        return BlockOutcome(validatorUpdates: updates)
+    }
+
+    public mutating func commit() -> Hash { stateRoot }
+}

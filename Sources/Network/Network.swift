@@ -1,1 +1,0 @@
-// Simulated network and nodes (issue 4): see ARCHITECTURE.md.

@@ -1,0 +1,190 @@
+// The invariants of consensus-tests.md §4.1, checked after every decision and at the end of a run.
+
+import Consensus
+import DiscreteEvent
+import Ledger
+
+/// The liveness bound after GST (`proof.tex`, Lemma round-synchronisation): all correct processes decide within
+/// 4Δ + timeoutPrecommit(r−1) of the first correct process entering a round with a correct proposer. With f
+/// faulty proposers in a row that can take f+1 rounds, so the bound allows `slackRounds` full rounds of timeouts
+/// (propose + prevote + precommit of each round) plus 4Δ plus `extra` (re-broadcast period, block sync, CPU).
+public struct TerminationBound: Sendable {
+    /// Δ: the largest message delay after GST.
+    public var delta: SimTime
+    /// Rounds of slack (normally f+1).
+    public var slackRounds: Int
+    public var extra: SimTime
+    /// Timeouts stretch by the slowest node's drift factor.
+    public var drift: Double
+
+    public init(delta: SimTime, slackRounds: Int, extra: SimTime = .zero, drift: Double = 1) {
+        self.delta = delta
+        self.slackRounds = slackRounds
+        self.extra = extra
+        self.drift = drift
+    }
+
+    /// The bound in ticks for `timeouts`.
+    public func ticks(_ timeouts: TimeoutConfig) -> Int64 {
+        var total: Int64 = 0
+        for r in 0...Int64(max(0, slackRounds)) {
+            total += timeouts.duration(.propose, round: r) + timeouts.duration(.prevote, round: r)
+                + timeouts.duration(.precommit, round: r)
+        }
+        return Int64(Double(total) * drift) + 4 * delta.ticks + extra.ticks
+    }
+}
+
+/// Checks agreement, validity, certificate soundness, no double-signing, no lost/duplicated/invented
+/// transactions, equal state roots, an application invariant (conservation of value), and the termination bound.
+///
+/// Violations are collected as readable strings (a test expects the list to be empty); the first few carry the
+/// detail. Per-height data are arrays indexed by height; dictionaries are used for membership only.
+public final class Oracle {
+    public private(set) var violations: [String] = []
+    /// The first decided block id, state root and validator set per height (`[h-1]`).
+    public private(set) var chain: [Hash] = []
+    public private(set) var roots: [Hash] = []
+    public private(set) var sets: [ValidatorSet] = []
+    /// Simulated time of the first decision of each height.
+    public private(set) var firstDecisionTimes: [SimTime] = []
+    private var signedVotes: [VoteKey: Hash?] = [:]
+    private var signedProposals: [ProposalKey: Hash] = [:]
+    /// Committed transaction → height, from the first decision of each height.
+    private var txHeight: [Hash: Height] = [:]
+    /// Every transaction any client submitted (nil: not tracked; then "invented" is not checked).
+    private var submitted: Set<Hash>? = nil
+    public let chainID: String
+    private let cache: SignatureCache
+    public private(set) var checks = 0
+
+    struct VoteKey: Hashable {
+        var validator: Address
+        var height: Height
+        var round: Round
+        var type: VoteType
+    }
+
+    struct ProposalKey: Hashable {
+        var validator: Address
+        var height: Height
+        var round: Round
+    }
+
+    public init(chainID: String, cache: SignatureCache, trackSubmissions: Bool) {
+        self.chainID = chainID
+        self.cache = cache
+        if trackSubmissions { submitted = [] }
+    }
+
+    func fail(_ s: String) {
+        if violations.count < 100 { violations.append(s) }
+    }
+
+    /// A client submitted `tx`.
+    public func noteSubmitted(_ tx: Hash) { submitted?.insert(tx) }
+
+    /// A node signed and is about to send `m` (checked before the network sees it: no double-signing).
+    public func noteSigned(_ m: NetMessage, node: Int) {
+        switch m {
+        case .vote(let v):
+            let k = VoteKey(validator: v.validator, height: v.height, round: v.round, type: v.type)
+            if let old = signedVotes[k] {
+                if old != v.valueID {
+                    fail("double-sign: node \(node) \(v.type) h=\(v.height) r=\(v.round) \(String(describing: old)) vs \(String(describing: v.valueID))")
+                }
+            } else {
+                signedVotes[k] = v.valueID
+            }
+        case .proposal(let p):
+            let k = ProposalKey(validator: p.proposer, height: p.height, round: p.round)
+            if let old = signedProposals[k] {
+                if old != p.value.id { fail("double proposal: node \(node) h=\(p.height) r=\(p.round)") }
+            } else {
+                signedProposals[k] = p.value.id
+            }
+        default: break
+        }
+    }
+
+    /// A node committed a block (by decision or block sync). `store` is that node's chain after the commit.
+    /// Returns whether this was the first decision of the height anywhere.
+    @discardableResult
+    public func noteCommit(_ c: CommitRecord, node: Int, store: BlockStore, now: SimTime) -> Bool {
+        checks += 1
+        let h = c.height
+        let id = c.block.hash
+        let set = store.validatorSet(at: h)
+        // Certificate soundness: > 2/3 of the height's power, valid signatures, for this block.
+        if c.certificate.height != h || c.certificate.blockID != id
+            || !c.certificate.verify(validatorSet: set, chainID: chainID, cache: cache)
+        {
+            fail("unsound certificate: node \(node) h=\(h)")
+        }
+        // Validity: header links and the proposer of a round ≤ the decision round.
+        let hd = c.block.header
+        if hd.height != h || !c.block.bodyMatchesHeader { fail("invalid block body/height: node \(node) h=\(h)") }
+        if h > 1, Int(h) - 2 < chain.count, hd.previousBlockHash != chain[Int(h) - 2] {
+            fail("broken link: node \(node) h=\(h)")
+        }
+        if c.round >= 0 {
+            let sel = store.selector(at: h)
+            if !(0...c.round).contains(where: { sel.proposer(round: $0).address == hd.proposer }) {
+                fail("proposer \(hd.proposer) proposes no round ≤ \(c.round) at h=\(h) (node \(node))")
+            }
+        }
+        let i = Int(h) - 1
+        var first = false
+        if i == chain.count {
+            first = true
+            chain.append(id)
+            roots.append(c.stateRoot)
+            sets.append(set)
+            firstDecisionTimes.append(now)
+            for (tx, r) in zip(c.block.transactions, c.receipts) {
+                let th = tx.hash
+                if let old = txHeight[th] { fail("duplicated tx \(th.hex.prefix(8)) at h=\(old) and h=\(h)") }
+                txHeight[th] = h
+                if let s = submitted, !s.contains(th) { fail("invented tx \(th.hex.prefix(8)) at h=\(h)") }
+                _ = r
+            }
+        } else if i < chain.count {
+            // Agreement and equal state roots.
+            if chain[i] != id { fail("agreement: node \(node) decided \(id.hex.prefix(8)) at h=\(h), others \(chain[i].hex.prefix(8))") }
+            if roots[i] != c.stateRoot { fail("state root differs: node \(node) h=\(h)") }
+            if sets[i] != set { fail("validator set differs: node \(node) h=\(h)") }
+        } else {
+            fail("gap: node \(node) committed h=\(h) before any node committed h=\(chain.count + 1)")
+        }
+        return first
+    }
+
+    /// An application invariant (e.g. conservation of value) failed.
+    public func noteInvariant(_ problem: String) { fail(problem) }
+
+    /// The termination bound: a new height took `gap` ticks while liveness was expected.
+    public func noteTermination(height: Height, gapTicks: Int64, boundTicks: Int64) {
+        if gapTicks > boundTicks { fail("termination: height \(height) took \(gapTicks) µs > bound \(boundTicks) µs") }
+    }
+
+    /// End of run: every acknowledged-committed transaction appears exactly once on every chain that reached its
+    /// height, and every chain is a prefix of the canonical one.
+    public func finalCheck(stores: [BlockStore], acknowledged: [Hash]) {
+        for (n, s) in stores.enumerated() {
+            for b in s.blocks {
+                let i = Int(b.header.height) - 1
+                if i >= chain.count || chain[i] != b.hash { fail("final: node \(n) block at h=\(i + 1) not canonical") }
+            }
+        }
+        for tx in acknowledged {
+            guard let h = txHeight[tx] else {
+                fail("lost tx \(tx.hex.prefix(8))")
+                continue
+            }
+            for (n, s) in stores.enumerated() where s.height >= h {
+                let count = s.block(at: h).transactions.reduce(0) { $0 + ($1.hash == tx ? 1 : 0) }
+                if count != 1 || !s.isCommitted(tx: tx) { fail("tx \(tx.hex.prefix(8)) missing on node \(n)") }
+            }
+        }
+    }
+}
