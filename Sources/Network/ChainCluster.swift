@@ -274,6 +274,12 @@ public final class ChainCluster<App: ChainApplication> {
     /// Transactions acknowledged as committed, in submission order.
     public var acknowledged: [Hash] { txs.filter { $0.committed != nil }.map { $0.tx.hash } }
 
+    /// Hands `tx` to node `node` at `time` (outside the workload; not tracked as a client transaction).
+    public func inject(_ tx: Transaction, to node: Int, at time: SimTime) {
+        oracle.noteSubmitted(tx.hash)
+        scheduler.schedule(.input(node: node, epoch: epoch[node], .submit(tx)), at: time)
+    }
+
     /// Whether node `i` is running.
     public func isUp(_ i: Int) -> Bool { up[i] }
 
@@ -383,6 +389,8 @@ public final class ChainCluster<App: ChainApplication> {
                 for j in nodes.indices where j != i { transmit(i, j, m) }
             case .scheduleTimeout(let t, let after):
                 scheduler.schedule(.input(node: i, epoch: epoch[i], .timeout(t)), at: now + scaled(after, i))
+            case .scheduleStart(let h, let after):
+                scheduler.schedule(.input(node: i, epoch: epoch[i], .startHeight(h)), at: now + scaled(after, i))
             case .committed(let c):
                 committed(c, node: i)
             case .evidence:

@@ -53,6 +53,8 @@ public enum NodeInput: Sendable {
     case rebroadcastTick
     /// A client hands the node a transaction.
     case submit(Transaction)
+    /// The commit timeout has passed: start `height` (CometBFT's `timeout_commit`).
+    case startHeight(Height)
 }
 
 /// What a node asks its driver to do, released when the CPU work of the input finishes.
@@ -60,6 +62,8 @@ public enum NodeAction: Sendable {
     case send(to: Int, NetMessage)
     case broadcast(NetMessage)
     case scheduleTimeout(Timeout, after: Int64)
+    /// Feed `.startHeight(h)` back after `after` ticks (the commit timeout).
+    case scheduleStart(Height, after: Int64)
     case committed(CommitRecord)
     case evidence(Evidence)
     case txResult(Hash, TxCheck)
@@ -105,13 +109,16 @@ public struct NodeConfig: Sendable {
     /// A node may re-request block sync after this long without an answer, ticks.
     public var syncRetry: Int64
     public var mutations: ConsensusMutations
+    /// Wait after a decision before starting the next height, ticks (CometBFT's `timeout_commit`; 0: none).
+    public var commitTimeout: Int64
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
         maxBlockTxs: Int = 2_000, maxBlockBytes: Int = 1 << 21, verifyCost: Int64 = 77, execCostPerTx: Int64 = 20,
         inputCost: Int64 = 5, cpuFactor: Double = 1, syncBatch: Int = 100, syncRetry: Int64 = 50_000,
-        mutations: ConsensusMutations = []
+        mutations: ConsensusMutations = [], commitTimeout: Int64 = 0
     ) {
+        self.commitTimeout = commitTimeout
         self.chainID = chainID
         self.timeouts = timeouts
         self.mempool = mempool
@@ -163,6 +170,8 @@ public final class ChainNode<App: ChainApplication> {
     public private(set) var peakMempool = 0
     private var syncRequestedAt: SimTime?
     private var syncTarget: Height = 0
+    /// Blocks this node obtained by block sync.
+    public private(set) var syncedBlocks = 0
     /// Decision round per committed height (−1 if synced).
     public private(set) var decisionRounds: [Round] = []
 
@@ -208,6 +217,13 @@ public final class ChainNode<App: ChainApplication> {
             drive(.timeout(t), now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
         case .rebroadcastTick:
             drive(.rebroadcastTick, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
+        case .startHeight(let h):
+            if h == workingHeight, var c = core, c.height < h {
+                core = nil
+                let outputs = c.handle(.startHeight(height: h, proposers: store.selector(at: h)))
+                core = c
+                carryOut(outputs, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
+            }
         case .submit(let tx):
             let r = admit(tx)
             step.actions.append(.txResult(tx.hash, r))
@@ -378,6 +394,10 @@ public final class ChainNode<App: ChainApplication> {
             case .decide(let d):
                 guard d.height == workingHeight, let b = try? Block.decode(canonical: d.value.payload) else { continue }
                 commit(b, d.certificate, round: d.round, bySync: false, &step, &txv, &execCalls)
+                if config.commitTimeout > 0 {
+                    step.actions.append(.scheduleStart(workingHeight, after: config.commitTimeout))
+                    continue
+                }
                 guard var c = core else { continue }
                 core = nil
                 let more = c.handle(.startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
@@ -424,6 +444,7 @@ public final class ChainNode<App: ChainApplication> {
             block, certificate: cert, stateRoot: root,
             resultsRoot: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)), updates: outcome.validatorUpdates)
         decisionRounds.append(round)
+        if bySync { syncedBlocks += 1 }
         var pool = Mempool(limits: config.mempool)
         swap(&pool, &mempool)
         pool.update(committed: block.transactions) { app.checkTx($0) }
