@@ -292,3 +292,4 @@ struct ScenariosB {
         #expect(c.metrics.roundsPerHeight.count > 1, "rounds > 0 when the absent node is proposer")
     }
 }
+
