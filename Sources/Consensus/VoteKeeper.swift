@@ -137,6 +137,17 @@ public struct VoteKeeper: Sendable {
         }
     }
 
+    /// Every counted `type` vote of `round`, in validator-set order.
+    public func allVotes(_ type: VoteType, round: Round) -> [Vote] {
+        guard let t = tally(type, round) else { return [] }
+        return validatorSet.validators.compactMap { t.votes[$0.address] }
+    }
+
+    /// Number of votes stored (at most one per validator, round and type), for memory bounds (B16).
+    public var storedVotes: Int {
+        prevotes.values.reduce(0) { $0 + $1.votes.count } + precommits.values.reduce(0) { $0 + $1.votes.count }
+    }
+
     private func tally(_ type: VoteType, _ round: Round) -> Tally? {
         type == .prevote ? prevotes[round] : precommits[round]
     }
