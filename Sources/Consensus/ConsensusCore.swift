@@ -435,13 +435,19 @@ public struct ConsensusCore {
             return out.append(.rejected(.malformed))
         }
         guard let sender = vs.validator(p.proposer) else { return out.append(.rejected(.nonValidator)) }
+        if p.round > round + config.roundWindow {  // before proposer(round:), whose cost grows with the round
+            guard cache.verify(p.signature, message: p.signBytes, key: sender.publicKey) else {
+                return out.append(.rejected(.badSignature))
+            }
+            _ = tooFar(p.round, p.proposer, &out)
+            return
+        }
         guard proposer(round: p.round) == p.proposer else { return out.append(.rejected(.notProposer)) }
         guard p.value.payload.count <= config.maxValueBytes else { return out.append(.rejected(.oversizeValue)) }
         guard p.value.isSelfConsistent else { return out.append(.rejected(.malformed)) }
         guard cache.verify(p.signature, message: p.signBytes, key: sender.publicKey) else {
             return out.append(.rejected(.badSignature))
         }
-        if tooFar(p.round, p.proposer, &out) { return }
         if let first = proposals[p.round] {
             // Equivocating proposer: the first proposal stands; the pair is evidence (once per round).
             guard first != p else { return }
