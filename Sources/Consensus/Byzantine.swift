@@ -132,9 +132,13 @@ public struct EquivocatingProposer: ByzantineBehaviour {
                 split[p.round] = (p.height, p.value.id, other.id)
                 for peer in c.peers { out.append(groupA.contains(peer) ? .sendProposal(p, to: peer) : .sendProposal(q, to: peer)) }
             case .broadcastVote(let v) where alsoVotes:
-                if let s = split[v.round], s.height == v.height, v.valueID == s.a {
-                    let w = c.forgeVote(v.type, height: v.height, round: v.round, valueID: s.b)
-                    for peer in c.peers { out.append(groupA.contains(peer) ? .sendVote(v, to: peer) : .sendVote(w, to: peer)) }
+                if let s = split[v.round], s.height == v.height {
+                    // Votes both: v_A to group A, v_B to the others, whatever the wrapped core chose.
+                    let a = c.forgeVote(v.type, height: v.height, round: v.round, valueID: s.a)
+                    let b = c.forgeVote(v.type, height: v.height, round: v.round, valueID: s.b)
+                    for peer in c.peers {
+                        out.append(groupA.contains(peer) ? .sendVote(a, to: peer) : .sendVote(b, to: peer))
+                    }
                 } else {
                     out.append(o)
                 }

@@ -316,7 +316,7 @@ enum Catalogue {
         var phase: Int64 = 40_000
         var latency: Int64 = 5_000
         var tail: Int64 = 3_000_000
-        var maxHeight: Height = 3
+        var maxHeight: Height = 2
     }
 
     /// Runs one seeded twins scenario; returns (safe, live, detail, new commit in the tail, evidence count).

@@ -58,6 +58,7 @@ struct ScenariosB {
         let others = (0..<f.n).filter { $0 != x }
         var (c, _) = f.core(x)
         _ = c.handle(f.propose(r: 0, v))
+        _ = c.feed(f.prevote(r: 0, v, by: others[0]), f.prevote(r: 0, v, by: others[1]))  // precommit v
         let out = c.feed(f.precommit(r: 0, v, by: others[0]), f.precommit(r: 0, v, by: others[1]))
         #expect(out.decisions.count == 1)
         _ = c.handle(.startHeight(height: 2, proposers: f.selector(at: 2)))
@@ -190,6 +191,8 @@ struct ScenariosB {
                 config: config(), key: f.keys[x], signerState: signer, recovering: recovered.wal.latest,
                 cache: f.cache, validity: { _, _ in true })
             var after = d.handle(.startHeight(height: 1, proposers: f.selector))
+            // Peers hand back the node's own earlier votes (gossip), which its guard will not sign again.
+            for v in sent { after += d.handle(.vote(v)) }
             // Peers re-send what the node may have missed (gossip): the whole script so far, then the rest.
             for input in script { after += d.handle(input) }
             sent += after.votes
@@ -283,7 +286,7 @@ struct ScenariosB {
         #expect(net.agreement(among: honest).ok)
         #expect(net.decidedHeight(honest) == 5, "honest progress")
         let spam = (net.byzantine[spammer]?.behaviour as? FarFutureSpammer)?.sent ?? 0
-        #expect(spam > 1_000, "the spammer sent \(spam) messages")
+        #expect(spam > 300, "the spammer sent \(spam) messages")
         for i in honest {
             #expect(net.decisions[i].allSatisfy { $0.round == 0 }, "no L55 abuse by one sender")
             // One height's log: ≤ 2 votes per validator per round for the few rounds used, plus the spammer's
@@ -337,9 +340,14 @@ struct ScenariosB {
             #expect(v.ok, "baseline \(s.name): \(v)")
         }
         var table: [(mutant: String, killedBy: [String])] = []
+        // The single-node scenarios run against every mutant; the costly multi-node ones (B08, B10, the twins
+        // sample) only against mutants nothing cheaper killed.
+        let costly: Set<String> = Set(Catalogue.all.suffix(3).map(\.name))
         for (name, m) in ConsensusMutations.all {
             var killers: [String] = []
-            for s in Catalogue.all where !s.run(m).ok { killers.append(s.name) }
+            for s in Catalogue.all where killers.isEmpty || !costly.contains(s.name) {
+                if !s.run(m).ok { killers.append(s.name) }
+            }
             table.append((name, killers))
             #expect(!killers.isEmpty, "mutant \(name) survives every scenario")
         }

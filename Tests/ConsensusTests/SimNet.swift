@@ -44,6 +44,7 @@ struct EventHeap<T> {
     private var items: [(time: Int64, seq: UInt64, item: T)] = []
     var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
+    var minTime: Int64? { items.first?.time }
 
     private func less(_ a: Int, _ b: Int) -> Bool {
         items[a].time != items[b].time ? items[a].time < items[b].time : items[a].seq < items[b].seq
@@ -266,8 +267,7 @@ struct SimNet {
 
     /// Runs until `until` (simulated ticks) or until nothing is left to do.
     mutating func run(until: Int64, trackFootprint: Bool = false) {
-        while let (t, e) = events.pop() {
-            guard t <= until else { break }
+        while let next = events.minTime, next <= until, let (t, e) = events.pop() {
             now = t
             switch e {
             case .deliver(let to, let from, let input):
