@@ -18,8 +18,12 @@ public enum ConsensusInput: Sendable {
     case valueReceived(ProposedValue)
     /// The application's answer to `requestValue` (the paper's getValue(), L18).
     case proposeValue(height: Height, round: Round, value: ProposedValue)
-    /// Re-emit this node's latest proposal and votes for the current round (the gossip assumption, B10).
+    /// Re-emit this node's latest proposal and votes for the current round, plus the prevotes that justify a
+    /// re-proposal (its proof of lock change, L28) (the gossip assumption, B10).
     case rebroadcastTick
+    /// A peer asks for the votes of (height, round) ("need votes", CometBFT's `VoteSetMaj23`/`VoteSetBits`);
+    /// answered with `sendVote(_:to:)` for every counted vote of that round (or the last commit for height − 1).
+    case votesRequested(height: Height, round: Round, from: Address)
 }
 
 /// What the core asks the driver to do, in order. `persistSignerState` must be durable before any later
@@ -40,6 +44,17 @@ public enum ConsensusOutput: Hashable, Sendable {
     case needValue(height: Height, round: Round, valueID: Hash)
     /// An input was ignored (no state change); for diagnostics and counters.
     case rejected(Rejection)
+    /// A proposer signed two different proposals for one (height, round) (reported once per round).
+    case proposalEvidence(ProposalEvidence)
+    /// Send a proposal to one peer only (answers to requests; Byzantine wrappers address conflicting messages).
+    case sendProposal(Proposal, to: Address)
+    /// Send a vote to one peer only (answers to `votesRequested`; Byzantine wrappers).
+    case sendVote(Vote, to: Address)
+    /// Ask peers for the votes of (height, round): a proposal claims a proof of lock change (vr) this node lacks.
+    case requestVotes(height: Height, round: Round)
+    /// Write this record to the write-ahead log; like `persistSignerState`, durable before any later send of the
+    /// same batch (B04). A restarted core gets the last record back through `init(...recovering:...)`.
+    case persistWAL(WALRecord)
 }
 
 /// Why an input was ignored.
@@ -55,6 +70,10 @@ public enum Rejection: Hashable, Sendable {
     case conflictingProposal
     case unexpectedValue
     case bufferFull
+    /// A round beyond `round_p + roundWindow` (counted only towards the far-round skip; not stored).
+    case roundTooFar
+    /// The sender's share of the next-height buffer is full.
+    case senderQuotaFull
 }
 
 /// A decision with its proof.
@@ -73,16 +92,27 @@ public struct ConsensusConfig: Sendable {
     public var maxValueBytes: Int
     /// Largest number of buffered next-height messages.
     public var maxBufferedMessages: Int
+    /// Largest number of buffered next-height messages per (claimed, verified) sender.
+    public var maxBufferedPerSender: Int
+    /// Messages of rounds above `round_p + roundWindow` are not stored (B16); each validator's highest such round
+    /// is remembered (one entry per validator) and drives the far-round skip (L55 generalised, see `l55`).
+    public var roundWindow: Round
+    /// Largest number of entries kept in `evidencePool` and in `proposalEvidencePool` (oldest dropped first).
+    public var maxEvidence: Int
     public var mutations: ConsensusMutations
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, maxValueBytes: Int = 4 << 20,
-        maxBufferedMessages: Int = 10_000, mutations: ConsensusMutations = []
+        maxBufferedMessages: Int = 10_000, maxBufferedPerSender: Int = 256, roundWindow: Round = 32,
+        maxEvidence: Int = 1_000, mutations: ConsensusMutations = []
     ) {
         self.chainID = chainID
         self.timeouts = timeouts
         self.maxValueBytes = maxValueBytes
         self.maxBufferedMessages = maxBufferedMessages
+        self.maxBufferedPerSender = maxBufferedPerSender
+        self.roundWindow = roundWindow
+        self.maxEvidence = maxEvidence
         self.mutations = mutations
     }
 }
@@ -150,10 +180,25 @@ public struct ConsensusCore {
     // Own signed messages of the height, for re-broadcast.
     private var ownProposals: [Round: Proposal] = [:]
     private var ownVotes: [Round: [Vote]] = [:]
-    // Next-height messages.
+    // Next-height messages, with per-sender counts and a duplicate filter (bounded: B16).
     private var buffered: [ConsensusInput] = []
-    /// Every conflicting vote pair seen, across heights (candidates for inclusion in a block).
+    private var bufferedPerSender: [Address: Int] = [:]
+    private var bufferedSignatures: Set<Signature> = []
+    /// Highest round above the window seen from each validator at this height (one entry per validator).
+    public private(set) var farRounds: [Address: Round] = [:]
+    // Proposal equivocation already reported, and vote requests already sent, at this height.
+    private var proposalEvidenceRounds: Set<Round> = []
+    private var votesRequestedFor: Set<Round> = []
+    /// Every conflicting vote pair seen, across heights (candidates for inclusion in a block); bounded by
+    /// `config.maxEvidence`.
     public private(set) var evidencePool: [Evidence] = []
+    /// Every pair of conflicting signed proposals seen, across heights; bounded by `config.maxEvidence`.
+    public private(set) var proposalEvidencePool: [ProposalEvidence] = []
+    /// The certificate of the previous height, extended by precommits that arrive after the decision.
+    public private(set) var lastCommit: CommitCertificate?
+    private var lastCommitValidators: ValidatorSet?
+    /// A write-ahead-log record to resume from at the matching `startHeight` (B04).
+    private var recovery: WALRecord?
 
     /// - Parameters:
     ///   - key: the validator's key; nil for a non-validating node.
@@ -164,13 +209,38 @@ public struct ConsensusCore {
         config: ConsensusConfig, key: SigningKey?, signerState: SignerState = .initial, cache: SignatureCache,
         validity: @escaping ValueValidity
     ) {
+        self.init(
+            config: config, key: key, signerState: signerState, recovering: nil, cache: cache, signingMemo: nil,
+            validity: validity)
+    }
+
+    /// A core that resumes after a restart: `wal` is the last intact record of the write-ahead log
+    /// (`ConsensusWAL.latest`). At the driver's `startHeight(wal.height, …)` the core restores its lock, valid
+    /// value and round instead of starting from round 0 with no lock (B04).
+    ///
+    /// - Parameters:
+    ///   - signingMemo: an optional memo of deterministic Ed25519 signatures (a speed-up for large test sweeps;
+    ///     it never changes a signature).
+    public init(
+        config: ConsensusConfig, key: SigningKey?, signerState: SignerState = .initial, recovering wal: WALRecord?,
+        cache: SignatureCache, signingMemo: SigningMemo? = nil, validity: @escaping ValueValidity
+    ) {
         self.config = config
         self.cache = cache
         self.validity = validity
+        self.recovery = wal
         self.signer = key.map {
             Signer(
-                key: $0, state: signerState, guardDisabled: config.mutations.contains(.noPersistLastSigned))
+                key: $0, state: signerState, guardDisabled: config.mutations.contains(.noPersistLastSigned),
+                memo: signingMemo)
         }
+    }
+
+    /// The record a write-ahead log would hold now.
+    public var walRecord: WALRecord {
+        WALRecord(
+            height: height, round: round, lockedValue: lockedValue, lockedRound: lockedRound, validValue: validValue,
+            validRound: validRound)
     }
 
     private var mutations: ConsensusMutations { config.mutations }
@@ -213,6 +283,8 @@ public struct ConsensusCore {
             }
         case .rebroadcastTick:
             rebroadcast(&out)
+        case .votesRequested(let h, let r, let from):
+            answerVoteRequest(h, r, from, &out)
         }
         if proposers != nil { applyRules(&out) }
         return out
@@ -222,6 +294,13 @@ public struct ConsensusCore {
 
     private mutating func startHeight(_ h: Height, _ selector: ProposerSelector, _ out: inout [ConsensusOutput]) {
         precondition(proposers == nil || h > height, "heights must increase")
+        if let d = decision, d.height + 1 == h, let vs = validatorSet {
+            lastCommit = d.certificate
+            lastCommitValidators = vs
+        } else {
+            lastCommit = nil
+            lastCommitValidators = nil
+        }
         height = h
         proposers = selector
         votes = VoteKeeper(validatorSet: selector.validatorSet, mutations: mutations)
@@ -236,6 +315,9 @@ public struct ConsensusCore {
         awaitingValue = nil
         ownProposals = [:]
         ownVotes = [:]
+        farRounds = [:]
+        proposalEvidenceRounds = []
+        votesRequestedFor = []
         decision = nil
         if !mutations.contains(.noResetAtNewHeight) {
             lockedValue = nil
@@ -243,9 +325,21 @@ public struct ConsensusCore {
             validValue = nil
             validRound = -1
         }
-        startRound(0, &out)  // L10 / L54
+        var firstRound: Round = 0
+        if let w = recovery, w.height == h {  // B04: resume from the write-ahead log
+            lockedValue = w.lockedValue
+            lockedRound = w.lockedRound
+            validValue = w.validValue
+            validRound = w.validRound
+            firstRound = max(w.round, 0)
+            for v in [w.lockedValue, w.validValue].compactMap({ $0 }) { values[v.id] = v }
+        }
+        recovery = nil
+        startRound(firstRound, &out)  // L10 / L54
         let pending = buffered
         buffered = []
+        bufferedPerSender = [:]
+        bufferedSignatures = []
         for input in pending {
             switch input {
             case .proposal(let p) where p.height == h: receiveProposal(p, &out)
@@ -260,6 +354,7 @@ public struct ConsensusCore {
         round = r  // L12
         step = .propose  // L13
         awaitingValue = nil
+        out.append(.persistWAL(walRecord))  // the round survives a restart
         if let me = address, proposer(round: r) == me {  // L14
             if let v = validValue {  // L15–16
                 propose(v, validRound: validRound, &out)  // L19
@@ -280,9 +375,55 @@ public struct ConsensusCore {
 
     // MARK: - Receiving
 
+    /// Buffers a message for the next height. Bounded: a total cap, a per-sender cap, duplicates dropped; when a
+    /// validator set is known, the sender must be in it and the signature must verify against that key (the next
+    /// height's set normally equals it; changes take effect at H+2), so junk cannot take an honest sender's share.
     private mutating func buffer(_ input: ConsensusInput, _ out: inout [ConsensusOutput]) {
+        let sender: Address
+        let signature: Signature
+        let signBytes: Bytes
+        switch input {
+        case .proposal(let p): (sender, signature, signBytes) = (p.proposer, p.signature, p.signBytes)
+        case .vote(let v): (sender, signature, signBytes) = (v.validator, v.signature, v.signBytes)
+        default: return
+        }
         guard buffered.count < config.maxBufferedMessages else { return out.append(.rejected(.bufferFull)) }
+        if let vs = validatorSet {
+            guard let v = vs.validator(sender) else { return out.append(.rejected(.nonValidator)) }
+            guard cache.verify(signature, message: signBytes, key: v.publicKey) else {
+                return out.append(.rejected(.badSignature))
+            }
+        }
+        guard !bufferedSignatures.contains(signature) else { return }
+        guard bufferedPerSender[sender, default: 0] < config.maxBufferedPerSender else {
+            return out.append(.rejected(.senderQuotaFull))
+        }
+        bufferedPerSender[sender, default: 0] += 1
+        bufferedSignatures.insert(signature)
         buffered.append(input)
+    }
+
+    /// Number of buffered next-height messages (B16: bounded by `maxBufferedMessages`).
+    public var bufferedCount: Int { buffered.count }
+
+    /// A rough count of the messages and entries the core holds for the current height (B16: bounded memory).
+    public var footprint: Int {
+        (votes?.storedVotes ?? 0) + proposals.count + values.count + buffered.count + farRounds.count
+            + evidencePool.count + proposalEvidencePool.count + ownVotes.values.reduce(0) { $0 + $1.count }
+    }
+
+    /// Whether `r` is too far ahead to store: it only updates the sender's far round (B16).
+    private mutating func tooFar(_ r: Round, _ sender: Address, _ out: inout [ConsensusOutput]) -> Bool {
+        guard r > round + config.roundWindow else { return false }
+        if r > farRounds[sender, default: -1] { farRounds[sender] = r }
+        out.append(.rejected(.roundTooFar))
+        return true
+    }
+
+    private mutating func record(_ e: Evidence, _ out: inout [ConsensusOutput]) {
+        if evidencePool.count >= config.maxEvidence { evidencePool.removeFirst() }
+        evidencePool.append(e)
+        out.append(.evidence(e))
     }
 
     private mutating func receiveProposal(_ p: Proposal, _ out: inout [ConsensusOutput]) {
@@ -294,6 +435,13 @@ public struct ConsensusCore {
             return out.append(.rejected(.malformed))
         }
         guard let sender = vs.validator(p.proposer) else { return out.append(.rejected(.nonValidator)) }
+        if p.round > round + config.roundWindow {  // before proposer(round:), whose cost grows with the round
+            guard cache.verify(p.signature, message: p.signBytes, key: sender.publicKey) else {
+                return out.append(.rejected(.badSignature))
+            }
+            _ = tooFar(p.round, p.proposer, &out)
+            return
+        }
         guard proposer(round: p.round) == p.proposer else { return out.append(.rejected(.notProposer)) }
         guard p.value.payload.count <= config.maxValueBytes else { return out.append(.rejected(.oversizeValue)) }
         guard p.value.isSelfConsistent else { return out.append(.rejected(.malformed)) }
@@ -301,11 +449,24 @@ public struct ConsensusCore {
             return out.append(.rejected(.badSignature))
         }
         if let first = proposals[p.round] {
-            // Equivocating proposer: the first proposal stands.
-            if first != p { out.append(.rejected(.conflictingProposal)) }
+            // Equivocating proposer: the first proposal stands; the pair is evidence (once per round).
+            guard first != p else { return }
+            if first.signBytes != p.signBytes, proposalEvidenceRounds.insert(p.round).inserted {
+                let e = ProposalEvidence(first: first, second: p)
+                if proposalEvidencePool.count >= config.maxEvidence { proposalEvidencePool.removeFirst() }
+                proposalEvidencePool.append(e)
+                out.append(.proposalEvidence(e))
+            }
+            out.append(.rejected(.conflictingProposal))
             return
         }
         accept(p)
+        // A re-proposal whose proof of lock change (L28) we lack: ask for the prevotes of round vr.
+        if p.validRound >= 0, votes?.hasQuorum(.prevote, round: p.validRound, valueID: p.value.id) == false,
+            votesRequestedFor.insert(p.validRound).inserted
+        {
+            out.append(.requestVotes(height: height, round: p.validRound))
+        }
     }
 
     private mutating func accept(_ p: Proposal) {
@@ -318,19 +479,35 @@ public struct ConsensusCore {
         guard v.chainID == config.chainID else { return out.append(.rejected(.wrongChainID)) }
         guard let vs = validatorSet else { return buffer(.vote(v), &out) }
         if v.height == height + 1 { return buffer(.vote(v), &out) }
+        if v.height + 1 == height, v.type == .precommit { return addToLastCommit(v, &out) }
         guard v.height == height else { return out.append(.rejected(.wrongHeight)) }
         guard v.round >= 0 else { return out.append(.rejected(.malformed)) }
         guard let sender = vs.validator(v.validator) else { return out.append(.rejected(.nonValidator)) }
         guard cache.verify(v.signature, message: v.signBytes, key: sender.publicKey) else {
             return out.append(.rejected(.badSignature))
         }
+        if tooFar(v.round, v.validator, &out) { return }
         count(v, &out)
     }
 
     private mutating func count(_ v: Vote, _ out: inout [ConsensusOutput]) {
         guard case .conflicting(let e)? = votes?.add(v), let e else { return }
-        evidencePool.append(e)
-        out.append(.evidence(e))
+        record(e, &out)
+    }
+
+    /// A late precommit of the previous height for its decided block: added to `lastCommit`.
+    private mutating func addToLastCommit(_ v: Vote, _ out: inout [ConsensusOutput]) {
+        guard var c = lastCommit, let vs = lastCommitValidators, v.round == c.round, v.valueID == c.blockID,
+            let i = vs.index(of: v.validator)
+        else { return out.append(.rejected(.wrongHeight)) }
+        let index = UInt32(i)
+        guard !c.signatures.contains(where: { $0.validatorIndex == index }) else { return }
+        guard cache.verify(v.signature, message: v.signBytes, key: vs.validators[i].publicKey) else {
+            return out.append(.rejected(.badSignature))
+        }
+        c.signatures.append(CommitSignature(validatorIndex: index, signature: v.signature))
+        c.signatures.sort { $0.validatorIndex < $1.validatorIndex }
+        lastCommit = c
     }
 
     private mutating func receiveValue(_ v: ProposedValue, _ out: inout [ConsensusOutput]) {
@@ -390,12 +567,41 @@ public struct ConsensusCore {
     }
 
     private func rebroadcast(_ out: inout [ConsensusOutput]) {
-        guard proposers != nil else { return }
+        guard proposers != nil, let votes else { return }
         var rounds = [round]
         if let d = decision, d.round != round { rounds.insert(d.round, at: 0) }
+        var sent = Set<Signature>()
         for r in rounds {
-            if let p = ownProposals[r] { out.append(.broadcastProposal(p)) }
-            for v in ownVotes[r] ?? [] { out.append(.broadcastVote(v)) }
+            if let p = ownProposals[r] {
+                out.append(.broadcastProposal(p))
+                // The proof of lock change that justifies a re-proposal (L28): 2f+1 prevotes for id(v) in vr.
+                if p.validRound >= 0 {
+                    for v in votes.votes(.prevote, round: p.validRound, valueID: p.value.id)
+                    where sent.insert(v.signature).inserted {
+                        out.append(.broadcastVote(v))
+                    }
+                }
+            }
+            for v in ownVotes[r] ?? [] where sent.insert(v.signature).inserted { out.append(.broadcastVote(v)) }
+        }
+    }
+
+    /// "Need votes for (h, r)": every counted vote of round r (h = h_p), or the last commit (h = h_p − 1).
+    private func answerVoteRequest(_ h: Height, _ r: Round, _ to: Address, _ out: inout [ConsensusOutput]) {
+        guard let votes else { return }
+        if h == height {
+            for type in [VoteType.prevote, .precommit] {
+                for v in votes.allVotes(type, round: r) { out.append(.sendVote(v, to: to)) }
+            }
+        } else if h + 1 == height, let c = lastCommit, let vs = lastCommitValidators, c.round == r {
+            for s in c.signatures where Int(s.validatorIndex) < vs.count {
+                out.append(
+                    .sendVote(
+                        Vote(
+                            chainID: config.chainID, type: .precommit, height: h, round: r, valueID: c.blockID,
+                            validator: vs.validators[Int(s.validatorIndex)].address, signature: s.signature),
+                        to: to))
+            }
         }
     }
 
@@ -478,15 +684,18 @@ public struct ConsensusCore {
         else { return false }
         l36Done.insert(round)
         let wasPrevote = step == .prevote
+        if wasPrevote || !mutations.contains(.validValueOnlyInPrevote) {
+            validValue = p.value  // L42 (set before the precommit so that one WAL record carries both)
+            validRound = round  // L43
+        }
         if wasPrevote {  // L37
             lockedValue = p.value  // L38
             lockedRound = round  // L39
+            out.append(.persistWAL(walRecord))  // the lock is durable before the precommit leaves (B04)
             castVote(.precommit, p.value.id, &out)  // L40
             step = .precommit  // L41
-        }
-        if wasPrevote || !mutations.contains(.validValueOnlyInPrevote) {
-            validValue = p.value  // L42
-            validRound = round  // L43
+        } else {
+            out.append(.persistWAL(walRecord))
         }
         return true
     }
@@ -537,12 +746,29 @@ public struct ConsensusCore {
     }
 
     /// L55: f+1 ⟨∗, h_p, round, ∗, ∗⟩ with round > round_p: StartRound(round).
+    ///
+    /// Messages beyond the round window are not stored (B16); for them the rule is applied to each validator's
+    /// highest far round: if validators with more than 1/3 of the power each sent a message from a round ≥ r'
+    /// (r' the largest such round), StartRound(r'). Some correct process is then in a round ≥ r', which is what
+    /// L55 relies on for liveness; safety never depends on which round a process is in.
     private mutating func l55(_ out: inout [ConsensusOutput]) -> Bool {
         guard !mutations.contains(.skipL55), let votes else { return false }
         for r in votes.roundsSeen.reversed() where r > round {
             if votes.validatorSet.isOneThirdPlus(votes.senderPower(round: r)) {
                 startRound(r, &out)  // L56
                 return true
+            }
+        }
+        if !farRounds.isEmpty {
+            var power: UInt64 = 0
+            let ranked = farRounds.sorted { a, b in a.value != b.value ? a.value > b.value : a.key < b.key }
+            for (a, r) in ranked where r > round {
+                power += votes.validatorSet.power(of: a)
+                if votes.validatorSet.isOneThirdPlus(power) {
+                    startRound(r, &out)  // L56, far-round form
+                    farRounds = farRounds.filter { $0.value > r }
+                    return true
+                }
             }
         }
         return false

@@ -170,6 +170,40 @@ public struct Evidence: Hashable, Sendable, CanonicalCodable {
     }
 }
 
+/// Two different signed proposals of one proposer for the same (height, round): an equivocating proposer (B08).
+/// `first` is the proposal that was accepted.
+public struct ProposalEvidence: Hashable, Sendable, CanonicalCodable {
+    public var first: Proposal
+    public var second: Proposal
+
+    public init(first: Proposal, second: Proposal) {
+        self.first = first
+        self.second = second
+    }
+
+    public var validator: Address { first.proposer }
+
+    /// Whether the two proposals really conflict and are both correctly signed by a validator of `validatorSet`.
+    public func verify(validatorSet: ValidatorSet, chainID: String, cache: SignatureCache) -> Bool {
+        guard first.proposer == second.proposer, first.chainID == chainID, second.chainID == chainID,
+            first.height == second.height, first.round == second.round, first.signBytes != second.signBytes,
+            let v = validatorSet.validator(first.proposer)
+        else { return false }
+        return cache.verify(first.signature, message: first.signBytes, key: v.publicKey)
+            && cache.verify(second.signature, message: second.signBytes, key: v.publicKey)
+    }
+
+    public func encode(into w: inout CanonicalWriter) {
+        w.write(first)
+        w.write(second)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        first = try r.read()
+        second = try r.read()
+    }
+}
+
 /// One precommit signature in a commit certificate.
 public struct CommitSignature: Hashable, Sendable, CanonicalCodable {
     /// Index into the height's `ValidatorSet.validators`.

@@ -1,6 +1,7 @@
 // The double-sign guard (CometBFT privval's `LastSignState`, `TestSignSameVoteTwice`).
 
 import Ledger
+import Synchronization
 
 /// What a validator last signed. Persisted by the driver (`ConsensusOutput.persistSignerState`) *before* the
 /// signed message leaves the node, and handed back to `ConsensusCore.init` after a restart.
@@ -70,25 +71,59 @@ public struct Signer: Sendable {
     /// The `noPersistLastSigned` mutant: no record, no check.
     public let guardDisabled: Bool
 
-    public init(key: SigningKey, state: SignerState = .initial, guardDisabled: Bool = false) {
+    /// Optional memo of signatures (Ed25519 is deterministic, so it never changes an answer).
+    public let memo: SigningMemo?
+
+    public init(key: SigningKey, state: SignerState = .initial, guardDisabled: Bool = false, memo: SigningMemo? = nil) {
         self.key = key
         self.state = state
         self.guardDisabled = guardDisabled
+        self.memo = memo
     }
+
+    private func rawSign(_ bytes: Bytes) -> Signature { memo?.sign(bytes, with: key) ?? key.sign(bytes) }
 
     public var address: Address { key.publicKey.address }
 
     /// Signs `signBytes` for (height, round, step) unless that would double-sign.
     public mutating func sign(height: Height, round: Round, step: SignerState.SignStep, signBytes: Bytes) -> Outcome {
-        if guardDisabled { return .signed(key.sign(signBytes)) }
+        if guardDisabled { return .signed(rawSign(signBytes)) }
         let now = (height, round, step.rawValue)
         let last = (state.height, state.round, state.step.rawValue)
         if now < last { return .refused }
         if now == last {
             return signBytes == state.signBytes ? .repeated(state.signature) : .refused
         }
-        let signature = key.sign(signBytes)
+        let signature = rawSign(signBytes)
         state = SignerState(height: height, round: round, step: step, signBytes: signBytes, signature: signature)
         return .signed(signature)
+    }
+}
+
+/// A memo of Ed25519 signatures keyed by (public key, message), shared by the cores of a large test sweep.
+///
+/// Ed25519 signatures are deterministic (RFC 8032), so a memoised signature is the one the key would produce:
+/// the memo saves time and never changes behaviour. Cleared when `capacity` is reached. Thread-safe (a mutex).
+public final class SigningMemo: Sendable {
+    struct Key: Hashable {
+        let publicKey: PublicKey
+        let message: Bytes
+    }
+
+    public let capacity: Int
+    private let memo = Mutex<[Key: Signature]>([:])
+
+    public init(capacity: Int = 100_000) { self.capacity = capacity }
+
+    /// `key.sign(message)`, memoised.
+    public func sign(_ message: Bytes, with key: SigningKey) -> Signature {
+        let k = Key(publicKey: key.publicKey, message: message)
+        if let s = memo.withLock({ $0[k] }) { return s }
+        let s = key.sign(message)
+        memo.withLock { m in
+            if m.count >= capacity { m.removeAll(keepingCapacity: true) }
+            m[k] = s
+        }
+        return s
     }
 }

@@ -4,8 +4,15 @@ import Ledger
 
 /// Tallies voting power per (round, type, value) for one height.
 ///
-/// Only the first vote of a validator per (round, type) counts. A second, different vote is kept as
-/// `Evidence` (reported once per (validator, round, type)); an identical copy is ignored. The keeper also
+/// Only the first vote of a validator per (round, type) counts towards the totals (2f+1 ⟨∗⟩, L34/L47) and towards
+/// any value that does not reach a quorum. A second, different vote is kept as `Evidence` (reported once per
+/// (validator, round, type)); an identical copy is ignored. The conflicting vote is also remembered (at most
+/// `maxConflictingVotesPerValidator` per validator) and counts for its value *only if* it completes a quorum:
+/// the paper's rules (L28, L36, L49) ask for 2f+1 PREVOTE/PRECOMMIT messages for id(v) from distinct
+/// processes, which an equivocator's second message is; otherwise a proof of lock change containing an
+/// equivocator's vote can never be seen by a node that got its other vote first, and locked nodes wait for
+/// ever (CometBFT solves the same problem with `VoteSetMaj23`). Two values can both reach a quorum in one round
+/// only with more than f equivocators, so safety is unchanged. The keeper also
 /// records which validators sent any message in a round, for L55's "f+1 ⟨∗, h_p, round, ∗, ∗⟩".
 ///
 /// Votes must be verified (signature, chain id, height, validator membership) before `add`.
@@ -24,7 +31,13 @@ public struct VoteKeeper: Sendable {
         var totalPower: UInt64 = 0
         /// Ids reaching a quorum, in the order they reached it.
         var quorumValues: [Hash?] = []
+        /// Conflicting (non-first) votes by value: they count only towards a quorum they complete (see `add`).
+        var extra: [Hash?: [Address: Vote]] = [:]
+        var extraPower: [Hash?: UInt64] = [:]
     }
+
+    /// Conflicting votes kept per validator, round and type (beyond its first vote), for `add`'s quorum rule.
+    public static let maxConflictingVotesPerValidator = 3
 
     struct EvidenceKey: Hashable, Sendable {
         var validator: Address
@@ -70,8 +83,14 @@ public struct VoteKeeper: Sendable {
                 } else {
                     result = .conflicting(nil)
                 }
+                if !mutations.contains(.countPerMessageNotPerValidator) {
+                    addExtra(vote, power: power, to: &tally)
+                }
             }
-            guard mutations.contains(.countPerMessageNotPerValidator) else { return result }
+            guard mutations.contains(.countPerMessageNotPerValidator) else {
+                if vote.type == .prevote { prevotes[vote.round] = tally } else { precommits[vote.round] = tally }
+                return result
+            }
         } else {
             tally.votes[vote.validator] = vote
             result = .counted
@@ -89,6 +108,26 @@ public struct VoteKeeper: Sendable {
         return result
     }
 
+    private func combined(_ t: Tally, _ id: Hash?) -> UInt64 {
+        t.powerByValue[id, default: 0] + t.extraPower[id, default: 0]
+    }
+
+    private mutating func addExtra(_ vote: Vote, power: UInt64, to tally: inout Tally) {
+        guard tally.extra[vote.valueID]?[vote.validator] == nil else { return }
+        let kept = tally.extra.values.reduce(0) { $0 + ($1[vote.validator] == nil ? 0 : 1) }
+        guard kept < Self.maxConflictingVotesPerValidator else { return }
+        let before = combined(tally, vote.valueID)
+        tally.extra[vote.valueID, default: [:]][vote.validator] = vote
+        tally.extraPower[vote.valueID, default: 0] += power
+        if !validatorSet.isQuorum(before, mutations: mutations)
+            && validatorSet.isQuorum(before + power, mutations: mutations)
+            && !tally.quorumValues.contains(vote.valueID)
+        {
+            tally.quorumValues.append(vote.valueID)
+            if vote.type == .precommit { precommitQuorums.append((vote.round, vote.valueID)) }
+        }
+    }
+
     /// Records that `validator` sent some message in `round` (votes do this themselves; proposals call it).
     public mutating func noteSender(_ validator: Address, round: Round) {
         guard senders[round, default: []].insert(validator).inserted else { return }
@@ -103,7 +142,9 @@ public struct VoteKeeper: Sendable {
 
     /// Power of the `type` votes for `valueID` (nil: nil votes) in `round`.
     public func power(_ type: VoteType, round: Round, valueID: Hash?) -> UInt64 {
-        tally(type, round)?.powerByValue[valueID] ?? 0
+        guard let t = tally(type, round) else { return 0 }
+        let all = combined(t, valueID)
+        return validatorSet.isQuorum(all, mutations: mutations) ? all : t.powerByValue[valueID] ?? 0
     }
 
     /// Power of all `type` votes in `round`, whatever their value.
@@ -132,9 +173,22 @@ public struct VoteKeeper: Sendable {
     /// Counted `type` votes for `valueID` in `round`, in validator-set order.
     public func votes(_ type: VoteType, round: Round, valueID: Hash?) -> [Vote] {
         guard let t = tally(type, round) else { return [] }
+        let withExtra = validatorSet.isQuorum(combined(t, valueID), mutations: mutations)
         return validatorSet.validators.compactMap { v in
-            t.votes[v.address].flatMap { $0.valueID == valueID ? $0 : nil }
+            if let first = t.votes[v.address], first.valueID == valueID { return first }
+            return withExtra ? t.extra[valueID]?[v.address] : nil
         }
+    }
+
+    /// Every counted `type` vote of `round`, in validator-set order.
+    public func allVotes(_ type: VoteType, round: Round) -> [Vote] {
+        guard let t = tally(type, round) else { return [] }
+        return validatorSet.validators.compactMap { t.votes[$0.address] }
+    }
+
+    /// Number of votes stored (at most one per validator, round and type), for memory bounds (B16).
+    public var storedVotes: Int {
+        prevotes.values.reduce(0) { $0 + $1.votes.count } + precommits.values.reduce(0) { $0 + $1.votes.count }
     }
 
     private func tally(_ type: VoteType, _ round: Round) -> Tally? {
