@@ -16,6 +16,8 @@ public enum NetMessage: Sendable {
     /// "Who has the value with this id" (after `needValue`, L49 without the proposal).
     case valueRequest(height: Height, valueID: Hash)
     case value(height: Height, ProposedValue)
+    /// "Send me the votes you hold for (height, round)" (gossip catch-up: the proof of lock change, L28).
+    case voteRequest(height: Height, round: Round)
 
     /// Approximate wire size in bytes (payloads exactly, fixed overheads estimated).
     public var bytes: Int {
@@ -27,6 +29,7 @@ public enum NetMessage: Sendable {
         case .blocks(let bs): bs.reduce(0) { $0 + $1.block.encodedSize + 60 + 68 * $1.certificate.signatures.count }
         case .valueRequest: 56
         case .value(_, let v): v.payload.count + 48
+        case .voteRequest: 32
         }
     }
 
@@ -40,6 +43,7 @@ public enum NetMessage: Sendable {
         case .blocks: 5
         case .valueRequest: 6
         case .value: 7
+        case .voteRequest: 8
         }
     }
 }
@@ -163,13 +167,19 @@ public final class ChainNode<App: ChainApplication> {
     public let store: BlockStore
     public private(set) var app: App
     public private(set) var signerState: SignerState = .initial
+    /// The consensus WAL's last record (lock, valid value, round): on the disk, so a restart keeps its lock.
+    public private(set) var walRecord: WALRecord?
     public private(set) var core: ConsensusCore?
+    /// The peer whose message is being handled: answers addressed to a peer (`sendVote(_:to:)`) go back to it.
+    private var replyTo: Int?
     public private(set) var mempool: Mempool
     /// Per-height counters, `counters[h-1]` for the height the node was working on.
     public private(set) var counters: [HeightCounters] = []
     public private(set) var peakMempool = 0
     private var syncRequestedAt: SimTime?
     private var syncTarget: Height = 0
+    /// Conflicting proposals this node has proof of (equivocating proposers).
+    public private(set) var proposalEvidenceCount = 0
     /// Blocks this node obtained by block sync.
     public private(set) var syncedBlocks = 0
     /// Decision round per committed height (−1 if synced).
@@ -257,9 +267,10 @@ public final class ChainNode<App: ChainApplication> {
     private func boot(now: SimTime, _ step: inout NodeStep) {
         let store = self.store
         let cache = self.cache
+        let recovered = walRecord.flatMap { $0.height == workingHeight ? $0 : nil }
         var c = ConsensusCore(
             config: ConsensusConfig(chainID: config.chainID, timeouts: config.timeouts, mutations: config.mutations),
-            key: key, signerState: signerState, cache: cache,
+            key: key, signerState: signerState, recovering: recovered, cache: cache, signingMemo: nil,
             validity: { h, v in
                 guard h == store.height + 1, let b = try? Block.decode(canonical: v.payload) else { return false }
                 return store.isValidNext(b, cache: cache)
@@ -301,6 +312,13 @@ public final class ChainNode<App: ChainApplication> {
             }
         case .value(let h, let v):
             if h == workingHeight { drive(.valueReceived(v), now: now, &step, &txv, &execCalls) }
+        case .voteRequest(let h, let r):
+            // The core names the requester by address only to echo it back; the reply goes to `from`.
+            replyTo = from
+            defer { replyTo = nil }
+            drive(
+                .votesRequested(height: h, round: r, from: Address(bytes: Bytes(repeating: 0, count: 20))),
+                now: now, &step, &txv, &execCalls)
         }
     }
 
@@ -407,6 +425,20 @@ public final class ChainNode<App: ChainApplication> {
                 step.actions.append(.evidence(e))
             case .needValue(let h, _, let id):
                 step.actions.append(.broadcast(.valueRequest(height: h, valueID: id)))
+            case .persistWAL(let record):
+                walRecord = record  // durable at once, like the signer state
+            case .requestVotes(let h, let r):
+                step.actions.append(.broadcast(.voteRequest(height: h, round: r)))
+            case .sendVote(let v, _):
+                if let peer = replyTo { step.actions.append(.send(to: peer, .vote(v))) } else {
+                    step.actions.append(.broadcast(.vote(v)))
+                }
+            case .sendProposal(let p, _):
+                if let peer = replyTo { step.actions.append(.send(to: peer, .proposal(p))) } else {
+                    step.actions.append(.broadcast(.proposal(p)))
+                }
+            case .proposalEvidence:
+                proposalEvidenceCount += 1
             case .rejected:
                 break
             }
