@@ -230,20 +230,23 @@ extension MappingReader {
         return Array(sequence)
     }
 
-    /// A list of non-empty strings, each with its position.
-    func optionalStringList(_ key: String) -> [Located<String>]? {
-        guard let items = list(key, required: false) else { return nil }
+    /// A list of non-empty strings, each with its position; `nil` if absent, not a list, or any entry is
+    /// not a name (each diagnosed once).
+    func stringList(_ key: String, required: Bool) -> [Located<String>]? {
+        guard let items = list(key, required: required) else { return nil }
         var out: [Located<String>] = []
+        var good = true
         for item in items {
             let mark = item.position ?? keyMark(key)
             guard case .scalar(let scalar) = item, item.tag.rawValue == Tag.Name.str.rawValue, !scalar.string.isEmpty
             else {
                 walker.error("entries of '\(key)' must be names, got \(describe(item))", at: mark)
+                good = false
                 continue
             }
             out.append(Located(value: scalar.string, mark: mark))
         }
-        return out
+        return good ? out : nil
     }
 
     /// The raw node under an optional `key`, with its position.

@@ -617,16 +617,17 @@ public struct MarketDesignSpec: Sendable, Equatable {
         /// Minimum margin, basis points (default 35 %: domain-parameters.md §3 "Radiologist pay per XR read and
         /// intermediary margin", ~20–50%).
         public var marginBasisPoints: Int
-        /// Pay per wRVU to the radiologist, minor units (default 15.00 USD **[derived]**: a CT at $35 less a 35%
-        /// margin over 1.82 wRVU is ~$12.5, an XR at $10 over 0.22 wRVU ~$30; §3 "Radiologist compensation
-        /// context" gives $30–70 per RVU for all costs).
+        /// Pay per wRVU to the radiologist, minor units (default 10.00 USD **[derived]**: the most that leaves the
+        /// 35% margin on every default client price over the default wRVU, e.g. MG $12 × 0.65 / 0.74 = $10.5, CT
+        /// $35 × 0.65 / 1.82 = $12.5; §3 "Radiologist compensation context" gives $30–70 per RVU for all costs,
+        /// so telerad prices and per-wRVU pay do not fit together for XR).
         public var payPerWRVU: UInt64
         /// Negotiated per-study price to clients, minor units (defaults: §3 "Teleradiology per-read price to
         /// client (1-h TAT)", midpoints).
         public var clientPrices: PerModality<UInt64>
 
         public init(
-            operatorName: String = "intermediary", marginBasisPoints: Int = 3500, payPerWRVU: UInt64 = 1500,
+            operatorName: String = "intermediary", marginBasisPoints: Int = 3500, payPerWRVU: UInt64 = 1000,
             clientPrices: PerModality<UInt64> = MarketDefaults.intermediaryClientPrices
         ) {
             self.operatorName = operatorName

@@ -135,7 +135,8 @@ struct MarketReader {
         _ ok: inout Bool
     ) -> Int64 {
         guard reader.contains(key) else { return fallback }
-        guard let value = reader.optionalDuration(key) else {
+        let required = reader.fields.contains { $0.key == key && $0.required }
+        guard let value = required ? reader.requireDuration(key) : reader.optionalDuration(key) else {
             ok = false
             return fallback
         }
@@ -455,17 +456,16 @@ struct MarketReader {
         let name = name(c, &good)
         let count = c.requireInt("count", in: 1...1_000_000)
         if count == nil { good = false }
-        let subspecialties = c.optionalStringList("subspecialties") ?? []
-        if c.contains("subspecialties"), subspecialties.count != (c.list("subspecialties", required: false)?.count ?? 0) {
+        let subspecialtyList = c.stringList("subspecialties", required: false)
+        if c.contains("subspecialties"), subspecialtyList == nil { good = false }
+        let subspecialties = subspecialtyList ?? []
+        let licences = c.stringList("licences", required: true) ?? []
+        if !c.contains("licences") {
             good = false
-        }
-        let licences = c.optionalStringList("licences") ?? []
-        if let items = c.list("licences", required: true), items.count != licences.count {
-            good = false
-        } else if c.contains("licences"), licences.isEmpty {
-            walker.error("'licences' must list at least one jurisdiction", at: c.keyMark("licences"))
-            good = false
-        } else if !c.contains("licences") {
+        } else if licences.isEmpty {
+            if case .sequence(let items)? = c.optionalNodeAnyRequiredness("licences")?.0, items.isEmpty {
+                walker.error("'licences' must list at least one jurisdiction", at: c.keyMark("licences"))
+            }
             good = false
         }
         let shift = readShift(c, &good)
@@ -734,8 +734,11 @@ struct MarketReader {
 
         var operatorNames: [Located<String>] = []
         if s.contains("operators") {
-            operatorNames = s.optionalStringList("operators") ?? []
-            if operatorNames.count != (s.list("operators", required: false)?.count ?? -1) { good = false }
+            if let names = s.stringList("operators", required: false) {
+                operatorNames = names
+            } else {
+                good = false
+            }
             unique(operatorNames, what: "operator", &good)
         }
         var validators: [(model: ChainModel.Validator, mark: SourcePosition, operatorMark: SourcePosition, regionMark: SourcePosition?)] = []
@@ -867,9 +870,12 @@ struct MarketReader {
             return .lognormal(
                 meanTicks: duration(l, "mean", 1000, positive: true, &ok), cv: number(l, "cv", 0.5, in: 0...10, &ok))
         default:
-            let names = l.optionalStringList("regions") ?? []
             if !l.contains("regions") || !l.contains("matrix") {
                 walker.error("profile 'regions' needs 'regions' (names) and 'matrix' (delays)", at: l.mark)
+                ok = false
+                return fallback
+            }
+            guard let names = l.stringList("regions", required: false) else {
                 ok = false
                 return fallback
             }
@@ -1060,6 +1066,12 @@ struct MarketReader {
 }
 
 extension MappingReader {
+    /// The node under `key`, whatever its declared requiredness.
+    fileprivate func optionalNodeAnyRequiredness(_ key: String) -> (Node, SourcePosition)? {
+        guard let entry = entry(key) else { return nil }
+        return (entry.value, entry.value.position ?? entry.keyMark)
+    }
+
     /// A required percentage (used where the key list marks it required).
     fileprivate func optionalPercentRequired(_ key: String) -> Located<Int>? {
         guard let (node, mark) = value(key, required: true) else { return nil }

@@ -127,7 +127,7 @@ import Testing
         // Nothing close: list the known keys instead.
         #expect(
             brief(validQueueYAML + "\ncolour: red").last
-                == "12:1: error: unknown key 'colour' in the scenario (known keys: schema, kind, name, description, seed, replications, horizon, warmup, queue)"
+                == "12:1: error: unknown key 'colour' in the scenario (known keys: schema, kind, name, description, seed, replications, horizon, warmup, queue, market)"
         )
     }
 
