@@ -345,12 +345,11 @@ struct MarketReader {
             turnaround = PerUrgency { u in duration(t, u.rawValue, turnaround[u], positive: true, &good) }
         }
         let credentialing = c.contains("requires_credentialing") ? bool(c, "requires_credentialing", true, &good) : nil
-        guard good, let name, let type, let jurisdiction else {
-            ok = false
-            return nil
-        }
+        // Partial entries still take part in the cross-checks; the load fails anyway on any error.
+        if !good { ok = false }
+        guard let name, let jurisdiction else { return nil }
         let model = ClientGroup(
-            name: name.value, type: type, count: count, jurisdiction: jurisdiction.value, volumes: volumes,
+            name: name.value, type: type ?? .hospitalSystem, count: count, jurisdiction: jurisdiction.value, volumes: volumes,
             arrivalProfile: profile, requisitionQuality: quality, willingnessToPay: wtp, statSurcharge: surcharge,
             turnaroundTicks: turnaround, requiresCredentialing: credentialing)
         let entry = ClientEntry(
@@ -374,15 +373,13 @@ struct MarketReader {
         if v.contains("subspecialty"), subspecialty == nil { good = false }
         if let subspecialty { subspecialties.append(subspecialty) }
         let prevalence = probability(v, "prevalence", 0.3, &good)
-        guard good, let modality, let urgency, let volume,
-            let m = MarketModel.Modality(rawValue: modality.value), let u = MarketModel.Urgency(rawValue: urgency.value)
-        else {
-            ok = false
-            return nil
-        }
+        if !good || volume == nil { ok = false }
+        guard let modality, let urgency, let m = MarketModel.Modality(rawValue: modality.value),
+            let u = MarketModel.Urgency(rawValue: urgency.value)
+        else { return nil }
         return Located(
             value: StudyVolume(
-                modality: m, urgency: u, studiesPerDay: volume.value, subspecialty: subspecialty?.value,
+                modality: m, urgency: u, studiesPerDay: volume?.value ?? 0, subspecialty: subspecialty?.value,
                 findingPrevalence: prevalence),
             mark: v.mark)
     }
@@ -478,12 +475,10 @@ struct MarketReader {
         let pricing = readPricing(c, currency, &good)
         let claiming = readClaiming(c, &good)
         let credentialed = bool(c, "credentialed", true, &good)
-        guard good, let name, let count else {
-            ok = false
-            return nil
-        }
+        if !good { ok = false }
+        guard let name else { return nil }
         let model = RadiologistCohort(
-            name: name.value, count: count.value, subspecialties: subspecialties.map(\.value),
+            name: name.value, count: count?.value ?? 1, subspecialties: subspecialties.map(\.value),
             licences: licences.map(\.value), credentialedAtStart: credentialed, shift: shift, readingTime: reading,
             speedCV: speedCV, accuracy: accuracy, fatigue: fatigue, burnout: burnout, pace: pace, pricing: pricing,
             claiming: claiming)
@@ -690,10 +685,8 @@ struct MarketReader {
         if type?.value != "intermediary", let v = section(s, "value_based", ScenarioSchema.valueBasedFields, &good) {
             valueBased = readValueBased(v, &good)
         }
-        guard good, let name, type != nil else {
-            ok = false
-            return nil
-        }
+        if !good { ok = false }
+        guard let name, type != nil else { return nil }
         return Located(value: MarketDesignSpec(name: name.value, mechanism: mechanism, valueBased: valueBased), mark: name.mark)
     }
 

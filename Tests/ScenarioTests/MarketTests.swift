@@ -271,3 +271,119 @@ func market(_ text: String) throws -> MarketModel {
             ])
     }
 }
+
+@Suite struct BrokenMarket {
+    @Test func everyProblemIsReportedWithItsPosition() {
+        let path = repoPath("Scenarios/validation/market-broken-example.yaml")
+        let found: [Diagnostic]
+        do {
+            _ = try ScenarioLoader.load(path: path)
+            Issue.record("broken market loaded")
+            return
+        } catch {
+            found = error.diagnostics
+        }
+        let lines = found.map { "\($0.line):\($0.column): \($0.severity.rawValue): \($0.message)" }
+        #expect(found.allSatisfy { $0.path == path })
+        #expect(
+            lines == [
+                "12:13: error: 'type' must be one of hospital_system, imaging_centre, emergency_department, got 'hospital_sytem' (did you mean 'hospital_system'?)",
+                "15:50: error: 'volume': a volume needs a unit, e.g. '20 /d' or '20 /y'",
+                "15:68: error: no cohort reads subspecialty 'neurology', which client 'hosp' requires",
+                "16:33: error: 'ct': '40.005 USD' is not a whole number of minor units (USD has 2 decimal places)",
+                "17:28: error: 'requisition_quality' must be a number, got string '76 %' (a probability is written as a plain number such as 0.05, not a percentage)",
+                "20:21: error: no cohort is licensed for jurisdiction 'US-VT' of client 'clinic': nobody could read its studies",
+                "26:25: warning: cohort 'general' holds a licence for 'US-NY', which no client uses",
+                "28:31: error: 'length' must be at most 24 h (one shift a day)",
+                "29:18: error: unknown key 'anual_attrition' (did you mean 'annual_attrition'?)",
+                "33:7: error: auction 'weights' must sum to 100 %, got 110 % (price 50 % + quality 30 % + turnaround 30 %)",
+                "36:15: error: 'margin' must be between 0 % and 100 %, got '150 %'",
+                "37:7: error: 'value_based' combines with posted_price or sealed_bid_auction only, not with the intermediary",
+                "42:31: error: validator 'v2' names operator 'consortum', which is not in 'operators' (did you mean 'consortium'?)",
+                "43:24: error: 'verification_cost': duration needs a unit, e.g. '77 h' (units: us, ms, s, min, h, d, w)",
+            ])
+    }
+
+    /// One edit of `validMarketYAML` (the line starting with `prefix` replaced) and the diagnostics it must give.
+    static let cases: [(String, String, [String])] = [
+        (
+            "licences:", "licences: [A, B]",
+            ["17:21: warning: cohort 'r' holds a licence for 'B', which no client uses (did you mean 'A'?)"]
+        ),
+        (
+            "- { modality", "- { modality: ct, urgency: stat, volume: 20 /d, subspecialty: neuro }",
+            ["13:71: error: no cohort reads subspecialty 'neuro', which client 'h' requires"]
+        ),
+        (
+            "- { modality", "- { modality: cr, urgency: now, volume: 20 per hr }",
+            [
+                "13:23: error: 'modality' must be one of xr, ct, mr, us, mg, nm, pet, got 'cr' (did you mean 'xr'?)",
+                "13:36: error: 'urgency' must be one of routine, urgent, stat, got 'now'",
+                "13:49: error: 'volume': unknown time unit 'hr' (did you mean 'h'?) (units: us, ms, s, min, h, d, w, y)",
+            ]
+        ),
+        (
+            "count: 3", "count: 0",
+            ["16:14: error: 'count' must be between 1 and 1000000, got 0"]
+        ),
+        (
+            "licences:", "licences: [A]\n      reading_time: { ct: { distribution: exponential, mean: 1 h, cv: 0.5 } }",
+            ["18:71: error: 'cv' of an exponential reading time is always 1; remove it"]
+        ),
+        (
+            "licences:", "licences: [A]\n      pace: { min: 1.2, max: 1.0 }\n      shift: { start_hour: 24, lenght: 8 h }",
+            [
+                "18:15: error: pace 'min' (1.2) must not exceed 'max' (1.0)",
+                "19:28: error: 'start_hour' must be between 0 and 23, got 24",
+                "19:32: error: unknown key 'lenght' (did you mean 'length'?)",
+            ]
+        ),
+        (
+            "licences:", "licences: [A]\n      accuracy: { miss_probability: 1.5 }\n      burnout: { hours_cut: 120 %, annual_attrition: 2 }",
+            [
+                "18:37: error: 'miss_probability' must be between 0 and 1, got 1.5",
+                "19:29: error: 'hours_cut' must be between 0 % and 100 %, got '120 %'",
+                "19:54: error: 'annual_attrition': a percentage needs '%', e.g. '2 %'",
+            ]
+        ),
+        (
+            "type: posted_price", "type: posted_price\n      margin: 30 %\n      value_based: { holdback: 90 %, levy: 20 %, payout: equal }",
+            [
+                "21:7: error: 'margin' does not apply to type 'posted_price' (it is for 'intermediary')",
+                "22:22: error: 'holdback' plus 'levy' must not exceed 100 %, got 110 %",
+                "22:58: error: 'payout' must be one of proportional, equal_among_qualified, got 'equal'",
+            ]
+        ),
+        (
+            "type: posted_price",
+            "type: posted_price\n  chain:\n    latency: { profile: regions, regions: [east, west], matrix: [[1 ms, 9 ms], [9 ms]] }\n    validators:\n      - { name: v1, operator: o, region: est }\n      - { name: v2, operator: o }\n    faults:\n      - { at: 1 d, action: crash, validator: v3 }\n      - { at: 2 d, action: partition, groups: [[v1], [v1, v2]], duration: 5 min }",
+            [
+                "22:80: error: 'matrix' row 2 must be a list of 2 durations",
+                "24:42: error: region 'est' is not one of the latency profile's regions (did you mean 'east'?) (east, west)",
+                "25:17: error: validator 'v2' needs a 'region' (the latency profile is 'regions')",
+                "27:46: error: unknown validator 'v3' (did you mean 'v1'?)",
+                "28:55: error: validator 'v1' is in two partition groups",
+            ]
+        ),
+        (
+            "jurisdiction:", "jurisdiction: A\n      arrival_profile: { shape: explicit, multipliers: [1, 2, 3], peak_hour: 3 }",
+            [
+                "12:43: error: 'multipliers' must have 168 entries (one per hour of the week, Monday 00:00 first), got 3",
+                "12:67: error: 'peak_hour' does not apply to shape 'explicit' (it is for 'sinusoidal')",
+            ]
+        ),
+        (
+            "clients:", "client:",
+            [
+                "8:3: error: unknown key 'client' (did you mean 'clients'?)",
+                "8:3: error: missing required key 'clients' in 'market'",
+            ]
+        ),
+    ]
+
+    @Test(arguments: cases)
+    func singleEdits(prefix: String, line: String, expected: [String]) {
+        let text = replacing(prefix, with: line.replacingOccurrences(of: "\\n", with: "\n"), in: validMarketYAML)
+        #expect(brief(text) == expected, "\(text)")
+    }
+}
