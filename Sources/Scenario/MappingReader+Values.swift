@@ -188,7 +188,8 @@ extension MappingReader {
                 walker.error(
                     "'\(key)': unknown time unit '\(unit)'\(hint) (units: \(TimeUnit.list), y)", at: mark)
             case .missingUnit, .wrongShape:
-                walker.error("'\(key)' must be a volume like \(example) (studies per unit of time), got '\(text)'", at: mark)
+                walker.error(
+                    "'\(key)' must be a volume like \(example) (studies per unit of time), got '\(text)'", at: mark)
             default:
                 walker.error("'\(key)' must be a volume like \(example), got \(describe(node))", at: mark)
             }

@@ -34,7 +34,8 @@ public struct MarketModel: Sendable, Equatable {
     public init(
         currency: Currency = .usd, studyWRVU: PerModality<Double> = MarketDefaults.studyWRVU,
         credentialing: Credentialing = Credentialing(), clients: [ClientGroup], cohorts: [RadiologistCohort],
-        referrers: Referrers = Referrers(), peerReview: PeerReview = PeerReview(), ai: AISecondReader = AISecondReader(),
+        referrers: Referrers = Referrers(), peerReview: PeerReview = PeerReview(),
+        ai: AISecondReader = AISecondReader(),
         designs: [MarketDesignSpec], chain: ChainModel = ChainModel()
     ) {
         self.currency = currency
@@ -262,7 +263,8 @@ public struct ShiftPattern: Sendable, Equatable {
     /// Shift length in ticks, greater than 0 and at most 24 h (default 10 h: domain-parameters.md §4 "Time into
     /// shift at error" puts errors at a mean 8.97 h, median 10 h, so shifts of about 10 h are typical).
     public var lengthTicks: Int64
-    /// Shifts per week, 1...7 (default 5 **[assumption]**; 200 working days a year per §2 "Annual wRVU per
+    /// Shifts per week, 1...7; the days are staggered across the cohort (radiologist i starts on weekday i mod 7)
+    /// (default 5 **[assumption]**; 200 working days a year per §2 "Annual wRVU per
     /// radiologist (recent)").
     public var daysPerWeek: Int
 
@@ -306,8 +308,9 @@ public struct Accuracy: Sendable, Equatable {
     /// "Impact of missing order information": interpretation could be affected in 43% of such studies).
     public var poorRequisitionOddsRatio: Double
 
-    public init(missProbability: Double = 0.04, overcallProbability: Double = 0.02, poorRequisitionOddsRatio: Double = 1.4)
-    {
+    public init(
+        missProbability: Double = 0.04, overcallProbability: Double = 0.02, poorRequisitionOddsRatio: Double = 1.4
+    ) {
         self.missProbability = missProbability
         self.overcallProbability = overcallProbability
         self.poorRequisitionOddsRatio = poorRequisitionOddsRatio
@@ -380,7 +383,8 @@ public struct Burnout: Sendable, Equatable {
     public init(
         sustainableWRVUPerDay: Double = 60, accumulationPerDay: Double = 0.05, recoveryPerDay: Double = 0.1,
         threshold: Double = 0.5, initialBurnedOutFraction: Double = 0.46, errorOddsRatio: Double = 2.0,
-        hoursCutOddsRatioPerPoint: Double = 1.43, hoursCutBasisPoints: Int = 2100, annualAttritionBasisPoints: Int = 250,
+        hoursCutOddsRatioPerPoint: Double = 1.43, hoursCutBasisPoints: Int = 2100,
+        annualAttritionBasisPoints: Int = 250,
         exitHazardMultiplier: Double = 2.1
     ) {
         self.sustainableWRVUPerDay = sustainableWRVUPerDay

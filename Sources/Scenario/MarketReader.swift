@@ -7,10 +7,6 @@ struct MarketReader {
     let walker: SchemaWalker
     private static let hour: Int64 = 3_600_000_000
 
-    init(walker: SchemaWalker) {
-        self.walker = walker
-    }
-
     /// The market model, or `nil` if any part of it was bad (diagnosed).
     func read(_ top: MappingReader) -> MarketModel? {
         guard
@@ -124,7 +120,8 @@ struct MarketReader {
         let allowed = table.first { $0.type == type }?.keys ?? []
         for (otherType, keys) in table where otherType != type {
             for key in keys where !allowed.contains(key) && reader.contains(key) {
-                walker.error("'\(key)' does not apply to \(what) '\(type)' (it is for '\(otherType)')", at: reader.keyMark(key))
+                walker.error(
+                    "'\(key)' does not apply to \(what) '\(type)' (it is for '\(otherType)')", at: reader.keyMark(key))
                 ok = false
             }
         }
@@ -349,7 +346,8 @@ struct MarketReader {
         if !good { ok = false }
         guard let name, let jurisdiction else { return nil }
         let model = ClientGroup(
-            name: name.value, type: type ?? .hospitalSystem, count: count, jurisdiction: jurisdiction.value, volumes: volumes,
+            name: name.value, type: type ?? .hospitalSystem, count: count, jurisdiction: jurisdiction.value,
+            volumes: volumes,
             arrivalProfile: profile, requisitionQuality: quality, willingnessToPay: wtp, statSurcharge: surcharge,
             turnaroundTicks: turnaround, requiresCredentialing: credentialing)
         let entry = ClientEntry(
@@ -394,7 +392,10 @@ struct MarketReader {
         }
         checkApplicable(
             p, type: shape.value,
-            table: [("flat", []), ("sinusoidal", ["peak_hour", "amplitude", "weekend_factor"]), ("explicit", ["multipliers"])],
+            table: [
+                ("flat", []), ("sinusoidal", ["peak_hour", "amplitude", "weekend_factor"]),
+                ("explicit", ["multipliers"]),
+            ],
             what: "shape", &ok)
         switch shape.value {
         case "flat":
@@ -482,7 +483,8 @@ struct MarketReader {
             licences: licences.map(\.value), credentialedAtStart: credentialed, shift: shift, readingTime: reading,
             speedCV: speedCV, accuracy: accuracy, fatigue: fatigue, burnout: burnout, pace: pace, pricing: pricing,
             claiming: claiming)
-        return Located(value: CohortEntry(model: model, licences: licences, subspecialties: subspecialties), mark: name.mark)
+        return Located(
+            value: CohortEntry(model: model, licences: licences, subspecialties: subspecialties), mark: name.mark)
     }
 
     private func readShift(_ c: MappingReader, _ ok: inout Bool) -> ShiftPattern {
@@ -553,7 +555,8 @@ struct MarketReader {
             return .none
         }
         return Burnout(
-            sustainableWRVUPerDay: number(s, "sustainable_wrvu_per_day", d.sustainableWRVUPerDay, in: 0.001...10_000, &ok),
+            sustainableWRVUPerDay: number(
+                s, "sustainable_wrvu_per_day", d.sustainableWRVUPerDay, in: 0.001...10_000, &ok),
             accumulationPerDay: number(s, "accumulation_per_day", d.accumulationPerDay, in: 0...1, &ok),
             recoveryPerDay: number(s, "recovery_per_day", d.recoveryPerDay, in: 0...1, &ok),
             threshold: probability(s, "threshold", d.threshold, &ok),
@@ -687,7 +690,8 @@ struct MarketReader {
         }
         if !good { ok = false }
         guard let name, type != nil else { return nil }
-        return Located(value: MarketDesignSpec(name: name.value, mechanism: mechanism, valueBased: valueBased), mark: name.mark)
+        return Located(
+            value: MarketDesignSpec(name: name.value, mechanism: mechanism, valueBased: valueBased), mark: name.mark)
     }
 
     private func readValueBased(_ v: MappingReader, _ ok: inout Bool) -> MarketDesignSpec.ValueBased {
@@ -700,7 +704,8 @@ struct MarketReader {
                 at: v.keyMark("holdback"))
             ok = false
         }
-        let payoutName = v.contains("payout")
+        let payoutName =
+            v.contains("payout")
             ? v.optionalChoice("payout", among: ["proportional", "equal_among_qualified"])?.value : "proportional"
         if payoutName == nil { ok = false }
         var payout = MarketDesignSpec.ValueBased.Payout.proportionalToQualityPoints
@@ -734,7 +739,11 @@ struct MarketReader {
             }
             unique(operatorNames, what: "operator", &good)
         }
-        var validators: [(model: ChainModel.Validator, mark: SourcePosition, operatorMark: SourcePosition, regionMark: SourcePosition?)] = []
+        var validators:
+            [(
+                model: ChainModel.Validator, mark: SourcePosition, operatorMark: SourcePosition,
+                regionMark: SourcePosition?
+            )] = []
         if s.contains("validators") {
             for (i, node) in (s.list("validators", required: false) ?? []).enumerated() {
                 guard let v = item(node, "validators", i + 1, ScenarioSchema.validatorFields) else {
@@ -751,8 +760,11 @@ struct MarketReader {
                     continue
                 }
                 validators.append(
-                    (ChainModel.Validator(name: name.value, operatorName: op.value, power: power, region: region?.value),
-                     name.mark, op.mark, region?.mark))
+                    (
+                        ChainModel.Validator(
+                            name: name.value, operatorName: op.value, power: power, region: region?.value),
+                        name.mark, op.mark, region?.mark
+                    ))
             }
             if s.list("validators", required: false) == nil { good = false }
             if validators.isEmpty, good {
@@ -767,7 +779,8 @@ struct MarketReader {
             if s.contains("operators") {
                 let known = operatorNames.map(\.value)
                 for v in validators where !known.contains(v.model.operatorName) {
-                    let hint = closestMatch(to: v.model.operatorName, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+                    let hint =
+                        closestMatch(to: v.model.operatorName, among: known).map { " (did you mean '\($0)'?)" } ?? ""
                     walker.error(
                         "validator '\(v.model.name)' names operator '\(v.model.operatorName)', which is not in 'operators'\(hint)",
                         at: v.operatorMark)
@@ -821,7 +834,8 @@ struct MarketReader {
                 }
             }
         } else if case .regions = latency {
-            walker.error("the 'regions' latency profile needs 'validators' with a 'region' each", at: s.keyMark("latency"))
+            walker.error(
+                "the 'regions' latency profile needs 'validators' with a 'region' each", at: s.keyMark("latency"))
             good = false
         }
         let validatorNames = s.contains("validators") ? validators.map(\.model.name) : d.validators.map(\.name)
@@ -838,7 +852,8 @@ struct MarketReader {
             return nil
         }
         return ChainModel(
-            operators: s.contains("validators") ? operatorNames.map { ChainModel.Operator(name: $0.value) } : d.operators,
+            operators: s.contains("validators")
+                ? operatorNames.map { ChainModel.Operator(name: $0.value) } : d.operators,
             validators: s.contains("validators") ? validators.map(\.model) : d.validators, block: block,
             timeouts: timeouts, latency: latency, faults: faults, verificationCostTicks: verification, fees: fees)
     }
@@ -877,7 +892,8 @@ struct MarketReader {
             let rows = l.list("matrix", required: false) ?? []
             if rows.count != names.count {
                 walker.error(
-                    "'matrix' must have one row per region (\(names.count)), got \(rows.count)", at: l.keyMark("matrix"))
+                    "'matrix' must have one row per region (\(names.count)), got \(rows.count)", at: l.keyMark("matrix")
+                )
                 ok = false
             }
             for (i, row) in rows.enumerated() {
@@ -931,7 +947,8 @@ struct MarketReader {
             checkApplicable(f, type: action.value, table: ScenarioSchema.faultKeysByAction, what: "action", &ok)
             func known(_ name: Located<String>) -> Bool {
                 guard validatorNames.contains(name.value) else {
-                    let hint = closestMatch(to: name.value, among: validatorNames).map { " (did you mean '\($0)'?)" } ?? ""
+                    let hint =
+                        closestMatch(to: name.value, among: validatorNames).map { " (did you mean '\($0)'?)" } ?? ""
                     walker.error("unknown validator '\(name.value)'\(hint)", at: name.mark)
                     return false
                 }
@@ -949,11 +966,13 @@ struct MarketReader {
                 if !known(v) { ok = false }
                 faults.append(
                     ChainModel.Fault(
-                        atTicks: at?.value ?? 0, action: action.value == "crash" ? .crash(validator: v.value) : .restart(validator: v.value)))
+                        atTicks: at?.value ?? 0,
+                        action: action.value == "crash" ? .crash(validator: v.value) : .restart(validator: v.value)))
             default:
                 guard let groupNodes = f.list("groups", required: false), f.contains("duration") else {
                     if !f.contains("groups") || !f.contains("duration") {
-                        walker.error("action 'partition' needs 'groups' (lists of validators) and 'duration'", at: f.mark)
+                        walker.error(
+                            "action 'partition' needs 'groups' (lists of validators) and 'duration'", at: f.mark)
                     }
                     ok = false
                     continue
@@ -962,7 +981,9 @@ struct MarketReader {
                 var seen: [String] = []
                 for group in groupNodes {
                     guard case .sequence(let members) = group else {
-                        walker.error("each of 'groups' must be a list of validator names, got \(describe(group))", at: group.position ?? f.mark)
+                        walker.error(
+                            "each of 'groups' must be a list of validator names, got \(describe(group))",
+                            at: group.position ?? f.mark)
                         ok = false
                         continue
                     }
@@ -990,7 +1011,9 @@ struct MarketReader {
                     ok = false
                 }
                 let length = duration(f, "duration", 0, positive: true, &ok)
-                faults.append(ChainModel.Fault(atTicks: at?.value ?? 0, action: .partition(groups: groups, durationTicks: length)))
+                faults.append(
+                    ChainModel.Fault(atTicks: at?.value ?? 0, action: .partition(groups: groups, durationTicks: length))
+                )
             }
         }
         return faults
@@ -1020,7 +1043,8 @@ struct MarketReader {
         for client in clients.map(\.value) {
             for needed in client.subspecialtyMarks {
                 if !subspecialties.contains(needed.value) {
-                    let hint = closestMatch(to: needed.value, among: subspecialties).map { " (did you mean '\($0)'?)" } ?? ""
+                    let hint =
+                        closestMatch(to: needed.value, among: subspecialties).map { " (did you mean '\($0)'?)" } ?? ""
                     walker.error(
                         "no cohort reads subspecialty '\(needed.value)'\(hint), which client '\(client.model.name)' requires",
                         at: needed.mark)

@@ -102,7 +102,9 @@ extension ScenarioSchema {
     static let validatorFields: [FieldSpec] = [
         .required("name"), .required("operator"), .optional("power"), .optional("region"),
     ]
-    static let blockFields: [FieldSpec] = [.optional("max_transactions"), .optional("max_bytes"), .optional("interval")]
+    static let blockFields: [FieldSpec] = [
+        .optional("max_transactions"), .optional("max_bytes"), .optional("interval"),
+    ]
     static let timeoutsFields: [FieldSpec] = [
         .optional("propose"), .optional("propose_delta"), .optional("prevote"), .optional("prevote_delta"),
         .optional("precommit"), .optional("precommit_delta"),

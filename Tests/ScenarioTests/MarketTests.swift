@@ -221,12 +221,13 @@ func market(_ text: String) throws -> MarketModel {
 }
 
 @Suite struct MoneyAndPercentages {
-    @Test(arguments: [
-        ("12.50 USD", 1250, "USD"), ("12.5 USD", 1250, "USD"), ("0.01 USD", 1, "USD"), ("0 USD", 0, "USD"),
-        ("1e2 USD", 10_000, "USD"), ("100 JPY", 100, "JPY"), ("  7 EUR ", 700, "EUR"),
-        ("92233720368547758.07 USD", 9_223_372_036_854_775_807, "USD"),
-        ("0.29 USD", 29, "USD"), ("1.10 USD", 110, "USD"), ("184467440737095516.15 USD", UInt64.max, "USD"),
-    ] as [(String, UInt64, String)])
+    @Test(
+        arguments: [
+            ("12.50 USD", 1250, "USD"), ("12.5 USD", 1250, "USD"), ("0.01 USD", 1, "USD"), ("0 USD", 0, "USD"),
+            ("1e2 USD", 10_000, "USD"), ("100 JPY", 100, "JPY"), ("  7 EUR ", 700, "EUR"),
+            ("92233720368547758.07 USD", 9_223_372_036_854_775_807, "USD"),
+            ("0.29 USD", 29, "USD"), ("1.10 USD", 110, "USD"), ("184467440737095516.15 USD", UInt64.max, "USD"),
+        ] as [(String, UInt64, String)])
     func exactConversion(text: String, minor: UInt64, code: String) throws {
         let (value, currency) = try Units.money(text)
         #expect(value == minor)
@@ -331,7 +332,8 @@ func market(_ text: String) throws -> MarketModel {
             ["18:71: error: 'cv' of an exponential reading time is always 1; remove it"]
         ),
         (
-            "licences:", "licences: [A]\n      pace: { min: 1.2, max: 1.0 }\n      shift: { start_hour: 24, lenght: 8 h }",
+            "licences:",
+            "licences: [A]\n      pace: { min: 1.2, max: 1.0 }\n      shift: { start_hour: 24, lenght: 8 h }",
             [
                 "18:15: error: pace 'min' (1.2) must not exceed 'max' (1.0)",
                 "19:28: error: 'start_hour' must be between 0 and 23, got 24",
@@ -339,7 +341,8 @@ func market(_ text: String) throws -> MarketModel {
             ]
         ),
         (
-            "licences:", "licences: [A]\n      accuracy: { miss_probability: 1.5 }\n      burnout: { hours_cut: 120 %, annual_attrition: 2 }",
+            "licences:",
+            "licences: [A]\n      accuracy: { miss_probability: 1.5 }\n      burnout: { hours_cut: 120 %, annual_attrition: 2 }",
             [
                 "18:37: error: 'miss_probability' must be between 0 and 1, got 1.5",
                 "19:29: error: 'hours_cut' must be between 0 % and 100 %, got '120 %'",
@@ -347,7 +350,8 @@ func market(_ text: String) throws -> MarketModel {
             ]
         ),
         (
-            "type: posted_price", "type: posted_price\n      margin: 30 %\n      value_based: { holdback: 90 %, levy: 20 %, payout: equal }",
+            "type: posted_price",
+            "type: posted_price\n      margin: 30 %\n      value_based: { holdback: 90 %, levy: 20 %, payout: equal }",
             [
                 "21:7: error: 'margin' does not apply to type 'posted_price' (it is for 'intermediary')",
                 "22:22: error: 'holdback' plus 'levy' must not exceed 100 %, got 110 %",
@@ -366,7 +370,8 @@ func market(_ text: String) throws -> MarketModel {
             ]
         ),
         (
-            "jurisdiction:", "jurisdiction: A\n      arrival_profile: { shape: explicit, multipliers: [1, 2, 3], peak_hour: 3 }",
+            "jurisdiction:",
+            "jurisdiction: A\n      arrival_profile: { shape: explicit, multipliers: [1, 2, 3], peak_hour: 3 }",
             [
                 "12:43: error: 'multipliers' must have 168 entries (one per hour of the week, Monday 00:00 first), got 3",
                 "12:67: error: 'peak_hour' does not apply to shape 'explicit' (it is for 'sinusoidal')",
