@@ -62,16 +62,20 @@ public struct ScenarioFile: Sendable {
 
 /// The kinds of scenario the loader understands (the `kind:` key).
 ///
-/// Later kinds (`market`, `loadtest`) are added here, in ``ScenarioModel`` and in the JSON schema.
+/// Later kinds (`loadtest`) are added here, in ``ScenarioModel`` and in the JSON schema.
 public enum ScenarioKind: String, Sendable, CaseIterable {
     /// An M/M/c queue, used to validate the simulator against Erlang C.
     case queue
+    /// A teleradiology market running on the chain (issue 5).
+    case market
 }
 
 /// The kind-specific part of a scenario.
 public enum ScenarioModel: Sendable {
     /// Parameters of an M/M/c queue (`kind: queue`).
     case queue(QueueModel)
+    /// A teleradiology market (`kind: market`).
+    case market(MarketModel)
 }
 
 /// An M/M/c queue: Poisson arrivals, exponential service, `servers` identical servers, FIFO.

@@ -163,6 +163,7 @@ public enum ScenarioLoader {
     private static func readModel(of kind: ScenarioKind, _ top: MappingReader, walker: SchemaWalker) -> ScenarioModel? {
         switch kind {
         case .queue: readQueue(top, walker: walker).map(ScenarioModel.queue)
+        case .market: MarketReader(walker: walker).read(top).map(ScenarioModel.market)
         }
     }
 

@@ -22,6 +22,7 @@ enum ScenarioSchema {
     static func sectionKey(for kind: ScenarioKind) -> String {
         switch kind {
         case .queue: "queue"
+        case .market: "market"
         }
     }
 
@@ -29,6 +30,7 @@ enum ScenarioSchema {
     static func sectionFields(for kind: ScenarioKind) -> [FieldSpec] {
         switch kind {
         case .queue: queueFields
+        case .market: marketFields
         }
     }
 

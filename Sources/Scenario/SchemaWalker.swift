@@ -123,7 +123,7 @@ struct MappingReader {
     /// Where `key` is written, or the mapping's own position if it is absent.
     func keyMark(_ key: String) -> SourcePosition { entry(key)?.keyMark ?? mark }
 
-    private func value(_ key: String, required: Bool) -> (Node, SourcePosition)? {
+    func value(_ key: String, required: Bool) -> (Node, SourcePosition)? {
         assert(fields.contains { $0.key == key && $0.required == required }, "'\(key)' read with wrong requiredness")
         guard let entry = entry(key) else { return nil }
         return (entry.value, entry.value.position ?? entry.keyMark)

@@ -82,3 +82,31 @@ import Testing
         #expect(replications["maximum"] as? Int == ScenarioSchema.replicationRange.upperBound)
     }
 }
+
+/// The market section's nested mappings: each key list of the loader against its `$defs` entry.
+@Suite struct MarketSchemaAgreement {
+    @Test(arguments: ScenarioSchema.marketDefinitions.map(\.definition))
+    func nestedKeysMatchTheLoader(definition: String) throws {
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: repoPath("Scenarios/schema/readchain-scenario.schema.json")))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let defs = try #require(root["$defs"] as? [String: Any])
+        let object = try #require(defs[definition] as? [String: Any], "no $defs entry '\(definition)'")
+        let fields = try #require(ScenarioSchema.marketDefinitions.first { $0.definition == definition }?.fields)
+        let keys = Set(((object["properties"] as? [String: Any]) ?? [:]).keys)
+        #expect(keys == Set(fields.map(\.key)))
+        #expect(Set((object["required"] as? [String]) ?? []) == Set(fields.filter(\.required).map(\.key)))
+        #expect(object["additionalProperties"] as? Bool == false)
+    }
+
+    @Test func typeSpecificKeyTablesNameOnlyDeclaredKeys() {
+        let tables = [
+            (ScenarioSchema.designKeysByType, ScenarioSchema.designFields),
+            (ScenarioSchema.latencyKeysByProfile, ScenarioSchema.latencyFields),
+            (ScenarioSchema.faultKeysByAction, ScenarioSchema.faultFields),
+        ]
+        for (table, fields) in tables {
+            for key in table.flatMap(\.keys) { #expect(fields.contains { $0.key == key }, "\(key)") }
+        }
+    }
+}

@@ -127,7 +127,7 @@ import Testing
         // Nothing close: list the known keys instead.
         #expect(
             brief(validQueueYAML + "\ncolour: red").last
-                == "12:1: error: unknown key 'colour' in the scenario (known keys: schema, kind, name, description, seed, replications, horizon, warmup, queue)"
+                == "12:1: error: unknown key 'colour' in the scenario (known keys: schema, kind, name, description, seed, replications, horizon, warmup, queue, market)"
         )
     }
 
@@ -221,12 +221,12 @@ import Testing
                 "1:9: error: unsupported schema 'readchain/v2' (supported: readchain/v1)"
             ])
         #expect(
-            brief(replacing("kind:", with: "kind: market")) == [
-                "2:7: error: unsupported kind 'market' (supported: queue)"
+            brief(replacing("kind:", with: "kind: loadtest")) == [
+                "2:7: error: unsupported kind 'loadtest' (supported: queue, market)"
             ])
         #expect(
             brief(replacing("kind:", with: "kind: queu")) == [
-                "2:7: error: unsupported kind 'queu' (did you mean 'queue'?) (supported: queue)"
+                "2:7: error: unsupported kind 'queu' (did you mean 'queue'?) (supported: queue, market)"
             ])
     }
 
@@ -300,7 +300,7 @@ import Testing
     @Test func sectionIsCheckedEvenWhenKindIsBad() {
         #expect(
             brief(replacing("servers:", with: "servers: 0", in: replacing("kind:", with: "kind: markt"))) == [
-                "2:7: error: unsupported kind 'markt' (supported: queue)",
+                "2:7: error: unsupported kind 'markt' (did you mean 'market'?) (supported: queue, market)",
                 "11:12: error: 'servers' must be at least 1, got 0",
             ])
     }

@@ -1,0 +1,143 @@
+/// A currency a scenario may price in, with the number of decimal places of its minor unit.
+///
+/// Money in a scenario is always written `<number> <CODE>` (for example `12.50 USD`) and converted
+/// exactly to an integer count of minor units (cents for USD): `12.5 USD` is 1250, `0.005 USD` is an
+/// error, never rounded. Every amount in one file must be in the file's single currency.
+public struct Currency: Sendable, Equatable, Hashable {
+    /// ISO 4217 code, e.g. `USD`.
+    public let code: String
+    /// Decimal places of the minor unit (2 for USD: 1 USD = 100 minor units; 0 for JPY).
+    public let minorDigits: Int
+
+    public init(code: String, minorDigits: Int) {
+        self.code = code
+        self.minorDigits = minorDigits
+    }
+
+    /// Minor units in one major unit (100 for USD).
+    public var minorPerMajor: UInt64 {
+        var x: UInt64 = 1
+        for _ in 0..<minorDigits { x *= 10 }
+        return x
+    }
+
+    /// Currencies the loader accepts.
+    public static let known: [Currency] = [
+        Currency(code: "USD", minorDigits: 2), Currency(code: "EUR", minorDigits: 2),
+        Currency(code: "GBP", minorDigits: 2), Currency(code: "CHF", minorDigits: 2),
+        Currency(code: "CAD", minorDigits: 2), Currency(code: "AUD", minorDigits: 2),
+        Currency(code: "INR", minorDigits: 2), Currency(code: "SEK", minorDigits: 2),
+        Currency(code: "NOK", minorDigits: 2), Currency(code: "DKK", minorDigits: 2),
+        Currency(code: "JPY", minorDigits: 0), Currency(code: "KRW", minorDigits: 0),
+    ]
+
+    /// The default scenario currency.
+    public static let usd = Currency(code: "USD", minorDigits: 2)
+
+    static func named(_ code: String) -> Currency? { known.first { $0.code == code } }
+}
+
+/// Why a written amount could not be converted.
+enum MoneyProblem: Error, Equatable {
+    case notANumber
+    case missingCurrency
+    case unknownCurrency(String)
+    case tooPrecise(code: String, digits: Int)
+    case negative
+    case overflow
+}
+
+extension Units {
+    /// Converts `"<number> <CODE>"` into minor units of `CODE`, exactly.
+    ///
+    /// - Returns: The amount in minor units and the currency code.
+    /// - Throws: ``MoneyProblem`` if malformed, negative, finer than a minor unit, or too large.
+    static func money(_ text: String) throws(MoneyProblem) -> (UInt64, String) {
+        let trimmed = Substring(text).trimmedSpaces()
+        guard let (number, rest) = DecimalLiteral.prefix(of: trimmed) else { throw .notANumber }
+        let code = String(rest.trimmedSpaces())
+        guard !code.isEmpty else { throw .missingCurrency }
+        guard let currency = Currency.named(code) else { throw .unknownCurrency(code) }
+        if number.isZero { return (0, code) }
+        if number.negative { throw .negative }
+        guard let value = try? exactScaled(number, by: currency.minorDigits) else {
+            throw number.digits.count + number.scale + currency.minorDigits > 19
+                ? .overflow : .tooPrecise(code: code, digits: currency.minorDigits)
+        }
+        return (value, code)
+    }
+
+    /// Converts `"<number> %"` (or `"<number>%"`) into basis points, exactly; may be negative.
+    static func basisPoints(_ text: String) throws(UnitProblem) -> Int {
+        let trimmed = Substring(text).trimmedSpaces()
+        guard let (number, rest) = DecimalLiteral.prefix(of: trimmed) else { throw .notANumber }
+        let unit = rest.trimmedSpaces()
+        guard !unit.isEmpty else { throw .missingUnit }
+        guard unit == "%" else { throw .unknownUnit(String(unit)) }
+        if number.isZero { return 0 }
+        guard let magnitude = try? exactScaled(number, by: 2), magnitude <= UInt64(Int32.max) else {
+            throw number.digits.count + number.scale > 9 ? .overflow : .notWholeTicks
+        }
+        return number.negative ? -Int(magnitude) : Int(magnitude)
+    }
+
+    /// `"12.5 %"` for 1250 basis points.
+    static func percentText(_ basisPoints: Int) -> String {
+        let sign = basisPoints < 0 ? "-" : ""
+        let m = abs(basisPoints)
+        let fraction = m % 100
+        let whole = "\(sign)\(m / 100)"
+        if fraction == 0 { return "\(whole) %" }
+        return fraction % 10 == 0 ? "\(whole).\(fraction / 10) %" : "\(whole).\(fraction < 10 ? "0" : "")\(fraction) %"
+    }
+
+    /// Converts a volume `"<number> /<unit>"` or `"<number> per <unit>"` into events per day.
+    /// Units are those of ``TimeUnit`` plus `y`, a year of 365 days.
+    static func volumePerDay(_ text: String) throws(UnitProblem) -> Double {
+        let (body, isYear) = Substring(text).trimmingSpacesAndYear()
+        if isYear {
+            guard let (number, _) = DecimalLiteral.prefix(of: body), let value = Double(String(number.text))
+            else { throw .notANumber }
+            return value / 365
+        }
+        return try ratePerSecond(text) * 86_400
+    }
+
+    /// `number × 10^digits` as an exact integer, or `nil` if fractional or too large.
+    private static func exactScaled(_ number: DecimalLiteral, by digits: Int) throws -> UInt64 {
+        struct NotExact: Error {}
+        let power = number.scale + digits
+        guard power >= 0, let mantissa = UInt64(number.digits) else { throw NotExact() }
+        var value = mantissa
+        for _ in 0..<power {
+            let (next, overflow) = value.multipliedReportingOverflow(by: 10)
+            if overflow { throw NotExact() }
+            value = next
+        }
+        return value
+    }
+}
+
+extension Substring {
+    fileprivate func trimmedSpaces() -> Substring {
+        var s = self
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return s
+    }
+
+    /// Whether the text is `<number> /y` or `<number> per y` (a per-year volume).
+    fileprivate func trimmingSpacesAndYear() -> (text: Substring, isYear: Bool) {
+        let s = trimmedSpaces()
+        guard let (_, rest) = DecimalLiteral.prefix(of: s) else { return (s, false) }
+        var unit = rest.trimmedSpaces()
+        if unit.hasPrefix("/") {
+            unit = unit.dropFirst().trimmedSpaces()
+        } else if unit.hasPrefix("per ") {
+            unit = unit.dropFirst(4).trimmedSpaces()
+        } else {
+            return (s, false)
+        }
+        return (s, unit == "y")
+    }
+}

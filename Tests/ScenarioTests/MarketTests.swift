@@ -1,0 +1,394 @@
+import Foundation
+import Testing
+
+@testable import Scenario
+
+/// Every `.yaml` under Scenarios/, relative to the repository, sorted.
+func shippedScenarioFiles() -> [String] {
+    let root = repoPath("Scenarios")
+    let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+    return files.filter { $0.hasSuffix(".yaml") }.sorted().map { "Scenarios/" + $0 }
+}
+
+/// A small valid market; tests edit one line of it to break it.
+let validMarketYAML = """
+    schema: readchain/v1
+    kind: market
+    name: m
+    seed: 7
+    replications: 2
+    horizon: 10 d
+    market:
+      clients:
+        - name: h
+          type: hospital_system
+          jurisdiction: A
+          volumes:
+            - { modality: ct, urgency: stat, volume: 20 /d }
+      cohorts:
+        - name: r
+          count: 3
+          licences: [A]
+      designs:
+        - name: p
+          type: posted_price
+    """
+
+func market(_ text: String) throws -> MarketModel {
+    let scenario = try ScenarioLoader.parse(text: text, path: "t.yaml")
+    guard case .market(let model) = scenario.model else {
+        Issue.record("expected a market model")
+        throw ScenarioLoadError.invalid([])
+    }
+    return model
+}
+
+@Suite struct ShippedMarketScenarios {
+    @Test(arguments: shippedScenarioFiles().filter { !$0.contains("broken") })
+    func validatesWithoutProblems(file: String) throws {
+        let scenario: ScenarioFile
+        do {
+            scenario = try ScenarioLoader.load(path: repoPath(file))
+        } catch {
+            Issue.record("\(file):\n\(error.description)")
+            return
+        }
+        #expect(scenario.warnings.isEmpty, "\(scenario.warnings.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func theExpectedFilesAreShipped() {
+        let files = shippedScenarioFiles()
+        for expected in [
+            "Scenarios/default.yaml", "Scenarios/national.yaml", "Scenarios/validation/market-mmc.yaml",
+            "Scenarios/designs/intermediary.yaml", "Scenarios/designs/posted-price.yaml",
+            "Scenarios/designs/sealed-bid-auction.yaml", "Scenarios/designs/posted-price-value-based.yaml",
+        ] {
+            #expect(files.contains(expected), "missing \(expected)")
+        }
+    }
+
+    @Test func defaultRunsAllFourDesignsOnFourValidators() throws {
+        let scenario = try ScenarioLoader.load(path: repoPath("Scenarios/default.yaml"))
+        #expect(scenario.kind == .market)
+        guard case .market(let m) = scenario.model else { return }
+        #expect(m.designs.count == 4)
+        let kinds = m.designs.map { d -> String in
+            switch d.mechanism {
+            case .intermediary: "intermediary"
+            case .postedPrice: d.valueBased == nil ? "posted" : "posted+vb"
+            case .sealedBidAuction: "auction"
+            }
+        }
+        #expect(Set(kinds) == ["intermediary", "posted", "auction", "posted+vb"])
+        #expect(m.chain.validators.count == 4)
+        let radiologists = m.cohorts.reduce(0) { $0 + $1.count }
+        #expect((20...40).contains(radiologists))
+        #expect(Set(m.clients.map(\.type)) == Set(ClientGroup.ClientType.allCases))
+        #expect(scenario.horizonTicks <= 31 * 86_400_000_000)
+        #expect((2...5).contains(scenario.replications))
+    }
+
+    @Test func nationalIsNationalScale() throws {
+        let scenario = try ScenarioLoader.load(path: repoPath("Scenarios/national.yaml"))
+        guard case .market(let m) = scenario.model else { return }
+        #expect(m.cohorts.reduce(0) { $0 + $1.count } >= 200)
+        #expect(m.clients.reduce(0) { $0 + $1.count } >= 100)
+        #expect(scenario.horizonTicks >= 365 * 86_400_000_000)
+    }
+}
+
+@Suite struct MarketMMCReduction {
+    @Test func reductionIsWhatItClaims() throws {
+        let scenario = try ScenarioLoader.load(path: repoPath("Scenarios/validation/market-mmc.yaml"))
+        guard case .market(let m) = scenario.model else {
+            Issue.record("expected a market")
+            return
+        }
+        // One client, one study stream, constant arrival rate: Poisson arrivals with lambda = 9/h.
+        #expect(m.clients.count == 1 && m.clients[0].count == 1)
+        #expect(m.clients[0].volumes.count == 1)
+        let stream = m.clients[0].volumes[0]
+        #expect(abs(stream.studiesPerDay - 216) < 1e-9)
+        #expect(m.clients[0].arrivalProfile.multipliers.allSatisfy { $0 == 1 })
+        #expect(m.clients[0].requiresCredentialing == false)
+        // One cohort of c = 10 identical, always-on servers with exponential service, mean 1 h.
+        #expect(m.cohorts.count == 1)
+        let c = m.cohorts[0]
+        #expect(c.count == 10)
+        #expect(c.shift.lengthTicks == 24 * 3_600_000_000 && c.shift.daysPerWeek == 7 && c.shift.startHour == 0)
+        #expect(c.credentialedAtStart)
+        let read = c.readingTime[stream.modality]
+        #expect(read.distribution == .exponential && read.cv == 1 && read.meanTicks == 3_600_000_000)
+        #expect(c.speedCV == 0)
+        #expect(c.pace.isFixedAtOne)
+        // No fatigue, no burnout, no exits.
+        #expect(c.fatigue.isNeutral && c.fatigue == .none)
+        #expect(c.burnout.isNeutral && c.burnout == .none)
+        // First-come dispatch, one study at a time, a fixed price every client accepts.
+        #expect(c.claiming.strategy == .firstCome && c.claiming.maxQueue == 1)
+        #expect(c.pricing.strategy == .fixedList)
+        #expect(c.pricing.listPrices[stream.modality] <= m.clients[0].willingnessToPay[stream.modality])
+        // Studies never expire during the run.
+        #expect(m.clients[0].turnaroundTicks[stream.urgency] > scenario.horizonTicks)
+        // No AI, no peer review, no feedback; a plain posted-price design.
+        #expect(!m.ai.enabled)
+        #expect(m.peerReview.rateBasisPoints == 0)
+        #expect(m.referrers.feedbackProbability == 0)
+        #expect(m.designs.count == 1 && m.designs[0].mechanism == .postedPrice && m.designs[0].valueBased == nil)
+        // Negligible chain latency: every delay is microseconds against a 1 h mean service time.
+        #expect(m.chain.latency == .constant(ticks: 1))
+        #expect(m.chain.verificationCostTicks == 0)
+        #expect(m.chain.block.intervalTicks == 0)
+        #expect(m.chain.faults.isEmpty)
+        // Same queue as Scenarios/validation/mmc.yaml.
+        let queue = try ScenarioLoader.load(path: repoPath("Scenarios/validation/mmc.yaml"))
+        guard case .queue(let q) = queue.model else { return }
+        #expect(abs(stream.studiesPerDay / 86_400 - q.arrivalRatePerSecond) < 1e-15)
+        #expect(1 / (Double(read.meanTicks) / 1e6) == q.serviceRatePerSecond)
+        #expect(c.count == q.servers)
+    }
+}
+
+@Suite struct MarketDefaultsApplied {
+    @Test func omittedFieldsTakeTheDocumentedDefaults() throws {
+        let m = try market(validMarketYAML)
+        #expect(m.currency == .usd)
+        #expect(m.studyWRVU == MarketDefaults.studyWRVU)
+        let client = m.clients[0]
+        #expect(client.count == 1)
+        #expect(client.requisitionQuality == 0.76)
+        #expect(client.willingnessToPay[.ct] == 4000)
+        #expect(client.statSurcharge == 200)
+        #expect(client.turnaroundTicks[.stat] == 3_600_000_000)
+        #expect(client.turnaroundTicks[.routine] == 4 * 86_400_000_000)
+        #expect(client.requiresCredentialing)
+        #expect(client.arrivalProfile == .sinusoidal(peakHour: 13, amplitude: 0.5, weekendFactor: 0.6))
+        #expect(client.volumes[0].findingPrevalence == 0.3)
+        let cohort = m.cohorts[0]
+        #expect(cohort.subspecialties.isEmpty)
+        #expect(cohort.shift == ShiftPattern(startHour: 8, lengthTicks: 10 * 3_600_000_000, daysPerWeek: 5))
+        #expect(cohort.readingTime[.ct] == ReadingTime(distribution: .lognormal, meanTicks: 12 * 60_000_000, cv: 0.6))
+        #expect(cohort.readingTime[.mr].meanTicks == 11 * 60_000_000)
+        #expect(cohort.accuracy.missProbability == 0.04 && cohort.accuracy.overcallProbability == 0.02)
+        #expect(cohort.fatigue.onsetTicks == 8 * 3_600_000_000 && cohort.fatigue.volumeThreshold == 26)
+        #expect(!cohort.fatigue.isNeutral)
+        #expect(cohort.burnout.errorOddsRatio == 2.0 && cohort.burnout.exitHazardMultiplier == 2.1)
+        #expect(cohort.burnout.annualAttritionBasisPoints == 250 && cohort.burnout.hoursCutOddsRatioPerPoint == 1.43)
+        #expect(cohort.pace.elasticity == 1.4)
+        #expect(cohort.pricing.strategy == .fixedList && cohort.pricing.listPrices[.xr] == 600)
+        #expect(cohort.claiming == Claiming(strategy: .earliestDeadline, maxQueue: 3))
+        #expect(m.peerReview.rateBasisPoints == 500)
+        #expect(m.ai.enabled && m.ai.exponent == -0.3)
+        #expect(m.designs == [MarketDesignSpec(name: "p", mechanism: .postedPrice)])
+        #expect(m.chain == ChainModel())
+        #expect(m.chain.validators.map(\.operatorName) == ["op1", "op2", "op3", "op4"])
+        #expect(m.chain.verificationCostTicks == 77)
+        #expect(m.chain.timeouts.proposeTicks == 3_000_000)
+    }
+
+    @Test func clientTypeDefaults() throws {
+        let ed = try market(replacing("type: hospital_system", with: "type: emergency_department", in: validMarketYAML))
+        #expect(ed.clients[0].arrivalProfile == .sinusoidal(peakHour: 17, amplitude: 0.6, weekendFactor: 1))
+        #expect(ed.clients[0].requiresCredentialing)
+        let ic = try market(replacing("type: hospital_system", with: "type: imaging_centre", in: validMarketYAML))
+        #expect(!ic.clients[0].requiresCredentialing)
+    }
+
+    @Test func edProfileTroughIsEarlyMorningAndPeakMiddayToEvening() {
+        let m = MarketDefaults.arrivalProfile(for: .emergencyDepartment).multipliers
+        #expect(m.count == 168)
+        #expect(abs(m.reduce(0, +) / 168 - 1) < 1e-12)
+        let monday = Array(m[0..<24])
+        let trough = monday.firstIndex(of: monday.min()!)!
+        let peak = monday.firstIndex(of: monday.max()!)!
+        #expect((4...5).contains(trough))
+        #expect((12...20).contains(peak))
+    }
+
+    @Test func disabledModulesAreNeutralAndWarnAboutIgnoredKeys() throws {
+        let text = validMarketYAML.replacingOccurrences(
+            of: "      licences: [A]",
+            with: """
+                      licences: [A]
+                      fatigue: { enabled: false }
+                      burnout: { enabled: false, error_odds_ratio: 3 }
+                """)
+        let scenario = try ScenarioLoader.parse(text: text, path: "t.yaml")
+        guard case .market(let m) = scenario.model else { return }
+        #expect(m.cohorts[0].fatigue.isNeutral && m.cohorts[0].burnout.isNeutral)
+        #expect(scenario.warnings.map(\.message) == ["'error_odds_ratio' has no effect with 'enabled: false'"])
+    }
+}
+
+@Suite struct MoneyAndPercentages {
+    @Test(
+        arguments: [
+            ("12.50 USD", 1250, "USD"), ("12.5 USD", 1250, "USD"), ("0.01 USD", 1, "USD"), ("0 USD", 0, "USD"),
+            ("1e2 USD", 10_000, "USD"), ("100 JPY", 100, "JPY"), ("  7 EUR ", 700, "EUR"),
+            ("92233720368547758.07 USD", 9_223_372_036_854_775_807, "USD"),
+            ("0.29 USD", 29, "USD"), ("1.10 USD", 110, "USD"), ("184467440737095516.15 USD", UInt64.max, "USD"),
+        ] as [(String, UInt64, String)])
+    func exactConversion(text: String, minor: UInt64, code: String) throws {
+        let (value, currency) = try Units.money(text)
+        #expect(value == minor)
+        #expect(currency == code)
+    }
+
+    @Test(arguments: [
+        ("0.005 USD", MoneyProblem.tooPrecise(code: "USD", digits: 2)),
+        ("1.5 JPY", .tooPrecise(code: "JPY", digits: 0)),
+        ("12", .missingCurrency), ("12 usd", .unknownCurrency("usd")), ("-1 USD", .negative),
+        ("184467440737095516.16 USD", .overflow), ("USD 12", .notANumber),
+    ])
+    func refusals(text: String, problem: MoneyProblem) {
+        #expect(throws: problem) { try Units.money(text) }
+    }
+
+    @Test func percentagesAreExactBasisPoints() throws {
+        #expect(try Units.basisPoints("10 %") == 1000)
+        #expect(try Units.basisPoints("2.5%") == 250)
+        #expect(try Units.basisPoints("0.01 %") == 1)
+        #expect(try Units.basisPoints("-10 %") == -1000)
+        #expect(throws: UnitProblem.notWholeTicks) { try Units.basisPoints("0.005 %") }
+        #expect(throws: UnitProblem.missingUnit) { try Units.basisPoints("10") }
+        #expect(Units.percentText(1250) == "12.5 %")
+        #expect(Units.percentText(1205) == "12.05 %")
+        #expect(Units.percentText(-1000) == "-10 %")
+    }
+
+    @Test func volumesPerDayWeekAndYear() throws {
+        #expect(try Units.volumePerDay("40 /d") == 40)
+        #expect(abs(try Units.volumePerDay("70 per w") - 10) < 1e-12)
+        #expect(try Units.volumePerDay("3650 /y") == 10)
+        #expect(try Units.volumePerDay("9 /h") == 216)
+    }
+
+    @Test func amountsMustBeInTheFilesCurrency() {
+        let text = validMarketYAML.replacingOccurrences(
+            of: "      jurisdiction: A\n", with: "      jurisdiction: A\n      stat_surcharge: 2 EUR\n")
+        #expect(
+            brief(text) == [
+                "12:23: error: 'stat_surcharge': '2 EUR' is in EUR but this scenario's currency is USD (set by 'currency:'; amounts are not converted between currencies)"
+            ])
+    }
+}
+
+@Suite struct BrokenMarket {
+    @Test func everyProblemIsReportedWithItsPosition() {
+        let path = repoPath("Scenarios/validation/market-broken-example.yaml")
+        let found: [Diagnostic]
+        do {
+            _ = try ScenarioLoader.load(path: path)
+            Issue.record("broken market loaded")
+            return
+        } catch {
+            found = error.diagnostics
+        }
+        let lines = found.map { "\($0.line):\($0.column): \($0.severity.rawValue): \($0.message)" }
+        #expect(found.allSatisfy { $0.path == path })
+        #expect(
+            lines == [
+                "12:13: error: 'type' must be one of hospital_system, imaging_centre, emergency_department, got 'hospital_sytem' (did you mean 'hospital_system'?)",
+                "15:50: error: 'volume': a volume needs a unit, e.g. '20 /d' or '20 /y'",
+                "15:68: error: no cohort reads subspecialty 'neurology', which client 'hosp' requires",
+                "16:33: error: 'ct': '40.005 USD' is not a whole number of minor units (USD has 2 decimal places)",
+                "17:28: error: 'requisition_quality' must be a number, got string '76 %' (a probability is written as a plain number such as 0.05, not a percentage)",
+                "20:21: error: no cohort is licensed for jurisdiction 'US-VT' of client 'clinic': nobody could read its studies",
+                "26:25: warning: cohort 'general' holds a licence for 'US-NY', which no client uses",
+                "28:31: error: 'length' must be at most 24 h (one shift a day)",
+                "29:18: error: unknown key 'anual_attrition' (did you mean 'annual_attrition'?)",
+                "33:7: error: auction 'weights' must sum to 100 %, got 110 % (price 50 % + quality 30 % + turnaround 30 %)",
+                "36:15: error: 'margin' must be between 0 % and 100 %, got '150 %'",
+                "37:7: error: 'value_based' combines with posted_price or sealed_bid_auction only, not with the intermediary",
+                "42:31: error: validator 'v2' names operator 'consortum', which is not in 'operators' (did you mean 'consortium'?)",
+                "43:24: error: 'verification_cost': duration needs a unit, e.g. '77 h' (units: us, ms, s, min, h, d, w)",
+            ])
+    }
+
+    /// One edit of `validMarketYAML` (the line starting with `prefix` replaced) and the diagnostics it must give.
+    static let cases: [(String, String, [String])] = [
+        (
+            "licences:", "licences: [A, B]",
+            ["17:21: warning: cohort 'r' holds a licence for 'B', which no client uses (did you mean 'A'?)"]
+        ),
+        (
+            "- { modality", "- { modality: ct, urgency: stat, volume: 20 /d, subspecialty: neuro }",
+            ["13:71: error: no cohort reads subspecialty 'neuro', which client 'h' requires"]
+        ),
+        (
+            "- { modality", "- { modality: cr, urgency: now, volume: 20 per hr }",
+            [
+                "13:23: error: 'modality' must be one of xr, ct, mr, us, mg, nm, pet, got 'cr' (did you mean 'xr'?)",
+                "13:36: error: 'urgency' must be one of routine, urgent, stat, got 'now'",
+                "13:49: error: 'volume': unknown time unit 'hr' (did you mean 'h'?) (units: us, ms, s, min, h, d, w, y)",
+            ]
+        ),
+        (
+            "count: 3", "count: 0",
+            ["16:14: error: 'count' must be between 1 and 1000000, got 0"]
+        ),
+        (
+            "licences:", "licences: [A]\n      reading_time: { ct: { distribution: exponential, mean: 1 h, cv: 0.5 } }",
+            ["18:71: error: 'cv' of an exponential reading time is always 1; remove it"]
+        ),
+        (
+            "licences:",
+            "licences: [A]\n      pace: { min: 1.2, max: 1.0 }\n      shift: { start_hour: 24, lenght: 8 h }",
+            [
+                "18:15: error: pace 'min' (1.2) must not exceed 'max' (1.0)",
+                "19:28: error: 'start_hour' must be between 0 and 23, got 24",
+                "19:32: error: unknown key 'lenght' (did you mean 'length'?)",
+            ]
+        ),
+        (
+            "licences:",
+            "licences: [A]\n      accuracy: { miss_probability: 1.5 }\n      burnout: { hours_cut: 120 %, annual_attrition: 2 }",
+            [
+                "18:37: error: 'miss_probability' must be between 0 and 1, got 1.5",
+                "19:29: error: 'hours_cut' must be between 0 % and 100 %, got '120 %'",
+                "19:54: error: 'annual_attrition': a percentage needs '%', e.g. '2 %'",
+            ]
+        ),
+        (
+            "type: posted_price",
+            "type: posted_price\n      margin: 30 %\n      value_based: { holdback: 90 %, levy: 20 %, payout: equal }",
+            [
+                "21:7: error: 'margin' does not apply to type 'posted_price' (it is for 'intermediary')",
+                "22:22: error: 'holdback' plus 'levy' must not exceed 100 %, got 110 %",
+                "22:58: error: 'payout' must be one of proportional, equal_among_qualified, got 'equal'",
+            ]
+        ),
+        (
+            "type: posted_price",
+            "type: posted_price\n  chain:\n    latency: { profile: regions, regions: [east, west], matrix: [[1 ms, 9 ms], [9 ms]] }\n    validators:\n      - { name: v1, operator: o, region: est }\n      - { name: v2, operator: o }\n    faults:\n      - { at: 1 d, action: crash, validator: v3 }\n      - { at: 2 d, action: partition, groups: [[v1], [v1, v2]], duration: 5 min }",
+            [
+                "22:80: error: 'matrix' row 2 must be a list of 2 durations",
+                "24:42: error: region 'est' is not one of the latency profile's regions (did you mean 'east'?) (east, west)",
+                "25:17: error: validator 'v2' needs a 'region' (the latency profile is 'regions')",
+                "27:46: error: unknown validator 'v3' (did you mean 'v1'?)",
+                "28:55: error: validator 'v1' is in two partition groups",
+            ]
+        ),
+        (
+            "jurisdiction:",
+            "jurisdiction: A\n      arrival_profile: { shape: explicit, multipliers: [1, 2, 3], peak_hour: 3 }",
+            [
+                "12:43: error: 'multipliers' must have 168 entries (one per hour of the week, Monday 00:00 first), got 3",
+                "12:67: error: 'peak_hour' does not apply to shape 'explicit' (it is for 'sinusoidal')",
+            ]
+        ),
+        (
+            "clients:", "client:",
+            [
+                "8:3: error: unknown key 'client' (did you mean 'clients'?)",
+                "8:3: error: missing required key 'clients' in 'market'",
+            ]
+        ),
+    ]
+
+    @Test(arguments: cases)
+    func singleEdits(prefix: String, line: String, expected: [String]) {
+        let text = replacing(prefix, with: line.replacingOccurrences(of: "\\n", with: "\n"), in: validMarketYAML)
+        #expect(brief(text) == expected, "\(text)")
+    }
+}
