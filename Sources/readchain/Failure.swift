@@ -10,6 +10,7 @@ enum ExitStatus {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
+    static let unavailable: Int32 = 69
     static let software: Int32 = 70
     static let cantCreate: Int32 = 73
     static let ioError: Int32 = 74
@@ -39,6 +40,8 @@ enum CLIFailure {
             }
         case let e as ResultsError:
             return (ExitStatus.ioError, ["error: \(e.description)"])
+        case let e as UnavailableError:
+            return (ExitStatus.unavailable, ["error: \(e.message)"])
         case let e as OutputPathError:
             return (ExitStatus.cantCreate, ["error: \(e.message)"])
         case let e as StochasticError:
@@ -49,6 +52,11 @@ enum CLIFailure {
             return (ExitStatus.software, ["error: \(error)"])
         }
     }
+}
+
+/// A feature the scenario asks for that this build does not have yet.
+struct UnavailableError: Error {
+    var message: String
 }
 
 struct OutputPathError: Error {

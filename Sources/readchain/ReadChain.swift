@@ -12,7 +12,7 @@ struct ReadChain: ParsableCommand {
         abstract: "Simulate a decentralised teleradiology market on a BFT chain, and compare market designs.",
         discussion: """
             Exit status: 0 success, 64 bad command line, 65 invalid scenario file, 66 input not found \
-            or unreadable, 73 output cannot be created, 74 I/O or database error, 70 internal error.
+            or unreadable, 69 scenario kind not simulated yet, 73 output cannot be created, 74 I/O or database error, 70 internal error.
             """,
         version: ReadChainVersion.current,
         subcommands: [Simulate.self, Validate.self, Bench.self]

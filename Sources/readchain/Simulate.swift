@@ -41,6 +41,11 @@ struct Simulate: ParsableCommand {
             if let replications { file = file.with(replications: replications) }
             if let seed { file = file.with(seed: seed) }
             for w in file.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
+            guard case .queue = file.model else {
+                throw UnavailableError(
+                    message: "\(file.path): '\(file.kind.rawValue)' scenarios can be validated but not simulated yet "
+                        + "(the market simulation is issue 5); nothing was written")
+            }
             let path = out ?? "Results/\(file.name).sqlite"
             try ensureParentDirectory(of: path)
             let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)

@@ -40,6 +40,16 @@ import Testing
         #expect(tmp.contents.isEmpty)
     }
 
+    /// Market scenarios validate, but this build cannot simulate them: a clear error, exit 69, nothing written.
+    @Test func marketScenarioValidatesButIsNotSimulatedYet() throws {
+        #expect(try CLI.run(["validate", "Scenarios/default.yaml"]).status == 0)
+        let tmp = try TempDir()
+        let r = try CLI.run(["simulate", "Scenarios/default.yaml", "--out", tmp.path("m.sqlite")])
+        #expect(r.status == 69)
+        #expect(r.stderr.contains("not simulated yet"))
+        #expect(tmp.contents.isEmpty)
+    }
+
     @Test func missingInputAndBadArguments() throws {
         let missing = try CLI.run(["simulate", "no/such/scenario.yaml"])
         #expect(missing.status == 66)
