@@ -42,7 +42,7 @@ struct Simulate: ParsableCommand {
             if let seed { file = file.with(seed: seed) }
             for w in file.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
             let path = out ?? "Results/\(file.name).sqlite"
-            try ensureParentDirectory(of: path)
+            try Self.ensureParentDirectory(of: path)
             let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { done, total in bar.update(done, total) } }
@@ -61,7 +61,7 @@ struct Simulate: ParsableCommand {
         }
     }
 
-    private func ensureParentDirectory(of path: String) throws {
+    static func ensureParentDirectory(of path: String) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
