@@ -254,7 +254,9 @@ public enum LoadTestRunner {
         var latency = Percentiles(highestTrackableTicks: 3_600 * SimTime.ticksPerSecond)
         var latencyTally = Tally()
         var latencies: [(submitted: SimTime, seconds: Double)] = []
-        let records = log.first.map { ($0.key, $0.value) }.sorted { ($0.1, $0.0.hex) < ($1.1, $1.0.hex) }
+        let records = log.first.map { ($0.key, $0.value) }.sorted {
+            $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.bytes.lexicographicallyPrecedes($1.0.bytes)
+        }
         for (hash, at) in records where inWindow(at) {
             submitted += 1
             guard let c = commitTime[hash] else { continue }

@@ -80,7 +80,8 @@ struct LoadTestFaultTests {
         let after = heights(heal, end)
         let first = try #require(after.first, "no height decided after the heal")
         #expect(first.decidedAt - heal < .milliseconds(600), "first decision \((first.decidedAt - heal).seconds) s after heal")
-        let rateAfter = committedRate(heal + .milliseconds(600), end)
-        #expect(rateAfter > 0.85 * 200, "committed \(rateAfter) tx/s after the heal")
+        // The offered 200 tx/s plus the ~140 transactions held up by the 0.7 s partition: well above 200 tx/s.
+        let rateAfter = committedRate(heal, end)
+        #expect(rateAfter > 1.1 * 200, "committed \(rateAfter) tx/s after the heal")
     }
 }
