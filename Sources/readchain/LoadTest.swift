@@ -212,6 +212,7 @@ enum LoadTestTable {
         if x.isNaN { return "nan" }
         let a = abs(x)
         if a == 0 { return "0" }
+        if x == x.rounded() && a < 1e6 { return String(Int64(x)) }
         if a >= 1e6 { return String(format: "%.4e", x) }
         if a >= 100 { return String(format: "%.1f", x) }
         if a >= 1 { return String(format: "%.3f", x) }
