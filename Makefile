@@ -37,6 +37,7 @@ bench: deps release bench-venv
 	$(RELEASE_BIN) bench results --rows 2000000
 	$(RELEASE_BIN) bench ledger
 	$(RELEASE_BIN) bench contracts
+	$(RELEASE_BIN) bench consensus
 	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
 
 bench-venv:

@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "Simulator",
             dependencies: [
-                "Stochastic", "DiscreteEvent", "Results", "Scenario",
+                "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger", "Contracts",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -186,7 +186,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario"],
+            dependencies: [
+                "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
+                "Contracts",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -7,7 +7,7 @@ import Benchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build in release: `make bench`). Figures and commands: bench/README.md.",
-        subcommands: [Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self])
+        subcommands: [Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self, ConsensusBench.self])
 
     struct Kernel: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -136,6 +136,31 @@ extension Bench {
             print(String(format: "contracts_signature_cost_ratio=%.2f",
                          f.transactionsPerSecondWithoutSignatures / f.transactionsPerSecondWithSignatures))
             print(String(format: "contracts_bytes_per_study_vs_2KiB_limit=%.2f", f.bytesPerCompletedStudy / 2048))
+        }
+    }
+}
+
+extension Bench {
+    struct ConsensusBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "consensus",
+            abstract: "4 validators on a LAN above saturation: real verifications per wall second vs one core's rate.")
+
+        @Option(help: "Offered load, tx/s (above the ~1,800 tx/s saturation of 2,000-tx blocks every ~1.1 s).")
+        var rate = 4_000.0
+        @Option(help: "Simulated duration in seconds.") var duration = 20
+        @Option(name: .customLong("tx-size"), help: "Log transaction size in bytes.") var txSize = 256
+        @Option(help: "Signatures in the single-core verification loop.") var samples = 4_000
+        @Option(help: "Master seed.") var seed: UInt64 = 1
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            guard rate > 0, duration > 0, samples > 0, (64...65_536).contains(txSize) else {
+                throw ValidationError("--rate, --duration and --samples must be positive; --tx-size in 64...65536")
+            }
+            let f = ConsensusBenchmark.run(
+                rate: rate, duration: .seconds(Int64(duration)), txSize: txSize, seed: seed, verifySamples: samples)
+            if output.json { print(try JSONOutput.encode(f)) } else { f.lines.forEach { print($0) } }
         }
     }
 }

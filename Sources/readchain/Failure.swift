@@ -46,6 +46,8 @@ enum CLIFailure {
             return (ExitStatus.cantCreate, ["error: \(e.message)"])
         case let e as StochasticError:
             return (ExitStatus.dataError, ["error: \(e.description)"])
+        case let e as LoadTestSpecError:
+            return (ExitStatus.usage, ["error: \(e.description)"])
         case let e as StudyError:
             return (ExitStatus.software, ["error: \(e.description)"])
         default:

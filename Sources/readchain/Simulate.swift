@@ -47,7 +47,7 @@ struct Simulate: ParsableCommand {
                         + "(the market simulation is issue 5); nothing was written")
             }
             let path = out ?? "Results/\(file.name).sqlite"
-            try ensureParentDirectory(of: path)
+            try Self.ensureParentDirectory(of: path)
             let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { done, total in bar.update(done, total) } }
@@ -66,7 +66,7 @@ struct Simulate: ParsableCommand {
         }
     }
 
-    private func ensureParentDirectory(of path: String) throws {
+    static func ensureParentDirectory(of path: String) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {

@@ -1,0 +1,82 @@
+// `readchain bench consensus`: how close the simulator comes to being bound by the real cryptography it does.
+//
+// The figure of merit (issue 4 item 6) is `consensus_verify_efficiency`: real Ed25519 verifications performed
+// per wall second during a cluster run, divided by this machine's single-core verification rate measured in the
+// same command. At 1.0 the simulator spends all its time verifying signatures; the rest is its own overhead.
+
+import DiscreteEvent
+import Foundation
+import Ledger
+
+/// The figures of one `bench consensus` run.
+public struct ConsensusBenchmarkFigures: Codable, Sendable {
+    /// Single-core Ed25519 verifications per second (timed loop of distinct signatures).
+    public var singleCoreVerificationsPerSecond: Double
+    public var verifyMicroseconds: Double
+    public var run: LoadTestResult
+    /// Real verifications per wall second during the run ÷ the single-core rate.
+    public var efficiency: Double
+    public var blocksPerWallSecond: Double
+    public var command: String
+
+    public var lines: [String] {
+        [
+            String(format: "consensus ed25519 single-core verify %.1f us (%.0f verifications/s)", verifyMicroseconds,
+                   singleCoreVerificationsPerSecond),
+            String(
+                format: "consensus run: %@ | simulated: %d blocks, committed %.0f tx/s of %.0f offered, p50 %.3f s, "
+                    + "%.0f real verifications",
+                command, run.finalHeight, run.committedTPS, run.offeredRate, run.latency.p50, Double(run.realVerifications)),
+            String(
+                format: "consensus wall: %.2f s, %.0f events/s, %.0f real verifications/s", run.wall.seconds,
+                run.wall.eventsPerSecond, run.wall.verificationsPerSecond),
+            String(format: "consensus_verify_efficiency=%.3f", efficiency),
+            String(format: "consensus_blocks_per_wall_second=%.2f", blocksPerWallSecond),
+        ]
+    }
+}
+
+public enum ConsensusBenchmark {
+    /// Times `count` verifications of distinct valid signatures (no cache): verifications per second.
+    public static func singleCoreVerifyRate(count: Int) -> Double {
+        let key = SigningKey.derive(label: "bench-consensus", seed: 1)
+        let pub = key.publicKey
+        let messages = (0..<count).map { i in Array("readchain bench consensus \(i)".utf8) }
+        let signatures = messages.map { key.sign($0) }
+        let clock = ContinuousClock()
+        var valid = 0
+        let start = clock.now
+        for (m, s) in zip(messages, signatures) where pub.isValidSignature(s, for: m) { valid += 1 }
+        let d = clock.now - start
+        precondition(valid == count, "a benchmark signature failed to verify")
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        return Double(count) / seconds
+    }
+
+    /// The benchmark's load test: 4 validators, LAN, CometBFT timeouts, log transactions, offered above saturation.
+    public static func spec(rate: Double, duration: SimTime, txSize: Int, seed: UInt64) -> LoadTestSpec {
+        var s = LoadTestSpec()
+        s.validators = [4]
+        s.rates = [rate]
+        s.app = .log
+        s.txSize = txSize
+        s.latency = .lan
+        s.timeouts = .cometbft
+        s.duration = duration
+        s.seed = seed
+        return s
+    }
+
+    public static func run(rate: Double, duration: SimTime, txSize: Int, seed: UInt64, verifySamples: Int)
+        -> ConsensusBenchmarkFigures
+    {
+        let single = singleCoreVerifyRate(count: verifySamples)
+        let s = spec(rate: rate, duration: duration, txSize: txSize, seed: seed)
+        let r = LoadTestRunner.run(s, point: s.points[0], replication: 0)
+        return ConsensusBenchmarkFigures(
+            singleCoreVerificationsPerSecond: single, verifyMicroseconds: 1e6 / single, run: r,
+            efficiency: r.wall.verificationsPerSecond / single, blocksPerWallSecond: r.wall.blocksPerSecond,
+            command: "validators=4 latency=lan timeouts=cometbft app=log tx=\(txSize)B rate=\(Int(rate)) tx/s "
+                + "duration=\(Int(duration.seconds))s seed=\(seed)")
+    }
+}
