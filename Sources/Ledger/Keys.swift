@@ -48,17 +48,18 @@ public struct Signature: Hashable, Sendable, CustomStringConvertible {
 
 /// An Ed25519 private key. Signatures are deterministic (RFC 8032; BoringSSL on Linux).
 public struct SigningKey: Sendable {
-    /// The 32-byte seed (swift-crypto's key types are not `Sendable`, so the seed is what is stored).
-    private let seed: Bytes
     /// The public half.
     public let publicKey: PublicKey
+    /// The expanded private key, built once (re-deriving it from the seed on every signature was the
+    /// largest non-crypto cost of a load test, bench/README.md).
+    private let box: PrivateKeyBox
 
-    private var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
+    private var key: Curve25519.Signing.PrivateKey { box.key }
 
     /// A key from its 32-byte seed. Throws if the seed is not 32 bytes.
     public init(seed: Bytes) throws {
         let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        self.seed = seed
+        box = PrivateKeyBox(key)
         publicKey = PublicKey(bytes: Bytes(key.publicKey.rawRepresentation))
     }
 
@@ -76,6 +77,13 @@ public struct SigningKey: Sendable {
         // BoringSSL's Ed25519 signing cannot fail for a valid key.
         Signature(bytes: Bytes(try! key.signature(for: message)))
     }
+}
+
+/// Holds a swift-crypto private key, which is not `Sendable` by declaration. It is immutable after init
+/// and BoringSSL's Ed25519 signing only reads it, so sharing it across threads is safe.
+private final class PrivateKeyBox: @unchecked Sendable {
+    let key: Curve25519.Signing.PrivateKey
+    init(_ key: Curve25519.Signing.PrivateKey) { self.key = key }
 }
 
 // MARK: - X25519 sealing

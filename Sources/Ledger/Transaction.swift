@@ -5,12 +5,16 @@ public struct Transaction: CanonicalCodable, Hashable, Sendable {
     /// Cap on the decoded chain id (bytes).
     public static let maxChainIDLength = 64
 
-    public var chainID: String
-    public var sender: PublicKey
-    public var nonce: UInt64
-    public var fee: Amount
-    public var message: Bytes
-    public var signature: Signature
+    public var chainID: String { didSet { rehash() } }
+    public var sender: PublicKey { didSet { rehash() } }
+    public var nonce: UInt64 { didSet { rehash() } }
+    public var fee: Amount { didSet { rehash() } }
+    public var message: Bytes { didSet { rehash() } }
+    public var signature: Signature { didSet { rehash() } }
+
+    /// SHA-256 of the canonical bytes, kept up to date on every change: the mempool, the signature cache and
+    /// the oracle ask for it many times per transaction.
+    public private(set) var hash: Hash = .zero
 
     public init(chainID: String, sender: PublicKey, nonce: UInt64, fee: Amount, message: Bytes, signature: Signature) {
         self.chainID = chainID
@@ -19,7 +23,10 @@ public struct Transaction: CanonicalCodable, Hashable, Sendable {
         self.fee = fee
         self.message = message
         self.signature = signature
+        rehash()
     }
+
+    private mutating func rehash() { hash = Hash.sha256(canonicalBytes) }
 
     /// The bytes the sender signs: the tag `"readchain/tx/v1"` then every field but the signature.
     public static func signBytes(chainID: String, sender: PublicKey, nonce: UInt64, fee: Amount, message: Bytes)
@@ -53,9 +60,6 @@ public struct Transaction: CanonicalCodable, Hashable, Sendable {
     /// Whether the signature is valid for the sender (uncached; see `SignatureCache`).
     public var hasValidSignature: Bool { sender.isValidSignature(signature, for: signBytes) }
 
-    /// SHA-256 of the canonical bytes.
-    public var hash: Hash { Hash.sha256(canonicalBytes) }
-
     /// Length of the canonical encoding: 4+len(chainID) + 32 + 8 + 8 + 4+len(message) + 64.
     public var encodedSize: Int { 120 + chainID.utf8.count + message.count }
 
@@ -75,6 +79,7 @@ public struct Transaction: CanonicalCodable, Hashable, Sendable {
         fee = try r.read()
         message = try r.readBytes()
         signature = try r.read()
+        rehash()
     }
 }
 
