@@ -103,4 +103,23 @@ struct CoreUnits {
         #expect(out.prevotes.map(\.valueID) == [v.id])
         #expect(c.proposals[0] == p)
     }
+
+    @Test("VoteKeeper: an equivocator's conflicting precommit counts towards a quorum completed after it (B11 seed 147)")
+    func conflictingVoteBeforeQuorum() {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        let v = value("decided")
+        var k = VoteKeeper(validatorSet: f.validatorSet)
+        // Validator 0 (twins) precommits nil to this node first, then v; validators 1 and 2 precommit v after.
+        #expect(k.add(f.vote(.precommit, r: 0, nil, by: 0)) == .counted)
+        if case .conflicting = k.add(f.vote(.precommit, r: 0, v.id, by: 0)) {} else { Issue.record("not conflicting") }
+        #expect(k.precommitQuorums.isEmpty)
+        #expect(k.add(f.vote(.precommit, r: 0, v.id, by: 1)) == .counted)
+        #expect(k.precommitQuorums.isEmpty)
+        #expect(k.add(f.vote(.precommit, r: 0, v.id, by: 2)) == .counted)
+        #expect(k.precommitQuorums.map(\.valueID) == [v.id], "the quorum {0', 1, 2} is seen")
+        #expect(k.votes(.precommit, round: 0, valueID: v.id).count == 3)
+        #expect(k.quorumValues(.precommit, round: 0) == [v.id])
+        // A second conflicting vote never makes a quorum of a value that lacks one.
+        #expect(!k.hasQuorum(.precommit, round: 0, valueID: nil))
+    }
 }
