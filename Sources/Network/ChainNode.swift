@@ -303,10 +303,7 @@ public final class ChainNode<App: ChainApplication> {
             applySynced(bs, from: from, now: now, &step, &txv, &execCalls)
         case .valueRequest(let h, let id):
             if h == workingHeight, let c = core {
-                for r in c.proposals.keys.sorted() where c.proposals[r]!.value.id == id {
-                    step.actions.append(.send(to: from, .value(height: h, c.proposals[r]!.value)))
-                    break
-                }
+                if let v = c.value(id: id) { step.actions.append(.send(to: from, .value(height: h, v))) }
             } else if h >= 1, h <= store.height, store.block(at: h).hash == id {
                 step.actions.append(.send(to: from, .value(height: h, ProposedValue(block: store.block(at: h)))))
             }
