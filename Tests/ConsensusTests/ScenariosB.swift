@@ -301,7 +301,8 @@ struct ScenariosB {
 
     @Test("B11 Twins_Enumerated")
     func B11_Twins_Enumerated() {
-        let count: UInt64 = 10_000
+        // 10,000 scenarios in CI; 200,000 under `make soak` (READCHAIN_SOAK=1).
+        let count: UInt64 = ProcessInfo.processInfo.environment["READCHAIN_SOAK"] != nil ? 200_000 : 10_000
         let start = ContinuousClock.now
         let outcome = Catalogue.twinsSweep(seeds: 0..<count)
         let elapsed = ContinuousClock.now - start
