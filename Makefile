@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release bench bench-venv clean lint-core
+.PHONY: run test soak deps build release bench bench-venv clean lint-core
 
 run: deps release
 	$(RELEASE_BIN) simulate $(SCENARIO)
@@ -15,6 +15,12 @@ run: deps release
 test: deps lint-core
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# The long consensus runs (nightly): B11 with 200,000 twins scenarios and the cluster-level Byzantine scenarios
+# (B08, B09, B16, NC-1) over 40 seeds each. The tests read READCHAIN_SOAK; without it the CI sizes apply.
+soak: deps
+	$(SWIFT) build --build-tests
+	READCHAIN_SOAK=1 $(SWIFT) test --filter 'ConsensusTests|NetworkTests'
 
 # Install the system libraries that are missing (Debian/Ubuntu). `sudo` only when not root.
 deps:

@@ -111,15 +111,34 @@ public func conflictingValue(_ v: ProposedValue, tag: String = "/conflict") -> P
 /// Equivocating proposer (B08): its proposal goes to `groupA`, a conflicting proposal (same round, same vr) to
 /// every other peer. With `alsoVotes`, its own votes for the proposal follow the same split (votes for the
 /// conflicting value go to the others), as in CometBFT's `ByzantineConflictingProposalsWithPartition`.
+///
+/// `conflict` makes the second value from the first (default `conflictingValue`; a chain passes one that builds
+/// another *valid* block, e.g. with a different timestamp). With `followOthers` the node also splits its votes
+/// for other proposers' proposals (v to group A, `conflict(v)` to the others): two such nodes, one proposing
+/// and one following, with the proposer in the follower's group A, make a fork beyond f (NC-1).
 public struct EquivocatingProposer: ByzantineBehaviour {
     public var groupA: [Address]
     public var alsoVotes: Bool
+    public var followOthers: Bool
+    public var conflict: @Sendable (ProposedValue) -> ProposedValue
     /// (height, round) → the two value ids, for the vote split.
     private var split: [Round: (height: Height, a: Hash, b: Hash)] = [:]
 
-    public init(groupA: [Address], alsoVotes: Bool = true) {
+    public init(
+        groupA: [Address], alsoVotes: Bool = true, followOthers: Bool = false,
+        conflict: @escaping @Sendable (ProposedValue) -> ProposedValue = { conflictingValue($0) }
+    ) {
         self.groupA = groupA
         self.alsoVotes = alsoVotes
+        self.followOthers = followOthers
+        self.conflict = conflict
+    }
+
+    public mutating func inputs(for input: ConsensusInput, _ c: ByzantineContext) -> [ConsensusInput] {
+        if followOthers, case .proposal(let p) = input, p.proposer != c.address, p.height >= c.core.height {
+            if split[p.round]?.height != p.height { split[p.round] = (p.height, p.value.id, conflict(p.value).id) }
+        }
+        return [input]
     }
 
     public mutating func outputs(for outputs: [ConsensusOutput], _ c: ByzantineContext) -> [ConsensusOutput] {
@@ -127,7 +146,7 @@ public struct EquivocatingProposer: ByzantineBehaviour {
         for o in outputs {
             switch o {
             case .broadcastProposal(let p):
-                let other = conflictingValue(p.value)
+                let other = conflict(p.value)
                 let q = c.forgeProposal(height: p.height, round: p.round, value: other, validRound: p.validRound)
                 split[p.round] = (p.height, p.value.id, other.id)
                 for peer in c.peers { out.append(groupA.contains(peer) ? .sendProposal(p, to: peer) : .sendProposal(q, to: peer)) }

@@ -452,6 +452,9 @@ public struct ConsensusCore {
             // Equivocating proposer: the first proposal stands; the pair is evidence (once per round).
             guard first != p else { return }
             if first.signBytes != p.signBytes, proposalEvidenceRounds.insert(p.round).inserted {
+                // Keep the second value too (once per round: bounded), so that a precommit quorum for it decides
+                // (L49) without fetching it, and so the driver can serve it to peers.
+                if values[p.value.id] == nil { values[p.value.id] = p.value }
                 let e = ProposalEvidence(first: first, second: p)
                 if proposalEvidencePool.count >= config.maxEvidence { proposalEvidencePool.removeFirst() }
                 proposalEvidencePool.append(e)
@@ -571,6 +574,14 @@ public struct ConsensusCore {
         var rounds = [round]
         if let d = decision, d.round != round { rounds.insert(d.round, at: 0) }
         var sent = Set<Signature>()
+        // The decision's precommits, so that a peer that missed some can still decide (L49) without block sync:
+        // the certificate of this height while waiting for `startHeight`, then the last commit of the previous
+        // height (extended by late precommits).
+        if let d = decision, let vs = validatorSet {
+            for v in commitVotes(d.certificate, vs) where sent.insert(v.signature).inserted { out.append(.broadcastVote(v)) }
+        } else if let c = lastCommit, let vs = lastCommitValidators {
+            for v in commitVotes(c, vs) where sent.insert(v.signature).inserted { out.append(.broadcastVote(v)) }
+        }
         for r in rounds {
             if let p = ownProposals[r] {
                 out.append(.broadcastProposal(p))
@@ -594,16 +605,23 @@ public struct ConsensusCore {
                 for v in votes.allVotes(type, round: r) { out.append(.sendVote(v, to: to)) }
             }
         } else if h + 1 == height, let c = lastCommit, let vs = lastCommitValidators, c.round == r {
-            for s in c.signatures where Int(s.validatorIndex) < vs.count {
-                out.append(
-                    .sendVote(
-                        Vote(
-                            chainID: config.chainID, type: .precommit, height: h, round: r, valueID: c.blockID,
-                            validator: vs.validators[Int(s.validatorIndex)].address, signature: s.signature),
-                        to: to))
-            }
+            for v in commitVotes(c, vs) { out.append(.sendVote(v, to: to)) }
         }
     }
+
+    /// The precommits of a certificate, as votes.
+    private func commitVotes(_ c: CommitCertificate, _ vs: ValidatorSet) -> [Vote] {
+        c.signatures.compactMap { s in
+            guard Int(s.validatorIndex) < vs.count else { return nil }
+            return Vote(
+                chainID: config.chainID, type: .precommit, height: c.height, round: c.round, valueID: c.blockID,
+                validator: vs.validators[Int(s.validatorIndex)].address, signature: s.signature)
+        }
+    }
+
+    /// A value of the current height known by id: a proposal's value (including a conflicting proposal's), a value
+    /// fetched after `needValue`, or one restored from the write-ahead log. Lets the driver answer value requests.
+    public func value(id: Hash) -> ProposedValue? { values[id] }
 
     // MARK: - Timeouts (L57, L61, L65)
 

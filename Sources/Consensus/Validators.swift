@@ -127,6 +127,36 @@ public struct ProposerSelector: Hashable, Sendable {
     /// Moves to the next height (CometBFT `IncrementProposerPriority(1)` in `updateState`).
     public mutating func advanceHeight() { proposerIndex = increment(times: 1) }
 
+    /// Moves to the next height with a changed validator set, carrying priorities the way CometBFT does
+    /// (`ValidatorSet.UpdateWithChangeSet` then `IncrementProposerPriority(1)` in `updateState`): validators that
+    /// stay keep their priority (with their new power); a new validator starts at −1.125 × the total power
+    /// after updates and before removals (`-(t + t >> 3)`, so it does not propose at once); removed ones are dropped; then the priorities are
+    /// rescaled to a window of 2 × total and centred, and the selector advances one step.
+    ///
+    /// With an unchanged set this is `advanceHeight()`.
+    public mutating func advanceHeight(to newSet: ValidatorSet) {
+        guard newSet != validatorSet else { return advanceHeight() }
+        self = ProposerSelector(carrying: self, to: newSet)
+        advanceHeight()
+    }
+
+    /// The selector of `newSet` with `old`'s priorities carried over (before the step `advanceHeight` takes).
+    private init(carrying old: ProposerSelector, to newSet: ValidatorSet) {
+        precondition(newSet.count > 0, "empty validator set")
+        let total = Int64(newSet.totalPower)
+        // CometBFT uses the total after updates and before removals (`verifyUpdates`).
+        let removed = old.validatorSet.validators.reduce(Int64(0)) { $0 + (newSet.index(of: $1.address) == nil ? Int64($1.power) : 0) }
+        let basis = total + removed
+        let fresh = -(basis + (basis >> 3))
+        validatorSet = newSet
+        priorities = newSet.validators.map { v in
+            old.validatorSet.index(of: v.address).map { old.priorities[$0] } ?? fresh
+        }
+        proposerIndex = 0
+        rescale(diffMax: 2 * total)
+        centre()
+    }
+
     /// The proposer of round 0 at the current height.
     public var proposer: Validator { validatorSet.validators[proposerIndex] }
 

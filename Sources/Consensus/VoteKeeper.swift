@@ -95,15 +95,12 @@ public struct VoteKeeper: Sendable {
             tally.votes[vote.validator] = vote
             result = .counted
         }
-        let before = tally.powerByValue[vote.valueID, default: 0]
-        tally.powerByValue[vote.valueID] = before + power
+        tally.powerByValue[vote.valueID, default: 0] += power
         tally.totalPower += power
-        if !validatorSet.isQuorum(before, mutations: mutations)
-            && validatorSet.isQuorum(before + power, mutations: mutations)
-        {
-            tally.quorumValues.append(vote.valueID)
-            if vote.type == .precommit { precommitQuorums.append((vote.round, vote.valueID)) }
-        }
+        // The quorum test includes the conflicting votes already kept for this value: an equivocator's second
+        // vote may arrive *before* the first votes that complete the quorum (B11 seed 147: a twin's precommit for
+        // the decided value came first, the other validators' precommits after, and the quorum was never seen).
+        noteQuorum(vote, in: &tally)
         if vote.type == .prevote { prevotes[vote.round] = tally } else { precommits[vote.round] = tally }
         return result
     }
@@ -116,16 +113,20 @@ public struct VoteKeeper: Sendable {
         guard tally.extra[vote.valueID]?[vote.validator] == nil else { return }
         let kept = tally.extra.values.reduce(0) { $0 + ($1[vote.validator] == nil ? 0 : 1) }
         guard kept < Self.maxConflictingVotesPerValidator else { return }
-        let before = combined(tally, vote.valueID)
         tally.extra[vote.valueID, default: [:]][vote.validator] = vote
         tally.extraPower[vote.valueID, default: 0] += power
-        if !validatorSet.isQuorum(before, mutations: mutations)
-            && validatorSet.isQuorum(before + power, mutations: mutations)
-            && !tally.quorumValues.contains(vote.valueID)
-        {
-            tally.quorumValues.append(vote.valueID)
-            if vote.type == .precommit { precommitQuorums.append((vote.round, vote.valueID)) }
-        }
+        noteQuorum(vote, in: &tally)
+    }
+
+    /// Records that `vote`'s value reached a quorum in its round (once), counting the first votes and, unless
+    /// the per-message mutant is on, the kept conflicting votes for that value.
+    private mutating func noteQuorum(_ vote: Vote, in tally: inout Tally) {
+        let id = vote.valueID
+        let all =
+            mutations.contains(.countPerMessageNotPerValidator) ? tally.powerByValue[id, default: 0] : combined(tally, id)
+        guard validatorSet.isQuorum(all, mutations: mutations), !tally.quorumValues.contains(id) else { return }
+        tally.quorumValues.append(id)
+        if vote.type == .precommit { precommitQuorums.append((vote.round, id)) }
     }
 
     /// Records that `validator` sent some message in `round` (votes do this themselves; proposals call it).

@@ -102,15 +102,10 @@ public final class BlockStore {
         for tx in block.transactions { committedTxs.insert(tx.hash) }
         // The set of h+2 from that of h+1 and this block's updates.
         validatorSets.append(Self.apply(updates, to: validatorSet(at: h + 1)))
-        // The selector of h+1: advanced once, or a fresh one when the set changed.
-        let next = validatorSet(at: h + 1)
-        if next == validatorSet(at: h) {
-            var s = selector(at: h)
-            s.advanceHeight()
-            selectors.append(s)
-        } else {
-            selectors.append(ProposerSelector(validatorSet: next))
-        }
+        // The selector of h+1: advanced once; when the set changed, priorities are carried over as CometBFT does.
+        var s = selector(at: h)
+        s.advanceHeight(to: validatorSet(at: h + 1))
+        selectors.append(s)
     }
 
     /// `set` with `updates` applied in order (power 0 removes; a new key is added).

@@ -90,14 +90,22 @@ public struct ClusterConfig: Sendable {
     public var termination: TerminationBound?
     /// Check the application invariant after every `invariantEvery`-th commit of each node (0: never).
     public var invariantEvery: Int
+    /// Byzantine nodes and their behaviours (node index → behaviour). The oracle checks the other nodes only:
+    /// their commits, their signatures, their state roots; evidence is collected from them.
+    public var byzantine: [Int: any ByzantineBehaviour]
+    /// Record each node's largest consensus footprint (`ChainNode.maxFootprint`, B16).
+    public var trackFootprint: Bool
 
     public init(
         seed: UInt64, replication: Int = 0, chainID: String = "readchain-sim", powers: [UInt64],
         network: NetworkConfig = NetworkConfig(), node: NodeConfig? = nil, cpuFactors: [Double]? = nil,
         drift: [Double]? = nil, offlineAtStart: [Int] = [], faults: [ScheduledFault] = [], workload: Workload? = nil,
         rebroadcastInterval: SimTime = .milliseconds(40), clientLatency: SimTime = .microseconds(200),
-        isolateNextProposer: Bool = false, termination: TerminationBound? = nil, invariantEvery: Int = 1
+        isolateNextProposer: Bool = false, termination: TerminationBound? = nil, invariantEvery: Int = 1,
+        byzantine: [Int: any ByzantineBehaviour] = [:], trackFootprint: Bool = false
     ) {
+        self.byzantine = byzantine
+        self.trackFootprint = trackFootprint
         self.seed = seed
         self.replication = replication
         self.chainID = chainID
@@ -183,6 +191,8 @@ public final class ChainCluster<App: ChainApplication> {
     private var pending: [[NodeAction]]
     private var cpu: [SimCPU]
     private var nodeOfAddress: [Address: Int] = [:]
+    /// Whether node i is correct (not in `config.byzantine`).
+    public private(set) var correct: [Bool] = []
     // Workload.
     private var clientKeys: [SigningKey] = []
     private var clientNonce: [UInt64] = []
@@ -207,13 +217,19 @@ public final class ChainCluster<App: ChainApplication> {
         let keys = (0..<n).map { ClusterConfig.nodeKey($0, seed: config.seed) }
         let genesis = ValidatorSet(
             zip(keys, config.powers).filter { $0.1 > 0 }.map { Validator(publicKey: $0.0.publicKey, power: $0.1) })
+        var table: [Address: Int] = [:]
+        for (i, k) in keys.enumerated() { table[k.publicKey.address] = i }
         nodes = (0..<n).map { i in
             var nc = config.node
             if let f = config.cpuFactors { nc.cpuFactor = f[i] }
-            return ChainNode(
-                index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: cache)
+            let node = ChainNode(
+                index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: cache,
+                behaviour: config.byzantine[i], nodeOfAddress: table)
+            node.trackFootprint = config.trackFootprint
+            return node
         }
-        for (i, k) in keys.enumerated() { nodeOfAddress[k.publicKey.address] = i }
+        nodeOfAddress = table
+        correct = (0..<n).map { config.byzantine[$0] == nil }
         streams = RandomStreams(seed: config.seed, replication: config.replication)
         network = SimNetwork(config: config.network, nodes: n, streams: streams)
         arrivalStream = streams.stream("workload.arrivals")
@@ -268,7 +284,7 @@ public final class ChainCluster<App: ChainApplication> {
     /// End-of-run checks: the final oracle pass and the termination bound up to now.
     public func finish() {
         checkTermination(at: now, newHeight: Height(oracle.chain.count + 1), final: true)
-        oracle.finalCheck(stores: nodes.map(\.store), acknowledged: acknowledged)
+        oracle.finalCheck(stores: nodes.indices.filter { correct[$0] }.map { nodes[$0].store }, acknowledged: acknowledged)
     }
 
     /// Transactions acknowledged as committed, in submission order.
@@ -371,8 +387,16 @@ public final class ChainCluster<App: ChainApplication> {
     private func startNext(_ i: Int) {
         guard let input = inbox[i].popFirst() else { return }
         let step = nodes[i].handle(input, now: now)
-        for a in step.actions {
-            if case .broadcast(let m) = a { oracle.noteSigned(m, node: i) }
+        // No double-signing by correct nodes: their own signatures (relayed votes of others are not theirs).
+        if correct[i], let me = nodes[i].key?.publicKey.address {
+            for a in step.actions {
+                guard case .broadcast(let m) = a else { continue }
+                switch m {
+                case .vote(let v) where v.validator == me: oracle.noteSigned(m, node: i)
+                case .proposal(let p) where p.proposer == me: oracle.noteSigned(m, node: i)
+                default: break
+                }
+            }
         }
         let done = cpu[i].run(step.cpuTicks, at: now)
         pending[i] = step.actions
@@ -393,8 +417,11 @@ public final class ChainCluster<App: ChainApplication> {
                 scheduler.schedule(.input(node: i, epoch: epoch[i], .startHeight(h)), at: now + scaled(after, i))
             case .committed(let c):
                 committed(c, node: i)
-            case .evidence:
+            case .evidence(let e):
                 metrics.evidence += 1
+                if correct[i] { oracle.noteEvidence(e.validator) }
+            case .proposalEvidence(let e):
+                if correct[i] { oracle.noteEvidence(e.validator) }
             case .txResult(_, let r):
                 if !r.isOK && r.code != .duplicate { metrics.rejected += 1 }
             }
@@ -410,6 +437,7 @@ public final class ChainCluster<App: ChainApplication> {
     // MARK: - Commits
 
     private func committed(_ c: CommitRecord, node i: Int) {
+        guard correct[i] else { return }  // a Byzantine node's chain is not checked (nor does it acknowledge)
         let first = oracle.noteCommit(c, node: i, store: nodes[i].store, now: now)
         commitsPerNode[i] += 1
         if let inv = invariant, config.invariantEvery > 0, commitsPerNode[i] % config.invariantEvery == 0,
@@ -454,7 +482,7 @@ public final class ChainCluster<App: ChainApplication> {
         }) else { return false }
         var online: UInt64 = 0
         for v in set.validators {
-            if let j = nodeOfAddress[v.address], up[j] { online += v.power }
+            if let j = nodeOfAddress[v.address], up[j], correct[j] { online += v.power }
         }
         return set.isQuorum(online)
     }

@@ -70,6 +70,8 @@ public enum NodeAction: Sendable {
     case scheduleStart(Height, after: Int64)
     case committed(CommitRecord)
     case evidence(Evidence)
+    /// Two signed proposals of one proposer for one (height, round).
+    case proposalEvidence(ProposalEvidence)
     case txResult(Hash, TxCheck)
 }
 
@@ -184,11 +186,24 @@ public final class ChainNode<App: ChainApplication> {
     public private(set) var syncedBlocks = 0
     /// Decision round per committed height (−1 if synced).
     public private(set) var decisionRounds: [Round] = []
+    /// A Byzantine node's behaviour: the core is driven through a `ByzantineNode` (nil: a correct node).
+    public private(set) var behaviour: (any ByzantineBehaviour)?
+    /// Validator address → node index, for the addressed outputs `sendProposal(_:to:)` / `sendVote(_:to:)`.
+    public let nodeOfAddress: [Address: Int]
+    /// Largest `ConsensusCore.footprint` seen after an input, when `trackFootprint` is on (B16: bounded memory).
+    public private(set) var maxFootprint = 0
+    public var trackFootprint = false
 
+    /// - Parameters:
+    ///   - behaviour: makes the node Byzantine (its correct core wrapped in a `ByzantineNode`).
+    ///   - nodeOfAddress: validator address → node index (where addressed outputs go).
     public init(
         index: Int, key: SigningKey?, config: NodeConfig, peers: Int, app: App, validators: ValidatorSet,
-        cache: SignatureCache
+        cache: SignatureCache, behaviour: (any ByzantineBehaviour)? = nil, nodeOfAddress: [Address: Int] = [:]
     ) {
+        precondition(behaviour == nil || key != nil, "a Byzantine node needs a key")
+        self.behaviour = behaviour
+        self.nodeOfAddress = nodeOfAddress
         self.index = index
         self.key = key
         self.config = config
@@ -230,7 +245,7 @@ public final class ChainNode<App: ChainApplication> {
         case .startHeight(let h):
             if h == workingHeight, var c = core, c.height < h {
                 core = nil
-                let outputs = c.handle(.startHeight(height: h, proposers: store.selector(at: h)))
+                let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
                 core = c
                 carryOut(outputs, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
             }
@@ -276,7 +291,7 @@ public final class ChainNode<App: ChainApplication> {
                 return store.isValidNext(b, cache: cache)
             })
         let h = workingHeight
-        let outputs = c.handle(.startHeight(height: h, proposers: store.selector(at: h)))
+        let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
         core = c
         var dummy = (0, 0)
         carryOut(outputs, now: now, &step, &dummy.0, &dummy.1)
@@ -303,10 +318,7 @@ public final class ChainNode<App: ChainApplication> {
             applySynced(bs, from: from, now: now, &step, &txv, &execCalls)
         case .valueRequest(let h, let id):
             if h == workingHeight, let c = core {
-                for r in c.proposals.keys.sorted() where c.proposals[r]!.value.id == id {
-                    step.actions.append(.send(to: from, .value(height: h, c.proposals[r]!.value)))
-                    break
-                }
+                if let v = c.value(id: id) { step.actions.append(.send(to: from, .value(height: h, v))) }
             } else if h >= 1, h <= store.height, store.block(at: h).hash == id {
                 step.actions.append(.send(to: from, .value(height: h, ProposedValue(block: store.block(at: h)))))
             }
@@ -343,6 +355,7 @@ public final class ChainNode<App: ChainApplication> {
                 cb.certificate.verify(validatorSet: store.validatorSet(at: h), chainID: config.chainID, cache: cache),
                 store.isValidNext(cb.block, cache: cache)
             else { break }
+            noteConflicts(with: cb.certificate, &step)
             commit(cb.block, cb.certificate, round: -1, bySync: true, &step, &txv, &execCalls)
             applied = true
         }
@@ -355,9 +368,26 @@ public final class ChainNode<App: ChainApplication> {
         }
         if var c = core {
             core = nil
-            let outputs = c.handle(.startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
+            let outputs = handleCore(&c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
             core = c
             carryOut(outputs, now: now, &step, &txv, &execCalls)
+        }
+    }
+
+    /// A synced certificate of the height the core is on: a precommit in it that contradicts the precommit the
+    /// core counted from the same validator in that round is equivocation evidence (B08: the node saw one side of
+    /// a Byzantine split, the certificate shows the other).
+    private func noteConflicts(with cert: CommitCertificate, _ step: inout NodeStep) {
+        guard let c = core, c.height == cert.height, let keeper = c.votes else { return }
+        let vs = keeper.validatorSet
+        for sig in cert.signatures where Int(sig.validatorIndex) < vs.count {
+            let who = vs.validators[Int(sig.validatorIndex)].address
+            guard let mine = keeper.vote(.precommit, round: cert.round, validator: who), mine.valueID != cert.blockID
+            else { continue }
+            let theirs = Vote(
+                chainID: config.chainID, type: .precommit, height: cert.height, round: cert.round,
+                valueID: cert.blockID, validator: who, signature: sig.signature)
+            step.actions.append(.evidence(Evidence(first: mine, second: theirs)))
         }
     }
 
@@ -383,9 +413,22 @@ public final class ChainNode<App: ChainApplication> {
     ) {
         guard var c = core else { return }
         core = nil
-        let outputs = c.handle(input)
+        let outputs = handleCore(&c, input)
         core = c
         carryOut(outputs, now: now, &step, &txv, &execCalls)
+    }
+
+    /// One input to the core, through the Byzantine behaviour if the node has one.
+    private func handleCore(_ c: inout ConsensusCore, _ input: ConsensusInput) -> [ConsensusOutput] {
+        defer { if trackFootprint { maxFootprint = max(maxFootprint, c.footprint) } }
+        guard let b = behaviour, let key else { return c.handle(input) }
+        let me = key.publicKey.address
+        let peers = store.validatorSet(at: workingHeight).validators.map(\.address).filter { $0 != me }
+        var node = ByzantineNode(core: c, key: key, peers: peers, behaviour: b)
+        let out = node.handle(input)
+        c = node.core
+        behaviour = node.behaviour
+        return out
     }
 
     private func carryOut(
@@ -406,7 +449,7 @@ public final class ChainNode<App: ChainApplication> {
                 guard h == workingHeight, var c = core else { continue }
                 let value = ProposedValue(block: buildBlock(now: now))
                 core = nil
-                let more = c.handle(.proposeValue(height: h, round: r, value: value))
+                let more = handleCore(&c, .proposeValue(height: h, round: r, value: value))
                 core = c
                 queue.append(contentsOf: more)
             case .decide(let d):
@@ -418,7 +461,7 @@ public final class ChainNode<App: ChainApplication> {
                 }
                 guard var c = core else { continue }
                 core = nil
-                let more = c.handle(.startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
+                let more = handleCore(&c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
                 core = c
                 queue.append(contentsOf: more)
             case .evidence(let e):
@@ -429,20 +472,34 @@ public final class ChainNode<App: ChainApplication> {
                 walRecord = record  // durable at once, like the signer state
             case .requestVotes(let h, let r):
                 step.actions.append(.broadcast(.voteRequest(height: h, round: r)))
-            case .sendVote(let v, _):
-                if let peer = replyTo { step.actions.append(.send(to: peer, .vote(v))) } else {
-                    step.actions.append(.broadcast(.vote(v)))
-                }
-            case .sendProposal(let p, _):
-                if let peer = replyTo { step.actions.append(.send(to: peer, .proposal(p))) } else {
-                    step.actions.append(.broadcast(.proposal(p)))
-                }
-            case .proposalEvidence:
+            case .sendVote(let v, let to):
+                step.actions.append(address(to, .vote(v)))
+            case .sendProposal(let p, let to):
+                step.actions.append(address(to, .proposal(p)))
+            case .proposalEvidence(let e):
                 proposalEvidenceCount += 1
+                step.actions.append(.proposalEvidence(e))
             case .rejected:
                 break
             }
         }
+    }
+
+    /// Where an addressed output goes: the node of that validator; else the peer being answered; else everyone.
+    private func address(_ to: Address, _ m: NetMessage) -> NodeAction {
+        if let peer = nodeOfAddress[to], peer != index { return .send(to: peer, m) }
+        if let peer = replyTo { return .send(to: peer, m) }
+        return .broadcast(m)
+    }
+
+    /// A valid block that differs from the one `v` carries (its timestamp moved by one tick): what an
+    /// equivocating proposer sends some peers instead (`EquivocatingProposer.conflict`). Non-blocks are returned
+    /// with a byte appended.
+    public static func conflictingBlockValue(_ v: ProposedValue) -> ProposedValue {
+        guard let b = try? Block.decode(canonical: v.payload) else { return conflictingValue(v) }
+        var header = b.header
+        header.timeTicks += 1
+        return ProposedValue(block: Block(header: header, transactions: b.transactions, lastCommit: b.lastCommit))
     }
 
     /// getValue(): the next block from the mempool, with the header the chain requires.

@@ -57,6 +57,15 @@ public final class Oracle {
     public let chainID: String
     private let cache: SignatureCache
     public private(set) var checks = 0
+    /// The first certificate of each height (`[h-1]`), to find who signed both sides of a fork.
+    private var certificates: [CommitCertificate] = []
+    /// Validators proven to have misbehaved (membership only; read through `accountable`).
+    private var misbehaved: Set<Address> = []
+
+    /// Validators with proof of misbehaviour (accountability, §4.1.10), sorted: evidence that correct nodes
+    /// reported (double votes, double proposals) and validators whose precommits are in both of two conflicting
+    /// certificates of one height and round.
+    public var accountable: [Address] { misbehaved.sorted() }
 
     struct VoteKey: Hashable {
         var validator: Address
@@ -80,6 +89,9 @@ public final class Oracle {
     func fail(_ s: String) {
         if violations.count < 100 { violations.append(s) }
     }
+
+    /// A correct node holds evidence against `validator`.
+    public func noteEvidence(_ validator: Address) { misbehaved.insert(validator) }
 
     /// A client submitted `tx`.
     public func noteSubmitted(_ tx: Hash) { submitted?.insert(tx) }
@@ -140,6 +152,7 @@ public final class Oracle {
             chain.append(id)
             roots.append(c.stateRoot)
             sets.append(set)
+            certificates.append(c.certificate)
             firstDecisionTimes.append(now)
             for (tx, r) in zip(c.block.transactions, c.receipts) {
                 let th = tx.hash
@@ -150,7 +163,17 @@ public final class Oracle {
             }
         } else if i < chain.count {
             // Agreement and equal state roots.
-            if chain[i] != id { fail("agreement: node \(node) decided \(id.hex.prefix(8)) at h=\(h), others \(chain[i].hex.prefix(8))") }
+            if chain[i] != id {
+                fail("agreement: node \(node) decided \(id.hex.prefix(8)) at h=\(h), others \(chain[i].hex.prefix(8))")
+                // Accountability: signers of both certificates of one round precommitted two blocks.
+                let other = certificates[i]
+                if other.round == c.certificate.round, set == sets[i] {
+                    let mine = Set(c.certificate.signatures.map(\.validatorIndex))
+                    for sig in other.signatures where mine.contains(sig.validatorIndex) && Int(sig.validatorIndex) < set.count {
+                        misbehaved.insert(set.validators[Int(sig.validatorIndex)].address)
+                    }
+                }
+            }
             if roots[i] != c.stateRoot { fail("state root differs: node \(node) h=\(h)") }
             if sets[i] != set { fail("validator set differs: node \(node) h=\(h)") }
         } else {

@@ -103,4 +103,93 @@ struct CoreUnits {
         #expect(out.prevotes.map(\.valueID) == [v.id])
         #expect(c.proposals[0] == p)
     }
+
+    @Test("VoteKeeper: an equivocator's conflicting precommit counts towards a quorum completed after it (B11 seed 147)")
+    func conflictingVoteBeforeQuorum() {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        let v = value("decided")
+        var k = VoteKeeper(validatorSet: f.validatorSet)
+        // Validator 0 (twins) precommits nil to this node first, then v; validators 1 and 2 precommit v after.
+        #expect(k.add(f.vote(.precommit, r: 0, nil, by: 0)) == .counted)
+        if case .conflicting = k.add(f.vote(.precommit, r: 0, v.id, by: 0)) {} else { Issue.record("not conflicting") }
+        #expect(k.precommitQuorums.isEmpty)
+        #expect(k.add(f.vote(.precommit, r: 0, v.id, by: 1)) == .counted)
+        #expect(k.precommitQuorums.isEmpty)
+        #expect(k.add(f.vote(.precommit, r: 0, v.id, by: 2)) == .counted)
+        #expect(k.precommitQuorums.map(\.valueID) == [v.id], "the quorum {0', 1, 2} is seen")
+        #expect(k.votes(.precommit, round: 0, valueID: v.id).count == 3)
+        #expect(k.quorumValues(.precommit, round: 0) == [v.id])
+        // A second conflicting vote never makes a quorum of a value that lacks one.
+        #expect(!k.hasQuorum(.precommit, round: 0, valueID: nil))
+    }
+
+    @Test("ProposerSelector.advanceHeight(to:) carries priorities across a validator-set change (CometBFT)")
+    func selectorCarriesPriorities() {
+        let f = Fixture(powers: [1, 2, 3, 4, 5])
+        let old = ValidatorSet(Array(f.validatorSet.validators.prefix(4)))
+        var s = ProposerSelector(validatorSet: old)
+        for _ in 0..<7 { s.advanceHeight() }
+        // Unchanged set: the same as advanceHeight().
+        var same = s
+        same.advanceHeight(to: old)
+        var plain = s
+        plain.advanceHeight()
+        #expect(same == plain)
+        // Add the fifth validator: it starts at −1.125 × total power, so it does not propose at once and is last.
+        let grown = f.validatorSet
+        var g = s
+        g.advanceHeight(to: grown)
+        let newcomer = grown.index(of: f.validatorSet.validators[4].address)!
+        #expect(g.proposer.address != grown.validators[newcomer].address)
+        #expect(g.priorities[newcomer] == g.priorities.min())
+        #expect(g.priorities.reduce(0, +) <= Int64(grown.count) && g.priorities.reduce(0, +) >= -Int64(grown.totalPower))
+        // The remaining validators keep their relative order of priority (a fresh selector would reset it).
+        let kept = old.validators.map { grown.index(of: $0.address)! }
+        var before = s
+        before.advanceHeight()
+        let orderBefore = kept.indices.sorted { before.priorities[$0] > before.priorities[$1] }
+        let orderAfter = kept.indices.sorted { g.priorities[kept[$0]] > g.priorities[kept[$1]] }
+        #expect(orderBefore == orderAfter)
+        // Over windows of total power the frequencies are ∝ power (within ±1), newcomer included.
+        var counts = Array(repeating: 0, count: grown.count)
+        for _ in 0..<(10 * Int(grown.totalPower)) {
+            g.advanceHeight(to: grown)
+            counts[g.proposerIndex] += 1
+        }
+        for (i, v) in grown.validators.enumerated() { #expect(abs(counts[i] - 10 * Int(v.power)) <= 1) }
+        // Removing a validator keeps the others' priorities (shifted by the re-centring only).
+        var r = g
+        r.advanceHeight(to: old)
+        #expect(r.validatorSet == old)
+        #expect(old.validators.contains { $0.address == r.proposer.address })
+    }
+
+    @Test("After a decision, rebroadcastTick re-emits the decision's precommits (then the last commit at h+1)")
+    func rebroadcastLastCommit() {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        let x = f.nonProposer(rounds: 1)
+        var (c, _) = f.core(x)
+        let v = value("v")
+        let others = (0..<f.n).filter { $0 != x }
+        _ = c.handle(f.propose(r: 0, v))
+        _ = c.feed(f.prevote(r: 0, v, by: others[0]), f.prevote(r: 0, v, by: others[1]))
+        let out = c.feed(f.precommit(r: 0, v, by: others[0]), f.precommit(r: 0, v, by: others[1]))
+        #expect(out.decisions.count == 1)
+        let waiting = c.handle(.rebroadcastTick).votes.filter { $0.type == .precommit && $0.valueID == v.id }
+        #expect(waiting.count == 3)
+        var next = f.selector
+        next.advanceHeight()
+        _ = c.handle(.startHeight(height: 2, proposers: next))
+        let late = c.handle(f.precommit(r: 0, v, by: others[2]))
+        #expect(late.rejections.isEmpty)
+        let tick = c.handle(.rebroadcastTick).votes.filter { $0.height == 1 }
+        #expect(tick.count == 4 && tick.allSatisfy { $0.type == .precommit && $0.valueID == v.id })
+        // A node still at height 1 that missed the precommits decides from the re-broadcast ones.
+        var (lagging, _) = f.core(others[2])
+        _ = lagging.handle(f.propose(r: 0, v))
+        let decided = tick.flatMap { lagging.handle(.vote($0)) }.decisions
+        #expect(decided.map(\.value) == [v])
+        #expect(c.value(id: v.id) == nil, "values are per height")
+        #expect(lagging.value(id: v.id) == v)
+    }
 }
