@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "Network", targets: ["Network"]),
+        .library(name: "Market", targets: ["Market"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -102,6 +103,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The market's agents and behaviour models (reading time, errors, fatigue, burnout, attrition,
+        // pricing, routing, AI second reader). Pure.
+        .target(
+            name: "Market",
+            dependencies: ["DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts"],
+            swiftSettings: strict
+        ),
         // Timed benchmarks of the chain (adapter: reads a clock; never linked into the core).
         .target(
             name: "Benchmarks",
@@ -175,6 +183,14 @@ let package = Package(
             name: "NetworkTests",
             dependencies: [
                 "Network", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MarketTests",
+            dependencies: [
+                "Market", "Stochastic", "Scenario", "DiscreteEvent",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

@@ -1,0 +1,1 @@
+// Market agents and behaviour models (issue 5): see ARCHITECTURE.md.
