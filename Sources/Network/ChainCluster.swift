@@ -95,6 +95,10 @@ public struct ClusterConfig: Sendable {
     public var byzantine: [Int: any ByzantineBehaviour]
     /// Record each node's largest consensus footprint (`ChainNode.maxFootprint`, B16).
     public var trackFootprint: Bool
+    /// Whether the in-process nodes share one verified-signature cache (the default: each signature is
+    /// verified for real once per run, while every node is still charged the simulated CPU), or each node
+    /// keeps its own, as separate machines would (every node verifies for real).
+    public var signatureCaches: SignatureCacheMode = .shared
 
     public init(
         seed: UInt64, replication: Int = 0, chainID: String = "readchain-sim", powers: [UInt64],
@@ -128,6 +132,12 @@ public struct ClusterConfig: Sendable {
     public static func nodeKey(_ i: Int, seed: UInt64) -> SigningKey {
         SigningKey.derive(label: "validator-\(i)", seed: seed)
     }
+}
+
+/// How the in-process nodes of a cluster share verified signatures.
+public enum SignatureCacheMode: Sendable, Equatable {
+    case shared
+    case perNode
 }
 
 /// What a run measured (simulated time; the simulator's own speed is `eventsHandled` over wall time, measured by
@@ -176,7 +186,20 @@ public final class ChainCluster<App: ChainApplication> {
     public let config: ClusterConfig
     public let nodes: [ChainNode<App>]
     public let oracle: Oracle
+    /// The cache the oracle uses (and, in `.shared` mode, every node).
     public let cache: SignatureCache
+    /// Each node's cache (all the same object in `.shared` mode).
+    public let nodeCaches: [SignatureCache]
+    /// Real Ed25519 verifications performed by the nodes and the oracle (cache misses, each cache once).
+    public var realVerifications: Int {
+        var seen: [ObjectIdentifier] = []
+        var total = 0
+        for c in [cache] + nodeCaches where !seen.contains(ObjectIdentifier(c)) {
+            seen.append(ObjectIdentifier(c))
+            total += c.verifications
+        }
+        return total
+    }
     public private(set) var metrics = ClusterMetrics()
     public private(set) var network: SimNetwork
     private var scheduler = Scheduler<Event>()
@@ -214,6 +237,10 @@ public final class ChainCluster<App: ChainApplication> {
         let n = config.powers.count
         let cache = SignatureCache(capacity: 1 << 20)
         self.cache = cache
+        let nodeCaches: [SignatureCache] =
+            config.signatureCaches == .shared
+            ? Array(repeating: cache, count: n) : (0..<n).map { _ in SignatureCache(capacity: 1 << 20) }
+        self.nodeCaches = nodeCaches
         let keys = (0..<n).map { ClusterConfig.nodeKey($0, seed: config.seed) }
         let genesis = ValidatorSet(
             zip(keys, config.powers).filter { $0.1 > 0 }.map { Validator(publicKey: $0.0.publicKey, power: $0.1) })
@@ -223,7 +250,7 @@ public final class ChainCluster<App: ChainApplication> {
             var nc = config.node
             if let f = config.cpuFactors { nc.cpuFactor = f[i] }
             let node = ChainNode(
-                index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: cache,
+                index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: nodeCaches[i],
                 behaviour: config.byzantine[i], nodeOfAddress: table)
             node.trackFootprint = config.trackFootprint
             return node

@@ -201,7 +201,9 @@ public enum LoadTestRunner {
             network: NetworkConfig(latency: spec.latency.model(nodes: n)), node: node,
             faults: spec.faults.map(\.fault), workload: workload, rebroadcastInterval: spec.rebroadcast,
             termination: nil, invariantEvery: 0)
-        let cluster = ChainCluster(config: config, makeApp: makeApp)
+        var clusterConfig = config
+        clusterConfig.signatureCaches = spec.signatureCaches
+        let cluster = ChainCluster(config: clusterConfig, makeApp: makeApp)
         // Wall time of the run itself (not of building genesis states and client keys).
         let clock = ContinuousClock()
         let started = clock.now
@@ -297,7 +299,7 @@ public enum LoadTestRunner {
 
         func q(_ p: Double) -> Double { latency.count > 0 ? latency.value(atPercentile: p).seconds : .nan }
         let perHeightCount = Double(Swift.max(1, perHeight.count))
-        let realVerifications = cluster.cache.verifications
+        let realVerifications = cluster.realVerifications
         return LoadTestResult(
             validators: n, offeredRate: point.rate, replication: replication, clients: clients, windowSeconds: window,
             submitted: submitted, committed: committed, rejected: cluster.metrics.rejected,

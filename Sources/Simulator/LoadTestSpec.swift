@@ -188,6 +188,9 @@ public struct LoadTestSpec: Sendable {
     public var resubmitAfter: SimTime?
     /// Simulated CPU cost of one signature check (default: the measured Ed25519 verify, 77 µs).
     public var verifyCost: SimTime = .microseconds(77)
+    /// Whether the in-process validators share one verified-signature cache (`.shared`, the default) or each
+    /// keeps its own and so verifies every signature for real, as separate machines would (`.perNode`).
+    public var signatureCaches: SignatureCacheMode = .shared
     /// Period of each node's re-broadcast of its latest proposal and votes.
     public var rebroadcast: SimTime = .seconds(1)
     /// Fraction of offered load a rate must commit to count as sustained (saturation point).

@@ -31,6 +31,8 @@ struct LoadTest: ParsableCommand {
     @Option(help: "Application: market (ReadChainApp transfers) or log (LogApplication, any tx size).")
     var app = "market"
     @Option(help: "Replications run at once (wall-clock figures are per run).") var jobs = 1
+    @Option(help: "Verified-signature cache: shared (one for all in-process validators) or per-node.")
+    var signatureCache = "shared"
     @Option(help: "The results database to write.") var out = "Results/loadtest.sqlite"
     @Flag(name: .long, help: "Do not store per-transaction and per-height observations.") var noObservations = false
     @OptionGroup var output: OutputOptions
@@ -72,6 +74,12 @@ struct LoadTest: ParsableCommand {
             throw LoadTestSpecError(option: "--app", text: app, reason: "expected market or log")
         }
         s.app = a
+        switch signatureCache.lowercased() {
+        case "shared": s.signatureCaches = .shared
+        case "per-node", "pernode": s.signatureCaches = .perNode
+        default:
+            throw LoadTestSpecError(option: "--signature-cache", text: signatureCache, reason: "expected shared or per-node")
+        }
         if jobs < 1 { throw LoadTestSpecError(option: "--jobs", text: "\(jobs)", reason: "must be at least 1") }
         try s.validate()
         s.commandLine = LoadTestTable.canonicalCommand(s)
@@ -95,6 +103,7 @@ enum LoadTestTable {
             "--warmup \(secs(s.warmupTime.seconds))", "--cooldown \(secs(s.cooldownTime.seconds))",
         ]
         parts += s.faults.map { "--fault '\($0.text)'" }
+        if s.signatureCaches == .perNode { parts.append("--signature-cache per-node") }
         parts += ["--seed \(s.seed)", "--replications \(s.replications)"]
         return parts.joined(separator: " ")
     }

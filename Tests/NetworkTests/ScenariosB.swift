@@ -42,6 +42,24 @@ struct ScenariosB {
         #expect(a.1[0].count > 5)
     }
 
+    /// Sharing the verified-signature cache between in-process nodes spares real work only: every node is
+    /// charged the same simulated CPU either way, so the chain and the event trace are identical, while the
+    /// per-node caches perform more real verifications.
+    @Test func signatureCacheModeDoesNotChangeTheChain() {
+        func run(_ mode: SignatureCacheMode) -> (Hash, Int) {
+            var cfg = config(seed: 3, powers: [1, 1, 1, 1])
+            cfg.signatureCaches = mode
+            let c = logCluster(cfg)
+            c.run(until: .milliseconds(600))
+            expectClean(c)
+            return (c.digest, c.realVerifications)
+        }
+        let shared = run(.shared)
+        let perNode = run(.perNode)
+        #expect(shared.0 == perNode.0)
+        #expect(perNode.1 > 2 * shared.1, "per-node caches verify each signature on every node")
+    }
+
     @Test("B02 CrashF_Liveness", arguments: [4, 7])
     func b02(n: Int) {
         let f = (n - 1) / 3
