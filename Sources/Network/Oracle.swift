@@ -200,13 +200,20 @@ public final class Oracle {
                 if i < chain.count, chain[i] != b.hash { fail("final: node \(n) block at h=\(i + 1) not canonical") }
             }
         }
+        // Occurrences of each transaction per (node, height), counted once per block: linear in the chain.
+        var counts: [[Height: [Hash: Int]]] = Array(repeating: [:], count: stores.count)
         for tx in acknowledged {
             guard let h = txHeight[tx] else {
                 fail("lost tx \(tx.hex.prefix(8))")
                 continue
             }
             for (n, s) in stores.enumerated() where s.height >= h {
-                let count = s.block(at: h).transactions.reduce(0) { $0 + ($1.hash == tx ? 1 : 0) }
+                if counts[n][h] == nil {
+                    var c: [Hash: Int] = [:]
+                    for t in s.block(at: h).transactions { c[t.hash, default: 0] += 1 }
+                    counts[n][h] = c
+                }
+                let count = counts[n][h]![tx] ?? 0
                 if count != 1 || !s.isCommitted(tx: tx) { fail("tx \(tx.hex.prefix(8)) missing on node \(n)") }
             }
         }
