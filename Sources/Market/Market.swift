@@ -1,1 +1,0 @@
-// Market agents and behaviour models (issue 5): see ARCHITECTURE.md.
