@@ -50,6 +50,13 @@ public struct ReadOutcome: Sendable, Equatable {
     public var discrepancy: Discrepancy
     /// Whether the AI second reader's flag changed the radiologist's call.
     public var changedByAI: Bool
+
+    public init(classification: ReadClassification, discrepancy: Discrepancy, changedByAI: Bool = false) {
+        self.classification = classification
+        self.discrepancy = discrepancy
+        self.changedByAI = changedByAI
+    }
+
     /// Whether the report states a finding (what goes into `SubmitReport.findings`).
     public var reportsFinding: Bool { classification == .truePositive || classification == .falsePositive }
 }
