@@ -13,7 +13,7 @@ import Scenario
 /// off). A day off (w = 0) loses r·S; a light day recovers in proportion to its slack (Homer's recovery with
 /// rest, extended to partial rest **[assumption]**). Burned out when S ≥ `threshold`.
 ///
-/// Effects: error odds × `errorOddsRatio` (Panagioti 2018, §4 "Burnout → error"); exit hazard × 
+/// Effects: error odds × `errorOddsRatio` (Panagioti 2018, §4 "Burnout → error"); exit hazard ×
 /// `exitHazardMultiplier` (§5 "Burnout in academic faculty", intention to leave 51% vs 24%, ≈2.1) on a baseline of
 /// `annualAttritionBasisPoints` a year (§5 "Workforce attrition (leaving practice)", 1.1–2.5%); and cutting hours
 /// with odds ratio `hoursCutOddsRatioPerPoint` per point of a 7-point exhaustion scale (§5 "Burnout → reduced
@@ -66,7 +66,8 @@ public struct BurnoutModel: Sendable, Equatable {
     /// Probability of deciding to cut hours within two years at this stock.
     public func twoYearHoursCutProbability(stock: Double) -> Double {
         let points = 7 * (stock - parameters.threshold)
-        return logistic(logit(hoursCutTwoYearProbabilityAtThreshold) + log(parameters.hoursCutOddsRatioPerPoint) * points)
+        return logistic(
+            logit(hoursCutTwoYearProbabilityAtThreshold) + log(parameters.hoursCutOddsRatioPerPoint) * points)
     }
 
     /// Probability of deciding to cut hours on one day (constant hazard over 730 days). A radiologist who cuts

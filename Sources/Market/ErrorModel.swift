@@ -20,8 +20,10 @@ public struct ReadConditions: Sendable, Equatable {
     /// Whether the requisition carries a clinical question.
     public var goodRequisition: Bool
 
-    public init(pace: Double = 1, hoursIntoShift: Double = 0, shiftVolume: Int = 0, burnedOut: Bool = false,
-                goodRequisition: Bool = true) {
+    public init(
+        pace: Double = 1, hoursIntoShift: Double = 0, shiftVolume: Int = 0, burnedOut: Bool = false,
+        goodRequisition: Bool = true
+    ) {
         self.pace = pace
         self.hoursIntoShift = hoursIntoShift
         self.shiftVolume = shiftVolume
@@ -38,7 +40,8 @@ public enum ReadClassification: String, Sendable, Equatable, CaseIterable {
 
 /// A discrepancy between the report and the truth.
 public enum Discrepancy: Int, Sendable, Equatable, Comparable {
-    case none = 0, minor, major
+    case none = 0
+    case minor, major
     public static func < (a: Discrepancy, b: Discrepancy) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -84,8 +87,10 @@ public struct ErrorModel: Sendable, Equatable {
     public var burnout: Burnout
     public var pace: Pace
 
-    public init(accuracy: Accuracy = Accuracy(), fatigue: Fatigue = Fatigue(), burnout: Burnout = Burnout(),
-                pace: Pace = Pace()) {
+    public init(
+        accuracy: Accuracy = Accuracy(), fatigue: Fatigue = Fatigue(), burnout: Burnout = Burnout(),
+        pace: Pace = Pace()
+    ) {
         self.accuracy = accuracy
         self.fatigue = fatigue
         self.burnout = burnout

@@ -76,8 +76,10 @@ public struct PaceChoice: Sendable, Equatable {
     ///   - meanReadHours: mean reading time at pace 1, hours (speed factor included).
     ///   - shiftHours: shift length, hours.
     ///   - prevalence: share of studies with a finding.
-    public func shiftOutcome(pace p: Double, meanReadHours: Double, shiftHours: Double, prevalence: Double,
-                             burnedOut: Bool = false) -> (reads: Double, errors: Double) {
+    public func shiftOutcome(
+        pace p: Double, meanReadHours: Double, shiftHours: Double, prevalence: Double,
+        burnedOut: Bool = false
+    ) -> (reads: Double, errors: Double) {
         let reads = shiftHours * p / meanReadHours
         // Expected errors: integrate P(error) over the shift, reads spread evenly, in 40 slices.
         let slices = 40
@@ -92,8 +94,10 @@ public struct PaceChoice: Sendable, Equatable {
     }
 
     /// Expected net income of a shift at pace p (the U(p) of the type's documentation).
-    public func utility(pace p: Double, terms: Terms, meanReadHours: Double, shiftHours: Double, prevalence: Double,
-                        burnedOut: Bool = false) -> Double {
+    public func utility(
+        pace p: Double, terms: Terms, meanReadHours: Double, shiftHours: Double, prevalence: Double,
+        burnedOut: Bool = false
+    ) -> Double {
         let (reads, errors) = shiftOutcome(
             pace: p, meanReadHours: meanReadHours, shiftHours: shiftHours, prevalence: prevalence,
             burnedOut: burnedOut)
@@ -102,8 +106,10 @@ public struct PaceChoice: Sendable, Equatable {
     }
 
     /// The chosen pace: the grid point of highest utility (ties: the slower).
-    public func choose(terms: Terms, meanReadHours: Double, shiftHours: Double, prevalence: Double,
-                       burnedOut: Bool = false) -> Double {
+    public func choose(
+        terms: Terms, meanReadHours: Double, shiftHours: Double, prevalence: Double,
+        burnedOut: Bool = false
+    ) -> Double {
         var best = grid[0]
         var bestUtility = -Double.infinity
         for p in grid {

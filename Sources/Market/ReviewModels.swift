@@ -21,7 +21,9 @@ public struct ReferrerFeedback: Sendable, Equatable {
     public init(parameters: Referrers = Referrers(), noticeProbability: Double = 0.5) {
         self.parameters = parameters
         self.noticeProbability = noticeProbability
-        self.noise = parameters.feedbackNoise > 0 ? try? Normal(mean: 0, standardDeviation: parameters.feedbackNoise)
+        self.noise =
+            parameters.feedbackNoise > 0
+            ? try? Normal(mean: 0, standardDeviation: parameters.feedbackNoise)
             : nil
     }
 
@@ -39,8 +41,10 @@ public struct ReferrerFeedback: Sendable, Equatable {
 
     /// Feedback for one report, or `nil` when the referrer gives none (probability 1 − `feedbackProbability`).
     /// Draws three numbers from `stream` whatever happens (give/notice/noise), so one report never shifts the next.
-    public func feedback(discrepancy: Discrepancy, turnaroundTicks: Int64, requiredTicks: Int64,
-                         stream: RandomStream) -> Int? {
+    public func feedback(
+        discrepancy: Discrepancy, turnaroundTicks: Int64, requiredTicks: Int64,
+        stream: RandomStream
+    ) -> Int? {
         let gives = stream.uniform() < parameters.feedbackProbability
         let noticed = stream.uniform() < noticeProbability
         let e = noise?.sample(stream) ?? 0
@@ -55,7 +59,8 @@ public struct ReferrerFeedback: Sendable, Equatable {
 /// that should be made; a/b = unlikely/likely clinically significant. Maps onto Contracts `RadpeerScore` by
 /// raw value.
 public enum PeerReviewScore: UInt8, Sendable, Equatable, CaseIterable {
-    case concur = 1, score2a, score2b, score3a, score3b
+    case concur = 1
+    case score2a, score2b, score3a, score3b
 
     /// The score level 1, 2 or 3.
     public var level: Int {

@@ -70,8 +70,10 @@ public struct RoutingCandidate: Sendable, Equatable {
     public var meanFeedback: Double?
     public var subspecialties: [String]
 
-    public init(id: Int, price: UInt64, medianTurnaroundTicks: Int64? = nil, discrepancyRate: Double? = nil,
-                meanFeedback: Double? = nil, subspecialties: [String] = []) {
+    public init(
+        id: Int, price: UInt64, medianTurnaroundTicks: Int64? = nil, discrepancyRate: Double? = nil,
+        meanFeedback: Double? = nil, subspecialties: [String] = []
+    ) {
         self.id = id
         self.price = price
         self.medianTurnaroundTicks = medianTurnaroundTicks
@@ -118,11 +120,19 @@ public struct RoutingPolicy: Sendable, Equatable {
     }
 
     /// Candidates at or under `maxPrice`, best first (ties: lower id first).
-    public func rank(_ candidates: [RoutingCandidate], maxPrice: UInt64, requiredTurnaroundTicks: Int64,
-                     subspecialty: String?) -> [RoutingCandidate] {
+    public func rank(
+        _ candidates: [RoutingCandidate], maxPrice: UInt64, requiredTurnaroundTicks: Int64,
+        subspecialty: String?
+    ) -> [RoutingCandidate] {
         candidates.filter { $0.price <= maxPrice }
-            .map { ($0, score($0, maxPrice: maxPrice, requiredTurnaroundTicks: requiredTurnaroundTicks,
-                              subspecialty: subspecialty)) }
+            .map {
+                (
+                    $0,
+                    score(
+                        $0, maxPrice: maxPrice, requiredTurnaroundTicks: requiredTurnaroundTicks,
+                        subspecialty: subspecialty)
+                )
+            }
             .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.id < $1.0.id }
             .map(\.0)
     }
@@ -141,8 +151,10 @@ public struct OpenStudy: Sendable, Equatable {
     /// Required subspecialty, or `nil`.
     public var subspecialty: String?
 
-    public init(id: UInt64, postedTicks: Int64, deadlineTicks: Int64, price: UInt64, expectedReadTicks: Int64,
-                subspecialty: String? = nil) {
+    public init(
+        id: UInt64, postedTicks: Int64, deadlineTicks: Int64, price: UInt64, expectedReadTicks: Int64,
+        subspecialty: String? = nil
+    ) {
         self.id = id
         self.postedTicks = postedTicks
         self.deadlineTicks = deadlineTicks
@@ -181,8 +193,11 @@ public struct ClaimingPolicy: Sendable, Equatable {
             func rate(_ s: OpenStudy) -> Double { Double(s.price) / Double(max(1, s.expectedReadTicks)) }
             ordered = eligible.sorted { rate($0) != rate($1) ? rate($0) > rate($1) : fallback($0, $1) }
         case .earliestDeadline:
-            ordered = eligible.sorted { $0.deadlineTicks != $1.deadlineTicks ? $0.deadlineTicks < $1.deadlineTicks
-                : fallback($0, $1) }
+            ordered = eligible.sorted {
+                $0.deadlineTicks != $1.deadlineTicks
+                    ? $0.deadlineTicks < $1.deadlineTicks
+                    : fallback($0, $1)
+            }
         case .subspecialtyFirst:
             func needs(_ s: OpenStudy) -> Int { s.subspecialty == nil ? 1 : 0 }
             ordered = eligible.sorted { needs($0) != needs($1) ? needs($0) < needs($1) : fallback($0, $1) }

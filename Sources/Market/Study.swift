@@ -10,12 +10,14 @@ public typealias Urgency = MarketModel.Urgency
 
 /// Anatomic region of a study, an on-chain code (`StudyOrder.bodyPart`).
 public enum BodyPart: UInt16, Sendable, CaseIterable, Equatable {
-    case head = 1, cervicalSpine, chest, abdomenPelvis, lumbarSpine, extremity, breast, neck, wholeBody
+    case head = 1
+    case cervicalSpine, chest, abdomenPelvis, lumbarSpine, extremity, breast, neck, wholeBody
 }
 
 /// How serious a present finding is, and so how serious missing it would be.
 public enum Severity: Int, Sendable, Equatable, Comparable {
-    case minor = 1, major
+    case minor = 1
+    case major
     public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
 }
 

@@ -129,7 +129,8 @@ public struct StudyCursor {
         self.generator = generator
         self.streams = streams
         nextHours = generator.sources.map {
-            $0.arrivals.nextArrival(after: 0, stream: streams.stream(generator.streamName(source: $0.index, "arrivals")))
+            $0.arrivals.nextArrival(
+                after: 0, stream: streams.stream(generator.streamName(source: $0.index, "arrivals")))
         }
         sequences = Array(repeating: 0, count: generator.sources.count)
     }
@@ -177,7 +178,8 @@ enum SyntheticIdentity {
 
     static func record(for study: Study, stream: RandomStream) -> SyntheticPatientRecord {
         let mrnNumber = 10_000_000 + stream.uniformInt(below: 90_000_000)
-        let name = given[Int(stream.uniformInt(below: UInt64(given.count)))] + " "
+        let name =
+            given[Int(stream.uniformInt(below: UInt64(given.count)))] + " "
             + family[Int(stream.uniformInt(below: UInt64(family.count)))]
         let year = 1930 + stream.uniformInt(below: 90)
         let month = 1 + stream.uniformInt(below: 12)

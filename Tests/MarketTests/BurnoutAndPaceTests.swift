@@ -63,8 +63,10 @@ import Testing
             for w in loads {
                 s = model.update(stock: s, workloadWRVU: w)
                 #expect(s >= 0 && s <= 1)
-                for p in [model.dailyExitProbability(stock: s), model.annualExitProbability(stock: s),
-                          model.dailyHoursCutProbability(stock: s)] {
+                for p in [
+                    model.dailyExitProbability(stock: s), model.annualExitProbability(stock: s),
+                    model.dailyHoursCutProbability(stock: s),
+                ] {
                     #expect(p >= 0 && p <= 1)
                 }
             }
@@ -107,15 +109,17 @@ import Testing
     @Test func paceRisesWithPayAndFallsWithPenalty() {
         let pays = [300.0, 600, 1_200, 2_300, 5_000]
         let paces = pays.map {
-            choice.choose(terms: .init(payPerRead: $0, expectedLossPerError: PaceChoice.defaultLiabilityPerError),
-                          meanReadHours: readHours, shiftHours: shift, prevalence: 0.3)
+            choice.choose(
+                terms: .init(payPerRead: $0, expectedLossPerError: PaceChoice.defaultLiabilityPerError),
+                meanReadHours: readHours, shiftHours: shift, prevalence: 0.3)
         }
         #expect(zip(paces, paces.dropFirst()).allSatisfy { $0 <= $1 }, "\(paces)")
         #expect(paces.first! < paces.last!)
         let losses = [0.0, 2_000, 10_000, 50_000]
         let byLoss = losses.map {
-            choice.choose(terms: .init(payPerRead: 2_300, expectedLossPerError: $0), meanReadHours: readHours,
-                          shiftHours: shift, prevalence: 0.3)
+            choice.choose(
+                terms: .init(payPerRead: 2_300, expectedLossPerError: $0), meanReadHours: readHours,
+                shiftHours: shift, prevalence: 0.3)
         }
         #expect(zip(byLoss, byLoss.dropFirst()).allSatisfy { $0 >= $1 }, "\(byLoss)")
         #expect((paces + byLoss).allSatisfy { $0 >= 0.8 && $0 <= 1.5 })

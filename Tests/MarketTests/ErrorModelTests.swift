@@ -17,7 +17,9 @@ import Testing
             for k in 0..<readsPerShift {
                 let hour = (Double(k) + 0.5) * hours / Double(readsPerShift)
                 let c = ReadConditions(hoursIntoShift: hour, shiftVolume: readsPerShift)
-                let truth = stream.uniform() < 0.3 ? LatentTruth(hasFinding: true, severity: .minor, findingCode: 101)
+                let truth =
+                    stream.uniform() < 0.3
+                    ? LatentTruth(hasFinding: true, severity: .minor, findingCode: 101)
                     : LatentTruth.normal
                 let outcome = model.read(truth: truth, conditions: c, stream: stream)
                 let bin = Int(hour / 2)
@@ -95,8 +97,11 @@ import Testing
         func simulated(_ burnedOut: Bool) -> Double {
             let n = 200_000
             var misses = 0
-            for _ in 0..<n where model.read(truth: finding, conditions: ReadConditions(burnedOut: burnedOut),
-                                             stream: stream).classification == .falseNegative { misses += 1 }
+            for _ in 0..<n
+            where model.read(
+                truth: finding, conditions: ReadConditions(burnedOut: burnedOut),
+                stream: stream
+            ).classification == .falseNegative { misses += 1 }
             let p = Double(misses) / Double(n)
             return p / (1 - p)
         }

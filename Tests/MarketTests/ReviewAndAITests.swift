@@ -85,8 +85,11 @@ import Testing
         let n = 200_000
         func rate(_ truth: LatentTruth, _ withAI: AISecondReaderModel?, _ cls: ReadClassification) -> Double {
             var k = 0
-            for _ in 0..<n where model.read(truth: truth, conditions: ReadConditions(), ai: withAI, datasetSize: 20_000,
-                                            stream: stream).classification == cls { k += 1 }
+            for _ in 0..<n
+            where model.read(
+                truth: truth, conditions: ReadConditions(), ai: withAI, datasetSize: 20_000,
+                stream: stream
+            ).classification == cls { k += 1 }
             return Double(k) / Double(n)
         }
         let detectionRatio = rate(finding, ai, .truePositive) / rate(finding, nil, .truePositive)

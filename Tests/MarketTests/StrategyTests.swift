@@ -30,30 +30,37 @@ import Testing
         let policy = RoutingPolicy()
         let cheap = RoutingCandidate(id: 1, price: 2_000, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.03)
         let good = RoutingCandidate(id: 2, price: 2_300, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.005)
-        let sloppy = RoutingCandidate(id: 3, price: 2_000, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.06)
+        let sloppy = RoutingCandidate(
+            id: 3, price: 2_000, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.06)
         let dear = RoutingCandidate(id: 4, price: 5_000)
-        let neuro = RoutingCandidate(id: 5, price: 2_300, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.03,
-                                     subspecialties: ["neuro"])
-        let ranked = policy.rank([dear, sloppy, neuro, good, cheap], maxPrice: 4_000,
-                                 requiredTurnaroundTicks: 3_600_000_000, subspecialty: nil)
+        let neuro = RoutingCandidate(
+            id: 5, price: 2_300, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.03,
+            subspecialties: ["neuro"])
+        let ranked = policy.rank(
+            [dear, sloppy, neuro, good, cheap], maxPrice: 4_000,
+            requiredTurnaroundTicks: 3_600_000_000, subspecialty: nil)
         #expect(ranked.map(\.id) == [2, 1, 5, 3])
-        let forNeuro = policy.rank([cheap, neuro], maxPrice: 4_000, requiredTurnaroundTicks: 3_600_000_000,
-                                   subspecialty: "neuro")
+        let forNeuro = policy.rank(
+            [cheap, neuro], maxPrice: 4_000, requiredTurnaroundTicks: 3_600_000_000,
+            subspecialty: "neuro")
         #expect(forNeuro.first?.id == 5)
         // Ties break on id, whatever the input order.
         let twin = RoutingCandidate(id: 0, price: 2_000, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.03)
-        #expect(policy.rank([cheap, twin], maxPrice: 4_000, requiredTurnaroundTicks: 3_600_000_000, subspecialty: nil)
-            .map(\.id) == [0, 1])
+        #expect(
+            policy.rank([cheap, twin], maxPrice: 4_000, requiredTurnaroundTicks: 3_600_000_000, subspecialty: nil)
+                .map(\.id) == [0, 1])
     }
 
     @Test func claimingStrategiesRespectTheQueue() {
         let studies = [
             OpenStudy(id: 1, postedTicks: 10, deadlineTicks: 900, price: 600, expectedReadTicks: 120),
             OpenStudy(id: 2, postedTicks: 20, deadlineTicks: 100, price: 2_300, expectedReadTicks: 720),
-            OpenStudy(id: 3, postedTicks: 30, deadlineTicks: 500, price: 4_500, expectedReadTicks: 660,
-                      subspecialty: "neuro"),
-            OpenStudy(id: 4, postedTicks: 5, deadlineTicks: 800, price: 2_900, expectedReadTicks: 660,
-                      subspecialty: "msk"),
+            OpenStudy(
+                id: 3, postedTicks: 30, deadlineTicks: 500, price: 4_500, expectedReadTicks: 660,
+                subspecialty: "neuro"),
+            OpenStudy(
+                id: 4, postedTicks: 5, deadlineTicks: 800, price: 2_900, expectedReadTicks: 660,
+                subspecialty: "msk"),
         ]
         func ids(_ s: Claiming.Strategy, held: Int = 0, maxQueue: Int = 3) -> [UInt64] {
             ClaimingPolicy(parameters: Claiming(strategy: s, maxQueue: maxQueue))
@@ -98,8 +105,13 @@ import Testing
         let stream = RandomStreams(seed: 61, replication: 0).stream("test.reading")
         for (modality, speed, pace) in [(Modality.ct, 1.0, 1.0), (.ct, 1.3, 2.0), (.xr, 0.8, 0.8)] {
             let n = 60_000
-            let mean = (0..<n).map { _ in Double(model.sampleTicks(modality, speedFactor: speed, pace: pace,
-                                                                     stream: stream)) }.reduce(0, +) / Double(n)
+            let mean =
+                (0..<n).map { _ in
+                    Double(
+                        model.sampleTicks(
+                            modality, speedFactor: speed, pace: pace,
+                            stream: stream))
+                }.reduce(0, +) / Double(n)
             let expected = model.meanTicks(modality, speedFactor: speed, pace: pace)
             #expect(abs(mean / expected - 1) < 0.02, "\(modality) \(mean) vs \(expected)")
         }
@@ -123,13 +135,19 @@ import Testing
             Gen.double(in: 0...48), Gen.int(in: 0...400)
         ) { speed, pace, ai, hours, volume in
             for modality in Modality.allCases {
-                #expect(model.sampleTicks(modality, speedFactor: speed, pace: pace, aiEffectBasisPoints: ai,
-                                          stream: stream) >= 1)
+                #expect(
+                    model.sampleTicks(
+                        modality, speedFactor: speed, pace: pace, aiEffectBasisPoints: ai,
+                        stream: stream) >= 1)
             }
             for burned in [false, true] {
-                let c = ReadConditions(pace: pace, hoursIntoShift: hours, shiftVolume: volume, burnedOut: burned,
-                                       goodRequisition: ai > 0)
-                for p in [errors.missProbability(c), errors.overcallProbability(c), errors.errorProbability(c, prevalence: 0.3)] {
+                let c = ReadConditions(
+                    pace: pace, hoursIntoShift: hours, shiftVolume: volume, burnedOut: burned,
+                    goodRequisition: ai > 0)
+                for p in [
+                    errors.missProbability(c), errors.overcallProbability(c),
+                    errors.errorProbability(c, prevalence: 0.3),
+                ] {
                     #expect(p >= 0 && p <= 1 && p.isFinite)
                 }
             }

@@ -11,7 +11,8 @@ import Testing
         let group = edGroup()
         let generator = try StudyGenerator(group: group, clientNumber: 1)
         let weeks = 52
-        let studies = generator.studies(before: Int64(weeks) * weekTicks, streams: RandomStreams(seed: 11, replication: 0))
+        let studies = generator.studies(
+            before: Int64(weeks) * weekTicks, streams: RandomStreams(seed: 11, replication: 0))
         var perBin = Array(repeating: 0, count: 168)
         var perSource = Array(repeating: 0, count: group.volumes.count)
         for s in studies.map(\.study) {
@@ -29,11 +30,16 @@ import Testing
         #expect(chiSquare < 240, "chi-square \(chiSquare)")
         for (i, v) in group.volumes.enumerated() {
             let expected = v.studiesPerDay * 7 * Double(weeks)
-            #expect(abs(Double(perSource[i]) - expected) < 4 * expected.squareRoot(), "\(v.modality): \(perSource[i]) vs \(expected)")
+            #expect(
+                abs(Double(perSource[i]) - expected) < 4 * expected.squareRoot(),
+                "\(v.modality): \(perSource[i]) vs \(expected)")
         }
         // Modality and urgency come from the source.
-        #expect(studies.allSatisfy { group.volumes[$0.study.key.source].modality == $0.study.modality
-            && group.volumes[$0.study.key.source].urgency == $0.study.urgency })
+        #expect(
+            studies.allSatisfy {
+                group.volumes[$0.study.key.source].modality == $0.study.modality
+                    && group.volumes[$0.study.key.source].urgency == $0.study.urgency
+            })
         // Arrivals are in time order.
         #expect(zip(studies, studies.dropFirst()).allSatisfy { $0.study.arrivalTicks <= $1.study.arrivalTicks })
     }
@@ -93,7 +99,9 @@ import Testing
         var together: [GeneratedStudy] = []
         // Interleave the two clients as a simulation would.
         while edCursor.peekArrivalTicks < weekTicks {
-            if otherCursor.peekArrivalTicks < edCursor.peekArrivalTicks { _ = otherCursor.next() } else {
+            if otherCursor.peekArrivalTicks < edCursor.peekArrivalTicks {
+                _ = otherCursor.next()
+            } else {
                 together.append(edCursor.next())
             }
         }
