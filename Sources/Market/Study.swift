@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Ledger
 import Scenario
@@ -110,6 +111,24 @@ public struct StudyOrderFields: Sendable, Equatable {
     public var deadlineTicks: Int64
     /// 32 bytes.
     public var requisitionHash: [UInt8]
+
+    /// The Contracts `StudyOrder` to post (`Message.postStudy`), with the access link the client sealed to itself.
+    public func studyOrder(clientSealedLink: SealedBox) -> StudyOrder {
+        StudyOrder(
+            modality: Contracts.Modality.allCases.first { "\($0)" == modality.rawValue }!, bodyPart: bodyPartCode,
+            urgency: Contracts.Urgency.allCases.first { "\($0)" == urgency.rawValue }!, jurisdiction: jurisdiction,
+            requiredSubspecialty: requiredSubspecialty, requiresCredentialing: requiresCredentialing,
+            maxPrice: maxPrice, deadlineTicks: deadlineTicks, requisitionHash: Hash(bytes: requisitionHash),
+            clientSealedLink: clientSealedLink)
+    }
+
+    /// The canonical bytes of the order as it goes on chain (``studyOrder(clientSealedLink:)`` encoded), with a
+    /// placeholder sealed link of `linkBytes` (the real link is ciphertext): what a privacy scan of the chain sees.
+    public func onChainBytes(linkBytes: [UInt8] = Array(repeating: 0, count: 48)) -> [UInt8] {
+        let link = SealedBox(
+            ephemeralPublicKey: SealingPublicKey(bytes: Array(repeating: 9, count: 32)), ciphertext: linkBytes)
+        return studyOrder(clientSealedLink: link).canonicalBytes
+    }
 
     /// Every field as text (the hash in hex): what a privacy scan checks.
     public var fieldTexts: [String] {

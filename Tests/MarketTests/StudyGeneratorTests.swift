@@ -129,6 +129,16 @@ import Testing
                 #expect(!text.contains(id), "\(id) in \(text)")
                 #expect(!text.lowercased().contains(id.lowercased()))
             }
+            // The canonical bytes of the Contracts StudyOrder hold none of the identifiers' UTF-8 either.
+            let bytes = fields.onChainBytes()
+            for id in s.record.identifiers + [s.record.requisitionText] {
+                let needle = Array(id.utf8)
+                let found =
+                    bytes.count >= needle.count
+                    && (0...(bytes.count - needle.count)).contains { Array(bytes[$0..<$0 + needle.count]) == needle }
+                #expect(!found, "\(id) in the on-chain bytes")
+            }
+            #expect(bytes.count > 32 + 32)
             let mrnDigits = String(s.record.medicalRecordNumber.dropFirst(3))
             #expect(!text.contains(mrnDigits))
             #expect(fields.requisitionHash.count == 32)
