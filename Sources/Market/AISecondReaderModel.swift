@@ -1,0 +1,74 @@
+import Foundation
+import Scenario
+import Stochastic
+
+/// The AI second reader: a power-law learning curve in the validated dataset, and its effect on a human read.
+///
+/// **Learning curve** (Hestness 2017, domain-parameters.md §8 "Generalisation error vs data"): for each of
+/// e = 1 − sensitivity and e = 1 − specificity,
+///
+///     e(m) = (e_ref − γ) · (m / m_ref)^β + γ,   β = `exponent` (default −0.3; §8: −0.07…−0.35, Thian 2022
+///                                                −0.28…−0.52), γ = `irreducibleError`
+///
+/// clamped to [γ, 1 − γ] and evaluated at m ≥ 1.
+///
+/// **Second reading.** The AI's verdict is independent of the human's given the truth. When it contradicts
+/// the human, the radiologist adopts it with probability `acceptanceProbability` if the AI is right, and with
+/// `acceptanceProbability × falseFlagAcceptanceRatio` if it is wrong (radiologists re-look and mostly reject a
+/// wrong flag). The ratio default, 0.02, is **[derived]** from §8 MASAI: detection rose 20% while false
+/// positives stayed at 1.5% in both arms, so wrong flags were almost never adopted. So the AI catches
+/// `sensitivity × acceptance` of misses and costs `(1 − specificity) × acceptance × ratio` in added over-calls.
+public struct AISecondReaderModel: Sendable, Equatable {
+    public var parameters: AISecondReader
+    public var falseFlagAcceptanceRatio: Double
+
+    public init(parameters: AISecondReader = AISecondReader(), falseFlagAcceptanceRatio: Double = 0.02) {
+        self.parameters = parameters
+        self.falseFlagAcceptanceRatio = falseFlagAcceptanceRatio
+    }
+
+    func error(atReference reference: Double, datasetSize: Int) -> Double {
+        let g = parameters.irreducibleError
+        let m = Double(max(1, datasetSize)) / Double(max(1, parameters.referenceDataset))
+        let e = (reference - g) * pow(m, parameters.exponent) + g
+        return min(max(e, g), 1 - g)
+    }
+
+    /// Sensitivity with `datasetSize` validated cases.
+    public func sensitivity(datasetSize: Int) -> Double {
+        1 - error(atReference: 1 - parameters.sensitivityAtReference, datasetSize: datasetSize)
+    }
+
+    /// Specificity with `datasetSize` validated cases.
+    public func specificity(datasetSize: Int) -> Double {
+        1 - error(atReference: 1 - parameters.specificityAtReference, datasetSize: datasetSize)
+    }
+
+    /// The read after the AI's review. Draws two uniforms from `stream` (the AI's verdict, the adoption).
+    public func review(_ human: ReadOutcome, truth: LatentTruth, datasetSize: Int, stream: RandomStream)
+        -> ReadOutcome
+    {
+        let verdictDraw = stream.uniform()
+        let adoptDraw = stream.uniform()
+        guard parameters.enabled else { return human }
+        let aiSaysFinding =
+            truth.hasFinding
+            ? verdictDraw < sensitivity(datasetSize: datasetSize)
+            : verdictDraw >= specificity(datasetSize: datasetSize)
+        guard aiSaysFinding != human.reportsFinding else { return human }
+        let aiRight = aiSaysFinding == truth.hasFinding
+        let adopt = parameters.acceptanceProbability * (aiRight ? 1 : falseFlagAcceptanceRatio)
+        guard adoptDraw < adopt else { return human }
+        let flipped: ReadOutcome =
+            switch human.classification {
+            case .falseNegative: ReadOutcome(classification: .truePositive, discrepancy: .none, changedByAI: true)
+            case .truePositive:
+                ReadOutcome(
+                    classification: .falseNegative, discrepancy: truth.severity == .major ? .major : .minor,
+                    changedByAI: true)
+            case .falsePositive: ReadOutcome(classification: .trueNegative, discrepancy: .none, changedByAI: true)
+            case .trueNegative: ReadOutcome(classification: .falsePositive, discrepancy: .minor, changedByAI: true)
+            }
+        return flipped
+    }
+}

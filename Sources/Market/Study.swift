@@ -1,0 +1,161 @@
+import Contracts
+import Foundation
+import Ledger
+import Scenario
+import Stochastic
+
+/// Market behaviour models (issue 5, part 1): pure, deterministic functions of their parameters and of the
+/// `RandomStream`s handed in. Units follow `MarketModel`: ticks (1 µs), minor units, basis points.
+public typealias Modality = MarketModel.Modality
+public typealias Urgency = MarketModel.Urgency
+
+/// Anatomic region of a study, an on-chain code (`StudyOrder.bodyPart`).
+public enum BodyPart: UInt16, Sendable, CaseIterable, Equatable {
+    case head = 1
+    case cervicalSpine, chest, abdomenPelvis, lumbarSpine, extremity, breast, neck, wholeBody
+}
+
+/// How serious a present finding is, and so how serious missing it would be.
+public enum Severity: Int, Sendable, Equatable, Comparable {
+    case minor = 1
+    case major
+    public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The latent truth of a study, known only to the simulation (it scores reads; it never goes on chain).
+public struct LatentTruth: Sendable, Equatable {
+    /// Whether a finding is present.
+    public var hasFinding: Bool
+    /// Its severity; `nil` when there is no finding.
+    public var severity: Severity?
+    /// A coded finding (`bodyPart · 100 + 1...20`), 0 when there is no finding.
+    public var findingCode: UInt16
+
+    public init(hasFinding: Bool, severity: Severity?, findingCode: UInt16) {
+        self.hasFinding = hasFinding
+        self.severity = severity
+        self.findingCode = findingCode
+    }
+
+    public static let normal = LatentTruth(hasFinding: false, severity: nil, findingCode: 0)
+}
+
+/// Identifies a study: the client (`<group>-<n>`), which of the group's volumes it came from, and its
+/// sequence number within that (client, volume) source, from 0.
+public struct StudyKey: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
+    public var client: String
+    public var source: Int
+    public var sequence: Int
+
+    public init(client: String, source: Int, sequence: Int) {
+        self.client = client
+        self.source = source
+        self.sequence = sequence
+    }
+
+    public static func < (a: StudyKey, b: StudyKey) -> Bool {
+        (a.client, a.source, a.sequence) < (b.client, b.source, b.sequence)
+    }
+
+    public var description: String { "\(client)/\(source)/\(sequence)" }
+}
+
+/// One imaging study as the simulation knows it: what the client orders, plus the latent truth.
+public struct Study: Sendable, Equatable {
+    public var key: StudyKey
+    /// Arrival time, ticks since Monday 00:00 of week 0.
+    public var arrivalTicks: Int64
+    public var modality: Modality
+    public var urgency: Urgency
+    public var bodyPart: BodyPart
+    /// Subspecialty the read requires, or `nil`.
+    public var subspecialty: String?
+    /// Whether the requisition carries a specific clinical question (a "good" requisition).
+    public var requisitionHasClinicalQuestion: Bool
+    public var truth: LatentTruth
+}
+
+/// The off-chain synthetic patient record behind a study. Patient-like identifiers, fake but realistic in form;
+/// they must never reach the chain (only ``StudyOrderFields`` does).
+public struct SyntheticPatientRecord: Sendable, Equatable {
+    /// `MRN` followed by 8 digits.
+    public var medicalRecordNumber: String
+    /// "Given Family".
+    public var patientName: String
+    /// `YYYY-MM-DD`.
+    public var dateOfBirth: String
+    /// The free-text requisition (clinical question and history), which names the patient.
+    public var requisitionText: String
+    /// 32 random bytes salting the requisition commitment, so the on-chain hash cannot be brute-forced
+    /// from guessed identifiers.
+    public var salt: [UInt8]
+
+    /// Every identifying string in the record (what a privacy scan looks for).
+    public var identifiers: [String] { [medicalRecordNumber, patientName, dateOfBirth] }
+}
+
+/// The on-chain projection of a study: codes and a salted hash only (Contracts `StudyOrder` without the sealed
+/// access link, which the wiring layer adds). No field is derived from the patient record except through
+/// `requisitionHash` = SHA-256("readchain.requisition", salt, requisition text).
+public struct StudyOrderFields: Sendable, Equatable {
+    public var modality: Modality
+    public var bodyPartCode: UInt16
+    public var urgency: Urgency
+    public var jurisdiction: String
+    /// Empty when no subspecialty is required.
+    public var requiredSubspecialty: String
+    public var requiresCredentialing: Bool
+    /// Maximum price, minor units (willingness to pay plus the STAT surcharge).
+    public var maxPrice: UInt64
+    /// Absolute deadline, ticks (arrival plus the client's required turnaround).
+    public var deadlineTicks: Int64
+    /// 32 bytes.
+    public var requisitionHash: [UInt8]
+
+    /// The Contracts `StudyOrder` to post (`Message.postStudy`), with the access link the client sealed to itself.
+    public func studyOrder(clientSealedLink: SealedBox) -> StudyOrder {
+        StudyOrder(
+            modality: Contracts.Modality.allCases.first { "\($0)" == modality.rawValue }!, bodyPart: bodyPartCode,
+            urgency: Contracts.Urgency.allCases.first { "\($0)" == urgency.rawValue }!, jurisdiction: jurisdiction,
+            requiredSubspecialty: requiredSubspecialty, requiresCredentialing: requiresCredentialing,
+            maxPrice: maxPrice, deadlineTicks: deadlineTicks, requisitionHash: Hash(bytes: requisitionHash),
+            clientSealedLink: clientSealedLink)
+    }
+
+    /// The canonical bytes of the order as it goes on chain (``studyOrder(clientSealedLink:)`` encoded), with a
+    /// placeholder sealed link of `linkBytes` (the real link is ciphertext): what a privacy scan of the chain sees.
+    public func onChainBytes(linkBytes: [UInt8] = Array(repeating: 0, count: 48)) -> [UInt8] {
+        let link = SealedBox(
+            ephemeralPublicKey: SealingPublicKey(bytes: Array(repeating: 9, count: 32)), ciphertext: linkBytes)
+        return studyOrder(clientSealedLink: link).canonicalBytes
+    }
+
+    /// Every field as text (the hash in hex): what a privacy scan checks.
+    public var fieldTexts: [String] {
+        [
+            modality.rawValue, String(bodyPartCode), urgency.rawValue, jurisdiction, requiredSubspecialty,
+            String(requiresCredentialing), String(maxPrice), String(deadlineTicks),
+            requisitionHash.map { String(format: "%02x", $0) }.joined(),
+        ]
+    }
+}
+
+/// A study together with its off-chain record.
+public struct GeneratedStudy: Sendable, Equatable {
+    public var study: Study
+    public var record: SyntheticPatientRecord
+
+    /// The on-chain projection, given the client's terms.
+    public func orderFields(for group: ClientGroup) -> StudyOrderFields {
+        let hash = Hash.sha256(
+            domain: "readchain.requisition", record.salt, Array(record.requisitionText.utf8)
+        ).bytes
+        let surcharge: UInt64 = study.urgency == .stat ? group.statSurcharge : 0
+        return StudyOrderFields(
+            modality: study.modality, bodyPartCode: study.bodyPart.rawValue, urgency: study.urgency,
+            jurisdiction: group.jurisdiction, requiredSubspecialty: study.subspecialty ?? "",
+            requiresCredentialing: group.requiresCredentialing,
+            maxPrice: group.willingnessToPay[study.modality] + surcharge,
+            deadlineTicks: study.arrivalTicks + group.turnaroundTicks[study.urgency], requisitionHash: hash)
+    }
+}
