@@ -160,21 +160,26 @@ public struct ClusterMetrics: Sendable {
     public init() {}
 }
 
+/// The events of a `ChainCluster`'s scheduler.
+enum ClusterEvent {
+    case deliver(to: Int, from: Int, NetMessage)
+    case input(node: Int, epoch: Int, NodeInput)
+    case cpuDone(node: Int, epoch: Int)
+    case rebroadcast(node: Int, epoch: Int)
+    case fault(Int)
+    case arrival
+    case resubmit(Int)
+}
+
 /// N `ChainNode`s on one `Scheduler`: a simulated network, a simulated CPU per node, a client workload, a fault
 /// schedule, the `Oracle` after every decision, and metrics.
 ///
 /// Pure and deterministic: time only from the scheduler, randomness only from named streams of
 /// `RandomStreams(seed:replication:)` (`net.*`, `workload.*`), no decision taken in Dictionary or Set order.
 public final class ChainCluster<App: ChainApplication> {
-    enum Event {
-        case deliver(to: Int, from: Int, NetMessage)
-        case input(node: Int, epoch: Int, NodeInput)
-        case cpuDone(node: Int, epoch: Int)
-        case rebroadcast(node: Int, epoch: Int)
-        case fault(Int)
-        case arrival
-        case resubmit(Int)
-    }
+    /// Not nested generically: a concrete event type lets the scheduler's storage and the handler's switch be
+    /// specialised (no generic metadata look-ups or value-witness calls per event).
+    typealias Event = ClusterEvent
 
     struct TxRecord {
         var tx: Transaction
