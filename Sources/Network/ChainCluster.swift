@@ -219,6 +219,8 @@ public final class ChainCluster<App: ChainApplication> {
     private var pending: [[NodeAction]]
     private var cpu: [SimCPU]
     private var nodeOfAddress: [Address: Int] = [:]
+    /// Each node's own address (a SHA-256 of its public key: computed once, not per input).
+    private var ownAddress: [Address?] = []
     /// Whether node i is correct (not in `config.byzantine`).
     public private(set) var correct: [Bool] = []
     // Workload.
@@ -261,6 +263,7 @@ public final class ChainCluster<App: ChainApplication> {
             return node
         }
         nodeOfAddress = table
+        ownAddress = nodes.map { $0.key?.publicKey.address }
         correct = (0..<n).map { config.byzantine[$0] == nil }
         streams = RandomStreams(seed: config.seed, replication: config.replication)
         network = SimNetwork(config: config.network, nodes: n, streams: streams)
@@ -420,7 +423,7 @@ public final class ChainCluster<App: ChainApplication> {
         guard let input = inbox[i].popFirst() else { return }
         let step = nodes[i].handle(input, now: now)
         // No double-signing by correct nodes: their own signatures (relayed votes of others are not theirs).
-        if correct[i], let me = nodes[i].key?.publicKey.address {
+        if correct[i], let me = ownAddress[i] {
             for a in step.actions {
                 guard case .broadcast(let m) = a else { continue }
                 switch m {
