@@ -28,20 +28,20 @@ public struct EventID: Hashable, Sendable {
 ///
 /// Modelled on SimPy's environment (`core.py`): one heap of `(time, priority, id, event)`.
 public struct Scheduler<Event> {
+    /// A heap entry: the order key and the slot whose payload holds the event. The events themselves live in
+    /// `events[slot]`, so sifting the heap moves 24-byte keys, never the (possibly large) events.
     @usableFromInline
     struct Entry: Comparable {
         @usableFromInline var time: Int64
         @usableFromInline var sequence: UInt64
         @usableFromInline var priority: Int32
         @usableFromInline var slot: UInt32
-        @usableFromInline var event: Event
 
-        @inlinable init(time: Int64, sequence: UInt64, priority: Int32, slot: UInt32, event: Event) {
+        @inlinable init(time: Int64, sequence: UInt64, priority: Int32, slot: UInt32) {
             self.time = time
             self.sequence = sequence
             self.priority = priority
             self.slot = slot
-            self.event = event
         }
 
         @inlinable static func < (a: Entry, b: Entry) -> Bool {
@@ -59,6 +59,9 @@ public struct Scheduler<Event> {
     /// `slots[i]` holds the sequence number of the live event occupying slot `i`, or `freeSlot`.
     @usableFromInline var slots: [UInt64] = []
     @usableFromInline var freeSlots: [UInt32] = []
+    /// `events[i]`: the payload of the live event in slot `i` (nil when the slot is free or its event was
+    /// cancelled; a cancelled entry still in the heap is recognised by its sequence number in `slots`).
+    @usableFromInline var events: [Event?] = []
     @usableFromInline var nextSequence: UInt64 = 0
     @usableFromInline static var freeSlot: UInt64 { .max }
 
@@ -95,12 +98,14 @@ public struct Scheduler<Event> {
         if let free = freeSlots.popLast() {
             slot = free
             slots[Int(free)] = sequence
+            events[Int(free)] = event
         } else {
             slot = UInt32(slots.count)
             slots.append(sequence)
+            events.append(event)
         }
         _pendingCount += 1
-        heap.insert(Entry(time: time.ticks, sequence: sequence, priority: priority, slot: slot, event: event))
+        heap.insert(Entry(time: time.ticks, sequence: sequence, priority: priority, slot: slot))
         return EventID(slot: slot, sequence: sequence)
     }
 
@@ -122,6 +127,7 @@ public struct Scheduler<Event> {
         let i = Int(id.slot)
         guard i < slots.count, slots[i] == id.sequence else { return false }
         slots[i] = Self.freeSlot
+        events[i] = nil
         freeSlots.append(id.slot)
         _pendingCount -= 1
         return true
@@ -150,11 +156,12 @@ public struct Scheduler<Event> {
             let i = Int(entry.slot)
             guard slots[i] == entry.sequence else { continue }  // cancelled
             slots[i] = Self.freeSlot
+            let event = events[i].take()
             freeSlots.append(entry.slot)
             _pendingCount -= 1
             _now = SimTime(ticks: entry.time)
             _eventsHandled &+= 1
-            return entry.event
+            return event
         }
         return nil
     }

@@ -63,6 +63,9 @@ public final class SignatureCache {
         let publicKey: PublicKey
         let messageHash: Hash
         let signature: Signature
+
+        /// The message hash alone (a uniformly random digest); equality still compares all three fields.
+        func hash(into hasher: inout Hasher) { hasher.combine(messageHash) }
     }
 
     public let capacity: Int

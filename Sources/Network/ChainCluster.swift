@@ -160,21 +160,26 @@ public struct ClusterMetrics: Sendable {
     public init() {}
 }
 
+/// The events of a `ChainCluster`'s scheduler.
+enum ClusterEvent {
+    case deliver(to: Int, from: Int, NetMessage)
+    case input(node: Int, epoch: Int, NodeInput)
+    case cpuDone(node: Int, epoch: Int)
+    case rebroadcast(node: Int, epoch: Int)
+    case fault(Int)
+    case arrival
+    case resubmit(Int)
+}
+
 /// N `ChainNode`s on one `Scheduler`: a simulated network, a simulated CPU per node, a client workload, a fault
 /// schedule, the `Oracle` after every decision, and metrics.
 ///
 /// Pure and deterministic: time only from the scheduler, randomness only from named streams of
 /// `RandomStreams(seed:replication:)` (`net.*`, `workload.*`), no decision taken in Dictionary or Set order.
 public final class ChainCluster<App: ChainApplication> {
-    enum Event {
-        case deliver(to: Int, from: Int, NetMessage)
-        case input(node: Int, epoch: Int, NodeInput)
-        case cpuDone(node: Int, epoch: Int)
-        case rebroadcast(node: Int, epoch: Int)
-        case fault(Int)
-        case arrival
-        case resubmit(Int)
-    }
+    /// Not nested generically: a concrete event type lets the scheduler's storage and the handler's switch be
+    /// specialised (no generic metadata look-ups or value-witness calls per event).
+    typealias Event = ClusterEvent
 
     struct TxRecord {
         var tx: Transaction
@@ -214,6 +219,8 @@ public final class ChainCluster<App: ChainApplication> {
     private var pending: [[NodeAction]]
     private var cpu: [SimCPU]
     private var nodeOfAddress: [Address: Int] = [:]
+    /// Each node's own address (a SHA-256 of its public key: computed once, not per input).
+    private var ownAddress: [Address?] = []
     /// Whether node i is correct (not in `config.byzantine`).
     public private(set) var correct: [Bool] = []
     // Workload.
@@ -256,6 +263,7 @@ public final class ChainCluster<App: ChainApplication> {
             return node
         }
         nodeOfAddress = table
+        ownAddress = nodes.map { $0.key?.publicKey.address }
         correct = (0..<n).map { config.byzantine[$0] == nil }
         streams = RandomStreams(seed: config.seed, replication: config.replication)
         network = SimNetwork(config: config.network, nodes: n, streams: streams)
@@ -415,7 +423,7 @@ public final class ChainCluster<App: ChainApplication> {
         guard let input = inbox[i].popFirst() else { return }
         let step = nodes[i].handle(input, now: now)
         // No double-signing by correct nodes: their own signatures (relayed votes of others are not theirs).
-        if correct[i], let me = nodes[i].key?.publicKey.address {
+        if correct[i], let me = ownAddress[i] {
             for a in step.actions {
                 guard case .broadcast(let m) = a else { continue }
                 switch m {

@@ -174,6 +174,8 @@ public final class ChainNode<App: ChainApplication> {
     public private(set) var core: ConsensusCore?
     /// The peer whose message is being handled: answers addressed to a peer (`sendVote(_:to:)`) go back to it.
     private var replyTo: Int?
+    /// The last payload `decodeBlock` decoded, and its block.
+    private var lastDecoded: (payload: Bytes, block: Block)?
     public private(set) var mempool: Mempool
     /// Per-height counters, `counters[h-1]` for the height the node was working on.
     public private(set) var counters: [HeightCounters] = []
@@ -286,8 +288,8 @@ public final class ChainNode<App: ChainApplication> {
         var c = ConsensusCore(
             config: ConsensusConfig(chainID: config.chainID, timeouts: config.timeouts, mutations: config.mutations),
             key: key, signerState: signerState, recovering: recovered, cache: cache, signingMemo: nil,
-            validity: { h, v in
-                guard h == store.height + 1, let b = try? Block.decode(canonical: v.payload) else { return false }
+            validity: { [unowned self] h, v in
+                guard h == store.height + 1, let b = self.decodeBlock(v.payload) else { return false }
                 return store.isValidNext(b, cache: cache)
             })
         let h = workingHeight
@@ -391,6 +393,16 @@ public final class ChainNode<App: ChainApplication> {
         }
     }
 
+    /// The block a value's payload decodes to. The last decoding is kept: a node checks the validity of a
+    /// proposed block and then executes the same payload when it is decided (the comparison is O(1) when the
+    /// payload shares its buffer, as the in-process messages do, and a byte comparison otherwise).
+    private func decodeBlock(_ payload: Bytes) -> Block? {
+        if let d = lastDecoded, d.payload == payload { return d.block }
+        guard let b = try? Block.decode(canonical: payload) else { return nil }
+        lastDecoded = (payload, b)
+        return b
+    }
+
     // MARK: - Mempool
 
     private func admit(_ tx: Transaction) -> TxCheck {
@@ -453,7 +465,7 @@ public final class ChainNode<App: ChainApplication> {
                 core = c
                 queue.append(contentsOf: more)
             case .decide(let d):
-                guard d.height == workingHeight, let b = try? Block.decode(canonical: d.value.payload) else { continue }
+                guard d.height == workingHeight, let b = decodeBlock(d.value.payload) else { continue }
                 commit(b, d.certificate, round: d.round, bySync: false, &step, &txv, &execCalls)
                 if config.commitTimeout > 0 {
                     step.actions.append(.scheduleStart(workingHeight, after: config.commitTimeout))
