@@ -26,6 +26,12 @@ public struct QueueParameters: Sendable, Equatable {
     }
 }
 
+/// One tallied customer: arrival time (ticks) and wait in queue (seconds).
+public struct WaitObservation: Sendable, Equatable {
+    public var time: Int64
+    public var wait: Double
+}
+
 /// What one M/M/c replication measured after warm-up. Times are in seconds.
 public struct QueueReplicationResult: Sendable, Equatable {
     public var replication: Int
@@ -49,15 +55,7 @@ public struct QueueReplicationResult: Sendable, Equatable {
     /// Events the kernel handled in the whole replication.
     public var events: UInt64
     /// (arrival time in ticks, wait in seconds) of every tallied customer, if recording was asked for.
-    public var waitObservations: [(time: Int64, wait: Double)]
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.replication == b.replication && a.customersServed == b.customersServed && a.waited == b.waited && a.arrivals == b.arrivals
-            && a.waits == b.waits && a.sojourns == b.sojourns && a.utilisation == b.utilisation
-            && a.meanQueueLength == b.meanQueueLength && a.meanInSystem == b.meanInSystem
-            && a.waitP50 == b.waitP50 && a.waitP90 == b.waitP90 && a.events == b.events
-            && a.waitObservations.elementsEqual(b.waitObservations, by: { $0.time == $1.time && $0.wait == $1.wait })
-    }
+    public var waitObservations: [WaitObservation]
 }
 
 /// An M/M/c FIFO queue built on the kernel: the validation model (checked against ``ErlangC``)
@@ -93,7 +91,7 @@ public struct MMcQueue: EventHandler {
     var inSystem = TimeWeighted()
     var arrivalsInWindow = 0
     var waitedCount = 0
-    var observations: [(time: Int64, wait: Double)] = []
+    var observations: [WaitObservation] = []
 
     /// - Throws: ``StochasticError`` if a rate is not positive and finite.
     public init(parameters: QueueParameters, streams: RandomStreams, recordObservations: Bool = false) throws {
@@ -116,7 +114,7 @@ public struct MMcQueue: EventHandler {
             if wait > 0 { waitedCount += 1 }
             sojourns.record(waitSeconds + serviceTime.seconds)
             waitPercentiles.record(SimTime(ticks: wait))
-            if recordObservations { observations.append((arrivedAt, waitSeconds)) }
+            if recordObservations { observations.append(WaitObservation(time: arrivedAt, wait: waitSeconds)) }
         }
         scheduler.schedule(.departure, after: serviceTime)
     }

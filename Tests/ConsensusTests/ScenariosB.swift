@@ -365,7 +365,9 @@ struct ScenariosB {
 
 @Suite("Twins debugging")
 struct TwinsDebug {
-    @Test("Twins scenario dump (TWINS_DEBUG_SEED)")
+    @Test(
+        "Twins scenario dump (TWINS_DEBUG_SEED)",
+        .enabled(if: ProcessInfo.processInfo.environment["TWINS_DEBUG_SEED"] != nil, "a debugging aid, not a check"))
     func dump() {
         guard let s = ProcessInfo.processInfo.environment["TWINS_DEBUG_SEED"], let seed = UInt64(s) else { return }
         let f = Fixture(powers: [1, 1, 1, 1])
