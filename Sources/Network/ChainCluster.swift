@@ -169,6 +169,8 @@ enum ClusterEvent {
     case fault(Int)
     case arrival
     case resubmit(Int)
+    /// An event of the code driving the cluster (`scheduleExternal`), handed to `onExternal`.
+    case external(Int)
 }
 
 /// N `ChainNode`s on one `Scheduler`: a simulated network, a simulated CPU per node, a client workload, a fault
@@ -207,6 +209,16 @@ public final class ChainCluster<App: ChainApplication> {
     }
     public private(set) var metrics = ClusterMetrics()
     public private(set) var network: SimNetwork
+    /// Called with the token of each external event, at its time (`scheduleExternal`): lets agents act on the
+    /// cluster's clock, in the cluster's one total event order.
+    public var onExternal: ((Int) -> Void)?
+    /// Called once per height, when a correct node first commits it, with that node's index (its `app` is then the
+    /// committed state of exactly that height).
+    public var onCommit: ((CommitRecord, Int) -> Void)?
+    /// Called when a node answers a submitted transaction's admission (`.ok`, or why it was refused).
+    public var onTxResult: ((Hash, TxCheck, Int) -> Void)?
+    /// Whether each node's re-broadcast timer is running (it stops while the node waits for transactions).
+    private var rebroadcastArmed: [Bool]
     private var scheduler = Scheduler<Event>()
     private let invariant: ((App) -> String?)?
     private let streams: RandomStreams
@@ -278,6 +290,7 @@ public final class ChainCluster<App: ChainApplication> {
         pending = Array(repeating: [], count: n)
         cpu = Array(repeating: SimCPU(), count: n)
         commitsPerNode = Array(repeating: 0, count: n)
+        rebroadcastArmed = Array(repeating: false, count: n)
         for i in 0..<n where !config.offlineAtStart.contains(i) { powerOn(i) }
         for (k, f) in config.faults.enumerated() { scheduler.schedule(.fault(k), at: f.at) }
         if let w = config.workload {
@@ -396,6 +409,10 @@ public final class ChainCluster<App: ChainApplication> {
             if !busy[i], !inbox[i].isEmpty { startNext(i) }
         case .rebroadcast(let i, let ep):
             guard up[i], epoch[i] == ep else { return }
+            if nodes[i].isWaitingForTransactions {
+                rebroadcastArmed[i] = false  // re-armed when the node works on a height again (`startNext`)
+                return
+            }
             scheduler.schedule(.rebroadcast(node: i, epoch: ep), at: now + scaled(config.rebroadcastInterval.ticks, i))
             enqueue(i, .rebroadcastTick)
         case .fault(let k):
@@ -406,7 +423,14 @@ public final class ChainCluster<App: ChainApplication> {
             arrival()
         case .resubmit(let k):
             resubmit(k)
+        case .external(let token):
+            onExternal?(token)
         }
+    }
+
+    /// Schedules an external event: `onExternal(token)` runs at `time` (not before `now`).
+    public func scheduleExternal(_ token: Int, at time: SimTime) {
+        scheduler.schedule(.external(token), at: max(time, now))
     }
 
     private func scaled(_ ticks: Int64, _ i: Int) -> SimTime {
@@ -422,6 +446,11 @@ public final class ChainCluster<App: ChainApplication> {
     private func startNext(_ i: Int) {
         guard let input = inbox[i].popFirst() else { return }
         let step = nodes[i].handle(input, now: now)
+        if !rebroadcastArmed[i], !nodes[i].isWaitingForTransactions {
+            rebroadcastArmed[i] = true
+            scheduler.schedule(
+                .rebroadcast(node: i, epoch: epoch[i]), at: now + scaled(config.rebroadcastInterval.ticks, i))
+        }
         // No double-signing by correct nodes: their own signatures (relayed votes of others are not theirs).
         if correct[i], let me = ownAddress[i] {
             for a in step.actions {
@@ -457,8 +486,9 @@ public final class ChainCluster<App: ChainApplication> {
                 if correct[i] { oracle.noteEvidence(e.validator) }
             case .proposalEvidence(let e):
                 if correct[i] { oracle.noteEvidence(e.validator) }
-            case .txResult(_, let r):
+            case .txResult(let h, let r):
                 if !r.isOK && r.code != .duplicate { metrics.rejected += 1 }
+                onTxResult?(h, r, i)
             }
         }
     }
@@ -481,6 +511,7 @@ public final class ChainCluster<App: ChainApplication> {
             oracle.noteInvariant("node \(i) h=\(c.height): \(problem)")
         }
         guard first else { return }
+        onCommit?(c, i)
         let times = oracle.firstDecisionTimes
         if times.count >= 2 { metrics.blockTimes.record((times[times.count - 1] - times[times.count - 2]).seconds) }
         if c.round >= 0 {
@@ -535,6 +566,7 @@ public final class ChainCluster<App: ChainApplication> {
     private func powerOn(_ i: Int) {
         up[i] = true
         epoch[i] += 1
+        rebroadcastArmed[i] = true
         enqueue(i, .boot)
         scheduler.schedule(
             .rebroadcast(node: i, epoch: epoch[i]), at: now + scaled(config.rebroadcastInterval.ticks, i))

@@ -117,6 +117,10 @@ public struct NodeConfig: Sendable {
     public var mutations: ConsensusMutations
     /// Wait after a decision before starting the next height, ticks (CometBFT's `timeout_commit`; 0: none).
     public var commitTimeout: Int64
+    /// Whether a height starts with an empty mempool (CometBFT's `create_empty_blocks`). When false, a node with
+    /// nothing to propose waits, without timers, until a transaction is admitted or a peer's proposal or vote for
+    /// the height arrives: an idle market chain makes no blocks and no events.
+    public var createEmptyBlocks: Bool = true
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
@@ -195,6 +199,8 @@ public final class ChainNode<App: ChainApplication> {
     /// Largest `ConsensusCore.footprint` seen after an input, when `trackFootprint` is on (B16: bounded memory).
     public private(set) var maxFootprint = 0
     public var trackFootprint = false
+    /// The working height waits for a transaction before it starts (`NodeConfig.createEmptyBlocks == false`).
+    public private(set) var isWaitingForTransactions = false
 
     /// - Parameters:
     ///   - behaviour: makes the node Byzantine (its correct core wrapped in a `ByzantineNode`).
@@ -226,6 +232,7 @@ public final class ChainNode<App: ChainApplication> {
         core = nil
         mempool = Mempool(limits: config.mempool)
         syncRequestedAt = nil
+        isWaitingForTransactions = false
     }
 
     /// Handles one input at `now`.
@@ -243,18 +250,19 @@ public final class ChainNode<App: ChainApplication> {
         case .timeout(let t):
             drive(.timeout(t), now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
         case .rebroadcastTick:
+            if isWaitingForTransactions { break }
             drive(.rebroadcastTick, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
         case .startHeight(let h):
-            if h == workingHeight, var c = core, c.height < h {
-                core = nil
-                let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
-                core = c
-                carryOut(outputs, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
+            if h == workingHeight, let c = core, c.height < h {
+                startWorkingHeight(now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
             }
         case .submit(let tx):
             let r = admit(tx)
             step.actions.append(.txResult(tx.hash, r))
-            if r.isOK { step.actions.append(.broadcast(.tx(tx))) }
+            if r.isOK {
+                step.actions.append(.broadcast(.tx(tx)))
+                wakeIfWaiting(now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
+            }
         }
         let calls = cache.hits + cache.misses - before
         let verifications = calls - cacheCallsInExecution + executedTxVerifications
@@ -285,18 +293,43 @@ public final class ChainNode<App: ChainApplication> {
         let store = self.store
         let cache = self.cache
         let recovered = walRecord.flatMap { $0.height == workingHeight ? $0 : nil }
-        var c = ConsensusCore(
+        let c = ConsensusCore(
             config: ConsensusConfig(chainID: config.chainID, timeouts: config.timeouts, mutations: config.mutations),
             key: key, signerState: signerState, recovering: recovered, cache: cache, signingMemo: nil,
             validity: { [unowned self] h, v in
                 guard h == store.height + 1, let b = self.decodeBlock(v.payload) else { return false }
                 return store.isValidNext(b, cache: cache)
             })
+        core = c
+        var dummy = (0, 0)
+        startWorkingHeight(now: now, &step, &dummy.0, &dummy.1)
+    }
+
+    /// Starts the working height in the core, or (no empty blocks, nothing to propose) waits for a transaction.
+    private func startWorkingHeight(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
+        guard var c = core else { return }
+        if !config.createEmptyBlocks && mempool.count == 0 {
+            isWaitingForTransactions = true
+            return
+        }
+        isWaitingForTransactions = false
+        core = nil
         let h = workingHeight
         let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
         core = c
-        var dummy = (0, 0)
-        carryOut(outputs, now: now, &step, &dummy.0, &dummy.1)
+        carryOut(outputs, now: now, &step, &txv, &execCalls)
+    }
+
+    /// A transaction was admitted, or a peer works on the height: start a waiting height.
+    private func wakeIfWaiting(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
+        guard isWaitingForTransactions else { return }
+        isWaitingForTransactions = false
+        guard var c = core else { return }
+        core = nil
+        let h = workingHeight
+        let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
+        core = c
+        carryOut(outputs, now: now, &step, &txv, &execCalls)
     }
 
     // MARK: - Messages
@@ -307,12 +340,14 @@ public final class ChainNode<App: ChainApplication> {
         switch m {
         case .proposal(let p):
             noteHeight(p.height, from: from, now: now, &step)
+            if p.height == workingHeight { wakeIfWaiting(now: now, &step, &txv, &execCalls) }
             drive(.proposal(p), now: now, &step, &txv, &execCalls)
         case .vote(let v):
             noteHeight(v.height, from: from, now: now, &step)
+            if v.height == workingHeight { wakeIfWaiting(now: now, &step, &txv, &execCalls) }
             drive(.vote(v), now: now, &step, &txv, &execCalls)
         case .tx(let tx):
-            _ = admit(tx)
+            if admit(tx).isOK { wakeIfWaiting(now: now, &step, &txv, &execCalls) }
         case .blockRequest(let h):
             let bs = store.range(from: h, limit: config.syncBatch)
             if !bs.isEmpty { step.actions.append(.send(to: from, .blocks(bs))) }
@@ -368,12 +403,7 @@ public final class ChainNode<App: ChainApplication> {
             syncTarget = workingHeight
             step.actions.append(.send(to: from, .blockRequest(from: workingHeight)))
         }
-        if var c = core {
-            core = nil
-            let outputs = handleCore(&c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
-            core = c
-            carryOut(outputs, now: now, &step, &txv, &execCalls)
-        }
+        if core != nil { startWorkingHeight(now: now, &step, &txv, &execCalls) }
     }
 
     /// A synced certificate of the height the core is on: a precommit in it that contradicts the precommit the
@@ -472,6 +502,10 @@ public final class ChainNode<App: ChainApplication> {
                     continue
                 }
                 guard var c = core else { continue }
+                if !config.createEmptyBlocks && mempool.count == 0 {
+                    isWaitingForTransactions = true
+                    continue
+                }
                 core = nil
                 let more = handleCore(&c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
                 core = c
