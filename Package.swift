@@ -104,10 +104,10 @@ let package = Package(
             swiftSettings: strict
         ),
         // The market's agents and behaviour models (reading time, errors, fatigue, burnout, attrition,
-        // pricing, routing, AI second reader). Pure.
+        // pricing, routing, AI second reader), and the world that runs them on the in-process chain. Pure.
         .target(
             name: "Market",
-            dependencies: ["DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts"],
+            dependencies: ["DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts", "Consensus", "Network"],
             swiftSettings: strict
         ),
         // Timed benchmarks of the chain (adapter: reads a clock; never linked into the core).
@@ -120,6 +120,7 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger", "Contracts",
+                "Market",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -190,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "MarketTests",
             dependencies: [
-                "Market", "Stochastic", "Scenario", "DiscreteEvent",
+                "Market", "Stochastic", "Scenario", "DiscreteEvent", "Ledger", "Contracts", "Network",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

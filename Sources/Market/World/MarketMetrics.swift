@@ -1,0 +1,119 @@
+import Foundation
+
+/// The headline metrics of a market run, computed from its records (studies that arrived after the warm-up,
+/// days after the warm-up). Money in major units (e.g. USD), times in hours or seconds as the unit says.
+public enum MarketMetrics {
+    /// (name, unit, label) in print order.
+    public static let headline: [(name: String, unit: String, label: String)] = [
+        ("turnaround_p50_stat", "h", "turnaround p50, STAT"),
+        ("turnaround_p90_stat", "h", "turnaround p90, STAT"),
+        ("turnaround_p50_urgent", "h", "turnaround p50, urgent"),
+        ("turnaround_p90_urgent", "h", "turnaround p90, urgent"),
+        ("turnaround_p50_routine", "h", "turnaround p50, routine"),
+        ("turnaround_p90_routine", "h", "turnaround p90, routine"),
+        ("late_share", "fraction", "reported late or never"),
+        ("expired_share", "fraction", "never reported"),
+        ("cost_per_study", "money", "client cost per study (price + fees)"),
+        ("intermediary_fees_per_study", "money", "intermediary margin per study"),
+        ("errors_per_1000", "per 1000 reads", "reading errors (FN + FP)"),
+        ("major_misses_per_1000", "per 1000 reads", "major misses"),
+        ("radpeer_discrepancy_rate", "fraction", "peer-review discrepancy rate (score >= 2)"),
+        ("income_per_hour", "money", "radiologist income per shift hour"),
+        ("income_gini", "ratio", "Gini of income per hour across radiologists"),
+        ("burnout_prevalence", "fraction", "radiologists burned out (day mean)"),
+        ("attrition_annual", "per year", "exits per radiologist-year"),
+        ("utilisation", "fraction", "reading share of shift time"),
+        ("chain_bytes_per_study", "bytes", "block bytes per reported study"),
+        ("commit_latency_p50", "s", "transaction submit -> commit, p50"),
+        ("commit_latency_p90", "s", "transaction submit -> commit, p90"),
+    ]
+
+    public static var headlineNames: [String] { headline.map(\.name) }
+
+    /// - Parameters:
+    ///   - commitLatencies: submit → commit of every agent transaction submitted after the warm-up, ticks.
+    ///   - minorPerMajor: minor units per major unit of the currency (100 for USD).
+    public static func compute(
+        studies: [StudyRecord], days: [RadiologistDayRecord], blocks: [ChainBlockRecord],
+        samples: [MarketSample], commitLatencies: [Int64], warmupTicks: Int64, horizonTicks: Int64,
+        minorPerMajor: UInt64
+    ) -> [HeadlineMetric] {
+        let hour = 3_600_000_000.0
+        let money = Double(minorPerMajor)
+        let measured = studies.filter(\.measured)
+        let reported = measured.filter { $0.reportCommitted != nil }
+        var values: [String: Double] = [:]
+        for urgency in ["stat", "urgent", "routine"] {
+            let t = reported.filter { $0.urgency == urgency }.compactMap(\.turnaround).map { Double($0) / hour }
+            values["turnaround_p50_\(urgency)"] = quantile(t, 0.5)
+            values["turnaround_p90_\(urgency)"] = quantile(t, 0.9)
+        }
+        let late = measured.filter { s in s.turnaround.map { $0 > s.requiredTurnaround } ?? true }.count
+        values["late_share"] = ratio(late, measured.count)
+        values["expired_share"] = ratio(measured.count - reported.count, measured.count)
+        let cost = reported.reduce(0.0) { $0 + Double($1.pricePaid + $1.clientFees) }
+        values["cost_per_study"] = reported.isEmpty ? .nan : cost / Double(reported.count) / money
+        let margin = reported.reduce(0.0) { $0 + Double($1.intermediaryMargin) }
+        values["intermediary_fees_per_study"] = reported.isEmpty ? .nan : margin / Double(reported.count) / money
+        let read = measured.filter { $0.outcome != nil }
+        let errors = read.filter { $0.outcome == "falsePositive" || $0.outcome == "falseNegative" }.count
+        let majors = read.filter { $0.outcome == "falseNegative" && $0.discrepancy == 2 }.count
+        values["errors_per_1000"] = read.isEmpty ? .nan : 1000 * Double(errors) / Double(read.count)
+        values["major_misses_per_1000"] = read.isEmpty ? .nan : 1000 * Double(majors) / Double(read.count)
+        let reviewed = measured.filter(\.peerReviewed)
+        values["radpeer_discrepancy_rate"] = ratio(reviewed.filter { $0.reviewScore != "1" }.count, reviewed.count)
+
+        let warmupDay = Int((Double(warmupTicks) / (24 * hour)).rounded(.up))
+        let mdays = days.filter { $0.day >= warmupDay }
+        let hours = mdays.reduce(0.0) { $0 + $1.hoursOnShift }
+        let income = mdays.reduce(0.0) { $0 + Double($1.income) }
+        values["income_per_hour"] = hours > 0 ? income / hours / money : .nan
+        var perRad: [Int: (income: Double, hours: Double)] = [:]
+        for d in mdays {
+            perRad[d.radiologist, default: (0, 0)].income += Double(d.income)
+            perRad[d.radiologist, default: (0, 0)].hours += d.hoursOnShift
+        }
+        let rates = perRad.keys.sorted().compactMap { k -> Double? in
+            let v = perRad[k]!
+            return v.hours > 0 ? v.income / v.hours : nil
+        }
+        values["income_gini"] = gini(rates)
+        let activeDays = mdays.filter { $0.active || $0.exited }
+        values["burnout_prevalence"] = ratio(activeDays.filter(\.burnedOut).count, activeDays.count)
+        let exits = mdays.filter(\.exited).count
+        let radYears = Double(activeDays.count) / 365
+        values["attrition_annual"] = radYears > 0 ? Double(exits) / radYears : .nan
+        let reading = mdays.reduce(0.0) { $0 + $1.hoursReading }
+        values["utilisation"] = hours > 0 ? reading / hours : .nan
+        let bytes = blocks.filter { $0.time >= warmupTicks }.reduce(0) { $0 + $1.bytes }
+        values["chain_bytes_per_study"] = reported.isEmpty ? .nan : Double(bytes) / Double(reported.count)
+        let lat = commitLatencies.map { Double($0) / 1_000_000 }
+        values["commit_latency_p50"] = quantile(lat, 0.5)
+        values["commit_latency_p90"] = quantile(lat, 0.9)
+        return headline.map { HeadlineMetric(name: $0.name, unit: $0.unit, value: values[$0.name] ?? .nan) }
+    }
+
+    static func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? .nan : Double(a) / Double(b) }
+
+    /// The p-quantile by linear interpolation between order statistics (type 7); NaN when empty.
+    public static func quantile(_ xs: [Double], _ p: Double) -> Double {
+        guard !xs.isEmpty else { return .nan }
+        let s = xs.sorted()
+        let h = Double(s.count - 1) * p
+        let lo = Int(h.rounded(.down))
+        let hi = min(lo + 1, s.count - 1)
+        return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
+    }
+
+    /// Gini coefficient of non-negative values (0 equal, → 1 concentrated); NaN when empty or all zero.
+    public static func gini(_ xs: [Double]) -> Double {
+        guard xs.count > 1 else { return xs.isEmpty ? .nan : 0 }
+        let s = xs.sorted()
+        let total = s.reduce(0, +)
+        guard total > 0 else { return .nan }
+        var weighted = 0.0
+        for (i, x) in s.enumerated() { weighted += Double(i + 1) * x }
+        let n = Double(s.count)
+        return (2 * weighted) / (n * total) - (n + 1) / n
+    }
+}

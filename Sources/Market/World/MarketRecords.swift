@@ -1,0 +1,268 @@
+// What one market run records: per study, per radiologist-day, market time series, chain blocks, and the
+// run's headline metrics. Plain values; the Simulator writes them to SQLite (Results/README.md, market tables).
+
+/// One study's life, from the client's arrival to settlement. Times are ticks (1 µs) since the run's start; nil
+/// when the step never happened (e.g. an expired study has no report).
+public struct StudyRecord: Sendable, Equatable {
+    /// The client-side key `client/source/sequence` (stable across designs: common random numbers).
+    public var key: String
+    public var client: String
+    public var clientType: String
+    public var modality: String
+    public var urgency: String
+    public var subspecialty: String?
+    /// The latest on-chain study id (a repost gets a new id).
+    public var chainStudyID: UInt64?
+    public var arrival: Int64
+    /// The first `postStudy` transaction was submitted.
+    public var posted: Int64?
+    /// The first `postStudy` was committed.
+    public var firstCommitted: Int64?
+    /// The assignment (claim, dispatch or award) was committed.
+    public var assigned: Int64?
+    public var readStart: Int64?
+    public var readEnd: Int64?
+    /// The report transaction was committed.
+    public var reportCommitted: Int64?
+    /// Settlement finished: the hold-back resolved (value-based) or the report committed (otherwise).
+    public var settled: Int64?
+    /// Required turnaround for the urgency, ticks.
+    public var requiredTurnaround: Int64
+    /// Arrival → report committed, ticks.
+    public var turnaround: Int64? { reportCommitted.map { $0 - arrival } }
+    /// What the client finally paid for the read (price net of any forfeited hold-back refund), minor units.
+    public var pricePaid: UInt64
+    /// What the radiologist received (pay net of levy, plus a released hold-back), minor units.
+    public var radiologistPay: UInt64
+    /// The intermediary's margin, minor units (0 outside the intermediary design).
+    public var intermediaryMargin: UInt64
+    /// Transaction fees the client paid for this study (posts, grants, feedback, follow-up), minor units.
+    public var clientFees: UInt64
+    /// Index of the reporting radiologist (in cohort order), or nil.
+    public var radiologist: Int?
+    public var truthFinding: Bool
+    /// 1 minor, 2 major; nil without a finding.
+    public var truthSeverity: Int?
+    /// `truePositive`, `falsePositive`, `trueNegative`, `falseNegative`; nil when never read.
+    public var outcome: String?
+    /// 0 none, 1 minor, 2 major.
+    public var discrepancy: Int
+    public var changedByAI: Bool
+    public var peerReviewed: Bool
+    /// RADPEER score label (`1`, `2a`, ...), when peer-reviewed.
+    public var reviewScore: String?
+    /// Whether the review scored a discrepancy on a read that was in error.
+    public var detected: Bool?
+    public var feedback: Int?
+    public var followUpRecommended: Bool
+    public var followUpCompleted: Bool
+    public var reposts: Int
+    /// `reported`, `expired` (gave up after the last repost) or `open` (unfinished at the horizon).
+    public var status: String
+    /// The study arrived after the warm-up (counted in the headline metrics).
+    public var measured: Bool
+
+    public init(
+        key: String, client: String, clientType: String, modality: String, urgency: String, subspecialty: String?,
+        arrival: Int64, requiredTurnaround: Int64, truthFinding: Bool, truthSeverity: Int?, measured: Bool
+    ) {
+        self.key = key
+        self.client = client
+        self.clientType = clientType
+        self.modality = modality
+        self.urgency = urgency
+        self.subspecialty = subspecialty
+        self.arrival = arrival
+        self.requiredTurnaround = requiredTurnaround
+        self.pricePaid = 0
+        self.radiologistPay = 0
+        self.intermediaryMargin = 0
+        self.clientFees = 0
+        self.truthFinding = truthFinding
+        self.truthSeverity = truthSeverity
+        self.discrepancy = 0
+        self.changedByAI = false
+        self.peerReviewed = false
+        self.followUpRecommended = false
+        self.followUpCompleted = false
+        self.reposts = 0
+        self.status = "open"
+        self.measured = measured
+    }
+}
+
+/// One radiologist's day (a calendar day of simulated time).
+public struct RadiologistDayRecord: Sendable, Equatable {
+    public var radiologist: Int
+    public var cohort: String
+    /// Day number since the start (0-based).
+    public var day: Int
+    /// Hours on shift that day.
+    public var hoursOnShift: Double
+    /// Hours spent reading.
+    public var hoursReading: Double
+    public var reads: Int
+    public var wRVU: Double
+    /// Income credited that day (reports, released hold-backs, bonuses), minor units.
+    public var income: UInt64
+    /// The pace chosen for the day's shift (1 = the cohort's natural pace).
+    public var pace: Double
+    /// The burnout stock at the day's end (0...1).
+    public var burnout: Double
+    public var burnedOut: Bool
+    /// Still in the market at the day's end.
+    public var active: Bool
+    /// Left the market that day.
+    public var exited: Bool
+    /// Cut hours that day (a burnout response).
+    public var cutHours: Bool
+
+    public init(
+        radiologist: Int, cohort: String, day: Int, hoursOnShift: Double, hoursReading: Double, reads: Int,
+        wRVU: Double, income: UInt64, pace: Double, burnout: Double, burnedOut: Bool, active: Bool, exited: Bool,
+        cutHours: Bool
+    ) {
+        self.radiologist = radiologist
+        self.cohort = cohort
+        self.day = day
+        self.hoursOnShift = hoursOnShift
+        self.hoursReading = hoursReading
+        self.reads = reads
+        self.wRVU = wRVU
+        self.income = income
+        self.pace = pace
+        self.burnout = burnout
+        self.burnedOut = burnedOut
+        self.active = active
+        self.exited = exited
+        self.cutHours = cutHours
+    }
+}
+
+/// The market sampled every hour.
+public struct MarketSample: Sendable, Equatable {
+    public var time: Int64
+    /// Studies posted on chain and not yet assigned.
+    public var openOrders: Int
+    /// Studies assigned and not yet reported.
+    public var inProgress: Int
+    /// Mean price of the assignments committed in the last hour, minor units (nil: none).
+    public var meanPrice: Double?
+    /// Radiologists on shift.
+    public var onShift: Int
+    /// Share of on-shift radiologists reading.
+    public var utilisation: Double
+    /// Radiologists still in the market.
+    public var activeRadiologists: Int
+    /// Radiologists burned out.
+    public var burnedOut: Int
+    /// Size of the validated dataset on chain (labels plus the AI's initial dataset).
+    public var datasetSize: Int
+
+    public init(
+        time: Int64, openOrders: Int, inProgress: Int, meanPrice: Double?, onShift: Int, utilisation: Double,
+        activeRadiologists: Int, burnedOut: Int, datasetSize: Int
+    ) {
+        self.time = time
+        self.openOrders = openOrders
+        self.inProgress = inProgress
+        self.meanPrice = meanPrice
+        self.onShift = onShift
+        self.utilisation = utilisation
+        self.activeRadiologists = activeRadiologists
+        self.burnedOut = burnedOut
+        self.datasetSize = datasetSize
+    }
+}
+
+/// One committed block, as first decided.
+public struct ChainBlockRecord: Sendable, Equatable {
+    public var height: UInt64
+    public var time: Int64
+    public var round: Int
+    public var transactions: Int
+    /// Encoded block size, bytes.
+    public var bytes: Int
+    /// Transactions in the block whose message failed (fee and nonce still taken).
+    public var failed: Int
+
+    public init(height: UInt64, time: Int64, round: Int, transactions: Int, bytes: Int, failed: Int) {
+        self.height = height
+        self.time = time
+        self.round = round
+        self.transactions = transactions
+        self.bytes = bytes
+        self.failed = failed
+    }
+}
+
+/// One headline metric of one run.
+public struct HeadlineMetric: Sendable, Equatable {
+    public var name: String
+    public var unit: String
+    /// NaN when the run has no observation for it (e.g. no STAT studies).
+    public var value: Double
+    public init(name: String, unit: String, value: Double) {
+        self.name = name
+        self.unit = unit
+        self.value = value
+    }
+}
+
+/// Everything one (design, replication) run produced.
+public struct MarketRunResult: Sendable {
+    public var design: String
+    public var replication: Int
+    public var studies: [StudyRecord]
+    public var radiologistDays: [RadiologistDayRecord]
+    public var samples: [MarketSample]
+    public var blocks: [ChainBlockRecord]
+    /// The headline metrics, in a fixed order (`MarketMetrics.headlineNames`).
+    public var headline: [HeadlineMetric]
+    /// Chain: SHA-256 over every node's blocks and state roots and the event trace (hex).
+    public var chainDigest: String
+    /// Final state root of the first node (hex).
+    public var stateRoot: String
+    public var transactionsSubmitted: Int
+    public var transactionsCommitted: Int
+    /// Committed transactions whose message failed (a lost claim race, a late report, ...).
+    public var transactionsFailed: Int
+    /// Transactions refused at admission (never in a block).
+    public var transactionsRefused: Int
+    /// Real Ed25519 verifications performed.
+    public var signatureVerifications: Int
+    /// Ed25519 signatures made (transactions, votes, proposals).
+    public var signaturesMade: Int
+    /// Scheduler events handled (chain and agents).
+    public var events: UInt64
+    /// Oracle violations (agreement, validity, ...); empty when the chain behaved.
+    public var oracleViolations: [String]
+
+    public func metric(_ name: String) -> Double? { headline.first { $0.name == name }?.value }
+
+    public init(
+        design: String, replication: Int, studies: [StudyRecord], radiologistDays: [RadiologistDayRecord],
+        samples: [MarketSample], blocks: [ChainBlockRecord], headline: [HeadlineMetric], chainDigest: String,
+        stateRoot: String, transactionsSubmitted: Int, transactionsCommitted: Int, transactionsFailed: Int,
+        transactionsRefused: Int, signatureVerifications: Int, signaturesMade: Int, events: UInt64,
+        oracleViolations: [String]
+    ) {
+        self.design = design
+        self.replication = replication
+        self.studies = studies
+        self.radiologistDays = radiologistDays
+        self.samples = samples
+        self.blocks = blocks
+        self.headline = headline
+        self.chainDigest = chainDigest
+        self.stateRoot = stateRoot
+        self.transactionsSubmitted = transactionsSubmitted
+        self.transactionsCommitted = transactionsCommitted
+        self.transactionsFailed = transactionsFailed
+        self.transactionsRefused = transactionsRefused
+        self.signatureVerifications = signatureVerifications
+        self.signaturesMade = signaturesMade
+        self.events = events
+        self.oracleViolations = oracleViolations
+    }
+}
