@@ -7,7 +7,9 @@ import Benchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build in release: `make bench`). Figures and commands: bench/README.md.",
-        subcommands: [Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self, ConsensusBench.self])
+        subcommands: [
+            Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self, ConsensusBench.self, MarketBench.self,
+        ])
 
     struct Kernel: ParsableCommand {
         static let configuration = CommandConfiguration(

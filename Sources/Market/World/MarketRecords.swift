@@ -48,6 +48,15 @@ public struct StudyRecord: Sendable, Equatable {
     /// 0 none, 1 minor, 2 major.
     public var discrepancy: Int
     public var changedByAI: Bool
+    /// Hours since the reader's shift began, at the end of the read.
+    public var hoursIntoShift: Double?
+    /// The projected shift volume the read was made at (reads so far extrapolated to the shift).
+    public var shiftVolume: Int?
+    /// The reader's chosen pace for the shift.
+    public var pace: Double?
+    /// The error model's probability of this read being wrong (a miss if there is a finding, an over-call if not)
+    /// at the read's conditions, before the AI second reader.
+    public var errorProbability: Double?
     public var peerReviewed: Bool
     /// RADPEER score label (`1`, `2a`, ...), when peer-reviewed.
     public var reviewScore: String?

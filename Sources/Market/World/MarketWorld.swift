@@ -119,6 +119,7 @@ final class MarketWorld {
         var shiftStart: Int64 = 0
         var shiftEnd: Int64 = 0
         var readsThisShift = 0
+        var shiftWRVU = 0.0
         var pace = 1.0
         var priceMultiplier = 1.0
         var stock = 0.0
@@ -245,6 +246,7 @@ final class MarketWorld {
     var committedCount = 0
     var labels = 0
     var dayNumber = 0
+    var dayStart: Int64 = 0
     var pricesThisHour: [UInt64] = []
     var dispatchScheduled = false
     var reviewerCursor = 0
@@ -402,14 +404,15 @@ final class MarketWorld {
         let config = ClusterConfig(
             seed: seed, replication: spec.replication, chainID: chainID, powers: powers,
             network: NetworkConfig(latency: latency), node: node, faults: faults,
-            rebroadcastInterval: .seconds(1), termination: nil, invariantEvery: 0)
+            rebroadcastInterval: .seconds(5), termination: nil, invariantEvery: 0)
         cluster = ChainCluster(config: config, makeApp: { ReadChainApp(genesis: genesis) })
     }
 
-    /// Shift weekdays: `daysPerWeek` days, staggered by the radiologist's number so cohorts cover the week.
+    /// Shift weekdays (0 = Monday): `daysPerWeek` consecutive days; the k-th radiologist of a cohort starts where
+    /// the previous one stopped, so a cohort's shifts spread evenly over the week.
     static func shiftDays(daysPerWeek: Int, offset: Int) -> [Int] {
         let n = max(0, min(7, daysPerWeek))
-        return (0..<n).map { (offset * 2 + $0 * 7 / max(1, n)) % 7 }.sorted()
+        return Array(Set((0..<n).map { (offset * n + $0) % 7 })).sorted()
     }
 
     // MARK: Events
@@ -912,7 +915,7 @@ final class MarketWorld {
             let price = rad.pricing.price(for: m, urgency: u, queueLength: rad.held.count, multiplier: rad.priceMultiplier)
             if price > st.maxPrice { continue }
             let expected = Int64(rad.readingTime.meanTicks(m, speedFactor: rad.speedFactor, pace: rad.pace))
-            if now + expected > rad.shiftEnd { continue }
+            if now + expected > rad.shiftEnd && !continuesAfterShift(r) { continue }
             if now + expected + queueTicks(r) > st.deadline { continue }
             open.append(
                 OpenStudy(
@@ -1025,6 +1028,14 @@ final class MarketWorld {
         if begin < spec.horizonTicks { at(begin, .shiftStart(rad: r)) }
     }
 
+    /// Whether the radiologist's next shift begins as this one ends (round-the-clock rosters).
+    func continuesAfterShift(_ r: Int) -> Bool {
+        let end = rads[r].shiftEnd
+        let day = end / Self.day
+        let start = Int64(rads[r].cohort.shift.startHour) * Self.hour
+        return day * Self.day + start == end && rads[r].shiftDays.contains(Int(day % 7))
+    }
+
     func shiftStart(_ r: Int) {
         guard rads[r].active else { return }
         var length = rads[r].cohort.shift.lengthTicks
@@ -1033,6 +1044,7 @@ final class MarketWorld {
         rads[r].shiftStart = now
         rads[r].shiftEnd = now + length
         rads[r].readsThisShift = 0
+        rads[r].shiftWRVU = 0
         rads[r].pace = choosePace(r, shiftHours: Double(length) / Double(Self.hour))
         at(now + length, .shiftEnd(rad: r))
         if designIsIntermediary { requestDispatch() } else { requestConsider(r, delay: Self.second) }
@@ -1041,8 +1053,8 @@ final class MarketWorld {
 
     func shiftEnd(_ r: Int) {
         rads[r].onShift = false
-        rads[r].dayShiftTicks += now - rads[r].shiftStart
-        scheduleNextShift(r, after: now + 1)
+        rads[r].dayShiftTicks += now - max(rads[r].shiftStart, dayStart)
+        scheduleNextShift(r, after: now)
     }
 
     /// The pace the pay terms make worthwhile (PaceChoice): per-read pay rewards speed; a value-based hold-back
@@ -1051,14 +1063,28 @@ final class MarketWorld {
         let rad = rads[r]
         let pace = rad.cohort.pace
         guard !pace.isFixedAtOne else { return 1 }
-        let meanRead = Modality.allCases.map { rad.readingTime.meanTicks($0, speedFactor: rad.speedFactor, pace: 1) }
-        let meanReadHours = (meanRead.reduce(0, +) / Double(meanRead.count)) / Double(Self.hour)
-        let typicalPay: Double
-        if case .intermediary(let i) = spec.design.mechanism {
-            typicalPay = Double(i.payPerWRVU) * 0.8
-        } else {
-            typicalPay = Double(rad.pricing.price(for: .xr, urgency: .routine, multiplier: rad.priceMultiplier)) * 2
+        // The market's study mix (volume-weighted over every client), read at this radiologist's speed and paid
+        // under this design's terms.
+        var weight = 0.0
+        var readTicks = 0.0
+        var pay = 0.0
+        var prevalence = 0.0
+        for c in clients {
+            for v in c.group.volumes {
+                let w = v.studiesPerDay
+                weight += w
+                prevalence += w * v.findingPrevalence
+                readTicks += w * rad.readingTime.meanTicks(v.modality, speedFactor: rad.speedFactor, pace: 1)
+                if case .intermediary(let i) = spec.design.mechanism {
+                    pay += w * Double(i.payPerWRVU) * model.studyWRVU[v.modality]
+                } else {
+                    pay += w * Double(rad.pricing.price(for: v.modality, urgency: v.urgency, multiplier: rad.priceMultiplier))
+                }
+            }
         }
+        guard weight > 0 else { return 1 }
+        let meanReadHours = readTicks / weight / Double(Self.hour)
+        let typicalPay = pay / weight
         var holdback = 0.0
         var detection = 0.0
         if let v = valueBased {
@@ -1070,7 +1096,7 @@ final class MarketWorld {
             payPerRead: typicalPay,
             expectedLossPerError: PaceChoice.expectedLossPerError(holdback: holdback, detectionProbability: detection))
         return PaceChoice(errorModel: rad.errorModel).choose(
-            terms: terms, meanReadHours: meanReadHours, shiftHours: shiftHours, prevalence: 0.3,
+            terms: terms, meanReadHours: meanReadHours, shiftHours: shiftHours, prevalence: prevalence / weight,
             burnedOut: rad.burnout.isBurnedOut(stock: rad.stock))
     }
 
@@ -1098,16 +1124,24 @@ final class MarketWorld {
         let rad = rads[r]
         let spent = now - rad.readingSince
         rads[r].dayReadTicks += spent
+        if !rad.onShift {
+            // Overtime: finishing held work after the shift counts as hours worked.
+            rads[r].dayShiftTicks += now - max(rad.readingSince, rad.shiftEnd, dayStart)
+        }
         rads[r].dayReads += 1
         let m = studies[s].generated.study.modality
         rads[r].dayWRVU += model.studyWRVU[m]
         rads[r].readsThisShift += 1
+        rads[r].shiftWRVU += model.studyWRVU[m]
         let hoursIn = Double(max(0, now - rad.shiftStart)) / Double(Self.hour)
         let shiftHours = Double(rad.shiftEnd - rad.shiftStart) / Double(Self.hour)
+        // Shift volume in CT equivalents (wRVU ÷ a CT's wRVU): Ivanovic's threshold of 26 studies a shift was
+        // measured on neuroradiology CT and MR, so 26 radiographs are not 26 studies' worth of load.
+        let equivalents = Int((rads[r].shiftWRVU / model.studyWRVU[.ct]).rounded())
         let conditions = ReadConditions(
             pace: rad.pace, hoursIntoShift: hoursIn,
             shiftVolume: ErrorModel.projectedShiftVolume(
-                readSoFar: rads[r].readsThisShift, hoursIntoShift: hoursIn, shiftHours: shiftHours),
+                readSoFar: max(0, equivalents - 1), hoursIntoShift: hoursIn, shiftHours: shiftHours),
             burnedOut: rad.burnout.isBurnedOut(stock: rad.stock),
             goodRequisition: studies[s].generated.study.requisitionHasClinicalQuestion)
         let truth = studies[s].generated.study.truth
@@ -1117,6 +1151,11 @@ final class MarketWorld {
         studies[s].outcome = outcome
         let rec = studies[s].record
         records[rec].readEnd = now
+        records[rec].hoursIntoShift = hoursIn
+        records[rec].shiftVolume = conditions.shiftVolume
+        records[rec].pace = rad.pace
+        records[rec].errorProbability =
+            truth.hasFinding ? rad.errorModel.missProbability(conditions) : rad.errorModel.overcallProbability(conditions)
         records[rec].outcome = outcome.classification.rawValue
         records[rec].discrepancy = outcome.discrepancy.rawValue
         records[rec].changedByAI = outcome.changedByAI
@@ -1213,8 +1252,7 @@ final class MarketWorld {
         let app = cluster.nodes[observer].app
         for r in rads.indices {
             if rads[r].onShift {
-                rads[r].dayShiftTicks += now - rads[r].shiftStart
-                rads[r].shiftStart = now
+                rads[r].dayShiftTicks += now - max(rads[r].shiftStart, dayStart)
             }
             let wasActive = rads[r].active
             let balance = app.balance(of: rads[r].party.address)
@@ -1262,6 +1300,7 @@ final class MarketWorld {
             }
         }
         dayNumber += 1
+        dayStart = now
         if now + Self.day <= spec.horizonTicks { at(now + Self.day, .dayEnd) }
     }
 
