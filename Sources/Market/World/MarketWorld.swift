@@ -129,6 +129,8 @@ final class MarketWorld {
         /// Claims or bids in flight (local study ids).
         var pending: [Int] = []
         var reading: Int?
+        /// The chain id of the assignment being read (a study reposted meanwhile has a new one).
+        var readingChainID: UInt64?
         var readingSince: Int64 = 0
         var considerScheduled = false
         // Day accumulators.
@@ -804,6 +806,7 @@ final class MarketWorld {
         studies[s].assignee = nil
         studies[s].granted = false
         studies[s].bids = []
+        studies[s].outcome = nil
         submit(.postStudy(order), as: .client(c), kind: .post(s))
     }
 
@@ -811,8 +814,8 @@ final class MarketWorld {
         guard studies[s].phase == .open || studies[s].phase == .bidding || studies[s].phase == .assigned else { return }
         removeFromBook(s)
         if let r = studies[s].assignee {
+            // A read in progress runs to its end (the reader learns of the expiry when its report fails).
             rads[r].held.removeAll { $0 == s }
-            if rads[r].reading == s { rads[r].reading = nil }
             requestConsider(r, delay: Self.second)
         }
         repostOrGiveUp(s)
@@ -1104,10 +1107,13 @@ final class MarketWorld {
         guard rads[r].reading == nil, rads[r].active else { return }
         // Radiologists finish what they hold, even past the shift's end; they start nothing new off shift unless
         // they hold it.
-        let ready = rads[r].held.filter { studies[$0].granted && studies[$0].phase == .assigned }
+        let ready = rads[r].held.filter {
+            studies[$0].granted && studies[$0].phase == .assigned && studies[$0].outcome == nil
+        }
         guard let s = ready.min(by: { (studies[$0].deadline, $0) < (studies[$1].deadline, $1) }) else { return }
         guard rads[r].onShift || now < rads[r].shiftEnd + 4 * Self.hour else { return }
         rads[r].reading = s
+        rads[r].readingChainID = studies[s].chainID
         rads[r].readingSince = now
         records[studies[s].record].readStart = now
         let m = studies[s].generated.study.modality
@@ -1145,6 +1151,13 @@ final class MarketWorld {
             burnedOut: rad.burnout.isBurnedOut(stock: rad.stock),
             goodRequisition: studies[s].generated.study.requisitionHasClinicalQuestion)
         let truth = studies[s].generated.study.truth
+        guard studies[s].chainID == rad.readingChainID, studies[s].assignee == r, studies[s].phase == .assigned else {
+            // The assignment expired during the read and the study went to someone else: the read is wasted.
+            rads[r].held.removeAll { $0 == s }
+            startNextRead(r)
+            if rads[r].onShift { requestConsider(r, delay: Self.second) }
+            return
+        }
         let outcome = rad.errorModel.read(
             truth: truth, conditions: conditions, ai: ai, datasetSize: model.ai.initialDataset + labels,
             stream: rads[r].errorStream)
