@@ -90,6 +90,10 @@ public struct ValidatorSet: Hashable, Sendable, CanonicalCodable {
             total += min(v.power, 1 << 60)
             guard total <= 1 << 60 else { throw r.error("total voting power too large") }
         }
+        // One encoding per set: `init` sorts, so an unsorted list would decode to a set that re-encodes differently.
+        for (a, b) in zip(vs, vs.dropFirst()) where a.power != b.power ? a.power < b.power : a.address > b.address {
+            throw r.error("validators not in canonical order (power descending, then address ascending)")
+        }
         self.init(vs)
     }
 
