@@ -45,3 +45,31 @@ struct FuzzRegressionTests {
         #expect(try Genesis.decode(canonical: genesis.canonicalBytes) == genesis)
     }
 }
+
+extension FuzzRegressionTests {
+    /// Mutational fuzzer, `consensus` target, FUZZ_SEED=1, 100,000 iterations: a trap. The decoder capped each
+    /// power at 2^60 before summing (`total += min(power, 1 << 60)`), so a validator of power 2^63 − 1 passed its
+    /// check and `ValidatorSet.init` then hit `precondition(total <= 1 << 60)`: any peer could crash a node that
+    /// decodes a validator set. Fixed: the decoder sums the real powers and rejects a total above 2^60.
+    @Test func validatorSetPowerAboveLimitIsRejectedNotTrapped() throws {
+        let input = bytes(
+            hex: "12000000013d000005000000000000000263fffffffffdfffffe3119a6523fcdb6c5f560317c9b9f1ac85f6ffa1dcc"
+                + "cfc30000000400c1d400c1d4b000000109212aa0593394cbed319190a229628e42e8416fb7411d01699d7ebd4e6ba2"
+                + "98c19f079a89986fa641c409b0963aff49cd655694b9ffda4bcde77e000000000000564b29e56cea1690070bddc0cc"
+                + "44d2e77efe7d5befffcea44a29e56cea78d657919ce66b31185cb1993054616aad3ef1c044c636fe00231b10f6941"
+                + "11214dbab5d0be803d61e1f16c20000000d4f4228d8db185afb0e")
+        #expect(try FuzzTarget.consensus.run(input) == .rejected)
+        // The smallest form: one validator whose power alone exceeds 2^60.
+        var w = CanonicalWriter()
+        w.write(UInt32(1))
+        w.write(FuzzSeeds.keys[0].publicKey)
+        w.write(UInt64(1) << 63)
+        #expect(throws: DecodingError.self) { try ValidatorSet.decode(canonical: w.bytes) }
+        // Exactly 2^60 in total is still accepted.
+        let limit = ValidatorSet([
+            Validator(publicKey: FuzzSeeds.keys[0].publicKey, power: 1 << 59),
+            Validator(publicKey: FuzzSeeds.keys[1].publicKey, power: 1 << 59),
+        ])
+        #expect(try ValidatorSet.decode(canonical: limit.canonicalBytes) == limit)
+    }
+}

@@ -1,6 +1,8 @@
 // The short fuzz run of `make test`: every target, a fixed seed, a fixed number of mutated inputs.
 //
-// FUZZ_ITERATIONS=n sets the executions per target (default: `defaultIterations`), FUZZ_SEED=n the seed.
+// FUZZ_ITERATIONS=n sets the executions per target (default: `defaultIterations`), FUZZ_SEED=n the seed, and
+// FUZZ_TARGETS="scenario block" limits the run to those targets. A trap ends the test process before it can say
+// which input did it: rerun with FUZZ_LAST_INPUT=dir, and dir/<target> holds the input that trapped.
 // The long, coverage-guided run is libFuzzer's, under `make fuzz` (fuzz/README.md).
 
 import Foundation
@@ -23,6 +25,9 @@ struct MutationalFuzzTests {
 
     @Test("a fixed number of mutated inputs breaks no property", arguments: FuzzTarget.allCases)
     func fuzz(_ target: FuzzTarget) throws {
+        if let only = Self.environment["FUZZ_TARGETS"], !only.split(separator: " ").contains(Substring(target.rawValue)) {
+            return
+        }
         let corpus = target == .scenario ? ScenarioSeeds.files.map(\.bytes) : FuzzSeeds.binary(for: target)
         try #require(!corpus.isEmpty)
         // The seeds themselves are valid encodings (or clean scenarios, bar the two broken examples).
@@ -40,8 +45,10 @@ struct MutationalFuzzTests {
         let n = Self.iterations(target)
         let clock = ContinuousClock()
         let start = clock.now
+        let lastInput = Self.environment["FUZZ_LAST_INPUT"].map { "\($0)/\(target.rawValue)" }
         for _ in 0..<n {
             let input = mutator.mutate(pool[mutator.int(pool.count)], other: pool[mutator.int(pool.count)])
+            if let lastInput { FileManager.default.createFile(atPath: lastInput, contents: Data(input)) }
             let outcome: FuzzOutcome
             do {
                 outcome = try target.run(input)
