@@ -6,8 +6,8 @@
 #
 # Corpora grow in fuzz/corpus/<target>/, crashes land in fuzz/artifacts/<target>/ and libFuzzer's output in
 # fuzz/logs/<target>.log (all ignored by git). Reproduce a crash with
-# `FUZZ_TARGET=<target> fuzz/.build/release/readchain-fuzz <file>`, then make it a named test in
-# Tests/FuzzTests/FuzzRegressionTests.swift. Exits non-zero if any target found a crash.
+# `FUZZ_TARGET=<target> fuzz/.build/release/readchain-fuzz <file>` (the Swift backtrace names the failing line),
+# then make it a named test in Tests/FuzzTests/FuzzRegressionTests.swift. Exits non-zero if any target crashed.
 #
 # The build uses lld: gold fails with an internal error (dwarf_reader.cc) on the instrumented objects.
 set -euo pipefail
@@ -17,6 +17,8 @@ SWIFT=${SWIFT:-swift}
 SECONDS_EACH=${FUZZ_SECONDS:-300}
 TARGETS=${FUZZ_TARGETS:-scenario transaction block message consensus ledger}
 JOBS=${FUZZ_JOBS:-1}
+# Swift's own crash backtracer would take the trap before libFuzzer's handler, which saves the crashing input.
+export SWIFT_BACKTRACE=enable=no
 
 "$SWIFT" build -c release --product readchain-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
 BIN=.build/release/readchain-fuzz
