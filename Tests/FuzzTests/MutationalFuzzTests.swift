@@ -25,7 +25,8 @@ struct MutationalFuzzTests {
 
     @Test("a fixed number of mutated inputs breaks no property", arguments: FuzzTarget.allCases)
     func fuzz(_ target: FuzzTarget) throws {
-        if let only = Self.environment["FUZZ_TARGETS"], !only.split(separator: " ").contains(Substring(target.rawValue)) {
+        if let only = Self.environment["FUZZ_TARGETS"], !only.split(separator: " ").contains(Substring(target.rawValue))
+        {
             return
         }
         let corpus = target == .scenario ? ScenarioSeeds.files.map(\.bytes) : FuzzSeeds.binary(for: target)
@@ -58,13 +59,18 @@ struct MutationalFuzzTests {
             }
             if outcome == .accepted {
                 accepted += 1
-                if pool.count < 512 { pool.append(input) } else { pool[corpus.count + mutator.int(512 - corpus.count)] = input }
+                if pool.count < 512 {
+                    pool.append(input)
+                } else {
+                    pool[corpus.count + mutator.int(512 - corpus.count)] = input
+                }
             }
         }
         let elapsed = clock.now - start
         print(
             "fuzz \(target.rawValue): \(n) executions (\(accepted) accepted, \(n - accepted) rejected), seed "
-                + "\(Self.seed), \(corpus.count) seeds, \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2))))")
+                + "\(Self.seed), \(corpus.count) seeds, \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2))))"
+        )
     }
 }
 

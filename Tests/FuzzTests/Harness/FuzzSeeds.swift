@@ -8,7 +8,8 @@ import Ledger
 public enum FuzzSeeds {
     static let chainID = "readchain-fuzz"
     static let keys = (0..<4).map { SigningKey.derive(label: "fuzz-validator-\($0)", seed: 7) }
-    static let validatorSet = ValidatorSet(keys.enumerated().map { Validator(publicKey: $1.publicKey, power: UInt64($0 + 1)) })
+    static let validatorSet = ValidatorSet(
+        keys.enumerated().map { Validator(publicKey: $1.publicKey, power: UInt64($0 + 1)) })
     static let sealingKey = SealingKey.derive(label: "fuzz-radiologist", seed: 7)
     static let client = SigningKey.derive(label: "fuzz-client", seed: 7)
 
@@ -49,7 +50,8 @@ public enum FuzzSeeds {
             .submitReport(
                 studyID: 5,
                 report: ReportSubmission(
-                    reportHash: hash("report"), findings: [1, 7, 300], followUp: FollowUp(code: 2, withinTicks: 86_400))),
+                    reportHash: hash("report"), findings: [1, 7, 300], followUp: FollowUp(code: 2, withinTicks: 86_400))
+            ),
             .completeFollowUp(studyID: 5),
             .submitFeedback(studyID: 5, score: 4),
             .submitPeerReview(
@@ -87,8 +89,10 @@ public enum FuzzSeeds {
         let txs = transactions
         let first = block(height: 1, transactions: [], lastCommit: [])
         let cert = certificate(height: 1, blockID: first.hash, signers: 3).canonicalBytes
-        return [first, block(height: 2, transactions: Array(txs.prefix(3)), lastCommit: cert),
-                block(height: 3, transactions: txs, lastCommit: cert)]
+        return [
+            first, block(height: 2, transactions: Array(txs.prefix(3)), lastCommit: cert),
+            block(height: 3, transactions: txs, lastCommit: cert),
+        ]
     }
 
     static var genesis: Genesis {
@@ -138,8 +142,13 @@ public enum FuzzSeeds {
             (4, ProposalEvidence(first: p, second: proposal(opaque, round: 0)).canonicalBytes),
             (5, wal.canonicalBytes),
             (6, opaque.canonicalBytes),
-            (7, SignerState(height: 2, round: 1, step: .prevote, signBytes: prevote.signBytes, signature: prevote.signature)
-                .canonicalBytes),
+            (
+                7,
+                SignerState(
+                    height: 2, round: 1, step: .prevote, signBytes: prevote.signBytes, signature: prevote.signature
+                )
+                .canonicalBytes
+            ),
             (8, validatorSet.canonicalBytes),
             (9, log.bytes),
         ]
@@ -154,9 +163,17 @@ public enum FuzzSeeds {
             (0, blocks[2].header.canonicalBytes),
             (1, Receipt(txHash: hash("tx"), code: .ok, log: "ok", events: [event], gasUsed: 21).canonicalBytes),
             (2, MerkleProof(index: 2, leafCount: 5, siblings: [hash("a"), hash("b"), hash("c")]).canonicalBytes),
-            (3, StateProof(key: [1, 2], value: [3], neighbour: nil,
-                           steps: [.init(bit: 3, sibling: hash("s"))]).canonicalBytes),
-            (3, StateProof(key: [1, 2], value: nil, neighbour: .init(key: [1, 3], value: [9]), steps: []).canonicalBytes),
+            (
+                3,
+                StateProof(
+                    key: [1, 2], value: [3], neighbour: nil,
+                    steps: [.init(bit: 3, sibling: hash("s"))]
+                ).canonicalBytes
+            ),
+            (
+                3,
+                StateProof(key: [1, 2], value: nil, neighbour: .init(key: [1, 3], value: [9]), steps: []).canonicalBytes
+            ),
             (4, ValidatorUpdate(publicKey: keys[2].publicKey, power: 10).canonicalBytes),
             (5, sealedBox.canonicalBytes),
             (6, event.canonicalBytes),

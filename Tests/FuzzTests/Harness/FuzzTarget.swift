@@ -140,7 +140,8 @@ struct Checker {
         switch message {
         case .postStudy(let order): _ = try? Sealing.open(order.clientSealedLink, with: FuzzSeeds.sealingKey, info: [])
         case .grantAccess(let id, let recipient, let box):
-            _ = try? Sealing.open(box, with: FuzzSeeds.sealingKey, info: Message.accessInfo(studyID: id, recipient: recipient))
+            _ = try? Sealing.open(
+                box, with: FuzzSeeds.sealingKey, info: Message.accessInfo(studyID: id, recipient: recipient))
         default: break
         }
     }
@@ -188,7 +189,8 @@ enum ConsensusFuzz {
                 throw c.fail("ConsensusWAL: recovered frames differ from the input's prefix")
             }
             guard truncated == (wal.bytes.count != b.count) else {
-                throw c.fail("ConsensusWAL: 'truncated' is \(truncated) but \(wal.bytes.count) of \(b.count) bytes kept")
+                throw c.fail(
+                    "ConsensusWAL: 'truncated' is \(truncated) but \(wal.bytes.count) of \(b.count) bytes kept")
             }
             return !truncated
         }

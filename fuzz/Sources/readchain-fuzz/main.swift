@@ -9,7 +9,7 @@ import Foundation
 import FuzzHarness
 
 @_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
+func runLibFuzzer(
     _ argc: UnsafeMutablePointer<CInt>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
@@ -40,7 +40,7 @@ if let directory = environment["FUZZ_EMIT_SEEDS"] {
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
 exit(
-    LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+    runLibFuzzer(&argc, &argv) { data, size in
         let input = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
         do {
             _ = try target.run(input)
