@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak deps build release bench bench-venv clean lint-core
+.PHONY: run test soak fuzz deps build release bench bench-venv clean lint-core
 
 run: deps release
 	$(RELEASE_BIN) simulate $(SCENARIO)
@@ -25,6 +25,11 @@ test: deps lint-core
 soak: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	READCHAIN_SOAK=1 $(SWIFT) test --skip-build $(TEST_FLAGS) --filter 'ConsensusTests|NetworkTests'
+
+# Coverage-guided fuzzing with libFuzzer (fuzz/README.md): each target for FUZZ_SECONDS (default 300), or only
+# FUZZ_TARGETS. The short, seeded run is part of `make test` (Tests/FuzzTests).
+fuzz: deps
+	SWIFT=$(SWIFT) fuzz/run.sh
 
 # Install the system libraries that are missing (Debian/Ubuntu). `sudo` only when not root.
 deps:

@@ -209,6 +209,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The short, seeded mutational fuzz run of the decoders and the scenario loader (the long libFuzzer run is
+        // the separate package in fuzz/).
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: ["Scenario", "Ledger", "Contracts", "Consensus"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ReadChainCLITests",
             dependencies: ["readchain", "Results"],

@@ -87,8 +87,13 @@ public struct ValidatorSet: Hashable, Sendable, CanonicalCodable {
         var total: UInt64 = 0
         for v in vs {
             guard seen.insert(v.address).inserted else { throw r.error("duplicate validator") }
-            total += min(v.power, 1 << 60)
-            guard total <= 1 << 60 else { throw r.error("total voting power too large") }
+            // `init` traps above 2^60; total ≤ 2^60 here, so the subtraction cannot underflow.
+            guard v.power <= (1 << 60) - total else { throw r.error("total voting power too large") }
+            total += v.power
+        }
+        // One encoding per set: `init` sorts, so an unsorted list would decode to a set that re-encodes differently.
+        for (a, b) in zip(vs, vs.dropFirst()) where a.power != b.power ? a.power < b.power : a.address > b.address {
+            throw r.error("validators not in canonical order (power descending, then address ascending)")
         }
         self.init(vs)
     }

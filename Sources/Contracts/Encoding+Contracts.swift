@@ -49,6 +49,13 @@ extension CanonicalReader {
     mutating func takeU64() throws(DecodingError) -> UInt64 { try readUInt64() }
     mutating func takeI64() throws(DecodingError) -> Int64 { try readInt64() }
     mutating func takeBool() throws(DecodingError) -> Bool { try readBool() }
+    /// A `u64` that must fit an `Int` (clamping instead would give two encodings of `Int.max`).
+    mutating func takeInt() throws(DecodingError) -> Int {
+        let start = offset
+        let v = try takeU64()
+        guard let n = Int(exactly: v) else { throw DecodingError(offset: start, message: "\(v) exceeds Int.max") }
+        return n
+    }
     mutating func takeString() throws(DecodingError) -> String { try readString() }
     mutating func takeBytes() throws(DecodingError) -> Bytes { try readBytes() }
     mutating func take<T: CanonicalDecodable>(_: T.Type = T.self) throws(DecodingError) -> T {

@@ -310,8 +310,8 @@ extension Genesis: CanonicalCodable {
         feeCollector = try r.takeAddress()
         peerReviewSamplingBasisPoints = try r.takeU64()
         limits = SizeLimits(
-            maxMessageBytes: Int(clamping: try r.takeU64()), maxStringBytes: Int(clamping: try r.takeU64()),
-            maxListCount: Int(clamping: try r.takeU64()), maxSealedBoxBytes: Int(clamping: try r.takeU64()))
+            maxMessageBytes: try r.takeInt(), maxStringBytes: try r.takeInt(), maxListCount: try r.takeInt(),
+            maxSealedBoxBytes: try r.takeInt())
         turnaroundWindow = try r.takeU32()
         validators = try r.takeArray()
     }
