@@ -1,5 +1,6 @@
 import Foundation
 import Market
+import Network
 import Scenario
 
 /// What `readchain bench market` measured.
@@ -18,12 +19,15 @@ public struct MarketBenchmarkFigures: Codable, Sendable {
     public var studiesPerSecond: Double
     /// Real signature verifications per wall second ÷ one core's verification rate, measured in the same command.
     public var signatureBoundRatio: Double
+    /// `perNode` (every validator verifies for real, as separate machines) or `shared` (one verification each).
+    public var signatureCaches: String
     public var command: String
 
     public var lines: [String] {
         [
             "market benchmark: \(scenario), design \(design), \(String(format: "%.0f", simulatedDays)) simulated days, 1 replication",
             "  studies \(studies), transactions \(transactions), blocks \(blocks), events \(events)",
+            "  signature caches: \(signatureCaches)",
             "  wall \(String(format: "%.2f", wallSeconds)) s; real Ed25519 verifications \(signatureVerifications)"
                 + " (\(String(format: "%.0f", Double(signatureVerifications) / wallSeconds))/s)",
             "  single-core Ed25519 verify rate \(String(format: "%.0f", singleCoreVerificationsPerSecond))/s (same command)",
@@ -36,7 +40,8 @@ public struct MarketBenchmarkFigures: Codable, Sendable {
 public enum MarketBenchmark {
     /// Simulates `days` of one design of a market scenario (replication 0) with real Ed25519 and times it.
     public static func run(
-        scenario file: ScenarioFile, design name: String?, days: Double, verifySamples: Int, command: String
+        scenario file: ScenarioFile, design name: String?, days: Double, verifySamples: Int, sharedCache: Bool,
+        command: String
     ) throws -> MarketBenchmarkFigures {
         guard case .market(let model) = file.model else { throw StudyError("\(file.path) is not a market scenario") }
         let design: MarketDesignSpec
@@ -54,10 +59,11 @@ public enum MarketBenchmark {
         let horizon = Int64(days * 86_400_000_000)
         let clock = ContinuousClock()
         let start = clock.now
-        let result = try MarketSimulation.run(
-            MarketRunSpec(
-                model: model, design: design, seed: file.seed, replication: 0, horizonTicks: horizon,
-                warmupTicks: min(file.warmupTicks, horizon / 2)))
+        var spec = MarketRunSpec(
+            model: model, design: design, seed: file.seed, replication: 0, horizonTicks: horizon,
+            warmupTicks: min(file.warmupTicks, horizon / 2))
+        spec.signatureCaches = sharedCache ? .shared : .perNode
+        let result = try MarketSimulation.run(spec)
         let d = clock.now - start
         let wall = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         return MarketBenchmarkFigures(
@@ -65,6 +71,7 @@ public enum MarketBenchmark {
             transactions: result.transactionsCommitted, blocks: result.blocks.count, events: result.events,
             signatureVerifications: result.signatureVerifications, wallSeconds: wall,
             singleCoreVerificationsPerSecond: rate, studiesPerSecond: Double(result.studies.count) / wall,
-            signatureBoundRatio: Double(result.signatureVerifications) / wall / rate, command: command)
+            signatureBoundRatio: Double(result.signatureVerifications) / wall / rate,
+            signatureCaches: sharedCache ? "shared" : "perNode", command: command)
     }
 }

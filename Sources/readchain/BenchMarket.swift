@@ -15,6 +15,11 @@ extension Bench {
         @Option(help: "The design to run (default: the scenario's first).") var design: String?
         @Option(help: "Simulated days.") var days = 365.0
         @Option(help: "Signatures in the single-core verification loop.") var samples = 4_000
+        @Flag(
+            help: ArgumentHelp(
+                "Validators share one verified-signature cache (each signature verified for real once) instead of "
+                    + "verifying everything themselves, as separate machines would."))
+        var sharedCache = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -25,7 +30,7 @@ extension Bench {
                 let file = try ScenarioLoader.load(path: scenario)
                 let f = try MarketBenchmark.run(
                     scenario: file, design: design, days: days, verifySamples: samples,
-                    command: CommandLine.arguments.joined(separator: " "))
+                    sharedCache: sharedCache, command: CommandLine.arguments.joined(separator: " "))
                 if output.json { print(try JSONOutput.encode(f)) } else { f.lines.forEach { print($0) } }
             } catch {
                 throw CLIFailure.report(error, json: output.json)

@@ -26,6 +26,10 @@ public struct MarketRunSpec: Sendable {
     public var warmupTicks: Int64
     /// Called now and then with the share of the horizon simulated (0...1).
     public var progress: (@Sendable (Double) -> Void)?
+    /// Whether the in-process validators share one verified-signature cache (the default: each signature is
+    /// verified for real once, every validator is still charged the simulated CPU) or each keeps its own, as
+    /// separate machines would (every validator verifies every signature for real). Results are identical.
+    public var signatureCaches: SignatureCacheMode = .shared
 
     public init(
         model: MarketModel, design: MarketDesignSpec, seed: UInt64, replication: Int, horizonTicks: Int64,
@@ -403,10 +407,11 @@ final class MarketWorld {
                 region: chain.validators.map { v in v.region.flatMap { regionNames.firstIndex(of: $0) } ?? 0 },
                 meanSeconds: matrix.map { $0.map { Double($0) / 1e6 } }, jitterCV: jitter)
         }
-        let config = ClusterConfig(
+        var config = ClusterConfig(
             seed: seed, replication: spec.replication, chainID: chainID, powers: powers,
             network: NetworkConfig(latency: latency), node: node, faults: faults,
             rebroadcastInterval: .seconds(5), termination: nil, invariantEvery: 0)
+        config.signatureCaches = spec.signatureCaches
         cluster = ChainCluster(config: config, makeApp: { ReadChainApp(genesis: genesis) })
     }
 
