@@ -115,6 +115,9 @@ final class MarketWorld {
         /// Weekdays (0 = Monday) of the shifts.
         var shiftDays: [Int]
         var registered = false
+        var registrationSent = false
+        var published: RadiologistProfile?
+        var publishedAt: Int64 = 0
         var licences: [String] = []
         var subspecialtiesAttested: [String] = []
         var credentialedClients: [Int] = []
@@ -229,6 +232,7 @@ final class MarketWorld {
     let auction: MarketDesignSpec.Auction?
     let valueBased: MarketDesignSpec.ValueBased?
     let peerReviewModel: PeerReviewModel
+    let routing = RoutingPolicy()
     let referrer: ReferrerFeedback
     let ai: AISecondReaderModel?
     let maxReposts = 2
@@ -706,7 +710,7 @@ final class MarketWorld {
                 at(model.credentialing.licenceTicks, .credential(rad: r, step: 0))
                 at(model.credentialing.licenceTicks + model.credentialing.clientTicks, .credential(rad: r, step: 1))
             }
-            submit(.registerRadiologist(profile(r)), as: .radiologist(r), kind: .register(rad: r))
+            publish(r)
         }
     }
 
@@ -737,6 +741,20 @@ final class MarketWorld {
                         expiresAtTicks: expires), as: .authority, kind: .attest(rad: r))
                 rads[r].credentialedClients.append(c)
             }
+        }
+    }
+
+    /// Publishes the radiologist's current profile (registration first, updates after); claims are priced from
+    /// what was published.
+    func publish(_ r: Int) {
+        let p = profile(r)
+        rads[r].published = p
+        rads[r].publishedAt = now
+        if rads[r].registrationSent {
+            submit(.updateRadiologist(p), as: .radiologist(r), kind: .update(rad: r))
+        } else {
+            rads[r].registrationSent = true
+            submit(.registerRadiologist(p), as: .radiologist(r), kind: .register(rad: r))
         }
     }
 
@@ -797,6 +815,9 @@ final class MarketWorld {
             fields.maxPrice = i.clientPrices[studies[s].generated.study.modality] + surcharge
         }
         fields.deadlineTicks = now + group.turnaroundTicks[studies[s].generated.study.urgency]
+        if case .postedPrice = spec.design.mechanism {
+            fields.maxPrice = routedMaximum(s, willingness: fields.maxPrice, required: group.turnaroundTicks[studies[s].generated.study.urgency])
+        }
         // The link is sealed to the client's own key (the escrowed copy); the ephemeral key is unique per post.
         let own = clients[c].party.sealing.publicKey
         let link = Array("https://pacs.example/\(studies[s].generated.record.salt.prefix(8).map(String.init).joined())".utf8)
@@ -813,6 +834,30 @@ final class MarketWorld {
         studies[s].bids = []
         studies[s].outcome = nil
         submit(.postStudy(order), as: .client(c), kind: .post(s))
+    }
+
+    /// The client's routing software (posted price): ranks the eligible radiologists by their public price,
+    /// median turnaround, discrepancy rate, feedback and subspecialty, as the committed chain shows them, and caps
+    /// the offer at the dearest of the best three, so those three (and anyone cheaper) can claim.
+    func routedMaximum(_ s: Int, willingness: UInt64, required: Int64) -> UInt64 {
+        let app = cluster.nodes[observer].app
+        let study = studies[s].generated.study
+        var candidates: [RoutingCandidate] = []
+        for r in rads.indices where eligible(r, for: s) {
+            guard let p = app.profile(of: rads[r].party.address), p.available,
+                let price = p.price(for: study.modality.chain, study.urgency.chain)
+            else { continue }
+            let m = app.metrics(of: rads[r].party.address)
+            candidates.append(
+                RoutingCandidate(
+                    id: r, price: price, medianTurnaroundTicks: m.medianTurnaroundTicks,
+                    discrepancyRate: m.reviewed > 0 ? Double(m.discrepancies) / Double(m.reviewed) : nil,
+                    meanFeedback: m.meanFeedbackMilli.map { Double($0) / 1000 }, subspecialties: p.subspecialties))
+        }
+        let ranked = routing.rank(
+            candidates, maxPrice: willingness, requiredTurnaroundTicks: required, subspecialty: study.subspecialty)
+        guard !ranked.isEmpty else { return willingness }
+        return min(willingness, ranked.prefix(3).map(\.price).max()!)
     }
 
     func deadlinePassed(_ s: Int) {
@@ -913,6 +958,12 @@ final class MarketWorld {
         // Stop taking work an expected read before the shift ends.
         let room = rad.cohort.claiming.maxQueue - rad.held.count - rad.pending.count
         guard room > 0 else { return }
+        // Queue-responsive pricing republishes the price list as the queue moves (at most every 30 minutes).
+        if rad.cohort.pricing.strategy == .queueResponsive, auction == nil, now - rad.publishedAt >= 30 * 60 * Self.second,
+            let p = rad.published, p != profile(r)
+        {
+            publish(r)
+        }
         var open: [OpenStudy] = []
         for s in book where eligible(r, for: s) && !rad.pending.contains(s) {
             let st = studies[s]
@@ -920,7 +971,11 @@ final class MarketWorld {
             let u = st.generated.study.urgency
             if st.phase == .bidding && now >= st.biddingEnds - Self.second { continue }
             if st.phase != .open && st.phase != .bidding { continue }
-            let price = rad.pricing.price(for: m, urgency: u, queueLength: rad.held.count, multiplier: rad.priceMultiplier)
+            // A claim pays the price on chain; a bid names its own.
+            let price =
+                st.phase == .bidding
+                ? rad.pricing.price(for: m, urgency: u, queueLength: rad.held.count, multiplier: rad.priceMultiplier)
+                : (rads[r].published?.price(for: m.chain, u.chain) ?? .max)
             if price > st.maxPrice { continue }
             let expected = Int64(rad.readingTime.meanTicks(m, speedFactor: rad.speedFactor, pace: rad.pace))
             if now + expected > rad.shiftEnd && !continuesAfterShift(r) { continue }
@@ -1313,7 +1368,7 @@ final class MarketWorld {
                     multiplier: rads[r].priceMultiplier, incomePerHour: perHour, utilisation: utilisation)
                 if hours > 0, abs(next - rads[r].priceMultiplier) > 1e-9 {
                     rads[r].priceMultiplier = next
-                    submit(.updateRadiologist(profile(r)), as: .radiologist(r), kind: .update(rad: r))
+                    publish(r)
                 }
             }
         }
@@ -1326,7 +1381,7 @@ final class MarketWorld {
     func leave(_ r: Int) {
         rads[r].active = false
         rads[r].onShift = false
-        submit(.updateRadiologist(profile(r)), as: .radiologist(r), kind: .update(rad: r))
+        publish(r)
     }
 
     func sample() {
