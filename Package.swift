@@ -205,7 +205,7 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: [
                 "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
-                "Contracts",
+                "Contracts", "Market",
             ],
             swiftSettings: strict
         ),
