@@ -146,23 +146,35 @@ public final class ResultsStore: Sendable {
         }
         let endedAt = Self.wallClockNow()
         try write("cannot record the end of \(id)") { db in
-            let current = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [id.rawValue])
-            guard let current else { throw ResultsError("no \(id) in results database", path: path) }
-            guard current == RunStatus.running.rawValue else {
-                throw ResultsError("\(id) is '\(current)', not 'running'; it cannot be finished", path: path)
-            }
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO run_metrics (run_id, name, value, ci_low, ci_high, unit) VALUES (?, ?, ?, ?, ?, ?)")
-            for metric in metrics {
-                try insert.execute(arguments: [
-                    id.rawValue, metric.name, Self.nullIfNaN(metric.value), metric.ciLow.flatMap(Self.nullIfNaN),
-                    metric.ciHigh.flatMap(Self.nullIfNaN), metric.unit,
-                ])
-            }
-            try db.execute(
-                sql: "UPDATE runs SET status = ?, ended_at = ?, error_message = ? WHERE id = ?",
-                arguments: [status.rawValue, endedAt, error, id.rawValue])
+            try Self.requireRunning(db, id, path: path)
+            try Self.recordEnd(db, id, status: status, metrics: metrics, error: error, endedAt: endedAt)
         }
+    }
+
+    /// Throws unless run `id` exists and is `running`.
+    static func requireRunning(_ db: Database, _ id: RunID, path: String) throws {
+        let current = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [id.rawValue])
+        guard let current else { throw ResultsError("no \(id) in results database", path: path) }
+        guard current == RunStatus.running.rawValue else {
+            throw ResultsError("\(id) is '\(current)', not 'running'; it cannot be finished", path: path)
+        }
+    }
+
+    /// Inserts a run's metrics and sets its final status, inside the caller's transaction.
+    static func recordEnd(
+        _ db: Database, _ id: RunID, status: RunStatus, metrics: [RunMetric], error: String?, endedAt: String
+    ) throws {
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO run_metrics (run_id, name, value, ci_low, ci_high, unit) VALUES (?, ?, ?, ?, ?, ?)")
+        for metric in metrics {
+            try insert.execute(arguments: [
+                id.rawValue, metric.name, Self.nullIfNaN(metric.value), metric.ciLow.flatMap(Self.nullIfNaN),
+                metric.ciHigh.flatMap(Self.nullIfNaN), metric.unit,
+            ])
+        }
+        try db.execute(
+            sql: "UPDATE runs SET status = ?, ended_at = ?, error_message = ? WHERE id = ?",
+            arguments: [status.rawValue, endedAt, error, id.rawValue])
     }
 
     /// Opens a batched writer for the observation streams of a running run.

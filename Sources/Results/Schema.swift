@@ -10,7 +10,7 @@ enum Schema {
     static let applicationID: Int32 = 0x5243_686E
 
     /// The number of the newest migration this build knows.
-    static let version = 1
+    static let version = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -18,6 +18,10 @@ enum Schema {
             try db.execute(sql: v1)
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+            try db.execute(sql: "PRAGMA user_version = 2")
         }
         return migrator
     }
@@ -90,5 +94,114 @@ enum Schema {
             unit            TEXT
         );
         CREATE UNIQUE INDEX summaries_by_key ON summaries (scenario_sha256, ifnull(variant, ''), metric);
+        """
+
+    /// The market study's detail (issue 5): per study, per radiologist-day, per market sample, per block, and
+    /// one row of chain facts per run. Every table hangs off `runs` and is clustered on its natural key.
+    static let v2 = """
+        CREATE TABLE market_studies (
+            run_id                   INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            study_key                TEXT    NOT NULL,
+            ordinal                  INTEGER NOT NULL CHECK (ordinal >= 0),
+            client                   TEXT    NOT NULL,
+            client_type              TEXT    NOT NULL,
+            modality                 TEXT    NOT NULL,
+            urgency                  TEXT    NOT NULL,
+            subspecialty             TEXT,
+            chain_study_id           INTEGER,
+            arrival_ticks            INTEGER NOT NULL,
+            posted_ticks             INTEGER,
+            first_committed_ticks    INTEGER,
+            assigned_ticks           INTEGER,
+            read_start_ticks         INTEGER,
+            read_end_ticks           INTEGER,
+            report_committed_ticks   INTEGER,
+            settled_ticks            INTEGER,
+            required_turnaround_ticks INTEGER NOT NULL,
+            turnaround_ticks         INTEGER,
+            price_paid_minor         INTEGER NOT NULL CHECK (price_paid_minor >= 0),
+            radiologist_pay_minor    INTEGER NOT NULL CHECK (radiologist_pay_minor >= 0),
+            intermediary_margin_minor INTEGER NOT NULL CHECK (intermediary_margin_minor >= 0),
+            client_fees_minor        INTEGER NOT NULL CHECK (client_fees_minor >= 0),
+            radiologist              INTEGER,
+            truth_finding            INTEGER NOT NULL CHECK (truth_finding IN (0, 1)),
+            truth_severity           INTEGER,
+            outcome                  TEXT,
+            discrepancy              INTEGER NOT NULL CHECK (discrepancy BETWEEN 0 AND 2),
+            changed_by_ai            INTEGER NOT NULL CHECK (changed_by_ai IN (0, 1)),
+            peer_reviewed            INTEGER NOT NULL CHECK (peer_reviewed IN (0, 1)),
+            review_score             TEXT,
+            detected                 INTEGER CHECK (detected IN (0, 1)),
+            feedback                 INTEGER,
+            follow_up_recommended    INTEGER NOT NULL CHECK (follow_up_recommended IN (0, 1)),
+            follow_up_completed      INTEGER NOT NULL CHECK (follow_up_completed IN (0, 1)),
+            reposts                  INTEGER NOT NULL CHECK (reposts >= 0),
+            status                   TEXT    NOT NULL,
+            measured                 INTEGER NOT NULL CHECK (measured IN (0, 1)),
+            PRIMARY KEY (run_id, study_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX market_studies_by_key ON market_studies (study_key);
+
+        CREATE TABLE radiologist_days (
+            run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            radiologist   INTEGER NOT NULL CHECK (radiologist >= 0),
+            day           INTEGER NOT NULL CHECK (day >= 0),
+            cohort        TEXT    NOT NULL,
+            hours_on_shift REAL   NOT NULL,
+            hours_reading REAL    NOT NULL,
+            reads         INTEGER NOT NULL CHECK (reads >= 0),
+            wrvu          REAL    NOT NULL,
+            income_minor  INTEGER NOT NULL CHECK (income_minor >= 0),
+            pace          REAL    NOT NULL,
+            burnout       REAL    NOT NULL,
+            burned_out    INTEGER NOT NULL CHECK (burned_out IN (0, 1)),
+            active        INTEGER NOT NULL CHECK (active IN (0, 1)),
+            exited        INTEGER NOT NULL CHECK (exited IN (0, 1)),
+            cut_hours     INTEGER NOT NULL CHECK (cut_hours IN (0, 1)),
+            PRIMARY KEY (run_id, radiologist, day)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE market_samples (
+            run_id              INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            time_ticks          INTEGER NOT NULL,
+            open_orders         INTEGER NOT NULL CHECK (open_orders >= 0),
+            in_progress         INTEGER NOT NULL CHECK (in_progress >= 0),
+            mean_price_minor    REAL,
+            on_shift            INTEGER NOT NULL CHECK (on_shift >= 0),
+            utilisation         REAL    NOT NULL,
+            active_radiologists INTEGER NOT NULL CHECK (active_radiologists >= 0),
+            burned_out          INTEGER NOT NULL CHECK (burned_out >= 0),
+            dataset_size        INTEGER NOT NULL CHECK (dataset_size >= 0),
+            PRIMARY KEY (run_id, time_ticks)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE chain_blocks (
+            run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            height       INTEGER NOT NULL CHECK (height >= 0),
+            time_ticks   INTEGER NOT NULL,
+            round        INTEGER NOT NULL CHECK (round >= 0),
+            transactions INTEGER NOT NULL CHECK (transactions >= 0),
+            bytes        INTEGER NOT NULL CHECK (bytes >= 0),
+            failed       INTEGER NOT NULL CHECK (failed BETWEEN 0 AND transactions),
+            PRIMARY KEY (run_id, height)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE chain_runs (
+            run_id                  INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+            chain_digest            TEXT    NOT NULL,
+            state_root              TEXT    NOT NULL,
+            tx_submitted            INTEGER NOT NULL CHECK (tx_submitted >= 0),
+            tx_committed            INTEGER NOT NULL CHECK (tx_committed >= 0),
+            tx_failed               INTEGER NOT NULL CHECK (tx_failed >= 0),
+            tx_refused              INTEGER NOT NULL CHECK (tx_refused >= 0),
+            signature_verifications INTEGER NOT NULL CHECK (signature_verifications >= 0),
+            signatures_made         INTEGER NOT NULL CHECK (signatures_made >= 0),
+            events                  INTEGER NOT NULL CHECK (events >= 0),
+            blocks                  INTEGER NOT NULL CHECK (blocks >= 0),
+            studies                 INTEGER NOT NULL CHECK (studies >= 0),
+            studies_reported        INTEGER NOT NULL CHECK (studies_reported >= 0),
+            oracle_violations       INTEGER NOT NULL CHECK (oracle_violations >= 0),
+            oracle_violation_text   TEXT
+        );
         """
 }

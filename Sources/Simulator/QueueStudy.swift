@@ -11,19 +11,25 @@ public struct StudyOptions: Sendable {
     /// Replications run at once (independent worlds, each with its own streams); results are
     /// written in replication order whatever this is, so the database does not depend on it.
     public var jobs: Int
-    /// Keep every customer's wait as an observation row (the `wait` series).
+    /// Queue: keep every customer's wait as an observation row (the `wait` series). Market: keep the per-study,
+    /// per-radiologist-day, per-sample and per-block rows (the run's metrics and chain facts are always kept).
     public var recordObservations: Bool
     /// Code version and git revision for provenance.
     public var codeVersion: String
     public var gitRevision: String
     /// Called after each replication finishes, with (finished, total). Called from worker threads.
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// Market studies: called now and then with the share of all runs' simulated time done. Called from worker
+    /// threads.
+    public var simulatedProgress: (@Sendable (StudyProgress) -> Void)?
 
     public init(
         databasePath: String, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
         recordObservations: Bool = true, codeVersion: String = ReadChainVersion.current,
-        gitRevision: String = "unknown", progress: (@Sendable (Int, Int) -> Void)? = nil
+        gitRevision: String = "unknown", progress: (@Sendable (Int, Int) -> Void)? = nil,
+        simulatedProgress: (@Sendable (StudyProgress) -> Void)? = nil
     ) {
+        self.simulatedProgress = simulatedProgress
         self.databasePath = databasePath
         self.jobs = max(1, jobs)
         self.recordObservations = recordObservations

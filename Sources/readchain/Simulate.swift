@@ -6,7 +6,9 @@ import Simulator
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario's replications and write the results database.",
-        discussion: "Writes Results/<scenario-name>.sqlite (replacing it) unless --out says otherwise.")
+        discussion: "Writes Results/<scenario-name>.sqlite (replacing it) unless --out says otherwise. A queue "
+            + "scenario prints each metric's mean with a 95% t interval next to Erlang C; a market scenario "
+            + "prints, per design, each headline metric's mean ± the 95% interval's half-width over replications.")
 
     @Argument(help: "The scenario file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
     var scenario: String
@@ -23,7 +25,11 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "Override the scenario's master seed.")
     var seed: UInt64?
 
-    @Flag(name: .long, help: "Do not store per-customer observations, only run metrics and summaries.")
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Store only run metrics and summaries: no per-customer waits (queue), no per-study, per-day, "
+                + "per-sample or per-block rows (market; chain facts are kept)."))
     var noObservations = false
 
     @OptionGroup var output: OutputOptions
@@ -41,25 +47,28 @@ struct Simulate: ParsableCommand {
             if let replications { file = file.with(replications: replications) }
             if let seed { file = file.with(seed: seed) }
             for w in file.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
-            guard case .queue = file.model else {
-                throw UnavailableError(
-                    message: "\(file.path): '\(file.kind.rawValue)' scenarios can be validated but not simulated yet "
-                        + "(the market simulation is issue 5); nothing was written")
-            }
             let path = out ?? "Results/\(file.name).sqlite"
             try Self.ensureParentDirectory(of: path)
             let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)
-            var progress: (@Sendable (Int, Int) -> Void)? = nil
-            if bar.enabled { progress = { done, total in bar.update(done, total) } }
-            let options = StudyOptions(
+            var options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                recordObservations: !noObservations, gitRevision: GitRevision.current(), progress: progress)
-            let summary = try QueueStudy.run(file, options: options)
-            bar.finish()
-            if output.json {
-                print(try JSONOutput.encode(summary))
-            } else {
-                print(SummaryTable.render(summary))
+                recordObservations: !noObservations, gitRevision: GitRevision.current())
+            switch file.model {
+            case .queue:
+                if bar.enabled { options.progress = { done, total in bar.update(done, total) } }
+                let summary = try QueueStudy.run(file, options: options)
+                bar.finish()
+                print(try output.json ? JSONOutput.encode(summary) : SummaryTable.render(summary))
+            case .market:
+                if bar.enabled { options.simulatedProgress = { bar.update($0) } }
+                let summary = try MarketStudy.run(file, options: options)
+                bar.finish()
+                print(try output.json ? JSONOutput.encode(summary) : MarketTable.render(summary))
+                for run in summary.runs where !run.oracleViolations.isEmpty {
+                    FileHandle.standardError.write(
+                        Data(("warning: design '\(run.design)', replication \(run.replication): chain oracle found "
+                            + "\(run.oracleViolations.count) violation(s): \(run.oracleViolations[0])\n").utf8))
+                }
             }
         } catch {
             throw CLIFailure.report(error, json: output.json)

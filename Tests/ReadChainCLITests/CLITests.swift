@@ -40,14 +40,71 @@ import Testing
         #expect(tmp.contents.isEmpty)
     }
 
-    /// Market scenarios validate, but this build cannot simulate them: a clear error, exit 69, nothing written.
-    @Test func marketScenarioValidatesButIsNotSimulatedYet() throws {
-        #expect(try CLI.run(["validate", "Scenarios/default.yaml"]).status == 0)
+    /// A small market end to end: the per-design table, the JSON summary and the database rows.
+    @Test func marketScenarioSimulates() throws {
         let tmp = try TempDir()
-        let r = try CLI.run(["simulate", "Scenarios/default.yaml", "--out", tmp.path("m.sqlite")])
-        #expect(r.status == 69)
-        #expect(r.stderr.contains("not simulated yet"))
-        #expect(tmp.contents.isEmpty)
+        let out = tmp.path("tiny.sqlite")
+        let r = try CLI.run(["simulate", "Scenarios/validation/market-tiny.yaml", "--out", out, "--jobs", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let header = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("metric") })
+        #expect(header.contains("posted-price") && header.contains("intermediary"), "\(r.stdout)")
+        let costLine = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("client cost per study") })
+        #expect(costLine.contains(" USD "), "money in the currency code: \(costLine)")
+        #expect(r.stdout.contains(" ± "))
+        #expect(r.stdout.contains("replications 2 per design; horizon 6 h, warm-up 1 h"))
+        #expect(r.stdout.contains("studies simulated "))
+        #expect(r.stdout.contains("transactions committed "))
+        #expect(r.stdout.contains("results: \(out)"))
+
+        let store = try ResultsStore(path: out)
+        let runs = try store.runs()
+        #expect(runs.map(\.provenance.variant) == ["posted-price", "posted-price", "intermediary", "intermediary"])
+        #expect(runs.map(\.provenance.replication) == [0, 1, 0, 1])
+        #expect(runs.allSatisfy { $0.status == .finished && $0.provenance.scenarioKind == "market" })
+        for run in runs {
+            let counts = try store.marketRowCounts(run: run.id)
+            #expect(counts.studies > 0 && counts.blocks > 0 && counts.samples > 0 && counts.chainRuns == 1)
+            #expect(try store.metrics(run: run.id).contains { $0.name == "cost_per_study" && $0.unit == "USD" })
+            #expect(try store.chainRun(run: run.id)?.oracleViolations == [])
+        }
+        // Common random numbers: both designs see the same studies in each replication.
+        let keys = try runs.map { try store.marketStudies(run: $0.id).map(\.key) }
+        #expect(keys[0] == keys[2] && keys[1] == keys[3])
+        let summaries = try store.summaries(scenarioSHA256: runs[0].provenance.scenarioSHA256)
+        for design in ["posted-price", "intermediary"] {
+            #expect(summaries.filter { $0.variant == design }.count == 21, "one row per headline metric")
+        }
+        let fees = try #require(summaries.first { $0.variant == "intermediary" && $0.metric == "intermediary_fees_per_study" })
+        #expect(fees.mean > 0 && fees.n == 2)
+
+        // --json: the same study, identical but for the wall time and the path; --no-observations keeps the
+        // runs, metrics and chain facts.
+        let out2 = tmp.path("tiny2.sqlite")
+        let j = try CLI.run([
+            "simulate", "Scenarios/validation/market-tiny.yaml", "--out", out2, "--json", "--jobs", "1",
+            "--no-observations",
+        ])
+        #expect(j.status == 0, "\(j.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(obj["kind"] as? String == "market")
+        #expect(obj["currency"] as? String == "USD")
+        #expect(obj["detailRecorded"] as? Bool == false)
+        let designs = try #require(obj["designs"] as? [[String: Any]])
+        #expect(designs.map { $0["name"] as? String } == ["posted-price", "intermediary"])
+        let metrics = try #require(designs[0]["metrics"] as? [[String: Any]])
+        let cost = try #require(metrics.first { $0["name"] as? String == "cost_per_study" })
+        #expect(cost["unit"] as? String == "USD")
+        #expect(cost["n"] as? Int == 2)
+        let runsJSON = try #require(obj["runs"] as? [[String: Any]])
+        #expect(runsJSON.count == 4)
+        let first = try store.chainRun(run: runs[0].id)
+        #expect(runsJSON[0]["chainDigest"] as? String == first?.chainDigest, "independent of --jobs")
+        let store2 = try ResultsStore(path: out2)
+        let runs2 = try store2.runs()
+        #expect(runs2.allSatisfy { $0.status == .finished })
+        #expect(try store2.marketRowCounts(run: runs2[0].id).studies == 0)
+        #expect(try store2.chainRun(run: runs2[0].id) == first)
+        #expect(try store2.summaries(scenarioSHA256: runs2[0].provenance.scenarioSHA256) == summaries)
     }
 
     @Test func missingInputAndBadArguments() throws {

@@ -60,6 +60,7 @@ func market(_ text: String) throws -> MarketModel {
         let files = shippedScenarioFiles()
         for expected in [
             "Scenarios/default.yaml", "Scenarios/national.yaml", "Scenarios/validation/market-mmc.yaml",
+            "Scenarios/validation/market-tiny.yaml",
             "Scenarios/designs/intermediary.yaml", "Scenarios/designs/posted-price.yaml",
             "Scenarios/designs/sealed-bid-auction.yaml", "Scenarios/designs/posted-price-value-based.yaml",
         ] {

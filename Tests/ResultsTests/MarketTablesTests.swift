@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import Results
+import Testing
+
+/// A small market run's rows: `count` studies (every other one reported), a day, two samples, two blocks.
+func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> MarketRunDetail {
+    let studies = (0..<count).map { i in
+        MarketStudyRow(
+            key: duplicateKey && i == count - 1 ? "ed/0/0" : "ed/0/\(i)", ordinal: i, client: "ed",
+            clientType: "emergency_department", modality: i % 3 == 0 ? "ct" : "xr", urgency: "stat",
+            subspecialty: i % 5 == 0 ? "neuro" : nil, chainStudyID: Int64(i + 1), arrival: Int64(i) * 1_000_000,
+            posted: Int64(i) * 1_000_000 + 10, firstCommitted: Int64(i) * 1_000_000 + 20,
+            assigned: i % 2 == 0 ? Int64(i) * 1_000_000 + 30 : nil, readStart: nil, readEnd: nil,
+            reportCommitted: i % 2 == 0 ? Int64(i) * 1_000_000 + 900 : nil, settled: nil,
+            requiredTurnaround: 3_600_000_000, turnaround: i % 2 == 0 ? 900 : nil, pricePaid: 1200,
+            radiologistPay: 800, intermediaryMargin: 0, clientFees: 20, radiologist: i % 2 == 0 ? i % 4 : nil,
+            truthFinding: i % 7 == 0, truthSeverity: i % 7 == 0 ? 2 : nil, outcome: i % 2 == 0 ? "trueNegative" : nil,
+            discrepancy: 0, changedByAI: false, peerReviewed: i == 4, reviewScore: i == 4 ? "2a" : nil,
+            detected: i == 4 ? true : nil, feedback: nil, followUpRecommended: false, followUpCompleted: false,
+            reposts: 0, status: i % 2 == 0 ? "reported" : "open", measured: i > 10)
+    }
+    return MarketRunDetail(
+        studies: studies,
+        radiologistDays: [
+            RadiologistDayRow(
+                radiologist: 0, day: 0, cohort: "c", hoursOnShift: 8, hoursReading: 5.5, reads: 30, wRVU: 12.5,
+                income: 45_000, pace: 1.1, burnout: 0.2, burnedOut: false, active: true, exited: false,
+                cutHours: false)
+        ],
+        samples: [
+            MarketSampleRow(
+                time: 3_600_000_000, openOrders: 3, inProgress: 2, meanPrice: nil, onShift: 2, utilisation: 0.5,
+                activeRadiologists: 2, burnedOut: 0, datasetSize: 2000),
+            MarketSampleRow(
+                time: 7_200_000_000, openOrders: 1, inProgress: 1, meanPrice: 1234.5, onShift: 2, utilisation: 1,
+                activeRadiologists: 2, burnedOut: 1, datasetSize: 2003),
+        ],
+        blocks: [
+            ChainBlockRow(height: 1, time: 1_000_000, round: 0, transactions: 12, bytes: 4096, failed: 1),
+            ChainBlockRow(height: 2, time: 2_000_000, round: 1, transactions: 0, bytes: 300, failed: 0),
+        ],
+        chain: ChainRunRow(
+            chainDigest: String(repeating: "ab", count: 32), stateRoot: String(repeating: "cd", count: 32),
+            submitted: 20, committed: 12, failed: 1, refused: 0, signatureVerifications: 40, signaturesMade: 20,
+            events: 9999, blocks: 2, studies: count, studiesReported: (count + 1) / 2, oracleViolations: []))
+}
+
+@Suite struct MarketTablesTests {
+    /// A run's rows, chain facts, metrics and status land together; every row reads back as written.
+    @Test func finishedMarketRunRoundTrips() throws {
+        let dir = try TemporaryDirectory()
+        let store = try ResultsStore(path: dir.path("market.sqlite"))
+        let run = try store.beginRun(sampleProvenance(variant: "posted-price"))
+        let detail = sampleDetail()
+        let metrics = [
+            RunMetric(name: "cost_per_study", value: 12.2, unit: "USD"),
+            RunMetric(name: "turnaround_p50_stat", value: .nan, unit: "h"),
+        ]
+        try store.finishMarketRun(run, detail: detail, metrics: metrics)
+
+        #expect(try store.runs().map(\.status) == [.finished])
+        #expect(try store.metrics(run: run) == metrics)
+        #expect(
+            try store.marketRowCounts(run: run)
+                == MarketRowCounts(studies: 250, radiologistDays: 1, samples: 2, blocks: 2, chainRuns: 1))
+        #expect(try store.marketStudies(run: run) == detail.studies)
+        #expect(try store.chainRun(run: run) == detail.chain)
+    }
+
+    /// A row that breaks a constraint (two studies with one key) rolls the whole run back: no rows, no
+    /// metrics, still `running`, so it can be marked failed.
+    @Test func aBadRowWritesNothing() throws {
+        let dir = try TemporaryDirectory()
+        let store = try ResultsStore(path: dir.path("bad.sqlite"))
+        let run = try store.beginRun(sampleProvenance())
+        #expect(throws: ResultsError.self) {
+            try store.finishMarketRun(
+                run, detail: sampleDetail(duplicateKey: true), metrics: [RunMetric(name: "x", value: 1)])
+        }
+        #expect(try store.runs().map(\.status) == [.running])
+        #expect(
+            try store.marketRowCounts(run: run)
+                == MarketRowCounts(studies: 0, radiologistDays: 0, samples: 0, blocks: 0, chainRuns: 0))
+        #expect(try store.metrics(run: run).isEmpty)
+        try store.finishRun(run, status: .failed, metrics: [], error: "duplicate key")
+        #expect(try store.runs().map(\.status) == [.failed])
+        // A finished run cannot be finished again.
+        #expect(throws: ResultsError.self) { try store.finishMarketRun(run, detail: sampleDetail(), metrics: []) }
+    }
+
+    /// Oracle violations are kept one per line; only chain facts when the detail is dropped.
+    @Test func chainFactsAloneAndViolations() throws {
+        let dir = try TemporaryDirectory()
+        let store = try ResultsStore(path: dir.path("chain.sqlite"))
+        let run = try store.beginRun(sampleProvenance())
+        var chain = sampleDetail().chain
+        chain.oracleViolations = ["agreement at height 3", "validity at height 4"]
+        try store.finishMarketRun(
+            run, detail: MarketRunDetail(studies: [], radiologistDays: [], samples: [], blocks: [], chain: chain),
+            metrics: [])
+        #expect(try store.chainRun(run: run) == chain)
+        #expect(
+            try store.marketRowCounts(run: run)
+                == MarketRowCounts(studies: 0, radiologistDays: 0, samples: 0, blocks: 0, chainRuns: 1))
+    }
+
+    /// A file written before the market tables existed (schema v1) gains them on open, keeping its runs.
+    @Test func aVersion1FileIsMigrated() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("v1.sqlite")
+        let run = try ResultsStore(path: path).beginRun(sampleProvenance())
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { (db: Database) throws in
+            for table in ["market_studies", "radiologist_days", "market_samples", "chain_blocks", "chain_runs"] {
+                try db.execute(sql: "DROP TABLE \(table)")
+            }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2'")
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        try queue.close()
+        let store = try ResultsStore(path: path)
+        #expect(try store.settings().userVersion == 2)
+        #expect(try store.runs().map(\.id) == [run])
+        try store.finishMarketRun(run, detail: sampleDetail(studies: 3), metrics: [])
+        #expect(try store.marketRowCounts(run: run).studies == 3)
+    }
+}
