@@ -43,6 +43,14 @@ public struct MarketStudyRow: Sendable, Equatable {
     public var outcome: String?
     public var discrepancy: Int
     public var changedByAI: Bool
+    /// Hours since the reader's shift began, at the end of the read.
+    public var hoursIntoShift: Double? = nil
+    /// The projected shift volume (CT equivalents) the read was made at.
+    public var shiftVolume: Int? = nil
+    /// The reader's pace for the shift.
+    public var pace: Double? = nil
+    /// The error model's probability that the read is wrong, at its conditions, before the AI second reader.
+    public var errorProbability: Double? = nil
     public var peerReviewed: Bool
     public var reviewScore: String?
     public var detected: Bool?
@@ -319,6 +327,10 @@ extension ResultsStore {
                 b.text(s.outcome)
                 b.int(s.discrepancy)
                 b.bool(s.changedByAI)
+                b.double(s.hoursIntoShift)
+                b.int(s.shiftVolume)
+                b.double(s.pace)
+                b.double(s.errorProbability)
                 b.bool(s.peerReviewed)
                 b.text(s.reviewScore)
                 b.bool(s.detected)
@@ -391,7 +403,7 @@ extension ResultsStore {
         "read_start_ticks", "read_end_ticks", "report_committed_ticks", "settled_ticks", "required_turnaround_ticks",
         "turnaround_ticks", "price_paid_minor", "radiologist_pay_minor", "intermediary_margin_minor",
         "client_fees_minor", "radiologist", "truth_finding", "truth_severity", "outcome", "discrepancy",
-        "changed_by_ai", "peer_reviewed", "review_score", "detected", "feedback", "follow_up_recommended",
+        "changed_by_ai", "hours_into_shift", "shift_volume", "pace", "error_probability", "peer_reviewed", "review_score", "detected", "feedback", "follow_up_recommended",
         "follow_up_completed", "reposts", "status", "measured",
     ]
     static let dayColumns = [
@@ -443,7 +455,7 @@ extension ResultsStore {
             try Row.fetchAll(
                 db, sql: "SELECT * FROM market_studies WHERE run_id = ? ORDER BY ordinal", arguments: [run.rawValue]
             ).map { r in
-                MarketStudyRow(
+                var row = MarketStudyRow(
                     key: r["study_key"], ordinal: r["ordinal"], client: r["client"], clientType: r["client_type"],
                     modality: r["modality"], urgency: r["urgency"], subspecialty: r["subspecialty"],
                     chainStudyID: r["chain_study_id"], arrival: r["arrival_ticks"], posted: r["posted_ticks"],
@@ -459,6 +471,11 @@ extension ResultsStore {
                     feedback: r["feedback"], followUpRecommended: r["follow_up_recommended"],
                     followUpCompleted: r["follow_up_completed"], reposts: r["reposts"], status: r["status"],
                     measured: r["measured"])
+                row.hoursIntoShift = r["hours_into_shift"]
+                row.shiftVolume = r["shift_volume"]
+                row.pace = r["pace"]
+                row.errorProbability = r["error_probability"]
+                return row
             }
         }
     }

@@ -224,8 +224,7 @@ public enum MarketStudy {
         var studies: [MarketStudyRow] = []
         studies.reserveCapacity(r.studies.count)
         for (i, s) in r.studies.enumerated() {
-            studies.append(
-                MarketStudyRow(
+            var row = MarketStudyRow(
                     key: s.key, ordinal: i, client: s.client, clientType: s.clientType, modality: s.modality,
                     urgency: s.urgency, subspecialty: s.subspecialty,
                     chainStudyID: try s.chainStudyID.map { try integer($0, "chain study id") }, arrival: s.arrival,
@@ -240,7 +239,12 @@ public enum MarketStudy {
                     discrepancy: s.discrepancy, changedByAI: s.changedByAI, peerReviewed: s.peerReviewed,
                     reviewScore: s.reviewScore, detected: s.detected, feedback: s.feedback,
                     followUpRecommended: s.followUpRecommended, followUpCompleted: s.followUpCompleted,
-                    reposts: s.reposts, status: s.status, measured: s.measured))
+                    reposts: s.reposts, status: s.status, measured: s.measured)
+            row.hoursIntoShift = s.hoursIntoShift
+            row.shiftVolume = s.shiftVolume
+            row.pace = s.pace
+            row.errorProbability = s.errorProbability
+            studies.append(row)
         }
         let days = try r.radiologistDays.map { d in
             RadiologistDayRow(
