@@ -110,14 +110,20 @@ public final class SignatureCache {
 /// Ledger-level checks of a transaction's envelope, before the application sees it.
 public enum Envelope {
     /// Checks chain id, size and signature (in that order; the signature last because it is the costly one).
-    public static func verify(_ tx: Transaction, chainID: String, maxTxBytes: Int, cache: SignatureCache) -> TxCheck {
+    ///
+    /// `signatureKnownValid`: the caller already holds this exact transaction (same hash, so the same signature
+    /// bytes) as verified, e.g. admitted to its mempool after this check; the signature is then not looked up
+    /// again (a cache hit still re-encodes the sign bytes and hashes them).
+    public static func verify(
+        _ tx: Transaction, chainID: String, maxTxBytes: Int, cache: SignatureCache, signatureKnownValid: Bool = false
+    ) -> TxCheck {
         guard tx.chainID == chainID else {
             return TxCheck(code: .wrongChainID, log: "chain id \(tx.chainID) is not \(chainID)")
         }
         guard tx.encodedSize <= maxTxBytes else {
             return TxCheck(code: .txTooLarge, log: "transaction of \(tx.encodedSize) bytes exceeds \(maxTxBytes)")
         }
-        guard cache.verify(tx.signature, message: tx.signBytes, key: tx.sender) else {
+        guard signatureKnownValid || cache.verify(tx.signature, message: tx.signBytes, key: tx.sender) else {
             return TxCheck(code: .badSignature, log: "invalid signature")
         }
         return .ok

@@ -110,17 +110,17 @@ public struct Block: CanonicalCodable, Hashable, Sendable {
 public enum MerkleTree {
     static func leafHash(_ leaf: Bytes) -> Hash {
         var h = SHA256()
-        h.update(data: [0])
-        h.update(data: leaf)
-        return Hash(bytes: Bytes(h.finalize()))
+        withUnsafeBytes(of: UInt8(0)) { h.update(bufferPointer: $0) }
+        leaf.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return Hash(digest: h.finalize())
     }
 
     static func nodeHash(_ l: Hash, _ r: Hash) -> Hash {
         var h = SHA256()
-        h.update(data: [1])
-        h.update(data: l.bytes)
-        h.update(data: r.bytes)
-        return Hash(bytes: Bytes(h.finalize()))
+        withUnsafeBytes(of: UInt8(1)) { h.update(bufferPointer: $0) }
+        l.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        r.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return Hash(digest: h.finalize())
     }
 
     /// The largest power of two strictly less than `n` (n ≥ 2).

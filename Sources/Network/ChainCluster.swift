@@ -239,6 +239,8 @@ public final class ChainCluster<App: ChainApplication> {
     private var clientKeys: [SigningKey] = []
     private var clientNonce: [UInt64] = []
     private var clientBusy: [Bool] = []
+    /// How many entries of `clientBusy` are true (above saturation every client waits: no scan per arrival).
+    private var busyClients = 0
     private var nextClient = 0
     private var txs: [TxRecord] = []
     private var txIndex: [Hash: Int] = [:]
@@ -526,7 +528,10 @@ public final class ChainCluster<App: ChainApplication> {
             metrics.latency.record(now - txs[k].submitted)
             let client = txs[k].client
             if r.code == .ok { clientNonce[client] += 1 } else { metrics.rejected += 1 }
-            clientBusy[client] = false
+            if clientBusy[client] {
+                clientBusy[client] = false
+                busyClients -= 1
+            }
         }
         if config.isolateNextProposer {
             if isolated != nil { network.connectivity.heal() }
@@ -603,7 +608,7 @@ public final class ChainCluster<App: ChainApplication> {
             scheduler.schedule(.arrival, at: now + SimTime(ticks: max(1, SimTime(seconds: gap).ticks)))
         }
         var c: Int? = nil
-        for k in 0..<w.clients {
+        for k in 0..<w.clients where busyClients < w.clients {
             let j = (nextClient + k) % w.clients
             if !clientBusy[j] {
                 c = j
@@ -617,6 +622,7 @@ public final class ChainCluster<App: ChainApplication> {
         nextClient = (client + 1) % w.clients
         let tx = w.makeTx(client, clientKeys[client], clientNonce[client])
         clientBusy[client] = true
+        busyClients += 1
         let k = txs.count
         txs.append(TxRecord(tx: tx, client: client, submitted: now, committed: nil))
         txIndex[tx.hash] = k

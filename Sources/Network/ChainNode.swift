@@ -572,7 +572,8 @@ public final class ChainNode<App: ChainApplication> {
         for tx in block.transactions where !mempool.contains(tx.hash) { txv += 1 }
         let before = cache.hits + cache.misses
         let (receipts, outcome, root) = SingleNodeChain<App>.execute(
-            block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache)
+            block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
+            verified: { self.mempool.contains($0.hash) })
         execCalls += cache.hits + cache.misses - before
         step.cpuTicks += config.execCostPerTx * Int64(block.transactions.count)
         store.append(
