@@ -69,6 +69,8 @@ public final class BlockStore {
     /// The last committed height (0 before the first block).
     public var height: Height { Height(blocks.count) }
     public var lastBlockHash: Hash { blocks.last?.hash ?? .zero }
+    /// The last block's time (`Int64.min` before the first block).
+    public var lastBlockTime: Int64 { blocks.last?.header.timeTicks ?? .min }
     public var lastStateRoot: Hash { stateRoots.last ?? genesisStateRoot }
     public var lastResultsRoot: Hash { resultsRoots.last ?? MerkleTree.root(leaves: []) }
 
@@ -101,7 +103,8 @@ public final class BlockStore {
         return e.verify(validatorSet: validatorSet(at: eh), chainID: chainID, cache: cache)
     }
 
-    /// Whether `block` may be the next block (`height + 1`): links, roots, validator set, proposer, last commit,
+    /// Whether `block` may be the next block (`height + 1`): links, a time after the last block's, roots, validator
+    /// set, proposer, last commit,
     /// no transaction repeated (within the block or from the chain), and admissible evidence (`isAdmissible`), at
     /// most one item per offence (within the block or from the chain).
     ///
@@ -109,7 +112,7 @@ public final class BlockStore {
     public func isValidNext(_ block: Block, cache: SignatureCache) -> Bool {
         let h = height + 1
         let hd = block.header
-        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash,
+        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash, hd.timeTicks > lastBlockTime,
             hd.stateRoot == lastStateRoot, hd.resultsRoot == lastResultsRoot,
             block.transactions.count <= maxBlockTxs
         else { return false }

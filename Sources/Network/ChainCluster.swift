@@ -77,6 +77,9 @@ public struct ClusterConfig: Sendable {
     public var cpuFactors: [Double]?
     /// Per-node clock drift: a node's timeouts last `drift × duration` (nil: all 1).
     public var drift: [Double]?
+    /// Per-node clock offset: node i's clock reads simulated time + `clockOffset[i]` (nil: all 0); see
+    /// `NodeConfig.clockOffset`.
+    public var clockOffset: [SimTime]?
     /// Nodes that are not started at time 0 (start them with `.restart` faults, or never).
     public var offlineAtStart: [Int]
     public var faults: [ScheduledFault]
@@ -270,6 +273,7 @@ public final class ChainCluster<App: ChainApplication> {
         nodes = (0..<n).map { i in
             var nc = config.node
             if let f = config.cpuFactors { nc.cpuFactor = f[i] }
+            if let o = config.clockOffset { nc.clockOffset = o[i].ticks }
             let node = ChainNode(
                 index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: nodeCaches[i],
                 behaviour: config.byzantine[i], nodeOfAddress: table)

@@ -121,6 +121,11 @@ public struct NodeConfig: Sendable {
     /// nothing to propose waits, without timers, until a transaction is admitted or a peer's proposal or vote for
     /// the height arrives: an idle market chain makes no blocks and no events.
     public var createEmptyBlocks: Bool = true
+    /// The node's clock offset, ticks: its clock reads simulated time + `clockOffset` (Jepsen's `clocks` nemesis). It
+    /// dates the blocks the node proposes (never earlier than one tick after the last block: block times are
+    /// monotone, `BlockStore.isValidNext`). Timeouts are durations on the same clock, so an offset leaves them as
+    /// they are (a drift, `ClusterConfig.drift`, stretches them).
+    public var clockOffset: Int64 = 0
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
@@ -582,7 +587,8 @@ public final class ChainNode<App: ChainApplication> {
             if bytes.count <= Block.maxEvidenceBytes { evidence.append(bytes) }
         }
         let header = BlockHeader(
-            chainID: config.chainID, height: h, timeTicks: now.ticks, previousBlockHash: store.lastBlockHash,
+            chainID: config.chainID, height: h, timeTicks: max(now.ticks + config.clockOffset, store.lastBlockTime + 1),
+            previousBlockHash: store.lastBlockHash,
             txRoot: Block.txRoot(txs), stateRoot: store.lastStateRoot, resultsRoot: store.lastResultsRoot,
             proposer: key?.publicKey.address ?? Address(bytes: Bytes(repeating: 0, count: 20)),
             lastCommitHash: Hash.sha256(lastCommit), validatorsHash: store.validatorSet(at: h).hash,

@@ -184,6 +184,42 @@ struct ScenariosB {
         #expect(c.nodes[3].store.height + 2 >= c.height)
     }
 
+    @Test("B13 ClockOffset_BlockTimesMonotone")
+    func b13Offset() {
+        // Clocks off by up to ±60 ms (several block intervals of the test timeouts) and drifting: the chain still
+        // makes progress, every proposer dates its blocks by its own clock, and block times only increase.
+        let offsets: [SimTime] = [.milliseconds(-60), .zero, .milliseconds(25), .milliseconds(60)]
+        var cfg = config(powers: [1, 1, 1, 1])
+        cfg.clockOffset = offsets
+        cfg.drift = [0.95, 1.0, 1.05, 1.0]
+        cfg.termination = bound(n: 4, drift: 1.05)
+        let c = logCluster(cfg)
+        c.run(until: .seconds(1))
+        expectClean(c)
+        #expect(c.height > 20)
+        let keys = (0..<4).map { ClusterConfig.nodeKey($0, seed: 1).publicKey.address }
+        for node in c.nodes {
+            let times = node.store.blocks.map(\.header.timeTicks)
+            #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 }, "node \(node.index): block times monotone")
+        }
+        let blocks = c.nodes[1].store.blocks
+        let decided = c.oracle.firstDecisionTimes
+        var bumped = 0
+        for (i, (b, t)) in zip(blocks, decided).enumerated() {
+            let p = keys.firstIndex(of: b.header.proposer)!
+            // Dated by the proposer's clock before the decision, or one tick after the previous block when that
+            // clock is behind the previous proposer's.
+            let own = b.header.timeTicks <= t.ticks + offsets[p].ticks && b.header.timeTicks >= t.ticks - 200_000 + offsets[p].ticks
+            let bump = i > 0 && b.header.timeTicks == blocks[i - 1].header.timeTicks + 1
+            if bump { bumped += 1 }
+            #expect(own || bump, "h=\(b.header.height) proposer \(p)")
+        }
+        #expect(bumped > 0, "a slow clock behind the last block time is bumped")
+        #expect(
+            blocks.enumerated().contains { keys.firstIndex(of: $1.header.proposer) == 3 && $1.header.timeTicks > decided[$0].ticks },
+            "a fast clock dates blocks ahead of simulated time")
+    }
+
     @Test("B14 ValidatorSetChange")
     func b14() {
         // Node 4 is not a genesis validator; a transaction adds it, later node 0 is removed, then node 4 crashes.
