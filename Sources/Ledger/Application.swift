@@ -1,5 +1,6 @@
 // The ABCI-shaped boundary between consensus and the application, and envelope checks.
 
+import Crypto
 import DequeModule
 
 /// A replicated application (in the shape of CometBFT's ABCI).
@@ -54,18 +55,34 @@ public struct BlockOutcome: Equatable, Sendable {
 
 /// A bounded cache of verified Ed25519 signatures, shared by the in-process nodes of one replication.
 ///
-/// Keyed by (public key, SHA-256(message), signature); stores successes only, so a forged signature is
-/// re-checked (and rejected) every time. FIFO eviction at `capacity`. Not thread-safe: one replication is
-/// single-threaded. Each node is still *charged* the verification's CPU time on the simulated clock; the cache
-/// only saves real time.
+/// Keyed by SHA-256(public key ‖ signature ‖ message) (Bitcoin's sigcache; the key and signature have fixed
+/// lengths, so the concatenation is unambiguous); stores successes only, so a forged signature is re-checked (and
+/// rejected) every time. FIFO eviction at `capacity`. Not thread-safe: one replication is single-threaded. Each
+/// node is still *charged* the verification's CPU time on the simulated clock; the cache only saves real time.
 public final class SignatureCache {
+    /// The 32-byte digest as four words: stored inline in the set and the FIFO (no heap objects to retain, chase
+    /// or free per entry), compared word by word.
     struct Key: Hashable {
-        let publicKey: PublicKey
-        let messageHash: Hash
-        let signature: Signature
+        let w0: UInt64
+        let w1: UInt64
+        let w2: UInt64
+        let w3: UInt64
 
-        /// The message hash alone (a uniformly random digest); equality still compares all three fields.
-        func hash(into hasher: inout Hasher) { hasher.combine(messageHash) }
+        init(signature s: Signature, message: Bytes, key: PublicKey) {
+            var h = SHA256()
+            key.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+            s.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+            message.withUnsafeBytes { h.update(bufferPointer: $0) }
+            (w0, w1, w2, w3) = h.finalize().withUnsafeBytes { r in
+                (
+                    r.loadUnaligned(fromByteOffset: 0, as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    r.loadUnaligned(fromByteOffset: 16, as: UInt64.self), r.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                )
+            }
+        }
+
+        /// One word of a uniformly random digest; equality still compares all four.
+        func hash(into hasher: inout Hasher) { hasher.combine(w0) }
     }
 
     public let capacity: Int
@@ -90,7 +107,7 @@ public final class SignatureCache {
     ///
     /// - Complexity: O(message length) for the hash, plus one Ed25519 verification on a miss.
     public func verify(_ s: Signature, message: Bytes, key: PublicKey) -> Bool {
-        let k = Key(publicKey: key, messageHash: Hash.sha256(message), signature: s)
+        let k = Key(signature: s, message: message, key: key)
         if members.contains(k) {
             hits += 1
             return true
@@ -110,14 +127,20 @@ public final class SignatureCache {
 /// Ledger-level checks of a transaction's envelope, before the application sees it.
 public enum Envelope {
     /// Checks chain id, size and signature (in that order; the signature last because it is the costly one).
-    public static func verify(_ tx: Transaction, chainID: String, maxTxBytes: Int, cache: SignatureCache) -> TxCheck {
+    ///
+    /// `signatureKnownValid`: the caller already holds this exact transaction (same hash, so the same signature
+    /// bytes) as verified, e.g. admitted to its mempool after this check; the signature is then not looked up
+    /// again (a cache hit still re-encodes the sign bytes and hashes them).
+    public static func verify(
+        _ tx: Transaction, chainID: String, maxTxBytes: Int, cache: SignatureCache, signatureKnownValid: Bool = false
+    ) -> TxCheck {
         guard tx.chainID == chainID else {
             return TxCheck(code: .wrongChainID, log: "chain id \(tx.chainID) is not \(chainID)")
         }
         guard tx.encodedSize <= maxTxBytes else {
             return TxCheck(code: .txTooLarge, log: "transaction of \(tx.encodedSize) bytes exceeds \(maxTxBytes)")
         }
-        guard cache.verify(tx.signature, message: tx.signBytes, key: tx.sender) else {
+        guard signatureKnownValid || cache.verify(tx.signature, message: tx.signBytes, key: tx.sender) else {
             return TxCheck(code: .badSignature, log: "invalid signature")
         }
         return .ok

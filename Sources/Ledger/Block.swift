@@ -9,7 +9,7 @@ public struct BlockHeader: CanonicalCodable, Hashable, Sendable {
     /// Simulated time in ticks (1 tick = 1 µs).
     public var timeTicks: Int64
     public var previousBlockHash: Hash
-    /// `MerkleTree.root` over the canonical bytes of the block's transactions.
+    /// `Block.txRoot`: `MerkleTree.root` over the transactions' hashes (as CometBFT's `Txs.Hash`).
     public var txRoot: Hash
     /// The application's state root after the previous block.
     public var stateRoot: Hash
@@ -19,10 +19,13 @@ public struct BlockHeader: CanonicalCodable, Hashable, Sendable {
     /// SHA-256 of `Block.lastCommit`.
     public var lastCommitHash: Hash
     public var validatorsHash: Hash
+    /// `Block.evidenceRoot`: `MerkleTree.root` over the encoded evidence items of `Block.evidence`.
+    public var evidenceHash: Hash
 
     public init(
         chainID: String, height: UInt64, timeTicks: Int64, previousBlockHash: Hash, txRoot: Hash, stateRoot: Hash,
-        resultsRoot: Hash, proposer: Address, lastCommitHash: Hash, validatorsHash: Hash
+        resultsRoot: Hash, proposer: Address, lastCommitHash: Hash, validatorsHash: Hash,
+        evidenceHash: Hash = Block.evidenceRoot([])
     ) {
         self.chainID = chainID
         self.height = height
@@ -34,6 +37,7 @@ public struct BlockHeader: CanonicalCodable, Hashable, Sendable {
         self.proposer = proposer
         self.lastCommitHash = lastCommitHash
         self.validatorsHash = validatorsHash
+        self.evidenceHash = evidenceHash
     }
 
     /// `Hash.sha256(domain: "readchain/header/v1", canonical bytes)`.
@@ -50,6 +54,7 @@ public struct BlockHeader: CanonicalCodable, Hashable, Sendable {
         w.write(proposer)
         w.write(lastCommitHash)
         w.write(validatorsHash)
+        w.write(evidenceHash)
     }
 
     public init(from r: inout CanonicalReader) throws(DecodingError) {
@@ -63,19 +68,30 @@ public struct BlockHeader: CanonicalCodable, Hashable, Sendable {
         proposer = try r.read()
         lastCommitHash = try r.read()
         validatorsHash = try r.read()
+        evidenceHash = try r.read()
     }
 }
 
-/// A block: header, transactions and the previous block's commit certificate (opaque here).
+/// A block: header, transactions, evidence of misbehaviour and the previous block's commit certificate (the last
+/// two opaque here: the consensus layer defines, builds and checks them).
 public struct Block: CanonicalCodable, Hashable, Sendable {
+    /// Most evidence items in one block (CometBFT bounds evidence per block by bytes; both bounds here).
+    public static let maxEvidence = 16
+    /// Largest encoded evidence item, bytes (two signed votes take about 400).
+    public static let maxEvidenceBytes = 2_048
+
     public var header: BlockHeader
     public var transactions: [Transaction]
+    /// Encoded evidence items (consensus' `DuplicateVoteEvidence`: two conflicting signed votes of one validator);
+    /// `header.evidenceHash` is their Merkle root. At most `maxEvidence`, each at most `maxEvidenceBytes`.
+    public var evidence: [Bytes]
     /// The commit certificate of the previous block; `header.lastCommitHash` is its SHA-256.
     public var lastCommit: Bytes
 
-    public init(header: BlockHeader, transactions: [Transaction], lastCommit: Bytes) {
+    public init(header: BlockHeader, transactions: [Transaction], evidence: [Bytes] = [], lastCommit: Bytes) {
         self.header = header
         self.transactions = transactions
+        self.evidence = evidence
         self.lastCommit = lastCommit
     }
 
@@ -83,25 +99,38 @@ public struct Block: CanonicalCodable, Hashable, Sendable {
 
     public var encodedSize: Int { canonicalBytes.count }
 
-    /// The tx root these transactions should have.
+    /// The tx root these transactions should have: the RFC 6962 root over their hashes (SHA-256 of the canonical
+    /// bytes), as CometBFT's `Txs.Hash` does. Each `Transaction` keeps its hash, so checking a block's root costs
+    /// two short hashes per transaction instead of re-encoding and re-hashing every transaction at every node.
     public static func txRoot(_ transactions: [Transaction]) -> Hash {
-        MerkleTree.root(leaves: transactions.map(\.canonicalBytes))
+        MerkleTree.root(leaves: transactions.map(\.hash.bytes))
     }
 
-    /// Whether `header.txRoot` and `header.lastCommitHash` match the body.
+    /// The evidence root of these encoded evidence items (the RFC 6962 root over their bytes).
+    public static func evidenceRoot(_ evidence: [Bytes]) -> Hash { MerkleTree.root(leaves: evidence) }
+
+    /// Whether `header.txRoot`, `header.evidenceHash` and `header.lastCommitHash` match the body, and the evidence
+    /// is within its bounds.
     public var bodyMatchesHeader: Bool {
-        header.txRoot == Block.txRoot(transactions) && header.lastCommitHash == Hash.sha256(lastCommit)
+        evidence.count <= Block.maxEvidence && evidence.allSatisfy { $0.count <= Block.maxEvidenceBytes }
+            && header.txRoot == Block.txRoot(transactions) && header.evidenceHash == Block.evidenceRoot(evidence)
+            && header.lastCommitHash == Hash.sha256(lastCommit)
     }
 
     public func encode(into w: inout CanonicalWriter) {
         w.write(header)
         w.writeArray(transactions)
+        w.writeArray(evidence) { w, e in w.writeBytes(e) }
         w.writeBytes(lastCommit)
     }
 
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         header = try r.read()
         transactions = try r.readArray(of: Transaction.self)
+        evidence = try r.readArray(maxCount: Block.maxEvidence) {
+            (r: inout CanonicalReader) throws(DecodingError) -> Bytes in
+            try r.readBytes(maxLength: Block.maxEvidenceBytes)
+        }
         lastCommit = try r.readBytes()
     }
 }
@@ -110,17 +139,17 @@ public struct Block: CanonicalCodable, Hashable, Sendable {
 public enum MerkleTree {
     static func leafHash(_ leaf: Bytes) -> Hash {
         var h = SHA256()
-        h.update(data: [0])
-        h.update(data: leaf)
-        return Hash(bytes: Bytes(h.finalize()))
+        withUnsafeBytes(of: UInt8(0)) { h.update(bufferPointer: $0) }
+        leaf.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return Hash(digest: h.finalize())
     }
 
     static func nodeHash(_ l: Hash, _ r: Hash) -> Hash {
         var h = SHA256()
-        h.update(data: [1])
-        h.update(data: l.bytes)
-        h.update(data: r.bytes)
-        return Hash(bytes: Bytes(h.finalize()))
+        withUnsafeBytes(of: UInt8(1)) { h.update(bufferPointer: $0) }
+        l.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        r.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return Hash(digest: h.finalize())
     }
 
     /// The largest power of two strictly less than `n` (n ≥ 2).

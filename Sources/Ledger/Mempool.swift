@@ -85,16 +85,11 @@ public struct Mempool: Sendable {
     func ordered() -> [Entry] {
         // The common case (every sender has one pending transaction): arrival order, without building per-sender
         // arrays (one allocation per sender, a few per cent of a load test's profile).
-        var counts: [PublicKey: Int] = [:]
-        counts.reserveCapacity(entries.count)
+        var senders = Set<PublicKey>(minimumCapacity: entries.count)
         var repeated = false
-        for e in entries {
-            let c = (counts[e.tx.sender] ?? 0) + 1
-            counts[e.tx.sender] = c
-            if c > 1 {
-                repeated = true
-                break
-            }
+        for e in entries where !senders.insert(e.tx.sender).inserted {
+            repeated = true
+            break
         }
         if !repeated { return entries }
         var bySender: [PublicKey: [Entry]] = [:]

@@ -287,7 +287,7 @@ final class TrieNode: Sendable {
         h.update(data: key)
         h.update(data: bigEndian32(value.count))
         h.update(data: value)
-        return Hash(bytes: Bytes(h.finalize()))
+        return Hash(digest: h.finalize())
     }
 
     static func innerHash(_ bit: Int, _ l: Hash, _ r: Hash) -> Hash {
@@ -296,7 +296,7 @@ final class TrieNode: Sendable {
         h.update(data: bigEndian32(bit))
         h.update(data: l.bytes)
         h.update(data: r.bytes)
-        return Hash(bytes: Bytes(h.finalize()))
+        return Hash(digest: h.finalize())
     }
 
     /// The leaf reached by following `key`'s bits.

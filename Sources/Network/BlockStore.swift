@@ -14,6 +14,22 @@ public struct CommittedBlock: Sendable {
     }
 }
 
+/// One offence: a validator's two votes of one type in one (height, round). Evidence is unique per offence, whichever
+/// pair of conflicting votes (and in which order) a node happened to see.
+public struct Offence: Hashable, Sendable {
+    public var validator: Address
+    public var height: Height
+    public var round: Round
+    public var type: VoteType
+
+    public init(_ e: Evidence) {
+        validator = e.first.validator
+        height = e.first.height
+        round = e.first.round
+        type = e.first.type
+    }
+}
+
 /// The committed chain of one node (its "disk": it survives a crash).
 ///
 /// A class because the consensus core's `ValueValidity` closure reads it while the node appends to it.
@@ -37,6 +53,10 @@ public final class BlockStore {
     public private(set) var selectors: [ProposerSelector]
     /// Hashes of every committed transaction (membership only; never iterated).
     private var committedTxs: Set<Hash> = []
+    /// Offences with evidence in a committed block (membership only; never iterated).
+    private var committedOffences: Set<Offence> = []
+    /// Evidence older than this many heights (block height − evidence height) is not accepted in a block.
+    public static let maxEvidenceAge: Height = 1_000
 
     public init(chainID: String, genesisStateRoot: Hash, validators: ValidatorSet, maxBlockTxs: Int) {
         self.chainID = chainID
@@ -49,6 +69,8 @@ public final class BlockStore {
     /// The last committed height (0 before the first block).
     public var height: Height { Height(blocks.count) }
     public var lastBlockHash: Hash { blocks.last?.hash ?? .zero }
+    /// The last block's time (`Int64.min` before the first block).
+    public var lastBlockTime: Int64 { blocks.last?.header.timeTicks ?? .min }
     public var lastStateRoot: Hash { stateRoots.last ?? genesisStateRoot }
     public var lastResultsRoot: Hash { resultsRoots.last ?? MerkleTree.root(leaves: []) }
 
@@ -56,15 +78,41 @@ public final class BlockStore {
     public func selector(at h: Height) -> ProposerSelector { selectors[Int(h) - 1] }
     public func block(at h: Height) -> Block { blocks[Int(h) - 1] }
     public func isCommitted(tx hash: Hash) -> Bool { committedTxs.contains(hash) }
+    /// Whether a committed block already holds evidence of this offence.
+    public func isCommitted(_ offence: Offence) -> Bool { committedOffences.contains(offence) }
 
-    /// Whether `block` may be the next block (`height + 1`): links, roots, validator set, proposer, last commit,
-    /// and no transaction repeated (within the block or from the chain).
+    /// The evidence of a block, decoded (nil if an item does not decode).
+    public static func decodeEvidence(_ block: Block) -> [Evidence]? {
+        var out: [Evidence] = []
+        for e in block.evidence {
+            guard let d = try? Evidence.decode(canonical: e) else { return nil }
+            out.append(d)
+        }
+        return out
+    }
+
+    /// Whether `e` may go into the block of height `h` (the next height): of a height in (h − maxEvidenceAge) … h,
+    /// two conflicting votes (same type, height and round, different values) both signed by one validator of that
+    /// height's set, for an offence with no committed evidence.
+    ///
+    /// - Complexity: two signature checks (cached).
+    public func isAdmissible(_ e: Evidence, atHeight h: Height, cache: SignatureCache) -> Bool {
+        let eh = e.first.height
+        guard eh >= 1, eh <= h, eh + BlockStore.maxEvidenceAge >= h, eh <= height + 2, !isCommitted(Offence(e))
+        else { return false }
+        return e.verify(validatorSet: validatorSet(at: eh), chainID: chainID, cache: cache)
+    }
+
+    /// Whether `block` may be the next block (`height + 1`): links, a time after the last block's, roots, validator
+    /// set, proposer, last commit,
+    /// no transaction repeated (within the block or from the chain), and admissible evidence (`isAdmissible`), at
+    /// most one item per offence (within the block or from the chain).
     ///
     /// - Complexity: O(txs) hashes plus the last commit's signature checks (cached).
     public func isValidNext(_ block: Block, cache: SignatureCache) -> Bool {
         let h = height + 1
         let hd = block.header
-        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash,
+        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash, hd.timeTicks > lastBlockTime,
             hd.stateRoot == lastStateRoot, hd.resultsRoot == lastResultsRoot,
             block.transactions.count <= maxBlockTxs
         else { return false }
@@ -84,6 +132,15 @@ public final class BlockStore {
             let th = tx.hash
             guard !committedTxs.contains(th), seen.insert(th).inserted else { return false }
         }
+        // Evidence: each item canonical, admissible, and one per offence within the block.
+        guard !block.evidence.isEmpty else { return true }
+        guard let evidence = BlockStore.decodeEvidence(block) else { return false }
+        var offences: Set<Offence> = []
+        for (e, bytes) in zip(evidence, block.evidence) {
+            guard e.canonicalBytes == bytes, offences.insert(Offence(e)).inserted,
+                isAdmissible(e, atHeight: h, cache: cache)
+            else { return false }
+        }
         return true
     }
 
@@ -100,6 +157,7 @@ public final class BlockStore {
         resultsRoots.append(resultsRoot)
         blockSizes.append(block.encodedSize)
         for tx in block.transactions { committedTxs.insert(tx.hash) }
+        for e in BlockStore.decodeEvidence(block) ?? [] { committedOffences.insert(Offence(e)) }
         // The set of h+2 from that of h+1 and this block's updates.
         validatorSets.append(Self.apply(updates, to: validatorSet(at: h + 1)))
         // The selector of h+1: advanced once; when the set changed, priorities are carried over as CometBFT does.

@@ -77,6 +77,9 @@ public struct ClusterConfig: Sendable {
     public var cpuFactors: [Double]?
     /// Per-node clock drift: a node's timeouts last `drift × duration` (nil: all 1).
     public var drift: [Double]?
+    /// Per-node clock offset: node i's clock reads simulated time + `clockOffset[i]` (nil: all 0); see
+    /// `NodeConfig.clockOffset`.
+    public var clockOffset: [SimTime]?
     /// Nodes that are not started at time 0 (start them with `.restart` faults, or never).
     public var offlineAtStart: [Int]
     public var faults: [ScheduledFault]
@@ -239,6 +242,8 @@ public final class ChainCluster<App: ChainApplication> {
     private var clientKeys: [SigningKey] = []
     private var clientNonce: [UInt64] = []
     private var clientBusy: [Bool] = []
+    /// How many entries of `clientBusy` are true (above saturation every client waits: no scan per arrival).
+    private var busyClients = 0
     private var nextClient = 0
     private var txs: [TxRecord] = []
     private var txIndex: [Hash: Int] = [:]
@@ -268,6 +273,7 @@ public final class ChainCluster<App: ChainApplication> {
         nodes = (0..<n).map { i in
             var nc = config.node
             if let f = config.cpuFactors { nc.cpuFactor = f[i] }
+            if let o = config.clockOffset { nc.clockOffset = o[i].ticks }
             let node = ChainNode(
                 index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: nodeCaches[i],
                 behaviour: config.byzantine[i], nodeOfAddress: table)
@@ -526,7 +532,10 @@ public final class ChainCluster<App: ChainApplication> {
             metrics.latency.record(now - txs[k].submitted)
             let client = txs[k].client
             if r.code == .ok { clientNonce[client] += 1 } else { metrics.rejected += 1 }
-            clientBusy[client] = false
+            if clientBusy[client] {
+                clientBusy[client] = false
+                busyClients -= 1
+            }
         }
         if config.isolateNextProposer {
             if isolated != nil { network.connectivity.heal() }
@@ -603,7 +612,7 @@ public final class ChainCluster<App: ChainApplication> {
             scheduler.schedule(.arrival, at: now + SimTime(ticks: max(1, SimTime(seconds: gap).ticks)))
         }
         var c: Int? = nil
-        for k in 0..<w.clients {
+        for k in 0..<w.clients where busyClients < w.clients {
             let j = (nextClient + k) % w.clients
             if !clientBusy[j] {
                 c = j
@@ -617,6 +626,7 @@ public final class ChainCluster<App: ChainApplication> {
         nextClient = (client + 1) % w.clients
         let tx = w.makeTx(client, clientKeys[client], clientNonce[client])
         clientBusy[client] = true
+        busyClients += 1
         let k = txs.count
         txs.append(TxRecord(tx: tx, client: client, submitted: now, committed: nil))
         txIndex[tx.hash] = k

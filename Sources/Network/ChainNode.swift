@@ -121,6 +121,11 @@ public struct NodeConfig: Sendable {
     /// nothing to propose waits, without timers, until a transaction is admitted or a peer's proposal or vote for
     /// the height arrives: an idle market chain makes no blocks and no events.
     public var createEmptyBlocks: Bool = true
+    /// The node's clock offset, ticks: its clock reads simulated time + `clockOffset` (Jepsen's `clocks` nemesis). It
+    /// dates the blocks the node proposes (never earlier than one tick after the last block: block times are
+    /// monotone, `BlockStore.isValidNext`). Timeouts are durations on the same clock, so an offset leaves them as
+    /// they are (a drift, `ClusterConfig.drift`, stretches them).
+    public var clockOffset: Int64 = 0
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
@@ -201,6 +206,10 @@ public final class ChainNode<App: ChainApplication> {
     public var trackFootprint = false
     /// The working height waits for a transaction before it starts (`NodeConfig.createEmptyBlocks == false`).
     public private(set) var isWaitingForTransactions = false
+    /// Equivocation evidence this node holds and no committed block has yet, oldest first, one per offence (at most
+    /// `maxPendingEvidence`; volatile, like the mempool). The node puts it into the blocks it proposes.
+    public private(set) var pendingEvidence: [Evidence] = []
+    public static var maxPendingEvidence: Int { 256 }
 
     /// - Parameters:
     ///   - behaviour: makes the node Byzantine (its correct core wrapped in a `ByzantineNode`).
@@ -233,6 +242,15 @@ public final class ChainNode<App: ChainApplication> {
         mempool = Mempool(limits: config.mempool)
         syncRequestedAt = nil
         isWaitingForTransactions = false
+        pendingEvidence = []
+    }
+
+    /// Keeps `e` for a later block unless its offence is already pending or committed.
+    private func keepEvidence(_ e: Evidence) {
+        let o = Offence(e)
+        guard !store.isCommitted(o), !pendingEvidence.contains(where: { Offence($0) == o }) else { return }
+        if pendingEvidence.count >= Self.maxPendingEvidence { pendingEvidence.removeFirst() }
+        pendingEvidence.append(e)
     }
 
     /// Handles one input at `now`.
@@ -419,7 +437,9 @@ public final class ChainNode<App: ChainApplication> {
             let theirs = Vote(
                 chainID: config.chainID, type: .precommit, height: cert.height, round: cert.round,
                 valueID: cert.blockID, validator: who, signature: sig.signature)
-            step.actions.append(.evidence(Evidence(first: mine, second: theirs)))
+            let e = Evidence(first: mine, second: theirs)
+            keepEvidence(e)
+            step.actions.append(.evidence(e))
         }
     }
 
@@ -511,6 +531,7 @@ public final class ChainNode<App: ChainApplication> {
                 core = c
                 queue.append(contentsOf: more)
             case .evidence(let e):
+                keepEvidence(e)
                 step.actions.append(.evidence(e))
             case .needValue(let h, _, let id):
                 step.actions.append(.broadcast(.valueRequest(height: h, valueID: id)))
@@ -545,7 +566,8 @@ public final class ChainNode<App: ChainApplication> {
         guard let b = try? Block.decode(canonical: v.payload) else { return conflictingValue(v) }
         var header = b.header
         header.timeTicks += 1
-        return ProposedValue(block: Block(header: header, transactions: b.transactions, lastCommit: b.lastCommit))
+        return ProposedValue(
+            block: Block(header: header, transactions: b.transactions, evidence: b.evidence, lastCommit: b.lastCommit))
     }
 
     /// getValue(): the next block from the mempool, with the header the chain requires.
@@ -555,12 +577,23 @@ public final class ChainNode<App: ChainApplication> {
             !store.isCommitted(tx: $0.hash)
         }
         let lastCommit = h > 1 ? store.certificates[Int(h) - 2].canonicalBytes : []
+        // Pending evidence, oldest first: its signatures were checked when it was collected (no second check, no
+        // CPU charged); the validators check it against the set of its height (`BlockStore.isValidNext`).
+        var evidence: [Bytes] = []
+        for e in pendingEvidence where evidence.count < Block.maxEvidence {
+            let eh = e.first.height
+            guard eh >= 1, eh <= h, eh + BlockStore.maxEvidenceAge >= h, !store.isCommitted(Offence(e)) else { continue }
+            let bytes = e.canonicalBytes
+            if bytes.count <= Block.maxEvidenceBytes { evidence.append(bytes) }
+        }
         let header = BlockHeader(
-            chainID: config.chainID, height: h, timeTicks: now.ticks, previousBlockHash: store.lastBlockHash,
+            chainID: config.chainID, height: h, timeTicks: max(now.ticks + config.clockOffset, store.lastBlockTime + 1),
+            previousBlockHash: store.lastBlockHash,
             txRoot: Block.txRoot(txs), stateRoot: store.lastStateRoot, resultsRoot: store.lastResultsRoot,
             proposer: key?.publicKey.address ?? Address(bytes: Bytes(repeating: 0, count: 20)),
-            lastCommitHash: Hash.sha256(lastCommit), validatorsHash: store.validatorSet(at: h).hash)
-        return Block(header: header, transactions: txs, lastCommit: lastCommit)
+            lastCommitHash: Hash.sha256(lastCommit), validatorsHash: store.validatorSet(at: h).hash,
+            evidenceHash: Block.evidenceRoot(evidence))
+        return Block(header: header, transactions: txs, evidence: evidence, lastCommit: lastCommit)
     }
 
     /// Executes and stores a decided (or synced) block, and updates the mempool.
@@ -572,7 +605,8 @@ public final class ChainNode<App: ChainApplication> {
         for tx in block.transactions where !mempool.contains(tx.hash) { txv += 1 }
         let before = cache.hits + cache.misses
         let (receipts, outcome, root) = SingleNodeChain<App>.execute(
-            block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache)
+            block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
+            verified: { self.mempool.contains($0.hash) })
         execCalls += cache.hits + cache.misses - before
         step.cpuTicks += config.execCostPerTx * Int64(block.transactions.count)
         store.append(
@@ -580,6 +614,7 @@ public final class ChainNode<App: ChainApplication> {
             resultsRoot: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)), updates: outcome.validatorUpdates)
         decisionRounds.append(round)
         if bySync { syncedBlocks += 1 }
+        if !block.evidence.isEmpty { pendingEvidence.removeAll { store.isCommitted(Offence($0)) } }
         var pool = Mempool(limits: config.mempool)
         swap(&pool, &mempool)
         pool.update(committed: block.transactions) { app.checkTx($0) }

@@ -61,6 +61,8 @@ public final class Oracle {
     private var certificates: [CommitCertificate] = []
     /// Validators proven to have misbehaved (membership only; read through `accountable`).
     private var misbehaved: Set<Address> = []
+    /// The offences with evidence in first-decided blocks, in chain order, with the height of the block.
+    public private(set) var committedEvidence: [(height: Height, offence: Offence)] = []
 
     /// Validators with proof of misbehaviour (accountability, §4.1.10), sorted: evidence that correct nodes
     /// reported (double votes, double proposals) and validators whose precommits are in both of two conflicting
@@ -160,6 +162,25 @@ public final class Oracle {
                 txHeight[th] = h
                 if let s = submitted, !s.contains(th) { fail("invented tx \(th.hex.prefix(8)) at h=\(h)") }
                 _ = r
+            }
+            // Evidence in the block: verifiable against the set of its height, one block per offence in the chain.
+            if !c.block.evidence.isEmpty {
+                guard let evidence = BlockStore.decodeEvidence(c.block) else {
+                    fail("undecodable evidence: node \(node) h=\(h)")
+                    return first
+                }
+                for e in evidence {
+                    let o = Offence(e)
+                    if committedEvidence.contains(where: { $0.offence == o }) { fail("repeated evidence at h=\(h)") }
+                    guard e.first.height >= 1, e.first.height <= h,
+                        e.verify(validatorSet: store.validatorSet(at: e.first.height), chainID: chainID, cache: cache)
+                    else {
+                        fail("invalid evidence at h=\(h) (node \(node))")
+                        continue
+                    }
+                    committedEvidence.append((h, o))
+                    misbehaved.insert(o.validator)
+                }
             }
         } else if i < chain.count {
             // Agreement and equal state roots.

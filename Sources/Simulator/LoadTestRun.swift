@@ -42,6 +42,16 @@ public struct WallClock: Codable, Sendable, Equatable {
     public var blocksPerSecond: Double
     /// Real Ed25519 verifications (signature-cache misses) per wall second.
     public var verificationsPerSecond: Double
+    /// CPU time of the simulating thread over the same interval as `seconds` (equal to it on an idle machine; the
+    /// part of the wall time another process did not take, on a shared one).
+    public var cpuSeconds: Double
+}
+
+/// CPU time consumed so far by the calling thread, seconds.
+public func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// One decided height, for per-height observations and window checks.
@@ -207,20 +217,22 @@ public enum LoadTestRunner {
         // Wall time of the run itself (not of building genesis states and client keys).
         let clock = ContinuousClock()
         let started = clock.now
+        let cpuStarted = threadCPUSeconds()
         log.clock = { [unowned cluster] in cluster.now }
         cluster.run(until: spec.duration)
         let wallDuration = clock.now - started
+        let cpuSeconds = threadCPUSeconds() - cpuStarted
         // The oracle's end-of-run pass (exactly-once transactions on every correct node), outside the timed run.
         cluster.finish()
         let wallSeconds = Double(wallDuration.components.seconds) + Double(wallDuration.components.attoseconds) * 1e-18
         return measure(
             cluster, spec: spec, point: point, replication: replication, clients: clients, log: log,
-            wallSeconds: wallSeconds)
+            wallSeconds: wallSeconds, cpuSeconds: cpuSeconds)
     }
 
     static func measure<App>(
         _ cluster: ChainCluster<App>, spec: LoadTestSpec, point: LoadTestPoint, replication: Int, clients: Int,
-        log: SubmissionLog, wallSeconds: Double
+        log: SubmissionLog, wallSeconds: Double, cpuSeconds: Double
     ) -> LoadTestResult {
         let n = point.validators
         let from = spec.warmupTime
@@ -327,7 +339,7 @@ public enum LoadTestRunner {
             wall: WallClock(
                 seconds: wallSeconds, eventsPerSecond: Double(cluster.metrics.eventsHandled) / wallSeconds,
                 blocksPerSecond: Double(cluster.height) / wallSeconds,
-                verificationsPerSecond: Double(realVerifications) / wallSeconds),
+                verificationsPerSecond: Double(realVerifications) / wallSeconds, cpuSeconds: cpuSeconds),
             heights: heights, latencies: latencies)
     }
 }

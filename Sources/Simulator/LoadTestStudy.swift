@@ -188,7 +188,8 @@ public enum LoadTestStudy {
             saturation: saturation,
             wall: WallClock(
                 seconds: wallSeconds, eventsPerSecond: Double(events) / wallSeconds,
-                blocksPerSecond: Double(blocks) / wallSeconds, verificationsPerSecond: Double(verifications) / wallSeconds))
+                blocksPerSecond: Double(blocks) / wallSeconds, verificationsPerSecond: Double(verifications) / wallSeconds,
+                cpuSeconds: results.reduce(0) { $0 + $1.wall.cpuSeconds }))
     }
 
     /// (name, unit, value) of each headline metric of one replication (simulated time only).

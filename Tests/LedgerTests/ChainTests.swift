@@ -134,6 +134,41 @@ struct ChainTests {
         #expect(cache.hits == 3)
     }
 
+    @Test func headerCommitsToTransactionsAndEvidence() {
+        let chain = run(seed: 2, blocks: 3)
+        let base = chain.blocks[2]
+        #expect(!base.transactions.isEmpty)
+        // The tx root is the RFC 6962 root over the transaction hashes (CometBFT's Txs.Hash).
+        #expect(base.header.txRoot == MerkleTree.root(leaves: base.transactions.map(\.hash.bytes)))
+        #expect(base.header.evidenceHash == Block.evidenceRoot([]) && base.evidence.isEmpty)
+        // Evidence is part of the body the header commits to, and of the block's encoding.
+        let items: [Bytes] = [[1, 2, 3], Bytes(repeating: 7, count: 300)]
+        var header = base.header
+        header.evidenceHash = Block.evidenceRoot(items)
+        let withEvidence = Block(header: header, transactions: base.transactions, evidence: items, lastCommit: base.lastCommit)
+        #expect(withEvidence.bodyMatchesHeader)
+        #expect(withEvidence.hash != base.hash)
+        #expect(try! Block.decode(canonical: withEvidence.canonicalBytes) == withEvidence)
+        var tampered = withEvidence
+        tampered.evidence[0] = [1, 2, 4]
+        #expect(!tampered.bodyMatchesHeader)
+        tampered = withEvidence
+        tampered.evidence.removeLast()
+        #expect(!tampered.bodyMatchesHeader)
+        #expect(!Block(header: base.header, transactions: base.transactions, evidence: items, lastCommit: base.lastCommit).bodyMatchesHeader)
+        // Bounds: count and item size, in the decoder and in the body check.
+        let many = (0...Block.maxEvidence).map { Bytes([UInt8($0)]) }
+        header.evidenceHash = Block.evidenceRoot(many)
+        let tooMany = Block(header: header, transactions: [], evidence: many, lastCommit: [])
+        #expect(!tooMany.bodyMatchesHeader)
+        #expect((try? Block.decode(canonical: tooMany.canonicalBytes)) == nil)
+        let big = [Bytes(repeating: 1, count: Block.maxEvidenceBytes + 1)]
+        header.evidenceHash = Block.evidenceRoot(big)
+        let tooBig = Block(header: header, transactions: [], evidence: big, lastCommit: [])
+        #expect(!tooBig.bodyMatchesHeader)
+        #expect((try? Block.decode(canonical: tooBig.canonicalBytes)) == nil)
+    }
+
     @Test func stateProofAgainstBlockHeader() {
         let chain = run(seed: 3, blocks: 10)
         // The state after block 9 is committed in block 10's header.

@@ -49,11 +49,14 @@ enum Fixtures {
         BlockHeader(
             chainID: g.string(upTo: 10), height: g.next(), timeTicks: Int64(bitPattern: g.next()),
             previousBlockHash: g.hash(), txRoot: g.hash(), stateRoot: g.hash(), resultsRoot: g.hash(),
-            proposer: Address(bytes: g.bytes(20)), lastCommitHash: g.hash(), validatorsHash: g.hash())
+            proposer: Address(bytes: g.bytes(20)), lastCommitHash: g.hash(), validatorsHash: g.hash(),
+            evidenceHash: g.hash())
     }
 
     static func block(_ g: inout SplitMix64) -> Block {
-        Block(header: header(&g), transactions: (0..<g.int(0..<3)).map { _ in transaction(&g) }, lastCommit: g.bytes(upTo: 70))
+        Block(
+            header: header(&g), transactions: (0..<g.int(0..<3)).map { _ in transaction(&g) },
+            evidence: (0..<g.int(0..<3)).map { _ in g.bytes(upTo: 40) }, lastCommit: g.bytes(upTo: 70))
     }
 
     static func stateProof(_ g: inout SplitMix64) -> StateProof {

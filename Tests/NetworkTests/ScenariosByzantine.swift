@@ -52,6 +52,10 @@ struct ScenariosByzantine {
         #expect(c.nodes[1].store.blocks.prefix(Int(a) + 3).map(\.hash) == c.nodes[2].store.blocks.prefix(Int(a) + 3).map(\.hash))
         #expect(c.nodes[1].proposalEvidenceCount + c.metrics.evidence > 0, "evidence recorded")
         #expect(c.oracle.accountable == [address(0, seed: seed)], "evidence against the Byzantine node only")
+        // The Byzantine proposer's double precommits (one side seen live, the other in a synced certificate) reach
+        // the chain as evidence (A12).
+        #expect(!c.oracle.committedEvidence.isEmpty, "evidence included in committed blocks")
+        #expect(c.oracle.committedEvidence.allSatisfy { $0.offence.validator == address(0, seed: seed) })
     }
 
     @Test("B09 ByzantineVoteEquivocation_And_Amnesia", arguments: scenarioSeeds)
@@ -66,6 +70,91 @@ struct ScenariosByzantine {
         #expect(c.metrics.evidence > 0)
         #expect(c.oracle.accountable == [address(3, seed: seed)], "equivocation evidence against the Byzantine node only")
         #expect(c.metrics.committed > 100)
+        // The evidence reaches the chain (A12): committed blocks carry it, against the Byzantine node only.
+        let committed = c.oracle.committedEvidence
+        #expect(!committed.isEmpty, "evidence included in committed blocks")
+        #expect(committed.allSatisfy { $0.offence.validator == address(3, seed: seed) })
+    }
+
+    @Test("A12 EquivocationCountedOnce_EvidenceStored (cluster): evidence included in a later block", arguments: scenarioSeeds)
+    func a12(seed: UInt64) {
+        // Node 3 prevotes and precommits both its value and nil, to everyone, at every height. The correct nodes
+        // count its first vote, keep the pair as evidence, and the next proposers put it into their blocks.
+        let c = logCluster(byzantineConfig(seed: seed, byzantine: [3: DoubleVoter()]))
+        c.run(until: .milliseconds(600))
+        expectClean(c)  // includes: every evidence item verifies against its height's set, one block per offence
+        let byz = address(3, seed: seed)
+        let committed = c.oracle.committedEvidence
+        #expect(c.height > 10)
+        #expect(committed.allSatisfy { $0.offence.validator == byz && $0.offence.height <= $0.height })
+        #expect(Set(committed.map(\.offence)).count == committed.count, "each offence committed once")
+        // Nearly every height's double prevote is in the chain, within a few heights of the offence.
+        let prevoteHeights = Set(committed.filter { $0.offence.type == .prevote }.map(\.offence.height))
+        let early = (1...(c.height - 3)).filter { prevoteHeights.contains($0) }
+        #expect(early.count * 10 >= Int(c.height - 3) * 8, "\(early.count) of \(c.height - 3) heights")
+        #expect(committed.allSatisfy { $0.height <= $0.offence.height + 3 }, "included promptly")
+        // Every correct node's chain carries the same evidence (agreement), and no node keeps committed evidence.
+        for i in [0, 1, 2] {
+            let store = c.nodes[i].store
+            let items = store.blocks.flatMap { BlockStore.decodeEvidence($0) ?? [] }
+            #expect(items.count == committed.filter { $0.height <= store.height }.count)
+            #expect(c.nodes[i].pendingEvidence.allSatisfy { !store.isCommitted(Offence($0)) })
+        }
+    }
+
+    @Test("A12 evidence validity in a proposed block")
+    func a12Validity() {
+        let seed: UInt64 = 1
+        let keys = (0..<4).map { ClusterConfig.nodeKey($0, seed: seed) }
+        let set = ValidatorSet(keys.map { Validator(publicKey: $0.publicKey, power: 1) })
+        let store = BlockStore(chainID: simChainID, genesisStateRoot: LogApplication().stateRoot, validators: set, maxBlockTxs: 10)
+        let cache = SignatureCache(capacity: 100)
+        func vote(_ k: SigningKey, _ t: VoteType, h: Height, r: Round, _ id: Hash?, chain: String = simChainID) -> Vote {
+            let bytes = Vote.signBytes(chainID: chain, type: t, height: h, round: r, valueID: id)
+            return Vote(chainID: chain, type: t, height: h, round: r, valueID: id, validator: k.publicKey.address, signature: k.sign(bytes))
+        }
+        func block(_ evidence: [Evidence], raw: [Bytes]? = nil) -> Block {
+            let items = raw ?? evidence.map(\.canonicalBytes)
+            let h = store.height + 1
+            let header = BlockHeader(
+                chainID: simChainID, height: h, timeTicks: Int64(h), previousBlockHash: store.lastBlockHash,
+                txRoot: Block.txRoot([]), stateRoot: store.lastStateRoot, resultsRoot: store.lastResultsRoot,
+                proposer: keys[0].publicKey.address, lastCommitHash: Hash.sha256([]), validatorsHash: set.hash,
+                evidenceHash: Block.evidenceRoot(items))
+            return Block(header: header, transactions: [], evidence: items, lastCommit: [])
+        }
+        let x = Hash.sha256([1]), y = Hash.sha256([2])
+        let good = Evidence(first: vote(keys[2], .prevote, h: 1, r: 0, x), second: vote(keys[2], .prevote, h: 1, r: 0, nil))
+        let good2 = Evidence(first: vote(keys[1], .precommit, h: 1, r: 2, x), second: vote(keys[1], .precommit, h: 1, r: 2, y))
+        #expect(store.isValidNext(block([]), cache: cache))
+        #expect(store.isValidNext(block([good, good2]), cache: cache))
+        var forged = good
+        forged.second.signature = good.first.signature
+        let outsider = SigningKey.derive(label: "outsider", seed: 9)
+        let bad: [(String, Evidence)] = [
+            ("forged signature", forged),
+            ("same value", Evidence(first: good.first, second: good.first)),
+            ("two validators", Evidence(first: good.first, second: vote(keys[1], .prevote, h: 1, r: 0, nil))),
+            ("two rounds", Evidence(first: good.first, second: vote(keys[2], .prevote, h: 1, r: 1, nil))),
+            ("two types", Evidence(first: good.first, second: vote(keys[2], .precommit, h: 1, r: 0, nil))),
+            ("not a validator", Evidence(first: vote(outsider, .prevote, h: 1, r: 0, x), second: vote(outsider, .prevote, h: 1, r: 0, nil))),
+            ("future height", Evidence(first: vote(keys[2], .prevote, h: 2, r: 0, x), second: vote(keys[2], .prevote, h: 2, r: 0, nil))),
+            ("other chain", Evidence(first: vote(keys[2], .prevote, h: 1, r: 0, x, chain: "x"), second: vote(keys[2], .prevote, h: 1, r: 0, nil, chain: "x"))),
+        ]
+        for (why, e) in bad { #expect(!store.isValidNext(block([e]), cache: cache), "\(why)") }
+        // One item per offence within a block (also the same offence with the votes swapped); canonical bytes only.
+        #expect(!store.isValidNext(block([good, good]), cache: cache))
+        #expect(!store.isValidNext(block([good, Evidence(first: good.second, second: good.first)]), cache: cache))
+        #expect(!store.isValidNext(block([], raw: [good.canonicalBytes + [0]]), cache: cache))
+        #expect(!store.isValidNext(block([], raw: [[1, 2, 3]]), cache: cache))
+        // Committed once: the offence cannot be committed again at a later height, whichever pair shows it.
+        let b1 = block([good])
+        let cert = CommitCertificate(height: 1, round: 0, blockID: b1.hash, signatures: [])
+        store.append(b1, certificate: cert, stateRoot: store.lastStateRoot, resultsRoot: store.lastResultsRoot, updates: [])
+        #expect(store.isCommitted(Offence(good)))
+        let swapped = Evidence(first: good.second, second: good.first)
+        #expect(!store.isAdmissible(swapped, atHeight: 2, cache: cache))
+        #expect(store.isAdmissible(good2, atHeight: 2, cache: cache))
     }
 
     @Test("B16 FutureMessageFlood_BoundedMemory", arguments: scenarioSeeds)
