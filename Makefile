@@ -12,9 +12,10 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: deps release
 	$(RELEASE_BIN) simulate $(SCENARIO)
 
-# Tests run on an optimised build (with `@testable` still allowed): the market and consensus tests drive real
+# Tests run on an optimised build (with `@testable` still allowed, in its own .build/test so it never forces a
+# rebuild of `make run`'s release build): the market and consensus tests drive real
 # Ed25519 through thousands of blocks, about five times faster than in a debug build.
-TEST_FLAGS   ?= -c release -Xswiftc -enable-testing
+TEST_FLAGS   ?= -c release -Xswiftc -enable-testing --scratch-path .build/test
 
 test: deps lint-core
 	$(SWIFT) build --build-tests $(TEST_FLAGS)

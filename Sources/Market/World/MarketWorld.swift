@@ -214,6 +214,7 @@ final class MarketWorld {
         case followUp(study: Int)
         case credential(rad: Int, step: Int)
         case resubmit(tx: Int)
+        case repost(study: Int)
         case dayEnd
         case sample
     }
@@ -465,6 +466,9 @@ final class MarketWorld {
         case .followUp(let s): followUp(s)
         case .credential(let r, let step): credential(r, step: step)
         case .resubmit(let k): resubmit(k)
+        case .repost(let s):
+            records[studies[s].record].reposts += 1
+            post(s, deadline: studies[s].deadline)
         case .dayEnd: dayEnd()
         case .sample: sample()
         }
@@ -666,7 +670,7 @@ final class MarketWorld {
                 assigned(s, to: rad, receipt: r, at: t)
             } else if ok, attribute(r, "auction.unsold", "study") != nil {
                 removeFromBook(s)
-                repostOrGiveUp(s)
+                rebidOrGiveUp(s)
             }
             for b in studies[s].bids where b.rad != studies[s].assignee { requestConsider(b.rad, delay: Self.second) }
         case .report(let rad, let s):
@@ -806,7 +810,9 @@ final class MarketWorld {
         post(studies.count - 1)
     }
 
-    func post(_ s: Int) {
+    /// Posts (or reposts) a study. `deadline` nil: a fresh turnaround from now (the first post, or a repost after
+    /// a missed deadline); otherwise the order keeps that deadline (a new auction after an unsold one).
+    func post(_ s: Int, deadline: Int64? = nil) {
         let c = studies[s].client
         let group = clients[c].group
         var fields = studies[s].generated.orderFields(for: group)
@@ -814,7 +820,7 @@ final class MarketWorld {
             let surcharge: UInt64 = studies[s].generated.study.urgency == .stat ? group.statSurcharge : 0
             fields.maxPrice = i.clientPrices[studies[s].generated.study.modality] + surcharge
         }
-        fields.deadlineTicks = now + group.turnaroundTicks[studies[s].generated.study.urgency]
+        fields.deadlineTicks = deadline ?? now + group.turnaroundTicks[studies[s].generated.study.urgency]
         if case .postedPrice = spec.design.mechanism {
             fields.maxPrice = routedMaximum(s, willingness: fields.maxPrice, required: group.turnaroundTicks[studies[s].generated.study.urgency])
         }
@@ -869,6 +875,22 @@ final class MarketWorld {
             requestConsider(r, delay: Self.second)
         }
         repostOrGiveUp(s)
+    }
+
+    /// An auction closed without a valid bid: the client tries again after a back-off while the original deadline
+    /// leaves room for another auction, then gives up.
+    func rebidOrGiveUp(_ s: Int) {
+        guard let a = auction else { return repostOrGiveUp(s) }
+        let windows = a.biddingWindowTicks + a.revealWindowTicks
+        let remaining = studies[s].deadline - now
+        let backoff = min(2 * Self.hour, max(0, (remaining - windows) / 4))
+        if remaining - backoff > windows + 5 * 60 * Self.second && now + backoff < spec.horizonTicks {
+            studies[s].phase = .arrived
+            at(now + backoff, .repost(study: s))
+        } else {
+            studies[s].phase = .expired
+            records[studies[s].record].status = "expired"
+        }
     }
 
     func repostOrGiveUp(_ s: Int) {
