@@ -2,7 +2,7 @@
 # Both first install what a fresh Debian machine lacks (GSL, SQLite headers, gnuplot), then build.
 
 SWIFT        ?= swift
-SCENARIO     ?= Scenarios/validation/mmc.yaml
+SCENARIO     ?= Scenarios/default.yaml
 RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
