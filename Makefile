@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak fuzz deps build release bench bench-venv clean lint-core
+.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core
 
 run: deps release
 	$(RELEASE_BIN) simulate $(SCENARIO)
@@ -54,7 +54,13 @@ bench: deps release bench-venv
 	$(RELEASE_BIN) bench ledger
 	$(RELEASE_BIN) bench contracts
 	$(RELEASE_BIN) bench consensus
+	$(RELEASE_BIN) bench market --days 7
 	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
+
+# One replication of a full simulated year of the default market through the chain (long: see bench/README.md).
+bench-market: deps release
+	$(RELEASE_BIN) bench market --days 365
+	$(RELEASE_BIN) bench market --days 365 --shared-cache
 
 bench-venv:
 	@[ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv

@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Ledger
 import Market
 import Network
 import Scenario
@@ -150,5 +152,53 @@ struct MarketWorldTests {
         #expect(concur > 0.88 && concur < 0.975, "concur share \(concur)")
         #expect(twos > threes)
         #expect(r.metric("radpeer_discrepancy_rate").map { abs($0 - (1 - concur)) < 0.02 } ?? false)
+    }
+}
+
+@Suite("Market privacy")
+struct MarketPrivacyTests {
+    /// No patient data on chain: every synthetic patient identifier of every study (medical record number, name,
+    /// date of birth, requisition text) is searched for in every stored block (transactions, headers, commits)
+    /// of every validator and in every key and value of the final state, under every design. None may appear.
+    @Test func noSyntheticIdentifierReachesTheChain() throws {
+        let (file, model) = try loadMarket("default.yaml")
+        for design in model.designs {
+            var checkedBlocks = 0
+            var found: [String] = []
+            _ = try MarketSimulation.run(
+                MarketRunSpec(
+                    model: model, design: design, seed: file.seed, replication: 0, horizonTicks: 4 * hourTicks,
+                    warmupTicks: 0)
+            ) { cluster, studies in
+                #expect(!studies.isEmpty)
+                let needles = studies.flatMap { g in
+                    (g.record.identifiers + [g.record.requisitionText]).map { Array($0.utf8) }
+                }
+                var haystacks: [[UInt8]] = []
+                for node in cluster.nodes {
+                    for h in stride(from: 1, through: Int(node.store.height), by: 1) {
+                        haystacks.append(node.store.block(at: UInt64(h)).canonicalBytes)
+                        checkedBlocks += 1
+                    }
+                }
+                for (k, v) in cluster.nodes[0].app.state.scan(prefix: []) { haystacks.append(k + v) }
+                for hay in haystacks {
+                    for n in needles where contains(hay, n) { found.append(String(decoding: n, as: UTF8.self)) }
+                }
+            }
+            #expect(checkedBlocks > 0)
+            #expect(found.isEmpty, "\(design.name): identifiers on chain: \(found.prefix(5))")
+        }
+    }
+
+    func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, hay.count >= needle.count else { return false }
+        let first = needle[0]
+        var i = 0
+        while i <= hay.count - needle.count {
+            if hay[i] == first && hay[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
     }
 }

@@ -57,6 +57,17 @@ public enum MarketSimulation {
         let world = try MarketWorld(spec)
         return world.run()
     }
+
+    /// Runs like `run`, then hands `inspect` the finished chain and every study's off-chain record (the audits
+    /// and privacy checks of the tests look at what the chain actually stored).
+    public static func run(
+        _ spec: MarketRunSpec, inspect: (ChainCluster<ReadChainApp>, [GeneratedStudy]) -> Void
+    ) throws -> MarketRunResult {
+        let world = try MarketWorld(spec)
+        let result = world.run()
+        inspect(world.cluster, world.studies.map(\.generated))
+        return result
+    }
 }
 
 // MARK: - The world
