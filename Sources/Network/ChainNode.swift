@@ -323,24 +323,25 @@ public final class ChainNode<App: ChainApplication> {
         startWorkingHeight(now: now, &step, &dummy.0, &dummy.1)
     }
 
+    /// No empty blocks and nothing to propose: the working height waits for a transaction.
+    private var hasNothingToPropose: Bool { !config.createEmptyBlocks && mempool.count == 0 }
+
     /// Starts the working height in the core, or (no empty blocks, nothing to propose) waits for a transaction.
     private func startWorkingHeight(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
-        guard var c = core else { return }
-        if !config.createEmptyBlocks && mempool.count == 0 {
-            isWaitingForTransactions = true
+        if hasNothingToPropose {
+            isWaitingForTransactions = core != nil
             return
         }
-        isWaitingForTransactions = false
-        core = nil
-        let h = workingHeight
-        let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
-        core = c
-        carryOut(outputs, now: now, &step, &txv, &execCalls)
+        beginWorkingHeight(now: now, &step, &txv, &execCalls)
     }
 
     /// A transaction was admitted, or a peer works on the height: start a waiting height.
     private func wakeIfWaiting(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
         guard isWaitingForTransactions else { return }
+        beginWorkingHeight(now: now, &step, &txv, &execCalls)
+    }
+
+    private func beginWorkingHeight(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
         isWaitingForTransactions = false
         guard var c = core else { return }
         core = nil
@@ -522,7 +523,7 @@ public final class ChainNode<App: ChainApplication> {
                     continue
                 }
                 guard var c = core else { continue }
-                if !config.createEmptyBlocks && mempool.count == 0 {
+                if hasNothingToPropose {
                     isWaitingForTransactions = true
                     continue
                 }
