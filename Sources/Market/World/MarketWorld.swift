@@ -528,23 +528,29 @@ final class MarketWorld {
 
     // MARK: Transactions
 
-    func fee(forMessageBytes n: Int) -> Amount {
-        // The fee depends on the encoded size, which includes the fee: iterate to the fixed point (two rounds).
-        let f = model.chain.fees
-        var fee = f.minFee + f.perByte * UInt64(n + 200)
-        if f.perByte > 0 { fee = f.minFee + f.perByte * UInt64(n + 160) }
-        return Amount(minorUnits: fee)
-    }
-
     @discardableResult
     func submit(_ message: Message, as actor: Actor, kind: TxKind) -> Int {
         let bytes = message.canonicalBytes
-        let fee = fee(forMessageBytes: bytes.count)
         var party = self.party(actor)
-        let tx = Transaction.signed(by: party.signing, chainID: chainID, nonce: party.nonce, fee: fee, message: bytes)
+        // The fee is `minFee + perByte × encoded size` (the fee field has a fixed width, so the size does not
+        // depend on it): sign at the minimum, then once more at the exact fee when bytes are charged.
+        let f = model.chain.fees
+        var fee = Amount(minorUnits: f.minFee)
+        var tx = Transaction.signed(by: party.signing, chainID: chainID, nonce: party.nonce, fee: fee, message: bytes)
+        if f.perByte > 0 {
+            fee = Amount(minorUnits: f.minFee + f.perByte * UInt64(tx.encodedSize))
+            tx = Transaction.signed(by: party.signing, chainID: chainID, nonce: party.nonce, fee: fee, message: bytes)
+        }
         party.nonce += 1
         party.feesToday += fee.minorUnits
         setParty(actor, party)
+        // A client's fees for a study count towards what the study cost it.
+        switch kind {
+        case .post(let s), .grant(let s), .finalise(let s), .feedback(let s), .followUp(let s):
+            records[studies[s].record].clientFees += fee.minorUnits
+        default:
+            break
+        }
         let k = txs.count
         txs.append(PendingTx(tx: tx, kind: kind, actor: actor, submitted: now, node: party.gateway))
         txByHash[tx.hash] = k
@@ -690,6 +696,7 @@ final class MarketWorld {
             let rec = studies[s].record
             if ok {
                 records[rec].peerReviewed = true
+                labels += 1  // the adjudicated label joined the dataset on chain
                 resolveHoldback(s, r, at: t)
             }
         case .feedback(let s):
@@ -1068,7 +1075,6 @@ final class MarketWorld {
     /// shortest queue, paying per wRVU.
     func dispatch() {
         guard case .intermediary(let terms) = spec.design.mechanism else { return }
-        var assignedNow = false
         for s in book where studies[s].phase == .open {
             var best: Int?
             for r in rads.indices where rads[r].onShift && eligible(r, for: s) {
@@ -1085,9 +1091,7 @@ final class MarketWorld {
             studies[s].phase = .assigned  // in flight; corrected if the assignment fails
             submit(.assignStudy(studyID: id, radiologist: rads[r].party.address, pay: max(1, pay)), as: .intermediary,
                    kind: .assign(rad: r, study: s))
-            assignedNow = true
         }
-        _ = assignedNow
     }
 
     func profileCapacity(_ r: Int) -> UInt32 { UInt32(max(1, rads[r].cohort.claiming.maxQueue) * 4) }
@@ -1349,7 +1353,6 @@ final class MarketWorld {
         submit(
             .submitPeerReview(studyID: id, score: chainScore, labels: [FindingLabel(findingCode: code, outcome: label)]),
             as: .radiologist(r), kind: .review(rad: r, study: s))
-        labels += 1
     }
 
     // MARK: Days and samples
