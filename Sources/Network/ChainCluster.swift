@@ -270,13 +270,15 @@ public final class ChainCluster<App: ChainApplication> {
             zip(keys, config.powers).filter { $0.1 > 0 }.map { Validator(publicKey: $0.0.publicKey, power: $0.1) })
         var table: [Address: Int] = [:]
         for (i, k) in keys.enumerated() { table[k.publicKey.address] = i }
+        let sharedMemo = DecodedBlockMemo()
         nodes = (0..<n).map { i in
             var nc = config.node
             if let f = config.cpuFactors { nc.cpuFactor = f[i] }
             if let o = config.clockOffset { nc.clockOffset = o[i].ticks }
             let node = ChainNode(
                 index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: nodeCaches[i],
-                behaviour: config.byzantine[i], nodeOfAddress: table)
+                behaviour: config.byzantine[i], nodeOfAddress: table,
+                decodedBlocks: config.signatureCaches == .shared ? sharedMemo : DecodedBlockMemo())
             node.trackFootprint = config.trackFootprint
             return node
         }

@@ -149,6 +149,15 @@ public struct NodeConfig: Sendable {
     }
 }
 
+/// The last block payload decoded and its block. One per node, or one shared by the in-process nodes of a
+/// cluster (`SignatureCacheMode.shared`): then the nodes decode each proposal once and store the same block
+/// value (its arrays shared), instead of one decoded copy per node. Decoding is deterministic, so sharing
+/// changes memory and wall time only.
+public final class DecodedBlockMemo {
+    var last: (payload: Bytes, block: Block)?
+    public init() {}
+}
+
 /// Messages, bytes and verifications of one node at one height.
 public struct HeightCounters: Sendable, Equatable {
     public var messagesIn = 0
@@ -184,7 +193,7 @@ public final class ChainNode<App: ChainApplication> {
     /// The peer whose message is being handled: answers addressed to a peer (`sendVote(_:to:)`) go back to it.
     private var replyTo: Int?
     /// The last payload `decodeBlock` decoded, and its block.
-    private var lastDecoded: (payload: Bytes, block: Block)?
+    private let decoded: DecodedBlockMemo
     public private(set) var mempool: Mempool
     /// Per-height counters, `counters[h-1]` for the height the node was working on.
     public private(set) var counters: [HeightCounters] = []
@@ -216,8 +225,10 @@ public final class ChainNode<App: ChainApplication> {
     ///   - nodeOfAddress: validator address → node index (where addressed outputs go).
     public init(
         index: Int, key: SigningKey?, config: NodeConfig, peers: Int, app: App, validators: ValidatorSet,
-        cache: SignatureCache, behaviour: (any ByzantineBehaviour)? = nil, nodeOfAddress: [Address: Int] = [:]
+        cache: SignatureCache, behaviour: (any ByzantineBehaviour)? = nil, nodeOfAddress: [Address: Int] = [:],
+        decodedBlocks: DecodedBlockMemo = DecodedBlockMemo()
     ) {
+        self.decoded = decodedBlocks
         precondition(behaviour == nil || key != nil, "a Byzantine node needs a key")
         self.behaviour = behaviour
         self.nodeOfAddress = nodeOfAddress
@@ -448,9 +459,9 @@ public final class ChainNode<App: ChainApplication> {
     /// proposed block and then executes the same payload when it is decided (the comparison is O(1) when the
     /// payload shares its buffer, as the in-process messages do, and a byte comparison otherwise).
     private func decodeBlock(_ payload: Bytes) -> Block? {
-        if let d = lastDecoded, d.payload == payload { return d.block }
+        if let d = decoded.last, d.payload == payload { return d.block }
         guard let b = try? Block.decode(canonical: payload) else { return nil }
-        lastDecoded = (payload, b)
+        decoded.last = (payload, b)
         return b
     }
 

@@ -76,6 +76,10 @@ final class MarketWorld {
     static let hour: Int64 = 3_600_000_000
     static let day: Int64 = 24 * hour
     static let second: Int64 = 1_000_000
+    /// What a committed transaction's record keeps instead of the transaction.
+    static let spent = Transaction(
+        chainID: "", sender: PublicKey(bytes: Array(repeating: 0, count: 32)), nonce: 0, fee: .zero, message: [],
+        signature: Signature(bytes: Array(repeating: 0, count: 64)))
 
     /// A signing identity with its own nonce sequence and gateway validator.
     struct Party {
@@ -604,6 +608,7 @@ final class MarketWorld {
             if receipt.code != .ok { failed += 1 }
             guard let k = txByHash[tx.hash], !txs[k].done else { continue }
             txs[k].done = true
+            txs[k].tx = MarketWorld.spent  // only resubmission needed the bytes
             txByHash[tx.hash] = nil
             committedCount += 1
             if txs[k].submitted >= spec.warmupTicks { commitLatencies.append(t - txs[k].submitted) }
