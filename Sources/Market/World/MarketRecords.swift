@@ -240,7 +240,8 @@ public struct MarketRunResult: Sendable {
     public var transactionsRefused: Int
     /// Real Ed25519 verifications performed.
     public var signatureVerifications: Int
-    /// Ed25519 signatures made (transactions, votes, proposals).
+    /// Ed25519 signatures the agents made: one per submitted transaction (the validators' proposals and votes are
+    /// not counted).
     public var signaturesMade: Int
     /// Scheduler events handled (chain and agents).
     public var events: UInt64
