@@ -34,9 +34,8 @@ public enum MarketMetrics {
     ///   - commitLatencies: submit → commit of every agent transaction submitted after the warm-up, ticks.
     ///   - minorPerMajor: minor units per major unit of the currency (100 for USD).
     public static func compute(
-        studies: [StudyRecord], days: [RadiologistDayRecord], blocks: [ChainBlockRecord],
-        samples: [MarketSample], commitLatencies: [Int64], warmupTicks: Int64, horizonTicks: Int64,
-        minorPerMajor: UInt64
+        studies: [StudyRecord], days: [RadiologistDayRecord], blocks: [ChainBlockRecord], commitLatencies: [Int64],
+        warmupTicks: Int64, minorPerMajor: UInt64
     ) -> [HeadlineMetric] {
         let hour = 3_600_000_000.0
         let money = Double(minorPerMajor)

@@ -518,8 +518,8 @@ final class MarketWorld {
             }
         }
         let headline = MarketMetrics.compute(
-            studies: records, days: days, blocks: blocks, samples: samples, commitLatencies: commitLatencies,
-            warmupTicks: spec.warmupTicks, horizonTicks: spec.horizonTicks, minorPerMajor: model.currency.minorPerMajor)
+            studies: records, days: days, blocks: blocks, commitLatencies: commitLatencies,
+            warmupTicks: spec.warmupTicks, minorPerMajor: model.currency.minorPerMajor)
         let submitted = txs.count
         return MarketRunResult(
             design: spec.design.name, replication: spec.replication, studies: records, radiologistDays: days,
@@ -652,13 +652,11 @@ final class MarketWorld {
             studies[s].chainID = id
             byChainID[id] = s
             if records[studies[s].record].firstCommitted == nil { records[studies[s].record].firstCommitted = t }
-            if let a = auction {
+            if auction != nil, let st = cluster.nodes[observer].app.study(id) {
+                // The windows run from the block's time (the proposer's clock), as the contract recorded them.
                 studies[s].phase = .bidding
-                studies[s].biddingEnds = t + a.biddingWindowTicks  // the block time is the commit time's proposer time
-                if let st = cluster.nodes[observer].app.study(id) {
-                    studies[s].biddingEnds = st.biddingEndsAtTicks
-                    studies[s].revealEnds = st.revealEndsAtTicks
-                }
+                studies[s].biddingEnds = st.biddingEndsAtTicks
+                studies[s].revealEnds = st.revealEndsAtTicks
                 at(studies[s].revealEnds + 2 * Self.second, .finalise(study: s))
             } else {
                 studies[s].phase = .open
@@ -849,7 +847,7 @@ final class MarketWorld {
         }
         // The link is sealed to the client's own key (the escrowed copy); the ephemeral key is unique per post.
         let own = clients[c].party.sealing.publicKey
-        let link = Array("https://pacs.example/\(studies[s].generated.record.salt.prefix(8).map(String.init).joined())".utf8)
+        let link = accessLink(s)
         let box = Sealing.seal(
             link, to: own,
             ephemeral: SealingKey.derive(label: "post-\(records[studies[s].record].key)-\(records[studies[s].record].reposts)", seed: spec.seed),
@@ -927,10 +925,15 @@ final class MarketWorld {
         }
     }
 
+    /// The study's (synthetic) image-archive link: what the sealed boxes carry, never on chain in the clear.
+    func accessLink(_ s: Int) -> [UInt8] {
+        Array("https://pacs.example/\(studies[s].generated.record.salt.prefix(8).map(String.init).joined())".utf8)
+    }
+
     func grant(_ s: Int, to r: Int) {
         guard let id = studies[s].chainID else { return }
         let recipient = rads[r].party.sealing.publicKey
-        let link = Array("https://pacs.example/\(studies[s].generated.record.salt.prefix(8).map(String.init).joined())".utf8)
+        let link = accessLink(s)
         let box = Sealing.seal(
             link, to: recipient, ephemeral: SealingKey.derive(label: "grant-\(id)-\(r)", seed: spec.seed),
             info: Message.accessInfo(studyID: id, recipient: recipient))
