@@ -1,0 +1,214 @@
+import Foundation
+import Results
+
+/// Why `readchain plot` could not draw: each case maps to one exit status in the CLI.
+public enum PlotError: Error, CustomStringConvertible, Equatable {
+    /// The database file does not exist or cannot be read (exit 66).
+    case notFound(String)
+    /// The file is not a results database this build reads (exit 65).
+    case notAResultsDatabase(String)
+    /// A results database with nothing to plot: no runs, only queue runs, no finished market run (exit 65).
+    case nothingToPlot(String)
+    /// gnuplot is not installed, or lacks a terminal (exit 69).
+    case gnuplotMissing(String)
+    /// gnuplot ran a script and failed (exit 70): the script and gnuplot's standard error.
+    case gnuplotFailed(script: String, status: Int32, stderr: String)
+    /// The output directory cannot be created or written (exit 73).
+    case cannotCreate(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let m), .notAResultsDatabase(let m), .nothingToPlot(let m), .gnuplotMissing(let m),
+            .cannotCreate(let m):
+            return m
+        case .gnuplotFailed(let script, let status, let stderr):
+            return "gnuplot failed on \(script) (exit status \(status)):\n\(stderr)"
+        }
+    }
+}
+
+/// What ``ResultsPlotter/plot(database:outputDirectory:formats:)`` wrote.
+public struct PlotReport: Codable, Sendable, Equatable {
+    public struct Figure: Codable, Sendable, Equatable {
+        public var name: String
+        /// Series per panel (one per design, or per design and quantile).
+        public var seriesPerPanel: [Int]
+        /// Every file of the figure: images, data, script.
+        public var files: [String]
+    }
+
+    public var scenario: String
+    public var designs: [String]
+    /// The directory holding the files.
+    public var directory: String
+    public var figures: [Figure]
+    /// Figures left out, with the reason.
+    public var skipped: [String]
+    /// Remarks: runs left out, gnuplot's warnings.
+    public var notes: [String]
+}
+
+/// Draws the plots of a market results database with gnuplot.
+///
+/// The data files, scripts and images are made in a staging directory next to the output directory and moved into
+/// it only when every gnuplot run succeeded; files of earlier plot runs that this run does not make again
+/// (`turnaround-cdf-*`, a design's worth of series) are removed, so the directory never mixes two databases.
+public enum ResultsPlotter {
+    /// File-name stems this tool writes; files with these stems are replaced or removed by the next run.
+    static let ownedStems = [
+        "turnaround-cdf-", "cost-vs-quality", "burnout-over-time", "income-per-hour", "chain-throughput",
+        "chain-latency",
+    ]
+    static let ownedExtensions: Set<String> = ["png", "svg", "dat", "gp"]
+
+    /// The default output directory: `Plots/<scenario>`.
+    public static func defaultDirectory(scenario: String) -> String {
+        let safe = scenario.map { c -> Character in c == "/" || c == "\\" ? "-" : c }
+        let name = String(safe).hasPrefix(".") ? "_" + String(safe) : String(safe)
+        return "Plots/\(name.isEmpty ? "_" : name)"
+    }
+
+    /// Reads the database (read-only) and its data, for a caller that wants to choose the directory from it.
+    ///
+    /// - Throws: ``PlotError`` for a missing file, a file that is not a results database, or nothing to plot;
+    ///   ``ResultsError`` on a database error.
+    public static func load(database: String) throws -> MarketPlotData {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: database, isDirectory: &isDir) else {
+            throw PlotError.notFound("no such results database: \(database)")
+        }
+        guard !isDir.boolValue else { throw PlotError.notFound("\(database) is a directory, not a results database") }
+        guard FileManager.default.isReadableFile(atPath: database) else {
+            throw PlotError.notFound("cannot read \(database): permission denied")
+        }
+        switch try ResultsReader.identify(path: database) {
+        case .results: break
+        case .newer(let v):
+            throw PlotError.notAResultsDatabase(
+                "\(database) has results schema version \(v), newer than this build's \(ResultsStore.schemaVersion); "
+                    + "use a newer readchain")
+        case .empty:
+            throw PlotError.notAResultsDatabase("not a ReadChain results database: \(database) (empty)")
+        case .notSQLite:
+            throw PlotError.notAResultsDatabase(
+                "not a ReadChain results database: \(database) (the file is not an SQLite database)")
+        case .foreign(let id, let version, let objects):
+            throw PlotError.notAResultsDatabase(
+                "not a ReadChain results database: \(database) (application_id \(id), user_version \(version), "
+                    + "\(objects) schema objects)")
+        }
+        let reader = try ResultsReader(path: database)
+        defer { try? reader.close() }
+        return try MarketPlotData.load(reader)
+    }
+
+    /// Draws every plot the database allows into `outputDirectory` (default `Plots/<scenario>`).
+    ///
+    /// - Parameters:
+    ///   - formats: Image formats, each drawn by every script.
+    ///   - gnuplot: The gnuplot to run (default: found on `PATH`).
+    /// - Throws: ``PlotError`` (see its cases) or ``ResultsError``; the output directory is then unchanged.
+    public static func plot(
+        database: String, outputDirectory: String? = nil, formats: [PlotFormat] = PlotFormat.allCases,
+        gnuplot: Gnuplot? = nil
+    ) throws -> PlotReport {
+        let data = try load(database: database)
+        let gnuplot = try gnuplot ?? Gnuplot.locate()
+        let png = formats.contains(.png) ? try gnuplot.pngTerminal() : "pngcairo"
+        if formats.contains(.svg) && !gnuplot.hasTerminal("svg") {
+            throw PlotError.gnuplotMissing(
+                "\(gnuplot.url.path) has no svg terminal; install Debian's gnuplot-nox, or plot with --format png")
+        }
+        let builder = PlotFigureBuilder(data: data, formats: formats.sorted(), pngTerminal: png)
+        let (figures, skipped) = builder.figures()
+        let directory = outputDirectory ?? defaultDirectory(scenario: data.scenario)
+        var notes = data.notes
+
+        let out = URL(fileURLWithPath: directory)
+        let staging = try makeStaging(for: out)
+        defer { try? FileManager.default.removeItem(at: staging) }
+        var reportFigures: [PlotReport.Figure] = []
+        for figure in figures {
+            var files: [String] = []
+            for file in figure.dataFiles {
+                try write(file.text, to: staging.appendingPathComponent(file.name))
+                files.append(file.name)
+            }
+            let script = "\(figure.name).gp"
+            try write(figure.script, to: staging.appendingPathComponent(script))
+            let warnings = try gnuplot.runScript(script, in: staging)
+            if !warnings.isEmpty { notes.append("gnuplot, \(script): \(warnings)") }
+            for format in formats.sorted() {
+                let image = "\(figure.name).\(format.rawValue)"
+                let size = (try? FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent(image).path))?[.size]
+                    as? Int ?? 0
+                guard size > 0 else {
+                    throw PlotError.gnuplotFailed(
+                        script: script, status: 0, stderr: "it wrote no \(image)" + (warnings.isEmpty ? "" : ": \(warnings)"))
+                }
+                files.append(image)
+            }
+            files.append(script)
+            reportFigures.append(.init(name: figure.name, seriesPerPanel: figure.seriesPerPanel, files: files.sorted()))
+        }
+        try install(staging: staging, into: out, keep: Set(reportFigures.flatMap(\.files)))
+        return PlotReport(
+            scenario: data.scenario, designs: data.designs.map(\.name), directory: directory, figures: reportFigures,
+            skipped: skipped, notes: notes)
+    }
+
+    /// A fresh, empty directory beside `out` (so the final moves stay on one file system).
+    static func makeStaging(for out: URL) throws -> URL {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: out.path, isDirectory: &isDir), !isDir.boolValue {
+            throw PlotError.cannotCreate("cannot write plots into \(out.path): it is a file, not a directory")
+        }
+        let parent = out.deletingLastPathComponent()
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw PlotError.cannotCreate("cannot create directory \(parent.path): \(error.localizedDescription)")
+        }
+        let staging = parent.appendingPathComponent(".\(out.lastPathComponent).plotting-\(ProcessInfo.processInfo.processIdentifier)")
+        try? fm.removeItem(at: staging)
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+        } catch {
+            throw PlotError.cannotCreate("cannot create directory \(staging.path): \(error.localizedDescription)")
+        }
+        return staging
+    }
+
+    static func write(_ text: String, to url: URL) throws {
+        do { try Data(text.utf8).write(to: url) } catch {
+            throw PlotError.cannotCreate("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Moves the staged files into `out`, replacing same-named files, and removes this tool's older files that were
+    /// not made again.
+    static func install(staging: URL, into out: URL, keep: Set<String>) throws {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        } catch {
+            throw PlotError.cannotCreate("cannot create directory \(out.path): \(error.localizedDescription)")
+        }
+        do {
+            for old in try fm.contentsOfDirectory(atPath: out.path).sorted() where !keep.contains(old) {
+                let ext = (old as NSString).pathExtension
+                if ownedExtensions.contains(ext) && ownedStems.contains(where: { old.hasPrefix($0) }) {
+                    try fm.removeItem(at: out.appendingPathComponent(old))
+                }
+            }
+            for name in keep.sorted() {
+                let target = out.appendingPathComponent(name)
+                if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+                try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
+            }
+        } catch {
+            throw PlotError.cannotCreate("cannot write plots into \(out.path): \(error.localizedDescription)")
+        }
+    }
+}

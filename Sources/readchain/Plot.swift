@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Results
+import Simulator
+
+/// `readchain plot`: draws a market results database with gnuplot into `Plots/<scenario>/`.
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw a market results database's plots (PNG and SVG, with gnuplot).",
+        discussion: """
+            Writes into Plots/<scenario>/ (or --out-dir): turnaround-cdf-<urgency>, cost-vs-quality, \
+            burnout-over-time, income-per-hour and chain-throughput-latency, each as images, its gnuplot script \
+            (.gp) and its data (.dat): edit a script and run `gnuplot <name>.gp` in that directory to redraw. \
+            The database is only read. Exit status: 65 not a results database or nothing to plot (no finished \
+            market run; queue runs are not plotted), 66 database not found, 69 gnuplot missing, 70 gnuplot \
+            failed, 73 output directory cannot be written, 74 database error.
+            """)
+
+    @Argument(help: "The results database (written by `readchain simulate`).", completion: .file(extensions: ["sqlite"]))
+    var database: String
+
+    @Option(name: .long, help: "The directory to write (default: Plots/<scenario>).")
+    var outDir: String?
+
+    @Option(name: .long, help: "Image formats, comma-separated: png, svg.")
+    var format: String = "png,svg"
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws { _ = try formats() }
+
+    func formats() throws -> [PlotFormat] {
+        var result: [PlotFormat] = []
+        for part in format.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+            guard let f = PlotFormat(rawValue: part) else {
+                throw ValidationError("--format: unknown format '\(part)' (use png, svg or png,svg)")
+            }
+            if !result.contains(f) { result.append(f) }
+        }
+        guard !result.isEmpty else { throw ValidationError("--format: name at least one of png, svg") }
+        return result
+    }
+
+    func run() throws {
+        do throws(any Error) {
+            let report = try ResultsPlotter.plot(database: database, outputDirectory: outDir, formats: try formats())
+            for note in report.notes { FileHandle.standardError.write(Data(("note: " + note + "\n").utf8)) }
+            for skip in report.skipped { FileHandle.standardError.write(Data(("skipped: " + skip + "\n").utf8)) }
+            if output.json {
+                print(try JSONOutput.encode(report))
+            } else {
+                print("plots of \(report.scenario) (\(report.designs.joined(separator: ", "))) in \(report.directory)/:")
+                for figure in report.figures {
+                    let images = figure.files.filter { $0.hasSuffix(".png") || $0.hasSuffix(".svg") }
+                    print("  \(images.joined(separator: ", "))")
+                }
+            }
+        } catch let error as PlotError {
+            throw Self.report(error, json: output.json)
+        } catch {
+            throw CLIFailure.report(error, json: output.json)
+        }
+    }
+
+    static func status(_ error: PlotError) -> Int32 {
+        switch error {
+        case .notFound: ExitStatus.noInput
+        case .notAResultsDatabase, .nothingToPlot: ExitStatus.dataError
+        case .gnuplotMissing: ExitStatus.unavailable
+        case .gnuplotFailed: ExitStatus.software
+        case .cannotCreate: ExitStatus.cantCreate
+        }
+    }
+
+    /// Prints the error (and the JSON failure with `--json`) and returns the exit code.
+    static func report(_ error: PlotError, json: Bool) -> ExitCode {
+        let status = status(error)
+        let lines = ["error: \(error.description)"]
+        for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        if json {
+            let payload: [String: Any] = ["ok": false, "exitStatus": Int(status), "errors": lines]
+            if let data = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .prettyPrinted]) {
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            }
+        }
+        return ExitCode(status)
+    }
+}
