@@ -11,7 +11,13 @@ import Testing
     @Test func plotsASimulatedMarket() throws {
         let tmp = try TempDir()
         let db = tmp.path("tiny.sqlite")
-        let sim = try CLI.run(["simulate", "Scenarios/validation/market-tiny.yaml", "--replications", "2", "--out", db])
+        // market-tiny over 25 h without its warm-up: a whole radiologist day after the warm-up for the income plot.
+        let tiny = try String(contentsOfFile: CLI.path("Scenarios/validation/market-tiny.yaml"), encoding: .utf8)
+        let scenario = try tmp.write(
+            "tiny.yaml",
+            tiny.replacingOccurrences(of: "warmup: 1 h", with: "warmup: 0 h")
+                .replacingOccurrences(of: "horizon: 6 h", with: "horizon: 25 h"))
+        let sim = try CLI.run(["simulate", scenario, "--replications", "2", "--out", db])
         #expect(sim.status == 0, "\(sim.stderr)")
         let out = tmp.path("plots")
         let r = try CLI.run(["plot", db, "--out-dir", out])

@@ -25,12 +25,18 @@ import Testing
         deinit { try? FileManager.default.removeItem(at: url) }
     }
 
-    /// Simulates market-tiny (2 replications), optionally keeping only the first design, into `path`.
-    static func simulateTiny(into path: String, onlyFirstDesign: Bool = false) throws {
+    /// Simulates market-tiny (2 replications), optionally keeping only the first design, into `path`. With `fullDay`,
+    /// 25 h and no warm-up: radiologist days are recorded at each day's end, and the income plot counts the days
+    /// after the warm-up.
+    static func simulateTiny(into path: String, onlyFirstDesign: Bool = false, fullDay: Bool = false) throws {
         var text = try String(
             contentsOf: root.appendingPathComponent("Scenarios/validation/market-tiny.yaml"), encoding: .utf8)
         if onlyFirstDesign {
             text = text.replacingOccurrences(of: "    - { name: intermediary, type: intermediary }\n", with: "")
+        }
+        if fullDay {
+            text = text.replacingOccurrences(of: "horizon: 6 h", with: "horizon: 25 h")
+                .replacingOccurrences(of: "warmup: 1 h", with: "warmup: 0 h")
         }
         let file = try ScenarioLoader.parse(text: text, path: "market-tiny.yaml").with(replications: 2)
         _ = try MarketStudy.run(file, options: StudyOptions(databasePath: path, jobs: 2))
@@ -39,7 +45,7 @@ import Testing
     @Test func plotsEveryFigureOfATinyMarket() throws {
         let tmp = try Scratch()
         let db = tmp.path("tiny.sqlite")
-        try Self.simulateTiny(into: db)
+        try Self.simulateTiny(into: db, fullDay: true)
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
 
         let out = tmp.path("plots")
@@ -94,7 +100,7 @@ import Testing
         let income = try PlotFileChecks.dataBlocks(URL(fileURLWithPath: "\(out)/income-per-hour.dat"))
         #expect(income.map(\.count) == [4, 4], "2 radiologists x 2 replications per design")
         let throughput = try PlotFileChecks.dataBlocks(URL(fileURLWithPath: "\(out)/chain-throughput.dat"))
-        #expect(throughput.map(\.count) == [6, 6], "one row per hour of the 6 h horizon")
+        #expect(throughput.map(\.count) == [25, 25], "one row per hour of the 25 h horizon")
         try store.close()
 
         // Deterministic: a second run writes the same data and scripts, byte for byte.

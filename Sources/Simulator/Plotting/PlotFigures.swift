@@ -99,7 +99,7 @@ public struct PlotFigureBuilder: Sendable {
             set ylabel "share of measured studies reported within t"
             set xrange [0:*]
             set yrange [0:1.02]
-            set key bottom right box opaque
+            set key bottom right box
             set grid
 
             """
@@ -148,13 +148,19 @@ public struct PlotFigureBuilder: Sendable {
             set multiplot layout 1,2 title \(Self.quote("Cost against quality by design (mean and 95% interval over replications)"))
             set xlabel \(Self.quote("client cost per study (\(data.currency), price + fees)"))
             set grid
-            set key top right box opaque
+            set key top right box
             set offsets graph 0.08, graph 0.08, graph 0.1, graph 0.1
 
             """
         var panels: [Int] = []
-        for (clauses, what) in [(errorClauses, "reading errors (FN + FP)"), (majorClauses, "major misses")] {
+        let errorTop = data.designs.compactMap { $0.cost == nil ? nil : $0.errors?.high }.max() ?? 0
+        let majorTop = data.designs.compactMap { $0.cost == nil ? nil : $0.majorMisses?.high }.max() ?? 0
+        for (clauses, what, top) in [
+            (errorClauses, "reading errors (FN + FP)", errorTop), (majorClauses, "major misses", majorTop),
+        ] {
             body += "set title \(Self.quote("\(what) per 1,000 reads"))\n"
+            // From zero; all zero (no misses in any design) would be an empty range.
+            body += top > 0 ? "set yrange [0:*]\n" : "set yrange [0:1]\n"
             body += "set ylabel \(Self.quote("\(what) per 1,000 reads"))\n"
             if clauses.isEmpty {
                 body += "set label 9 \"no design has this metric\" at graph 0.5, graph 0.5 center\n"
