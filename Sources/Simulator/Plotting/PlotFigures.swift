@@ -149,18 +149,26 @@ public struct PlotFigureBuilder: Sendable {
             set xlabel \(Self.quote("client cost per study (\(data.currency), price + fees)"))
             set grid
             set key top right box
-            set offsets graph 0.08, graph 0.08, graph 0.1, graph 0.1
 
             """
         var panels: [Int] = []
-        let errorTop = data.designs.compactMap { $0.cost == nil ? nil : $0.errors?.high }.max() ?? 0
-        let majorTop = data.designs.compactMap { $0.cost == nil ? nil : $0.majorMisses?.high }.max() ?? 0
+        // Explicit ranges that hold every interval (gnuplot's autoscale leaves the bars out with `every`); rates
+        // from zero, since an interval's negative end means nothing for a rate.
+        let costs = data.designs.compactMap(\.cost)
+        let xLow = costs.map { min($0.low, $0.mean) }.min()!
+        let xHigh = costs.map { max($0.high, $0.mean) }.max()!
+        let pad = xHigh > xLow ? 0.08 * (xHigh - xLow) : max(0.1 * abs(xHigh), 1)
+        body += "set xrange [\(Self.num(Self.round3(xLow - pad))):\(Self.num(Self.round3(xHigh + pad)))]\n"
+        func top(_ interval: (MarketPlotData.Design) -> MarketPlotData.Interval?) -> Double {
+            let highs = data.designs.filter { $0.cost != nil }.compactMap(interval).map { max($0.high, $0.mean) }
+            let t = highs.max() ?? 0
+            return t > 0 ? Self.round3(1.1 * t) : 1
+        }
         for (clauses, what, top) in [
-            (errorClauses, "reading errors (FN + FP)", errorTop), (majorClauses, "major misses", majorTop),
+            (errorClauses, "reading errors (FN + FP)", top(\.errors)), (majorClauses, "major misses", top(\.majorMisses)),
         ] {
             body += "set title \(Self.quote("\(what) per 1,000 reads"))\n"
-            // From zero; all zero (no misses in any design) would be an empty range.
-            body += top > 0 ? "set yrange [0:*]\n" : "set yrange [0:1]\n"
+            body += "set yrange [0:\(Self.num(top))]\n"
             body += "set ylabel \(Self.quote("\(what) per 1,000 reads"))\n"
             if clauses.isEmpty {
                 body += "set label 9 \"no design has this metric\" at graph 0.5, graph 0.5 center\n"
@@ -198,6 +206,8 @@ public struct PlotFigureBuilder: Sendable {
             block += 1
         }
         guard block > 0 else { return nil }
+        let shareTop = Self.headroom(data.designs.flatMap { $0.samples.map { 100 * $0.burnoutShare } })
+        let activeTop = Self.headroom(data.designs.flatMap { $0.samples.map(\.active) })
         let body = """
             set multiplot layout 2,1 title \(Self.quote("Burnout and active radiologists over time (mean over \(replicationText))"))
             set xlabel \(Self.quote("simulated time (\(timeUnit.name))"))
@@ -207,11 +217,11 @@ public struct PlotFigureBuilder: Sendable {
             \(warmupMarker)
             set title "Burned-out radiologists"
             set ylabel "share of active radiologists (%)"
-            set yrange [0:*]
+            set yrange [0:\(Self.num(shareTop))]
             plot \(top.joined(separator: ", \\\n     "))
             set title "Radiologists in the market"
             set ylabel "active radiologists"
-            set yrange [0:*]
+            set yrange [0:\(Self.num(activeTop))]
             plot \(bottom.joined(separator: ", \\\n     "))
             unset multiplot
 
@@ -305,6 +315,11 @@ public struct PlotFigureBuilder: Sendable {
             }
         }
         guard tb > 0 || lb > 0 else { return nil }
+        let slowest = data.designs.flatMap { $0.latency.map(\.p90) }.filter(\.isFinite).max() ?? 0
+        let (latencyUnit, latencyScale) = slowest < 1 ? ("ms", 1000.0) : ("s", 1.0)
+        let latencyTop = slowest > 0 ? Self.round3(1.15 * slowest * latencyScale) : 1
+        bottom = bottom.map { $0.replacingOccurrences(of: "using 1:2 ", with: "using 1:($2*\(Self.num(latencyScale))) ")
+            .replacingOccurrences(of: "using 1:3 ", with: "using 1:($3*\(Self.num(latencyScale))) ") }
         func panel(_ clauses: [String]) -> String {
             clauses.isEmpty
                 ? "set label 9 \"no data\" at graph 0.5, graph 0.5 center\nplot NaN notitle\nunset label 9"
@@ -319,11 +334,11 @@ public struct PlotFigureBuilder: Sendable {
             \(warmupMarker)
             set title "Throughput: transactions committed (mean over replications)"
             set ylabel "transactions per hour"
-            set yrange [0:*]
+            set yrange [0:\(Self.num(Self.headroom(data.designs.flatMap(\.throughput))))]
             \(panel(top))
             set title "Commit latency of a study's post: first commit - submission (pooled over replications)"
-            set ylabel "latency (s)"
-            set yrange [0:*]
+            set ylabel "latency (\(latencyUnit))"
+            set yrange [0:\(Self.num(latencyTop))]
             \(panel(bottom))
             unset multiplot
 
@@ -398,6 +413,20 @@ public struct PlotFigureBuilder: Sendable {
         guard x.isFinite else { return "NaN" }
         if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
         return String(format: "%.7g", x)
+    }
+
+    /// The top of a zero-based axis: 10% above the largest value (so a line at the maximum clears the border),
+    /// to 3 significant digits; 1 when there is nothing above zero.
+    static func headroom(_ values: [Double]) -> Double {
+        let top = values.filter(\.isFinite).max() ?? 0
+        return top > 0 ? round3(1.1 * top) : 1
+    }
+
+    /// `x` to 3 significant digits, for axis ranges.
+    static func round3(_ x: Double) -> Double {
+        guard x != 0, x.isFinite else { return x }
+        let scale = pow(10, 2 - floor(log10(abs(x))))
+        return (x * scale).rounded() / scale
     }
 
     /// A gnuplot double-quoted string.
