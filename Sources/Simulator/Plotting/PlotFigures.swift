@@ -214,6 +214,8 @@ public struct PlotFigureBuilder: Sendable {
             set xrange [0:\(Self.num(Double(data.horizonTicks) / timeUnit.ticks))]
             set grid
             set key outside right top box
+            set lmargin at screen 0.08
+            set rmargin at screen 0.78
             \(warmupMarker)
             set title "Burned-out radiologists"
             set ylabel "share of active radiologists (%)"
@@ -256,7 +258,6 @@ public struct PlotFigureBuilder: Sendable {
         let body = """
             set title \(Self.quote("Radiologist income per shift hour by design (each radiologist of each replication, after warm-up)"))
             set ylabel \(Self.quote("income per shift hour (\(data.currency))"))
-            set xlabel "design"
             set xtics (\(tics.joined(separator: ", "))) scale 0
             set xrange [0.4:\(Self.num(Double(block) + 0.6))]
             set yrange [0:*]
@@ -331,6 +332,8 @@ public struct PlotFigureBuilder: Sendable {
             set xrange [0:\(Self.num(Double(data.horizonTicks) / timeUnit.ticks))]
             set grid
             set key outside right top box
+            set lmargin at screen 0.08
+            set rmargin at screen 0.78
             \(warmupMarker)
             set title "Throughput: transactions committed (mean over replications)"
             set ylabel "transactions per hour"
