@@ -98,7 +98,7 @@ import Testing
             name: q
             seed: 9
             replications: 8
-            horizon: 60000 h
+            horizon: 150000 h
             warmup: 100 h
             queue:
               arrival_rate: 9 /h
