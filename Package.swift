@@ -122,6 +122,7 @@ let package = Package(
                 "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger", "Contracts",
                 "Market",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -205,7 +206,7 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: [
                 "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
-                "Contracts", "Market",
+                "Contracts", "Market", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

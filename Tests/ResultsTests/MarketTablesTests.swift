@@ -112,15 +112,18 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
         let run = try ResultsStore(path: path).beginRun(sampleProvenance())
         let queue = try DatabaseQueue(path: path)
         try queue.write { (db: Database) throws in
-            for table in ["market_studies", "radiologist_days", "market_samples", "chain_blocks", "chain_runs"] {
+            for table in [
+                "market_studies", "radiologist_days", "market_samples", "chain_blocks", "chain_runs",
+                "study_settings", "sweep_points", "sweep_runs", "stopping",
+            ] {
                 try db.execute(sql: "DROP TABLE \(table)")
             }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2'")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v5')")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
         try queue.close()
         let store = try ResultsStore(path: path)
-        #expect(try store.settings().userVersion == 2)
+        #expect(try store.settings().userVersion == ResultsStore.schemaVersion)
         #expect(try store.runs().map(\.id) == [run])
         try store.finishMarketRun(run, detail: sampleDetail(studies: 3), metrics: [])
         #expect(try store.marketRowCounts(run: run).studies == 3)
