@@ -82,89 +82,136 @@ public enum MarketStudy {
 
     /// Runs every (design, replication) pair of `scenario` and writes the database.
     ///
-    /// The database at `options.databasePath` is replaced. All runs are registered `running` first (variant =
-    /// design name). Pairs run on `options.jobs` threads, each in its own world; replication r of every design
-    /// uses `(scenario.seed, r)`, so designs see the same arrivals, findings and radiologist speeds (common random
-    /// numbers). A run's detail rows, chain facts and headline metrics are written in one transaction that also
-    /// marks it `finished`, in (design, replication) order whatever the thread timing, so a killed process leaves
-    /// `running` runs that the next open marks `incomplete`. After the first failure the remaining runs are not
-    /// started; they and the failed run are marked `failed`, and the first error is thrown.
+    /// The database at `options.databasePath` is replaced, or continued with `options.resume` (finished runs kept,
+    /// unfinished ones deleted and redone, missing ones run; see ``StudyOptions/resume``). Runs are registered
+    /// `running` first (variant = design name). Pairs run on `options.jobs` threads, each in its own world;
+    /// replication r of every design uses `(scenario.seed, r)`, so designs see the same arrivals, findings and
+    /// radiologist speeds (common random numbers). A run's detail rows, chain facts and headline metrics are written
+    /// in one transaction that also marks it `finished`, in (design, replication) order whatever the thread timing,
+    /// so a killed process leaves `running` runs that the next open marks `incomplete`, and a cancelled study
+    /// (``StudyOptions/cancellation``) leaves them `interrupted`. After the first failure the remaining runs are
+    /// not started; they and the failed run are marked `failed`, and the first error is thrown. Summaries are
+    /// recomputed over every finished run in the database.
     ///
     /// - Throws: ``StudyError`` for a run that failed (the world could not be built, or a record that cannot be
-    ///   stored), ``ResultsError`` for the database.
+    ///   stored), ``StudyInterrupted`` when cancelled, ``ResumeError`` for a database of another study,
+    ///   ``ResultsError`` for the database.
     public static func run(_ scenario: ScenarioFile, options: StudyOptions) throws -> MarketStudySummary {
-        guard case .market(let model) = scenario.model else { throw StudyError("not a market scenario") }
+        guard case .market = scenario.model else { throw StudyError("not a market scenario") }
         let clock = ContinuousClock()
         let started = clock.now
-
-        try QueueStudy.removeDatabase(at: options.databasePath)
-        let store = try ResultsStore(path: options.databasePath)
+        let store = try ResumableRuns.open(
+            path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
         defer { try? store.close() }
-
-        let designs = model.designs
-        let pairs = designs.indices.flatMap { d in (0..<scenario.replications).map { (design: d, replication: $0) } }
-        var runIDs: [RunID] = []
-        for p in pairs {
-            runIDs.append(
-                try store.beginRun(
-                    provenance(scenario, design: designs[p.design].name, replication: p.replication, options: options)))
-        }
-
-        let progress = ProgressTracker(runs: pairs.count, callback: options.simulatedProgress)
-        let writer = RunWriter(
-            store: store, runIDs: runIDs, currency: model.currency, recordDetail: options.recordObservations)
-        let workers = max(1, min(options.jobs, pairs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let i = writer.nextIndex() {
-                guard !writer.stopped else {
-                    writer.deliver(i, .skipped)
-                    continue
-                }
-                let p = pairs[i]
-                let spec = MarketRunSpec(
-                    model: model, design: designs[p.design], seed: scenario.seed, replication: p.replication,
-                    horizonTicks: scenario.horizonTicks, warmupTicks: scenario.warmupTicks,
-                    progress: { share in progress.update(run: i, share: share) })
-                let outcome: RunOutcome
-                do {
-                    outcome = .result(try MarketSimulation.run(spec))
-                } catch {
-                    outcome = .failure(
-                        StudyError("design '\(designs[p.design].name)', replication \(p.replication): \(error)"))
-                }
-                progress.finish(run: i)
-                writer.deliver(i, outcome)
-            }
-        }
-        if let error = writer.firstError { throw error }
-
-        let runs = writer.summaries.map { $0! }
-        let headlines = writer.headlines.map { $0! }
-        var designSummaries: [MarketDesignSummary] = []
-        var rows: [SummaryRow] = []
-        for (d, design) in designs.enumerated() {
-            let mine = pairs.indices.filter { pairs[$0].design == d }.map { headlines[$0] }
-            let metrics = summarise(mine, currency: model.currency)
-            designSummaries.append(MarketDesignSummary(name: design.name, type: typeName(design), metrics: metrics))
-            for m in metrics {
-                rows.append(
-                    SummaryRow(
-                        scenarioSHA256: scenario.sha256, variant: design.name, metric: m.name, n: m.n, mean: m.mean,
-                        stddev: m.standardDeviation, ciLow: m.ciLow, ciHigh: m.ciHigh, confidence: confidence,
-                        unit: m.unit))
-            }
-        }
-        try store.writeSummaries(rows)
-
+        try execute([(scenario, nil)], replications: 0..<scenario.replications, store: store, options: options)
         let elapsed = (clock.now - started).components
+        return try summary(
+            scenario, store: store, options: options,
+            wallSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+    }
+
+    /// The planned runs of market scenarios: for each (scenario, variant prefix), every design for each replication
+    /// in `replications` (design-major). The variant is the design's name, after `prefix/` when there is one.
+    static func plan(_ scenarios: [(ScenarioFile, String?)], replications: Range<Int>) -> [PlannedRun] {
+        var planned: [PlannedRun] = []
+        for (scenario, prefix) in scenarios {
+            guard case .market(let model) = scenario.model else { continue }
+            for (d, design) in model.designs.enumerated() {
+                for r in replications {
+                    planned.append(
+                        PlannedRun(
+                            scenario: scenario, variant: prefix.map { "\($0)/\(design.name)" } ?? design.name,
+                            replication: r, design: d))
+                }
+            }
+        }
+        return planned
+    }
+
+    /// Runs the planned runs the database does not hold finished, after deleting its unfinished runs.
+    static func execute(
+        _ scenarios: [(ScenarioFile, String?)], replications: Range<Int>, store: ResultsStore, options: StudyOptions,
+        filter: (Int) -> Bool = { _ in true }
+    ) throws {
+        let all = plan(scenarios, replications: replications)
+        let planned = all.indices.filter(filter).map { all[$0] }
+        try execute(planned, store: store, options: options)
+    }
+
+    static func execute(_ planned: [PlannedRun], store: ResultsStore, options: StudyOptions) throws {
+        let (pending, finished) = try ResumableRuns.prepare(store, planned: planned)
+        let progress = ProgressTracker(runs: pending.count, callback: options.simulatedProgress)
+        let recordDetail = options.recordObservations
+        try ResumableRuns.execute(
+            pending, store: store, options: options, alreadyFinished: finished,
+            run: { i, p in
+                guard case .market(let model) = p.scenario.model, let d = p.design else {
+                    throw StudyError("not a market scenario")
+                }
+                let spec = MarketRunSpec(
+                    model: model, design: model.designs[d], seed: p.scenario.seed, replication: p.replication,
+                    horizonTicks: p.scenario.horizonTicks, warmupTicks: p.scenario.warmupTicks,
+                    progress: { share in progress.update(run: i, share: share) })
+                defer { progress.finish(run: i) }
+                return (try MarketSimulation.run(spec), model.currency)
+            },
+            write: { id, payload in
+                try write(payload.0, run: id, store: store, currency: payload.1, recordDetail: recordDetail)
+            })
+    }
+
+    /// Writes one finished run: detail rows, chain facts, headline metrics and `finished`, in one transaction.
+    static func write(_ r: MarketRunResult, run id: RunID, store: ResultsStore, currency: Currency, recordDetail: Bool)
+        throws
+    {
+        try store.finishMarketRun(
+            id, detail: try MarketStudy.detail(r, recordDetail: recordDetail),
+            metrics: MarketStudy.runMetrics(r, currency: currency))
+    }
+
+    /// The study's summary from the database: every finished run of `scenario`, summaries recomputed.
+    static func summary(_ scenario: ScenarioFile, store: ResultsStore, options: StudyOptions, wallSeconds: Double)
+        throws -> MarketStudySummary
+    {
+        guard case .market(let model) = scenario.model else { throw StudyError("not a market scenario") }
+        let groups = try ResumeSummaries.recompute(store) { _ in "market" }
+        let designs = model.designs.map { design in
+            MarketDesignSummary(
+                name: design.name, type: typeName(design),
+                metrics: groups.first { $0.scenarioSHA256 == scenario.sha256 && $0.variant == design.name }?.metrics
+                    ?? [])
+        }
+        let runs = try runSummaries(store, scenario: scenario, variants: model.designs.map(\.name))
+        let replications = Set(runs.map(\.replication)).count
         return MarketStudySummary(
             scenario: scenario.name, kind: scenario.kind.rawValue, scenarioSHA256: scenario.sha256, seed: scenario.seed,
-            replications: scenario.replications, horizonTicks: scenario.horizonTicks,
+            replications: replications, horizonTicks: scenario.horizonTicks,
             warmupTicks: scenario.warmupTicks, currency: model.currency.code, confidence: confidence,
-            database: options.databasePath, detailRecorded: options.recordObservations, designs: designSummaries,
+            database: options.databasePath, detailRecorded: options.recordObservations, designs: designs,
             runs: runs, studies: runs.reduce(0) { $0 + $1.studies },
-            transactionsCommitted: runs.reduce(0) { $0 + $1.transactionsCommitted },
-            wallSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+            transactionsCommitted: runs.reduce(0) { $0 + $1.transactionsCommitted }, wallSeconds: wallSeconds)
+    }
+
+    /// The finished runs of `scenario` with one of `variants`, in (variant order, replication) order, as reported,
+    /// read back from the database (`measuredStudies` is 0 when detail rows are not kept).
+    static func runSummaries(_ store: ResultsStore, scenario: ScenarioFile, variants: [String]) throws
+        -> [MarketRunSummary]
+    {
+        let order = Dictionary(uniqueKeysWithValues: variants.enumerated().map { ($1, $0) })
+        let entries = try store.runEntries().filter {
+            $0.status == .finished && $0.key.scenarioSHA256 == scenario.sha256 && order[$0.key.variant ?? ""] != nil
+        }.sorted { (order[$0.key.variant!]!, $0.key.replication) < (order[$1.key.variant!]!, $1.key.replication) }
+        return try entries.map { e in
+            let c = try store.chainRun(run: e.id)
+            return MarketRunSummary(
+                design: e.key.variant!, replication: e.key.replication, runID: e.id.rawValue, studies: c?.studies ?? 0,
+                measuredStudies: try store.measuredStudyCount(run: e.id), reportedStudies: c?.studiesReported ?? 0,
+                transactionsSubmitted: c?.submitted ?? 0, transactionsCommitted: c?.committed ?? 0,
+                transactionsFailed: c?.failed ?? 0, transactionsRefused: c?.refused ?? 0, blocks: c?.blocks ?? 0,
+                signatureVerifications: c?.signatureVerifications ?? 0, events: UInt64(max(0, c?.events ?? 0)),
+                chainDigest: c?.chainDigest ?? "", stateRoot: c?.stateRoot ?? "",
+                oracleViolations: c?.oracleViolations ?? [])
+        }
     }
 
     /// Mean, sample standard deviation and t interval over replications of each headline metric, skipping the
@@ -194,17 +241,6 @@ public enum MarketStudy {
         case .sealedBidAuction: base = "sealed_bid_auction"
         }
         return d.valueBased == nil ? base : base + "+value_based"
-    }
-
-    static func provenance(_ s: ScenarioFile, design: String, replication: Int, options: StudyOptions)
-        -> RunProvenance
-    {
-        RunProvenance(
-            scenarioName: s.name, scenarioKind: s.kind.rawValue, variant: design, scenarioText: s.text,
-            scenarioSHA256: s.sha256, masterSeed: s.seed, replication: replication,
-            codeVersion: options.codeVersion, gitRevision: options.gitRevision,
-            gslGenerator: RandomStreams.generatorName, gslVersion: RandomStreams.gslVersion,
-            horizonTicks: s.horizonTicks, warmupTicks: s.warmupTicks)
     }
 
     // MARK: Records to rows
@@ -286,110 +322,6 @@ public enum MarketStudy {
             transactionsFailed: r.transactionsFailed, transactionsRefused: r.transactionsRefused,
             blocks: r.blocks.count, signatureVerifications: r.signatureVerifications, events: r.events,
             chainDigest: r.chainDigest, stateRoot: r.stateRoot, oracleViolations: r.oracleViolations)
-    }
-}
-
-// MARK: - Workers' shared state
-
-/// What one worker hands over for one (design, replication) index.
-enum RunOutcome {
-    case result(MarketRunResult)
-    case failure(any Error)
-    /// Not started: an earlier run failed.
-    case skipped
-}
-
-/// Hands out run indices to workers and writes finished runs to the store in index order.
-///
-/// A worker that delivers index i then writes every consecutive finished run from the next unwritten index on,
-/// holding `writeLock`, so the database is written in (design, replication) order and a finished run's records
-/// are released as soon as they are stored.
-final class RunWriter: @unchecked Sendable {
-    private let lock = NSLock()
-    private let writeLock = NSLock()
-    private let store: ResultsStore
-    private let runIDs: [RunID]
-    private let currency: Currency
-    private let recordDetail: Bool
-    private var slots: [RunOutcome?]
-    private var handedOut = 0
-    private var nextToWrite = 0
-    private var _stopped = false
-    private var _firstError: (index: Int, error: any Error)?
-    /// Per index, once written.
-    private(set) var summaries: [MarketRunSummary?]
-    private(set) var headlines: [[HeadlineMetric]?]
-
-    init(store: ResultsStore, runIDs: [RunID], currency: Currency, recordDetail: Bool) {
-        self.store = store
-        self.runIDs = runIDs
-        self.currency = currency
-        self.recordDetail = recordDetail
-        slots = Array(repeating: nil, count: runIDs.count)
-        summaries = Array(repeating: nil, count: runIDs.count)
-        headlines = Array(repeating: nil, count: runIDs.count)
-    }
-
-    /// The next run to start, or nil when all have been handed out.
-    func nextIndex() -> Int? {
-        lock.withLock {
-            guard handedOut < runIDs.count else { return nil }
-            handedOut += 1
-            return handedOut - 1
-        }
-    }
-
-    /// A run failed: start no more.
-    var stopped: Bool { lock.withLock { _stopped } }
-
-    /// The failure of the lowest-indexed failed run, if any (read after all workers are done).
-    var firstError: (any Error)? { lock.withLock { _firstError?.error } }
-
-    func deliver(_ i: Int, _ outcome: RunOutcome) {
-        lock.withLock { slots[i] = outcome }
-        writeLock.lock()
-        defer { writeLock.unlock() }
-        while true {
-            let next: (Int, RunOutcome)? = lock.withLock {
-                guard nextToWrite < slots.count, let o = slots[nextToWrite] else { return nil }
-                slots[nextToWrite] = nil
-                nextToWrite += 1
-                return (nextToWrite - 1, o)
-            }
-            guard let next else { return }
-            write(next.0, next.1)
-        }
-    }
-
-    private func write(_ i: Int, _ outcome: RunOutcome) {
-        let id = runIDs[i]
-        switch outcome {
-        case .result(let r):
-            do {
-                try store.finishMarketRun(
-                    id, detail: try MarketStudy.detail(r, recordDetail: recordDetail),
-                    metrics: MarketStudy.runMetrics(r, currency: currency))
-                let summary = MarketStudy.runSummary(r, id: id)
-                lock.withLock {
-                    summaries[i] = summary
-                    headlines[i] = r.headline
-                }
-            } catch {
-                fail(i, error)
-            }
-        case .failure(let error):
-            fail(i, error)
-        case .skipped:
-            try? store.finishRun(id, status: .failed, metrics: [], error: "not run: an earlier run of the study failed")
-        }
-    }
-
-    private func fail(_ i: Int, _ error: any Error) {
-        lock.withLock {
-            _stopped = true
-            if _firstError == nil || i < _firstError!.index { _firstError = (i, error) }
-        }
-        try? store.finishRun(runIDs[i], status: .failed, metrics: [], error: "\(error)")
     }
 }
 

@@ -6,7 +6,7 @@ import Stochastic
 
 /// Options for running a scenario's replications.
 public struct StudyOptions: Sendable {
-    /// Where the results database goes. An existing file at this path is replaced.
+    /// Where the results database goes. An existing file at this path is replaced unless ``resume`` is set.
     public var databasePath: String
     /// Replications run at once (independent worlds, each with its own streams); results are
     /// written in replication order whatever this is, so the database does not depend on it.
@@ -22,6 +22,12 @@ public struct StudyOptions: Sendable {
     /// Market studies: called now and then with the share of all runs' simulated time done. Called from worker
     /// threads.
     public var simulatedProgress: (@Sendable (StudyProgress) -> Void)?
+    /// Continue the database at ``databasePath`` instead of replacing it: it must hold the same study (scenario or
+    /// sweep text, seed, detail on or off); finished runs are kept, unfinished ones redone, missing ones run.
+    public var resume = false
+    /// Checked before each run starts; cancelling marks the unwritten runs `interrupted` and ends the study with
+    /// ``StudyInterrupted``.
+    public var cancellation: StudyCancellation?
 
     public init(
         databasePath: String, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -93,53 +99,118 @@ public enum QueueStudy {
 
     /// Runs every replication of `scenario` and writes the database.
     ///
-    /// The database at `options.databasePath` is replaced. All runs are registered as `running`
-    /// first; each becomes `finished` only once its observations and metrics are committed, so a
-    /// process killed half-way leaves runs that the next open marks `incomplete`.
+    /// The database at `options.databasePath` is replaced, or continued with `options.resume` (see
+    /// ``StudyOptions/resume``). Runs are registered `running` first; replications run in parallel and each is
+    /// written (its waits, metrics and `finished`) in one transaction as soon as every earlier one is, so a process
+    /// killed half-way leaves runs that the next open marks `incomplete`, and a cancelled study leaves them
+    /// `interrupted`. Summaries are recomputed from every finished run in the database.
+    ///
+    /// - Throws: ``StudyInterrupted`` when cancelled, ``ResumeError`` for a database of another study,
+    ///   ``StudyError`` for a failed run, ``ResultsError`` for the database.
     public static func run(_ scenario: ScenarioFile, options: StudyOptions) throws -> StudySummary {
-        guard case .queue(let q) = scenario.model else { throw StudyError("not a queue scenario") }
-        let parameters = QueueParameters(
-            arrivalRatePerSecond: q.arrivalRatePerSecond, serviceRatePerSecond: q.serviceRatePerSecond,
-            servers: q.servers, horizon: SimTime(ticks: scenario.horizonTicks),
-            warmup: SimTime(ticks: scenario.warmupTicks))
-
-        try removeDatabase(at: options.databasePath)
-        let store = try ResultsStore(path: options.databasePath)
+        guard case .queue = scenario.model else { throw StudyError("not a queue scenario") }
+        let store = try ResumableRuns.open(
+            path: options.databasePath, settings: settings(scenario, options), resume: options.resume)
         defer { try? store.close() }
-
-        let n = scenario.replications
-        var runIDs: [RunID] = []
-        for r in 0..<n {
-            runIDs.append(try store.beginRun(provenance(scenario, replication: r, options: options)))
-        }
-
-        let results = try runReplications(
-            parameters, seed: scenario.seed, count: n, jobs: options.jobs,
-            recordObservations: options.recordObservations, progress: options.progress)
-
-        for (r, result) in results.enumerated() {
-            let writer = try store.observationWriter(run: runIDs[r])
-            if options.recordObservations {
-                let series = try writer.series("wait", unit: "s")
-                for o in result.waitObservations { try writer.record(series, time: o.time, value: o.wait) }
-                try writer.flush()
-            }
-            try store.finishRun(runIDs[r], status: .finished, metrics: runMetrics(result), error: nil)
-        }
-
-        let summary = summarise(
-            scenario, results: results, analytic: ErlangC(
-                arrivalRate: q.arrivalRatePerSecond, serviceRate: q.serviceRatePerSecond, servers: q.servers),
-            database: options.databasePath, runIDs: runIDs.map(\.rawValue))
-        try store.writeSummaries(
-            summary.metrics.map {
-                SummaryRow(
-                    scenarioSHA256: scenario.sha256, variant: nil, metric: $0.name, n: $0.n, mean: $0.mean,
-                    stddev: $0.standardDeviation, ciLow: $0.ciLow, ciHigh: $0.ciHigh, confidence: confidence,
-                    unit: $0.unit)
-            })
-        return summary
+        try execute(scenario, replications: 0..<scenario.replications, store: store, options: options)
+        return try summary(scenario, store: store, options: options)
     }
+
+    /// The study settings a resume of `scenario` must match.
+    static func settings(_ s: ScenarioFile, _ options: StudyOptions) -> StudySettings {
+        StudySettings(
+            kind: "scenario", name: s.name, sourceSHA256: s.sha256, sourceText: s.text, masterSeed: s.seed,
+            recordObservations: options.recordObservations)
+    }
+
+    /// Runs the replications in `replications` that the database does not hold finished, after deleting its
+    /// unfinished runs.
+    static func execute(_ scenario: ScenarioFile, replications: Range<Int>, store: ResultsStore, options: StudyOptions)
+        throws
+    {
+        try execute(
+            replications.map { PlannedRun(scenario: scenario, variant: nil, replication: $0, design: nil) },
+            store: store, options: options)
+    }
+
+    /// Runs the planned queue runs (of one scenario or of a sweep's points) the database does not hold finished.
+    static func execute(_ planned: [PlannedRun], store: ResultsStore, options: StudyOptions) throws {
+        let (pending, finished) = try ResumableRuns.prepare(store, planned: planned)
+        let counter = Counter()
+        let record = options.recordObservations
+        try ResumableRuns.execute(
+            pending, store: store, options: options, alreadyFinished: finished,
+            run: { _, p in
+                guard case .queue(let q) = p.scenario.model else { throw StudyError("not a queue scenario") }
+                let parameters = QueueParameters(
+                    arrivalRatePerSecond: q.arrivalRatePerSecond, serviceRatePerSecond: q.serviceRatePerSecond,
+                    servers: q.servers, horizon: SimTime(ticks: p.scenario.horizonTicks),
+                    warmup: SimTime(ticks: p.scenario.warmupTicks))
+                let result = try MMcQueue.run(
+                    parameters, seed: p.scenario.seed, replication: p.replication, recordObservations: record)
+                options.progress?(counter.increment(), pending.count)
+                return result
+            },
+            write: { id, result in try write(result, run: id, store: store, recordObservations: record) })
+    }
+
+    /// Writes one finished replication: its waits (if kept), metrics and status, in one transaction.
+    static func write(_ result: QueueReplicationResult, run id: RunID, store: ResultsStore, recordObservations: Bool)
+        throws
+    {
+        let writer = try store.observationWriter(run: id, batchSize: max(1, result.waitObservations.count + 1))
+        if recordObservations {
+            let series = try writer.series("wait", unit: "s")
+            for o in result.waitObservations { try writer.record(series, time: o.time, value: o.wait) }
+        }
+        try writer.flush()
+        try store.finishRun(id, status: .finished, metrics: runMetrics(result), error: nil)
+    }
+
+    /// The study's summary from the database: every finished run of `scenario`, summaries recomputed.
+    static func summary(_ scenario: ScenarioFile, store: ResultsStore, options: StudyOptions) throws -> StudySummary {
+        guard case .queue(let q) = scenario.model else { throw StudyError("not a queue scenario") }
+        let groups = try ResumeSummaries.recompute(store) { _ in "queue" }
+        let mine = groups.first { $0.scenarioSHA256 == scenario.sha256 && $0.variant == nil }
+        let e = ErlangC(arrivalRate: q.arrivalRatePerSecond, serviceRate: q.serviceRatePerSecond, servers: q.servers)
+        let analytic = analyticValues(e)
+        let metrics = (mine?.metrics ?? []).map { m -> MetricSummary in
+            var m = m
+            m.analytic = analytic[m.name]
+            m.analyticInInterval = m.analytic.flatMap { a in m.ciLow.isNaN ? nil : (m.ciLow <= a && a <= m.ciHigh) }
+            return m
+        }
+        let entries = try store.runEntries().filter {
+            $0.status == .finished && $0.key.scenarioSHA256 == scenario.sha256 && $0.key.variant == nil
+        }.sorted { $0.key.replication < $1.key.replication }
+        var customers = 0
+        var events: UInt64 = 0
+        for e in entries {
+            let m = try store.metrics(run: e.id)
+            customers += Int(m.first { $0.name == "customers_served" }?.value ?? 0)
+            events += UInt64(m.first { $0.name == "events" }?.value ?? 0)
+        }
+        return StudySummary(
+            scenario: scenario.name, kind: scenario.kind.rawValue, scenarioSHA256: scenario.sha256, seed: scenario.seed,
+            replications: entries.count, confidence: confidence, database: options.databasePath,
+            runIDs: entries.map(\.id.rawValue), customers: customers, events: events, metrics: metrics)
+    }
+
+    static func analyticValues(_ e: ErlangC) -> [String: Double] {
+        e.isStable
+            ? [
+                "mean_wait": e.meanWait / 3600, "wait_probability": e.waitProbability, "utilisation": e.utilisation,
+                "mean_queue_length": e.meanQueueLength, "mean_in_system": e.meanInSystem,
+                "mean_sojourn": e.meanSojourn / 3600, "throughput": e.arrivalRate * 3600, "little_law_ratio": 1,
+                "wait_p50": e.waitQuantile(0.5) / 3600, "wait_p90": e.waitQuantile(0.9) / 3600,
+            ] : ["throughput": e.arrivalRate * 3600]
+    }
+
+    /// The headline metrics, in print order (the names of ``perReplicationValues(_:)``).
+    static let headlineNames = [
+        "mean_wait", "wait_probability", "utilisation", "mean_queue_length", "mean_in_system", "mean_sojourn",
+        "throughput", "wait_p50", "wait_p90", "little_law_ratio",
+    ]
 
     /// Runs `count` replications on up to `jobs` threads and returns them in replication order.
     ///
@@ -165,15 +236,6 @@ public enum QueueStudy {
         return try box.results()
     }
 
-    static func provenance(_ s: ScenarioFile, replication: Int, options: StudyOptions) -> RunProvenance {
-        RunProvenance(
-            scenarioName: s.name, scenarioKind: s.kind.rawValue, variant: nil, scenarioText: s.text,
-            scenarioSHA256: s.sha256, masterSeed: s.seed, replication: replication,
-            codeVersion: options.codeVersion, gitRevision: options.gitRevision,
-            gslGenerator: RandomStreams.generatorName, gslVersion: RandomStreams.gslVersion,
-            horizonTicks: s.horizonTicks, warmupTicks: s.warmupTicks)
-    }
-
     static func runMetrics(_ r: QueueReplicationResult) -> [RunMetric] {
         var m: [RunMetric] = []
         for (name, unit, value) in perReplicationValues(r) {
@@ -186,6 +248,7 @@ public enum QueueStudy {
                                ciHigh: ci.upper / 3600, unit: "h"))
         }
         m.append(RunMetric(name: "events", value: Double(r.events), unit: "count"))
+        m.append(RunMetric(name: "customers_served", value: Double(r.customersServed), unit: "count"))
         return m
     }
 
@@ -221,36 +284,6 @@ public enum QueueStudy {
         "little_law_ratio": "Little's law L / (lambda W)",
     ]
 
-    static func summarise(
-        _ s: ScenarioFile, results: [QueueReplicationResult], analytic e: ErlangC, database: String, runIDs: [Int64]
-    ) -> StudySummary {
-        let stable = e.isStable
-        let analytic: [String: Double] = stable
-            ? [
-                "mean_wait": e.meanWait / 3600, "wait_probability": e.waitProbability, "utilisation": e.utilisation,
-                "mean_queue_length": e.meanQueueLength, "mean_in_system": e.meanInSystem,
-                "mean_sojourn": e.meanSojourn / 3600, "throughput": e.arrivalRate * 3600, "little_law_ratio": 1,
-                "wait_p50": e.waitQuantile(0.5) / 3600, "wait_p90": e.waitQuantile(0.9) / 3600,
-            ] : ["throughput": e.arrivalRate * 3600]
-        let rows = results.map(perReplicationValues)
-        var metrics: [MetricSummary] = []
-        for (i, (name, unit, _)) in (rows.first ?? []).enumerated() {
-            let tally = Tally(rows.map { $0[i].2 })
-            let ci = tally.confidenceInterval(level: confidence)
-            let a = analytic[name]
-            metrics.append(
-                MetricSummary(
-                    name: name, label: labels[name] ?? name, unit: unit, n: tally.count, mean: tally.mean,
-                    standardDeviation: tally.standardDeviation, ciLow: ci?.lower ?? .nan, ciHigh: ci?.upper ?? .nan,
-                    halfWidth: ci?.halfWidth ?? .nan, analytic: a, analyticInInterval: a.flatMap { v in ci.map { $0.contains(v) } }))
-        }
-        return StudySummary(
-            scenario: s.name, kind: s.kind.rawValue, scenarioSHA256: s.sha256, seed: s.seed,
-            replications: results.count, confidence: confidence, database: database, runIDs: runIDs,
-            customers: results.reduce(0) { $0 + $1.customersServed },
-            events: results.reduce(0) { $0 + $1.events }, metrics: metrics)
-    }
-
     static func removeDatabase(at path: String) throws {
         let fm = FileManager.default
         for suffix in ["", "-wal", "-shm", "-journal"] where fm.fileExists(atPath: path + suffix) {
@@ -259,6 +292,13 @@ public enum QueueStudy {
             }
         }
     }
+}
+
+/// A thread-safe count of finished replications, for progress reports.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int { lock.withLock { value += 1; return value } }
 }
 
 /// Collects replication results from worker threads.

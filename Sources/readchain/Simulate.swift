@@ -1,14 +1,18 @@
 import ArgumentParser
 import Foundation
 import Scenario
+import Results
 import Simulator
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario's replications and write the results database.",
-        discussion: "Writes Results/<scenario-name>.sqlite (replacing it) unless --out says otherwise. A queue "
-            + "scenario prints each metric's mean with a 95% t interval next to Erlang C; a market scenario "
-            + "prints, per design, each headline metric's mean ± the 95% interval's half-width over replications.")
+        discussion: "Writes Results/<scenario-name>.sqlite (replacing it, unless --resume) unless --out says otherwise. "
+            + "A queue scenario prints each metric's mean with a 95% t interval next to Erlang C; a market scenario "
+            + "prints, per design, each headline metric's mean ± the 95% interval's half-width over replications. "
+            + "Ctrl-C (SIGINT) or SIGTERM stops at once: finished runs are kept, the others marked interrupted, exit "
+            + "130 (SIGINT) or 143 (SIGTERM); --resume continues. --target-half-width runs replications in batches "
+            + "until every watched metric's 95% half-width / |mean| is under the target (sequential stopping).")
 
     @Argument(help: "The scenario file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
     var scenario: String
@@ -32,6 +36,30 @@ struct Simulate: ParsableCommand {
                 + "per-sample or per-block rows (market; chain facts are kept)."))
     var noObservations = false
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Continue the database instead of replacing it: same scenario text and seed required; finished runs are "
+                + "kept, unfinished ones (interrupted, incomplete, failed) redone, missing ones run; summaries "
+                + "recomputed. With --replications N, extends a finished set to N."))
+    var resume = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Sequential stopping: add replications in batches until, for every design, each watched metric's 95% "
+                + "interval half-width / |mean| is below this (e.g. 0.05)."))
+    var targetHalfWidth: Double?
+
+    @Option(name: .long, help: "With --target-half-width: the metrics to watch, comma-separated (default: every headline metric).")
+    var metrics: String?
+
+    @Option(name: .long, help: "With --target-half-width: the most replications to run (default 50).")
+    var maxReplications: Int?
+
+    @Option(name: .long, help: "With --target-half-width: replications added per round (default 2).")
+    var batch: Int?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -39,6 +67,16 @@ struct Simulate: ParsableCommand {
         if let replications, !(1...100_000).contains(replications) {
             throw ValidationError("--replications must be in 1...100000, got \(replications)")
         }
+        if targetHalfWidth == nil, metrics != nil || maxReplications != nil || batch != nil {
+            throw ValidationError("--metrics, --max-replications and --batch need --target-half-width")
+        }
+        if let targetHalfWidth, !(targetHalfWidth > 0 && targetHalfWidth.isFinite) {
+            throw ValidationError("--target-half-width must be a positive number, got \(targetHalfWidth)")
+        }
+        if let maxReplications, !(2...100_000).contains(maxReplications) {
+            throw ValidationError("--max-replications must be in 2...100000, got \(maxReplications)")
+        }
+        if let batch, !(1...100_000).contains(batch) { throw ValidationError("--batch must be in 1...100000, got \(batch)") }
     }
 
     func run() throws {
@@ -53,6 +91,17 @@ struct Simulate: ParsableCommand {
             var options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                 recordObservations: !noObservations, gitRevision: GitRevision.current())
+            options.resume = resume
+            options.cancellation = Interruption.install(
+                database: path, resumeCommand: Interruption.resumeCommand(adding: "--resume"), progressBar: bar.enabled)
+            if let targetHalfWidth {
+                let rule = try StoppingRule(
+                    targetHalfWidth: targetHalfWidth,
+                    metrics: metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+                    maxReplications: maxReplications ?? 50, batch: batch ?? 2)
+                try runSequential(file, rule: rule, options: options, bar: bar)
+                return
+            }
             switch file.model {
             case .queue:
                 if bar.enabled { options.progress = { done, total in bar.update(done, total) } }
@@ -71,8 +120,37 @@ struct Simulate: ParsableCommand {
                 }
             }
         } catch {
-            throw CLIFailure.report(error, json: output.json)
+            throw StudyFailure.report(error, json: output.json)
         }
+    }
+
+    /// Sequential stopping: the study's table, then how it stopped.
+    func runSequential(_ file: ScenarioFile, rule: StoppingRule, options: StudyOptions, bar: ProgressBar) throws {
+        var options = options
+        let stopping: StoppingSummary
+        switch file.model {
+        case .queue:
+            if bar.enabled { options.progress = { done, total in bar.update(done, total) } }
+            let (summary, s) = try SequentialStudy.runQueue(file, rule: rule, options: options)
+            bar.finish()
+            stopping = s
+            if output.json {
+                print(try JSONOutput.encode(SequentialOutput(study: summary, stopping: s)))
+                return
+            }
+            print(SummaryTable.render(summary))
+        case .market:
+            if bar.enabled { options.simulatedProgress = { bar.update($0) } }
+            let (summary, s) = try SequentialStudy.runMarket(file, rule: rule, options: options)
+            bar.finish()
+            stopping = s
+            if output.json {
+                print(try JSONOutput.encode(SequentialOutput(study: summary, stopping: s)))
+                return
+            }
+            print(MarketTable.render(summary))
+        }
+        print(StoppingText.render(stopping))
     }
 
     static func ensureParentDirectory(of path: String) throws {
@@ -87,5 +165,98 @@ struct Simulate: ParsableCommand {
         } catch {
             throw OutputPathError(message: "cannot create directory \(dir) for \(path): \(error.localizedDescription)")
         }
+    }
+}
+
+/// A sequential study's JSON: the study's summary and how it stopped.
+struct SequentialOutput<Study: Encodable>: Encodable {
+    var study: Study
+    var stopping: StoppingSummary
+}
+
+/// The lines saying how a sequential study stopped.
+enum StoppingText {
+    static func render(_ s: StoppingSummary) -> String {
+        var lines = [
+            "sequential stopping: target 95% half-width / |mean| < \(s.targetHalfWidth) on "
+                + (s.metrics.count > 6 ? "\(s.metrics.count) headline metrics" : s.metrics.joined(separator: ", "))
+                + "; stopped after \(s.replications) replications: "
+                + (s.reason == "target_met" ? "target met" : "reached --max-replications \(s.maxReplications)")
+        ]
+        for v in s.variants {
+            let worst = v.worstMetric.map { m in
+                "widest \(m) " + (v.worstRelativeHalfWidth.map { $0.isFinite ? String(format: "%.4f", $0) : "undefined" } ?? "")
+            } ?? "no watched metric defined"
+            lines.append("  \(v.variant ?? "all"): \(v.replications) replications, \(v.reason), \(worst)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Ctrl-C and SIGTERM for long commands: stop the study cleanly, say how to resume, exit 130 / 143.
+///
+/// The handlers run on a dispatch queue (not in a signal context). They cancel the study's
+/// ``StudyCancellation`` (which marks every run not yet written `interrupted`, waiting for a run being written to
+/// finish its transaction), print how to resume, and exit at once without waiting for runs in flight: their
+/// rows were never written, and a resume redoes them.
+enum Interruption {
+    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+
+    static func install(database: String, resumeCommand: String, progressBar: Bool) -> StudyCancellation {
+        let cancellation = StudyCancellation()
+        for (signo, name, status) in [(SIGINT, "SIGINT", Int32(130)), (SIGTERM, "SIGTERM", Int32(143))] {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: DispatchQueue(label: "readchain.\(name)"))
+            source.setEventHandler {
+                cancellation.cancel(reason: name)
+                fflush(stdout)
+                let text = (progressBar ? "\n" : "")
+                    + "readchain: interrupted by \(name): finished runs are kept in \(database); runs not finished are "
+                    + "marked interrupted.\nresume with: \(resumeCommand)\n"
+                FileHandle.standardError.write(Data(text.utf8))
+                _exit(status)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        return cancellation
+    }
+
+    /// This process's command line, shell-quoted, with `flag` added if absent.
+    static func resumeCommand(adding flag: String?) -> String {
+        var args = Array(CommandLine.arguments.dropFirst())
+        if let flag, !args.contains(flag) { args.append(flag) }
+        return (["readchain"] + args).map(shellQuoted).joined(separator: " ")
+    }
+
+    static func shellQuoted(_ s: String) -> String {
+        let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+        return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// Errors of resumable studies, sweeps and merges as exit statuses (65: the input is not what the command needs);
+/// everything else as ``CLIFailure`` classifies it.
+enum StudyFailure {
+    static func report(_ error: any Error, json: Bool) -> ExitCode {
+        let message: String
+        var status = ExitStatus.dataError
+        switch error {
+        case let e as ResumeError: message = e.message
+        case let e as SweepError: message = e.message
+        case let e as MergeError: message = e.message
+        case let e as StudyInterrupted:
+            message = e.description
+            status = 130
+        default: return CLIFailure.report(error, json: json)
+        }
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        if json {
+            let payload: [String: Any] = ["ok": false, "exitStatus": Int(status), "errors": ["error: \(message)"]]
+            if let data = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .prettyPrinted]) {
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            }
+        }
+        return ExitCode(status)
     }
 }

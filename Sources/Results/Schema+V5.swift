@@ -1,0 +1,52 @@
+extension Schema {
+    /// Resumable studies, sweeps and sequential stopping (issue 6 items 1 and 3, issue 7 item 3).
+    ///
+    /// - `study_settings`: at most one row: what produced the database (a scenario or a sweep file, its text and
+    ///   hash, the master seed, whether detail rows are kept). `--resume`, a re-run sweep and `merge` check it.
+    /// - `sweep_points`: each point of a sweep and the value each swept parameter takes there.
+    /// - `sweep_runs`: the sweep's full list of (point, variant, replication) runs, written by every shard, so a
+    ///   merge can tell what is missing without re-reading the sweep file.
+    /// - `stopping`: per variant, how a sequential-stopping study ended (replications used and why).
+    static let v5 = """
+        CREATE TABLE study_settings (
+            id                  INTEGER PRIMARY KEY CHECK (id = 1),
+            kind                TEXT    NOT NULL CHECK (kind IN ('scenario', 'sweep')),
+            name                TEXT    NOT NULL,
+            source_sha256       TEXT    NOT NULL CHECK (length(source_sha256) = 64),
+            source_text         TEXT    NOT NULL,
+            master_seed         TEXT    NOT NULL
+                CHECK (length(master_seed) BETWEEN 1 AND 20 AND master_seed NOT GLOB '*[^0-9]*'),
+            record_observations INTEGER NOT NULL CHECK (record_observations IN (0, 1))
+        );
+
+        CREATE TABLE sweep_points (
+            point           INTEGER NOT NULL CHECK (point >= 0),
+            parameter       TEXT    NOT NULL,
+            position        INTEGER NOT NULL CHECK (position >= 0),
+            value           TEXT    NOT NULL,
+            scenario_sha256 TEXT    NOT NULL CHECK (length(scenario_sha256) = 64),
+            PRIMARY KEY (point, parameter)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE sweep_runs (
+            point           INTEGER NOT NULL CHECK (point >= 0),
+            variant         TEXT    NOT NULL,
+            replication     INTEGER NOT NULL CHECK (replication >= 0),
+            scenario_sha256 TEXT    NOT NULL CHECK (length(scenario_sha256) = 64),
+            PRIMARY KEY (point, variant, replication)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE stopping (
+            scenario_sha256          TEXT    NOT NULL CHECK (length(scenario_sha256) = 64),
+            variant                  TEXT    NOT NULL DEFAULT '',
+            target_half_width        REAL    NOT NULL CHECK (target_half_width > 0),
+            metrics                  TEXT    NOT NULL,
+            replications             INTEGER NOT NULL CHECK (replications >= 0),
+            max_replications         INTEGER NOT NULL CHECK (max_replications >= 1),
+            reason                   TEXT    NOT NULL CHECK (reason IN ('target_met', 'max_replications')),
+            worst_metric             TEXT,
+            worst_relative_half_width REAL,
+            PRIMARY KEY (scenario_sha256, variant)
+        ) WITHOUT ROWID;
+        """
+}

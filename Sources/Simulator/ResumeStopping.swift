@@ -1,0 +1,154 @@
+import Foundation
+import Results
+import Scenario
+
+/// Sequential stopping: replications are added in batches until every watched metric's 95% interval is narrow
+/// enough relative to its mean, for every variant, or a cap is reached.
+public struct StoppingRule: Sendable, Equatable {
+    /// The target half-width of the 95% t interval divided by |mean| (e.g. 0.05).
+    public var targetHalfWidth: Double
+    /// The metrics watched; nil watches every headline metric.
+    public var metrics: [String]?
+    /// Never run more replications than this per variant.
+    public var maxReplications: Int
+    /// Replications added per round.
+    public var batch: Int
+
+    public init(targetHalfWidth: Double, metrics: [String]?, maxReplications: Int, batch: Int) throws {
+        guard targetHalfWidth > 0, targetHalfWidth.isFinite else {
+            throw StudyError("--target-half-width must be a positive number, got \(targetHalfWidth)")
+        }
+        guard maxReplications >= 2 else { throw StudyError("--max-replications must be at least 2, got \(maxReplications)") }
+        guard batch >= 1 else { throw StudyError("--batch must be at least 1, got \(batch)") }
+        self.targetHalfWidth = targetHalfWidth
+        self.metrics = metrics
+        self.maxReplications = maxReplications
+        self.batch = batch
+    }
+}
+
+/// How a sequential study ended: the `stopping` rows written, per variant.
+public struct StoppingSummary: Codable, Sendable, Equatable {
+    public struct Variant: Codable, Sendable, Equatable {
+        /// The design (market), or nil (queue).
+        public var variant: String?
+        public var replications: Int
+        /// `target_met` or `max_replications`.
+        public var reason: String
+        public var worstMetric: String?
+        public var worstRelativeHalfWidth: Double?
+    }
+    public var targetHalfWidth: Double
+    public var metrics: [String]
+    public var maxReplications: Int
+    public var batch: Int
+    /// Replications run per variant when the study stopped.
+    public var replications: Int
+    /// `target_met` when every variant met the target, else `max_replications`.
+    public var reason: String
+    public var variants: [Variant]
+}
+
+/// Runs a scenario's replications in batches under a ``StoppingRule``.
+///
+/// Built on resume: each round continues the same database and runs only the new replications (replication r
+/// always uses seed (scenario seed, r), so the runs are the ones a fixed-count study of that size would have).
+/// Every variant (market design) gets the same replications, keeping the designs paired under common random
+/// numbers; the study stops when every variant meets the target. A metric no replication defines (e.g. a
+/// turnaround for an urgency the scenario never produces) is not watched; one with fewer than two defined values,
+/// or a zero mean and a non-zero half-width, has not met the target; a zero half-width (every replication equal)
+/// has.
+public enum SequentialStudy {
+    /// Runs a queue scenario under `rule`; returns its summary and how it stopped.
+    public static func runQueue(_ scenario: ScenarioFile, rule: StoppingRule, options: StudyOptions) throws
+        -> (StudySummary, StoppingSummary)
+    {
+        let store = try ResumableRuns.open(
+            path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
+        defer { try? store.close() }
+        let stopping = try loop(scenario, rule: rule, store: store, variants: [nil], kind: "queue") { n in
+            try QueueStudy.execute(scenario, replications: 0..<n, store: store, options: options)
+        }
+        return (try QueueStudy.summary(scenario, store: store, options: options), stopping)
+    }
+
+    /// Runs a market scenario under `rule`; returns its summary and how it stopped.
+    public static func runMarket(_ scenario: ScenarioFile, rule: StoppingRule, options: StudyOptions) throws
+        -> (MarketStudySummary, StoppingSummary)
+    {
+        guard case .market(let model) = scenario.model else { throw StudyError("not a market scenario") }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let store = try ResumableRuns.open(
+            path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
+        defer { try? store.close() }
+        let stopping = try loop(scenario, rule: rule, store: store, variants: model.designs.map(\.name), kind: "market") { n in
+            try MarketStudy.execute([(scenario, nil)], replications: 0..<n, store: store, options: options)
+        }
+        let elapsed = (clock.now - started).components
+        let summary = try MarketStudy.summary(
+            scenario, store: store, options: options,
+            wallSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+        return (summary, stopping)
+    }
+
+    static func loop(
+        _ scenario: ScenarioFile, rule: StoppingRule, store: ResultsStore, variants: [String?], kind: String,
+        run: (Int) throws -> Void
+    ) throws -> StoppingSummary {
+        let names = ResumeSummaries.headline(kind: kind).map(\.name)
+        let watched = rule.metrics ?? names
+        for m in watched where !names.contains(m) {
+            throw StudyError("--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
+        }
+        var n = min(rule.maxReplications, max(2, scenario.replications))
+        while true {
+            try run(n)
+            let groups = try ResumeSummaries.recompute(store) { _ in kind }
+            var outcome: [StoppingSummary.Variant] = []
+            for v in variants {
+                let group = groups.first { $0.scenarioSHA256 == scenario.sha256 && $0.variant == v }
+                var worst: (String, Double)?
+                for name in watched {
+                    guard let m = group?.metrics.first(where: { $0.name == name }) else {
+                        worst = (name, .infinity)
+                        break
+                    }
+                    guard m.n > 0 else { continue }
+                    let rel = relativeHalfWidth(m)
+                    if worst == nil || rel > worst!.1 { worst = (name, rel) }
+                }
+                let met = worst.map { $0.1 < rule.targetHalfWidth } ?? true
+                outcome.append(
+                    StoppingSummary.Variant(
+                        variant: v, replications: group?.replications.count ?? 0,
+                        reason: met ? "target_met" : "max_replications", worstMetric: worst?.0,
+                        worstRelativeHalfWidth: worst?.1))
+            }
+            let allMet = outcome.allSatisfy { $0.reason == "target_met" }
+            if allMet || n >= rule.maxReplications {
+                let rows = outcome.map { o in
+                    StoppingRow(
+                        scenarioSHA256: scenario.sha256, variant: o.variant, targetHalfWidth: rule.targetHalfWidth,
+                        metrics: watched.joined(separator: ","), replications: o.replications,
+                        maxReplications: rule.maxReplications, reason: o.reason, worstMetric: o.worstMetric,
+                        worstRelativeHalfWidth: o.worstRelativeHalfWidth.flatMap { $0.isFinite ? $0 : nil })
+                }
+                try store.recordStopping(rows)
+                return StoppingSummary(
+                    targetHalfWidth: rule.targetHalfWidth, metrics: watched, maxReplications: rule.maxReplications,
+                    batch: rule.batch, replications: n, reason: allMet ? "target_met" : "max_replications",
+                    variants: outcome)
+            }
+            n = min(rule.maxReplications, n + rule.batch)
+        }
+    }
+
+    /// Half-width / |mean|: 0 for a zero half-width, infinity when undefined (fewer than two values) or the mean
+    /// is zero.
+    static func relativeHalfWidth(_ m: MetricSummary) -> Double {
+        if m.halfWidth == 0 { return 0 }
+        guard !m.halfWidth.isNaN, !m.mean.isNaN, m.mean != 0 else { return .infinity }
+        return m.halfWidth / abs(m.mean)
+    }
+}
