@@ -206,7 +206,7 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: [
                 "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
-                "Contracts", "Market",
+                "Contracts", "Market", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

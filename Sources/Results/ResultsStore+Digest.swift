@@ -28,7 +28,10 @@ extension ResultsStore {
 
     /// `results_digest`: lower-case hex SHA-256 over every result row (see the type's documentation).
     public func resultsDigest() throws -> String {
-        try read("cannot compute the results digest") { db in try DigestBuilder(db: db).digest(run: nil) }
+        try read("cannot compute the results digest") { db in
+            var builder = try DigestBuilder(db: db)
+            return try builder.digest(run: nil)
+        }
     }
 
     /// The digest of every run's rows, by run id (as ``runDigest(_:)`` gives each, in one pass).
@@ -42,7 +45,10 @@ extension ResultsStore {
     /// The digest of one run's rows only (its `runs` row and every row that refers to it, directly or through
     /// another row); two runs with equal keys and equal digests hold the same results.
     public func runDigest(_ id: RunID) throws -> String {
-        try read("cannot compute the digest of \(id)") { db in try DigestBuilder(db: db).digest(run: id.rawValue) }
+        try read("cannot compute the digest of \(id)") { db in
+            var builder = try DigestBuilder(db: db)
+            return try builder.digest(run: id.rawValue)
+        }
     }
 }
 

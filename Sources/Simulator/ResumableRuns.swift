@@ -291,8 +291,9 @@ final class OrderedWriter<Payload>: @unchecked Sendable {
             halted = true
             return Array(runIDs[nextToWrite...])
         }
+        guard !remaining.isEmpty || lock.withLock({ _interruption == nil }) else { return }
         let marked = (try? store.markInterrupted(remaining, message: "interrupted by \(reason) before it finished")) ?? 0
-        lock.withLock { _interruption = (reason, marked) }
+        lock.withLock { if _interruption == nil { _interruption = (reason, marked) } }
     }
 
     func deliver(_ i: Int, _ outcome: Outcome) {

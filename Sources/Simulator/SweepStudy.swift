@@ -181,8 +181,7 @@ public enum SweepStudy {
         }
         try QueueStudy.removeDatabase(at: output)
         do {
-            _ = try FileManager.default.replaceItemAt(
-                URL(fileURLWithPath: output), withItemAt: URL(fileURLWithPath: partial))
+            try FileManager.default.moveItem(atPath: partial, toPath: output)
         } catch {
             throw StudyError("cannot move the merged database \(partial) to \(output): \(error.localizedDescription)")
         }

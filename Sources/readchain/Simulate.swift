@@ -209,7 +209,7 @@ enum Interruption {
             let source = DispatchSource.makeSignalSource(signal: signo, queue: DispatchQueue(label: "readchain.\(name)"))
             source.setEventHandler {
                 cancellation.cancel(reason: name)
-                fflush(stdout)
+                fflush(nil)
                 let text = (progressBar ? "\n" : "")
                     + "readchain: interrupted by \(name): finished runs are kept in \(database); runs not finished are "
                     + "marked interrupted.\nresume with: \(resumeCommand)\n"
