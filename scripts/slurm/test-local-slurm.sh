@@ -81,7 +81,7 @@ tl() {
 sl() { timeout 30 "$@"; }
 
 # Nothing from an enclosing Slurm job or the caller's sbatch defaults may leak into this cluster.
-while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(SLURM_|SBATCH_|SALLOC_|SRUN_)' || true)
+while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(SLURM_|SBATCH_|SALLOC_|SRUN_)' | grep -v '^SLURM_TEST_' || true)
 
 # --- 3. the temporary cluster ----------------------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/readchain-slurm.XXXXXX")
@@ -261,11 +261,10 @@ submit() { # env... : prints array and merge job ids as "A M"
 }
 
 wait_jobs() { # array_job merge_job: waits until every record of both is terminal
-  local a=$1 m=$2 records states pending last=""
+  local a=$1 m=$2 records pending last="" line s t summary
   while :; do
     records=$( (sl scontrol -o show job "$a"; sl scontrol -o show job "$m") 2>/dev/null) ||
       fail "scontrol could not show jobs $a/$m"
-    states=$(field JobState <<<"$records" || true)
     pending=0
     while read -r line; do
       s=$(field JobState <<<"$line")
