@@ -20,6 +20,8 @@
 #                    failed shards of an earlier submission (the merge job then waits for those only)
 #   SWEEP_MERGED     the merged database (default OUTDIR/merged.sqlite)
 #   SBATCH           the sbatch command (default sbatch)
+#   SWEEP_NO_CHECK=1 skip checking the sweep file with `readchain sweep --dry-run` on this host first
+#                    (for a binary that runs only on the compute nodes)
 #
 # Resubmitting with the same SWEEP, OUTDIR and SHARDS resumes: each shard skips its completed runs.
 set -euo pipefail
@@ -47,6 +49,15 @@ else
   readchain="$here/../../.build/release/readchain"
 fi
 [ -x "$readchain" ] || fail "readchain binary '$readchain' is not executable (build it with 'make release' or set READCHAIN)"
+
+if [ "${SWEEP_NO_CHECK:-0}" != 1 ]; then
+  # A bad sweep file fails here, once, rather than in every array task.
+  dry=$("$readchain" sweep "$sweep" --dry-run 2>&1) || { echo "$dry" >&2; fail "the sweep file does not load (readchain sweep --dry-run)"; }
+  runs=$(sed -n 's/^[0-9]* points, \([0-9]*\) runs;.*/\1/p' <<<"$dry" | tail -n 1)
+  if [[ $runs =~ ^[0-9]+$ ]] && [ "$shards" -gt "$runs" ]; then
+    echo "submit-sweep.sh: warning: $shards shards for $runs runs: $((shards - runs)) shards will have nothing to run" >&2
+  fi
+fi
 
 mkdir -p "$outdir/logs" || fail "cannot create '$outdir/logs'"
 sweep=$(realpath "$sweep")
