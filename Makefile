@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core
+.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core test-slurm
 
 run: deps release
 	$(RELEASE_BIN) simulate $(SCENARIO)
@@ -31,6 +31,11 @@ soak: deps
 # FUZZ_TARGETS. The short, seeded run is part of `make test` (Tests/FuzzTests).
 fuzz: deps
 	SWIFT=$(SWIFT) fuzz/run.sh
+
+# A sweep on a throw-away single-node Slurm (scripts/slurm/README.md): installs slurm-wlm and munge when missing,
+# runs the sharded sweep as an array job plus the merge, and checks the merged digest equals a local run's.
+test-slurm: deps release
+	bash scripts/slurm/test-local-slurm.sh $(RELEASE_BIN)
 
 # Install the system libraries that are missing (Debian/Ubuntu). `sudo` only when not root.
 deps:
