@@ -70,8 +70,8 @@ public final class SignatureCache {
 
         init(signature s: Signature, message: Bytes, key: PublicKey) {
             var h = SHA256()
-            key.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
-            s.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+            key.withUnsafeBytes { h.update(bufferPointer: $0) }
+            s.withUnsafeBytes { h.update(bufferPointer: $0) }
             message.withUnsafeBytes { h.update(bufferPointer: $0) }
             (w0, w1, w2, w3) = h.finalize().withUnsafeBytes { r in
                 (

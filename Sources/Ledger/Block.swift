@@ -147,8 +147,8 @@ public enum MerkleTree {
     static func nodeHash(_ l: Hash, _ r: Hash) -> Hash {
         var h = SHA256()
         withUnsafeBytes(of: UInt8(1)) { h.update(bufferPointer: $0) }
-        l.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
-        r.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        l.withUnsafeBytes { h.update(bufferPointer: $0) }
+        r.withUnsafeBytes { h.update(bufferPointer: $0) }
         return Hash(digest: h.finalize())
     }
 

@@ -4,14 +4,30 @@ import Crypto
 
 // MARK: - Ed25519
 
-/// An Ed25519 public key (32 bytes).
+/// An Ed25519 public key (32 bytes), stored inline like ``Hash``.
 public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let bytes: Bytes
+    private let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// The 32 key bytes.
+    public var bytes: Bytes { withUnsafeBytes { Bytes($0) } }
 
     /// Wraps 32 bytes; traps on any other length.
     public init(bytes: Bytes) {
         precondition(bytes.count == 32, "PublicKey needs 32 bytes")
-        self.bytes = bytes
+        (w0, w1, w2, w3) = bytes.withUnsafeBytes { loadWords4($0) }
+    }
+
+    init(words w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3)
+    }
+
+    var words: (UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3) }
+
+    /// Calls `body` with the 32 key bytes, without allocating.
+    @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var t = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return try Swift.withUnsafeBytes(of: &t, body)
     }
 
     /// The account address of this key.
@@ -21,29 +37,76 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
     ///
     /// - Complexity: one Ed25519 verification (tens of microseconds; see `LedgerBenchmark.signatures`).
     public func isValidSignature(_ s: Signature, for message: Bytes) -> Bool {
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else { return false }
-        return key.isValidSignature(s.bytes, for: message)
+        guard let key = withUnsafeBytes({ try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }) else {
+            return false
+        }
+        return s.withUnsafeBytes { key.isValidSignature($0, for: message) }
     }
 
     public var hex: String { hexString(bytes) }
     public var description: String { hex }
-    public static func < (a: PublicKey, b: PublicKey) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: PublicKey, b: PublicKey) -> Bool {
+        a.w0 != b.w0 ? a.w0 < b.w0 : a.w1 != b.w1 ? a.w1 < b.w1 : a.w2 != b.w2 ? a.w2 < b.w2 : a.w3 < b.w3
+    }
+
+    /// Keys are uniformly random bytes: one word is enough for membership.
+    public func hash(into hasher: inout Hasher) { hasher.combine(w0) }
 }
 
-/// An Ed25519 signature (64 bytes).
+/// An Ed25519 signature (64 bytes), stored inline as eight big-endian words.
 public struct Signature: Hashable, Sendable, CustomStringConvertible {
-    public let bytes: Bytes
+    private let lo: (UInt64, UInt64, UInt64, UInt64)
+    private let hi: (UInt64, UInt64, UInt64, UInt64)
+
+    /// The 64 signature bytes.
+    public var bytes: Bytes { withUnsafeBytes { Bytes($0) } }
 
     /// Wraps 64 bytes; traps on any other length.
     public init(bytes: Bytes) {
         precondition(bytes.count == 64, "Signature needs 64 bytes")
-        self.bytes = bytes
+        (lo, hi) = bytes.withUnsafeBytes { (loadWords4($0), loadWords4(UnsafeRawBufferPointer(rebasing: $0[32...]))) }
+    }
+
+    init(words lo: (UInt64, UInt64, UInt64, UInt64), _ hi: (UInt64, UInt64, UInt64, UInt64)) {
+        self.lo = lo
+        self.hi = hi
+    }
+
+    var words: (lo: (UInt64, UInt64, UInt64, UInt64), hi: (UInt64, UInt64, UInt64, UInt64)) { (lo, hi) }
+
+    /// Calls `body` with the 64 signature bytes, without allocating.
+    @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var t = (
+            lo.0.bigEndian, lo.1.bigEndian, lo.2.bigEndian, lo.3.bigEndian,
+            hi.0.bigEndian, hi.1.bigEndian, hi.2.bigEndian, hi.3.bigEndian
+        )
+        return try Swift.withUnsafeBytes(of: &t, body)
     }
 
     /// 64 zero bytes: a placeholder that never verifies.
     public static let zero = Signature(bytes: Bytes(repeating: 0, count: 64))
 
     public var description: String { hexString(bytes) }
+
+    public static func == (a: Signature, b: Signature) -> Bool {
+        a.lo.0 == b.lo.0 && a.lo.1 == b.lo.1 && a.lo.2 == b.lo.2 && a.lo.3 == b.lo.3
+            && a.hi.0 == b.hi.0 && a.hi.1 == b.hi.1 && a.hi.2 == b.hi.2 && a.hi.3 == b.hi.3
+    }
+
+    /// Signatures are uniformly random bytes: one word is enough for membership.
+    public func hash(into hasher: inout Hasher) { hasher.combine(lo.0) }
+}
+
+/// Four big-endian words from the first 32 bytes of `raw`.
+@inline(__always)
+func loadWords4(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+    (
+        UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+        UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+        UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+        UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    )
 }
 
 /// An Ed25519 private key. Signatures are deterministic (RFC 8032; BoringSSL on Linux).
@@ -218,24 +281,55 @@ public enum Sealing {
 
 // MARK: - Canonical encodings of the primitives
 
+// Hash and Address are written as their big-endian words: the same bytes as `writeFixed(bytes)`, no array.
 extension Hash: CanonicalCodable {
-    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
-    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(32)) }
+    public func encode(into w: inout CanonicalWriter) {
+        let (a, b, c, d) = words
+        w.write(a)
+        w.write(b)
+        w.write(c)
+        w.write(d)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        self.init(words: try r.readUInt64(), try r.readUInt64(), try r.readUInt64(), try r.readUInt64())
+    }
 }
 
 extension Address: CanonicalCodable {
-    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
-    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(20)) }
+    public func encode(into w: inout CanonicalWriter) {
+        let (a, b, c) = words
+        w.write(a)
+        w.write(b)
+        w.write(c)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        self.init(words: try r.readUInt64(), try r.readUInt64(), try r.readUInt32())
+    }
 }
 
 extension PublicKey: CanonicalCodable {
-    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
-    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(32)) }
+    public func encode(into w: inout CanonicalWriter) {
+        let (a, b, c, d) = words
+        w.write(a)
+        w.write(b)
+        w.write(c)
+        w.write(d)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        self.init(words: try r.readUInt64(), try r.readUInt64(), try r.readUInt64(), try r.readUInt64())
+    }
 }
 
 extension Signature: CanonicalCodable {
-    public func encode(into w: inout CanonicalWriter) { w.writeFixed(bytes) }
-    public init(from r: inout CanonicalReader) throws(DecodingError) { self.init(bytes: try r.readFixed(64)) }
+    public func encode(into w: inout CanonicalWriter) {
+        let (lo, hi) = words
+        for x in [lo.0, lo.1, lo.2, lo.3, hi.0, hi.1, hi.2, hi.3] { w.write(x) }
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        let lo = (try r.readUInt64(), try r.readUInt64(), try r.readUInt64(), try r.readUInt64())
+        let hi = (try r.readUInt64(), try r.readUInt64(), try r.readUInt64(), try r.readUInt64())
+        self.init(words: lo, hi)
+    }
 }
 
 extension SealingPublicKey: CanonicalCodable {

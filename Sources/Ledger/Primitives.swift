@@ -8,14 +8,48 @@ public typealias Bytes = [UInt8]
 // MARK: - Hash
 
 /// A SHA-256 digest (32 bytes).
+///
+/// Stored inline as four big-endian words, not as a heap array: a chain run holds millions of digests (block
+/// headers, votes, certificates, the oracle's records), and an array each cost an allocation and ~3x the bytes.
+/// `bytes` materialises the 32 bytes; hot paths feed `withUnsafeBytes` to a hasher instead.
 public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
+    // Big-endian words: w0 holds bytes 0...7. Word-wise comparison in order is byte-wise lexicographic order.
+    private let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
     /// The 32 digest bytes.
-    public let bytes: Bytes
+    public var bytes: Bytes { withUnsafeBytes { Bytes($0) } }
 
     /// Wraps 32 bytes; traps on any other length (use `init?(hex:)` or the decoder for untrusted input).
     public init(bytes: Bytes) {
         precondition(bytes.count == 32, "Hash needs 32 bytes")
-        self.bytes = bytes
+        self = bytes.withUnsafeBytes { Hash(raw: $0) }
+    }
+
+    /// The first 32 bytes of `raw` (which has at least 32).
+    @inline(__always)
+    init(raw: UnsafeRawBufferPointer) {
+        w0 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        w3 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// From the four big-endian words (the canonical decoder reads them as integers).
+    init(words w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
+    }
+
+    /// The four big-endian words, in byte order (the canonical encoder writes them as integers).
+    var words: (UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3) }
+
+    /// Calls `body` with the 32 digest bytes, without allocating.
+    @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var t = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return try Swift.withUnsafeBytes(of: &t, body)
     }
 
     /// The all-zero hash, used where there is nothing to point at (the genesis block's previous hash).
@@ -28,7 +62,7 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Wraps a SHA-256 digest (one copy of its 32 bytes, not an element-by-element sequence copy).
     init(digest: SHA256Digest) {
-        self.bytes = digest.withUnsafeBytes { Bytes($0) }
+        self = digest.withUnsafeBytes { Hash(raw: $0) }
     }
 
     /// Domain-separated SHA-256: `SHA-256(u32 len(domain) ‖ domain ‖ for each part: u32 len(part) ‖ part)`.
@@ -57,45 +91,81 @@ public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Parses 64 hex digits (either case).
     public init?(hex: String) {
         guard let b = parseHex(hex), b.count == 32 else { return nil }
-        self.bytes = b
+        self.init(bytes: b)
     }
 
     public var description: String { hex }
 
-    public static func < (a: Hash, b: Hash) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: Hash, b: Hash) -> Bool {
+        a.w0 != b.w0 ? a.w0 < b.w0 : a.w1 != b.w1 ? a.w1 < b.w1 : a.w2 != b.w2 ? a.w2 < b.w2 : a.w3 < b.w3
+    }
+
+    /// Membership only depends on hash values, and digests are uniformly random: one word is enough.
+    public func hash(into hasher: inout Hasher) { hasher.combine(w0) }
 }
 
 // MARK: - Address
 
 /// An account address: the first 20 bytes of `SHA-256("readchain/address/v1" ‖ public key)`.
+///
+/// Stored inline as big-endian words (8 + 8 + 4 bytes), like ``Hash``.
 public struct Address: Hashable, Comparable, Sendable, CustomStringConvertible {
+    private let w0: UInt64, w1: UInt64, w2: UInt32
+
     /// The 20 address bytes.
-    public let bytes: Bytes
+    public var bytes: Bytes { withUnsafeBytes { Bytes($0) } }
 
     /// Wraps 20 bytes; traps on any other length.
     public init(bytes: Bytes) {
         precondition(bytes.count == 20, "Address needs 20 bytes")
-        self.bytes = bytes
+        self = bytes.withUnsafeBytes { Address(raw: $0) }
+    }
+
+    /// The first 20 bytes of `raw` (which has at least 20).
+    @inline(__always)
+    init(raw: UnsafeRawBufferPointer) {
+        w0 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+    }
+
+    init(words w0: UInt64, _ w1: UInt64, _ w2: UInt32) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+    }
+
+    var words: (UInt64, UInt64, UInt32) { (w0, w1, w2) }
+
+    /// Calls `body` with the 20 address bytes, without allocating.
+    @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var t = (w0.bigEndian, w1.bigEndian, w2.bigEndian)
+        return try Swift.withUnsafeBytes(of: &t) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<20])) }
     }
 
     /// The address of an Ed25519 public key.
     public init(publicKey: PublicKey) {
         var hasher = SHA256()
         hasher.update(data: Bytes("readchain/address/v1".utf8))
-        hasher.update(data: publicKey.bytes)
-        self.bytes = Bytes(Bytes(hasher.finalize()).prefix(20))
+        publicKey.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        self = hasher.finalize().withUnsafeBytes { Address(raw: $0) }
     }
 
     /// Parses 40 hex digits.
     public init?(hex: String) {
         guard let b = parseHex(hex), b.count == 20 else { return nil }
-        self.bytes = b
+        self.init(bytes: b)
     }
 
     /// Lower-case hex, 40 characters.
     public var hex: String { hexString(bytes) }
     public var description: String { hex }
-    public static func < (a: Address, b: Address) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func < (a: Address, b: Address) -> Bool {
+        a.w0 != b.w0 ? a.w0 < b.w0 : a.w1 != b.w1 ? a.w1 < b.w1 : a.w2 < b.w2
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(w0) }
 }
 
 // MARK: - Amount
@@ -172,35 +242,4 @@ func parseHex(_ s: String) -> Bytes? {
         i += 2
     }
     return out
-}
-
-// MARK: - Fast hashing of fixed-size byte values
-
-// The derived `Hashable` conformances feed a `[UInt8]` to the hasher one byte at a time, which showed up as
-// several per cent of a load test's profile (hash sets of transaction hashes, the signature cache's keys).
-// Digests, addresses, keys and signatures are uniformly random bytes, so these feed only their first 8 bytes,
-// as one word; equality is unchanged (still the derived byte-wise `==`). Only membership depends on hash values.
-
-extension Hash {
-    public func hash(into hasher: inout Hasher) { hashPrefix(bytes, into: &hasher) }
-}
-
-extension Address {
-    public func hash(into hasher: inout Hasher) { hashPrefix(bytes, into: &hasher) }
-}
-
-extension PublicKey {
-    public func hash(into hasher: inout Hasher) { hashPrefix(bytes, into: &hasher) }
-}
-
-extension Signature {
-    public func hash(into hasher: inout Hasher) { hashPrefix(bytes, into: &hasher) }
-}
-
-/// Feeds `bytes`' first 8 bytes (all of them when shorter) to `hasher`, as one word.
-@inline(__always)
-func hashPrefix(_ bytes: Bytes, into hasher: inout Hasher) {
-    bytes.withUnsafeBytes { raw in
-        if raw.count >= 8 { hasher.combine(raw.loadUnaligned(as: UInt64.self)) } else { hasher.combine(bytes: raw) }
-    }
 }

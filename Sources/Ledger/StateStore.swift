@@ -294,8 +294,8 @@ final class TrieNode: Sendable {
         var h = SHA256()
         h.update(data: [1])
         h.update(data: bigEndian32(bit))
-        h.update(data: l.bytes)
-        h.update(data: r.bytes)
+        l.withUnsafeBytes { h.update(bufferPointer: $0) }
+        r.withUnsafeBytes { h.update(bufferPointer: $0) }
         return Hash(digest: h.finalize())
     }
 

@@ -39,8 +39,19 @@ public final class BlockStore {
     public let chainID: String
     public let genesisStateRoot: Hash
     public let maxBlockTxs: Int
+    /// How many of the newest blocks (with their certificates and proposer selectors) to keep (nil: all). Older
+    /// ones are dropped in batches; roots, sizes and block hashes of every height stay. A peer further behind than
+    /// this cannot catch up from this node by block sync (there is no state sync); evidence older than
+    /// `maxEvidenceAge` is refused anyway, so the retention is at least that.
+    public let retainBlocks: Int?
+    /// The retained blocks, heights `firstRetainedHeight...height` (all of them unless `retainBlocks` is set).
     public private(set) var blocks: [Block] = []
+    /// The certificates of the retained blocks (same heights as `blocks`).
     public private(set) var certificates: [CommitCertificate] = []
+    /// Hash of every committed block (`blockHashes[h-1]`), retained or not.
+    public private(set) var blockHashes: [Hash] = []
+    /// The lowest height whose block, certificate and proposer selector are kept (1 until something is dropped).
+    public private(set) var firstRetainedHeight: Height = 1
     /// Application state root after each block (`stateRoots[h-1]` after height h).
     public private(set) var stateRoots: [Hash] = []
     /// Merkle root of each block's receipts.
@@ -49,8 +60,8 @@ public final class BlockStore {
     public private(set) var blockSizes: [Int] = []
     /// Validator set of height h at `validatorSets[h-1]`; always known up to `height + 2`.
     public private(set) var validatorSets: [ValidatorSet]
-    /// Proposer selector of height h at `selectors[h-1]`; known up to `height + 1`.
-    public private(set) var selectors: [ProposerSelector]
+    /// Proposer selectors of heights `firstRetainedHeight...height + 1`; read through `selector(at:)`.
+    private var selectors: [ProposerSelector]
     /// Hashes of every committed transaction (membership only; never iterated).
     private var committedTxs: Set<Hash> = []
     /// Offences with evidence in a committed block (membership only; never iterated).
@@ -58,25 +69,35 @@ public final class BlockStore {
     /// Evidence older than this many heights (block height − evidence height) is not accepted in a block.
     public static let maxEvidenceAge: Height = 1_000
 
-    public init(chainID: String, genesisStateRoot: Hash, validators: ValidatorSet, maxBlockTxs: Int) {
+    public init(
+        chainID: String, genesisStateRoot: Hash, validators: ValidatorSet, maxBlockTxs: Int, retainBlocks: Int? = nil
+    ) {
+        precondition(retainBlocks.map { $0 > Int(BlockStore.maxEvidenceAge) } ?? true, "retain more than the evidence age")
         self.chainID = chainID
         self.genesisStateRoot = genesisStateRoot
         self.maxBlockTxs = maxBlockTxs
+        self.retainBlocks = retainBlocks
         validatorSets = [validators, validators]
         selectors = [ProposerSelector(validatorSet: validators)]
     }
 
     /// The last committed height (0 before the first block).
-    public var height: Height { Height(blocks.count) }
-    public var lastBlockHash: Hash { blocks.last?.hash ?? .zero }
+    public var height: Height { Height(blockHashes.count) }
+    public var lastBlockHash: Hash { blockHashes.last ?? .zero }
     /// The last block's time (`Int64.min` before the first block).
     public var lastBlockTime: Int64 { blocks.last?.header.timeTicks ?? .min }
     public var lastStateRoot: Hash { stateRoots.last ?? genesisStateRoot }
     public var lastResultsRoot: Hash { resultsRoots.last ?? MerkleTree.root(leaves: []) }
 
     public func validatorSet(at h: Height) -> ValidatorSet { validatorSets[Int(h) - 1] }
-    public func selector(at h: Height) -> ProposerSelector { selectors[Int(h) - 1] }
-    public func block(at h: Height) -> Block { blocks[Int(h) - 1] }
+    /// The proposer selector of height h, for `firstRetainedHeight <= h <= height + 1`.
+    public func selector(at h: Height) -> ProposerSelector { selectors[Int(h - firstRetainedHeight)] }
+    /// The block of height h, for `firstRetainedHeight <= h <= height` (see `isRetained`).
+    public func block(at h: Height) -> Block { blocks[Int(h - firstRetainedHeight)] }
+    /// The certificate of the block of height h, for `firstRetainedHeight <= h <= height`.
+    public func certificate(at h: Height) -> CommitCertificate { certificates[Int(h - firstRetainedHeight)] }
+    /// Whether the block of height h is committed and still kept.
+    public func isRetained(_ h: Height) -> Bool { h >= firstRetainedHeight && h <= height }
     public func isCommitted(tx hash: Hash) -> Bool { committedTxs.contains(hash) }
     /// Whether a committed block already holds evidence of this offence.
     public func isCommitted(_ offence: Offence) -> Bool { committedOffences.contains(offence) }
@@ -153,6 +174,7 @@ public final class BlockStore {
         let h = block.header.height
         blocks.append(block)
         certificates.append(certificate)
+        blockHashes.append(block.hash)
         stateRoots.append(stateRoot)
         resultsRoots.append(resultsRoot)
         blockSizes.append(block.encodedSize)
@@ -164,6 +186,18 @@ public final class BlockStore {
         var s = selector(at: h)
         s.advanceHeight(to: validatorSet(at: h + 1))
         selectors.append(s)
+        prune()
+    }
+
+    /// Drops the oldest blocks, certificates and selectors once twice `retainBlocks` are held, down to
+    /// `retainBlocks` (amortised O(1) per block).
+    private func prune() {
+        guard let keep = retainBlocks, blocks.count >= 2 * keep else { return }
+        let drop = blocks.count - keep
+        blocks.removeFirst(drop)
+        certificates.removeFirst(drop)
+        selectors.removeFirst(drop)
+        firstRetainedHeight += Height(drop)
     }
 
     /// `set` with `updates` applied in order (power 0 removes; a new key is added).
@@ -183,8 +217,8 @@ public final class BlockStore {
 
     /// Blocks `from`… (at most `limit`) with their certificates, for block sync.
     public func range(from: Height, limit: Int) -> [CommittedBlock] {
-        guard from >= 1, from <= height else { return [] }
-        let lo = Int(from) - 1
+        guard from >= firstRetainedHeight, from <= height else { return [] }
+        let lo = Int(from - firstRetainedHeight)
         let hi = min(blocks.count, lo + limit)
         return (lo..<hi).map { CommittedBlock(block: blocks[$0], certificate: certificates[$0]) }
     }

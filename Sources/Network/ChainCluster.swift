@@ -289,7 +289,9 @@ public final class ChainCluster<App: ChainApplication> {
         network = SimNetwork(config: config.network, nodes: n, streams: streams)
         arrivalStream = streams.stream("workload.arrivals")
         targetStream = streams.stream("workload.target")
-        oracle = Oracle(chainID: config.chainID, cache: cache, trackSubmissions: config.workload != nil)
+        oracle = Oracle(
+            chainID: config.chainID, cache: cache, trackSubmissions: config.workload != nil,
+            retainHeights: config.node.retainBlocks)
         self.invariant = invariant
         up = Array(repeating: false, count: n)
         epoch = Array(repeating: 0, count: n)
@@ -381,8 +383,8 @@ public final class ChainCluster<App: ChainApplication> {
         var parts: [Bytes] = []
         for node in nodes {
             parts.append(UInt64(node.index).bigEndianBytes)
-            for (b, r) in zip(node.store.blocks, node.store.stateRoots) {
-                parts.append(b.hash.bytes)
+            for (b, r) in zip(node.store.blockHashes, node.store.stateRoots) {
+                parts.append(b.bytes)
                 parts.append(r.bytes)
             }
         }

@@ -126,6 +126,9 @@ public struct NodeConfig: Sendable {
     /// monotone, `BlockStore.isValidNext`). Timeouts are durations on the same clock, so an offset leaves them as
     /// they are (a drift, `ClusterConfig.drift`, stretches them).
     public var clockOffset: Int64 = 0
+    /// How many of the newest blocks each node keeps (nil: all; `BlockStore.retainBlocks`). A long run (a simulated
+    /// year of a market) sets it so memory does not grow with every block; the oracle prunes alike.
+    public var retainBlocks: Int? = nil
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
@@ -241,7 +244,7 @@ public final class ChainNode<App: ChainApplication> {
         self.mempool = Mempool(limits: config.mempool)
         self.store = BlockStore(
             chainID: config.chainID, genesisStateRoot: app.stateRoot, validators: validators,
-            maxBlockTxs: config.maxBlockTxs)
+            maxBlockTxs: config.maxBlockTxs, retainBlocks: config.retainBlocks)
     }
 
     /// The height the node is working on (committed + 1).
@@ -386,7 +389,7 @@ public final class ChainNode<App: ChainApplication> {
         case .valueRequest(let h, let id):
             if h == workingHeight, let c = core {
                 if let v = c.value(id: id) { step.actions.append(.send(to: from, .value(height: h, v))) }
-            } else if h >= 1, h <= store.height, store.block(at: h).hash == id {
+            } else if store.isRetained(h), store.block(at: h).hash == id {
                 step.actions.append(.send(to: from, .value(height: h, ProposedValue(block: store.block(at: h)))))
             }
         case .value(let h, let v):
@@ -588,7 +591,7 @@ public final class ChainNode<App: ChainApplication> {
         let txs = mempool.reap(maxBytes: config.maxBlockBytes, maxTxs: config.maxBlockTxs).filter {
             !store.isCommitted(tx: $0.hash)
         }
-        let lastCommit = h > 1 ? store.certificates[Int(h) - 2].canonicalBytes : []
+        let lastCommit = h > 1 ? store.certificate(at: h - 1).canonicalBytes : []
         // Pending evidence, oldest first: its signatures were checked when it was collected (no second check, no
         // CPU charged); the validators check it against the set of its height (`BlockStore.isValidNext`).
         var evidence: [Bytes] = []

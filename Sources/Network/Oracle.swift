@@ -59,6 +59,11 @@ public final class Oracle {
     public private(set) var checks = 0
     /// The first certificate of each height (`[h-1]`), to find who signed both sides of a fork.
     private var certificates: [CommitCertificate] = []
+    /// The height index (`h-1`) of `certificates[0]`: with `retainHeights` set, older certificates and signed
+    /// votes/proposals are dropped (a node lagging further cannot sync anyway, `BlockStore.retainBlocks`).
+    private var certificateBase = 0
+    /// Heights of certificates and signed votes/proposals to keep (nil: all).
+    public let retainHeights: Int?
     /// Validators proven to have misbehaved (membership only; read through `accountable`).
     private var misbehaved: Set<Address> = []
     /// The offences with evidence in first-decided blocks, in chain order, with the height of the block.
@@ -82,9 +87,10 @@ public final class Oracle {
         var round: Round
     }
 
-    public init(chainID: String, cache: SignatureCache, trackSubmissions: Bool) {
+    public init(chainID: String, cache: SignatureCache, trackSubmissions: Bool, retainHeights: Int? = nil) {
         self.chainID = chainID
         self.cache = cache
+        self.retainHeights = retainHeights
         if trackSubmissions { submitted = [] }
     }
 
@@ -155,6 +161,7 @@ public final class Oracle {
             roots.append(c.stateRoot)
             sets.append(set)
             certificates.append(c.certificate)
+            prune(after: h)
             firstDecisionTimes.append(now)
             for (tx, r) in zip(c.block.transactions, c.receipts) {
                 let th = tx.hash
@@ -187,8 +194,8 @@ public final class Oracle {
             if chain[i] != id {
                 fail("agreement: node \(node) decided \(id.hex.prefix(8)) at h=\(h), others \(chain[i].hex.prefix(8))")
                 // Accountability: signers of both certificates of one round precommitted two blocks.
-                let other = certificates[i]
-                if other.round == c.certificate.round, set == sets[i] {
+                let other = i >= certificateBase ? certificates[i - certificateBase] : c.certificate
+                if i >= certificateBase, other.round == c.certificate.round, set == sets[i] {
                     let mine = Set(c.certificate.signatures.map(\.validatorIndex))
                     for sig in other.signatures where mine.contains(sig.validatorIndex) && Int(sig.validatorIndex) < set.count {
                         misbehaved.insert(set.validators[Int(sig.validatorIndex)].address)
@@ -201,6 +208,21 @@ public final class Oracle {
             fail("gap: node \(node) committed h=\(h) before any node committed h=\(chain.count + 1)")
         }
         return first
+    }
+
+    /// With `retainHeights` = K: every K heights, drops certificates and signed votes/proposals older than K heights
+    /// (amortised O(1) per height). Votes signed for a dropped height again would go unnoticed; correct nodes never
+    /// sign below their working height, and a Byzantine one gains nothing there (no node accepts them).
+    private func prune(after h: Height) {
+        guard let k = retainHeights, h % Height(k) == 0, h > Height(k) else { return }
+        let cutoff = h - Height(k)
+        signedVotes = signedVotes.filter { $0.key.height >= cutoff }
+        signedProposals = signedProposals.filter { $0.key.height >= cutoff }
+        let drop = Int(cutoff) - 1 - certificateBase
+        if drop > 0 {
+            certificates.removeFirst(drop)
+            certificateBase += drop
+        }
     }
 
     /// An application invariant (e.g. conservation of value) failed.
@@ -228,7 +250,9 @@ public final class Oracle {
                 fail("lost tx \(tx.hex.prefix(8))")
                 continue
             }
-            for (n, s) in stores.enumerated() where s.height >= h {
+            // A height a node no longer keeps (`BlockStore.retainBlocks`) was checked against the canonical block
+            // hash when the node committed it.
+            for (n, s) in stores.enumerated() where s.height >= h && s.isRetained(h) {
                 if counts[n][h] == nil {
                     var c: [Hash: Int] = [:]
                     for t in s.block(at: h).transactions { c[t.hash, default: 0] += 1 }

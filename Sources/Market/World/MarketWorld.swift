@@ -73,6 +73,10 @@ public enum MarketSimulation {
 // MARK: - The world
 
 final class MarketWorld {
+    /// Blocks each validator keeps (about four simulated days of the default market; `NodeConfig.retainBlocks`):
+    /// a year-long run's memory then grows with the market's state, not with every block. The run's records
+    /// (`ChainBlockRecord`) are taken at commit, so nothing the results need is dropped.
+    static let retainedBlocks = 10_000
     static let hour: Int64 = 3_600_000_000
     static let day: Int64 = 24 * hour
     static let second: Int64 = 1_000_000
@@ -405,6 +409,7 @@ final class MarketWorld {
             maxBlockTxs: chain.block.maxTransactions, maxBlockBytes: chain.block.maxBytes,
             verifyCost: chain.verificationCostTicks, commitTimeout: chain.block.intervalTicks)
         node.createEmptyBlocks = false
+        node.retainBlocks = Self.retainedBlocks
         let names = chain.validators.map(\.name)
         func index(_ v: String) -> Int { names.firstIndex(of: v) ?? 0 }
         var faults: [ScheduledFault] = []
