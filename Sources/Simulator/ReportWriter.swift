@@ -97,6 +97,23 @@ public struct ReportInput: Sendable {
     public var plots: [ReportPlot]
     /// Where plots were looked for, as the report names it (e.g. `Plots/default/`).
     public var plotsDirectory: String
+
+    public init(
+        study: StoredMarketStudy, summary: MarketStudySummary, comparisons: [PairedDifference], comparisonsStored: Bool,
+        comparisonNote: String?, warmup: [WarmupRow], warmupStored: Bool, databaseName: String, plots: [ReportPlot],
+        plotsDirectory: String
+    ) {
+        self.study = study
+        self.summary = summary
+        self.comparisons = comparisons
+        self.comparisonsStored = comparisonsStored
+        self.comparisonNote = comparisonNote
+        self.warmup = warmup
+        self.warmupStored = warmupStored
+        self.databaseName = databaseName
+        self.plots = plots
+        self.plotsDirectory = plotsDirectory
+    }
 }
 
 /// The Markdown report of a results database (`readchain report`). Deterministic given the database and the

@@ -71,8 +71,11 @@ struct Compare: ParsableCommand {
             if Set(list).count != list.count { throw ValidationError("--designs names a design twice: '\(designs ?? "")'") }
         }
         if from != nil {
-            let ignored = [("--out", out != nil), ("--replications", replications != nil), ("--seed", seed != nil),
-                ("--jobs", jobs != nil)].filter(\.1).map(\.0)
+            let given: [(String, Bool)] = [
+                ("--out", out != nil), ("--replications", replications != nil), ("--seed", seed != nil),
+                ("--jobs", jobs != nil),
+            ]
+            let ignored = given.filter { $0.1 }.map { $0.0 }
             if !ignored.isEmpty {
                 throw ValidationError(
                     "--from reads an existing database; \(ignored.joined(separator: ", ")) only apply when running")
@@ -219,7 +222,7 @@ struct Compare: ParsableCommand {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw InputFileError(message: "results database not readable: \(path)")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let size = (try? URL(fileURLWithPath: path).resourceValues(forKeys: [.fileSizeKey]))?.fileSize ?? 0
         guard size > 0 else {
             throw ResultsError("not a ReadChain results database: \(path) (the file is empty)", path: path)
         }

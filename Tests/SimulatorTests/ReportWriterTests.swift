@@ -81,7 +81,7 @@ import Testing
         #expect(ComparisonStudy.comparisons(back).first { $0.metric == "cost_per_study" }.map { abs($0.meanDifference + 1.1) < 1e-12 } == true)
 
         #expect(throws: ComparisonError.self) { try ComparisonStudy.compare(study, baseline: "auction") }
-        #expect(throws: ComparisonError.self) { try ComparisonStudy.compare(study, designs: ["intermediary"], baseline: nil) }
+        #expect(throws: ComparisonError.self) { try ComparisonStudy.compare(study, baseline: "intermediary", designs: ["intermediary"]) }
     }
 
     @Test func warmupIsDetectedAndStored() throws {

@@ -13,7 +13,7 @@ import Testing
         #expect(w.atLimit)
         // Batches 0, 4, 2, 4, 0: MSER(0) = 16/25 = 0.64, MSER(1) = 11/16 = 0.6875, MSER(2) = 8/9: d* = 0
         // (limit 2).
-        let flat = [0.0, 4, 2, 4, 0].flatMap { Array(repeating: $0, count: 5) }
+        let flat: [Double] = [0.0, 4, 2, 4, 0].flatMap { (b: Double) -> [Double] in Array(repeating: b, count: 5) }
         let f = try #require(MSER.detect(flat))
         #expect(f.truncatedBatches == 0 && abs(f.statistic - 0.64) < 1e-12 && !f.atLimit)
     }
