@@ -172,7 +172,7 @@ public enum ReportWriter {
         ]
         if s.unfinishedRuns > 0 { facts.append(("unfinished runs (not reported)", "\(s.unfinishedRuns)")) }
         if let d = s.scenarioFile?.description { facts.append(("description", d)) }
-        out.append(contentsOf: table(["", ""], facts.map { [$0.0, $0.1] }, align: "l"))
+        out.append(contentsOf: table(["", "value"], facts.map { [$0.0, $0.1] }, align: "l"))
         out.append("")
 
         out.append("## Provenance")
@@ -189,7 +189,7 @@ public enum ReportWriter {
             ["runs started (first, last)", "\(recs.map(\.startedAt).min() ?? "?"), \(recs.map(\.startedAt).max() ?? "?")"],
             ["runs ended (last)", recs.compactMap(\.endedAt).max() ?? "?"],
         ]
-        out.append(contentsOf: table(["", ""], prov, align: "l"))
+        out.append(contentsOf: table(["", "value"], prov, align: "l"))
         out.append("")
 
         out.append("## Results by design")
@@ -381,8 +381,8 @@ public enum ReportWriter {
             let notHelped = ranked.filter { $0.halfWidthRatio >= 1 }
             if !notHelped.isEmpty {
                 notes.append(
-                    "Pairing did not narrow \(notHelped.count) interval(s) (ratio ≥ 1; the designs' values were not "
-                        + "positively correlated across replications there), e.g. "
+                    "Pairing did not narrow \(notHelped.count) interval(s) (ratio ≥ 1: the designs' values were not "
+                        + "positively correlated across replications there, e.g. one of them constant): "
                         + notHelped.prefix(3).map { "\($0.label), \($0.variant)" }.joined(separator: "; ") + ".")
             }
             let significant = r.comparisons.filter(\.significant)
@@ -398,8 +398,11 @@ public enum ReportWriter {
             notes.append(
                 "MSER-5 detected a longer warm-up than configured in \(warnings.count) of \(r.warmup.count) runs: "
                     + "consider a longer `warmup` (and horizon).")
+        } else if r.warmup.contains(where: { $0.detectedTicks != nil }) {
+            let checked = r.warmup.filter { $0.detectedTicks != nil }.count
+            notes.append("MSER-5 found the configured warm-up long enough in all \(checked) runs it could check.")
         } else if !r.warmup.isEmpty {
-            notes.append("MSER-5 found the configured warm-up long enough in every run with a detection.")
+            notes.append("The runs are too short for MSER-5 (fewer than 10 hourly samples): the warm-up is unchecked.")
         }
         return notes
     }
