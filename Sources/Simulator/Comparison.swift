@@ -77,7 +77,8 @@ public struct PairedDifference: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            baseline: try c.decode(String.self, forKey: .baseline), variant: try c.decode(String.self, forKey: .variant),
+            baseline: try c.decode(String.self, forKey: .baseline),
+            variant: try c.decode(String.self, forKey: .variant),
             metric: try c.decode(String.self, forKey: .metric), label: try c.decode(String.self, forKey: .label),
             unit: try c.decode(String.self, forKey: .unit), n: try c.decode(Int.self, forKey: .n),
             meanDifference: try c.decode(Double.self, forKey: .meanDifference),

@@ -82,8 +82,10 @@ public enum ComparisonStudy {
             throw ComparisonError(
                 .noStudy,
                 "\(store.path) has no finished market runs (\(others.count) runs: "
-                    + (others.isEmpty ? "none" : Set(others.map { "\($0.provenance.scenarioKind) \($0.status.rawValue)" })
-                        .sorted().joined(separator: ", ")) + ")")
+                    + (others.isEmpty
+                        ? "none"
+                        : Set(others.map { "\($0.provenance.scenarioKind) \($0.status.rawValue)" })
+                            .sorted().joined(separator: ", ")) + ")")
         }
         let hashes = Set(finished.map(\.provenance.scenarioSHA256))
         guard hashes.count == 1 else {
@@ -107,8 +109,10 @@ public enum ComparisonStudy {
             let metrics = try store.metrics(run: r.id)
             runs.append(
                 StoredMarketRun(
-                    record: r, metrics: Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                    units: Dictionary(metrics.compactMap { m in m.unit.map { (m.name, $0) } }, uniquingKeysWith: { a, _ in a }),
+                    record: r,
+                    metrics: Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                    units: Dictionary(
+                        metrics.compactMap { m in m.unit.map { (m.name, $0) } }, uniquingKeysWith: { a, _ in a }),
                     chain: try store.chainRun(run: r.id)))
         }
         runs.sort { a, b in
@@ -143,7 +147,8 @@ public enum ComparisonStudy {
                 }
             }
             var type = "?"
-            if case .market(let model)? = s.scenarioFile?.model, let spec = model.designs.first(where: { $0.name == d }) {
+            if case .market(let model)? = s.scenarioFile?.model, let spec = model.designs.first(where: { $0.name == d })
+            {
                 type = MarketStudy.typeName(spec)
             }
             designs.append(
@@ -158,7 +163,8 @@ public enum ComparisonStudy {
                 transactionsCommitted: c?.committed ?? 0, transactionsFailed: c?.failed ?? 0,
                 transactionsRefused: c?.refused ?? 0, blocks: c?.blocks ?? 0,
                 signatureVerifications: c?.signatureVerifications ?? 0, events: UInt64(max(0, c?.events ?? 0)),
-                chainDigest: c?.chainDigest ?? "", stateRoot: c?.stateRoot ?? "", oracleViolations: c?.oracleViolations ?? [])
+                chainDigest: c?.chainDigest ?? "", stateRoot: c?.stateRoot ?? "",
+                oracleViolations: c?.oracleViolations ?? [])
         }
         return MarketStudySummary(
             scenario: s.scenario, kind: "market", scenarioSHA256: s.scenarioSHA256, seed: s.seed,
@@ -181,7 +187,8 @@ public enum ComparisonStudy {
     public static func metrics(_ s: StoredMarketStudy) -> [Comparison.Metric] {
         MarketMetrics.headline.map { h in
             Comparison.Metric(
-                name: h.name, label: h.label, unit: s.runs.lazy.compactMap { $0.units[h.name] }.first
+                name: h.name, label: h.label,
+                unit: s.runs.lazy.compactMap { $0.units[h.name] }.first
                     ?? MarketStudy.unit(h.unit, s.currency))
         }
     }
@@ -209,7 +216,8 @@ public enum ComparisonStudy {
         if !chosen.contains(base) { chosen.insert(base, at: 0) }
         guard chosen.count >= 2 else {
             throw ComparisonError(
-                .noStudy, "nothing to compare: only design '\(base)' is selected (designs: \(known.joined(separator: ", ")))")
+                .noStudy,
+                "nothing to compare: only design '\(base)' is selected (designs: \(known.joined(separator: ", ")))")
         }
         return (base, chosen)
     }
@@ -231,7 +239,8 @@ public enum ComparisonStudy {
             throw ComparisonError(
                 .tooFewReplications,
                 "paired intervals need at least 2 replications finished by both designs; in \(s.database) the "
-                    + "designs share at most \(shared.max() ?? 0) with baseline '\(base)' (run with --replications 2 or more)")
+                    + "designs share at most \(shared.max() ?? 0) with baseline '\(base)' "
+                    + "(run with --replications 2 or more)")
         }
         let values = s.runs.filter { chosen.contains($0.design) }.map {
             Comparison.RunValues(design: $0.design, replication: $0.replication, values: $0.metrics)
@@ -274,11 +283,14 @@ public enum ComparisonStudy {
             guard !samples.isEmpty else { continue }
             let series = samples.map { Double($0.openOrders + $0.inProgress) }
             let found = MSER.detect(series)
-            let detected: Int64? = found.map { f in f.truncatedObservations == 0 ? 0 : samples[f.truncatedObservations - 1].time }
+            let detected: Int64? = found.map { f in
+                f.truncatedObservations == 0 ? 0 : samples[f.truncatedObservations - 1].time
+            }
             rows.append(
                 WarmupRow(
                     run: run.record.id, series: warmupSeries, configuredTicks: run.record.provenance.warmupTicks,
-                    detectedTicks: detected, batchSize: MSER.batchSize, batches: found?.batches ?? series.count / MSER.batchSize,
+                    detectedTicks: detected, batchSize: MSER.batchSize,
+                    batches: found?.batches ?? series.count / MSER.batchSize,
                     method: warmupMethod))
         }
         return rows

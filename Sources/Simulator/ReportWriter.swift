@@ -186,7 +186,10 @@ public enum ReportWriter {
             ["GSL version", distinct(recs.map(\.provenance.gslVersion))],
             ["SQLite version", distinct(recs.map(\.sqliteVersion))],
             ["hosts", distinct(recs.map(\.host))],
-            ["runs started (first, last)", "\(recs.map(\.startedAt).min() ?? "?"), \(recs.map(\.startedAt).max() ?? "?")"],
+            [
+                "runs started (first, last)",
+                "\(recs.map(\.startedAt).min() ?? "?"), \(recs.map(\.startedAt).max() ?? "?")",
+            ],
             ["runs ended (last)", recs.compactMap(\.endedAt).max() ?? "?"],
         ]
         out.append(contentsOf: table(["", "value"], prov, align: "l"))
@@ -203,7 +206,9 @@ public enum ReportWriter {
         for (k, first) in (r.summary.designs.first?.metrics ?? []).enumerated() {
             rows.append(
                 [first.label, first.unit]
-                    + r.summary.designs.map { ReportFormat.meanCell($0.metrics[k], replications: r.summary.replications) })
+                    + r.summary.designs.map {
+                        ReportFormat.meanCell($0.metrics[k], replications: r.summary.replications)
+                    })
         }
         out.append(contentsOf: table(["metric", "unit"] + r.summary.designs.map(\.name), rows, align: "llr"))
         out.append("")
@@ -227,8 +232,10 @@ public enum ReportWriter {
         }
         out.append(
             contentsOf: table(
-                ["design", "replication", "blocks", "tx committed", "tx failed", "studies", "oracle violations",
-                 "chain digest"], chainRows, align: "llrrrrrl"))
+                [
+                    "design", "replication", "blocks", "tx committed", "tx failed", "studies", "oracle violations",
+                    "chain digest",
+                ], chainRows, align: "llrrrrrl"))
         let violations = s.runs.reduce(0) { $0 + ($1.chain?.oracleViolations.count ?? 0) }
         out.append("")
         out.append(
@@ -274,7 +281,8 @@ public enum ReportWriter {
         out.append(
             r.comparisonsStored
                 ? "From the `comparisons` table (written by `readchain compare`)."
-                : "Computed for this report (the `comparisons` table is empty; `readchain compare --from` stores them).")
+                : "Computed for this report (the `comparisons` table is empty; `readchain compare --from` stores them)."
+        )
         out.append("")
         out.append(contentsOf: comparisonTable(r.comparisons))
         out.append("")
@@ -296,7 +304,9 @@ public enum ReportWriter {
             var row = [mine[0].label, mine[0].unit]
             for v in variants {
                 let c = mine.first { $0.variant == v }
-                row += [c.map(ReportFormat.differenceCell) ?? "-", c.map { ReportFormat.ratio($0.halfWidthRatio) } ?? "-"]
+                row += [
+                    c.map(ReportFormat.differenceCell) ?? "-", c.map { ReportFormat.ratio($0.halfWidthRatio) } ?? "-",
+                ]
             }
             rows.append(row)
         }
@@ -329,7 +339,9 @@ public enum ReportWriter {
             let run = s.runs.first { $0.record.id == w.run }
             let detected = w.detectedTicks.map(ReportFormat.hours) ?? "too short"
             let verdict: String
-            if let d = w.detectedTicks { verdict = d > w.configuredTicks ? "**longer than configured**" : "ok" } else {
+            if let d = w.detectedTicks {
+                verdict = d > w.configuredTicks ? "**longer than configured**" : "ok"
+            } else {
                 verdict = "fewer than 2 batches"
             }
             return [
@@ -376,7 +388,9 @@ public enum ReportWriter {
                 $0.halfWidthRatio != $1.halfWidthRatio
                     ? $0.halfWidthRatio < $1.halfWidthRatio : ($0.metric, $0.variant) < ($1.metric, $1.variant)
             }
-            let helped = ranked.prefix(3).map { "\($0.label), \($0.variant) (\(ReportFormat.ratio($0.halfWidthRatio)))" }
+            let helped = ranked.prefix(3).map {
+                "\($0.label), \($0.variant) (\(ReportFormat.ratio($0.halfWidthRatio)))"
+            }
             notes.append("Pairing helped most for: " + helped.joined(separator: "; ") + ".")
             let notHelped = ranked.filter { $0.halfWidthRatio >= 1 }
             if !notHelped.isEmpty {
@@ -415,7 +429,9 @@ public enum ReportWriter {
             let a = i < letters.count ? letters[i] : (letters.last ?? "l")
             return a == "r" ? "---:" : "---"
         }
-        var lines = ["| " + header.map(escape).joined(separator: " | ") + " |", "| " + rule.joined(separator: " | ") + " |"]
+        var lines = [
+            "| " + header.map(escape).joined(separator: " | ") + " |", "| " + rule.joined(separator: " | ") + " |",
+        ]
         for row in rows { lines.append("| " + row.map(escape).joined(separator: " | ") + " |") }
         return lines
     }

@@ -57,18 +57,24 @@ struct Compare: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     var designList: [String]? {
-        designs.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        designs.map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
     }
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let replications, !(2...100_000).contains(replications) {
             throw ValidationError(
-                "--replications must be in 2...100000 for compare (paired intervals need at least 2), got \(replications)")
+                "--replications must be in 2...100000 for compare (paired intervals need at least 2), "
+                    + "got \(replications)"
+            )
         }
         if let list = designList {
             if list.contains("") { throw ValidationError("--designs has an empty name: '\(designs ?? "")'") }
-            if Set(list).count != list.count { throw ValidationError("--designs names a design twice: '\(designs ?? "")'") }
+            if Set(list).count != list.count {
+                throw ValidationError("--designs names a design twice: '\(designs ?? "")'")
+            }
         }
         if from != nil {
             let given: [(String, Bool)] = [
@@ -168,7 +174,8 @@ struct Compare: ParsableCommand {
     func selectDesigns(_ file: ScenarioFile) throws -> ScenarioFile {
         guard case .market(var model) = file.model else {
             throw ComparisonError(
-                .noStudy, "\(file.path): compare needs a market scenario (designs to compare); this is a "
+                .noStudy,
+                "\(file.path): compare needs a market scenario (designs to compare); this is a "
                     + "\(file.kind.rawValue) scenario")
         }
         guard file.replications >= 2 else {
@@ -252,7 +259,9 @@ struct Compare: ParsableCommand {
             var row = [mine[0].label, mine[0].unit]
             for v in variants {
                 let c = mine.first { $0.variant == v }
-                row += [c.map(ReportFormat.differenceCell) ?? "-", c.map { ReportFormat.ratio($0.halfWidthRatio) } ?? "-"]
+                row += [
+                    c.map(ReportFormat.differenceCell) ?? "-", c.map { ReportFormat.ratio($0.halfWidthRatio) } ?? "-",
+                ]
             }
             rows.append(row)
         }
@@ -273,7 +282,8 @@ struct Compare: ParsableCommand {
         guard let longest = detected.max() else {
             return "warm-up: runs too short for MSER-5 (fewer than 10 hourly samples)"
         }
-        var line = "warm-up: configured \(ReportFormat.hours(warmup[0].configuredTicks)); MSER-5 on hourly work in "
+        var line =
+            "warm-up: configured \(ReportFormat.hours(warmup[0].configuredTicks)); MSER-5 on hourly work in "
             + "system detected at most \(ReportFormat.hours(longest)) over \(detected.count) runs"
         if detected.count < warmup.count { line += " (\(warmup.count - detected.count) too short)" }
         for w in warnings { line += "\n" + w }
@@ -304,7 +314,8 @@ struct Compare: ParsableCommand {
         lines += ReportWriter.table(["metric", "unit"] + summary.designs.map(\.name), rows, align: "llr")
         lines.append("")
         lines += ReportWriter.comparisonSection(input).map {
-            $0 == "From the `comparisons` table (written by `readchain compare`)." ? "Stored in the `comparisons` table." : $0
+            $0 == "From the `comparisons` table (written by `readchain compare`)."
+                ? "Stored in the `comparisons` table." : $0
         }
         lines.append("## Warm-up")
         lines.append("")
@@ -327,8 +338,10 @@ struct Compare: ParsableCommand {
         for c in comparisons {
             lines.append(
                 ([scenarioSHA256, c.baseline, c.variant, c.metric, c.label, c.unit, "\(c.n)"].map(field)
-                    + [c.meanDifference, c.sdDifference, c.ciLow, c.ciHigh, c.halfWidthPaired, c.halfWidthUnpaired,
-                       c.halfWidthRatio, c.baselineMean, c.variantMean, c.relativeDifference, c.confidence].map(number))
+                    + [
+                        c.meanDifference, c.sdDifference, c.ciLow, c.ciHigh, c.halfWidthPaired, c.halfWidthUnpaired,
+                        c.halfWidthRatio, c.baselineMean, c.variantMean, c.relativeDifference, c.confidence,
+                    ].map(number))
                     .joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -339,7 +352,8 @@ struct Compare: ParsableCommand {
         var lines: [String] = []
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, text in
-                c < 2 ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c < 2
+                    ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - text.count) + text
             }
             lines.append(cells.joined(separator: "  "))

@@ -46,8 +46,9 @@ struct Report: ParsableCommand {
                             plots: input.plots.map(\.link), comparisons: input.comparisons.count,
                             comparisonsStored: input.comparisonsStored, warmupRuns: input.warmup.count)))
             } else {
-                print("report: \(path) (\(input.study.designs.count) designs, \(input.comparisons.count) comparisons, "
-                    + "\(input.plots.count) plots)")
+                print(
+                    "report: \(path) (\(input.study.designs.count) designs, \(input.comparisons.count) comparisons, "
+                        + "\(input.plots.count) plots)")
             }
         } catch {
             throw CLIFailure.report(error, json: output.json)

@@ -82,7 +82,8 @@ import Testing
         let csvText = try String(contentsOfFile: csv, encoding: .utf8)
         let lines = csvText.split(separator: "\n").map(String.init)
         #expect(lines.count == 22)
-        #expect(lines[0].hasPrefix("scenario_sha256,baseline,variant,metric,label,unit,n,mean_diff,sd_diff,ci_low,ci_high"))
+        #expect(
+            lines[0].hasPrefix("scenario_sha256,baseline,variant,metric,label,unit,n,mean_diff,sd_diff,ci_low,ci_high"))
         let costLine = try #require(lines.first { $0.contains(",cost_per_study,") })
         let fields = costLine.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         #expect(fields[1] == "posted-price" && fields[2] == "intermediary" && fields[6] == "3")
@@ -91,7 +92,9 @@ import Testing
         // Markdown: both tables.
         let mdText = try String(contentsOfFile: md, encoding: .utf8)
         #expect(mdText.hasPrefix("# Comparison: market-tiny"))
-        #expect(mdText.contains("## Results by design") && mdText.contains("| metric | unit | posted-price | intermediary |"))
+        #expect(
+            mdText.contains("## Results by design")
+                && mdText.contains("| metric | unit | posted-price | intermediary |"))
         #expect(mdText.contains("## Paired comparisons against `posted-price`"))
         #expect(mdText.contains("| intermediary − posted-price | paired/unpaired |"))
 
@@ -154,7 +157,8 @@ import Testing
         let queue = try run(["Scenarios/validation/mmc.yaml", "--out", tmp.path("q.sqlite")])
         #expect(queue.status == 65 && queue.stderr.contains("market scenario"), "\(queue.stderr)")
         let text = try String(contentsOfFile: CLI.path(Self.tiny), encoding: .utf8)
-        let single = try tmp.write("single.yaml", text.replacingOccurrences(of: "replications: 2", with: "replications: 1"))
+        let single = try tmp.write(
+            "single.yaml", text.replacingOccurrences(of: "replications: 2", with: "replications: 1"))
         let one = try run([single, "--out", tmp.path("s.sqlite"), "--json"])
         #expect(one.status == 65 && one.stderr.contains("at least 2"), "\(one.stderr)")
         #expect(try Self.json(one.stdout)["ok"] as? Bool == false)

@@ -97,7 +97,8 @@ struct SplitMix64: RandomNumberGenerator {
         let metrics = [
             Comparison.Metric(name: "x", label: "X", unit: "h"), Comparison.Metric(name: "y", label: "Y", unit: "USD"),
         ]
-        let result = Comparison.compare(runs: runs, designs: ["a", "b", "c"], baseline: "b", metrics: metrics, confidence: 0.9)
+        let result = Comparison.compare(
+            runs: runs, designs: ["a", "b", "c"], baseline: "b", metrics: metrics, confidence: 0.9)
         #expect(result.map { "\($0.metric):\($0.variant)-\($0.baseline)" } == ["x:a-b", "x:c-b", "y:a-b", "y:c-b"])
         #expect(result[0].meanDifference == -1 && result[0].halfWidthPaired == 0 && result[0].unit == "h")
         #expect(result[1].n == 3 && result[1].meanDifference == 0)  // 2r − (r + 1) = r − 1: mean 0
@@ -116,7 +117,9 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(s.pairs == 3 && s.medianRatio == 0.5 && s.narrowed == 2)
         #expect(Comparison.pairingSummary([with(1, 5), with(3, 5)]).medianRatio == 0.4)
         #expect(Comparison.pairingSummary([]).medianRatio.isNaN)
-        #expect(ReportFormat.pairingLine(s).hasPrefix("pairing narrowed intervals: median paired/unpaired half-width 0.50 over 3"))
+        #expect(
+            ReportFormat.pairingLine(s).hasPrefix(
+                "pairing narrowed intervals: median paired/unpaired half-width 0.50 over 3"))
     }
 
     /// Property: when the two designs share most of their variation (common random numbers), the paired interval
@@ -139,8 +142,11 @@ struct SplitMix64: RandomNumberGenerator {
             }
             let c = Comparison.paired(baseline: base, variant: variant, confidence: 0.95)
             #expect(c.n == n)
-            #expect(c.halfWidthPaired < c.halfWidthUnpaired, "trial \(trial), n \(n): \(c.halfWidthPaired) vs \(c.halfWidthUnpaired)")
-            independentRatios.append(Comparison.paired(baseline: indepBase, variant: indepVariant, confidence: 0.95).halfWidthRatio)
+            #expect(
+                c.halfWidthPaired < c.halfWidthUnpaired,
+                "trial \(trial), n \(n): \(c.halfWidthPaired) vs \(c.halfWidthUnpaired)")
+            independentRatios.append(
+                Comparison.paired(baseline: indepBase, variant: indepVariant, confidence: 0.95).halfWidthRatio)
         }
         let median = Comparison.median(independentRatios.sorted())
         #expect(median > 0.6 && median < 1.6, "median ratio for independent samples \(median)")

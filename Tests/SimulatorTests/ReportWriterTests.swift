@@ -24,7 +24,8 @@ import Testing
     /// small design effect, so pairing narrows its interval. Hourly samples decay from 60 to 10 work items over
     /// the first ~15 h of 60 (longer than the 1 h configured warm-up).
     static func makeDatabase(at path: String, replications: Int = 3) throws -> ResultsStore {
-        let text = try String(contentsOfFile: root.appendingPathComponent("Scenarios/validation/market-tiny.yaml").path, encoding: .utf8)
+        let text = try String(
+            contentsOfFile: root.appendingPathComponent("Scenarios/validation/market-tiny.yaml").path, encoding: .utf8)
         let store = try ResultsStore(path: path)
         for (d, design) in ["posted-price", "intermediary"].enumerated() {
             for r in 0..<replications {
@@ -38,20 +39,25 @@ import Testing
                 var metrics = MarketMetrics.headline.map { h in
                     RunMetric(name: h.name, value: .nan, unit: h.unit == "money" ? "USD" : h.unit)
                 }
-                metrics[metrics.firstIndex { $0.name == "cost_per_study" }!].value = 20 + shared + Double(d) * (1 + 0.1 * Double(r))
+                metrics[metrics.firstIndex { $0.name == "cost_per_study" }!].value =
+                    20 + shared + Double(d) * (1 + 0.1 * Double(r))
                 metrics[metrics.firstIndex { $0.name == "utilisation" }!].value = 0.5 + 0.01 * Double(r + d)
                 let samples = (1...60).map { h in
                     MarketSampleRow(
                         time: Int64(h) * 3_600_000_000, openOrders: Int(10 + 50 * exp(-Double(h) / 3)) + (h % 3),
-                        inProgress: 1, meanPrice: nil, onShift: 2, utilisation: 0.5, activeRadiologists: 2, burnedOut: 0,
+                        inProgress: 1, meanPrice: nil, onShift: 2, utilisation: 0.5, activeRadiologists: 2,
+                        burnedOut: 0,
                         datasetSize: 0)
                 }
                 let chain = ChainRunRow(
                     chainDigest: "digest-\(design)-\(r)", stateRoot: "root", submitted: 100 + r, committed: 99 + r,
-                    failed: 1, refused: 0, signatureVerifications: 400, signaturesMade: 100, events: 1000, blocks: 50 + r,
+                    failed: 1, refused: 0, signatureVerifications: 400, signaturesMade: 100, events: 1000,
+                    blocks: 50 + r,
                     studies: 20, studiesReported: 19, oracleViolations: [])
                 try store.finishMarketRun(
-                    id, detail: MarketRunDetail(studies: [], radiologistDays: [], samples: samples, blocks: [], chain: chain),
+                    id,
+                    detail: MarketRunDetail(
+                        studies: [], radiologistDays: [], samples: samples, blocks: [], chain: chain),
                     metrics: metrics)
             }
         }
@@ -78,10 +84,15 @@ import Testing
         try store.replaceComparisons(scenarioSHA256: study.scenarioSHA256, with: rows2)
         let back = try store.comparisons(scenarioSHA256: study.scenarioSHA256)
         #expect(back == rows2 && back.allSatisfy { $0.baseline == "intermediary" })
-        #expect(ComparisonStudy.comparisons(back).first { $0.metric == "cost_per_study" }.map { abs($0.meanDifference + 1.1) < 1e-12 } == true)
+        #expect(
+            ComparisonStudy.comparisons(back).first { $0.metric == "cost_per_study" }.map {
+                abs($0.meanDifference + 1.1) < 1e-12
+            } == true)
 
         #expect(throws: ComparisonError.self) { try ComparisonStudy.compare(study, baseline: "auction") }
-        #expect(throws: ComparisonError.self) { try ComparisonStudy.compare(study, baseline: "intermediary", designs: ["intermediary"]) }
+        #expect(throws: ComparisonError.self) {
+            try ComparisonStudy.compare(study, baseline: "intermediary", designs: ["intermediary"])
+        }
     }
 
     @Test func warmupIsDetectedAndStored() throws {
@@ -110,26 +121,32 @@ import Testing
         let text = ReportWriter.render(input)
         for needle in [
             "# ReadChain report: market-tiny", RunProvenance.sha256Hex(input.study.scenarioText), "master seed | 7",
-            "`posted-price` (posted_price)", "`intermediary` (intermediary)", "## Paired comparisons against `posted-price`",
-            "| intermediary − posted-price | paired/unpaired |", "| client cost per study (price + fees) | USD | +1.10 ± 0.25 *",
+            "`posted-price` (posted_price)", "`intermediary` (intermediary)",
+            "## Paired comparisons against `posted-price`",
+            "| intermediary − posted-price | paired/unpaired |",
+            "| client cost per study (price + fees) | USD | +1.10 ± 0.25 *",
             "Computed for this report", "digest-intermediary-2", "`abc123`", "`mt19937`", "**longer than configured**",
             "warm-up may be too short", "![Cost vs quality](../Plots/market-tiny/cost-vs_quality.png)",
             "Every design has 3 finished replications",
         ] {
             #expect(text.contains(needle), "missing: \(needle)")
         }
-        #expect(ReportWriter.render(try ReportWriter.gather(
-            store, databaseName: "results.sqlite", plots: plots, plotsDirectory: "Plots/market-tiny/")) == text)
+        #expect(
+            ReportWriter.render(
+                try ReportWriter.gather(
+                    store, databaseName: "results.sqlite", plots: plots, plotsDirectory: "Plots/market-tiny/")) == text)
 
         // Stored comparisons are used as stored (here against the other baseline), and without plots the report says
         // how to make them.
         let study = try ComparisonStudy.load(store)
         try store.replaceComparisons(
             scenarioSHA256: study.scenarioSHA256,
-            with: ComparisonStudy.rows(try ComparisonStudy.compare(study, baseline: "intermediary").comparisons,
+            with: ComparisonStudy.rows(
+                try ComparisonStudy.compare(study, baseline: "intermediary").comparisons,
                 scenarioSHA256: study.scenarioSHA256))
         let stored = ReportWriter.render(
-            try ReportWriter.gather(store, databaseName: "results.sqlite", plots: [], plotsDirectory: "Plots/market-tiny/"))
+            try ReportWriter.gather(
+                store, databaseName: "results.sqlite", plots: [], plotsDirectory: "Plots/market-tiny/"))
         #expect(stored.contains("## Paired comparisons against `intermediary`"))
         #expect(stored.contains("From the `comparisons` table"))
         #expect(stored.contains("No plots in `Plots/market-tiny/`. Produce them with `readchain plot results.sqlite`"))
