@@ -23,9 +23,7 @@ enum Schema {
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
         }
-        migrator.registerMigration("v5") { db in
-            try db.execute(sql: v5)
-            try db.execute(sql: "PRAGMA user_version = 5")
+    static let version = 5
         }
         return migrator
     }

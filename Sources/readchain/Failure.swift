@@ -48,6 +48,10 @@ enum CLIFailure {
             return (ExitStatus.dataError, ["error: \(e.description)"])
         case let e as LoadTestSpecError:
             return (ExitStatus.usage, ["error: \(e.description)"])
+        case let e as ComparisonError:
+            return (e.kind == .unknownDesign ? ExitStatus.usage : ExitStatus.dataError, ["error: \(e.message)"])
+        case let e as InputFileError:
+            return (ExitStatus.noInput, ["error: \(e.message)"])
         case let e as StudyError:
             return (ExitStatus.software, ["error: \(e.description)"])
         default:

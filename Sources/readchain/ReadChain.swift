@@ -16,7 +16,8 @@ struct ReadChain: ParsableCommand {
             """,
         version: ReadChainVersion.current,
         subcommands: [
-            Simulate.self, Sweep.self, Merge.self, Digest.self, Plot.self, Validate.self, LoadTest.self, Bench.self,
+            Simulate.self, Compare.self, Report.self, Plot.self, Sweep.self, Merge.self, Digest.self, Validate.self,
+            LoadTest.self, Bench.self,
         ]
     )
 }

@@ -113,11 +113,7 @@ struct Simulate: ParsableCommand {
                 let summary = try MarketStudy.run(file, options: options)
                 bar.finish()
                 print(try output.json ? JSONOutput.encode(summary) : MarketTable.render(summary))
-                for run in summary.runs where !run.oracleViolations.isEmpty {
-                    FileHandle.standardError.write(
-                        Data(("warning: design '\(run.design)', replication \(run.replication): chain oracle found "
-                            + "\(run.oracleViolations.count) violation(s): \(run.oracleViolations[0])\n").utf8))
-                }
+                Self.warnOracleViolations(summary)
             }
         } catch {
             throw StudyFailure.report(error, json: output.json)
@@ -151,6 +147,15 @@ struct Simulate: ParsableCommand {
             print(MarketTable.render(summary))
         }
         print(StoppingText.render(stopping))
+    }
+
+    /// One warning line on standard error per run whose chain oracle found violations.
+    static func warnOracleViolations(_ summary: MarketStudySummary) {
+        for run in summary.runs where !run.oracleViolations.isEmpty {
+            FileHandle.standardError.write(
+                Data(("warning: design '\(run.design)', replication \(run.replication): chain oracle found "
+                    + "\(run.oracleViolations.count) violation(s): \(run.oracleViolations[0])\n").utf8))
+        }
     }
 
     static func ensureParentDirectory(of path: String) throws {

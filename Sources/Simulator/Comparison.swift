@@ -1,0 +1,253 @@
+import DiscreteEvent
+import Foundation
+
+/// One headline metric's difference between a design and the baseline design, paired by replication.
+///
+/// Replication r of every design runs on the same random numbers (arrivals, latent findings, radiologists), so
+/// the difference `variant_r − baseline_r` removes the noise the two runs share. The paired interval is the t
+/// interval of those differences; the unpaired (Welch) interval is what the same two samples would give if they
+/// were independent. Their ratio is the variance reduction pairing buys (below 1: pairing helped).
+public struct PairedDifference: Codable, Sendable, Equatable {
+    public var baseline: String
+    public var variant: String
+    public var metric: String
+    public var label: String
+    public var unit: String
+    /// Replications where both designs define the metric (neither value NaN); every other field uses only these.
+    public var n: Int
+    /// Mean of `variant − baseline`; NaN when `n` is 0.
+    public var meanDifference: Double
+    /// Sample standard deviation of the differences; NaN when `n < 2`.
+    public var sdDifference: Double
+    /// The paired t interval `meanDifference ± halfWidthPaired`; NaN when `n < 2`.
+    public var ciLow: Double
+    public var ciHigh: Double
+    public var halfWidthPaired: Double
+    /// Welch's interval half-width for the same two samples treated as independent; NaN when `n < 2`.
+    public var halfWidthUnpaired: Double
+    /// The baseline's and the variant's means over the same `n` replications; NaN when `n` is 0.
+    public var baselineMean: Double
+    public var variantMean: Double
+    public var confidence: Double
+
+    /// `halfWidthPaired / halfWidthUnpaired`: below 1 when pairing narrowed the interval. NaN when either is
+    /// NaN or the unpaired half-width is 0 (both samples constant).
+    public var halfWidthRatio: Double {
+        guard halfWidthPaired.isFinite, halfWidthUnpaired.isFinite, halfWidthUnpaired > 0 else { return .nan }
+        return halfWidthPaired / halfWidthUnpaired
+    }
+
+    /// `meanDifference / |baselineMean|`; NaN when the baseline mean is 0 or NaN.
+    public var relativeDifference: Double {
+        guard baselineMean.isFinite, baselineMean != 0 else { return .nan }
+        return meanDifference / abs(baselineMean)
+    }
+
+    /// Whether the paired interval excludes 0 (the designs differ at this confidence level).
+    public var significant: Bool { ciLow.isFinite && ciHigh.isFinite && (ciLow > 0 || ciHigh < 0) }
+
+    private enum CodingKeys: String, CodingKey {
+        case baseline, variant, metric, label, unit, n, meanDifference, sdDifference, ciLow, ciHigh
+        case halfWidthPaired, halfWidthUnpaired, baselineMean, variantMean, confidence
+        case halfWidthRatio, relativeDifference, significant
+    }
+
+    public init(
+        baseline: String, variant: String, metric: String, label: String, unit: String, n: Int,
+        meanDifference: Double, sdDifference: Double, ciLow: Double, ciHigh: Double, halfWidthPaired: Double,
+        halfWidthUnpaired: Double, baselineMean: Double, variantMean: Double, confidence: Double
+    ) {
+        self.baseline = baseline
+        self.variant = variant
+        self.metric = metric
+        self.label = label
+        self.unit = unit
+        self.n = n
+        self.meanDifference = meanDifference
+        self.sdDifference = sdDifference
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+        self.halfWidthPaired = halfWidthPaired
+        self.halfWidthUnpaired = halfWidthUnpaired
+        self.baselineMean = baselineMean
+        self.variantMean = variantMean
+        self.confidence = confidence
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            baseline: try c.decode(String.self, forKey: .baseline),
+            variant: try c.decode(String.self, forKey: .variant),
+            metric: try c.decode(String.self, forKey: .metric), label: try c.decode(String.self, forKey: .label),
+            unit: try c.decode(String.self, forKey: .unit), n: try c.decode(Int.self, forKey: .n),
+            meanDifference: try c.decode(Double.self, forKey: .meanDifference),
+            sdDifference: try c.decode(Double.self, forKey: .sdDifference),
+            ciLow: try c.decode(Double.self, forKey: .ciLow), ciHigh: try c.decode(Double.self, forKey: .ciHigh),
+            halfWidthPaired: try c.decode(Double.self, forKey: .halfWidthPaired),
+            halfWidthUnpaired: try c.decode(Double.self, forKey: .halfWidthUnpaired),
+            baselineMean: try c.decode(Double.self, forKey: .baselineMean),
+            variantMean: try c.decode(Double.self, forKey: .variantMean),
+            confidence: try c.decode(Double.self, forKey: .confidence))
+    }
+
+    /// Encodes the stored fields and the derived ratio, relative difference and significance.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(baseline, forKey: .baseline)
+        try c.encode(variant, forKey: .variant)
+        try c.encode(metric, forKey: .metric)
+        try c.encode(label, forKey: .label)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(n, forKey: .n)
+        try c.encode(meanDifference, forKey: .meanDifference)
+        try c.encode(sdDifference, forKey: .sdDifference)
+        try c.encode(ciLow, forKey: .ciLow)
+        try c.encode(ciHigh, forKey: .ciHigh)
+        try c.encode(halfWidthPaired, forKey: .halfWidthPaired)
+        try c.encode(halfWidthUnpaired, forKey: .halfWidthUnpaired)
+        try c.encode(baselineMean, forKey: .baselineMean)
+        try c.encode(variantMean, forKey: .variantMean)
+        try c.encode(confidence, forKey: .confidence)
+        try c.encode(halfWidthRatio, forKey: .halfWidthRatio)
+        try c.encode(relativeDifference, forKey: .relativeDifference)
+        try c.encode(significant, forKey: .significant)
+    }
+}
+
+/// How much pairing narrowed the intervals over a set of comparisons.
+public struct PairingSummary: Codable, Sendable, Equatable {
+    /// (metric, design) pairs with a finite paired/unpaired ratio.
+    public var pairs: Int
+    /// Median of `halfWidthPaired / halfWidthUnpaired` over those pairs; NaN when there are none.
+    public var medianRatio: Double
+    /// Pairs whose paired interval is narrower than the unpaired one (ratio below 1).
+    public var narrowed: Int
+
+    public init(pairs: Int, medianRatio: Double, narrowed: Int) {
+        self.pairs = pairs
+        self.medianRatio = medianRatio
+        self.narrowed = narrowed
+    }
+}
+
+/// Paired comparisons of designs run under common random numbers. Pure: no clock, no files.
+public enum Comparison {
+    /// One headline metric as the comparison labels it.
+    public struct Metric: Sendable, Equatable {
+        public var name: String
+        public var label: String
+        public var unit: String
+
+        public init(name: String, label: String, unit: String) {
+            self.name = name
+            self.label = label
+            self.unit = unit
+        }
+    }
+
+    /// A run's headline values: `values[metric]`, NaN or absent when the run does not define it.
+    public struct RunValues: Sendable, Equatable {
+        public var design: String
+        public var replication: Int
+        public var values: [String: Double]
+
+        public init(design: String, replication: Int, values: [String: Double]) {
+            self.design = design
+            self.replication = replication
+            self.values = values
+        }
+    }
+
+    /// The paired difference `variant − baseline` of one metric.
+    ///
+    /// - Parameters:
+    ///   - baseline: The baseline's value per replication.
+    ///   - variant: The variant's value per replication.
+    ///   - confidence: The interval's level, in (0, 1).
+    /// - Returns: Statistics over the replications both define (present and not NaN), in replication order.
+    public static func paired(
+        baseline: [Int: Double], variant: [Int: Double], confidence: Double, baselineName: String = "baseline",
+        variantName: String = "variant", metric: Metric = Metric(name: "metric", label: "metric", unit: "")
+    ) -> PairedDifference {
+        precondition(confidence > 0 && confidence < 1, "confidence must be in (0, 1)")
+        let common = baseline.keys.filter { r in
+            guard let b = baseline[r], let v = variant[r] else { return false }
+            return !b.isNaN && !v.isNaN
+        }.sorted()
+        let b = common.map { baseline[$0]! }
+        let v = common.map { variant[$0]! }
+        let diffs = Tally(zip(v, b).map { $0 - $1 })
+        let tb = Tally(b)
+        let tv = Tally(v)
+        let n = common.count
+        let ci = diffs.confidenceInterval(level: confidence)
+        return PairedDifference(
+            baseline: baselineName, variant: variantName, metric: metric.name, label: metric.label, unit: metric.unit,
+            n: n, meanDifference: n > 0 ? diffs.mean : .nan, sdDifference: n >= 2 ? diffs.standardDeviation : .nan,
+            ciLow: ci?.lower ?? .nan, ciHigh: ci?.upper ?? .nan, halfWidthPaired: ci?.halfWidth ?? .nan,
+            halfWidthUnpaired: welchHalfWidth(tb, tv, confidence: confidence), baselineMean: n > 0 ? tb.mean : .nan,
+            variantMean: n > 0 ? tv.mean : .nan, confidence: confidence)
+    }
+
+    /// The half-width of Welch's t interval for the difference of two independent samples' means:
+    /// `t(1 − α/2, ν) · √(s₁²/n₁ + s₂²/n₂)` with the Welch–Satterthwaite degrees of freedom ν.
+    ///
+    /// NaN when either sample has fewer than two values; 0 when both have zero variance.
+    public static func welchHalfWidth(_ a: Tally, _ b: Tally, confidence: Double) -> Double {
+        guard a.count >= 2, b.count >= 2 else { return .nan }
+        let va = a.variance / Double(a.count)
+        let vb = b.variance / Double(b.count)
+        let se2 = va + vb
+        guard se2 > 0 else { return 0 }
+        let dof = se2 * se2 / (va * va / Double(a.count - 1) + vb * vb / Double(b.count - 1))
+        return studentTQuantile(0.5 + confidence / 2, degreesOfFreedom: dof) * se2.squareRoot()
+    }
+
+    /// Every design other than the baseline against the baseline, for every metric.
+    ///
+    /// - Parameters:
+    ///   - runs: Headline values per (design, replication); a (design, replication) given twice is a caller bug.
+    ///   - designs: The designs to compare, in the order to report them; must include `baseline`.
+    ///   - baseline: The design the others are compared with.
+    ///   - metrics: The metrics, in the order to report them.
+    /// - Returns: Metric-major: for each metric, each non-baseline design in `designs` order.
+    public static func compare(
+        runs: [RunValues], designs: [String], baseline: String, metrics: [Metric], confidence: Double
+    ) -> [PairedDifference] {
+        precondition(designs.contains(baseline), "the baseline must be one of the designs")
+        func column(_ design: String, _ metric: String) -> [Int: Double] {
+            var values: [Int: Double] = [:]
+            for run in runs where run.design == design {
+                precondition(values[run.replication] == nil, "design \(design) replication \(run.replication) twice")
+                values[run.replication] = run.values[metric] ?? .nan
+            }
+            return values
+        }
+        var result: [PairedDifference] = []
+        for m in metrics {
+            let base = column(baseline, m.name)
+            for d in designs where d != baseline {
+                result.append(
+                    paired(
+                        baseline: base, variant: column(d, m.name), confidence: confidence, baselineName: baseline,
+                        variantName: d, metric: m))
+            }
+        }
+        return result
+    }
+
+    /// The median paired/unpaired half-width ratio over the comparisons where it is finite.
+    public static func pairingSummary(_ comparisons: [PairedDifference]) -> PairingSummary {
+        let ratios = comparisons.map(\.halfWidthRatio).filter(\.isFinite).sorted()
+        return PairingSummary(
+            pairs: ratios.count, medianRatio: median(ratios), narrowed: ratios.filter { $0 < 1 }.count)
+    }
+
+    /// The median of sorted values (mean of the middle two for an even count); NaN when empty.
+    static func median(_ sorted: [Double]) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let m = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2
+    }
+}

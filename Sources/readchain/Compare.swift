@@ -1,0 +1,402 @@
+import ArgumentParser
+import Foundation
+import Results
+import Scenario
+import Simulator
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare market designs: paired differences under common random numbers, with intervals.",
+        discussion: """
+            Runs the scenario exactly as `simulate` does (writing Results/<scenario>.sqlite unless --out says \
+            otherwise), or reads an existing results database with --from, then compares every design with the \
+            baseline (the scenario's first design unless --baseline names another): for each headline metric the \
+            mean paired difference (design − baseline over the replications both define) ± the half-width of its \
+            95% t interval, and that half-width over Welch's unpaired one for the same replications (the variance \
+            reduction common random numbers buy). It stores the comparisons and each run's MSER-5 warm-up in the \
+            database (tables comparisons, warmup) and prints the per-design table, the paired table and a summary.
+
+            At least 2 replications are needed (--replications 1, or a database whose designs share fewer than 2 \
+            finished replications, is an error); a metric defined in fewer than 2 shared replications shows n/a.
+            """)
+
+    @Argument(
+        help: "The market scenario (YAML). Optional with --from; if given, it must be the scenario the database ran.",
+        completion: .file(extensions: ["yaml", "yml"]))
+    var scenario: String?
+
+    @Option(name: .long, help: "The design the others are compared with (default: the scenario's first design).")
+    var baseline: String?
+
+    @Option(
+        name: .long,
+        help: "Comma-separated designs to compare (and run); the baseline is always included.")
+    var designs: String?
+
+    @Option(name: .long, help: "The results database to write (default Results/<scenario>.sqlite).")
+    var out: String?
+
+    @Option(name: .long, help: "Override the scenario's number of replications (at least 2).")
+    var replications: Int?
+
+    @Option(name: .long, help: "Override the scenario's master seed.")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Replications to run at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(name: .long, help: "Compare the runs of an existing results database instead of running the scenario.")
+    var from: String?
+
+    @Option(name: .long, help: "Also write the tables as Markdown to this file.")
+    var markdown: String?
+
+    @Option(name: .long, help: "Also write the paired comparisons as CSV to this file.")
+    var csv: String?
+
+    @OptionGroup var output: OutputOptions
+
+    var designList: [String]? {
+        designs.map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let replications, !(2...100_000).contains(replications) {
+            throw ValidationError(
+                "--replications must be in 2...100000 for compare (paired intervals need at least 2), "
+                    + "got \(replications)"
+            )
+        }
+        if let list = designList {
+            if list.contains("") { throw ValidationError("--designs has an empty name: '\(designs ?? "")'") }
+            if Set(list).count != list.count {
+                throw ValidationError("--designs names a design twice: '\(designs ?? "")'")
+            }
+        }
+        if from != nil {
+            let given: [(String, Bool)] = [
+                ("--out", out != nil), ("--replications", replications != nil), ("--seed", seed != nil),
+                ("--jobs", jobs != nil),
+            ]
+            let ignored = given.filter { $0.1 }.map { $0.0 }
+            if !ignored.isEmpty {
+                throw ValidationError(
+                    "--from reads an existing database; \(ignored.joined(separator: ", ")) only apply when running")
+            }
+        } else if scenario == nil {
+            throw ValidationError("give a scenario to run, or --from an existing results database")
+        }
+    }
+
+    func run() throws {
+        do throws(any Error) {
+            var ran: MarketStudySummary?
+            let path: String
+            if let from {
+                path = from
+                try Self.requireDatabase(from)
+                if let scenario { try checkSameScenario(scenario, database: from) }
+            } else {
+                var file = try ScenarioLoader.load(path: scenario!)
+                if let replications { file = file.with(replications: replications) }
+                if let seed { file = file.with(seed: seed) }
+                for w in file.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
+                file = try selectDesigns(file)
+                path = out ?? "Results/\(file.name).sqlite"
+                try Simulate.ensureParentDirectory(of: path)
+                let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)
+                var options = StudyOptions(
+                    databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                    gitRevision: GitRevision.current())
+                if bar.enabled { options.simulatedProgress = { bar.update($0) } }
+                let summary = try MarketStudy.run(file, options: options)
+                bar.finish()
+                Simulate.warnOracleViolations(summary)
+                ran = summary
+            }
+
+            let store = try ResultsStore(path: path)
+            defer { try? store.close() }
+            let study = try ComparisonStudy.load(store)
+            let (base, chosen, comparisons) = try ComparisonStudy.compare(
+                study, baseline: baseline, designs: designList)
+            try store.replaceComparisons(
+                scenarioSHA256: study.scenarioSHA256,
+                with: ComparisonStudy.rows(comparisons, scenarioSHA256: study.scenarioSHA256))
+            let chosenIDs = Set(study.runs.filter { chosen.contains($0.design) }.map(\.record.id))
+            let warmup = try ComparisonStudy.detectWarmup(store, study).filter { chosenIDs.contains($0.run) }
+            try store.writeWarmup(warmup)
+            let warnings = ComparisonStudy.warmupWarnings(warmup, study)
+
+            var summary = ran ?? ComparisonStudy.summary(study)
+            summary.designs = summary.designs.filter { chosen.contains($0.name) }
+            summary.runs = summary.runs.filter { chosen.contains($0.design) }
+            let pairing = Comparison.pairingSummary(comparisons)
+
+            if let markdown {
+                try Self.write(
+                    Self.markdownText(summary, study: study, comparisons: comparisons, warmup: warmup), to: markdown)
+            }
+            if let csv { try Self.write(Self.csvText(comparisons, scenarioSHA256: study.scenarioSHA256), to: csv) }
+
+            for w in warnings { FileHandle.standardError.write(Data(("warning: " + w + "\n").utf8)) }
+            if output.json {
+                let result = CompareOutput(
+                    scenario: study.scenario, scenarioSHA256: study.scenarioSHA256, seed: study.seed,
+                    replications: study.replications, database: path, baseline: base, designs: chosen,
+                    confidence: MarketStudy.confidence, summary: summary, comparisons: comparisons, pairing: pairing,
+                    warmup: warmup.map { w in
+                        let run = study.runs.first { $0.record.id == w.run }
+                        return WarmupOutput(
+                            runID: w.run.rawValue, design: run?.design ?? "", replication: run?.replication ?? -1,
+                            series: w.series, method: w.method, configuredTicks: w.configuredTicks,
+                            detectedTicks: w.detectedTicks, batches: w.batches)
+                    }, warnings: warnings)
+                print(try JSONOutput.encode(result))
+            } else {
+                print(MarketTable.render(summary))
+                print("")
+                print(Self.pairedText(comparisons, baseline: base))
+                print("")
+                print(ReportFormat.pairingLine(pairing))
+                print(Self.warmupLine(warmup, warnings: warnings))
+            }
+        } catch {
+            throw CLIFailure.report(error, json: output.json)
+        }
+    }
+
+    /// Restricts the scenario's designs to --designs (in the scenario's order, the baseline always kept); checks
+    /// the names, the kind and the replication count before anything runs.
+    func selectDesigns(_ file: ScenarioFile) throws -> ScenarioFile {
+        guard case .market(var model) = file.model else {
+            throw ComparisonError(
+                .noStudy,
+                "\(file.path): compare needs a market scenario (designs to compare); this is a "
+                    + "\(file.kind.rawValue) scenario")
+        }
+        guard file.replications >= 2 else {
+            throw ComparisonError(
+                .tooFewReplications,
+                "\(file.path): \(file.replications) replication; paired intervals need at least 2 "
+                    + "(pass --replications 2 or more)")
+        }
+        let names = model.designs.map(\.name)
+        for name in (designList ?? []) + (baseline.map { [$0] } ?? []) where !names.contains(name) {
+            throw ComparisonError(
+                .unknownDesign,
+                "\(file.path): no design '\(name)' (designs: \(names.joined(separator: ", ")))")
+        }
+        if let list = designList {
+            model.designs = model.designs.filter { list.contains($0.name) || $0.name == baseline }
+            if model.designs.count < 2 {
+                throw ComparisonError(
+                    .noStudy, "nothing to compare: only design '\(model.designs[0].name)' is selected")
+            }
+        } else if names.count < 2 {
+            throw ComparisonError(.noStudy, "\(file.path): one design only ('\(names[0])'); nothing to compare")
+        }
+        return ScenarioFile(
+            path: file.path, text: file.text, sha256: file.sha256, name: file.name, kind: file.kind,
+            description: file.description, seed: file.seed, replications: file.replications,
+            horizonTicks: file.horizonTicks, warmupTicks: file.warmupTicks, model: .market(model),
+            warnings: file.warnings)
+    }
+
+    /// With --from and a scenario: the database must hold runs of exactly that file.
+    func checkSameScenario(_ scenario: String, database: String) throws {
+        let file = try ScenarioLoader.load(path: scenario)
+        let store = try ResultsStore(path: database)
+        defer { try? store.close() }
+        let study = try ComparisonStudy.load(store)
+        guard study.scenarioSHA256 == file.sha256 else {
+            throw ComparisonError(
+                .noStudy,
+                "\(database) holds runs of scenario '\(study.scenario)' (SHA-256 \(study.scenarioSHA256.prefix(12))…), "
+                    + "not of \(scenario) (SHA-256 \(file.sha256.prefix(12))…)")
+        }
+    }
+
+    /// An existing, non-empty file (opening a missing or empty path would create a fresh database there).
+    static func requireDatabase(_ path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+            throw InputFileError(message: "results database not found: \(path)")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw InputFileError(message: "results database not readable: \(path)")
+        }
+        let size = (try? URL(fileURLWithPath: path).resourceValues(forKeys: [.fileSizeKey]))?.fileSize ?? 0
+        guard size > 0 else {
+            throw ResultsError("not a ReadChain results database: \(path) (the file is empty)", path: path)
+        }
+    }
+
+    /// Writes `text` to `path` atomically (a temporary file renamed into place), creating its directory.
+    static func write(_ text: String, to path: String) throws {
+        try Simulate.ensureParentDirectory(of: path)
+        do throws(any Error) {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw OutputPathError(message: "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: Presentation
+
+    /// Per metric, each design's difference from the baseline ± half-width, and the paired/unpaired ratio.
+    static func pairedText(_ comparisons: [PairedDifference], baseline: String) -> String {
+        let variants = orderedUnique(comparisons.map(\.variant))
+        let level = Int(((comparisons.first?.confidence ?? MarketStudy.confidence) * 100).rounded())
+        var header = ["metric", "unit"]
+        for v in variants { header += ["\(v) − \(baseline)", "p/u"] }
+        var rows: [[String]] = [header]
+        for metric in orderedUnique(comparisons.map(\.metric)) {
+            let mine = comparisons.filter { $0.metric == metric }
+            var row = [mine[0].label, mine[0].unit]
+            for v in variants {
+                let c = mine.first { $0.variant == v }
+                row += [
+                    c.map(ReportFormat.differenceCell) ?? "-", c.map { ReportFormat.ratio($0.halfWidthRatio) } ?? "-",
+                ]
+            }
+            rows.append(row)
+        }
+        var lines = [
+            "paired differences vs '\(baseline)' (design − baseline, same replications), ± \(level)% CI half-width; "
+                + "* excludes 0; p/u: paired / unpaired (Welch) half-width", "",
+        ]
+        lines += align(rows)
+        if comparisons.contains(where: { $0.n > 0 && !$0.halfWidthPaired.isFinite }) {
+            lines.append("n/a (n=k): defined in fewer than 2 replications of both designs; no interval")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func warmupLine(_ warmup: [WarmupRow], warnings: [String]) -> String {
+        guard !warmup.isEmpty else { return "warm-up: no market samples stored; MSER-5 not applied" }
+        let detected = warmup.compactMap(\.detectedTicks)
+        guard let longest = detected.max() else {
+            return "warm-up: runs too short for MSER-5 (fewer than 10 hourly samples)"
+        }
+        var line =
+            "warm-up: configured \(ReportFormat.hours(warmup[0].configuredTicks)); MSER-5 on hourly work in "
+            + "system detected at most \(ReportFormat.hours(longest)) over \(detected.count) runs"
+        if detected.count < warmup.count { line += " (\(warmup.count - detected.count) too short)" }
+        for w in warnings { line += "\n" + w }
+        return line
+    }
+
+    static func markdownText(
+        _ summary: MarketStudySummary, study: StoredMarketStudy, comparisons: [PairedDifference], warmup: [WarmupRow]
+    ) -> String {
+        let input = ReportInput(
+            study: study, summary: summary, comparisons: comparisons, comparisonsStored: true, comparisonNote: nil,
+            warmup: warmup, warmupStored: true, databaseName: URL(fileURLWithPath: study.database).lastPathComponent,
+            plots: [], plotsDirectory: "")
+        var lines = ["# Comparison: \(summary.scenario)", ""]
+        lines.append(
+            "Scenario SHA-256 `\(summary.scenarioSHA256)`, seed \(summary.seed), \(summary.replications) replications "
+                + "per design, horizon \(ReportFormat.hours(summary.horizonTicks)), warm-up "
+                + "\(ReportFormat.hours(summary.warmupTicks)); money in \(summary.currency).")
+        lines.append("")
+        lines.append("## Results by design")
+        lines.append("")
+        var rows: [[String]] = []
+        for (k, first) in (summary.designs.first?.metrics ?? []).enumerated() {
+            rows.append(
+                [first.label, first.unit]
+                    + summary.designs.map { ReportFormat.meanCell($0.metrics[k], replications: summary.replications) })
+        }
+        lines += ReportWriter.table(["metric", "unit"] + summary.designs.map(\.name), rows, align: "llr")
+        lines.append("")
+        lines += ReportWriter.comparisonSection(input).map {
+            $0 == "From the `comparisons` table (written by `readchain compare`)."
+                ? "Stored in the `comparisons` table." : $0
+        }
+        lines.append("## Warm-up")
+        lines.append("")
+        lines += ReportWriter.warmupSection(input)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func csvText(_ comparisons: [PairedDifference], scenarioSHA256: String) -> String {
+        let header = [
+            "scenario_sha256", "baseline", "variant", "metric", "label", "unit", "n", "mean_diff", "sd_diff", "ci_low",
+            "ci_high", "half_width_paired", "half_width_unpaired", "half_width_ratio", "baseline_mean",
+            "variant_mean", "relative_diff", "confidence",
+        ]
+        func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var lines = [header.joined(separator: ",")]
+        for c in comparisons {
+            lines.append(
+                ([scenarioSHA256, c.baseline, c.variant, c.metric, c.label, c.unit, "\(c.n)"].map(field)
+                    + [
+                        c.meanDifference, c.sdDifference, c.ciLow, c.ciHigh, c.halfWidthPaired, c.halfWidthUnpaired,
+                        c.halfWidthRatio, c.baselineMean, c.variantMean, c.relativeDifference, c.confidence,
+                    ].map(number))
+                    .joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func align(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var lines: [String] = []
+        for (i, row) in rows.enumerated() {
+            let cells = row.enumerated().map { c, text in
+                c < 2
+                    ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - text.count) + text
+            }
+            lines.append(cells.joined(separator: "  "))
+            if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        return lines
+    }
+
+    static func orderedUnique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
+    }
+}
+
+/// A named input file that does not exist or cannot be read (exit 66).
+struct InputFileError: Error {
+    var message: String
+}
+
+/// What `readchain compare --json` prints.
+struct CompareOutput: Encodable {
+    var scenario: String
+    var scenarioSHA256: String
+    var seed: UInt64
+    var replications: Int
+    var database: String
+    var baseline: String
+    var designs: [String]
+    var confidence: Double
+    var summary: MarketStudySummary
+    var comparisons: [PairedDifference]
+    var pairing: PairingSummary
+    var warmup: [WarmupOutput]
+    var warnings: [String]
+}
+
+struct WarmupOutput: Encodable {
+    var runID: Int64
+    var design: String
+    var replication: Int
+    var series: String
+    var method: String
+    var configuredTicks: Int64
+    var detectedTicks: Int64?
+    var batches: Int
+}
