@@ -23,7 +23,13 @@ enum Schema {
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
         }
-    static let version = 5
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: v4)
+            try db.execute(sql: "PRAGMA user_version = 4")
+        }
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: v5)
+            try db.execute(sql: "PRAGMA user_version = 5")
         }
         return migrator
     }
