@@ -47,6 +47,6 @@ import Testing
         var orphan = w
         orphan.run = RunID(rawValue: 999)
         #expect(throws: ResultsError.self) { try store.writeWarmup([orphan]) }
-        #expect(try store.settings().userVersion == 4)
+        #expect(try store.settings().userVersion == ResultsStore.schemaVersion)
     }
 }
