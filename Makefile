@@ -9,8 +9,14 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core test-slurm
 
+# The default job: every design of the scenario under common random numbers, the paired comparison table,
+# the plots (Plots/<name>/) and the Markdown report (Results/<name>-report.md), <name> being the scenario's name.
+RUN_NAME      = $(shell sed -n 's/^name: *//p' $(SCENARIO) | head -1)
+
 run: deps release
-	$(RELEASE_BIN) simulate $(SCENARIO)
+	$(RELEASE_BIN) compare $(SCENARIO) --out Results/$(RUN_NAME).sqlite --markdown Results/$(RUN_NAME)-comparison.md --csv Results/$(RUN_NAME)-comparison.csv
+	$(RELEASE_BIN) plot Results/$(RUN_NAME).sqlite --out-dir Plots/$(RUN_NAME)
+	$(RELEASE_BIN) report Results/$(RUN_NAME).sqlite --plots Plots/$(RUN_NAME) --out Results/$(RUN_NAME)-report.md
 
 # Tests run on an optimised build (with `@testable` still allowed, in its own .build/test so it never forces a
 # rebuild of `make run`'s release build): the market and consensus tests drive real
