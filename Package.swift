@@ -205,7 +205,7 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: [
                 "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
-                "Contracts", "Market",
+                "Contracts", "Market", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -218,7 +218,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReadChainCLITests",
-            dependencies: ["readchain", "Results"],
+            dependencies: ["readchain", "Results", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

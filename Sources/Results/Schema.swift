@@ -10,7 +10,7 @@ enum Schema {
     static let applicationID: Int32 = 0x5243_686E
 
     /// The number of the newest migration this build knows.
-    static let version = 2
+    static let version = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -22,6 +22,10 @@ enum Schema {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
+        }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: v3)
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return migrator
     }

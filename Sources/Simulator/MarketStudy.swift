@@ -112,7 +112,8 @@ public enum MarketStudy {
 
         let progress = ProgressTracker(runs: pairs.count, callback: options.simulatedProgress)
         let writer = RunWriter(
-            store: store, runIDs: runIDs, currency: model.currency, recordDetail: options.recordObservations)
+            store: store, runIDs: runIDs, currency: model.currency, recordDetail: options.recordObservations,
+            recordChain: options.recordChain)
         let workers = max(1, min(options.jobs, pairs.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = writer.nextIndex() {
@@ -121,10 +122,11 @@ public enum MarketStudy {
                     continue
                 }
                 let p = pairs[i]
-                let spec = MarketRunSpec(
+                var spec = MarketRunSpec(
                     model: model, design: designs[p.design], seed: scenario.seed, replication: p.replication,
                     horizonTicks: scenario.horizonTicks, warmupTicks: scenario.warmupTicks,
                     progress: { share in progress.update(run: i, share: share) })
+                spec.recordChain = options.recordChain
                 let outcome: RunOutcome
                 do {
                     outcome = .result(try MarketSimulation.run(spec))
@@ -311,6 +313,7 @@ final class RunWriter: @unchecked Sendable {
     private let runIDs: [RunID]
     private let currency: Currency
     private let recordDetail: Bool
+    private let recordChain: Bool
     private var slots: [RunOutcome?]
     private var handedOut = 0
     private var nextToWrite = 0
@@ -320,11 +323,12 @@ final class RunWriter: @unchecked Sendable {
     private(set) var summaries: [MarketRunSummary?]
     private(set) var headlines: [[HeadlineMetric]?]
 
-    init(store: ResultsStore, runIDs: [RunID], currency: Currency, recordDetail: Bool) {
+    init(store: ResultsStore, runIDs: [RunID], currency: Currency, recordDetail: Bool, recordChain: Bool = true) {
         self.store = store
         self.runIDs = runIDs
         self.currency = currency
         self.recordDetail = recordDetail
+        self.recordChain = recordChain
         slots = Array(repeating: nil, count: runIDs.count)
         summaries = Array(repeating: nil, count: runIDs.count)
         headlines = Array(repeating: nil, count: runIDs.count)
@@ -366,9 +370,9 @@ final class RunWriter: @unchecked Sendable {
         switch outcome {
         case .result(let r):
             do {
-                try store.finishMarketRun(
-                    id, detail: try MarketStudy.detail(r, recordDetail: recordDetail),
-                    metrics: MarketStudy.runMetrics(r, currency: currency))
+                var detail = try MarketStudy.detail(r, recordDetail: recordDetail)
+                if recordChain { detail.storedChain = try MarketStudy.storedChain(r) }
+                try store.finishMarketRun(id, detail: detail, metrics: MarketStudy.runMetrics(r, currency: currency))
                 let summary = MarketStudy.runSummary(r, id: id)
                 lock.withLock {
                     summaries[i] = summary

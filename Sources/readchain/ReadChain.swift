@@ -15,7 +15,7 @@ struct ReadChain: ParsableCommand {
             or unreadable, 69 scenario kind not simulated yet, 73 output cannot be created, 74 I/O or database error, 70 internal error.
             """,
         version: ReadChainVersion.current,
-        subcommands: [Simulate.self, Validate.self, LoadTest.self, Bench.self]
+        subcommands: [Simulate.self, Validate.self, LoadTest.self, Bench.self, Replay.self, Audit.self]
     )
 }
 

@@ -32,6 +32,12 @@ struct Simulate: ParsableCommand {
                 + "per-sample or per-block rows (market; chain facts are kept)."))
     var noObservations = false
 
+    @Flag(
+        name: .long,
+        help: "Market: do not keep each run's chain (genesis, blocks, commit certificates); replay and audit then "
+            + "cannot check the run.")
+    var noChain = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -53,6 +59,7 @@ struct Simulate: ParsableCommand {
             var options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                 recordObservations: !noObservations, gitRevision: GitRevision.current())
+            options.recordChain = !noChain
             switch file.model {
             case .queue:
                 if bar.enabled { options.progress = { done, total in bar.update(done, total) } }

@@ -120,7 +120,7 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
         }
         try queue.close()
         let store = try ResultsStore(path: path)
-        #expect(try store.settings().userVersion == 2)
+        #expect(try store.settings().userVersion == ResultsStore.schemaVersion)
         #expect(try store.runs().map(\.id) == [run])
         try store.finishMarketRun(run, detail: sampleDetail(studies: 3), metrics: [])
         #expect(try store.marketRowCounts(run: run).studies == 3)
