@@ -2,6 +2,7 @@ import Consensus
 import Contracts
 import Ledger
 import Network
+import Results
 
 // Replaying a stored chain (issue 7, item 1): rebuild the application from the stored genesis and, height by
 // height, decode the exact stored bytes, check the header chain, verify both commit certificates of the height

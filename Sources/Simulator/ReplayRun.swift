@@ -81,7 +81,9 @@ public enum ChainReplay {
     static func selectRuns(_ store: ResultsStore, run: Int64?) throws -> [RunRecord] {
         let runs = try store.runs()
         var market: [RunRecord] = []
-        for r in runs where r.status == .finished && (try store.chainRun(run: r.id)) != nil { market.append(r) }
+        for r in runs where r.status == .finished {
+            if try store.chainRun(run: r.id) != nil { market.append(r) }
+        }
         if let run {
             guard let r = runs.first(where: { $0.id.rawValue == run }) else {
                 throw ReplayError("run \(run) is not in the database (runs: \(runs.map { String($0.id.rawValue) }.joined(separator: ", ")))")
@@ -276,7 +278,7 @@ public enum ChainReplay {
         let studies = chain.studies.keys.sorted().map { chain.studies[$0]! }
         var out: [ChainMetric] = []
         func value(_ x: Double) -> Double? { x.isNaN ? nil : x }
-        for (u, name) in [(Urgency.stat.rawValue, "stat"), (Urgency.urgent.rawValue, "urgent"), (Urgency.routine.rawValue, "routine")] {
+        for (u, name) in [(Contracts.Urgency.stat.rawValue, "stat"), (Contracts.Urgency.urgent.rawValue, "urgent"), (Contracts.Urgency.routine.rawValue, "routine")] {
             let t = studies.filter { $0.urgency == u }.compactMap { s in s.reportedTime.map { Double($0 - s.postedTime) / hour } }
             out.append(ChainMetric(name: "post_to_report_p50_\(name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.5))))
             out.append(ChainMetric(name: "post_to_report_p90_\(name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.9))))

@@ -33,8 +33,8 @@ struct Replay: ParsableCommand {
     @Argument(help: "The results database (SQLite).", completion: .file(extensions: ["sqlite"]))
     var database: String
 
-    @Option(name: .long, help: "Replay only this run id.")
-    var run: Int64?
+    @Option(name: .customLong("run"), help: "Replay only this run id.")
+    var runID: Int64?
 
     @OptionGroup var output: OutputOptions
 
@@ -42,7 +42,7 @@ struct Replay: ParsableCommand {
         try checkDatabase(database, json: output.json)
         let report: ReplayReport
         do throws(any Error) {
-            report = try ChainReplay.replay(databasePath: database, run: run)
+            report = try ChainReplay.replay(databasePath: database, run: runID)
         } catch {
             throw CLIFailure.report(error, json: output.json)
         }

@@ -34,8 +34,9 @@ struct Simulate: ParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Market: do not keep each run's chain (genesis, blocks, commit certificates); replay and audit then "
-            + "cannot check the run.")
+        help: ArgumentHelp(
+            "Market: do not keep each run's chain (genesis, blocks, commit certificates); replay and audit then "
+                + "cannot check the run."))
     var noChain = false
 
     @OptionGroup var output: OutputOptions

@@ -675,6 +675,7 @@ final class MarketWorld {
             }
             studies[s].chainID = id
             byChainID[id] = s
+            records[studies[s].record].chainStudyID = id
             if records[studies[s].record].firstCommitted == nil { records[studies[s].record].firstCommitted = t }
             if auction != nil, let st = cluster.nodes[observer].app.study(id) {
                 // The windows run from the block's time (the proposer's clock), as the contract recorded them.
