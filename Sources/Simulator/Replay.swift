@@ -14,7 +14,8 @@ public struct ReplayFailure: Codable, Sendable, Equatable, CustomStringConvertib
     /// The height of the block concerned (nil for the genesis, the run as a whole or a stored metric).
     public var height: Int64?
     /// What failed: `genesis`, `missing-block`, `block-decode`, `header`, `tx-root`, `evidence`, `last-commit`,
-    /// `certificate`, `state-root`, `results-root`, `final-state-root`, `block-summary`, `chain-facts`, `study`,
+    /// `certificate`, `transaction` (fails the envelope: signature, chain id, size), `state-root`, `results-root`,
+    /// `final-state-root`, `block-summary`, `chain-facts`, `study`,
     /// `metric`, `no-chain`.
     public var kind: String
     public var message: String

@@ -189,12 +189,13 @@ public enum ChainAudit {
             }
             selected = steps.compactMap { s in
                 var t = s
+                // Only the events the public metrics are computed from.
                 t.events = s.events.filter { e in
-                    ChainFacts.attribute(e, "radiologist") == hex
+                    (Self.metricEvents.contains(e.type) && ChainFacts.attribute(e, "radiologist") == hex)
                         || (e.type == "study.expired" && ChainFacts.attribute(e, "was") == "assigned"
                             && (ChainFacts.attribute(e, "study").flatMap(UInt64.init).map { theirs.contains($0) } ?? false))
                 }
-                return t.events.isEmpty && s.sender != address ? nil : t
+                return t.events.isEmpty ? nil : t
             }
             if let app = replayer.app, let g = replayer.genesis {
                 let m = app.metrics(of: address)
@@ -230,6 +231,10 @@ public enum ChainAudit {
             publicMetrics: publicMetrics, recomputedMetrics: recomputed, chainFailures: chainFailures,
             problems: problems, ok: problems.isEmpty && chainFailures.isEmpty)
     }
+
+    /// Events that change a radiologist's `QualityMetrics` (naming them as `radiologist`); expiries of their
+    /// assignments name only the study.
+    static let metricEvents: Set<String> = ["study.assigned", "study.reported", "feedback", "peerreview"]
 
     /// The radiologist's `QualityMetrics` from their events, the way the contracts keep them.
     static func recompute(_ steps: [Step], hex: String, theirs: Set<UInt64>, window: UInt32) -> QualityMetrics {

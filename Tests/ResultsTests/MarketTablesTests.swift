@@ -112,10 +112,13 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
         let run = try ResultsStore(path: path).beginRun(sampleProvenance())
         let queue = try DatabaseQueue(path: path)
         try queue.write { (db: Database) throws in
-            for table in ["market_studies", "radiologist_days", "market_samples", "chain_blocks", "chain_runs"] {
+            for table in [
+                "market_studies", "radiologist_days", "market_samples", "chain_blocks", "chain_runs", "chain_genesis",
+                "chain_block_data",
+            ] {
                 try db.execute(sql: "DROP TABLE \(table)")
             }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2'")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3')")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
         try queue.close()

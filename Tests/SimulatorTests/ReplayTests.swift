@@ -213,5 +213,7 @@ import Testing
         let t = try ChainAudit.study(databasePath: path, id: key, run: 1)
         #expect(!t.ok)
         #expect(t.chainFailures.contains { $0.height == report.height })
+        let ta = try ChainAudit.radiologist(databasePath: path, id: String(author.prefix(10)), run: 1)
+        #expect(!ta.ok && ta.chainFailures.contains { $0.height == report.height })
     }
 }
