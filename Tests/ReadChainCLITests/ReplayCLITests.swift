@@ -57,6 +57,20 @@ import Testing
         #expect(ambiguous.status == 64 && ambiguous.stderr.contains("--run"))
     }
 
+    /// `--no-chain` keeps no chain, and replay says so; `--no-observations` keeps it and replay still verifies it.
+    @Test func noChainAndNoObservations() throws {
+        let dir = try TempDir()
+        let tiny = CLI.path("Scenarios/validation/market-tiny.yaml")
+        let none = dir.path("none.sqlite")
+        #expect(try CLI.run(["simulate", tiny, "--replications", "1", "--no-chain", "--out", none, "--json"]).status == 0)
+        let r = try CLI.run(["replay", none, "--run", "1"])
+        #expect(r.status == 65 && r.stdout.contains("no-chain"), "\(r.stdout)")
+        let bare = dir.path("bare.sqlite")
+        #expect(try CLI.run(["simulate", tiny, "--replications", "1", "--no-observations", "--out", bare, "--json"]).status == 0)
+        let b = try CLI.run(["replay", bare, "--run", "1"])
+        #expect(b.status == 0 && b.stdout.contains(": OK: "), "\(b.stdout)\(b.stderr)")
+    }
+
     @Test func auditStudyPrintsProofs() throws {
         let q = try DatabaseQueue(path: Self.database)
         let key = try q.read { db in
