@@ -219,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReadChainCLITests",
-            dependencies: ["readchain", "Results"],
+            dependencies: ["readchain", "Results", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

@@ -248,6 +248,9 @@ public struct MarketRunDetail: Sendable, Equatable {
     public var samples: [MarketSampleRow]
     public var blocks: [ChainBlockRow]
     public var chain: ChainRunRow
+    /// The run's chain (genesis, blocks, certificates) for replay and audit (`chain_genesis`, `chain_block_data`);
+    /// nil keeps none (`--no-chain`).
+    public var storedChain: StoredChain? = nil
 
     public init(
         studies: [MarketStudyRow], radiologistDays: [RadiologistDayRow], samples: [MarketSampleRow],
@@ -393,6 +396,7 @@ extension ResultsStore {
                     c.oracleViolations.count,
                     c.oracleViolations.isEmpty ? nil : c.oracleViolations.joined(separator: "\n"),
                 ])
+            if let stored = detail.storedChain { try Self.insertChain(db, run: run, stored) }
             try Self.recordEnd(db, id, status: .finished, metrics: metrics, error: nil, endedAt: endedAt)
         }
     }

@@ -23,6 +23,10 @@ enum Schema {
             try db.execute(sql: v2)
             try db.execute(sql: "PRAGMA user_version = 2")
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: v3)
+            try db.execute(sql: "PRAGMA user_version = 3")
+        }
         migrator.registerMigration("v4") { db in
             try db.execute(sql: v4)
             try db.execute(sql: "PRAGMA user_version = 4")

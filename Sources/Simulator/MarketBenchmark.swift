@@ -63,6 +63,7 @@ public enum MarketBenchmark {
             model: model, design: design, seed: file.seed, replication: 0, horizonTicks: horizon,
             warmupTicks: min(file.warmupTicks, horizon / 2))
         spec.signatureCaches = sharedCache ? .shared : .perNode
+        spec.recordChain = false  // nothing stores this run's chain: do not keep a copy of it
         let result = try MarketSimulation.run(spec)
         let d = clock.now - start
         let wall = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18

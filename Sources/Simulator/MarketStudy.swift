@@ -142,31 +142,37 @@ public enum MarketStudy {
         let (pending, finished) = try ResumableRuns.prepare(store, planned: planned)
         let progress = ProgressTracker(runs: pending.count, callback: options.simulatedProgress)
         let recordDetail = options.recordObservations
+        let recordChain = options.recordChain
         try ResumableRuns.execute(
             pending, store: store, options: options, alreadyFinished: finished,
             run: { i, p in
                 guard case .market(let model) = p.scenario.model, let d = p.design else {
                     throw StudyError("not a market scenario")
                 }
-                let spec = MarketRunSpec(
+                var spec = MarketRunSpec(
                     model: model, design: model.designs[d], seed: p.scenario.seed, replication: p.replication,
                     horizonTicks: p.scenario.horizonTicks, warmupTicks: p.scenario.warmupTicks,
                     progress: { share in progress.update(run: i, share: share) })
+                spec.recordChain = recordChain
                 defer { progress.finish(run: i) }
                 return (try MarketSimulation.run(spec), model.currency)
             },
             write: { id, payload in
-                try write(payload.0, run: id, store: store, currency: payload.1, recordDetail: recordDetail)
+                try write(
+                    payload.0, run: id, store: store, currency: payload.1, recordDetail: recordDetail,
+                    recordChain: recordChain)
             })
     }
 
-    /// Writes one finished run: detail rows, chain facts, headline metrics and `finished`, in one transaction.
-    static func write(_ r: MarketRunResult, run id: RunID, store: ResultsStore, currency: Currency, recordDetail: Bool)
-        throws
-    {
-        try store.finishMarketRun(
-            id, detail: try MarketStudy.detail(r, recordDetail: recordDetail),
-            metrics: MarketStudy.runMetrics(r, currency: currency))
+    /// Writes one finished run: detail rows, chain facts, the chain itself (genesis, blocks, certificates: what
+    /// `readchain replay` checks) unless `recordChain` is false, headline metrics and `finished`, in one transaction.
+    static func write(
+        _ r: MarketRunResult, run id: RunID, store: ResultsStore, currency: Currency, recordDetail: Bool,
+        recordChain: Bool
+    ) throws {
+        var detail = try MarketStudy.detail(r, recordDetail: recordDetail)
+        if recordChain { detail.storedChain = try MarketStudy.storedChain(r) }
+        try store.finishMarketRun(id, detail: detail, metrics: MarketStudy.runMetrics(r, currency: currency))
     }
 
     /// The study's summary from the database: every finished run of `scenario`, summaries recomputed.

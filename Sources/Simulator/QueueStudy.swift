@@ -14,6 +14,9 @@ public struct StudyOptions: Sendable {
     /// Queue: keep every customer's wait as an observation row (the `wait` series). Market: keep the per-study,
     /// per-radiologist-day, per-sample and per-block rows (the run's metrics and chain facts are always kept).
     public var recordObservations: Bool
+    /// Market: keep each run's chain (genesis, blocks, commit certificates) for `readchain replay` and `audit`
+    /// (`--no-chain` turns it off).
+    public var recordChain = true
     /// Code version and git revision for provenance.
     public var codeVersion: String
     public var gitRevision: String

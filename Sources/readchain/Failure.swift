@@ -54,6 +54,10 @@ enum CLIFailure {
             return (ExitStatus.noInput, ["error: \(e.message)"])
         case let e as StudyError:
             return (ExitStatus.software, ["error: \(e.description)"])
+        case let e as ReplayInputError:
+            return (ExitStatus.noInput, ["error: \(e.message)"])
+        case let e as ReplayError:
+            return (ExitStatus.usage, ["error: \(e.description)"])
         default:
             return (ExitStatus.software, ["error: \(error)"])
         }

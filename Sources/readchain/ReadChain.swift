@@ -11,13 +11,13 @@ struct ReadChain: ParsableCommand {
         commandName: "readchain",
         abstract: "Simulate a decentralised teleradiology market on a BFT chain, and compare market designs.",
         discussion: """
-            Exit status: 0 success, 64 bad command line, 65 invalid scenario file, 66 input not found \
+            Exit status: 0 success, 64 bad command line, 65 invalid scenario file (replay, audit: verification failed), 66 input not found \
             or unreadable, 69 scenario kind not simulated yet, 73 output cannot be created, 74 I/O or database error, 70 internal error.
             """,
         version: ReadChainVersion.current,
         subcommands: [
-            Simulate.self, Compare.self, Report.self, Plot.self, Sweep.self, Merge.self, Digest.self, Validate.self,
-            LoadTest.self, Bench.self,
+            Simulate.self, Compare.self, Report.self, Plot.self, Sweep.self, Merge.self, Digest.self, Replay.self,
+            Audit.self, Validate.self, LoadTest.self, Bench.self,
         ]
     )
 }

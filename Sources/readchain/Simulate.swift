@@ -60,6 +60,13 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "With --target-half-width: replications added per round (default 2).")
     var batch: Int?
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Market: do not keep each run's chain (genesis, blocks, commit certificates); replay and audit then "
+                + "cannot check the run."))
+    var noChain = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -91,6 +98,7 @@ struct Simulate: ParsableCommand {
             var options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                 recordObservations: !noObservations, gitRevision: GitRevision.current())
+            options.recordChain = !noChain
             options.resume = resume
             options.cancellation = Interruption.install(
                 database: path, resumeCommand: Interruption.resumeCommand(adding: "--resume"), progressBar: bar.enabled)

@@ -113,12 +113,12 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
         let queue = try DatabaseQueue(path: path)
         try queue.write { (db: Database) throws in
             for table in [
-                "market_studies", "radiologist_days", "market_samples", "chain_blocks", "chain_runs", "comparisons",
-                "warmup", "study_settings", "sweep_points", "sweep_runs", "stopping",
+                "market_studies", "radiologist_days", "market_samples", "chain_blocks", "chain_runs", "chain_genesis",
+                "chain_block_data", "comparisons", "warmup", "study_settings", "sweep_points", "sweep_runs", "stopping",
             ] {
                 try db.execute(sql: "DROP TABLE \(table)")
             }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v4', 'v5')")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5')")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
         try queue.close()

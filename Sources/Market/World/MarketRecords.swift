@@ -218,6 +218,28 @@ public struct HeadlineMetric: Sendable, Equatable {
     }
 }
 
+/// A run's chain as committed: the genesis its application was built from and, per height, the block and the
+/// commit certificate of the first correct node to commit it, all as canonical bytes (what replay and audit read).
+public struct RecordedChain: Sendable, Equatable {
+    public var chainID: String
+    /// The nodes' largest accepted transaction, bytes (the envelope check replay repeats).
+    public var maxTxBytes: Int
+    /// `Genesis.canonicalBytes`.
+    public var genesis: [UInt8]
+    /// `blocks[h-1]`: `Block.canonicalBytes` of height h.
+    public var blocks: [[UInt8]]
+    /// `certificates[h-1]`: `CommitCertificate.canonicalBytes` deciding height h.
+    public var certificates: [[UInt8]]
+
+    public init(chainID: String, maxTxBytes: Int, genesis: [UInt8], blocks: [[UInt8]], certificates: [[UInt8]]) {
+        self.chainID = chainID
+        self.maxTxBytes = maxTxBytes
+        self.genesis = genesis
+        self.blocks = blocks
+        self.certificates = certificates
+    }
+}
+
 /// Everything one (design, replication) run produced.
 public struct MarketRunResult: Sendable {
     public var design: String
@@ -247,6 +269,8 @@ public struct MarketRunResult: Sendable {
     public var events: UInt64
     /// Oracle violations (agreement, validity, ...); empty when the chain behaved.
     public var oracleViolations: [String]
+    /// The committed chain (nil when `MarketRunSpec.recordChain` is false).
+    public var chain: RecordedChain? = nil
 
     public func metric(_ name: String) -> Double? { headline.first { $0.name == name }?.value }
 

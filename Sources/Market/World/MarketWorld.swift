@@ -30,6 +30,9 @@ public struct MarketRunSpec: Sendable {
     /// verified for real once, every validator is still charged the simulated CPU) or each keeps its own, as
     /// separate machines would (every validator verifies every signature for real). Results are identical.
     public var signatureCaches: SignatureCacheMode = .shared
+    /// Whether the result keeps the committed chain (`MarketRunResult.chain`: genesis, blocks, certificates as
+    /// canonical bytes) for replay and audit.
+    public var recordChain = true
 
     public init(
         model: MarketModel, design: MarketDesignSpec, seed: UInt64, replication: Int, horizonTicks: Int64,
@@ -270,6 +273,12 @@ final class MarketWorld {
     var days: [RadiologistDayRecord] = []
     var samples: [MarketSample] = []
     var blocks: [ChainBlockRecord] = []
+    /// The chain as committed (`spec.recordChain`): canonical bytes per height.
+    var chainBlocks: [[UInt8]] = []
+    var chainCertificates: [[UInt8]] = []
+    /// `Genesis.canonicalBytes` of the chain's application, and the nodes' transaction size limit.
+    var genesisBytes: [UInt8] = []
+    var maxTxBytes = 0
     var commitLatencies: [Int64] = []
     var failedInBlocks = 0
     var refused = 0
@@ -410,6 +419,8 @@ final class MarketWorld {
             verifyCost: chain.verificationCostTicks, commitTimeout: chain.block.intervalTicks)
         node.createEmptyBlocks = false
         node.retainBlocks = Self.retainedBlocks
+        genesisBytes = genesis.canonicalBytes
+        maxTxBytes = node.mempool.maxTxBytes
         let names = chain.validators.map(\.name)
         func index(_ v: String) -> Int { names.firstIndex(of: v) ?? 0 }
         var faults: [ScheduledFault] = []
@@ -526,13 +537,19 @@ final class MarketWorld {
             studies: records, days: days, blocks: blocks, commitLatencies: commitLatencies,
             warmupTicks: spec.warmupTicks, minorPerMajor: model.currency.minorPerMajor)
         let submitted = txs.count
-        return MarketRunResult(
+        var result = MarketRunResult(
             design: spec.design.name, replication: spec.replication, studies: records, radiologistDays: days,
             samples: samples, blocks: blocks, headline: headline, chainDigest: cluster.digest.hex,
             stateRoot: app.stateRoot.hex, transactionsSubmitted: submitted, transactionsCommitted: committedCount,
             transactionsFailed: failedInBlocks, transactionsRefused: refused,
             signatureVerifications: cluster.realVerifications, signaturesMade: submitted,
             events: cluster.metrics.eventsHandled, oracleViolations: cluster.oracle.violations)
+        if spec.recordChain {
+            result.chain = RecordedChain(
+                chainID: chainID, maxTxBytes: maxTxBytes, genesis: genesisBytes, blocks: chainBlocks,
+                certificates: chainCertificates)
+        }
+        return result
     }
 
     // MARK: Transactions
@@ -620,6 +637,13 @@ final class MarketWorld {
             handle(txs[k].kind, receipt, at: t)
         }
         failedInBlocks += failed
+        if spec.recordChain {
+            // Height h−1's certificate as block h carries it (its bytes are then committed by h's header); the
+            // last height keeps the first committer's own certificate.
+            if !chainCertificates.isEmpty { chainCertificates[chainCertificates.count - 1] = c.block.lastCommit }
+            chainBlocks.append(c.block.canonicalBytes)
+            chainCertificates.append(c.certificate.canonicalBytes)
+        }
         blocks.append(
             ChainBlockRecord(
                 height: c.height, time: t, round: Int(c.round), transactions: c.block.transactions.count,
@@ -656,6 +680,7 @@ final class MarketWorld {
             }
             studies[s].chainID = id
             byChainID[id] = s
+            records[studies[s].record].chainStudyID = id
             if records[studies[s].record].firstCommitted == nil { records[studies[s].record].firstCommitted = t }
             if auction != nil, let st = cluster.nodes[observer].app.study(id) {
                 // The windows run from the block's time (the proposer's clock), as the contract recorded them.
