@@ -13,6 +13,8 @@ public struct ComparisonRow: Sendable, Equatable {
     public var ciHigh: Double
     public var halfWidthPaired: Double
     public var halfWidthUnpaired: Double
+    /// Variance of the paired differences over the sum of the two samples' variances (NaN when undefined).
+    public var varianceRatio: Double = .nan
     public var baselineMean: Double
     public var variantMean: Double
     public var confidence: Double
@@ -49,6 +51,7 @@ public struct ComparisonRow: Sendable, Equatable {
             && same(lhs.ciHigh, rhs.ciHigh) && same(lhs.halfWidthPaired, rhs.halfWidthPaired)
             && same(lhs.halfWidthUnpaired, rhs.halfWidthUnpaired) && same(lhs.baselineMean, rhs.baselineMean)
             && same(lhs.variantMean, rhs.variantMean) && lhs.confidence == rhs.confidence && lhs.unit == rhs.unit
+            && same(lhs.varianceRatio, rhs.varianceRatio)
     }
 }
 
@@ -95,15 +98,16 @@ extension ResultsStore {
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO comparisons (scenario_sha256, baseline, variant, metric, n, mean_diff, sd_diff, ci_low,
-                        ci_high, half_width_paired, half_width_unpaired, baseline_mean, variant_mean, confidence, unit)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ci_high, half_width_paired, half_width_unpaired, variance_ratio, baseline_mean, variant_mean,
+                        confidence, unit)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for r in rows {
                 try insert.execute(arguments: [
                     r.scenarioSHA256, r.baseline, r.variant, r.metric, r.n, Self.nullIfNaN(r.meanDiff),
                     Self.nullIfNaN(r.sdDiff), Self.nullIfNaN(r.ciLow), Self.nullIfNaN(r.ciHigh),
                     Self.nullIfNaN(r.halfWidthPaired), Self.nullIfNaN(r.halfWidthUnpaired),
-                    Self.nullIfNaN(r.baselineMean), Self.nullIfNaN(r.variantMean), r.confidence, r.unit,
+                    Self.nullIfNaN(r.varianceRatio), Self.nullIfNaN(r.baselineMean), Self.nullIfNaN(r.variantMean), r.confidence, r.unit,
                 ])
             }
         }
@@ -116,12 +120,14 @@ extension ResultsStore {
                 db, sql: "SELECT * FROM comparisons WHERE scenario_sha256 = ? ORDER BY id", arguments: [scenarioSHA256]
             ).map { r in
                 func real(_ column: String) -> Double { (r[column] as Double?) ?? .nan }
-                return ComparisonRow(
+                var row = ComparisonRow(
                     scenarioSHA256: r["scenario_sha256"], baseline: r["baseline"], variant: r["variant"],
                     metric: r["metric"], n: r["n"], meanDiff: real("mean_diff"), sdDiff: real("sd_diff"),
                     ciLow: real("ci_low"), ciHigh: real("ci_high"), halfWidthPaired: real("half_width_paired"),
                     halfWidthUnpaired: real("half_width_unpaired"), baselineMean: real("baseline_mean"),
                     variantMean: real("variant_mean"), confidence: r["confidence"], unit: r["unit"])
+                row.varianceRatio = real("variance_ratio")
+                return row
             }
         }
     }

@@ -15,6 +15,7 @@ extension Schema {
             ci_high             REAL,
             half_width_paired   REAL    CHECK (half_width_paired >= 0),
             half_width_unpaired REAL    CHECK (half_width_unpaired >= 0),
+            variance_ratio      REAL    CHECK (variance_ratio >= 0),
             baseline_mean       REAL,
             variant_mean        REAL,
             confidence          REAL    NOT NULL CHECK (confidence > 0 AND confidence < 1),

@@ -25,6 +25,11 @@ public struct PairedDifference: Codable, Sendable, Equatable {
     public var halfWidthPaired: Double
     /// Welch's interval half-width for the same two samples treated as independent; NaN when `n < 2`.
     public var halfWidthUnpaired: Double
+    /// The variance reduction common random numbers bought, free of the t quantiles' degrees of freedom:
+    /// `Var(variant − baseline) / (Var(baseline) + Var(variant))` over the same replications (1: no
+    /// correlation; below 1: positively correlated runs; Law & Kelton §11.2). NaN when `n < 2` or both samples
+    /// are constant.
+    public var varianceRatio: Double = .nan
     /// The baseline's and the variant's means over the same `n` replications; NaN when `n` is 0.
     public var baselineMean: Double
     public var variantMean: Double
@@ -48,7 +53,7 @@ public struct PairedDifference: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case baseline, variant, metric, label, unit, n, meanDifference, sdDifference, ciLow, ciHigh
-        case halfWidthPaired, halfWidthUnpaired, baselineMean, variantMean, confidence
+        case halfWidthPaired, halfWidthUnpaired, varianceRatio, baselineMean, variantMean, confidence
         case halfWidthRatio, relativeDifference, significant
     }
 
@@ -89,6 +94,7 @@ public struct PairedDifference: Codable, Sendable, Equatable {
             baselineMean: try c.decode(Double.self, forKey: .baselineMean),
             variantMean: try c.decode(Double.self, forKey: .variantMean),
             confidence: try c.decode(Double.self, forKey: .confidence))
+        varianceRatio = try c.decodeIfPresent(Double.self, forKey: .varianceRatio) ?? .nan
     }
 
     /// Encodes the stored fields and the derived ratio, relative difference and significance.
@@ -106,6 +112,7 @@ public struct PairedDifference: Codable, Sendable, Equatable {
         try c.encode(ciHigh, forKey: .ciHigh)
         try c.encode(halfWidthPaired, forKey: .halfWidthPaired)
         try c.encode(halfWidthUnpaired, forKey: .halfWidthUnpaired)
+        try c.encode(varianceRatio, forKey: .varianceRatio)
         try c.encode(baselineMean, forKey: .baselineMean)
         try c.encode(variantMean, forKey: .variantMean)
         try c.encode(confidence, forKey: .confidence)
@@ -123,6 +130,11 @@ public struct PairingSummary: Codable, Sendable, Equatable {
     public var medianRatio: Double
     /// Pairs whose paired interval is narrower than the unpaired one (ratio below 1).
     public var narrowed: Int
+    /// Median of `varianceRatio` over the pairs where it is finite (NaN when none: e.g. rows stored without it).
+    public var medianVarianceRatio: Double = .nan
+    /// Pairs with a finite variance ratio, and those below 1.
+    public var variancePairs = 0
+    public var varianceReduced = 0
 
     public init(pairs: Int, medianRatio: Double, narrowed: Int) {
         self.pairs = pairs
@@ -182,12 +194,14 @@ public enum Comparison {
         let tv = Tally(v)
         let n = common.count
         let ci = diffs.confidenceInterval(level: confidence)
-        return PairedDifference(
+        var result = PairedDifference(
             baseline: baselineName, variant: variantName, metric: metric.name, label: metric.label, unit: metric.unit,
             n: n, meanDifference: n > 0 ? diffs.mean : .nan, sdDifference: n >= 2 ? diffs.standardDeviation : .nan,
             ciLow: ci?.lower ?? .nan, ciHigh: ci?.upper ?? .nan, halfWidthPaired: ci?.halfWidth ?? .nan,
             halfWidthUnpaired: welchHalfWidth(tb, tv, confidence: confidence), baselineMean: n > 0 ? tb.mean : .nan,
             variantMean: n > 0 ? tv.mean : .nan, confidence: confidence)
+        if n >= 2, tb.variance + tv.variance > 0 { result.varianceRatio = diffs.variance / (tb.variance + tv.variance) }
+        return result
     }
 
     /// The half-width of Welch's t interval for the difference of two independent samples' means:
@@ -240,8 +254,13 @@ public enum Comparison {
     /// The median paired/unpaired half-width ratio over the comparisons where it is finite.
     public static func pairingSummary(_ comparisons: [PairedDifference]) -> PairingSummary {
         let ratios = comparisons.map(\.halfWidthRatio).filter(\.isFinite).sorted()
-        return PairingSummary(
+        var summary = PairingSummary(
             pairs: ratios.count, medianRatio: median(ratios), narrowed: ratios.filter { $0 < 1 }.count)
+        let variances = comparisons.map(\.varianceRatio).filter(\.isFinite).sorted()
+        summary.medianVarianceRatio = median(variances)
+        summary.variancePairs = variances.count
+        summary.varianceReduced = variances.filter { $0 < 1 }.count
+        return summary
     }
 
     /// The median of sorted values (mean of the middle two for an even count); NaN when empty.

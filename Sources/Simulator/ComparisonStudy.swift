@@ -253,23 +253,27 @@ public enum ComparisonStudy {
     /// The `comparisons` rows of `comparisons`.
     public static func rows(_ comparisons: [PairedDifference], scenarioSHA256: String) -> [ComparisonRow] {
         comparisons.map { c in
-            ComparisonRow(
+            var row = ComparisonRow(
                 scenarioSHA256: scenarioSHA256, baseline: c.baseline, variant: c.variant, metric: c.metric, n: c.n,
                 meanDiff: c.meanDifference, sdDiff: c.sdDifference, ciLow: c.ciLow, ciHigh: c.ciHigh,
                 halfWidthPaired: c.halfWidthPaired, halfWidthUnpaired: c.halfWidthUnpaired,
                 baselineMean: c.baselineMean, variantMean: c.variantMean, confidence: c.confidence, unit: c.unit)
+            row.varianceRatio = c.varianceRatio
+            return row
         }
     }
 
     /// Paired differences read back from `comparisons` rows (labels from the headline list).
     public static func comparisons(_ rows: [ComparisonRow]) -> [PairedDifference] {
         rows.map { r in
-            PairedDifference(
+            var c = PairedDifference(
                 baseline: r.baseline, variant: r.variant, metric: r.metric,
                 label: MarketMetrics.headline.first { $0.name == r.metric }?.label ?? r.metric, unit: r.unit ?? "",
                 n: r.n, meanDifference: r.meanDiff, sdDifference: r.sdDiff, ciLow: r.ciLow, ciHigh: r.ciHigh,
                 halfWidthPaired: r.halfWidthPaired, halfWidthUnpaired: r.halfWidthUnpaired,
                 baselineMean: r.baselineMean, variantMean: r.variantMean, confidence: r.confidence)
+            c.varianceRatio = r.varianceRatio
+            return c
         }
     }
 

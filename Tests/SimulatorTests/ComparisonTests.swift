@@ -106,6 +106,22 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(result.allSatisfy { $0.confidence == 0.9 })
     }
 
+    /// Var(v − b) / (Var(b) + Var(v)) by hand: b = 1, 2, 3 (variance 1), v = 2, 4, 5 (variance 7/3), v − b = 1, 2,
+    /// 2 (variance 1/3): ratio (1/3) / (10/3) = 0.1. Independent-looking samples give about 1; constant ones NaN.
+    @Test func varianceRatioIsTheDifferencesVarianceOverTheSum() {
+        let d = Comparison.paired(baseline: [0: 1, 1: 2, 2: 3], variant: [0: 2, 1: 4, 2: 5], confidence: 0.95)
+        #expect(abs(d.varianceRatio - 0.1) < 1e-12)
+        let anti = Comparison.paired(baseline: [0: 1, 1: 2, 2: 3], variant: [0: 3, 1: 2, 2: 1], confidence: 0.95)
+        #expect(abs(anti.varianceRatio - 2) < 1e-12, "perfectly anti-correlated: Var(v − b) = 4 = 2 × (1 + 1)")
+        let flat = Comparison.paired(baseline: [0: 1, 1: 1], variant: [0: 2, 1: 2], confidence: 0.95)
+        #expect(flat.varianceRatio.isNaN)
+        #expect(Comparison.paired(baseline: [0: 1], variant: [0: 2], confidence: 0.95).varianceRatio.isNaN)
+        var s = Comparison.pairingSummary([d, anti, flat])
+        #expect(s.variancePairs == 2 && s.varianceReduced == 1 && abs(s.medianVarianceRatio - 1.05) < 1e-12)
+        s = Comparison.pairingSummary([d])
+        #expect(ReportFormat.pairingLine(s).hasSuffix("variance of the differences 0.10 of independent sampling's (median; 1 of 1 reduced)"))
+    }
+
     @Test func pairingSummaryTakesTheMedianOfFiniteRatios() {
         func with(_ p: Double, _ u: Double) -> PairedDifference {
             PairedDifference(
