@@ -327,7 +327,7 @@ struct Compare: ParsableCommand {
         let header = [
             "scenario_sha256", "baseline", "variant", "metric", "label", "unit", "n", "mean_diff", "sd_diff", "ci_low",
             "ci_high", "half_width_paired", "half_width_unpaired", "half_width_ratio", "baseline_mean",
-            "variant_mean", "relative_diff", "confidence",
+            "variant_mean", "relative_diff", "confidence", "variance_ratio",
         ]
         func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
         func field(_ s: String) -> String {
@@ -341,6 +341,7 @@ struct Compare: ParsableCommand {
                     + [
                         c.meanDifference, c.sdDifference, c.ciLow, c.ciHigh, c.halfWidthPaired, c.halfWidthUnpaired,
                         c.halfWidthRatio, c.baselineMean, c.variantMean, c.relativeDifference, c.confidence,
+                        c.varianceRatio,
                     ].map(number))
                     .joined(separator: ","))
         }

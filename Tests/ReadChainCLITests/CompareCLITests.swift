@@ -88,6 +88,7 @@ import Testing
         let fields = costLine.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         #expect(fields[1] == "posted-price" && fields[2] == "intermediary" && fields[6] == "3")
         #expect(Double(fields[7]) == cost.meanDiff && Double(fields[11]) == cost.halfWidthPaired)
+        #expect(fields.count == 19 && (Double(fields[18]) ?? .nan).isFinite == cost.varianceRatio.isFinite)
 
         // Markdown: both tables.
         let mdText = try String(contentsOfFile: md, encoding: .utf8)
