@@ -11,12 +11,19 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The default job: every design of the scenario under common random numbers, the paired comparison table,
 # the plots (Plots/<name>/) and the Markdown report (Results/<name>-report.md), <name> being the scenario's name.
-RUN_NAME      = $(shell sed -n 's/^name: *//p' $(SCENARIO) | head -1)
+RUN_NAME      = $(shell sed -n 's/^name: *\([^ #]*\).*/\1/p' $(SCENARIO) | head -1)
+RUN_KIND      = $(shell sed -n 's/^kind: *\([^ #]*\).*/\1/p' $(SCENARIO) | head -1)
 
+ifneq ($(RUN_KIND),market)
+# A queue scenario (e.g. SCENARIO=Scenarios/validation/mmc.yaml): simulate it, table with Erlang C.
+run: deps release
+	$(RELEASE_BIN) simulate $(SCENARIO)
+else
 run: deps release
 	$(RELEASE_BIN) compare $(SCENARIO) --out Results/$(RUN_NAME).sqlite --markdown Results/$(RUN_NAME)-comparison.md --csv Results/$(RUN_NAME)-comparison.csv
 	$(RELEASE_BIN) plot Results/$(RUN_NAME).sqlite --out-dir Plots/$(RUN_NAME)
 	$(RELEASE_BIN) report Results/$(RUN_NAME).sqlite --plots Plots/$(RUN_NAME) --out Results/$(RUN_NAME)-report.md
+endif
 
 # Tests run on an optimised build (with `@testable` still allowed, in its own .build/test so it never forces a
 # rebuild of `make run`'s release build): the market and consensus tests drive real

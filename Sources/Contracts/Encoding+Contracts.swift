@@ -33,9 +33,10 @@ extension CanonicalWriter {
             putU8(0)
         }
     }
-    mutating func putHash(_ h: Hash) { writeFixed(h.bytes) }
-    mutating func putAddress(_ a: Address) { writeFixed(a.bytes) }
-    mutating func putPublicKey(_ k: PublicKey) { writeFixed(k.bytes) }
+    // The primitives' own encodings write the same bytes as `writeFixed(bytes)`, without an array.
+    mutating func putHash(_ h: Hash) { h.encode(into: &self) }
+    mutating func putAddress(_ a: Address) { a.encode(into: &self) }
+    mutating func putPublicKey(_ k: PublicKey) { k.encode(into: &self) }
     mutating func putSealingKey(_ k: SealingPublicKey) { writeFixed(k.bytes) }
 }
 

@@ -103,7 +103,7 @@ public struct Block: CanonicalCodable, Hashable, Sendable {
     /// bytes), as CometBFT's `Txs.Hash` does. Each `Transaction` keeps its hash, so checking a block's root costs
     /// two short hashes per transaction instead of re-encoding and re-hashing every transaction at every node.
     public static func txRoot(_ transactions: [Transaction]) -> Hash {
-        MerkleTree.root(leaves: transactions.map(\.hash.bytes))
+        MerkleTree.root(hashLeaves: transactions.map(\.hash))
     }
 
     /// The evidence root of these encoded evidence items (the RFC 6962 root over their bytes).
@@ -165,6 +165,18 @@ public enum MerkleTree {
     public static func root(leaves: [Bytes]) -> Hash {
         if leaves.isEmpty { return Hash.sha256([]) }
         return rootOfHashes(leaves.map(leafHash))
+    }
+
+    /// `root(leaves: hashes.map(\.bytes))` without an array per leaf: leaves that are digests.
+    public static func root(hashLeaves hashes: [Hash]) -> Hash {
+        if hashes.isEmpty { return Hash.sha256([]) }
+        return rootOfHashes(
+            hashes.map { leaf in
+                var h = SHA256()
+                withUnsafeBytes(of: UInt8(0)) { h.update(bufferPointer: $0) }
+                leaf.withUnsafeBytes { h.update(bufferPointer: $0) }
+                return Hash(digest: h.finalize())
+            })
     }
 
     /// Root over already-hashed leaves, bottom-up (same result as RFC 6962's recursive split).

@@ -323,7 +323,14 @@ extension PublicKey: CanonicalCodable {
 extension Signature: CanonicalCodable {
     public func encode(into w: inout CanonicalWriter) {
         let (lo, hi) = words
-        for x in [lo.0, lo.1, lo.2, lo.3, hi.0, hi.1, hi.2, hi.3] { w.write(x) }
+        w.write(lo.0)
+        w.write(lo.1)
+        w.write(lo.2)
+        w.write(lo.3)
+        w.write(hi.0)
+        w.write(hi.1)
+        w.write(hi.2)
+        w.write(hi.3)
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         let lo = (try r.readUInt64(), try r.readUInt64(), try r.readUInt64(), try r.readUInt64())

@@ -242,6 +242,8 @@ public final class ChainNode<App: ChainApplication> {
         self.cache = cache
         self.app = app
         self.mempool = Mempool(limits: config.mempool)
+        // A synced batch is appended whole before the oracle sees it: the batch must fit the retained window.
+        precondition(config.retainBlocks.map { $0 >= config.syncBatch } ?? true, "retainBlocks must cover syncBatch")
         self.store = BlockStore(
             chainID: config.chainID, genesisStateRoot: app.stateRoot, validators: validators,
             maxBlockTxs: config.maxBlockTxs, retainBlocks: config.retainBlocks)

@@ -238,9 +238,9 @@ public final class Oracle {
     /// by a node whose CPU had not finished yet when the run stopped; they are checked when released.)
     public func finalCheck(stores: [BlockStore], acknowledged: [Hash]) {
         for (n, s) in stores.enumerated() {
-            for b in s.blocks {
-                let i = Int(b.header.height) - 1
-                if i < chain.count, chain[i] != b.hash { fail("final: node \(n) block at h=\(i + 1) not canonical") }
+            // Every height's hash is kept, pruned or not (`BlockStore.blockHashes`).
+            for (i, hash) in s.blockHashes.enumerated() where i < chain.count && chain[i] != hash {
+                fail("final: node \(n) block at h=\(i + 1) not canonical")
             }
         }
         // Occurrences of each transaction per (node, height), counted once per block: linear in the chain.
@@ -250,8 +250,8 @@ public final class Oracle {
                 fail("lost tx \(tx.hex.prefix(8))")
                 continue
             }
-            // A height a node no longer keeps (`BlockStore.retainBlocks`) was checked against the canonical block
-            // hash when the node committed it.
+            // A height a node no longer keeps (`BlockStore.retainBlocks`): its block hash equals the canonical one
+            // (checked above), so it holds the same transactions as the block counted where it is retained.
             for (n, s) in stores.enumerated() where s.height >= h && s.isRetained(h) {
                 if counts[n][h] == nil {
                     var c: [Hash: Int] = [:]

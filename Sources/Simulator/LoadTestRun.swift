@@ -243,6 +243,8 @@ public enum LoadTestRunner {
         // Heights: first decision times, rounds, proposers.
         let times = cluster.oracle.firstDecisionTimes
         let longest = cluster.nodes.max { $0.store.height < $1.store.height }!
+        // Heights are read as `blocks` offsets from 1: a load test keeps every block.
+        precondition(longest.store.firstRetainedHeight == 1, "load tests keep every block (retainBlocks nil)")
         var nodeOfAddress: [Address: Int] = [:]
         for i in 0..<n { nodeOfAddress[ClusterConfig.nodeKey(i, seed: spec.seed).publicKey.address] = i }
         var heights: [HeightRecord] = []
@@ -268,7 +270,7 @@ public enum LoadTestRunner {
         var latencyTally = Tally()
         var latencies: [(submitted: SimTime, seconds: Double)] = []
         let records = log.first.map { ($0.key, $0.value) }.sorted {
-            $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.bytes.lexicographicallyPrecedes($1.0.bytes)
+            $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0
         }
         for (hash, at) in records where inWindow(at) {
             submitted += 1

@@ -115,6 +115,7 @@ public struct ChainReplayer {
         let initial = ValidatorSet(members.map { Validator(publicKey: $0.publicKey, power: $0.power) })
         var app = ReadChainApp(genesis: g)
         var sets = [initial, initial]  // sets[h-1]: the validator set of height h
+        var offences: Set<Offence> = []  // membership only: one committed item per offence, as `BlockStore` requires
         var selector = ProposerSelector(validatorSet: initial)  // of the height being replayed
         var previousHash = Hash.zero
         var previousTime = Int64.min
@@ -202,18 +203,24 @@ public struct ChainReplayer {
             } else if set.validator(hd.proposer) == nil {
                 fail(h, "header", "proposer \(hd.proposer.hex) is not a validator of this height")
             }
-            // Evidence: each item decodes canonically and is signed by a validator of its height's set.
+            // Evidence, by the validators' rule (`BlockStore.isAdmissible`): each item decodes canonically, is of a
+            // height in (h − maxEvidenceAge)...h, is signed by a validator of that height's set, and is the only
+            // committed item for its offence.
             for (k, e) in block.evidence.enumerated() {
                 counts.evidence += 1
                 guard let ev = try? Evidence.decode(canonical: e), ev.canonicalBytes == e else {
                     fail(h, "evidence", "evidence item \(k) does not decode canonically")
                     continue
                 }
-                let eh = Int(ev.first.height)
-                guard eh >= 1, eh <= sets.count, ev.verify(validatorSet: sets[eh - 1], chainID: g.chainID, cache: cache)
+                let eh = ev.first.height  // a Height (UInt64): compared before any conversion, so no trap
+                guard eh >= 1, eh <= UInt64(h), eh + BlockStore.maxEvidenceAge >= UInt64(h),
+                    ev.verify(validatorSet: sets[Int(eh) - 1], chainID: g.chainID, cache: cache)
                 else {
-                    fail(h, "evidence", "evidence item \(k) (height \(eh)) does not verify")
+                    fail(h, "evidence", "evidence item \(k) (height \(eh)) is not admissible at height \(h) or does not verify")
                     continue
+                }
+                if !offences.insert(Offence(ev)).inserted {
+                    fail(h, "evidence", "evidence item \(k) repeats an offence already committed")
                 }
             }
             if fatal {

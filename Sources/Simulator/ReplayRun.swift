@@ -177,7 +177,8 @@ public enum ChainReplay {
                 continue
             }
             report.studiesChecked += 1
-            guard let id = row.chainStudyID, let s = chain.studies[UInt64(id)], s.reportedHeight != nil,
+            guard let id = row.chainStudyID.flatMap({ UInt64(exactly: $0) }), let s = chain.studies[id],
+                s.reportedHeight != nil,
                 let price = s.price
             else {
                 report.failures.append(

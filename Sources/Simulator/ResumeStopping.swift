@@ -63,6 +63,7 @@ public enum SequentialStudy {
     public static func runQueue(_ scenario: ScenarioFile, rule: StoppingRule, options: StudyOptions) throws
         -> (StudySummary, StoppingSummary)
     {
+        try checkMetrics(rule, kind: "queue")  // before the database is opened (and, without --resume, replaced)
         let store = try ResumableRuns.open(
             path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
         defer { try? store.close() }
@@ -79,6 +80,7 @@ public enum SequentialStudy {
         guard case .market(let model) = scenario.model else { throw StudyError("not a market scenario") }
         let clock = ContinuousClock()
         let started = clock.now
+        try checkMetrics(rule, kind: "market")  // before the database is opened (and, without --resume, replaced)
         let store = try ResumableRuns.open(
             path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
         defer { try? store.close() }
@@ -90,6 +92,14 @@ public enum SequentialStudy {
             scenario, store: store, options: options,
             wallSeconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
         return (summary, stopping)
+    }
+
+    /// The watched metrics must be headline metrics of this kind of scenario (a typo is bad input, exit 65).
+    static func checkMetrics(_ rule: StoppingRule, kind: String) throws {
+        let names = ResumeSummaries.headline(kind: kind).map(\.name)
+        for m in rule.metrics ?? [] where !names.contains(m) {
+            throw ResumeError("--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
+        }
     }
 
     static func loop(

@@ -54,6 +54,13 @@ struct Compare: ParsableCommand {
     @Option(name: .long, help: "Also write the paired comparisons as CSV to this file.")
     var csv: String?
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Continue an interrupted run of the same scenario (as simulate --resume): finished runs are kept, the "
+                + "rest run; then the comparison."))
+    var resume = false
+
     @OptionGroup var output: OutputOptions
 
     var designList: [String]? {
@@ -79,7 +86,7 @@ struct Compare: ParsableCommand {
         if from != nil {
             let given: [(String, Bool)] = [
                 ("--out", out != nil), ("--replications", replications != nil), ("--seed", seed != nil),
-                ("--jobs", jobs != nil),
+                ("--jobs", jobs != nil), ("--resume", resume),
             ]
             let ignored = given.filter { $0.1 }.map { $0.0 }
             if !ignored.isEmpty {
@@ -112,6 +119,10 @@ struct Compare: ParsableCommand {
                     databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                     gitRevision: GitRevision.current())
                 if bar.enabled { options.simulatedProgress = { bar.update($0) } }
+                options.resume = resume
+                options.cancellation = Interruption.install(
+                    database: path, resumeCommand: Interruption.resumeCommand(adding: "--resume"),
+                    progressBar: bar.enabled)
                 let summary = try MarketStudy.run(file, options: options)
                 bar.finish()
                 Simulate.warnOracleViolations(summary)
@@ -165,7 +176,7 @@ struct Compare: ParsableCommand {
                 print(Self.warmupLine(warmup, warnings: warnings))
             }
         } catch {
-            throw CLIFailure.report(error, json: output.json)
+            throw StudyFailure.report(error, json: output.json)
         }
     }
 

@@ -260,7 +260,7 @@ enum StudyFailure {
         case let e as MergeError: message = e.message
         case let e as StudyInterrupted:
             message = e.description
-            status = 130
+            status = e.reason == "SIGTERM" ? 143 : 130  // 128 + the signal, as the shell reports it
         default: return CLIFailure.report(error, json: json)
         }
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
