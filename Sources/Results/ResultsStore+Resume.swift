@@ -178,16 +178,19 @@ extension ResultsStore {
     }
 
     /// Deletes runs and every row that hangs off them (all detail tables cascade from `runs`), and the
-    /// summaries (they are recomputed after a resume), in one transaction.
+    /// summaries and paired comparisons (recomputed after a resume, by `compare` for the latter), in one
+    /// transaction.
     public func deleteRuns(_ ids: [RunID]) throws {
         try write("cannot delete unfinished runs") { db in
             let statement = try db.cachedStatement(sql: "DELETE FROM runs WHERE id = ?")
             for id in ids { try statement.execute(arguments: [id.rawValue]) }
             try db.execute(sql: "DELETE FROM summaries")
+            try db.execute(sql: "DELETE FROM comparisons")
         }
     }
 
-    /// Registers runs as `running`, in one transaction, and returns their ids in order.
+    /// Registers runs as `running`, in one transaction, and returns their ids in order. Stored paired comparisons
+    /// are dropped with it: they described the runs before these (`compare` writes them again).
     public func beginRuns(_ provenances: [RunProvenance]) throws -> [RunID] {
         var ids: [RunID] = []
         ids.reserveCapacity(provenances.count)
@@ -202,6 +205,7 @@ extension ResultsStore {
                         host, pid, started_at, status, sim_horizon_ticks, warmup_ticks)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)
                     """)
+            try db.execute(sql: "DELETE FROM comparisons")
             for p in provenances {
                 try insert.execute(arguments: [
                     p.scenarioName, p.scenarioKind, p.variant, p.scenarioSHA256, p.scenarioText,

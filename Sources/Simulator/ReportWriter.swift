@@ -144,7 +144,8 @@ public enum ReportWriter {
         }
         let ids = Set(study.runs.map(\.record.id))
         var warmup = try store.warmup().filter { ids.contains($0.run) }
-        let warmupStored = !warmup.isEmpty
+        // Stored rows count only when they cover every run (a resumed study adds runs compare has not seen).
+        let warmupStored = !warmup.isEmpty && Set(warmup.map(\.run)) == ids
         if !warmupStored { warmup = try ComparisonStudy.detectWarmup(store, study) }
         return ReportInput(
             study: study, summary: ComparisonStudy.summary(study), comparisons: comparisons, comparisonsStored: stored,

@@ -77,7 +77,8 @@ public enum MarketSimulation {
 
 final class MarketWorld {
     /// Blocks each validator keeps (about four simulated days of the default market; `NodeConfig.retainBlocks`):
-    /// a year-long run's memory then grows with the market's state, not with every block. The run's records
+    /// a year-long run's memory then grows with the market's state, not with every block (unless the run records its
+    /// chain for replay, `MarketRunSpec.recordChain`: those bytes are kept until the run ends). The run's records
     /// (`ChainBlockRecord`) are taken at commit, so nothing the results need is dropped.
     static let retainedBlocks = 10_000
     static let hour: Int64 = 3_600_000_000

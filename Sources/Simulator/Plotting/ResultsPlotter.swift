@@ -107,7 +107,7 @@ public enum ResultsPlotter {
     /// - Parameters:
     ///   - formats: Image formats, each drawn by every script.
     ///   - gnuplot: The gnuplot to run (default: found on `PATH`).
-    /// - Throws: ``PlotError`` (see its cases) or ``ResultsError``; the output directory is then unchanged.
+    /// - Throws: ``PlotError`` (see its cases) or ``ResultsError``; the output directory is then unchanged when gnuplot or a query failed (a failure while moving the finished files into place can leave it part-updated).
     public static func plot(
         database: String, outputDirectory: String? = nil, formats: [PlotFormat] = PlotFormat.allCases,
         gnuplot: Gnuplot? = nil
