@@ -299,13 +299,15 @@ public enum ReportWriter {
         return out
     }
 
-    /// Per metric, each design's "difference ± half-width" vs the baseline and the paired/unpaired ratio.
-    public static func comparisonTable(_ comparisons: [PairedDifference]) -> [String] {
-        guard let first = comparisons.first else { return [] }
+    /// The comparison grid both the terminal table (`readchain compare`) and the report render: a header of
+    /// metric, unit and per design "design − baseline" and `ratioHeader`; per metric the label, unit, and per design
+    /// "difference ± half-width" and the paired/unpaired ratio ("-" where a design lacks the metric).
+    public static func comparisonGrid(_ comparisons: [PairedDifference], baseline: String, ratioHeader: String)
+        -> (header: [String], rows: [[String]], designs: Int)
+    {
         let variants = orderedUnique(comparisons.map(\.variant))
-        let level = Int((first.confidence * 100).rounded())
         var header = ["metric", "unit"]
-        for v in variants { header += ["\(v) − \(first.baseline)", "paired/unpaired"] }
+        for v in variants { header += ["\(v) − \(baseline)", ratioHeader] }
         var rows: [[String]] = []
         for metric in orderedUnique(comparisons.map(\.metric)) {
             let mine = comparisons.filter { $0.metric == metric }
@@ -318,7 +320,15 @@ public enum ReportWriter {
             }
             rows.append(row)
         }
-        var lines = table(header, rows, align: "ll" + String(repeating: "r", count: 2 * variants.count))
+        return (header, rows, variants.count)
+    }
+
+    /// Per metric, each design's "difference ± half-width" vs the baseline and the paired/unpaired ratio.
+    public static func comparisonTable(_ comparisons: [PairedDifference]) -> [String] {
+        guard let first = comparisons.first else { return [] }
+        let level = Int((first.confidence * 100).rounded())
+        let grid = comparisonGrid(comparisons, baseline: first.baseline, ratioHeader: "paired/unpaired")
+        var lines = table(grid.header, grid.rows, align: "ll" + String(repeating: "r", count: 2 * grid.designs))
         lines.append("")
         lines.append(
             "Difference (design − baseline) paired by replication, ± the half-width of its \(level)% t interval; "

@@ -260,22 +260,9 @@ struct Compare: ParsableCommand {
 
     /// Per metric, each design's difference from the baseline ± half-width, and the paired/unpaired ratio.
     static func pairedText(_ comparisons: [PairedDifference], baseline: String) -> String {
-        let variants = orderedUnique(comparisons.map(\.variant))
         let level = Int(((comparisons.first?.confidence ?? MarketStudy.confidence) * 100).rounded())
-        var header = ["metric", "unit"]
-        for v in variants { header += ["\(v) − \(baseline)", "p/u"] }
-        var rows: [[String]] = [header]
-        for metric in orderedUnique(comparisons.map(\.metric)) {
-            let mine = comparisons.filter { $0.metric == metric }
-            var row = [mine[0].label, mine[0].unit]
-            for v in variants {
-                let c = mine.first { $0.variant == v }
-                row += [
-                    c.map(ReportFormat.differenceCell) ?? "-", c.map { ReportFormat.ratio($0.halfWidthRatio) } ?? "-",
-                ]
-            }
-            rows.append(row)
-        }
+        let grid = ReportWriter.comparisonGrid(comparisons, baseline: baseline, ratioHeader: "p/u")
+        let rows = [grid.header] + grid.rows
         var lines = [
             "paired differences vs '\(baseline)' (design − baseline, same replications), ± \(level)% CI half-width; "
                 + "* excludes 0; p/u: paired / unpaired (Welch) half-width", "",
@@ -374,10 +361,6 @@ struct Compare: ParsableCommand {
         return lines
     }
 
-    static func orderedUnique(_ values: [String]) -> [String] {
-        var seen: Set<String> = []
-        return values.filter { seen.insert($0).inserted }
-    }
 }
 
 /// A named input file that does not exist or cannot be read (exit 66).

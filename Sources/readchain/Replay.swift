@@ -8,6 +8,21 @@ import Simulator
 private let verificationFailed = ExitStatus.dataError
 
 /// Opens nothing that does not exist (the store would create it) and maps replay errors to exit statuses.
+/// What both audit subcommands do: check the file, build the report with `audit`, print it (errors as exit codes).
+private func runAudit(
+    _ options: AuditOptions, json: Bool,
+    _ audit: (_ databasePath: String, _ id: String, _ run: Int64?) throws -> AuditReport
+) throws {
+    try checkDatabase(options.database, json: json)
+    let report: AuditReport
+    do throws(any Error) {
+        report = try audit(options.database, options.id, options.run)
+    } catch {
+        throw CLIFailure.report(error, json: json)
+    }
+    try AuditPrinter.print(report, json: json)
+}
+
 private func checkDatabase(_ path: String, json: Bool) throws {
     guard FileManager.default.fileExists(atPath: path) else {
         throw CLIFailure.report(ReplayInputError(message: "no such results database: \(path)"), json: json)
@@ -96,16 +111,7 @@ struct AuditStudy: ParsableCommand {
     @OptionGroup var options: AuditOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try checkDatabase(options.database, json: output.json)
-        let report: AuditReport
-        do throws(any Error) {
-            report = try ChainAudit.study(databasePath: options.database, id: options.id, run: options.run)
-        } catch {
-            throw CLIFailure.report(error, json: output.json)
-        }
-        try AuditPrinter.print(report, json: output.json)
-    }
+    func run() throws { try runAudit(options, json: output.json, ChainAudit.study) }
 }
 
 struct AuditRadiologist: ParsableCommand {
@@ -117,16 +123,7 @@ struct AuditRadiologist: ParsableCommand {
     @OptionGroup var options: AuditOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try checkDatabase(options.database, json: output.json)
-        let report: AuditReport
-        do throws(any Error) {
-            report = try ChainAudit.radiologist(databasePath: options.database, id: options.id, run: options.run)
-        } catch {
-            throw CLIFailure.report(error, json: output.json)
-        }
-        try AuditPrinter.print(report, json: output.json)
-    }
+    func run() throws { try runAudit(options, json: output.json, ChainAudit.radiologist) }
 }
 
 enum AuditPrinter {
