@@ -64,6 +64,54 @@ public final class ResultsStore: Sendable {
         try markAbandonedRunsIncomplete()
     }
 
+    /// Opens an existing results database read-only, for the commands that only look (`report`, `digest`,
+    /// `replay`, `audit`): nothing is created, migrated or marked, and any write through this store fails.
+    ///
+    /// Runs left `running` by a dead process stay `running` here (only a writer marks them `incomplete`). A file
+    /// of an older schema version is migrated first, by one ordinary open (the migrations only add tables and
+    /// columns; the rows are untouched), then opened read-only.
+    ///
+    /// - Throws: ``ResultsError`` when the file is missing, empty, not SQLite, of another application or of a
+    ///   newer schema, or cannot be opened for reading.
+    public init(readingOnly path: String) throws {
+        self.path = path
+        self.host = ProcessLiveness.hostName()
+        self.pid = ProcessLiveness.currentPID()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ResultsError("results database not found: \(path)", path: path)
+        }
+        switch try ResultsReader.identify(path: path) {
+        case .results(let version) where version < Schema.version:
+            try ResultsStore(path: path).close()
+        case .results:
+            break
+        case .newer(let version):
+            throw ResultsError(
+                "results database \(path) has schema version \(version), newer than this build's \(Schema.version); "
+                    + "use a newer readchain", path: path)
+        case .empty:
+            throw ResultsError("not a ReadChain results database: \(path) (the file is empty)", path: path)
+        case .foreign(let applicationID, let userVersion, let objects):
+            throw ResultsError(
+                "not a ReadChain results database: \(path) (application_id \(applicationID), user_version "
+                    + "\(userVersion), \(objects) schema objects)", path: path)
+        case .notSQLite:
+            throw ResultsError(
+                "not a ReadChain results database: \(path) (the file is not an SQLite database)", path: path)
+        }
+        var config = Configuration()
+        config.label = "ReadChain.Results.readOnly"
+        config.readonly = true
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            sqliteVersion = try queue.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }
+        } catch {
+            throw ResultsError("cannot open results database \(path) for reading", path: path, underlying: error)
+        }
+    }
+
     /// Checks the file's identity before anything is written to it, then switches it to WAL.
     ///
     /// A fresh file (no schema objects, application id and user version 0) is ours to create. A file with our

@@ -91,7 +91,7 @@ public enum ChainAudit {
 
     static func audit(path: String, subject: String, id: String, run: Int64?) throws -> AuditReport {
         guard FileManager.default.fileExists(atPath: path) else { throw ReplayError("no such database: \(path)") }
-        let store = try ResultsStore(path: path)
+        let store = try ResultsStore(readingOnly: path)
         defer { try? store.close() }
         let runs = try ChainReplay.selectRuns(store, run: run)
         guard run != nil || runs.count == 1 else {

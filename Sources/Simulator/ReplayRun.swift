@@ -69,7 +69,7 @@ public enum ChainReplay {
     ///   market run or the database has none. Everything wrong with a run's chain or records is a failure in the
     ///   report, not an error.
     public static func replay(databasePath path: String, run: Int64? = nil) throws -> ReplayReport {
-        let store = try ResultsStore(path: path)
+        let store = try ResultsStore(readingOnly: path)
         defer { try? store.close() }
         let candidates = try selectRuns(store, run: run)
         var reports: [RunReplayReport] = []

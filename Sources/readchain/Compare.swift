@@ -220,7 +220,7 @@ struct Compare: ParsableCommand {
     /// With --from and a scenario: the database must hold runs of exactly that file.
     func checkSameScenario(_ scenario: String, database: String) throws {
         let file = try ScenarioLoader.load(path: scenario)
-        let store = try ResultsStore(path: database)
+        let store = try ResultsStore(readingOnly: database)
         defer { try? store.close() }
         let study = try ComparisonStudy.load(store)
         guard study.scenarioSHA256 == file.sha256 else {

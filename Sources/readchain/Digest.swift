@@ -22,7 +22,7 @@ struct Digest: ParsableCommand {
                 FileHandle.standardError.write(Data("error: no such database: \(database)\n".utf8))
                 throw ExitCode(ExitStatus.noInput)
             }
-            let store = try ResultsStore(path: database)
+            let store = try ResultsStore(readingOnly: database)
             defer { try? store.close() }
             print("results_digest=\(try store.resultsDigest())")
         } catch let e as ExitCode {

@@ -29,7 +29,7 @@ struct Report: ParsableCommand {
     func run() throws {
         do throws(any Error) {
             try Compare.requireDatabase(database)
-            let store = try ResultsStore(path: database)
+            let store = try ResultsStore(readingOnly: database)
             defer { try? store.close() }
             let scenario = try ComparisonStudy.load(store).scenario
             let path = out ?? "Results/\(scenario)-report.md"

@@ -107,3 +107,52 @@ enum ChildLaunch {
         #endif
     }
 }
+
+@Suite struct ReadOnlyStoreTests {
+    /// A file's bytes (the main database file; the writer's close has checkpointed the WAL into it).
+    static func fileDigest(_ path: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+
+    @Test func readingOnlyChangesNothingAndRefusesWrites() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("readonly.sqlite")
+        let store = try ResultsStore(path: path)
+        let dead = try store.beginRun(sampleProvenance(replication: 0))
+        let done = try store.beginRun(sampleProvenance(replication: 1))
+        try store.finishRun(done, status: .finished, metrics: [], error: nil)
+        try store.close()
+        let gone = try deadPID()
+        try DatabaseQueue(path: path).write { (db: Database) throws in
+            try db.execute(sql: "UPDATE runs SET pid = ? WHERE id = ?", arguments: [gone, dead.rawValue])
+        }
+        let before = try Self.fileDigest(path)
+
+        let reader = try ResultsStore(readingOnly: path)
+        // A reader leaves a dead process's run as it found it (a writer would mark it incomplete).
+        #expect(try reader.runs().map(\.status) == [.running, .finished])
+        #expect(throws: ResultsError.self) { try reader.beginRun(sampleProvenance(replication: 2)) }
+        #expect(throws: ResultsError.self) { try reader.markAbandonedRunsIncomplete() }
+        try reader.close()
+        #expect(try Self.fileDigest(path) == before)
+        #expect(try ResultsStore(path: path).runs().map(\.status) == [.incomplete, .finished])
+    }
+
+    @Test func readingOnlyRefusesWhatIsNotAResultsDatabase() throws {
+        let dir = try TemporaryDirectory()
+        #expect(throws: ResultsError.self) { try ResultsStore(readingOnly: dir.path("missing.sqlite")) }
+        #expect(!FileManager.default.fileExists(atPath: dir.path("missing.sqlite")))
+        let empty = dir.path("empty.sqlite")
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        let error = #expect(throws: ResultsError.self) { try ResultsStore(readingOnly: empty) }
+        #expect(error?.message.contains("empty") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: empty)).isEmpty)
+        let text = dir.path("text.sqlite")
+        #expect(FileManager.default.createFile(atPath: text, contents: Data(repeating: 0x41, count: 4096)))
+        #expect(throws: ResultsError.self) { try ResultsStore(readingOnly: text) }
+        let foreign = dir.path("foreign.sqlite")
+        try DatabaseQueue(path: foreign).write { db in try db.execute(sql: "CREATE TABLE t(x)") }
+        let foreignError = #expect(throws: ResultsError.self) { try ResultsStore(readingOnly: foreign) }
+        #expect(foreignError?.message.contains("not a ReadChain results database") == true)
+    }
+}
