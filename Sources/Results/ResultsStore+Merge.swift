@@ -43,7 +43,7 @@ extension ResultsStore {
         }
         var loaded: [Input] = []
         for path in inputs {
-            let store = try ResultsStore(path: path)
+            let store = try ResultsStore(readingOnly: path)
             defer { try? store.close() }
             guard let settings = try store.studySettings(), settings.kind == "sweep" else {
                 throw MergeError("\(path) is not a sweep database (no sweep settings recorded)")
@@ -64,7 +64,9 @@ extension ResultsStore {
                 throw MergeError(
                     "\(other.path) and \(first.path) ran the same sweep with different settings (seed "
                         + "\(other.settings.masterSeed) vs \(first.settings.masterSeed), detail rows "
-                        + "\(other.settings.recordObservations) vs \(first.settings.recordObservations))")
+                        + "\(other.settings.recordObservations) vs \(first.settings.recordObservations), chains "
+                        + "\(other.settings.recordChain.map(String.init) ?? "not recorded") vs "
+                        + "\(first.settings.recordChain.map(String.init) ?? "not recorded"))")
             }
             guard other.points == first.points else {
                 throw MergeError("\(other.path) and \(first.path) disagree on the sweep's points")

@@ -14,10 +14,13 @@ public struct StudySettings: Sendable, Equatable {
     public var masterSeed: UInt64
     /// Whether the runs keep their detail rows (`--no-observations` turns this off).
     public var recordObservations: Bool
+    /// Whether market runs keep their chain (`--no-chain` turns this off); nil when the database was written
+    /// before schema v6, which did not record it.
+    public var recordChain: Bool?
 
     public init(
         kind: String, name: String, sourceSHA256: String, sourceText: String, masterSeed: UInt64,
-        recordObservations: Bool
+        recordObservations: Bool, recordChain: Bool?
     ) {
         self.kind = kind
         self.name = name
@@ -25,6 +28,7 @@ public struct StudySettings: Sendable, Equatable {
         self.sourceText = sourceText
         self.masterSeed = masterSeed
         self.recordObservations = recordObservations
+        self.recordChain = recordChain
     }
 }
 
@@ -140,7 +144,8 @@ extension ResultsStore {
             }
             return StudySettings(
                 kind: row["kind"], name: row["name"], sourceSHA256: row["source_sha256"],
-                sourceText: row["source_text"], masterSeed: seed, recordObservations: row["record_observations"])
+                sourceText: row["source_text"], masterSeed: seed, recordObservations: row["record_observations"],
+                recordChain: row["record_chain"])
         }
     }
 
@@ -149,11 +154,13 @@ extension ResultsStore {
         try write("cannot record study settings") { db in
             try db.execute(
                 sql: """
-                    INSERT INTO study_settings (id, kind, name, source_sha256, source_text, master_seed, record_observations)
-                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO study_settings (
+                        id, kind, name, source_sha256, source_text, master_seed, record_observations, record_chain)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     s.kind, s.name, s.sourceSHA256, s.sourceText, String(s.masterSeed), s.recordObservations,
+                    s.recordChain,
                 ])
         }
     }

@@ -49,4 +49,10 @@ extension Schema {
             PRIMARY KEY (scenario_sha256, variant)
         ) WITHOUT ROWID;
         """
+
+    /// Whether the study keeps each market run's chain (`--no-chain` turns this off), so `--resume` refuses to
+    /// mix runs with and without their chains. NULL in a database written before v6 (not recorded).
+    static let v6 = """
+        ALTER TABLE study_settings ADD COLUMN record_chain INTEGER CHECK (record_chain IN (0, 1));
+        """
 }

@@ -26,7 +26,7 @@ public struct StudyOptions: Sendable {
     /// threads.
     public var simulatedProgress: (@Sendable (StudyProgress) -> Void)?
     /// Continue the database at ``databasePath`` instead of replacing it: it must hold the same study (scenario or
-    /// sweep text, seed, detail on or off); finished runs are kept, unfinished ones redone, missing ones run.
+    /// sweep text, seed, detail on or off, chains on or off); finished runs are kept, unfinished ones redone, missing ones run.
     public var resume = false
     /// Checked before each run starts; cancelling marks the unwritten runs `interrupted` and ends the study with
     /// ``StudyInterrupted``.
@@ -123,7 +123,7 @@ public enum QueueStudy {
     static func settings(_ s: ScenarioFile, _ options: StudyOptions) -> StudySettings {
         StudySettings(
             kind: "scenario", name: s.name, sourceSHA256: s.sha256, sourceText: s.text, masterSeed: s.seed,
-            recordObservations: options.recordObservations)
+            recordObservations: options.recordObservations, recordChain: options.recordChain)
     }
 
     /// Runs the replications in `replications` that the database does not hold finished, after deleting its

@@ -157,6 +157,11 @@ enum ResumableRuns {
                 "\(store.path) was written " + (found.recordObservations ? "with" : "without")
                     + " detail rows; resume " + (found.recordObservations ? "without" : "with") + " --no-observations")
         }
+        if let kept = found.recordChain, let wanted = settings.recordChain, kept != wanted {
+            throw ResumeError(
+                "\(store.path) was written " + (kept ? "with" : "without") + " each run's chain; resume "
+                    + (kept ? "without" : "with") + " --no-chain")
+        }
     }
 
     /// Deletes every unfinished run (with its rows, and the summaries) in one transaction and returns the runs of

@@ -85,7 +85,8 @@ public enum SweepStudy {
     static func settings(_ sweep: SweepFile, _ options: StudyOptions) -> StudySettings {
         StudySettings(
             kind: "sweep", name: sweep.name, sourceSHA256: sweep.sha256, sourceText: sweep.text,
-            masterSeed: sweep.base.seed, recordObservations: options.recordObservations)
+            masterSeed: sweep.base.seed, recordObservations: options.recordObservations,
+            recordChain: options.recordChain)
     }
 
     /// Runs shard `shard` of `sweep` into `options.databasePath`.

@@ -5,12 +5,15 @@ import Testing
 /// Interruption and resume on a real child process (issue 7 item 3), and the sweep / merge / digest commands as
 /// the Slurm scripts use them (issue 6 item 3).
 @Suite(.serialized) struct InterruptCLITests {
-    /// Polls (bounded, 60 s) until the database at `path` holds at least `count` finished runs.
+    /// Polls (bounded, 180 s: CI machines may be loaded) until the database at `path` holds at least `count`
+    /// finished runs. The poll only reads: it must not migrate or mark the file the child is writing.
     static func waitForFinishedRuns(_ path: String, _ count: Int, child: Process) -> Bool {
-        for _ in 0..<1200 {
+        for _ in 0..<3600 {
             usleep(50_000)
             guard child.isRunning else { return false }
-            guard FileManager.default.fileExists(atPath: path), let s = try? ResultsStore(path: path) else { continue }
+            guard FileManager.default.fileExists(atPath: path), let s = try? ResultsStore(readingOnly: path) else {
+                continue
+            }
             let finished = ((try? s.runs()) ?? []).filter { $0.status == .finished }.count
             try? s.close()
             if finished >= count { return true }

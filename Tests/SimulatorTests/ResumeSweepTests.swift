@@ -146,6 +146,15 @@ import Testing
         let summary = try MarketStudy.run(file, options: resume)
         #expect(summary.runs.count == 4)
         #expect(try Self.digest(dir.path("cut.sqlite")) == (try Self.digest(dir.path("whole.sqlite"))))
+
+        // The chain setting is part of the study: resuming with --no-chain (or without it, over a study written
+        // with it) would mix runs with and without their chains, and is refused with nothing changed.
+        let before = try Self.digest(dir.path("cut.sqlite"))
+        var noChain = resume
+        noChain.recordChain = false
+        let refused = #expect(throws: ResumeError.self) { try MarketStudy.run(file, options: noChain) }
+        #expect(refused?.message.contains("--no-chain") == true, "\(String(describing: refused))")
+        #expect(try Self.digest(dir.path("cut.sqlite")) == before)
     }
 
     /// Sequential stopping on the queue: batches until every watched metric's relative half-width is under the
