@@ -139,7 +139,7 @@ public enum MarketStudy {
     }
 
     static func execute(_ planned: [PlannedRun], store: ResultsStore, options: StudyOptions) throws {
-        let (pending, finished) = try ResumableRuns.prepare(store, planned: planned)
+        let (pending, finished) = try ResumableRuns.prepare(store, planned: planned, takeOver: options.takeOver)
         let progress = ProgressTracker(runs: pending.count, callback: options.simulatedProgress)
         let recordDetail = options.recordObservations
         let recordChain = options.recordChain

@@ -28,6 +28,10 @@ public struct StudyOptions: Sendable {
     /// Continue the database at ``databasePath`` instead of replacing it: it must hold the same study (scenario or
     /// sweep text, seed, detail on or off, chains on or off); finished runs are kept, unfinished ones redone, missing ones run.
     public var resume = false
+    /// With ``resume``: treat runs left `running` by a process on another host as abandoned (that host's
+    /// processes cannot be checked from here; say so only when that process is known to be gone, e.g. its node
+    /// failed). Runs `running` in a live process of this host are still refused.
+    public var takeOver = false
     /// Checked before each run starts; cancelling marks the unwritten runs `interrupted` and ends the study with
     /// ``StudyInterrupted``.
     public var cancellation: StudyCancellation?
@@ -138,7 +142,7 @@ public enum QueueStudy {
 
     /// Runs the planned queue runs (of one scenario or of a sweep's points) the database does not hold finished.
     static func execute(_ planned: [PlannedRun], store: ResultsStore, options: StudyOptions) throws {
-        let (pending, finished) = try ResumableRuns.prepare(store, planned: planned)
+        let (pending, finished) = try ResumableRuns.prepare(store, planned: planned, takeOver: options.takeOver)
         let counter = Counter()
         let record = options.recordObservations
         try ResumableRuns.execute(

@@ -168,13 +168,20 @@ enum ResumableRuns {
     /// `planned` still to do, in order.
     ///
     /// - Throws: ``ResumeError`` if a run is still `running` in a live process (another study is writing the
-    ///   database now).
-    static func prepare(_ store: ResultsStore, planned: [PlannedRun]) throws -> (pending: [PlannedRun], finished: Int) {
+    ///   database now), or in a process of another host unless `takeOver` (this host cannot tell whether it lives).
+    static func prepare(_ store: ResultsStore, planned: [PlannedRun], takeOver: Bool = false) throws
+        -> (pending: [PlannedRun], finished: Int)
+    {
         let entries = try store.runEntries()
-        if let live = entries.first(where: { $0.status == .running }) {
+        let blocking = entries.filter { $0.status == .running && !(takeOver && $0.host != store.host) }
+        if let live = blocking.first {
+            let elsewhere = live.host != store.host
             throw ResumeError(
                 "\(store.path): \(live.id) (\(live.key)) is still running in process \(live.pid) on \(live.host); "
-                    + "wait for it or stop it first")
+                    + (elsewhere
+                        ? "wait for it or stop it first; if that process is gone (its node failed or was shut down), "
+                            + "resume with --take-over"
+                        : "wait for it or stop it first"))
         }
         let unfinished = entries.filter { $0.status != .finished }.map(\.id)
         if !unfinished.isEmpty { try store.deleteRuns(unfinished) }

@@ -33,17 +33,7 @@ struct Compare: ParsableCommand {
         help: "Comma-separated designs to compare (and run); the baseline is always included.")
     var designs: String?
 
-    @Option(name: .long, help: "The results database to write (default Results/<scenario>.sqlite).")
-    var out: String?
-
-    @Option(name: .long, help: "Override the scenario's number of replications (at least 2).")
-    var replications: Int?
-
-    @Option(name: .long, help: "Override the scenario's master seed.")
-    var seed: UInt64?
-
-    @Option(name: .long, help: "Replications to run at once (default: the number of cores).")
-    var jobs: Int?
+    @OptionGroup var study: StudyRunOptions
 
     @Option(name: .long, help: "Compare the runs of an existing results database instead of running the scenario.")
     var from: String?
@@ -54,13 +44,6 @@ struct Compare: ParsableCommand {
     @Option(name: .long, help: "Also write the paired comparisons as CSV to this file.")
     var csv: String?
 
-    @Flag(
-        name: .long,
-        help: ArgumentHelp(
-            "Continue an interrupted run of the same scenario (as simulate --resume): finished runs are kept, the "
-                + "rest run; then the comparison."))
-    var resume = false
-
     @OptionGroup var output: OutputOptions
 
     var designList: [String]? {
@@ -70,12 +53,9 @@ struct Compare: ParsableCommand {
     }
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-        if let replications, !(2...100_000).contains(replications) {
+        if let replications = study.replications, replications < 2 {
             throw ValidationError(
-                "--replications must be in 2...100000 for compare (paired intervals need at least 2), "
-                    + "got \(replications)"
-            )
+                "--replications must be at least 2 for compare (paired intervals need at least 2), got \(replications)")
         }
         if let list = designList {
             if list.contains("") { throw ValidationError("--designs has an empty name: '\(designs ?? "")'") }
@@ -84,11 +64,7 @@ struct Compare: ParsableCommand {
             }
         }
         if from != nil {
-            let given: [(String, Bool)] = [
-                ("--out", out != nil), ("--replications", replications != nil), ("--seed", seed != nil),
-                ("--jobs", jobs != nil), ("--resume", resume),
-            ]
-            let ignored = given.filter { $0.1 }.map { $0.0 }
+            let ignored = study.given
             if !ignored.isEmpty {
                 throw ValidationError(
                     "--from reads an existing database; \(ignored.joined(separator: ", ")) only apply when running")
@@ -107,22 +83,11 @@ struct Compare: ParsableCommand {
                 try Self.requireDatabase(from)
                 if let scenario { try checkSameScenario(scenario, database: from) }
             } else {
-                var file = try ScenarioLoader.load(path: scenario!)
-                if let replications { file = file.with(replications: replications) }
-                if let seed { file = file.with(seed: seed) }
-                for w in file.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
-                file = try selectDesigns(file)
-                path = out ?? "Results/\(file.name).sqlite"
-                try Simulate.ensureParentDirectory(of: path)
+                let file = try selectDesigns(try study.load(scenario!))
+                path = try study.databasePath(for: file)
                 let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)
-                var options = StudyOptions(
-                    databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                    gitRevision: GitRevision.current())
+                var options = study.studyOptions(path: path, recordObservations: true, progressBar: bar.enabled)
                 if bar.enabled { options.simulatedProgress = { bar.update($0) } }
-                options.resume = resume
-                options.cancellation = Interruption.install(
-                    database: path, resumeCommand: Interruption.resumeCommand(adding: "--resume"),
-                    progressBar: bar.enabled)
                 let summary = try MarketStudy.run(file, options: options)
                 bar.finish()
                 Simulate.warnOracleViolations(summary)

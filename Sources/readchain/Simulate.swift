@@ -17,17 +17,7 @@ struct Simulate: ParsableCommand {
     @Argument(help: "The scenario file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
     var scenario: String
 
-    @Option(name: .long, help: "The results database to write.")
-    var out: String?
-
-    @Option(name: .long, help: "Replications to run at once (default: the number of cores).")
-    var jobs: Int?
-
-    @Option(name: .long, help: "Override the scenario's number of replications.")
-    var replications: Int?
-
-    @Option(name: .long, help: "Override the scenario's master seed.")
-    var seed: UInt64?
+    @OptionGroup var study: StudyRunOptions
 
     @Flag(
         name: .long,
@@ -35,14 +25,6 @@ struct Simulate: ParsableCommand {
             "Store only run metrics and summaries: no per-customer waits (queue), no per-study, per-day, "
                 + "per-sample or per-block rows (market; chain facts are kept)."))
     var noObservations = false
-
-    @Flag(
-        name: .long,
-        help: ArgumentHelp(
-            "Continue the database instead of replacing it: same scenario text and seed required; finished runs are "
-                + "kept, unfinished ones (interrupted, incomplete, failed) redone, missing ones run; summaries "
-                + "recomputed. With --replications N, extends a finished set to N."))
-    var resume = false
 
     @Option(
         name: .long,
@@ -60,20 +42,9 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "With --target-half-width: replications added per round (default 2).")
     var batch: Int?
 
-    @Flag(
-        name: .long,
-        help: ArgumentHelp(
-            "Market: do not keep each run's chain (genesis, blocks, commit certificates); replay and audit then "
-                + "cannot check the run."))
-    var noChain = false
-
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-        if let replications, !(1...100_000).contains(replications) {
-            throw ValidationError("--replications must be in 1...100000, got \(replications)")
-        }
         if targetHalfWidth == nil, metrics != nil || maxReplications != nil || batch != nil {
             throw ValidationError("--metrics, --max-replications and --batch need --target-half-width")
         }
@@ -88,20 +59,10 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         do throws(any Error) {
-            var file = try ScenarioLoader.load(path: scenario)
-            if let replications { file = file.with(replications: replications) }
-            if let seed { file = file.with(seed: seed) }
-            for w in file.warnings { FileHandle.standardError.write(Data((w.description + "\n").utf8)) }
-            let path = out ?? "Results/\(file.name).sqlite"
-            try Self.ensureParentDirectory(of: path)
+            let file = try study.load(scenario)
+            let path = try study.databasePath(for: file)
             let bar = ProgressBar(label: file.name, enabled: !output.json && isatty(STDERR_FILENO) == 1)
-            var options = StudyOptions(
-                databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                recordObservations: !noObservations, gitRevision: GitRevision.current())
-            options.recordChain = !noChain
-            options.resume = resume
-            options.cancellation = Interruption.install(
-                database: path, resumeCommand: Interruption.resumeCommand(adding: "--resume"), progressBar: bar.enabled)
+            var options = study.studyOptions(path: path, recordObservations: !noObservations, progressBar: bar.enabled)
             if let targetHalfWidth {
                 let rule = try StoppingRule(
                     targetHalfWidth: targetHalfWidth,

@@ -36,6 +36,14 @@ struct Sweep: ParsableCommand {
     @Flag(name: .long, help: "Store only run metrics and summaries (no detail rows).")
     var noObservations = false
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Redo runs the database holds as 'running' in a process on another host (a shard requeued after its "
+                + "node failed); this host cannot check whether that process still lives, so use it only when it is "
+                + "gone."))
+    var takeOver = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -59,6 +67,7 @@ struct Sweep: ParsableCommand {
             var options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                 recordObservations: !noObservations, gitRevision: GitRevision.current())
+            options.takeOver = takeOver
             options.cancellation = Interruption.install(
                 database: path, resumeCommand: Interruption.resumeCommand(adding: nil), progressBar: false)
             let summary = try SweepStudy.run(file, shard: shard, options: options)

@@ -126,6 +126,27 @@ import Testing
         #expect(seeded?.message.contains("seed") == true)
     }
 
+    /// A run left `running` by a process on another host (a failed cluster node) blocks a resume, which names
+    /// --take-over; with it the run is redone and the database equals the uninterrupted study's.
+    @Test func takeOverRedoesRunsOfAnotherHost() throws {
+        let dir = try Dir()
+        let file = try Self.queue(replications: 3)
+        _ = try QueueStudy.run(file, options: StudyOptions(databasePath: dir.path("whole.sqlite"), jobs: 1))
+        _ = try QueueStudy.run(file, options: StudyOptions(databasePath: dir.path("cut.sqlite"), jobs: 1))
+        try Sqlite.execute(
+            dir.path("cut.sqlite"),
+            "UPDATE runs SET status = 'running', ended_at = NULL, host = 'failed-node-17', pid = 4242 WHERE replication = 1")
+        var options = StudyOptions(databasePath: dir.path("cut.sqlite"), jobs: 1)
+        options.resume = true
+        let refused = #expect(throws: ResumeError.self) { try QueueStudy.run(file, options: options) }
+        #expect(refused?.message.contains("failed-node-17") == true && refused?.message.contains("--take-over") == true)
+        #expect(try Self.statuses(dir.path("cut.sqlite")).contains(.running))
+        options.takeOver = true
+        _ = try QueueStudy.run(file, options: options)
+        #expect(try Self.statuses(dir.path("cut.sqlite")) == [.finished, .finished, .finished])
+        #expect(try Self.digest(dir.path("cut.sqlite")) == (try Self.digest(dir.path("whole.sqlite"))))
+    }
+
     /// A market study cancelled after its first run is written resumes to the uninterrupted study's digest.
     @Test func cancelledMarketStudyResumesToTheSameDigest() throws {
         let dir = try Dir()

@@ -18,6 +18,8 @@
 #   SWEEP_CPUS       CPUs per shard task, passed as --jobs to `readchain sweep` (default 1)
 #   SWEEP_TASKS      the array indices to submit (default 1-SHARDS); e.g. SWEEP_TASKS=2,5 to rerun only
 #                    failed shards of an earlier submission (the merge job then waits for those only)
+#   SWEEP_TAKE_OVER=1 the tasks pass --take-over: redo runs a task on a failed node left 'running' (the
+#                    environment reaches the tasks through --export=ALL)
 #   SWEEP_MERGED     the merged database (default OUTDIR/merged.sqlite)
 #   SBATCH           the sbatch command (default sbatch)
 #   SWEEP_NO_CHECK=1 skip checking the sweep file with `readchain sweep --dry-run` on this host first
