@@ -150,10 +150,12 @@ public struct OpenStudy: Sendable, Equatable {
     public var expectedReadTicks: Int64
     /// Required subspecialty, or `nil`.
     public var subspecialty: String?
+    /// Sealed bids already committed on chain for the study's current auction (0 under posted prices).
+    public var competingBids: Int
 
     public init(
         id: UInt64, postedTicks: Int64, deadlineTicks: Int64, price: UInt64, expectedReadTicks: Int64,
-        subspecialty: String? = nil
+        subspecialty: String? = nil, competingBids: Int = 0
     ) {
         self.id = id
         self.postedTicks = postedTicks
@@ -161,6 +163,7 @@ public struct OpenStudy: Sendable, Equatable {
         self.price = price
         self.expectedReadTicks = expectedReadTicks
         self.subspecialty = subspecialty
+        self.competingBids = competingBids
     }
 }
 
@@ -169,7 +172,9 @@ public struct OpenStudy: Sendable, Equatable {
 ///
 /// - firstCome: oldest posted first; bestPaid: highest price per minute of expected reading; earliestDeadline:
 ///   earliest deadline; subspecialtyFirst: studies needing one of the radiologist's subspecialties, then oldest.
-/// Every order ends with (posted time, id) so it is total.
+/// Every order ends with (posted time, id) so it is total. Before the strategy's order, studies already holding
+/// `crowdedBids` committed sealed bids come after the others (auctions only: without it every bidder would bid on
+/// the same few studies, leaving the rest without a bid while its bid slots are tied up for the bidding window).
 public struct ClaimingPolicy: Sendable, Equatable {
     public var parameters: Claiming
 
@@ -185,7 +190,7 @@ public struct ClaimingPolicy: Sendable, Equatable {
         guard room > 0 else { return [] }
         let eligible = open.filter { s in s.subspecialty.map { subspecialties.contains($0) } ?? true }
         let fallback: (OpenStudy, OpenStudy) -> Bool = { ($0.postedTicks, $0.id) < ($1.postedTicks, $1.id) }
-        let ordered: [OpenStudy]
+        var ordered: [OpenStudy]
         switch parameters.strategy {
         case .firstCome:
             ordered = eligible.sorted(by: fallback)
@@ -201,6 +206,11 @@ public struct ClaimingPolicy: Sendable, Equatable {
         case .subspecialtyFirst:
             func needs(_ s: OpenStudy) -> Int { s.subspecialty == nil ? 1 : 0 }
             ordered = eligible.sorted { needs($0) != needs($1) ? needs($0) < needs($1) : fallback($0, $1) }
+        }
+        if ordered.contains(where: { $0.competingBids >= parameters.crowdedBids }) {
+            // A stable partition keeps the strategy's order within each group.
+            let crowded = parameters.crowdedBids
+            ordered = ordered.filter { $0.competingBids < crowded } + ordered.filter { $0.competingBids >= crowded }
         }
         return Array(ordered.prefix(room))
     }

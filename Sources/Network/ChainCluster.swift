@@ -315,9 +315,16 @@ public final class ChainCluster<App: ChainApplication> {
 
     public var now: SimTime { scheduler.now }
 
-    /// Runs until simulated time `end`.
+    /// Set by a driving simulation (from an event handler) to end ``run(until:)`` after the current event.
+    public var stopRequested = false
+
+    /// Runs until simulated time `end`, or until ``stopRequested``.
     public func run(until end: SimTime) {
-        while let t = scheduler.peekTime(), t <= end { handle(scheduler.next()!) }
+        while !stopRequested, let t = scheduler.peekTime(), t <= end { handle(scheduler.next()!) }
+        if stopRequested {
+            metrics.eventsHandled = scheduler.eventsHandled
+            return
+        }
         if end > scheduler.now { _ = scheduler.schedule(.fault(-1), at: end); _ = scheduler.next() }
         metrics.eventsHandled = scheduler.eventsHandled
     }

@@ -55,6 +55,24 @@ extension ResultsStore {
         }
     }
 
+    /// Stores consecutive blocks of a run still `running`, in their own transaction, while the run goes on (so a
+    /// long run need not hold its chain in memory). ``finishMarketRun(_:detail:metrics:)`` then adds the genesis
+    /// and the remaining blocks; a run that does not finish keeps these rows until a resume deletes the run.
+    ///
+    /// - Throws: ``ResultsError`` if the run is not `running` (e.g. marked `interrupted` by a Ctrl-C) or a height
+    ///   is already stored.
+    public func appendChainBlocks(run id: RunID, _ blocks: [StoredChainBlock]) throws {
+        guard !blocks.isEmpty else { return }
+        try write("cannot store chain blocks of \(id)") { db in
+            try Self.requireRunning(db, id, path: path)
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO chain_block_data (run_id, height, block, certificate) VALUES (?, ?, ?, ?)")
+            for b in blocks {
+                try insert.execute(arguments: [id.rawValue, b.height, Data(b.block), Data(b.certificate)])
+            }
+        }
+    }
+
     /// Whether `run` has a stored chain.
     public func hasChain(run: RunID) throws -> Bool {
         try read("cannot read the chain of \(run)") { db in

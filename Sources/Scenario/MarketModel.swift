@@ -493,10 +493,15 @@ public struct Claiming: Sendable, Equatable {
     /// Most studies held (claimed but not reported) at once, including the one being read; 1 means claim only
     /// when idle (default 3 **[assumption]**).
     public var maxQueue: Int
+    /// Sealed-bid auction: a study already holding this many committed bids (a public count on chain) is bid on
+    /// only after the less contested ones, so bidders spread over the open studies instead of all bidding on the
+    /// same few (default 3 **[assumption]**; a bidder's chance there is at most 1 in 4).
+    public var crowdedBids: Int
 
-    public init(strategy: Strategy = .earliestDeadline, maxQueue: Int = 3) {
+    public init(strategy: Strategy = .earliestDeadline, maxQueue: Int = 3, crowdedBids: Int = 3) {
         self.strategy = strategy
         self.maxQueue = maxQueue
+        self.crowdedBids = crowdedBids
     }
 }
 

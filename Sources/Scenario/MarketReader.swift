@@ -608,7 +608,8 @@ struct MarketReader {
         guard let s = section(c, "claiming", ScenarioSchema.claimingFields, &ok) else { return d }
         return Claiming(
             strategy: choice(s, "strategy", d.strategy, &ok),
-            maxQueue: integer(s, "max_queue", d.maxQueue, in: 1...1000, &ok))
+            maxQueue: integer(s, "max_queue", d.maxQueue, in: 1...1000, &ok),
+            crowdedBids: integer(s, "crowded_bids", d.crowdedBids, in: 1...1000, &ok))
     }
 
     // MARK: - Designs

@@ -63,7 +63,7 @@ extension ScenarioSchema {
         .optional("strategy"), .optional("list_prices"), .optional("stat_surcharge"), .optional("queue_step"),
         .optional("max_change"), .optional("income_target_per_hour"), .optional("adjustment"),
     ]
-    static let claimingFields: [FieldSpec] = [.optional("strategy"), .optional("max_queue")]
+    static let claimingFields: [FieldSpec] = [.optional("strategy"), .optional("max_queue"), .optional("crowded_bids")]
 
     static let referrersFields: [FieldSpec] = [
         .optional("feedback_probability"), .optional("feedback_noise"), .optional("turnaround_weight"),

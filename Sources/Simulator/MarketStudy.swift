@@ -143,9 +143,10 @@ public enum MarketStudy {
         let progress = ProgressTracker(runs: pending.count, callback: options.simulatedProgress)
         let recordDetail = options.recordObservations
         let recordChain = options.recordChain
+        let chunkBlocks = options.chainChunkBlocks
         try ResumableRuns.execute(
             pending, store: store, options: options, alreadyFinished: finished,
-            run: { i, p in
+            run: { i, p, id in
                 guard case .market(let model) = p.scenario.model, let d = p.design else {
                     throw StudyError("not a market scenario")
                 }
@@ -154,6 +155,11 @@ public enum MarketStudy {
                     horizonTicks: p.scenario.horizonTicks, warmupTicks: p.scenario.warmupTicks,
                     progress: { share in progress.update(run: i, share: share) })
                 spec.recordChain = recordChain
+                if recordChain {
+                    spec.chainChunkBlocks = chunkBlocks
+                    // Blocks go to the database as the run goes, not all at its end (a year is ~800,000 blocks).
+                    spec.chainSink = { chunk in try store.appendChainBlocks(run: id, MarketStudy.storedBlocks(chunk)) }
+                }
                 defer { progress.finish(run: i) }
                 return (try MarketSimulation.run(spec), model.currency)
             },

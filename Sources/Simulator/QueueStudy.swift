@@ -17,6 +17,8 @@ public struct StudyOptions: Sendable {
     /// Market: keep each run's chain (genesis, blocks, commit certificates) for `readchain replay` and `audit`
     /// (`--no-chain` turns it off).
     public var recordChain = true
+    /// Market, with ``recordChain``: blocks stored per transaction while a run goes on (`MarketRunSpec.chainChunkBlocks`).
+    public var chainChunkBlocks = 2_000
     /// Code version and git revision for provenance.
     public var codeVersion: String
     public var gitRevision: String
@@ -147,7 +149,7 @@ public enum QueueStudy {
         let record = options.recordObservations
         try ResumableRuns.execute(
             pending, store: store, options: options, alreadyFinished: finished,
-            run: { _, p in
+            run: { _, p, _ in
                 guard case .queue(let q) = p.scenario.model else { throw StudyError("not a queue scenario") }
                 let parameters = QueueParameters(
                     arrivalRatePerSecond: q.arrivalRatePerSecond, serviceRatePerSecond: q.serviceRatePerSecond,

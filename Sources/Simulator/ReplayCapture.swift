@@ -11,8 +11,18 @@ extension MarketStudy {
             throw StudyError("the run captured \(c.blocks.count) blocks but \(c.certificates.count) certificates")
         }
         let blocks = zip(c.blocks, c.certificates).enumerated().map { i, pair in
-            StoredChainBlock(height: Int64(i + 1), block: pair.0, certificate: pair.1)
+            StoredChainBlock(height: c.firstHeight + Int64(i), block: pair.0, certificate: pair.1)
         }
         return StoredChain(chainID: c.chainID, maxTxBytes: c.maxTxBytes, genesis: c.genesis, blocks: blocks)
+    }
+
+    /// A chunk handed over during a run, as stored rows.
+    static func storedBlocks(_ chunk: RecordedChainChunk) throws -> [StoredChainBlock] {
+        guard chunk.blocks.count == chunk.certificates.count else {
+            throw StudyError("a chain chunk has \(chunk.blocks.count) blocks but \(chunk.certificates.count) certificates")
+        }
+        return zip(chunk.blocks, chunk.certificates).enumerated().map { i, pair in
+            StoredChainBlock(height: chunk.firstHeight + Int64(i), block: pair.0, certificate: pair.1)
+        }
     }
 }

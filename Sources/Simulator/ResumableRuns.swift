@@ -198,7 +198,7 @@ enum ResumableRuns {
     /// ``StudyInterrupted`` is thrown.
     static func execute<Payload>(
         _ pending: [PlannedRun], store: ResultsStore, options: StudyOptions, alreadyFinished: Int,
-        run: @escaping @Sendable (Int, PlannedRun) throws -> Payload,
+        run: @escaping @Sendable (Int, PlannedRun, RunID) throws -> Payload,
         write: @escaping @Sendable (RunID, Payload) throws -> Void
     ) throws {
         guard !pending.isEmpty else { return }
@@ -224,7 +224,7 @@ enum ResumableRuns {
                 }
                 let outcome: OrderedWriter<Payload>.Outcome
                 do {
-                    outcome = .result(try run(i, pending[i]))
+                    outcome = .result(try run(i, pending[i], ids[i]))
                 } catch {
                     let p = pending[i]
                     outcome = .failure(

@@ -87,6 +87,39 @@ struct MarketWorldTests {
         #expect(try MarketSimulation.run(other).chainDigest != a.chainDigest)
     }
 
+    /// A chain sink gets consecutive heights from 1 while the run goes on and the result keeps the rest; a sink
+    /// that throws stops the run with its error.
+    @Test func chainSinkGetsHeightsInOrderAndItsErrorStopsTheRun() throws {
+        let (file, model) = try loadMarket("default.yaml")
+        let design = try #require(model.designs.first { $0.name == "posted-price" })
+        var spec = MarketRunSpec(
+            model: model, design: design, seed: file.seed, replication: 0, horizonTicks: 2 * hourTicks, warmupTicks: 0)
+        let whole = try MarketSimulation.run(spec)
+        let chain = try #require(whole.chain)
+        final class Chunks: @unchecked Sendable { var all: [RecordedChainChunk] = [] }
+        let got = Chunks()
+        spec.chainChunkBlocks = 5
+        spec.chainSink = { got.all.append($0) }
+        let streamed = try MarketSimulation.run(spec)
+        let rest = try #require(streamed.chain)
+        #expect(got.all.count >= 2, "\(chain.blocks.count) blocks")
+        var next: Int64 = 1
+        for c in got.all {
+            #expect(c.firstHeight == next && c.blocks.count == c.certificates.count)
+            next += Int64(c.blocks.count)
+        }
+        #expect(rest.firstHeight == next)
+        #expect(got.all.flatMap(\.blocks) + rest.blocks == chain.blocks)
+        #expect(got.all.flatMap(\.certificates) + rest.certificates == chain.certificates)
+        #expect(streamed.chainDigest == whole.chainDigest && streamed.studies == whole.studies)
+
+        struct Full: Error {}
+        spec.chainSink = { _ in throw Full() }
+        var threw = false
+        do { _ = try MarketSimulation.run(spec) } catch is Full { threw = true }
+        #expect(threw, "the sink's error ends the run")
+    }
+
     /// Hanna 2018 / Ivanovic (domain-parameters.md §4 "Time into shift at error", "Neuroradiology error rate vs
     /// studies per shift"): in the simulated market, with the default parameters, reads late in a shift and reads
     /// in high-volume shifts are more often wrong. Checked on the error model's probability at each read's actual

@@ -73,6 +73,20 @@ import Testing
         #expect(ids(.firstCome, held: 2) == [1])
         #expect(ids(.firstCome, held: 3).isEmpty)
         #expect(ids(.bestPaid, maxQueue: 1) == [3])
+
+        // Auctions: studies already holding `crowdedBids` committed bids go after the others, each group in the
+        // strategy's order; with no crowded study the order is the strategy's alone.
+        var contested = studies
+        contested[1].competingBids = 3  // study 2: crowded at the default threshold 3
+        contested[0].competingBids = 2  // study 1: not yet
+        func contestedIDs(_ s: Claiming.Strategy, crowdedBids: Int = 3) -> [UInt64] {
+            ClaimingPolicy(parameters: Claiming(strategy: s, maxQueue: 3, crowdedBids: crowdedBids))
+                .choose(from: contested, held: 0, subspecialties: ["neuro"]).map(\.id)
+        }
+        #expect(contestedIDs(.earliestDeadline) == [3, 1, 2])
+        #expect(contestedIDs(.firstCome) == [1, 3, 2])
+        #expect(contestedIDs(.earliestDeadline, crowdedBids: 2) == [3, 2, 1])
+        #expect(contestedIDs(.earliestDeadline, crowdedBids: 4) == [2, 3, 1])
     }
 
     /// Referrer feedback: in 1...5, lower for discrepancies and for late reports, given with the configured rate.

@@ -330,6 +330,10 @@ func market(_ text: String) throws -> MarketModel {
             ["16:14: error: 'count' must be between 1 and 1000000, got 0"]
         ),
         (
+            "licences:", "licences: [A]\n      claiming: { max_queue: 2, crowded_bids: 0 }",
+            ["18:47: error: 'crowded_bids' must be between 1 and 1000, got 0"]
+        ),
+        (
             "licences:", "licences: [A]\n      reading_time: { ct: { distribution: exponential, mean: 1 h, cv: 0.5 } }",
             ["18:71: error: 'cv' of an exponential reading time is always 1; remove it"]
         ),

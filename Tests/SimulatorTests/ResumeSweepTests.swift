@@ -147,6 +147,28 @@ import Testing
         #expect(try Self.digest(dir.path("cut.sqlite")) == (try Self.digest(dir.path("whole.sqlite"))))
     }
 
+    /// A run's chain stored in chunks while it runs is row for row the chain stored at its end, and replays.
+    @Test func chainStoredInChunksDuringTheRunEqualsTheWholeChain() throws {
+        let dir = try Dir()
+        let file = try ScenarioLoader.load(path: Self.path("Scenarios/validation/market-tiny.yaml")).with(replications: 1)
+        var whole = StudyOptions(databasePath: dir.path("whole.sqlite"), jobs: 2)
+        whole.chainChunkBlocks = 1_000_000
+        _ = try MarketStudy.run(file, options: whole)
+        var chunked = StudyOptions(databasePath: dir.path("chunked.sqlite"), jobs: 2)
+        chunked.chainChunkBlocks = 7
+        _ = try MarketStudy.run(file, options: chunked)
+        #expect(try Self.digest(dir.path("chunked.sqlite")) == (try Self.digest(dir.path("whole.sqlite"))))
+        let store = try ResultsStore(readingOnly: dir.path("chunked.sqlite"))
+        defer { try? store.close() }
+        for run in try store.runs() {
+            let chain = try #require(try store.chain(run: run.id))
+            #expect(chain.blocks.count > 7 * 3, "a few chunks at least")
+            #expect(chain.blocks.map(\.height) == Array(1...Int64(chain.blocks.count)))
+        }
+        let replay = try ChainReplay.replay(databasePath: dir.path("chunked.sqlite"))
+        #expect(replay.ok && replay.runs.count == 2)
+    }
+
     /// A market study cancelled after its first run is written resumes to the uninterrupted study's digest.
     @Test func cancelledMarketStudyResumesToTheSameDigest() throws {
         let dir = try Dir()

@@ -226,18 +226,34 @@ public struct RecordedChain: Sendable, Equatable {
     public var maxTxBytes: Int
     /// `Genesis.canonicalBytes`.
     public var genesis: [UInt8]
-    /// `blocks[h-1]`: `Block.canonicalBytes` of height h.
+    /// `blocks[i]`: `Block.canonicalBytes` of height `firstHeight + i`.
     public var blocks: [[UInt8]]
-    /// `certificates[h-1]`: `CommitCertificate.canonicalBytes` deciding height h.
+    /// `certificates[i]`: `CommitCertificate.canonicalBytes` deciding height `firstHeight + i`.
     public var certificates: [[UInt8]]
+    /// The height of `blocks[0]`: 1, unless earlier heights went to `MarketRunSpec.chainSink`.
+    public var firstHeight: Int64
 
-    public init(chainID: String, maxTxBytes: Int, genesis: [UInt8], blocks: [[UInt8]], certificates: [[UInt8]]) {
+    public init(
+        chainID: String, maxTxBytes: Int, genesis: [UInt8], blocks: [[UInt8]], certificates: [[UInt8]],
+        firstHeight: Int64 = 1
+    ) {
         self.chainID = chainID
         self.maxTxBytes = maxTxBytes
         self.genesis = genesis
         self.blocks = blocks
         self.certificates = certificates
+        self.firstHeight = firstHeight
     }
+}
+
+/// Consecutive committed heights of a recorded chain, handed to `MarketRunSpec.chainSink` while the run goes on.
+public struct RecordedChainChunk: Sendable, Equatable {
+    /// The height of `blocks[0]`.
+    public var firstHeight: Int64
+    /// `Block.canonicalBytes` per height.
+    public var blocks: [[UInt8]]
+    /// `CommitCertificate.canonicalBytes` per height: the certificate the next block carries.
+    public var certificates: [[UInt8]]
 }
 
 /// Everything one (design, replication) run produced.

@@ -33,6 +33,14 @@ public struct MarketRunSpec: Sendable {
     /// Whether the result keeps the committed chain (`MarketRunResult.chain`: genesis, blocks, certificates as
     /// canonical bytes) for replay and audit.
     public var recordChain = true
+    /// With ``recordChain``: where the recorded chain goes while the run is under way, so a year-long run does not
+    /// hold every block's bytes until it ends. Called with heights in order, without gaps, from 1, every
+    /// ``chainChunkBlocks`` blocks; the last height is always kept for the result (its certificate is replaced by
+    /// the one the next block carries), so `MarketRunResult.chain` holds what was not handed over, starting at
+    /// `RecordedChain.firstHeight`. A throw stops the run with that error. Without a sink the result keeps it all.
+    public var chainSink: (@Sendable (RecordedChainChunk) throws -> Void)?
+    /// Blocks per ``chainSink`` call.
+    public var chainChunkBlocks = 2_000
 
     public init(
         model: MarketModel, design: MarketDesignSpec, seed: UInt64, replication: Int, horizonTicks: Int64,
@@ -58,7 +66,7 @@ public enum MarketSimulation {
     /// Runs one design for one replication, through the chain, and returns its records.
     public static func run(_ spec: MarketRunSpec) throws -> MarketRunResult {
         let world = try MarketWorld(spec)
-        return world.run()
+        return try world.run()
     }
 
     /// Runs like `run`, then hands `inspect` the finished chain and every study's off-chain record (the audits
@@ -67,7 +75,7 @@ public enum MarketSimulation {
         _ spec: MarketRunSpec, inspect: (ChainCluster<ReadChainApp>, [GeneratedStudy]) -> Void
     ) throws -> MarketRunResult {
         let world = try MarketWorld(spec)
-        let result = world.run()
+        let result = try world.run()
         inspect(world.cluster, world.studies.map(\.generated))
         return result
     }
@@ -192,6 +200,8 @@ final class MarketWorld {
         var reviewer: Int?
         /// Bids this study received from the world's radiologists (for reveals): (radiologist, price, promised).
         var bids: [(rad: Int, price: UInt64, turnaround: Int64)] = []
+        /// Sealed bids committed on chain for the current auction (the study's public `bidCount`), as bidders see it.
+        var committedBids = 0
     }
 
     enum TxKind {
@@ -277,6 +287,10 @@ final class MarketWorld {
     /// The chain as committed (`spec.recordChain`): canonical bytes per height.
     var chainBlocks: [[UInt8]] = []
     var chainCertificates: [[UInt8]] = []
+    /// The height of `chainBlocks[0]` (earlier heights went to `spec.chainSink`).
+    var chainFirstHeight: Int64 = 1
+    /// The sink's error, which ends the run.
+    var chainSinkError: (any Error)?
     /// `Genesis.canonicalBytes` of the chain's application, and the nodes' transaction size limit.
     var genesisBytes: [UInt8] = []
     var maxTxBytes = 0
@@ -508,7 +522,7 @@ final class MarketWorld {
 
     // MARK: Running
 
-    func run() -> MarketRunResult {
+    func run() throws -> MarketRunResult {
         cluster.onExternal = { [unowned self] in self.fire($0) }
         cluster.onCommit = { [unowned self] record, node in self.committed(record, node: node) }
         cluster.onTxResult = { [unowned self] hash, check, _ in self.admission(hash, check) }
@@ -520,6 +534,7 @@ final class MarketWorld {
         at(Self.day, .dayEnd)
         at(Self.hour, .sample)
         cluster.run(until: SimTime(ticks: spec.horizonTicks))
+        if let error = chainSinkError { throw error }
         cluster.finish()
         return result()
     }
@@ -548,7 +563,7 @@ final class MarketWorld {
         if spec.recordChain {
             result.chain = RecordedChain(
                 chainID: chainID, maxTxBytes: maxTxBytes, genesis: genesisBytes, blocks: chainBlocks,
-                certificates: chainCertificates)
+                certificates: chainCertificates, firstHeight: chainFirstHeight)
         }
         return result
     }
@@ -644,6 +659,22 @@ final class MarketWorld {
             if !chainCertificates.isEmpty { chainCertificates[chainCertificates.count - 1] = c.block.lastCommit }
             chainBlocks.append(c.block.canonicalBytes)
             chainCertificates.append(c.certificate.canonicalBytes)
+            if let sink = spec.chainSink, chainSinkError == nil, chainBlocks.count > max(1, spec.chainChunkBlocks) {
+                // Every height but the last is final: hand them over and forget them.
+                let n = chainBlocks.count - 1
+                let chunk = RecordedChainChunk(
+                    firstHeight: chainFirstHeight, blocks: Array(chainBlocks[..<n]),
+                    certificates: Array(chainCertificates[..<n]))
+                do {
+                    try sink(chunk)
+                    chainBlocks.removeFirst(n)
+                    chainCertificates.removeFirst(n)
+                    chainFirstHeight += Int64(n)
+                } catch {
+                    chainSinkError = error
+                    cluster.stopRequested = true
+                }
+            }
         }
         blocks.append(
             ChainBlockRecord(
@@ -707,6 +738,7 @@ final class MarketWorld {
             studies[s].granted = true
             if rads[rad].reading == nil { startNextRead(rad) }
         case .commitBid(let rad, let s):
+            if ok { studies[s].committedBids += 1 }
             if !ok {
                 rads[rad].pending.removeAll { $0 == s }
                 studies[s].bids.removeAll { $0.rad == rad }
@@ -890,6 +922,7 @@ final class MarketWorld {
         studies[s].assignee = nil
         studies[s].granted = false
         studies[s].bids = []
+        studies[s].committedBids = 0
         studies[s].outcome = nil
         submit(.postStudy(order), as: .client(c), kind: .post(s))
     }
@@ -1062,7 +1095,8 @@ final class MarketWorld {
             open.append(
                 OpenStudy(
                     id: st.chainID ?? 0, postedTicks: records[st.record].posted ?? 0, deadlineTicks: st.deadline,
-                    price: price, expectedReadTicks: expected, subspecialty: st.generated.study.subspecialty))
+                    price: price, expectedReadTicks: expected, subspecialty: st.generated.study.subspecialty,
+                    competingBids: st.phase == .bidding ? st.committedBids : 0))
         }
         let chosen = rad.claiming.choose(from: open, held: rad.held.count + rad.pending.count, subspecialties: rad.cohort.subspecialties)
         for o in chosen {
