@@ -20,6 +20,8 @@ import GRDB
 ///   replication) and then their natural keys.
 /// - Values are hashed typed and exact: integers as 8 bytes, reals by their IEEE-754 bits, text and blobs with
 ///   their length.
+/// - SQLite sorts and the rows are hashed as they come (one query per table), so the memory used does not grow
+///   with the database; a reference to a missing row (written with foreign keys off) is digested as (NULL, id).
 extension ResultsStore {
     /// Column names never digested (provenance).
     static let digestExcludedColumns: Set<String> = [
@@ -108,13 +110,16 @@ struct TableLayout {
     }
 }
 
-/// Builds the results digest inside one read transaction.
+/// Builds the results digest inside one read transaction, streaming each table's rows in SQLite's order.
+///
+/// Every table is read by one query that joins each surrogate reference to the referred row's identity
+/// (recursively, `LEFT JOIN`s) and orders by the digested values, so memory does not grow with the table: SQLite
+/// sorts (spilling to temporary files when large) and the rows are hashed as the cursor yields them. SQLite's
+/// ORDER BY is the documented tuple order (NULL < numbers < text by bytes < blobs by bytes).
 struct DigestBuilder {
     let db: Database
     var layouts: [String: TableLayout] = [:]
     var order: [String] = []
-    /// Per surrogate-keyed table: id -> (identity values, owning run id).
-    var identities: [String: [Int64: (values: [DatabaseValue], run: Int64?)]] = [:]
 
     init(db: Database) throws {
         self.db = db
@@ -128,181 +133,178 @@ struct DigestBuilder {
         !ResultsStore.digestExcludedColumns.contains(column) && !column.hasSuffix("_at") && !column.hasPrefix("wall_")
     }
 
-    /// The digest of every table, or of one run's rows.
-    mutating func digest(run: Int64?) throws -> String {
-        var hasher = SHA256()
-        for name in order {
-            let rows = try canonicalRows(name, run: run)
-            guard let rows else { continue }
-            var header = ByteSink()
-            header.text(name)
-            header.int(Int64(rows.columns.count))
-            for c in rows.columns { header.text(c) }
-            header.int(Int64(rows.rows.count))
-            hasher.update(data: header.bytes)
-            for row in rows.rows {
-                var sink = ByteSink()
-                for v in row { sink.value(v) }
-                hasher.update(data: sink.bytes)
-            }
-        }
-        return hasher.finalize().map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+    /// One table's digest query: the digested columns' names, the SELECT (the values in digest order, then per
+    /// reference the raw id and whether the referred row exists, then the owning run), and how many value columns.
+    struct Query {
+        var columns: [String]
+        var sql: String
+        /// Per reference column: the positions of its identity values in the row, of its raw id and of its found flag.
+        var references: [(identity: Range<Int>, raw: Int, found: Int)]
+        var keyed: Range<Int>
+        var owner: Int
+        /// The owning run as an SQL expression (for WHERE / GROUP BY).
+        var ownerExpression: String
+        var from: String
     }
 
-    /// Each run's digest: the tables that hold rows of runs, each restricted to the run's rows.
-    mutating func digestsByRun() throws -> [Int64: String] {
-        var hashers: [Int64: SHA256] = [:]
-        for id in try Int64.fetchAll(db, sql: "SELECT id FROM runs") { hashers[id] = SHA256() }
-        for name in order {
-            guard let layout = layouts[name], name == "runs" || !layout.references.isEmpty else { continue }
-            guard let all = try canonicalRows(name, run: nil, keepRun: true) else { continue }
-            var byRun: [Int64: [[DatabaseValue]]] = [:]
-            for (values, run) in all.owned { if let run { byRun[run, default: []].append(values) } }
-            for id in hashers.keys.sorted() {
-                let rows = byRun[id] ?? []
-                var header = ByteSink()
-                header.text(name)
-                header.int(Int64(all.columns.count))
-                for c in all.columns { header.text(c) }
-                header.int(Int64(rows.count))
-                hashers[id]!.update(data: header.bytes)
-                for row in rows {
-                    var sink = ByteSink()
-                    for v in row { sink.value(v) }
-                    hashers[id]!.update(data: sink.bytes)
-                }
-            }
-        }
-        return hashers.mapValues { h in h.finalize().map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined() }
-    }
-
-    /// The identity of row `id` of surrogate-keyed `table`.
-    mutating func identity(_ table: String, _ id: Int64) throws -> (values: [DatabaseValue], run: Int64?) {
-        if identities[table] == nil { try loadIdentities(table) }
-        guard let found = identities[table]?[id] else {
-            // A dangling reference (foreign keys off when written): digest it as such rather than fail.
-            return ([DatabaseValue.null, Int64(id).databaseValue], nil)
-        }
-        return found
-    }
-
-    mutating func loadIdentities(_ table: String) throws {
-        identities[table] = [:]
+    /// The identity of a row of surrogate-keyed `table` aliased `alias`: SQL expressions (the values), the joins
+    /// they need, and the owning run's id expression.
+    func identity(_ table: String, _ alias: String, _ joins: inout [String], _ next: inout Int) -> (values: [String], owner: String) {
+        let a = alias.quotedDatabaseIdentifier
         if table == "runs" {
-            for row in try Row.fetchAll(
-                db, sql: "SELECT id, scenario_sha256, variant, replication, master_seed FROM runs")
-            {
-                let id: Int64 = row["id"]
-                identities[table]![id] = (
-                    [row["scenario_sha256"], row["variant"], row["replication"], row["master_seed"]], id
-                )
-            }
-            return
+            return (["scenario_sha256", "variant", "replication", "master_seed"].map { "\(a).\($0.quotedDatabaseIdentifier)" }, "\(a).\"id\"")
         }
-        guard let layout = layouts[table] else { return }
-        let rows = try fetch(layout)
-        for (id, values, run) in rows { identities[table]![id!] = (values, run) }
+        guard let layout = layouts[table] else { return (["NULL"], "NULL") }
+        var values: [String] = []
+        var owners: [String] = []
+        let refs = Dictionary(uniqueKeysWithValues: layout.references.map { ($0.column, $0.table) })
+        for c in layout.columns where refs[c] != nil {
+            let target = refs[c]!
+            next += 1
+            let t = "t\(next)"
+            joins.append(
+                "LEFT JOIN \(target.quotedDatabaseIdentifier) AS \(t.quotedDatabaseIdentifier) ON "
+                    + "\(t.quotedDatabaseIdentifier).\"id\" = \(a).\(c.quotedDatabaseIdentifier)")
+            let inner = identity(target, t, &joins, &next)
+            values.append(contentsOf: inner.values)
+            owners.append(inner.owner)
+        }
+        let rest = layout.columns.filter { c in c != layout.surrogate && refs[c] == nil && Self.included(c) }
+        let keyed = layout.primaryKey.filter { rest.contains($0) } + rest.filter { !layout.primaryKey.contains($0) }
+        values.append(contentsOf: keyed.map { "\(a).\($0.quotedDatabaseIdentifier)" })
+        let owner = owners.isEmpty ? "NULL" : (owners.count == 1 ? owners[0] : "COALESCE(\(owners.joined(separator: ", ")))")
+        return (values, owner)
     }
 
-    /// Every row of `layout` as (surrogate id, canonical values, owning run).
-    mutating func fetch(_ layout: TableLayout) throws -> [(Int64?, [DatabaseValue], Int64?)] {
+    func query(_ layout: TableLayout) -> Query {
         let refs = Dictionary(uniqueKeysWithValues: layout.references.map { ($0.column, $0.table) })
-        let rest = layout.columns.filter { c in
-            c != layout.surrogate && refs[c] == nil && Self.included(c)
-        }
+        let rest = layout.columns.filter { c in c != layout.surrogate && refs[c] == nil && Self.included(c) }
         let keyed = layout.primaryKey.filter { rest.contains($0) } + rest.filter { !layout.primaryKey.contains($0) }
         let refColumns = layout.columns.filter { refs[$0] != nil }
-        let select = ([layout.surrogate ?? "NULL"] + refColumns + keyed).map {
-            $0 == "NULL" ? $0 : $0.quotedDatabaseIdentifier
-        }.joined(separator: ", ")
-        let raw = try Row.fetchAll(db, sql: "SELECT \(select) FROM \(layout.name.quotedDatabaseIdentifier)")
-        var out: [(Int64?, [DatabaseValue], Int64?)] = []
-        out.reserveCapacity(raw.count)
-        for row in raw {
-            let id: Int64? = row[0]
-            var values: [DatabaseValue] = []
-            var run: Int64? = layout.name == "runs" ? id : nil
-            for (k, c) in refColumns.enumerated() {
-                let ref: Int64? = row[1 + k]
-                if let ref {
-                    let ident = try identity(refs[c]!, ref)
-                    values.append(contentsOf: ident.values)
-                    run = run ?? ident.run
-                } else {
-                    values.append(.null)
-                }
-            }
-            for k in keyed.indices { values.append(row[1 + refColumns.count + k] as DatabaseValue) }
-            out.append((id, values, run))
+        let columns = refColumns.map { "->" + $0 } + keyed
+        var joins: [String] = []
+        var next = 0
+        var select: [String] = []
+        var references: [(identity: Range<Int>, raw: Int, found: Int)] = []
+        var owners: [String] = []
+        var extra: [String] = []
+        for c in refColumns {
+            let target = refs[c]!
+            next += 1
+            let t = "t\(next)"
+            joins.append(
+                "LEFT JOIN \(target.quotedDatabaseIdentifier) AS \(t.quotedDatabaseIdentifier) ON "
+                    + "\(t.quotedDatabaseIdentifier).\"id\" = \"r\".\(c.quotedDatabaseIdentifier)")
+            let inner = identity(target, t, &joins, &next)
+            let start = select.count
+            select.append(contentsOf: inner.values)
+            references.append((start..<select.count, -1, -1))
+            extra.append("\"r\".\(c.quotedDatabaseIdentifier)")
+            extra.append("\(t.quotedDatabaseIdentifier).\"id\" IS NOT NULL")
+            owners.append(inner.owner)
         }
+        let keyedStart = select.count
+        select.append(contentsOf: keyed.map { "\"r\".\($0.quotedDatabaseIdentifier)" })
+        let keyedRange = keyedStart..<select.count
+        let orderBy = select
+        for k in references.indices {
+            references[k].raw = select.count + 2 * k
+            references[k].found = select.count + 2 * k + 1
+        }
+        select.append(contentsOf: extra)
+        let ownerExpression =
+            layout.name == "runs"
+            ? "\"r\".\"id\""
+            : (owners.isEmpty ? "NULL" : (owners.count == 1 ? owners[0] : "COALESCE(\(owners.joined(separator: ", ")))"))
+        let owner = select.count
+        select.append(ownerExpression)
+        let from = "FROM \(layout.name.quotedDatabaseIdentifier) AS \"r\" " + joins.joined(separator: " ")
+        let sql =
+            "SELECT " + (select.isEmpty ? "NULL" : select.joined(separator: ", ")) + " " + from
+            + (orderBy.isEmpty ? "" : " ORDER BY " + orderBy.joined(separator: ", "))
+        return Query(
+            columns: columns, sql: sql, references: references, keyed: keyedRange, owner: owner,
+            ownerExpression: ownerExpression, from: from)
+    }
+
+    /// A row's digested values: per reference its referred row's identity (one NULL for a NULL reference; NULL
+    /// and the raw id for a reference to a missing row, as written with foreign keys off), then its own values.
+    static func values(_ row: Row, _ q: Query) -> [DatabaseValue] {
+        var out: [DatabaseValue] = []
+        for r in q.references {
+            let raw = row[r.raw] as DatabaseValue
+            if raw.isNull {
+                out.append(.null)
+            } else if (row[r.found] as Bool?) == true {
+                for i in r.identity { out.append(row[i] as DatabaseValue) }
+            } else {
+                out.append(.null)
+                out.append(raw)
+            }
+        }
+        for i in q.keyed { out.append(row[i] as DatabaseValue) }
         return out
     }
 
-    /// The table's digested column names and rows, sorted; nil when digesting one run and the table has no
-    /// row that belongs to a run.
-    mutating func canonicalRows(_ name: String, run: Int64?) throws -> (columns: [String], rows: [[DatabaseValue]])? {
-        if let run {
-            guard let layout = layouts[name], name == "runs" || !layout.references.isEmpty else { return nil }
-            guard let all = try canonicalRows(name, run: nil, keepRun: true) else { return nil }
-            return (all.columns, all.owned.filter { $0.1 == run }.map(\.0))
-        }
-        guard let all = try canonicalRows(name, run: nil, keepRun: true) else { return nil }
-        return (all.columns, all.owned.map(\.0))
+    static func header(_ name: String, _ columns: [String], count: Int) -> [UInt8] {
+        var header = ByteSink()
+        header.text(name)
+        header.int(Int64(columns.count))
+        for c in columns { header.text(c) }
+        header.int(Int64(count))
+        return header.bytes
     }
 
-    /// The table's digested column names and sorted rows, each with the run that owns it.
-    mutating func canonicalRows(_ name: String, run _: Int64?, keepRun: Bool) throws
-        -> (columns: [String], owned: [([DatabaseValue], Int64?)])?
-    {
-        guard let layout = layouts[name] else { return nil }
-        let refs = Set(layout.references.map(\.column))
-        let rest = layout.columns.filter { c in c != layout.surrogate && !refs.contains(c) && Self.included(c) }
-        let keyed = layout.primaryKey.filter { rest.contains($0) } + rest.filter { !layout.primaryKey.contains($0) }
-        let columns = layout.columns.filter { refs.contains($0) }.map { "->" + $0 } + keyed
-        var rows = try fetch(layout).map { ($0.1, $0.2) }
-        rows.sort { a, b in DigestBuilder.less(a.0, b.0) }
-        return (columns, rows)
+    static func rowBytes(_ values: [DatabaseValue]) -> [UInt8] {
+        var sink = ByteSink()
+        for v in values { sink.value(v) }
+        return sink.bytes
     }
 
-    /// SQLite's ordering of tuples: NULL < integer/real (numerically) < text (bytes) < blob (bytes).
-    static func less(_ a: [DatabaseValue], _ b: [DatabaseValue]) -> Bool {
-        for (x, y) in zip(a, b) {
-            let c = compare(x, y)
-            if c != 0 { return c < 0 }
-        }
-        return a.count < b.count
+    static func hex(_ hasher: SHA256) -> String {
+        hasher.finalize().map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
     }
 
-    static func rank(_ v: DatabaseValue) -> Int {
-        switch v.storage {
-        case .null: 0
-        case .int64, .double: 1
-        case .string: 2
-        case .blob: 3
+    /// The digest of every table, or of one run's rows (the tables that hold rows of runs, restricted to it).
+    mutating func digest(run: Int64?) throws -> String {
+        var hasher = SHA256()
+        for name in order {
+            guard let layout = layouts[name] else { continue }
+            if run != nil, !(name == "runs" || !layout.references.isEmpty) { continue }
+            let q = query(layout)
+            let filter = run.map { _ in " WHERE \(q.ownerExpression) = ?" } ?? ""
+            let arguments: StatementArguments = run.map { [$0] } ?? []
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) " + q.from + filter, arguments: arguments) ?? 0
+            hasher.update(data: Self.header(name, q.columns, count: count))
+            let sql = filter.isEmpty ? q.sql : q.sql.replacingOccurrences(of: q.from, with: q.from + filter)
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() { hasher.update(data: Self.rowBytes(Self.values(row, q))) }
         }
+        return Self.hex(hasher)
     }
 
-    static func compare(_ x: DatabaseValue, _ y: DatabaseValue) -> Int {
-        let rx = rank(x)
-        let ry = rank(y)
-        if rx != ry { return rx < ry ? -1 : 1 }
-        switch (x.storage, y.storage) {
-        case (.int64(let a), .int64(let b)): return a == b ? 0 : (a < b ? -1 : 1)
-        case (.double(let a), .double(let b)): return a == b ? 0 : (a < b ? -1 : 1)
-        case (.int64(let a), .double(let b)):
-            let da = Double(a)
-            return da == b ? 0 : (da < b ? -1 : 1)
-        case (.double(let a), .int64(let b)):
-            let db = Double(b)
-            return a == db ? 0 : (a < db ? -1 : 1)
-        case (.string(let a), .string(let b)):
-            let ua = Array(a.utf8)
-            let ub = Array(b.utf8)
-            return ua == ub ? 0 : (ua.lexicographicallyPrecedes(ub) ? -1 : 1)
-        case (.blob(let a), .blob(let b)):
-            return a == b ? 0 : (a.lexicographicallyPrecedes(b) ? -1 : 1)
-        default: return 0
+    /// Each run's digest (as ``digest(run:)`` gives it), in one pass over each table.
+    mutating func digestsByRun() throws -> [Int64: String] {
+        var hashers: [Int64: SHA256] = [:]
+        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM runs ORDER BY id")
+        for id in ids { hashers[id] = SHA256() }
+        for name in order {
+            guard let layout = layouts[name], name == "runs" || !layout.references.isEmpty else { continue }
+            let q = query(layout)
+            var counts: [Int64: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT \(q.ownerExpression), count(*) " + q.from + " GROUP BY 1")
+            {
+                if let owner = row[0] as Int64? { counts[owner] = row[1] }
+            }
+            for id in ids { hashers[id]!.update(data: Self.header(name, q.columns, count: counts[id] ?? 0)) }
+            let rows = try Row.fetchCursor(db, sql: q.sql)
+            while let row = try rows.next() {
+                guard let owner = row[q.owner] as Int64?, hashers[owner] != nil else { continue }
+                hashers[owner]!.update(data: Self.rowBytes(Self.values(row, q)))
+            }
         }
+        return hashers.mapValues(Self.hex)
     }
 }
 
