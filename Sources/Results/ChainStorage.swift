@@ -64,7 +64,7 @@ extension ResultsStore {
     public func appendChainBlocks(run id: RunID, _ blocks: [StoredChainBlock]) throws {
         guard !blocks.isEmpty else { return }
         try write("cannot store chain blocks of \(id)") { db in
-            try Self.requireRunning(db, id, path: path)
+            try self.requireOwnRunning(db, id, "its chain blocks are not stored")
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO chain_block_data (run_id, height, block, certificate) VALUES (?, ?, ?, ?)")
             for b in blocks {

@@ -298,7 +298,7 @@ extension ResultsStore {
     public func finishMarketRun(_ id: RunID, detail: MarketRunDetail, metrics: [RunMetric]) throws {
         let endedAt = Self.wallClockNow()
         try write("cannot write the market detail of \(id)") { db in
-            try Self.requireRunning(db, id, path: path)
+            try self.requireOwnRunning(db, id, "it cannot be finished")
             let run = id.rawValue
             try BatchInsert.run(db, path: path, "market_studies", Self.studyColumns, detail.studies) { s, b in
                 b.int(run)

@@ -134,7 +134,7 @@ struct DigestBuilder {
     }
 
     /// One table's digest query: the digested columns' names, the SELECT (the values in digest order, then per
-    /// reference the raw id and whether the referred row exists, then the owning run), and how many value columns.
+    /// reference the raw id and whether the referred row exists, then the owning run) and where each part is.
     struct Query {
         var columns: [String]
         var sql: String
@@ -147,84 +147,92 @@ struct DigestBuilder {
         var from: String
     }
 
-    /// The identity of a row of surrogate-keyed `table` aliased `alias`: SQL expressions (the values), the joins
-    /// they need, and the owning run's id expression.
-    func identity(_ table: String, _ alias: String, _ joins: inout [String], _ next: inout Int) -> (values: [String], owner: String) {
-        let a = alias.quotedDatabaseIdentifier
-        if table == "runs" {
-            return (["scenario_sha256", "variant", "replication", "master_seed"].map { "\(a).\($0.quotedDatabaseIdentifier)" }, "\(a).\"id\"")
-        }
-        guard let layout = layouts[table] else { return (["NULL"], "NULL") }
-        var values: [String] = []
-        var owners: [String] = []
+    /// A table's digested parts: its references (column, referred table) in column order and its own digested
+    /// columns, primary key first.
+    func parts(_ layout: TableLayout) -> (references: [(column: String, table: String)], keyed: [String]) {
         let refs = Dictionary(uniqueKeysWithValues: layout.references.map { ($0.column, $0.table) })
-        for c in layout.columns where refs[c] != nil {
-            let target = refs[c]!
-            next += 1
-            let t = "t\(next)"
-            joins.append(
-                "LEFT JOIN \(target.quotedDatabaseIdentifier) AS \(t.quotedDatabaseIdentifier) ON "
-                    + "\(t.quotedDatabaseIdentifier).\"id\" = \(a).\(c.quotedDatabaseIdentifier)")
-            let inner = identity(target, t, &joins, &next)
-            values.append(contentsOf: inner.values)
-            owners.append(inner.owner)
-        }
         let rest = layout.columns.filter { c in c != layout.surrogate && refs[c] == nil && Self.included(c) }
         let keyed = layout.primaryKey.filter { rest.contains($0) } + rest.filter { !layout.primaryKey.contains($0) }
-        values.append(contentsOf: keyed.map { "\(a).\($0.quotedDatabaseIdentifier)" })
-        let owner = owners.isEmpty ? "NULL" : (owners.count == 1 ? owners[0] : "COALESCE(\(owners.joined(separator: ", ")))")
-        return (values, owner)
+        return (layout.columns.compactMap { c in refs[c].map { (c, $0) } }, keyed)
+    }
+
+    /// Joins the row `column` of `alias` refers to (as a fresh alias) and returns that alias with the referred
+    /// row's identity expressions and owning run.
+    func join(
+        _ column: String, of alias: String, to table: String, _ joins: inout [String], _ next: inout Int
+    ) -> (alias: String, values: [String], owner: String) {
+        next += 1
+        let t = "t\(next)".quotedDatabaseIdentifier
+        joins.append("LEFT JOIN \(table.quotedDatabaseIdentifier) AS \(t) ON \(t).\"id\" = \(alias).\(column.quotedDatabaseIdentifier)")
+        let inner = identity(table, t, &joins, &next)
+        return (t, inner.values, inner.owner)
+    }
+
+    static func coalesce(_ owners: [String]) -> String {
+        owners.isEmpty ? "NULL" : (owners.count == 1 ? owners[0] : "COALESCE(\(owners.joined(separator: ", ")))")
+    }
+
+    /// The identity of a row of surrogate-keyed `table` aliased `alias` (already quoted): SQL expressions for its
+    /// values, the joins they need, and the owning run's id expression.
+    func identity(_ table: String, _ alias: String, _ joins: inout [String], _ next: inout Int) -> (values: [String], owner: String) {
+        if table == "runs" {
+            return (["scenario_sha256", "variant", "replication", "master_seed"].map { "\(alias).\($0.quotedDatabaseIdentifier)" }, "\(alias).\"id\"")
+        }
+        guard let layout = layouts[table] else { return (["NULL"], "NULL") }
+        let (references, keyed) = parts(layout)
+        var values: [String] = []
+        var owners: [String] = []
+        for r in references {
+            let j = join(r.column, of: alias, to: r.table, &joins, &next)
+            values.append(contentsOf: j.values)
+            owners.append(j.owner)
+        }
+        values.append(contentsOf: keyed.map { "\(alias).\($0.quotedDatabaseIdentifier)" })
+        return (values, Self.coalesce(owners))
     }
 
     func query(_ layout: TableLayout) -> Query {
-        let refs = Dictionary(uniqueKeysWithValues: layout.references.map { ($0.column, $0.table) })
-        let rest = layout.columns.filter { c in c != layout.surrogate && refs[c] == nil && Self.included(c) }
-        let keyed = layout.primaryKey.filter { rest.contains($0) } + rest.filter { !layout.primaryKey.contains($0) }
-        let refColumns = layout.columns.filter { refs[$0] != nil }
-        let columns = refColumns.map { "->" + $0 } + keyed
+        let (references, keyed) = parts(layout)
+        let r = "\"r\""
         var joins: [String] = []
         var next = 0
         var select: [String] = []
-        var references: [(identity: Range<Int>, raw: Int, found: Int)] = []
+        var orderBy: [String] = []
+        var positions: [(identity: Range<Int>, raw: Int, found: Int)] = []
         var owners: [String] = []
         var extra: [String] = []
-        for c in refColumns {
-            let target = refs[c]!
-            next += 1
-            let t = "t\(next)"
-            joins.append(
-                "LEFT JOIN \(target.quotedDatabaseIdentifier) AS \(t.quotedDatabaseIdentifier) ON "
-                    + "\(t.quotedDatabaseIdentifier).\"id\" = \"r\".\(c.quotedDatabaseIdentifier)")
-            let inner = identity(target, t, &joins, &next)
+        for ref in references {
+            let j = join(ref.column, of: r, to: ref.table, &joins, &next)
             let start = select.count
-            select.append(contentsOf: inner.values)
-            references.append((start..<select.count, -1, -1))
-            extra.append("\"r\".\(c.quotedDatabaseIdentifier)")
-            extra.append("\(t.quotedDatabaseIdentifier).\"id\" IS NOT NULL")
-            owners.append(inner.owner)
+            select.append(contentsOf: j.values)
+            positions.append((start..<select.count, -1, -1))
+            let raw = "\(r).\(ref.column.quotedDatabaseIdentifier)"
+            // A reference to a missing row is digested as (NULL, raw id): sort by that raw id too.
+            orderBy.append(contentsOf: j.values + ["CASE WHEN \(j.alias).\"id\" IS NULL THEN \(raw) END"])
+            extra.append(raw)
+            extra.append("\(j.alias).\"id\" IS NOT NULL")
+            owners.append(j.owner)
         }
         let keyedStart = select.count
-        select.append(contentsOf: keyed.map { "\"r\".\($0.quotedDatabaseIdentifier)" })
+        let own = keyed.map { "\(r).\($0.quotedDatabaseIdentifier)" }
+        select.append(contentsOf: own)
+        orderBy.append(contentsOf: own)
         let keyedRange = keyedStart..<select.count
-        let orderBy = select
-        for k in references.indices {
-            references[k].raw = select.count + 2 * k
-            references[k].found = select.count + 2 * k + 1
+        for k in positions.indices {
+            positions[k].raw = select.count + 2 * k
+            positions[k].found = select.count + 2 * k + 1
         }
         select.append(contentsOf: extra)
-        let ownerExpression =
-            layout.name == "runs"
-            ? "\"r\".\"id\""
-            : (owners.isEmpty ? "NULL" : (owners.count == 1 ? owners[0] : "COALESCE(\(owners.joined(separator: ", ")))"))
+        let ownerExpression = layout.name == "runs" ? "\(r).\"id\"" : Self.coalesce(owners)
         let owner = select.count
         select.append(ownerExpression)
-        let from = "FROM \(layout.name.quotedDatabaseIdentifier) AS \"r\" " + joins.joined(separator: " ")
+        let from = "FROM \(layout.name.quotedDatabaseIdentifier) AS \(r) " + joins.joined(separator: " ")
         let sql =
-            "SELECT " + (select.isEmpty ? "NULL" : select.joined(separator: ", ")) + " " + from
+            "SELECT " + select.joined(separator: ", ") + " " + from
             + (orderBy.isEmpty ? "" : " ORDER BY " + orderBy.joined(separator: ", "))
         return Query(
-            columns: columns, sql: sql, references: references, keyed: keyedRange, owner: owner,
-            ownerExpression: ownerExpression, from: from)
+            columns: references.map { "->" + $0.column } + keyed, sql: sql, references: positions, keyed: keyedRange,
+            owner: owner, ownerExpression: ownerExpression, from: from)
     }
 
     /// A row's digested values: per reference its referred row's identity (one NULL for a NULL reference; NULL

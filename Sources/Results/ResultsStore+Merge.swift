@@ -28,7 +28,7 @@ extension ResultsStore {
     /// have identical results (equal ``runDigest(_:)``). Summaries are not written: the caller recomputes them.
     ///
     /// - Parameters:
-    ///   - inputs: Shard database paths; each is opened (and so migrated and checked for abandoned runs) first.
+    ///   - inputs: Shard database paths; each is opened read-only (an older schema is migrated first).
     ///   - allowPartial: Merge even if some runs of the full list are in no input (listed in the report).
     /// - Throws: ``MergeError`` naming the input and the run for a refused merge; ``ResultsError`` for a database.
     public func mergeSweepShards(_ inputs: [String], allowPartial: Bool) throws -> MergeReport {
@@ -60,7 +60,10 @@ extension ResultsStore {
                     "\(other.path) comes from another sweep (sweep file sha256 \(other.settings.sourceSHA256.prefix(12)), "
                         + "\(first.path) has \(first.settings.sourceSHA256.prefix(12)))")
             }
-            guard other.settings == first.settings else {
+            // A shard written before schema v6 has no recorded chain setting (nil): it agrees with any.
+            var mine = other.settings
+            if mine.recordChain == nil || first.settings.recordChain == nil { mine.recordChain = first.settings.recordChain }
+            guard mine == first.settings else {
                 throw MergeError(
                     "\(other.path) and \(first.path) ran the same sweep with different settings (seed "
                         + "\(other.settings.masterSeed) vs \(first.settings.masterSeed), detail rows "
@@ -79,7 +82,9 @@ extension ResultsStore {
         }
         let expected = Set(first.runs.map(\.key))
 
-        try recordStudySettings(first.settings)
+        var settings = first.settings
+        settings.recordChain = loaded.lazy.compactMap(\.settings.recordChain).first
+        try recordStudySettings(settings)
         try recordSweep(points: first.points, runs: first.runs)
 
         var copiedFrom: [RunKey: (path: String, digest: String)] = [:]

@@ -165,6 +165,15 @@ extension ResultsStore {
         }
     }
 
+    /// Fills in `study_settings.record_chain` when it is NULL (a database written before schema v6), so a study
+    /// continued after the upgrade records, and is later checked against, its chain setting.
+    public func fillRecordChainIfUnknown(_ value: Bool) throws {
+        try write("cannot record the chain setting") { db in
+            try db.execute(
+                sql: "UPDATE study_settings SET record_chain = ? WHERE id = 1 AND record_chain IS NULL", arguments: [value])
+        }
+    }
+
     /// Every run with its key and status, ordered by id.
     public func runEntries() throws -> [RunEntry] {
         try read("cannot read runs") { db in

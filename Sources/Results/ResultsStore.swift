@@ -34,7 +34,13 @@ public final class ResultsStore: Sendable {
     /// - Parameter path: The database file. Its directory must exist.
     /// - Throws: ``ResultsError`` when the file cannot be opened, is not an SQLite database, is an SQLite
     ///   database of another application, or was written by a newer schema.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, markingAbandonedRuns: true)
+    }
+
+    /// Opens, or creates, and migrates; `markingAbandonedRuns` false leaves dead processes' runs `running` (the
+    /// migration ``init(readingOnly:)`` does for an older file).
+    init(path: String, markingAbandonedRuns: Bool) throws {
         self.path = path
         self.host = ProcessLiveness.hostName()
         self.pid = ProcessLiveness.currentPID()
@@ -61,15 +67,15 @@ public final class ResultsStore: Sendable {
         } catch {
             throw ResultsError("cannot open results database \(path)", path: path, underlying: error)
         }
-        try markAbandonedRunsIncomplete()
+        if markingAbandonedRuns { try markAbandonedRunsIncomplete() }
     }
 
     /// Opens an existing results database read-only, for the commands that only look (`report`, `digest`,
-    /// `replay`, `audit`): nothing is created, migrated or marked, and any write through this store fails.
+    /// `replay`, `audit`, `merge`'s inputs): nothing is created or marked, and any write through this store fails.
     ///
-    /// Runs left `running` by a dead process stay `running` here (only a writer marks them `incomplete`). A file
-    /// of an older schema version is migrated first, by one ordinary open (the migrations only add tables and
-    /// columns; the rows are untouched), then opened read-only.
+    /// Runs left `running` by a dead process stay `running` here (only a writer marks them `incomplete`). The one
+    /// change it may make: a file of an older schema version is migrated first (the migrations only add tables
+    /// and columns; no row changes; the file is switched to WAL), then opened read-only.
     ///
     /// - Throws: ``ResultsError`` when the file is missing, empty, not SQLite, of another application or of a
     ///   newer schema, or cannot be opened for reading.
@@ -82,7 +88,7 @@ public final class ResultsStore: Sendable {
         }
         switch try ResultsReader.identify(path: path) {
         case .results(let version) where version < Schema.version:
-            try ResultsStore(path: path).close()
+            try ResultsStore(path: path, markingAbandonedRuns: false).close()
         case .results:
             break
         case .newer(let version):
@@ -194,17 +200,24 @@ public final class ResultsStore: Sendable {
         }
         let endedAt = Self.wallClockNow()
         try write("cannot record the end of \(id)") { db in
-            try Self.requireRunning(db, id, path: path)
+            try self.requireOwnRunning(db, id, "it cannot be finished")
             try Self.recordEnd(db, id, status: status, metrics: metrics, error: error, endedAt: endedAt)
         }
     }
 
-    /// Throws unless run `id` exists and is `running`.
-    static func requireRunning(_ db: Database, _ id: RunID, path: String) throws {
-        let current = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [id.rawValue])
-        guard let current else { throw ResultsError("no \(id) in results database", path: path) }
+    /// Throws unless run `id` exists, is `running`, and was started by this process on this host (after a
+    /// `--take-over` elsewhere the id may name another process's run: a process believed gone must not write it).
+    func requireOwnRunning(_ db: Database, _ id: RunID, _ what: String) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT status, host, pid FROM runs WHERE id = ?", arguments: [id.rawValue])
+        else { throw ResultsError("no \(id) in results database", path: path) }
+        let current: String = row["status"]
         guard current == RunStatus.running.rawValue else {
-            throw ResultsError("\(id) is '\(current)', not 'running'; it cannot be finished", path: path)
+            throw ResultsError("\(id) is '\(current)', not 'running'; \(what)", path: path)
+        }
+        guard (row["host"] as String) == host, (row["pid"] as Int64) == pid else {
+            throw ResultsError(
+                "\(id) now belongs to process \(row["pid"] as Int64) on \(row["host"] as String) (taken over); \(what)",
+                path: path)
         }
     }
 

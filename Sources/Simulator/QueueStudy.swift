@@ -129,7 +129,7 @@ public enum QueueStudy {
     static func settings(_ s: ScenarioFile, _ options: StudyOptions) -> StudySettings {
         StudySettings(
             kind: "scenario", name: s.name, sourceSHA256: s.sha256, sourceText: s.text, masterSeed: s.seed,
-            recordObservations: options.recordObservations, recordChain: options.recordChain)
+            recordObservations: options.recordObservations, recordChain: s.kind == .market ? options.recordChain : nil)
     }
 
     /// Runs the replications in `replications` that the database does not hold finished, after deleting its

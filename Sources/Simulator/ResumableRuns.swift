@@ -162,6 +162,7 @@ enum ResumableRuns {
                 "\(store.path) was written " + (kept ? "with" : "without") + " each run's chain; resume "
                     + (kept ? "without" : "with") + " --no-chain")
         }
+        if found.recordChain == nil, let wanted = settings.recordChain { try store.fillRecordChainIfUnknown(wanted) }
     }
 
     /// Deletes every unfinished run (with its rows, and the summaries) in one transaction and returns the runs of
@@ -194,7 +195,8 @@ enum ResumableRuns {
     ///
     /// After the first failure no further run starts; the remaining runs and the failed one are marked `failed`
     /// and the first error is thrown. On cancellation no further run starts, every unwritten run is marked
-    /// `interrupted` at once (a run in flight is abandoned: its rows were never written) and
+    /// `interrupted` at once (a run in flight is abandoned: its result rows were never written; chain blocks it
+    /// stored on the way stay with the interrupted run until a resume deletes it) and
     /// ``StudyInterrupted`` is thrown.
     static func execute<Payload>(
         _ pending: [PlannedRun], store: ResultsStore, options: StudyOptions, alreadyFinished: Int,

@@ -86,7 +86,7 @@ public enum SweepStudy {
         StudySettings(
             kind: "sweep", name: sweep.name, sourceSHA256: sweep.sha256, sourceText: sweep.text,
             masterSeed: sweep.base.seed, recordObservations: options.recordObservations,
-            recordChain: options.recordChain)
+            recordChain: sweep.base.kind == .market ? options.recordChain : nil)
     }
 
     /// Runs shard `shard` of `sweep` into `options.databasePath`.

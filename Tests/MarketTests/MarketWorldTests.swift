@@ -114,10 +114,15 @@ struct MarketWorldTests {
         #expect(streamed.chainDigest == whole.chainDigest && streamed.studies == whole.studies)
 
         struct Full: Error {}
-        spec.chainSink = { _ in throw Full() }
+        let calls = Chunks()
+        spec.chainSink = { chunk in
+            calls.all.append(chunk)
+            throw Full()
+        }
         var threw = false
         do { _ = try MarketSimulation.run(spec) } catch is Full { threw = true }
         #expect(threw, "the sink's error ends the run")
+        #expect(calls.all.count == 1, "the run stopped at the first failed hand-over, not at the horizon")
     }
 
     /// Hanna 2018 / Ivanovic (domain-parameters.md §4 "Time into shift at error", "Neuroradiology error rate vs

@@ -114,6 +114,10 @@ import Testing
         #expect(try CLI.run(["simulate", "Scenarios/validation/mmc.yaml", "--jobs", "0"]).status == 64)
         #expect(try CLI.run(["simulate"]).status == 64)
         #expect(try CLI.run(["frobnicate"]).status == 64)
+        let takeOver = try CLI.run(["simulate", "Scenarios/validation/mmc.yaml", "--take-over"])
+        #expect(takeOver.status == 64 && takeOver.stderr.contains("--take-over only applies with --resume"))
+        let fromAndRun = try CLI.run(["compare", "--from", "x.sqlite", "--no-chain"])
+        #expect(fromAndRun.status == 64 && fromAndRun.stderr.contains("--no-chain"))
     }
 
     @Test func outputThatCannotBeCreated() throws {

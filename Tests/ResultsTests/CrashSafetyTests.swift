@@ -138,6 +138,72 @@ enum ChildLaunch {
         #expect(try ResultsStore(path: path).runs().map(\.status) == [.incomplete, .finished])
     }
 
+    /// An older file is migrated (schema only) and read; its dead process's run is not marked.
+    @Test func readingOnlyMigratesAnOlderSchemaWithoutMarkingRuns() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("v5.sqlite")
+        let store = try ResultsStore(path: path)
+        let dead = try store.beginRun(sampleProvenance(replication: 0))
+        try store.close()
+        let gone = try deadPID()
+        // Back to schema v5: the v6 column and migration record gone, as an older build left the file.
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            try db.execute(sql: "ALTER TABLE study_settings DROP COLUMN record_chain")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v6'")
+            try db.execute(sql: "PRAGMA user_version = 5")
+            try db.execute(sql: "UPDATE runs SET pid = ? WHERE id = ?", arguments: [gone, dead.rawValue])
+        }
+        let reader = try ResultsStore(readingOnly: path)
+        #expect(try reader.runs().map(\.status) == [.running])
+        #expect(try reader.studySettings() == nil)
+        try reader.close()
+        let version = try DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+        #expect(version == ResultsStore.schemaVersion)
+    }
+
+    /// After another process took a run over (same id, another host or pid), this process may not write it.
+    @Test func aRunTakenOverCannotBeWrittenByItsFormerProcess() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("taken.sqlite")
+        let store = try ResultsStore(path: path)
+        let id = try store.beginRun(sampleProvenance(replication: 0))
+        try DatabaseQueue(path: path).write { (db: Database) throws in
+            try db.execute(sql: "UPDATE runs SET host = 'node-2', pid = 77 WHERE id = ?", arguments: [id.rawValue])
+        }
+        let error = #expect(throws: ResultsError.self) {
+            try store.appendChainBlocks(run: id, [StoredChainBlock(height: 1, block: [1], certificate: [2])])
+        }
+        #expect(error?.message.contains("taken over") == true)
+        #expect(throws: ResultsError.self) { try store.finishRun(id, status: .finished, metrics: [], error: nil) }
+        try store.close()
+    }
+
+    /// Rows referring to missing runs (written with foreign keys off) digest as (NULL, raw id), in raw id order
+    /// whatever order they were inserted in.
+    @Test func danglingReferencesDigestInAFixedOrder() throws {
+        let dir = try TemporaryDirectory()
+        func database(_ name: String, ids: [Int64]) throws -> String {
+            let path = dir.path(name)
+            let store = try ResultsStore(path: path)
+            try store.close()
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                for id in ids {
+                    try db.execute(
+                        sql: "INSERT INTO run_metrics (run_id, name, unit, value) VALUES (?, 'm', 'u', 1.0)", arguments: [id])
+                }
+            }
+            try queue.close()
+            return try ResultsStore(readingOnly: path).resultsDigest()
+        }
+        let a = try database("a.sqlite", ids: [901, 902, 903])
+        let b = try database("b.sqlite", ids: [903, 901, 902])
+        let c = try database("c.sqlite", ids: [901, 902, 904])
+        #expect(a == b)
+        #expect(a != c)
+    }
+
     @Test func readingOnlyRefusesWhatIsNotAResultsDatabase() throws {
         let dir = try TemporaryDirectory()
         #expect(throws: ResultsError.self) { try ResultsStore(readingOnly: dir.path("missing.sqlite")) }

@@ -254,6 +254,12 @@ public struct RecordedChainChunk: Sendable, Equatable {
     public var blocks: [[UInt8]]
     /// `CommitCertificate.canonicalBytes` per height: the certificate the next block carries.
     public var certificates: [[UInt8]]
+
+    public init(firstHeight: Int64, blocks: [[UInt8]], certificates: [[UInt8]]) {
+        self.firstHeight = firstHeight
+        self.blocks = blocks
+        self.certificates = certificates
+    }
 }
 
 /// Everything one (design, replication) run produced.
