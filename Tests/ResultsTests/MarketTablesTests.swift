@@ -118,7 +118,7 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
             ] {
                 try db.execute(sql: "DROP TABLE \(table)")
             }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v3', 'v4', 'v5')")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier <> 'v1'")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
         try queue.close()
