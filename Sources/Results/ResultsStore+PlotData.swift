@@ -13,6 +13,20 @@ public enum ResultsFileIdentity: Sendable, Equatable {
     case foreign(applicationID: Int32, userVersion: Int, schemaObjects: Int)
     /// Not an SQLite database.
     case notSQLite
+
+    /// Why a reader refuses the file at `path`, or nil for a results database this build reads.
+    public func refusal(path: String) -> String? {
+        switch self {
+        case .results: nil
+        case .newer(let v):
+            "\(path) has results schema version \(v), newer than this build's \(Schema.version); use a newer readchain"
+        case .empty: "not a ReadChain results database: \(path) (the file is empty)"
+        case .notSQLite: "not a ReadChain results database: \(path) (the file is not an SQLite database)"
+        case .foreign(let id, let version, let objects):
+            "not a ReadChain results database: \(path) (application_id \(id), user_version \(version), "
+                + "\(objects) schema objects)"
+        }
+    }
 }
 
 /// A finished-or-not market run, as the plots need it (one `runs` row).

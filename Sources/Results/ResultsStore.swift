@@ -86,24 +86,11 @@ public final class ResultsStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ResultsError("results database not found: \(path)", path: path)
         }
-        switch try ResultsReader.identify(path: path) {
-        case .results(let version) where version < Schema.version:
+        let identity = try ResultsReader.identify(path: path)
+        if case .results(let version) = identity, version < Schema.version {
             try ResultsStore(path: path, markingAbandonedRuns: false).close()
-        case .results:
-            break
-        case .newer(let version):
-            throw ResultsError(
-                "results database \(path) has schema version \(version), newer than this build's \(Schema.version); "
-                    + "use a newer readchain", path: path)
-        case .empty:
-            throw ResultsError("not a ReadChain results database: \(path) (the file is empty)", path: path)
-        case .foreign(let applicationID, let userVersion, let objects):
-            throw ResultsError(
-                "not a ReadChain results database: \(path) (application_id \(applicationID), user_version "
-                    + "\(userVersion), \(objects) schema objects)", path: path)
-        case .notSQLite:
-            throw ResultsError(
-                "not a ReadChain results database: \(path) (the file is not an SQLite database)", path: path)
+        } else if let refusal = identity.refusal(path: path) {
+            throw ResultsError(refusal, path: path)
         }
         var config = Configuration()
         config.label = "ReadChain.Results.readOnly"

@@ -81,21 +81,8 @@ public enum ResultsPlotter {
         guard FileManager.default.isReadableFile(atPath: database) else {
             throw PlotError.notFound("cannot read \(database): permission denied")
         }
-        switch try ResultsReader.identify(path: database) {
-        case .results: break
-        case .newer(let v):
-            throw PlotError.notAResultsDatabase(
-                "\(database) has results schema version \(v), newer than this build's \(ResultsStore.schemaVersion); "
-                    + "use a newer readchain")
-        case .empty:
-            throw PlotError.notAResultsDatabase("not a ReadChain results database: \(database) (empty)")
-        case .notSQLite:
-            throw PlotError.notAResultsDatabase(
-                "not a ReadChain results database: \(database) (the file is not an SQLite database)")
-        case .foreign(let id, let version, let objects):
-            throw PlotError.notAResultsDatabase(
-                "not a ReadChain results database: \(database) (application_id \(id), user_version \(version), "
-                    + "\(objects) schema objects)")
+        if let refusal = try ResultsReader.identify(path: database).refusal(path: database) {
+            throw PlotError.notAResultsDatabase(refusal)
         }
         let reader = try ResultsReader(path: database)
         defer { try? reader.close() }
