@@ -176,17 +176,7 @@ public final class ResultsReader: Sendable {
 
     /// The cross-replication summaries of one scenario, ordered by variant then metric.
     public func summaries(scenarioSHA256: String) throws -> [SummaryRow] {
-        try read("cannot read summaries") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM summaries WHERE scenario_sha256 = ? ORDER BY ifnull(variant, ''), metric",
-                arguments: [scenarioSHA256]
-            ).map { row in
-                SummaryRow(
-                    scenarioSHA256: row["scenario_sha256"], variant: row["variant"], metric: row["metric"],
-                    n: row["n"], mean: (row["mean"] as Double?) ?? .nan, stddev: (row["stddev"] as Double?) ?? .nan,
-                    ciLow: row["ci_low"], ciHigh: row["ci_high"], confidence: row["confidence"], unit: row["unit"])
-            }
-        }
+        try read("cannot read summaries") { db in try SummaryRow.fetchAll(db, scenarioSHA256: scenarioSHA256) }
     }
 
     /// The metrics of the given runs: (run, name) → (value, unit), ordered by run then name.

@@ -99,17 +99,7 @@ extension ResultsStore {
 
     /// The cross-replication summaries of one scenario, ordered by variant (none first) then metric.
     public func summaries(scenarioSHA256: String) throws -> [SummaryRow] {
-        try read("cannot read summaries") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM summaries WHERE scenario_sha256 = ? ORDER BY ifnull(variant, ''), metric",
-                arguments: [scenarioSHA256]
-            ).map { row in
-                SummaryRow(
-                    scenarioSHA256: row["scenario_sha256"], variant: row["variant"], metric: row["metric"],
-                    n: row["n"], mean: (row["mean"] as Double?) ?? .nan, stddev: (row["stddev"] as Double?) ?? .nan,
-                    ciLow: row["ci_low"], ciHigh: row["ci_high"], confidence: row["confidence"], unit: row["unit"])
-            }
-        }
+        try read("cannot read summaries") { db in try SummaryRow.fetchAll(db, scenarioSHA256: scenarioSHA256) }
     }
 
     static func runRecord(_ row: Row, path: String) throws -> RunRecord {
@@ -130,5 +120,21 @@ extension ResultsStore {
                 horizonTicks: row["sim_horizon_ticks"], warmupTicks: row["warmup_ticks"]),
             status: status, errorMessage: row["error_message"], sqliteVersion: row["sqlite_version"],
             host: row["host"], pid: row["pid"], startedAt: row["started_at"], endedAt: row["ended_at"])
+    }
+}
+
+extension SummaryRow {
+    /// The `summaries` rows of one scenario, ordered by variant (none first) then metric; a NULL mean or standard
+    /// deviation reads as NaN. Shared by ``ResultsStore`` and ``ResultsReader``.
+    static func fetchAll(_ db: Database, scenarioSHA256: String) throws -> [SummaryRow] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM summaries WHERE scenario_sha256 = ? ORDER BY ifnull(variant, ''), metric",
+            arguments: [scenarioSHA256]
+        ).map { row in
+            SummaryRow(
+                scenarioSHA256: row["scenario_sha256"], variant: row["variant"], metric: row["metric"],
+                n: row["n"], mean: (row["mean"] as Double?) ?? .nan, stddev: (row["stddev"] as Double?) ?? .nan,
+                ciLow: row["ci_low"], ciHigh: row["ci_high"], confidence: row["confidence"], unit: row["unit"])
+        }
     }
 }

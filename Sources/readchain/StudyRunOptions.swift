@@ -25,11 +25,12 @@ struct StudyRunOptions: ParsableArguments {
                 + "redone, missing ones run; summaries recomputed. With --replications N, extends a finished set to N."))
     var resume = false
 
-    @Flag(
-        name: .long,
-        help: ArgumentHelp(
-            "With --resume: redo runs left 'running' by a process on another host (e.g. a failed cluster node); "
-                + "this host cannot check whether that process still lives, so use it only when it is gone."))
+    /// What --take-over does (simulate, compare and sweep say it alike).
+    static let takeOverHelp =
+        "redo runs left 'running' by a process on another host (e.g. a failed cluster node); this host cannot "
+        + "check whether that process still lives, so use it only when it is gone."
+
+    @Flag(name: .long, help: ArgumentHelp("With --resume: " + takeOverHelp))
     var takeOver = false
 
     @Flag(

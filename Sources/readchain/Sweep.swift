@@ -36,12 +36,7 @@ struct Sweep: ParsableCommand {
     @Flag(name: .long, help: "Store only run metrics and summaries (no detail rows).")
     var noObservations = false
 
-    @Flag(
-        name: .long,
-        help: ArgumentHelp(
-            "Redo runs the database holds as 'running' in a process on another host (a shard requeued after its "
-                + "node failed); this host cannot check whether that process still lives, so use it only when it is "
-                + "gone."))
+    @Flag(name: .long, help: ArgumentHelp("For a shard requeued after its node failed: " + StudyRunOptions.takeOverHelp))
     var takeOver = false
 
     @OptionGroup var output: OutputOptions
