@@ -18,11 +18,17 @@ let package = Package(
         .library(name: "DiscreteEvent", targets: ["DiscreteEvent"]),
         .library(name: "Results", targets: ["Results"]),
         .library(name: "Scenario", targets: ["Scenario"]),
-        .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Studies", targets: ["Studies"]),
+        .library(name: "Replay", targets: ["Replay"]),
+        .library(name: "LoadTest", targets: ["LoadTest"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Benchmarks", targets: ["Benchmarks"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "Network", targets: ["Network"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Market", targets: ["Market"]),
     ],
     dependencies: [
@@ -83,7 +89,7 @@ let package = Package(
         // The teleradiology market's on-chain rules, as a ChainApplication. Pure.
         .target(
             name: "Contracts",
-            dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Ledger"],
             swiftSettings: strict
         ),
         // Tendermint (Buchman, Kwon, Milosevic 2018, Algorithm 1) as a pure state machine. Pure.
@@ -92,14 +98,20 @@ let package = Package(
             dependencies: ["Ledger"],
             swiftSettings: strict
         ),
-        // Message delivery on the simulated clock (latency, bandwidth, loss, duplication, partitions,
-        // crashes, clock skew, CPU cost) and the nodes and clusters that run consensus over it. Pure.
+        // Message delivery on the simulated clock: latency, bandwidth, loss, duplication, partitions, crashes,
+        // clock skew, CPU cost. Pure.
         .target(
             name: "Network",
+            dependencies: ["DiscreteEvent", "Stochastic", "Ledger"],
+            swiftSettings: strict
+        ),
+        // The nodes and clusters that run consensus over the network: ChainNode, BlockStore, ChainCluster,
+        // Oracle, LogApplication. Pure.
+        .target(
+            name: "Cluster",
             dependencies: [
-                "DiscreteEvent", "Stochastic", "Consensus", "Ledger", "Contracts",
+                "Network", "DiscreteEvent", "Stochastic", "Consensus", "Ledger",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict
         ),
@@ -107,29 +119,61 @@ let package = Package(
         // pricing, routing, AI second reader), and the world that runs them on the in-process chain. Pure.
         .target(
             name: "Market",
-            dependencies: ["DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts", "Consensus", "Network"],
+            dependencies: [
+                "DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts", "Consensus", "Network", "Cluster",
+            ],
             swiftSettings: strict
         ),
-        // Timed benchmarks of the chain (adapter: reads a clock; never linked into the core).
+        // Output analysis: paired comparisons, MSER-5 warm-up detection, Erlang C. Pure.
+        .target(
+            name: "Analysis",
+            dependencies: ["DiscreteEvent"],
+            swiftSettings: strict
+        ),
+        // Running studies: the validation queue and its study, market studies, sweeps, resumable runs (threads
+        // and the results database live here).
+        .target(
+            name: "Studies",
+            dependencies: [
+                "Analysis", "Market", "Results", "Scenario", "Stochastic", "DiscreteEvent",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // Replay and audit of a stored chain against the stored results.
+        .target(
+            name: "Replay",
+            dependencies: ["Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus", "Cluster"],
+            swiftSettings: strict
+        ),
+        // Load tests of the chain alone (`readchain loadtest`).
+        .target(
+            name: "LoadTest",
+            dependencies: [
+                "Studies", "Results", "Stochastic", "DiscreteEvent", "Consensus", "Contracts", "Ledger", "Network",
+                "Cluster",
+            ],
+            swiftSettings: strict
+        ),
+        // Comparison of stored market runs, the Markdown report and the plots.
+        .target(
+            name: "Reporting",
+            dependencies: ["Studies", "Analysis", "Market", "Results", "Scenario"],
+            swiftSettings: strict
+        ),
+        // Timed benchmarks and their fixtures (adapters: they read a clock; never linked into the core).
         .target(
             name: "Benchmarks",
-            dependencies: ["Ledger", "Contracts"],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "Simulator",
             dependencies: [
-                "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger", "Contracts",
-                "Market",
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Yams", package: "Yams"),
+                "Ledger", "Contracts", "Results", "LoadTest", "Studies", "Market", "Scenario", "Cluster",
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "readchain",
             dependencies: [
-                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent", "Ledger", "Contracts", "Benchmarks",
+                "Studies", "Analysis", "Replay", "LoadTest", "Reporting", "Benchmarks", "Scenario", "Results",
+                "Stochastic", "DiscreteEvent", "Ledger", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -168,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "ContractsTests",
             dependencies: [
-                "Contracts", "Ledger",
+                "Contracts", "Ledger", "Benchmarks",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -184,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "NetworkTests",
             dependencies: [
-                "Network", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
+                "Network", "Cluster", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -192,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "MarketTests",
             dependencies: [
-                "Market", "Stochastic", "Scenario", "DiscreteEvent", "Ledger", "Contracts", "Network",
+                "Market", "Stochastic", "Scenario", "DiscreteEvent", "Ledger", "Contracts", "Network", "Cluster",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -203,11 +247,34 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SimulatorTests",
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "Reporting", "DiscreteEvent"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StudiesTests",
             dependencies: [
-                "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
-                "Contracts", "Market", .product(name: "GRDB", package: "GRDB.swift"),
+                "Studies", "Analysis", "Replay", "Market", "Results", "Scenario", "Stochastic", "DiscreteEvent",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Studies", "Results", "Scenario", "Consensus", "Contracts", "Ledger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LoadTestTests",
+            dependencies: ["LoadTest", "DiscreteEvent"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Studies", "Analysis", "Market", "Results", "Scenario"],
             swiftSettings: strict
         ),
         // The short, seeded mutational fuzz run of the decoders and the scenario loader (the long libFuzzer run is

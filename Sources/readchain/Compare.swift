@@ -1,8 +1,10 @@
+import Analysis
 import ArgumentParser
 import Foundation
+import Reporting
 import Results
 import Scenario
-import Simulator
+import Studies
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(

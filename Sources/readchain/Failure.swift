@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import LoadTest
+import Replay
+import Reporting
 import Results
 import Scenario
-import Simulator
 import Stochastic
+import Studies
 
 /// Exit statuses (BSD sysexits.h, as most command-line tools use them).
 enum ExitStatus {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Results
-import Simulator
+import Studies
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Results
-import Simulator
 
 /// `readchain plot`: draws a market results database with gnuplot into `Plots/<scenario>/`.
 struct Plot: ParsableCommand {

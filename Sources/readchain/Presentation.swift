@@ -1,5 +1,5 @@
 import Foundation
-import Simulator
+import Studies
 
 /// A one-line progress bar on standard error, drawn only on a terminal.
 final class ProgressBar: @unchecked Sendable {

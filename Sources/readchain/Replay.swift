@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import Replay
 import Results
-import Simulator
 
 /// Exit status of a replay or audit that found something wrong (the database's content is not what its chain
 /// says: sysexits' EX_DATAERR).

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Scenario
 import Results
-import Simulator
+import Studies
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Results
 import Scenario
-import Simulator
+import Studies
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(

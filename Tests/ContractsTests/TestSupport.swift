@@ -1,3 +1,4 @@
+import Benchmarks
 import Contracts
 import Ledger
 import Testing

@@ -7,6 +7,7 @@
 // `RandomStreams(seed:replication:)`, named per agent so that every market design sees the same arrivals, latent
 // findings, radiologist speeds and read uniforms (common random numbers). No decision iterates a Dictionary.
 
+import Cluster
 import Consensus
 import Contracts
 import DiscreteEvent
