@@ -165,7 +165,8 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Ledger", "Contracts", "Results", "LoadTest", "Studies", "Market", "Scenario", "Cluster",
+                "LoadTest", "Studies", "Market", "Cluster", "Contracts", "Ledger", "Results", "Scenario",
+                "DiscreteEvent",
             ],
             swiftSettings: strict
         ),
@@ -173,7 +174,7 @@ let package = Package(
             name: "readchain",
             dependencies: [
                 "Studies", "Analysis", "Replay", "LoadTest", "Reporting", "Benchmarks", "Scenario", "Results",
-                "Stochastic", "DiscreteEvent", "Ledger", "Contracts",
+                "Stochastic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -186,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "DiscreteEventTests",
             dependencies: [
-                "DiscreteEvent", "Stochastic",
+                "DiscreteEvent",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -219,24 +220,20 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsensusTests",
-            dependencies: [
-                "Consensus", "Ledger",
-                .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
+            dependencies: ["Consensus", "Ledger"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "NetworkTests",
             dependencies: [
                 "Network", "Cluster", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
-                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "MarketTests",
             dependencies: [
-                "Market", "Stochastic", "Scenario", "DiscreteEvent", "Ledger", "Contracts", "Network", "Cluster",
+                "Market", "Stochastic", "Scenario", "Ledger", "Contracts", "Network",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -254,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "StudiesTests",
             dependencies: [
-                "Studies", "Analysis", "Replay", "Market", "Results", "Scenario", "Stochastic", "DiscreteEvent",
+                "Studies", "Analysis", "Replay", "Market", "Results", "Scenario", "DiscreteEvent",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -274,7 +271,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Studies", "Analysis", "Market", "Results", "Scenario"],
+            dependencies: ["Reporting", "Studies", "Market", "Results", "Scenario"],
             swiftSettings: strict
         ),
         // The short, seeded mutational fuzz run of the decoders and the scenario loader (the long libFuzzer run is

@@ -7,7 +7,7 @@ import GRDB
 #endif
 
 // The market study's detail tables (schema migration v2; columns in Results/README.md). The row types are plain
-// values that mirror the tables; the Simulator converts the Market module's records into them, so Results does
+// values that mirror the tables; Studies converts the Market module's records into them, so Results does
 // not depend on the market model.
 
 /// One study of one market run (`market_studies` row). Times are ticks since the run's start; nil when the step

@@ -10,7 +10,8 @@ struct ResultsBenchmarkTests {
             .appendingPathComponent("readchain-bench-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try ResultsBenchmark.insertRate(rows: 10_000, path: dir.appendingPathComponent("bench.sqlite").path)
+        let path = dir.appendingPathComponent("bench.sqlite").path
+        let result = try ResultsBenchmark.insertRate(rows: 10_000, path: path)
         #expect(result.rows == 10_000)
         #expect(result.seconds > 0)
     }

@@ -1,5 +1,5 @@
 // What one market run records: per study, per radiologist-day, market time series, chain blocks, and the
-// run's headline metrics. Plain values; the Simulator writes them to SQLite (Results/README.md, market tables).
+// run's headline metrics. Plain values; Studies writes them to SQLite (Results/README.md, market tables).
 
 /// One study's life, from the client's arrival to settlement. Times are ticks (1 µs) since the run's start; nil
 /// when the step never happened (e.g. an expired study has no report).
