@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "Network", targets: ["Network"]),
         .library(name: "Market", targets: ["Market"]),
+        .library(name: "MarketModel", targets: ["MarketModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,14 +59,23 @@ let package = Package(
         .target(
             name: "Results",
             dependencies: [
+                "MarketModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
+        // The market's vocabulary (modality, urgency, read outcome, study status, review score) and parameters
+        // (clients, cohorts, designs, chain, defaults with their sources). Pure; Scenario fills it from YAML.
+        .target(
+            name: "MarketModel",
+            swiftSettings: strict
+        ),
+        // Scenario files (YAML via Yams) -> validated ScenarioFile (a MarketParameters for `kind: market`).
         .target(
             name: "Scenario",
             dependencies: [
+                "MarketModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -83,7 +93,7 @@ let package = Package(
         // The teleradiology market's on-chain rules, as a ChainApplication. Pure.
         .target(
             name: "Contracts",
-            dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Ledger", "MarketModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // Tendermint (Buchman, Kwon, Milosevic 2018, Algorithm 1) as a pure state machine. Pure.
@@ -107,7 +117,9 @@ let package = Package(
         // pricing, routing, AI second reader), and the world that runs them on the in-process chain. Pure.
         .target(
             name: "Market",
-            dependencies: ["DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts", "Consensus", "Network"],
+            dependencies: [
+                "DiscreteEvent", "Stochastic", "MarketModel", "Ledger", "Contracts", "Consensus", "Network",
+            ],
             swiftSettings: strict
         ),
         // Timed benchmarks of the chain (adapter: reads a clock; never linked into the core).
@@ -120,7 +132,7 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger", "Contracts",
-                "Market",
+                "Market", "MarketModel",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -149,12 +161,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ResultsTests",
-            dependencies: ["Results", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Results", "MarketModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["Scenario"],
+            dependencies: ["Scenario", "MarketModel"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -168,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "ContractsTests",
             dependencies: [
-                "Contracts", "Ledger",
+                "Contracts", "Ledger", "MarketModel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -192,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "MarketTests",
             dependencies: [
-                "Market", "Stochastic", "Scenario", "DiscreteEvent", "Ledger", "Contracts", "Network",
+                "Market", "MarketModel", "Stochastic", "Scenario", "DiscreteEvent", "Ledger", "Contracts", "Network",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -206,7 +218,7 @@ let package = Package(
             name: "SimulatorTests",
             dependencies: [
                 "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
-                "Contracts", "Market", .product(name: "GRDB", package: "GRDB.swift"),
+                "Contracts", "Market", "MarketModel", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -214,7 +226,7 @@ let package = Package(
         // the separate package in fuzz/).
         .testTarget(
             name: "FuzzTests",
-            dependencies: ["Scenario", "Ledger", "Contracts", "Consensus"],
+            dependencies: ["Scenario", "MarketModel", "Ledger", "Contracts", "Consensus"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,4 @@
-import Scenario
+import MarketModel
 import Stochastic
 
 /// The study stream of one client: for each of the client group's volumes, a non-homogeneous Poisson process
