@@ -190,8 +190,8 @@ enum SyntheticIdentity {
         let mrn = "MRN\(mrnNumber)"
         let text =
             study.requisitionHasClinicalQuestion
-            ? "\(name), \(mrn), DOB \(dob): \(study.modality.rawValue) \(study.bodyPart): \(question)"
-            : "\(name), \(mrn), DOB \(dob): \(study.modality.rawValue) \(study.bodyPart)"
+            ? "\(name), \(mrn), DOB \(dob): \(study.modality.name) \(study.bodyPart): \(question)"
+            : "\(name), \(mrn), DOB \(dob): \(study.modality.name) \(study.bodyPart)"
         return SyntheticPatientRecord(
             medicalRecordNumber: mrn, patientName: name, dateOfBirth: dob, requisitionText: text, salt: salt)
     }

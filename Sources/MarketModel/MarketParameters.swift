@@ -1,7 +1,7 @@
 import Foundation
 
-/// The parameters of a teleradiology market (a scenario's `market:` section): clients, radiologist cohorts, referrers, peer review, the AI
-/// second reader, the market designs to compare, and the chain they run on.
+/// The parameters of a teleradiology market (a scenario's `market:` section): clients, radiologist cohorts,
+/// referrers, peer review, the AI second reader, the market designs to compare, and the chain they run on.
 ///
 /// Units, once and for all: durations are ticks (`Int64`, 1 tick = 1 microsecond); money is an integer
 /// count of minor units of ``currency`` (`UInt64`, cents for USD); percentages are basis points (`Int`,

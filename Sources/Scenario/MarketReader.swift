@@ -924,7 +924,9 @@ struct MarketReader {
         }
     }
 
-    private func readFaults(_ chain: MappingReader, validatorNames: [String], _ ok: inout Bool) -> [ChainParameters.Fault] {
+    private func readFaults(_ chain: MappingReader, validatorNames: [String], _ ok: inout Bool)
+        -> [ChainParameters.Fault]
+    {
         guard chain.contains("faults") else { return [] }
         guard let items = chain.list("faults", required: false) else {
             ok = false
@@ -1014,7 +1016,8 @@ struct MarketReader {
                 }
                 let length = duration(f, "duration", 0, positive: true, &ok)
                 faults.append(
-                    ChainParameters.Fault(atTicks: at?.value ?? 0, action: .partition(groups: groups, durationTicks: length))
+                    ChainParameters.Fault(
+                        atTicks: at?.value ?? 0, action: .partition(groups: groups, durationTicks: length))
                 )
             }
         }

@@ -61,7 +61,8 @@ public enum MarketMetrics {
         values["errors_per_1000"] = read.isEmpty ? .nan : 1000 * Double(errors) / Double(read.count)
         values["major_misses_per_1000"] = read.isEmpty ? .nan : 1000 * Double(majors) / Double(read.count)
         let reviewed = measured.filter(\.peerReviewed)
-        values["radpeer_discrepancy_rate"] = ratio(reviewed.filter { $0.reviewScore?.isDiscrepancy ?? true }.count, reviewed.count)
+        let discrepant = reviewed.filter { $0.reviewScore?.isDiscrepancy ?? true }.count
+        values["radpeer_discrepancy_rate"] = ratio(discrepant, reviewed.count)
 
         let warmupDay = Int((Double(warmupTicks) / (24 * hour)).rounded(.up))
         let mdays = days.filter { $0.day >= warmupDay }
