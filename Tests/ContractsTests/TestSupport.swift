@@ -1,5 +1,6 @@
 import Contracts
 import Ledger
+import MarketModel
 import Testing
 
 typealias Party = BenchmarkWorld.Party
