@@ -226,7 +226,7 @@ let package = Package(
         // the separate package in fuzz/).
         .testTarget(
             name: "FuzzTests",
-            dependencies: ["Scenario", "MarketModel", "Ledger", "Contracts", "Consensus"],
+            dependencies: ["Scenario", "Ledger", "Contracts", "Consensus"],
             swiftSettings: strict
         ),
         .testTarget(
