@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core test-slurm
+.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core lint-deps test-slurm
 
 # The default job: every design of the scenario under common random numbers, the paired comparison table,
 # the plots (Plots/<name>/) and the Markdown report (Results/<name>-report.md), <name> being the scenario's name.
@@ -30,7 +30,7 @@ endif
 # Ed25519 through thousands of blocks, about five times faster than in a debug build.
 TEST_FLAGS   ?= -c release -Xswiftc -enable-testing --scratch-path .build/test
 
-test: deps lint-core
+test: deps lint-core lint-deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
@@ -87,6 +87,10 @@ bench-venv:
 # The deterministic core must not read clocks, entropy or files (STYLE.md habit 3).
 lint-core:
 	@bash scripts/lint-core.sh
+
+# Nor depend, directly or transitively, on Scenario, Results, Yams or GRDB (the target graph of Package.swift).
+lint-deps:
+	@python3 scripts/lint-deps.py
 
 clean:
 	rm -rf .build

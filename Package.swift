@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "Network", targets: ["Network"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Market", targets: ["Market"]),
+        .library(name: "MarketModel", targets: ["MarketModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,14 +65,23 @@ let package = Package(
         .target(
             name: "Results",
             dependencies: [
+                "MarketModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
+        // The market's vocabulary (modality, urgency, read outcome, study status, review score) and parameters
+        // (clients, cohorts, designs, chain, defaults with their sources). Pure; Scenario fills it from YAML.
+        .target(
+            name: "MarketModel",
+            swiftSettings: strict
+        ),
+        // Scenario files (YAML via Yams) -> validated ScenarioFile (a MarketParameters for `kind: market`).
         .target(
             name: "Scenario",
             dependencies: [
+                "MarketModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -89,7 +99,7 @@ let package = Package(
         // The teleradiology market's on-chain rules, as a ChainApplication. Pure.
         .target(
             name: "Contracts",
-            dependencies: ["Ledger"],
+            dependencies: ["Ledger", "MarketModel"],
             swiftSettings: strict
         ),
         // Tendermint (Buchman, Kwon, Milosevic 2018, Algorithm 1) as a pure state machine. Pure.
@@ -120,7 +130,7 @@ let package = Package(
         .target(
             name: "Market",
             dependencies: [
-                "DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts", "Consensus", "Network", "Cluster",
+                "DiscreteEvent", "Stochastic", "MarketModel", "Ledger", "Contracts", "Consensus", "Network", "Cluster",
             ],
             swiftSettings: strict
         ),
@@ -134,7 +144,7 @@ let package = Package(
         // and the results database live here).
         .target(
             name: "Studies",
-            dependencies: [
+            dependencies: ["MarketModel", 
                 "Analysis", "Market", "Results", "Scenario", "Stochastic", "DiscreteEvent",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -143,7 +153,7 @@ let package = Package(
         // Replay and audit of a stored chain against the stored results.
         .target(
             name: "Replay",
-            dependencies: ["Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus", "Cluster"],
+            dependencies: ["MarketModel", "Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus", "Cluster"],
             swiftSettings: strict
         ),
         // Load tests of the chain alone (`readchain loadtest`).
@@ -158,14 +168,14 @@ let package = Package(
         // Comparison of stored market runs, the Markdown report and the plots.
         .target(
             name: "Reporting",
-            dependencies: ["Studies", "Analysis", "Market", "Results", "Scenario"],
+            dependencies: ["MarketModel", "Studies", "Analysis", "Market", "Results", "Scenario"],
             swiftSettings: strict
         ),
         // Timed benchmarks and their fixtures (adapters: they read a clock; never linked into the core).
         .target(
             name: "Benchmarks",
             dependencies: [
-                "LoadTest", "Studies", "Market", "Cluster", "Contracts", "Ledger", "Results", "Scenario",
+                "LoadTest", "Studies", "Market", "MarketModel", "Cluster", "Contracts", "Ledger", "Results", "Scenario",
                 "DiscreteEvent",
             ],
             swiftSettings: strict
@@ -194,12 +204,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ResultsTests",
-            dependencies: ["Results", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Results", "MarketModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["Scenario"],
+            dependencies: ["Scenario", "MarketModel"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -213,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "ContractsTests",
             dependencies: [
-                "Contracts", "Ledger", "Benchmarks",
+                "Contracts", "Ledger", "Benchmarks", "MarketModel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -233,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "MarketTests",
             dependencies: [
-                "Market", "Stochastic", "Scenario", "Ledger", "Contracts", "Network",
+                "Market", "MarketModel", "Stochastic", "Scenario", "Ledger", "Contracts", "Network",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -251,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "StudiesTests",
             dependencies: [
-                "Studies", "Analysis", "Replay", "Market", "Results", "Scenario", "DiscreteEvent",
+                "Studies", "Analysis", "Replay", "Market", "MarketModel", "Results", "Scenario", "DiscreteEvent",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -271,7 +281,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Studies", "Market", "Results", "Scenario"],
+            dependencies: ["MarketModel", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario"],
             swiftSettings: strict
         ),
         // The short, seeded mutational fuzz run of the decoders and the scenario loader (the long libFuzzer run is

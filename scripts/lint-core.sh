@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 core=()
-for d in DiscreteEvent Stochastic Ledger Contracts Consensus Market Network Cluster Analysis; do
+for d in DiscreteEvent Stochastic Ledger MarketModel Contracts Consensus Market Network Cluster Analysis; do
     [ -d "Sources/$d" ] && core+=("Sources/$d")
 done
 pattern='Date\(\)|SystemRandomNumberGenerator|\.random\(|\.shuffled\(\)|ContinuousClock|SuspendingClock|DispatchTime\.now|ProcessInfo|FileManager|Task\.sleep|gettimeofday|clock_gettime|arc4random|getenv'

@@ -1,6 +1,7 @@
 import Foundation
 import Market
 import Cluster
+import MarketModel
 import Scenario
 import Studies
 

@@ -1,4 +1,5 @@
 import Ledger
+import MarketModel
 
 extension Context {
     /// Runs one message for `sender` against `store`. Throws without a partial-write guarantee: the caller

@@ -1,4 +1,5 @@
 import Ledger
+import MarketModel
 
 extension Context {
     /// The assignee reports before the deadline; turnaround is recorded and the escrow settled per design:
@@ -101,7 +102,7 @@ extension Context {
     /// A RADPEER score from an eligible reviewer who is not the author, on a study sampled for review. Updates the
     /// author's discrepancy metrics, resolves a hold-back, and appends any adjudicated labels to the dataset.
     mutating func submitPeerReview(
-        _ id: UInt64, score: RadpeerScore, labels: [FindingLabel], sender: Address
+        _ id: UInt64, score: ReviewScore, labels: [FindingLabel], sender: Address
     ) throws(ContractError) {
         var s = try study(id)
         guard s.state == .reported, let author = s.assignee, s.sampledForReview, s.reviewer == nil else {
@@ -116,7 +117,7 @@ extension Context {
             if score.isDiscrepancy { $0.discrepancies += 1 }
             if score.isClinicallySignificant { $0.significantDiscrepancies += 1 }
         }
-        emit("peerreview", ["study": String(id), "radiologist": author.hex, "reviewer": sender.hex, "score": score.label])
+        emit("peerreview", ["study": String(id), "radiologist": author.hex, "reviewer": sender.hex, "score": score.name])
         if s.holdback > 0 { resolveHoldback(&s, release: !score.forfeitsHoldback, qualityPoint: !score.forfeitsHoldback) }
         saveStudy(s)
         if !labels.isEmpty {

@@ -1,4 +1,4 @@
-import Scenario
+import MarketModel
 import Stochastic
 
 /// The study stream of one client: for each of the client group's volumes, a non-homogeneous Poisson process
@@ -190,8 +190,8 @@ enum SyntheticIdentity {
         let mrn = "MRN\(mrnNumber)"
         let text =
             study.requisitionHasClinicalQuestion
-            ? "\(name), \(mrn), DOB \(dob): \(study.modality.rawValue) \(study.bodyPart): \(question)"
-            : "\(name), \(mrn), DOB \(dob): \(study.modality.rawValue) \(study.bodyPart)"
+            ? "\(name), \(mrn), DOB \(dob): \(study.modality.name) \(study.bodyPart): \(question)"
+            : "\(name), \(mrn), DOB \(dob): \(study.modality.name) \(study.bodyPart)"
         return SyntheticPatientRecord(
             medicalRecordNumber: mrn, patientName: name, dateOfBirth: dob, requisitionText: text, salt: salt)
     }

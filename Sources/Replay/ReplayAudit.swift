@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Ledger
+import MarketModel
 import Results
 
 // `readchain audit study|radiologist`: one record's on-chain history with RFC 6962 inclusion proofs of each
@@ -258,9 +259,9 @@ public enum ChainAudit {
                     m.missedDeadlines += 1
                 case "peerreview":
                     m.reviewed += 1
-                    let score = ChainFacts.attribute(e, "score") ?? "1"
-                    if score != "1" { m.discrepancies += 1 }
-                    if score == "2b" || score == "3b" { m.significantDiscrepancies += 1 }
+                    let score = ChainFacts.attribute(e, "score").flatMap(ReviewScore.init(name:)) ?? .concur
+                    if score.isDiscrepancy { m.discrepancies += 1 }
+                    if score.isClinicallySignificant { m.significantDiscrepancies += 1 }
                 case "feedback":
                     m.feedbackSum += UInt64(ChainFacts.attribute(e, "score").flatMap(UInt64.init) ?? 0)
                     m.feedbackCount += 1

@@ -1,5 +1,6 @@
 import Contracts
 import Ledger
+import MarketModel
 
 // What the chain itself records about the market, collected while replaying (the chain's events, receipts and
 // transactions only): per on-chain study its post, assignment, report, settlement, review, feedback and follow-up;
@@ -10,7 +11,7 @@ public struct ChainStudyFacts: Sendable, Equatable {
     public var id: UInt64
     public var client: Address
     public var requisition: Hash
-    public var urgency: UInt8
+    public var urgency: Urgency
     public var postedHeight: Int64
     public var postedTime: Int64
     public var assignee: Address?
@@ -27,7 +28,7 @@ public struct ChainStudyFacts: Sendable, Equatable {
     public var holdback: UInt64 = 0
     public var released: UInt64 = 0
     public var forfeited: UInt64 = 0
-    public var reviewScore: String?
+    public var reviewScore: ReviewScore?
     public var feedback: Int?
     public var followUpCompleted = false
     public var expired = false
@@ -81,7 +82,7 @@ public struct ChainFacts {
                     .flatMap(UInt64.init)
             {
                 studies[id] = ChainStudyFacts(
-                    id: id, client: sender, requisition: o.requisitionHash, urgency: o.urgency.rawValue,
+                    id: id, client: sender, requisition: o.requisitionHash, urgency: o.urgency,
                     postedHeight: b.height, postedTime: time)
             }
             apply(r.events, height: b.height, time: time)
@@ -110,7 +111,7 @@ public struct ChainFacts {
                 s.holdback = Self.attribute(e, "holdback").flatMap(UInt64.init) ?? 0
             case "holdback.released": s.released += Self.attribute(e, "amount").flatMap(UInt64.init) ?? 0
             case "holdback.forfeited": s.forfeited += Self.attribute(e, "amount").flatMap(UInt64.init) ?? 0
-            case "peerreview": s.reviewScore = Self.attribute(e, "score")
+            case "peerreview": s.reviewScore = Self.attribute(e, "score").flatMap(ReviewScore.init(name:))
             case "feedback": s.feedback = Self.attribute(e, "score").flatMap(Int.init)
             case "followup.completed": s.followUpCompleted = true
             case "study.expired": s.expired = true

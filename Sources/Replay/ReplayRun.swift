@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Ledger
 import Market
+import MarketModel
 import Results
 import Scenario
 
@@ -168,11 +169,11 @@ public enum ChainReplay {
             var price: UInt64
             var margin: UInt64
             var fees: UInt64
-            var score: String?
+            var score: ReviewScore?
         }
         var derived: [Derived?] = []
         for row in rows {
-            guard row.status == "reported" else {
+            guard row.status == .reported else {
                 derived.append(nil)
                 continue
             }
@@ -205,7 +206,7 @@ public enum ChainReplay {
             if row.peerReviewed != (s.reviewScore != nil) {
                 wrong.append("peer reviewed \(row.peerReviewed), chain \(s.reviewScore != nil)")
             } else if row.peerReviewed, row.reviewScore != s.reviewScore {
-                wrong.append("review score \(row.reviewScore ?? "none"), chain \(s.reviewScore ?? "none")")
+                wrong.append("review score \(row.reviewScore?.name ?? "none"), chain \(s.reviewScore?.name ?? "none")")
             }
             if let f = s.feedback, row.feedback != f { wrong.append("feedback \(row.feedback.map(String.init) ?? "none"), chain \(f)") }
             if row.followUpCompleted != s.followUpCompleted {
@@ -234,7 +235,7 @@ public enum ChainReplay {
             margin += Double(d.margin)
             if let score = d.score {
                 reviewed += 1
-                if score != "1" { discrepant += 1 }
+                if score.isDiscrepancy { discrepant += 1 }
             }
         }
         var recomputed: [(String, Double)] = [
@@ -279,10 +280,10 @@ public enum ChainReplay {
         let studies = chain.studies.keys.sorted().map { chain.studies[$0]! }
         var out: [ChainMetric] = []
         func value(_ x: Double) -> Double? { x.isNaN ? nil : x }
-        for (u, name) in [(Contracts.Urgency.stat.rawValue, "stat"), (Contracts.Urgency.urgent.rawValue, "urgent"), (Contracts.Urgency.routine.rawValue, "routine")] {
+        for u in [Urgency.stat, .urgent, .routine] {
             let t = studies.filter { $0.urgency == u }.compactMap { s in s.reportedTime.map { Double($0 - s.postedTime) / hour } }
-            out.append(ChainMetric(name: "post_to_report_p50_\(name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.5))))
-            out.append(ChainMetric(name: "post_to_report_p90_\(name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.9))))
+            out.append(ChainMetric(name: "post_to_report_p50_\(u.name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.5))))
+            out.append(ChainMetric(name: "post_to_report_p90_\(u.name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.9))))
         }
         let assigned = studies.compactMap(\.contractTurnaround).map { Double($0) / hour }
         out.append(ChainMetric(name: "assign_to_report_p50", unit: "h", value: value(MarketMetrics.quantile(assigned, 0.5))))
@@ -294,7 +295,8 @@ public enum ChainReplay {
         out.append(
             ChainMetric(
                 name: "radpeer_discrepancy_rate_all", unit: "fraction",
-                value: reviewed.isEmpty ? nil : Double(reviewed.filter { $0.reviewScore != "1" }.count) / Double(reviewed.count)))
+                value: reviewed.isEmpty
+                    ? nil : Double(reviewed.filter { $0.reviewScore?.isDiscrepancy == true }.count) / Double(reviewed.count)))
         out.append(ChainMetric(name: "prices_paid_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + ($1.reportedHeight != nil ? ($1.price ?? 0) - min($1.forfeited, $1.price ?? 0) : 0) })))
         out.append(ChainMetric(name: "intermediary_fees_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + $1.operatorShare })))
         out.append(ChainMetric(name: "dataset_labels_appended", unit: "count", value: Double(chain.labels.count)))

@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import Market
+import MarketModel
 import Results
 import Scenario
 import Studies

@@ -1,4 +1,5 @@
 import GRDB
+import MarketModel
 
 #if canImport(GRDBSQLite)
     import GRDBSQLite
@@ -8,7 +9,7 @@ import GRDB
 
 // The market study's detail tables (schema migration v2; columns in Results/README.md). The row types are plain
 // values that mirror the tables; Studies converts the Market module's records into them, so Results does
-// not depend on the market model.
+// not depend on the market's behaviour, only on its vocabulary (MarketModel: each term is stored by its name).
 
 /// One study of one market run (`market_studies` row). Times are ticks since the run's start; nil when the step
 /// never happened. Money is in minor units of the scenario's currency.
@@ -19,8 +20,8 @@ public struct MarketStudyRow: Sendable, Equatable {
     public var ordinal: Int
     public var client: String
     public var clientType: String
-    public var modality: String
-    public var urgency: String
+    public var modality: Modality
+    public var urgency: Urgency
     public var subspecialty: String?
     public var chainStudyID: Int64?
     public var arrival: Int64
@@ -40,7 +41,7 @@ public struct MarketStudyRow: Sendable, Equatable {
     public var radiologist: Int?
     public var truthFinding: Bool
     public var truthSeverity: Int?
-    public var outcome: String?
+    public var outcome: ReadOutcome?
     public var discrepancy: Int
     public var changedByAI: Bool
     /// Hours since the reader's shift began, at the end of the read.
@@ -52,24 +53,24 @@ public struct MarketStudyRow: Sendable, Equatable {
     /// The error model's probability that the read is wrong, at its conditions, before the AI second reader.
     public var errorProbability: Double? = nil
     public var peerReviewed: Bool
-    public var reviewScore: String?
+    public var reviewScore: ReviewScore?
     public var detected: Bool?
     public var feedback: Int?
     public var followUpRecommended: Bool
     public var followUpCompleted: Bool
     public var reposts: Int
-    public var status: String
+    public var status: StudyStatus
     public var measured: Bool
 
     public init(
-        key: String, ordinal: Int, client: String, clientType: String, modality: String, urgency: String,
+        key: String, ordinal: Int, client: String, clientType: String, modality: Modality, urgency: Urgency,
         subspecialty: String?, chainStudyID: Int64?, arrival: Int64, posted: Int64?, firstCommitted: Int64?,
         assigned: Int64?, readStart: Int64?, readEnd: Int64?, reportCommitted: Int64?, settled: Int64?,
         requiredTurnaround: Int64, turnaround: Int64?, pricePaid: Int64, radiologistPay: Int64,
         intermediaryMargin: Int64, clientFees: Int64, radiologist: Int?, truthFinding: Bool, truthSeverity: Int?,
-        outcome: String?, discrepancy: Int, changedByAI: Bool, peerReviewed: Bool, reviewScore: String?,
+        outcome: ReadOutcome?, discrepancy: Int, changedByAI: Bool, peerReviewed: Bool, reviewScore: ReviewScore?,
         detected: Bool?, feedback: Int?, followUpRecommended: Bool, followUpCompleted: Bool, reposts: Int,
-        status: String, measured: Bool
+        status: StudyStatus, measured: Bool
     ) {
         self.key = key
         self.ordinal = ordinal
@@ -461,7 +462,8 @@ extension ResultsStore {
             ).map { r in
                 var row = MarketStudyRow(
                     key: r["study_key"], ordinal: r["ordinal"], client: r["client"], clientType: r["client_type"],
-                    modality: r["modality"], urgency: r["urgency"], subspecialty: r["subspecialty"],
+                    modality: try self.term(r, "modality"), urgency: try self.term(r, "urgency"),
+                    subspecialty: r["subspecialty"],
                     chainStudyID: r["chain_study_id"], arrival: r["arrival_ticks"], posted: r["posted_ticks"],
                     firstCommitted: r["first_committed_ticks"], assigned: r["assigned_ticks"],
                     readStart: r["read_start_ticks"], readEnd: r["read_end_ticks"],
@@ -470,10 +472,12 @@ extension ResultsStore {
                     pricePaid: r["price_paid_minor"], radiologistPay: r["radiologist_pay_minor"],
                     intermediaryMargin: r["intermediary_margin_minor"], clientFees: r["client_fees_minor"],
                     radiologist: r["radiologist"], truthFinding: r["truth_finding"], truthSeverity: r["truth_severity"],
-                    outcome: r["outcome"], discrepancy: r["discrepancy"], changedByAI: r["changed_by_ai"],
-                    peerReviewed: r["peer_reviewed"], reviewScore: r["review_score"], detected: r["detected"],
+                    outcome: try self.optionalTerm(r, "outcome"), discrepancy: r["discrepancy"],
+                    changedByAI: r["changed_by_ai"], peerReviewed: r["peer_reviewed"],
+                    reviewScore: try self.optionalTerm(r, "review_score"), detected: r["detected"],
                     feedback: r["feedback"], followUpRecommended: r["follow_up_recommended"],
-                    followUpCompleted: r["follow_up_completed"], reposts: r["reposts"], status: r["status"],
+                    followUpCompleted: r["follow_up_completed"], reposts: r["reposts"],
+                    status: try self.term(r, "status"),
                     measured: r["measured"])
                 row.hoursIntoShift = r["hours_into_shift"]
                 row.shiftVolume = r["shift_volume"]
@@ -482,6 +486,23 @@ extension ResultsStore {
                 return row
             }
         }
+    }
+
+    /// A `market_studies` column holding a domain term by its name; NULL or a name the vocabulary lacks is an error.
+    private func term<T: DomainTerm>(_ row: Row, _ column: String) throws -> T {
+        guard let term: T = try optionalTerm(row, column) else {
+            throw ResultsError("malformed market_studies row: \(column) is NULL", path: path)
+        }
+        return term
+    }
+
+    /// A nullable `market_studies` column holding a domain term by its name; an unknown name is an error.
+    private func optionalTerm<T: DomainTerm>(_ row: Row, _ column: String) throws -> T? {
+        guard let text: String = row[column] else { return nil }
+        guard let term = T(name: text) else {
+            throw ResultsError("malformed market_studies row: \(column) '\(text)' is not a known term", path: path)
+        }
+        return term
     }
 }
 
@@ -517,6 +538,8 @@ struct RowBinder {
         }
         parameter += 1
     }
+    /// A domain term is stored as its name.
+    mutating func text<T: DomainTerm>(_ v: T?) { text(v?.name) }
 }
 
 /// Batched inserts of typed rows inside the caller's transaction.

@@ -1,6 +1,7 @@
 import DiscreteEvent
 import Foundation
 import Market
+import MarketModel
 import Results
 import Scenario
 import Stochastic

@@ -1,6 +1,7 @@
 import Benchmarks
 import Contracts
 import Ledger
+import MarketModel
 import Testing
 
 typealias Party = BenchmarkWorld.Party

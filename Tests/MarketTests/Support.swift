@@ -1,5 +1,5 @@
 import Market
-import Scenario
+import MarketModel
 import Stochastic
 
 let hourTicks: Int64 = 3_600_000_000

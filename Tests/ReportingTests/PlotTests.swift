@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
+import MarketModel
 @testable import Reporting
 import Results
 import Scenario
@@ -73,8 +74,9 @@ import Testing
         // The turnaround CDFs have one row per measured, reported study of each design and urgency.
         let store = try ResultsStore(path: db)
         let runs = try store.runs()
-        for urgency in ["stat", "urgent"] {
-            let blocks = try PlotFileChecks.dataBlocks(URL(fileURLWithPath: "\(out)/turnaround-cdf-\(urgency).dat"))
+        for urgency in [Urgency.stat, .urgent] {
+            let dat = URL(fileURLWithPath: "\(out)/turnaround-cdf-\(urgency.name).dat")
+            let blocks = try PlotFileChecks.dataBlocks(dat)
             var expected: [Int] = []
             for design in ["posted-price", "intermediary"] {
                 var n = 0

@@ -2,6 +2,7 @@ import Analysis
 import DiscreteEvent
 import Foundation
 import Market
+import MarketModel
 import Scenario
 import Studies
 import Testing
@@ -9,7 +10,7 @@ import Testing
 private let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Scenarios").path
 
-private func market(_ relative: String) throws -> (ScenarioFile, MarketModel) {
+private func market(_ relative: String) throws -> (ScenarioFile, MarketParameters) {
     let file = try ScenarioLoader.load(path: scenarios + "/" + relative)
     guard case .market(let m) = file.model else { throw MarketSimulationError("\(relative) is not a market") }
     return (file, m)
@@ -17,7 +18,7 @@ private func market(_ relative: String) throws -> (ScenarioFile, MarketModel) {
 
 /// Runs replications 0..<n of one design on both cores.
 private func replications(
-    _ model: MarketModel, design: MarketDesignSpec, seed: UInt64, count n: Int, horizon: Int64, warmup: Int64
+    _ model: MarketParameters, design: MarketDesignSpec, seed: UInt64, count n: Int, horizon: Int64, warmup: Int64
 ) throws -> [MarketRunResult] {
     let box = Mutex<[Result<MarketRunResult, any Error>?]>(Array(repeating: nil, count: n))
     DispatchQueue.concurrentPerform(iterations: n) { r in

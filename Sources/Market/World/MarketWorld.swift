@@ -13,13 +13,13 @@ import Contracts
 import DiscreteEvent
 import Foundation
 import Ledger
+import MarketModel
 import Network
-import Scenario
 import Stochastic
 
 /// One run of one market design.
 public struct MarketRunSpec: Sendable {
-    public var model: MarketModel
+    public var model: MarketParameters
     public var design: MarketDesignSpec
     public var seed: UInt64
     public var replication: Int
@@ -44,7 +44,7 @@ public struct MarketRunSpec: Sendable {
     public var chainChunkBlocks = 2_000
 
     public init(
-        model: MarketModel, design: MarketDesignSpec, seed: UInt64, replication: Int, horizonTicks: Int64,
+        model: MarketParameters, design: MarketDesignSpec, seed: UInt64, replication: Int, horizonTicks: Int64,
         warmupTicks: Int64, progress: (@Sendable (Double) -> Void)? = nil
     ) {
         self.model = model
@@ -196,7 +196,7 @@ final class MarketWorld {
         var maxPrice: UInt64 = 0
         var assignee: Int?
         var granted = false
-        var outcome: ReadOutcome?
+        var outcome: ReadResult?
         var holdback: UInt64 = 0
         var reviewer: Int?
         /// Bids this study received from the world's radiologists (for reveals): (radiologist, price, promised).
@@ -254,7 +254,7 @@ final class MarketWorld {
     }
 
     let spec: MarketRunSpec
-    let model: MarketModel
+    let model: MarketParameters
     let chainID: String
     let cluster: ChainCluster<ReadChainApp>
     let streams: RandomStreams
@@ -543,7 +543,7 @@ final class MarketWorld {
     func result() -> MarketRunResult {
         let app = cluster.nodes[observer].app
         for (i, s) in studies.enumerated() {
-            if records[i].status == "open", s.phase == .expired { records[i].status = "expired" }
+            if records[i].status == .open, s.phase == .expired { records[i].status = .expired }
             if let id = s.chainID, s.phase == .reported, s.holdback > 0, let st = app.study(id), st.holdback == 0 {
                 // Released by time-out in an end-of-block step (not a transaction): count it as paid.
                 records[i].radiologistPay += s.holdback
@@ -708,7 +708,7 @@ final class MarketWorld {
         case .post(let s):
             guard ok, let id = attribute(r, "study.posted", "study").flatMap(UInt64.init) else {
                 studies[s].phase = .expired
-                records[studies[s].record].status = "expired"
+                records[studies[s].record].status = .expired
                 return
             }
             studies[s].chainID = id
@@ -795,7 +795,7 @@ final class MarketWorld {
                 credential(r, step: 0)
                 credential(r, step: 1)
             } else {
-                // Licences, then hospital credentialing, take time (MarketModel.credentialing).
+                // Licences, then hospital credentialing, take time (MarketParameters.credentialing).
                 at(model.credentialing.licenceTicks, .credential(rad: r, step: 0))
                 at(model.credentialing.licenceTicks + model.credentialing.clientTicks, .credential(rad: r, step: 1))
             }
@@ -854,7 +854,7 @@ final class MarketWorld {
             for u in Urgency.allCases {
                 let p = rad.pricing.price(
                     for: m, urgency: u, queueLength: rad.held.count, multiplier: rad.priceMultiplier)
-                if p > 0 { prices.append(PriceEntry(modality: m.chain, urgency: u.chain, price: p)) }
+                if p > 0 { prices.append(PriceEntry(modality: m, urgency: u, price: p)) }
             }
         }
         return RadiologistProfile(
@@ -885,7 +885,7 @@ final class MarketWorld {
         let study = g.study
         var rec = StudyRecord(
             key: study.key.description, client: clients[c].name, clientType: group.type.rawValue,
-            modality: study.modality.rawValue, urgency: study.urgency.rawValue, subspecialty: study.subspecialty,
+            modality: study.modality, urgency: study.urgency, subspecialty: study.subspecialty,
             arrival: study.arrivalTicks, requiredTurnaround: group.turnaroundTicks[study.urgency],
             truthFinding: study.truth.hasFinding, truthSeverity: study.truth.severity?.rawValue,
             measured: study.arrivalTicks >= spec.warmupTicks)
@@ -937,7 +937,7 @@ final class MarketWorld {
         var candidates: [RoutingCandidate] = []
         for r in rads.indices where eligible(r, for: s) {
             guard let p = app.profile(of: rads[r].party.address), p.available,
-                let price = p.price(for: study.modality.chain, study.urgency.chain)
+                let price = p.price(for: study.modality, study.urgency)
             else { continue }
             let m = app.metrics(of: rads[r].party.address)
             candidates.append(
@@ -975,7 +975,7 @@ final class MarketWorld {
             at(now + backoff, .repost(study: s))
         } else {
             studies[s].phase = .expired
-            records[studies[s].record].status = "expired"
+            records[studies[s].record].status = .expired
         }
     }
 
@@ -986,7 +986,7 @@ final class MarketWorld {
             post(s)
         } else {
             studies[s].phase = .expired
-            records[rec].status = "expired"
+            records[rec].status = .expired
         }
     }
 
@@ -1088,7 +1088,7 @@ final class MarketWorld {
             let price =
                 st.phase == .bidding
                 ? rad.pricing.price(for: m, urgency: u, queueLength: rad.held.count, multiplier: rad.priceMultiplier)
-                : (rads[r].published?.price(for: m.chain, u.chain) ?? .max)
+                : (rads[r].published?.price(for: m, u) ?? .max)
             if price > st.maxPrice { continue }
             let expected = Int64(rad.readingTime.meanTicks(m, speedFactor: rad.speedFactor, pace: rad.pace))
             if now + expected > rad.shiftEnd && !continuesAfterShift(r) { continue }
@@ -1340,7 +1340,7 @@ final class MarketWorld {
         records[rec].pace = rad.pace
         records[rec].errorProbability =
             truth.hasFinding ? rad.errorModel.missProbability(conditions) : rad.errorModel.overcallProbability(conditions)
-        records[rec].outcome = outcome.classification.rawValue
+        records[rec].outcome = outcome.classification
         records[rec].discrepancy = outcome.discrepancy.rawValue
         records[rec].changedByAI = outcome.changedByAI
         if let id = studies[s].chainID, studies[s].phase == .assigned, now <= studies[s].deadline {
@@ -1364,13 +1364,13 @@ final class MarketWorld {
         guard ok else { return }  // too late: the study expired (the client reposts)
         studies[s].phase = .reported
         records[rec].reportCommitted = t
-        records[rec].status = "reported"
+        records[rec].status = .reported
         let paid = attribute(receipt, "settlement", "paid").flatMap(UInt64.init) ?? 0
         let holdback = attribute(receipt, "settlement", "holdback").flatMap(UInt64.init) ?? 0
         records[rec].radiologistPay = paid
         studies[s].holdback = holdback
         if holdback == 0 { records[rec].settled = t }
-        let outcome = studies[s].outcome ?? ReadOutcome(classification: .trueNegative, discrepancy: .none)
+        let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
         records[rec].followUpRecommended = outcome.reportsFinding
         // Peer review when the chain sampled the study.
         if attribute(receipt, "study.sampled", "study") != nil {
@@ -1409,23 +1409,17 @@ final class MarketWorld {
 
     func review(_ r: Int, _ s: Int) {
         guard let id = studies[s].chainID, now < spec.horizonTicks else { return }
-        let outcome = studies[s].outcome ?? ReadOutcome(classification: .trueNegative, discrepancy: .none)
+        let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
         let score = peerReviewModel.score(outcome, stream: rads[r].reviewStream)
-        let chainScore = RadpeerScore(rawValue: score.rawValue) ?? .concur
         let rec = studies[s].record
-        records[rec].reviewScore = chainScore.label
-        records[rec].detected = outcome.classification.isError ? chainScore.isDiscrepancy : nil
+        records[rec].reviewScore = score
+        records[rec].detected = outcome.classification.isError ? score.isDiscrepancy : nil
         let truth = studies[s].generated.study.truth
-        let label: LabelOutcome =
-            switch outcome.classification {
-            case .truePositive: .truePositive
-            case .falsePositive: .falsePositive
-            case .trueNegative: .trueNegative
-            case .falseNegative: .falseNegative
-            }
         let code = truth.hasFinding ? truth.findingCode : 0
         submit(
-            .submitPeerReview(studyID: id, score: chainScore, labels: [FindingLabel(findingCode: code, outcome: label)]),
+            .submitPeerReview(
+                studyID: id, score: score,
+                labels: [FindingLabel(findingCode: code, outcome: outcome.classification)]),
             as: .radiologist(r), kind: .review(rad: r, study: s))
     }
 
@@ -1516,28 +1510,3 @@ final class MarketWorld {
 }
 
 func bytesBE(_ x: UInt64) -> [UInt8] { withUnsafeBytes(of: x.bigEndian) { Array($0) } }
-
-extension MarketModel.Modality {
-    /// The chain's modality code.
-    var chain: Contracts.Modality {
-        switch self {
-        case .xr: .xr
-        case .ct: .ct
-        case .mr: .mr
-        case .us: .us
-        case .mg: .mg
-        case .nm: .nm
-        case .pet: .pet
-        }
-    }
-}
-
-extension MarketModel.Urgency {
-    var chain: Contracts.Urgency {
-        switch self {
-        case .routine: .routine
-        case .urgent: .urgent
-        case .stat: .stat
-        }
-    }
-}

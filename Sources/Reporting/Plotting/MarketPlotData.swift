@@ -1,5 +1,6 @@
 import Foundation
 import Market
+import MarketModel
 import Results
 import Scenario
 
@@ -61,7 +62,7 @@ public struct MarketPlotData: Sendable {
     public var notes: [String]
 
     static let hour = 3_600_000_000.0
-    static let urgencyOrder = ["stat", "urgent", "routine"]
+    static let urgencyOrder = [Urgency.stat, .urgent, .routine].map(\.name)
 
     /// Whether any finished run has detail rows; without them only the cost/quality plot can be drawn.
     public var hasDetail: Bool { designs.contains { $0.detailReplications > 0 } }

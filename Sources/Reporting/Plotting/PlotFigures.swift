@@ -1,4 +1,5 @@
 import Foundation
+import MarketModel
 
 /// One figure of `readchain plot`: its gnuplot script and data files, written next to the images it draws.
 public struct PlotFigure: Sendable, Equatable {
@@ -92,7 +93,7 @@ public struct PlotFigureBuilder: Sendable {
             block += 1
         }
         guard !clauses.isEmpty else { return nil }
-        let label = urgency == "stat" ? "STAT" : urgency
+        let label = Urgency(name: urgency) == .stat ? "STAT" : urgency
         var body = """
             set title \(Self.quote("Turnaround of \(label) studies by design (\(replicationText), measured studies)"))
             set xlabel "turnaround: arrival to report committed (hours)"
