@@ -168,7 +168,7 @@ public enum ChainReplay {
             var price: UInt64
             var margin: UInt64
             var fees: UInt64
-            var score: String?
+            var score: RadpeerScore?
         }
         var derived: [Derived?] = []
         for row in rows {
@@ -204,8 +204,8 @@ public enum ChainReplay {
             if Int64(d.fees) != row.clientFees { wrong.append("client fees \(row.clientFees), chain \(d.fees)") }
             if row.peerReviewed != (s.reviewScore != nil) {
                 wrong.append("peer reviewed \(row.peerReviewed), chain \(s.reviewScore != nil)")
-            } else if row.peerReviewed, row.reviewScore != s.reviewScore {
-                wrong.append("review score \(row.reviewScore ?? "none"), chain \(s.reviewScore ?? "none")")
+            } else if row.peerReviewed, row.reviewScore != s.reviewScore?.label {
+                wrong.append("review score \(row.reviewScore ?? "none"), chain \(s.reviewScore?.label ?? "none")")
             }
             if let f = s.feedback, row.feedback != f { wrong.append("feedback \(row.feedback.map(String.init) ?? "none"), chain \(f)") }
             if row.followUpCompleted != s.followUpCompleted {
@@ -234,7 +234,7 @@ public enum ChainReplay {
             margin += Double(d.margin)
             if let score = d.score {
                 reviewed += 1
-                if score != "1" { discrepant += 1 }
+                if score.isDiscrepancy { discrepant += 1 }
             }
         }
         var recomputed: [(String, Double)] = [
@@ -294,7 +294,7 @@ public enum ChainReplay {
         out.append(
             ChainMetric(
                 name: "radpeer_discrepancy_rate_all", unit: "fraction",
-                value: reviewed.isEmpty ? nil : Double(reviewed.filter { $0.reviewScore != "1" }.count) / Double(reviewed.count)))
+                value: reviewed.isEmpty ? nil : Double(reviewed.filter { $0.reviewScore?.isDiscrepancy == true }.count) / Double(reviewed.count)))
         out.append(ChainMetric(name: "prices_paid_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + ($1.reportedHeight != nil ? ($1.price ?? 0) - min($1.forfeited, $1.price ?? 0) : 0) })))
         out.append(ChainMetric(name: "intermediary_fees_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + $1.operatorShare })))
         out.append(ChainMetric(name: "dataset_labels_appended", unit: "count", value: Double(chain.labels.count)))
