@@ -294,7 +294,8 @@ extension ContractEvent {
         case .txFee: self = .txFee(payer: try v.address(), amount: try v.u64(), message: v.string())
         case .transfer: self = .transfer(from: try v.address(), to: try v.address(), amount: try v.u64())
         case .attestationIssued:
-            self = .attestationIssued(subject: try v.address(), kind: try v.attestationKind(), expiresAtTicks: try v.i64())
+            self = .attestationIssued(
+                subject: try v.address(), kind: try v.attestationKind(), expiresAtTicks: try v.i64())
         case .attestationRevoked: self = .attestationRevoked(subject: try v.address(), kind: try v.attestationKind())
         case .radiologistRegistered: self = .radiologistRegistered(radiologist: try v.address())
         case .radiologistUpdated: self = .radiologistUpdated(radiologist: try v.address())
@@ -304,7 +305,8 @@ extension ContractEvent {
                 jurisdiction: v.string(), maxPrice: try v.u64(), deadlineTicks: try v.i64())
         case .studyCancelled: self = .studyCancelled(study: try v.u64(), refund: try v.u64())
         case .studyAssigned:
-            self = .studyAssigned(study: try v.u64(), radiologist: try v.address(), price: try v.u64(), pay: try v.u64())
+            self = .studyAssigned(
+                study: try v.u64(), radiologist: try v.address(), price: try v.u64(), pay: try v.u64())
         case .bidCommitted: self = .bidCommitted(study: try v.u64(), bidder: try v.address())
         case .bidRevealed: self = .bidRevealed(study: try v.u64(), bidder: try v.address(), price: try v.u64())
         case .auctionUnsold: self = .auctionUnsold(study: try v.u64())

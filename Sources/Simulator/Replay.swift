@@ -273,7 +273,8 @@ public struct ChainReplayer {
             var out: [ContractEvent] = []
             for (j, e) in events.enumerated() {
                 do { out.append(try ContractEvent(e)) } catch {
-                    failures.append(ReplayFailure(height: height, kind: "event", message: "\(place()), event \(j): \(error)"))
+                    let message = "\(place()), event \(j): \(error)"
+                    failures.append(ReplayFailure(height: height, kind: "event", message: message))
                 }
             }
             return out

@@ -156,9 +156,9 @@ extension ContractEventTests {
 
     static let pinnedSettlement =
         "0000000a736574746c656d656e740000000600000005737475647900000001370000000b726164696f6c6f6769737400"
-            + "000028303030313032303330343035303630373038303930613062306330643065306631303131313231330000000470"
-            + "6169640000000432353530000000086f70657261746f720000000130000000046c657679000000033135300000000868"
-            + "6f6c646261636b00000003333030"
+        + "000028303030313032303330343035303630373038303930613062306330643065306631303131313231330000000470"
+        + "6169640000000432353530000000086f70657261746f720000000130000000046c657679000000033135300000000868"
+        + "6f6c646261636b00000003333030"
 }
 
 // MARK: - Refusals
@@ -193,7 +193,8 @@ extension ContractEventTests {
     @Test func misplacedOrExtraAttributeIsNamed() {
         var swapped = Self.feedbackEvent
         swapped.attributes.swapAt(1, 2)
-        #expect(Self.refusal(swapped) == .unexpectedAttribute(type: "feedback", expected: "radiologist", found: "score"))
+        #expect(
+            Self.refusal(swapped) == .unexpectedAttribute(type: "feedback", expected: "radiologist", found: "score"))
         var extra = Self.feedbackEvent
         extra.attributes.append(EventAttribute(key: "note", value: "x"))
         #expect(Self.refusal(extra) == .unexpectedAttribute(type: "feedback", expected: nil, found: "note"))
@@ -205,7 +206,8 @@ extension ContractEventTests {
     /// Only the canonical spelling of each value is accepted (so decoding is the exact inverse of encoding).
     @Test(arguments: [
         (2, "05"), (2, "+5"), (2, " 5"), (2, ""), (2, "256"), (2, "-1"), (0, "08"), (0, "x"),
-        (1, String(repeating: "AB", count: 20)), (1, String(repeating: "ab", count: 19)), (1, "0x" + String(repeating: "ab", count: 19)),
+        (1, String(repeating: "AB", count: 20)), (1, String(repeating: "ab", count: 19)),
+        (1, "0x" + String(repeating: "ab", count: 19)),
     ])
     func nonCanonicalValuesAreRefused(_ index: Int, _ value: String) {
         var e = Self.feedbackEvent
@@ -216,8 +218,11 @@ extension ContractEventTests {
 
     @Test func enumeratedValuesAreChecked() {
         let posted = ContractEvent.studyPosted(
-            study: 1, client: Self.a, modality: .xr, urgency: .routine, jurisdiction: "X", maxPrice: 1, deadlineTicks: 2)
-        for (key, bad) in [("modality", "0"), ("modality", "8"), ("urgency", "4"), ("deadline", "-0"), ("max_price", "-1")] {
+            study: 1, client: Self.a, modality: .xr, urgency: .routine, jurisdiction: "X", maxPrice: 1, deadlineTicks: 2
+        )
+        for (key, bad) in [
+            ("modality", "0"), ("modality", "8"), ("urgency", "4"), ("deadline", "-0"), ("max_price", "-1"),
+        ] {
             var e = posted.event
             let i = e.attributes.firstIndex { $0.key == key }!
             e.attributes[i].value = bad
@@ -225,7 +230,10 @@ extension ContractEventTests {
         }
         let others: [(ContractEvent, String, String)] = [
             (.peerReview(study: 1, radiologist: Self.a, reviewer: Self.b, score: .concur), "score", "2"),
-            (.studyReported(study: 1, radiologist: Self.a, turnaroundTicks: 1, findings: 0, followUp: false), "follow_up", "true"),
+            (
+                .studyReported(study: 1, radiologist: Self.a, turnaroundTicks: 1, findings: 0, followUp: false),
+                "follow_up", "true"
+            ),
             (.studyExpired(study: 1, refund: 0, was: .open), "was", "Open"),
             (.attestationRevoked(subject: Self.a, kind: .licence), "kind", "license"),
             (.labelAppended(seq: 1, study: 1, labelsHash: .zero), "hash", "00"),

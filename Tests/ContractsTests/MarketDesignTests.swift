@@ -28,7 +28,8 @@ import Testing
             h.tx(c.r2, .claimStudy(studyID: 1)),
         ])
         #expect(r.receipts.map(\.code) == [.ok, .notEligible, .ok, .priceTooHigh, .wrongStudyState])
-        #expect(r.receipts[0].contract.contains(.studyAssigned(study: 1, radiologist: c.r1.address, price: 3_000, pay: 3_000)))
+        let assigned = ContractEvent.studyAssigned(study: 1, radiologist: c.r1.address, price: 3_000, pay: 3_000)
+        #expect(r.receipts[0].contract.contains(assigned))
         // The excess over the listed price is refunded at assignment.
         #expect(h.app.study(1)?.escrow == 3_000)
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -3_000)
@@ -42,7 +43,10 @@ import Testing
             (c.r1, .submitReport(studyID: 1, report: c.report(1, followUp: true))),
             (c.r1, .submitReport(studyID: 2, report: c.report(2))),
         ])
-        #expect(rep.receipts[0].contract.contains { if case .settlement(1, c.r1.address, 3_000, _, _, _) = $0 { true } else { false } })
+        #expect(
+            rep.receipts[0].contract.contains {
+                if case .settlement(1, c.r1.address, 3_000, _, _, _) = $0 { true } else { false }
+            })
         #expect(rep.receipts[0].contract.contains(.studySampled(study: 1)))  // sampling rate 100% in this genesis
         h.ok(at: 40 * minute, [
             (c.c1, .submitFeedback(studyID: 1, score: 5)), (c.c2, .submitFeedback(studyID: 2, score: 4)),
@@ -135,7 +139,10 @@ import Testing
         let tooEarly = h.one(at: posted + 19 * minute, c.c2, .finaliseAuction(studyID: 1))
         #expect(tooEarly.code == .windowClosed)
         let fin = h.ok(at: posted + 21 * minute, [(c.c2, .finaliseAuction(studyID: 1))])
-        #expect(fin.receipts[0].contract.contains { if case .auctionAwarded(1, c.r3.address, 2_800, _) = $0 { true } else { false } })
+        #expect(
+            fin.receipts[0].contract.contains {
+                if case .auctionAwarded(1, c.r3.address, 2_800, _) = $0 { true } else { false }
+            })
         h.ok(at: posted + 50 * minute, [(c.r3, .submitReport(studyID: 1, report: c.report(1)))])
         h.ok(at: posted + 60 * minute, [(c.r1, .submitPeerReview(studyID: 1, score: .score2b, labels: []))])
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -2_800)
@@ -164,8 +171,14 @@ import Testing
         })
         h.ok(at: 15 * minute, bids.map { b in (b.0, .revealBid(studyID: b.2, price: b.1, turnaroundTicks: hour, salt: salt)) })
         let fin = h.ok(at: 23 * minute, [(c.c3, .finaliseAuction(studyID: 1)), (c.c3, .finaliseAuction(studyID: 2))])
-        #expect(fin.receipts[0].contract.contains { if case .auctionAwarded(1, c.r2.address, 2_800, _) = $0 { true } else { false } })
-        #expect(fin.receipts[1].contract.contains { if case .auctionAwarded(2, _, 3_600, _) = $0 { true } else { false } })
+        #expect(
+            fin.receipts[0].contract.contains {
+                if case .auctionAwarded(1, c.r2.address, 2_800, _) = $0 { true } else { false }
+            })
+        #expect(
+            fin.receipts[1].contract.contains {
+                if case .auctionAwarded(2, _, 3_600, _) = $0 { true } else { false }
+            })
         h.ok(at: hour, [
             (c.r2, .submitReport(studyID: 1, report: c.report(1))), (c.r1, .submitReport(studyID: 2, report: c.report(2))),
         ])
@@ -190,7 +203,9 @@ import Testing
         let rep = h.ok(at: 30 * minute, [
             (c.r1, .submitReport(studyID: 1, report: c.report(1))), (c.r2, .submitReport(studyID: 2, report: c.report(2))),
         ])
-        #expect(rep.receipts[0].contract.contains(.settlement(study: 1, radiologist: c.r1.address, paid: 2_550, operatorShare: 0, levy: 150, holdback: 300)))
+        let settled = ContractEvent.settlement(
+            study: 1, radiologist: c.r1.address, paid: 2_550, operatorShare: 0, levy: 150, holdback: 300)
+        #expect(rep.receipts[0].contract.contains(settled))
         #expect(h.app.bonusPool == 300)
         h.ok(at: hour, [
             (c.r2, .submitPeerReview(studyID: 1, score: .concur, labels: [])),

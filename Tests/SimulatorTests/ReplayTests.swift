@@ -191,7 +191,8 @@ import Testing
     /// is wrong; the well-formed events still reach the observers, decoded.
     @Test func malformedEventIsAnEventFailure() {
         let rad = Address(bytes: Array(repeating: 7, count: 20))
-        let good = ContractEvent.settlement(study: 3, radiologist: rad, paid: 10, operatorShare: 0, levy: 1, holdback: 2)
+        let good = ContractEvent.settlement(
+            study: 3, radiologist: rad, paid: 10, operatorShare: 0, levy: 1, holdback: 2)
         var renamed = good.event
         renamed.attributes[5].key = "held_back"
         var malformed = ContractEvent.studySampled(study: 3).event
@@ -205,11 +206,13 @@ import Testing
         let d = ChainReplayer.contractEvents(height: 9, receipts: receipts, endBlock: end)
         #expect(d.receipts == [[good], [good]])
         #expect(d.endBlock == [.bonusPeriod(paid: 1, recipients: 1, carried: 0)])
-        #expect(d.failures.map(\.description) == [
-            "height 9: event: transaction 1 (\(tx.hex)), event 1: event 'settlement': attribute 'holdback' is missing",
-            "height 9: event: transaction 1 (\(tx.hex)), event 2: event 'study.sampled': attribute 'study' is malformed: 'three'",
-            "height 9: event: end of block, event 1: unknown event type 'bonus.bogus'",
-        ])
+        let at = "height 9: event: transaction 1 (\(tx.hex))"
+        #expect(
+            d.failures.map(\.description) == [
+                "\(at), event 1: event 'settlement': attribute 'holdback' is missing",
+                "\(at), event 2: event 'study.sampled': attribute 'study' is malformed: 'three'",
+                "height 9: event: end of block, event 1: unknown event type 'bonus.bogus'",
+            ])
     }
 
     @Test func auditStudyAndRadiologist() throws {
