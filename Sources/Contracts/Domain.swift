@@ -19,14 +19,6 @@ public enum AttestationClaim: Hashable, Sendable {
         case .clientCredential(let c, _): [4] + c.bytes
         }
     }
-    var kindName: String {
-        switch self {
-        case .licence: "licence"
-        case .boardCertification: "board"
-        case .subspecialty: "subspecialty"
-        case .clientCredential: "clientCredential"
-        }
-    }
     var strings: [String] {
         switch self {
         case .licence(let s), .boardCertification(let s), .subspecialty(let s): [s]

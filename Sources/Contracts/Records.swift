@@ -23,7 +23,7 @@ public struct AttestationRecord: Equatable, Sendable {
 }
 
 /// Where a study is in its life.
-public enum StudyState: UInt8, Sendable, Hashable {
+public enum StudyState: UInt8, CaseIterable, Sendable, Hashable {
     /// Posted, waiting for assignment (intermediary) or a claim (posted price).
     case open = 1
     /// Auction: bidding then reveal windows, waiting for `finaliseAuction`.

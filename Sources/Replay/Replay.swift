@@ -15,8 +15,8 @@ public struct ReplayFailure: Codable, Sendable, Equatable, CustomStringConvertib
     public var height: Int64?
     /// What failed: `genesis`, `missing-block`, `block-decode`, `header`, `tx-root`, `evidence`, `last-commit`,
     /// `certificate`, `transaction` (fails the envelope: signature, chain id, size), `state-root`, `results-root`,
-    /// `final-state-root`, `block-summary`, `chain-facts`, `study`,
-    /// `metric`, `no-chain`.
+    /// `final-state-root`, `event` (a receipt's or end-of-block event is not a well-formed `ContractEvent`),
+    /// `block-summary`, `chain-facts`, `study`, `metric`, `no-chain`.
     public var kind: String
     public var message: String
 
@@ -40,8 +40,11 @@ public struct ReplayedBlock {
     public var certificate: CommitCertificate?
     /// One per transaction, in block order.
     public var receipts: [Receipt]
-    /// Events of `endBlock` (deadline expiries, hold-back time-outs, bonus periods).
-    public var endBlockEvents: [Event]
+    /// The contract events of each receipt, decoded (one array per receipt, in block order). An event that does
+    /// not decode is left out and recorded as an `event` failure.
+    public var events: [[ContractEvent]]
+    /// Events of `endBlock` (deadline expiries, hold-back time-outs, bonus periods), decoded likewise.
+    public var endBlockEvents: [ContractEvent]
     /// The application after the block (its committed state at this height).
     public var stateRoot: Hash
 }
@@ -247,14 +250,40 @@ public struct ChainReplayer {
             selector.advanceHeight(to: sets[i + 1])
             lastHeight = h
             finalStateRoot = root
+            let decoded = Self.contractEvents(height: h, receipts: receipts, endBlock: outcome.events)
+            failures += decoded.failures
             observe(
                 ReplayedBlock(
-                    height: h, block: block, certificate: certificate, receipts: receipts,
-                    endBlockEvents: outcome.events, stateRoot: root))
+                    height: h, block: block, certificate: certificate, receipts: receipts, events: decoded.receipts,
+                    endBlockEvents: decoded.endBlock, stateRoot: root))
         }
         counts.signaturesVerified = cache.verifications
         replayDigest = Hash.sha256(domain: "readchain/replay-digest/v1", parts: digestParts)
         self.app = app
+    }
+
+    /// Decodes the contract events of one executed block's receipts and of its end-of-block step. An event that
+    /// is not a canonical `ContractEvent` is left out and reported as an `event` failure at `height`, naming the
+    /// transaction (or the end of the block), the event's position and what is wrong with it.
+    static func contractEvents(
+        height: Int64, receipts: [Receipt], endBlock: [Event]
+    ) -> (receipts: [[ContractEvent]], endBlock: [ContractEvent], failures: [ReplayFailure]) {
+        var failures: [ReplayFailure] = []
+        func decode(_ events: [Event], _ place: @autoclosure () -> String) -> [ContractEvent] {
+            var out: [ContractEvent] = []
+            for (j, e) in events.enumerated() {
+                do { out.append(try ContractEvent(e)) } catch {
+                    let message = "\(place()), event \(j): \(error)"
+                    failures.append(ReplayFailure(height: height, kind: "event", message: message))
+                }
+            }
+            return out
+        }
+        let perReceipt = receipts.enumerated().map { k, r in
+            decode(r.events, "transaction \(k) (\(r.txHash.hex))")
+        }
+        let atEnd = decode(endBlock, "end of block")
+        return (perReceipt, atEnd, failures)
     }
 
     /// Decodes and verifies a commit certificate, recording what is wrong; returns it when it decoded.

@@ -85,7 +85,7 @@ public enum ChainAudit {
         var sender: Address?
         var txHash: Hash?
         var code: TxCode
-        var events: [Event]
+        var events: [ContractEvent]
         var studyID: UInt64?
         var requisition: Hash?
     }
@@ -116,22 +116,22 @@ public enum ChainAudit {
             roots[b.height] = b.block.header.txRoot
             for (k, (tx, receipt)) in zip(b.block.transactions, b.receipts).enumerated() {
                 let m = try? Message.decode(canonical: tx.message)
+                let events = b.events[k]
                 var sid = m.flatMap(studyID)
                 var requisition: Hash?
                 if case .postStudy(let o)? = m {
                     requisition = o.requisitionHash
-                    sid = receipt.events.first { $0.type == "study.posted" }.flatMap { ChainFacts.attribute($0, "study") }
-                        .flatMap(UInt64.init)
+                    sid = ChainFacts.postedStudy(events)
                 }
-                let aboutRadiologist = receipt.events.contains { $0.attributes.contains { $0.key == "radiologist" } }
+                let aboutRadiologist = events.contains { $0.radiologist != nil }
                 guard sid != nil || requisition != nil || aboutRadiologist else { continue }
                 steps.append(
                     Step(
                         height: b.height, time: time, index: k, action: m?.name ?? "undecodable", sender: tx.sender.address,
-                        txHash: tx.hash, code: receipt.code, events: receipt.events, studyID: sid, requisition: requisition))
+                        txHash: tx.hash, code: receipt.code, events: events, studyID: sid, requisition: requisition))
             }
             for e in b.endBlockEvents {
-                guard let sid = ChainFacts.attribute(e, "study").flatMap(UInt64.init) else { continue }
+                guard let sid = e.studyID else { continue }
                 steps.append(
                     Step(
                         height: b.height, time: time, index: nil, action: "endBlock", sender: nil, txHash: nil, code: .ok,
@@ -167,7 +167,8 @@ public enum ChainAudit {
             }
             for (k, s) in selected.enumerated() {
                 selected[k].events = s.events.filter { e in
-                    e.type == "tx.fee" || ChainFacts.attribute(e, "study").flatMap(UInt64.init).map { set.contains($0) } ?? false
+                    if case .txFee = e { return true }
+                    return e.studyID.map { set.contains($0) } ?? false
                 }
             }
         } else {
@@ -185,24 +186,21 @@ public enum ChainAudit {
             // Studies assigned to them (an expiry names only the study).
             var theirs: Set<UInt64> = []
             for s in steps {
-                for e in s.events where e.type == "study.assigned" && ChainFacts.attribute(e, "radiologist") == hex {
-                    if let sid = ChainFacts.attribute(e, "study").flatMap(UInt64.init) { theirs.insert(sid) }
-                }
+                for case .studyAssigned(let sid, address, _, _) in s.events { theirs.insert(sid) }
             }
             selected = steps.compactMap { s in
                 var t = s
                 // Only the events the public metrics are computed from.
                 t.events = s.events.filter { e in
-                    (Self.metricEvents.contains(e.type) && ChainFacts.attribute(e, "radiologist") == hex)
-                        || (e.type == "study.expired" && ChainFacts.attribute(e, "was") == "assigned"
-                            && (ChainFacts.attribute(e, "study").flatMap(UInt64.init).map { theirs.contains($0) } ?? false))
+                    if case .studyExpired(let sid, _, .assigned) = e { return theirs.contains(sid) }
+                    return Self.metricEvents.contains(e.kind) && e.radiologist == address
                 }
                 return t.events.isEmpty ? nil : t
             }
             if let app = replayer.app, let g = replayer.genesis {
                 let m = app.metrics(of: address)
                 publicMetrics = metricsDictionary(m)
-                recomputed = metricsDictionary(recompute(selected, hex: hex, theirs: theirs, window: g.turnaroundWindow))
+                recomputed = metricsDictionary(recompute(selected, window: g.turnaroundWindow))
                 if publicMetrics != recomputed {
                     problems.append("the public metrics on chain differ from their recomputation from the transactions")
                 }
@@ -236,34 +234,32 @@ public enum ChainAudit {
 
     /// Events that change a radiologist's `QualityMetrics` (naming them as `radiologist`); expiries of their
     /// assignments name only the study.
-    static let metricEvents: Set<String> = ["study.assigned", "study.reported", "feedback", "peerreview"]
+    static let metricEvents: Set<ContractEvent.Kind> = [.studyAssigned, .studyReported, .feedback, .peerReview]
 
     /// The radiologist's `QualityMetrics` from their events, the way the contracts keep them.
-    static func recompute(_ steps: [Step], hex: String, theirs: Set<UInt64>, window: UInt32) -> QualityMetrics {
+    static func recompute(_ steps: [Step], window: UInt32) -> QualityMetrics {
         var m = QualityMetrics()
         var active: Int64 = 0
         var ring: [Int64] = []
         var next = 0
         for s in steps where s.code == .ok {
             for e in s.events {
-                switch e.type {
-                case "study.assigned": active += 1
-                case "study.reported":
+                switch e {
+                case .studyAssigned: active += 1
+                case .studyReported(_, _, let t, _, _):
                     m.volume += 1
                     active -= 1
-                    let t = ChainFacts.attribute(e, "turnaround").flatMap(Int64.init) ?? 0
                     if ring.count < Int(window) { ring.append(t) } else { ring[next % Int(window)] = t }
                     next = (next + 1) % Int(window)
-                case "study.expired":
+                case .studyExpired:
                     active -= 1
                     m.missedDeadlines += 1
-                case "peerreview":
+                case .peerReview(_, _, _, let score):
                     m.reviewed += 1
-                    let score = ChainFacts.attribute(e, "score").flatMap(ReviewScore.init(name:)) ?? .concur
                     if score.isDiscrepancy { m.discrepancies += 1 }
                     if score.isClinicallySignificant { m.significantDiscrepancies += 1 }
-                case "feedback":
-                    m.feedbackSum += UInt64(ChainFacts.attribute(e, "score").flatMap(UInt64.init) ?? 0)
+                case .feedback(_, _, let score):
+                    m.feedbackSum += UInt64(score)
                     m.feedbackCount += 1
                 default: break
                 }

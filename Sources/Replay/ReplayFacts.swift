@@ -51,18 +51,17 @@ public struct ChainFacts {
 
     public static func orderKey(client: Address, requisition: Hash) -> String { client.hex + "/" + requisition.hex }
 
-    static func attribute(_ e: Event, _ key: String) -> String? { e.attributes.first { $0.key == key }?.value }
-
     public mutating func add(_ b: ReplayedBlock) {
         let time = b.block.header.timeTicks
         blockBytes[b.height] = b.block.encodedSize
         blockTransactions[b.height] = b.block.transactions.count
         blockFailed[b.height] = b.receipts.filter { $0.code != .ok }.count
-        for (tx, r) in zip(b.block.transactions, b.receipts) {
+        for (k, (tx, r)) in zip(b.block.transactions, b.receipts).enumerated() {
             let sender = tx.sender.address
             let message = try? Message.decode(canonical: tx.message)
+            let events = b.events[k]
             // Fees: a transaction in a block whose ante passed paid its fee (`tx.fee` event).
-            let paidFee = r.events.first?.type == "tx.fee"
+            let paidFee = if case .txFee? = events.first { true } else { false }
             if let message, paidFee {
                 switch message {
                 case .postStudy(let o):
@@ -77,45 +76,48 @@ public struct ChainFacts {
                 }
             }
             guard r.code == .ok else { continue }
-            if case .postStudy(let o)? = message,
-                let id = r.events.first(where: { $0.type == "study.posted" }).flatMap({ Self.attribute($0, "study") })
-                    .flatMap(UInt64.init)
-            {
+            if case .postStudy(let o)? = message, let id = Self.postedStudy(events) {
                 studies[id] = ChainStudyFacts(
                     id: id, client: sender, requisition: o.requisitionHash, urgency: o.urgency,
                     postedHeight: b.height, postedTime: time)
             }
-            apply(r.events, height: b.height, time: time)
+            apply(events, height: b.height, time: time)
         }
         apply(b.endBlockEvents, height: b.height, time: time)
     }
 
-    private mutating func apply(_ events: [Event], height: Int64, time: Int64) {
+    /// The on-chain id a `postStudy` receipt's `study.posted` event gave the study.
+    static func postedStudy(_ events: [ContractEvent]) -> UInt64? {
+        for case .studyPosted(let id, _, _, _, _, _, _) in events { return id }
+        return nil
+    }
+
+    private mutating func apply(_ events: [ContractEvent], height: Int64, time: Int64) {
         for e in events {
-            guard let id = Self.attribute(e, "study").flatMap(UInt64.init), var s = studies[id] else {
-                if e.type == "label.appended" { labels.append((height, time)) }
+            guard let id = e.studyID, var s = studies[id] else {
+                if case .labelAppended = e { labels.append((height, time)) }
                 continue
             }
-            switch e.type {
-            case "study.assigned":
-                s.assignee = Self.attribute(e, "radiologist").flatMap(Address.init(hex:))
-                s.price = Self.attribute(e, "price").flatMap(UInt64.init)
-                s.pay = Self.attribute(e, "pay").flatMap(UInt64.init)
-            case "study.reported":
+            switch e {
+            case .studyAssigned(_, let radiologist, let price, let pay):
+                s.assignee = radiologist
+                s.price = price
+                s.pay = pay
+            case .studyReported(_, _, let turnaround, _, _):
                 s.reportedHeight = height
                 s.reportedTime = time
-                s.contractTurnaround = Self.attribute(e, "turnaround").flatMap(Int64.init)
-            case "settlement":
-                s.paid = Self.attribute(e, "paid").flatMap(UInt64.init) ?? 0
-                s.operatorShare = Self.attribute(e, "operator").flatMap(UInt64.init) ?? 0
-                s.holdback = Self.attribute(e, "holdback").flatMap(UInt64.init) ?? 0
-            case "holdback.released": s.released += Self.attribute(e, "amount").flatMap(UInt64.init) ?? 0
-            case "holdback.forfeited": s.forfeited += Self.attribute(e, "amount").flatMap(UInt64.init) ?? 0
-            case "peerreview": s.reviewScore = Self.attribute(e, "score").flatMap(ReviewScore.init(name:))
-            case "feedback": s.feedback = Self.attribute(e, "score").flatMap(Int.init)
-            case "followup.completed": s.followUpCompleted = true
-            case "study.expired": s.expired = true
-            case "label.appended": labels.append((height, time))
+                s.contractTurnaround = turnaround
+            case .settlement(_, _, let paid, let operatorShare, _, let holdback):
+                s.paid = paid
+                s.operatorShare = operatorShare
+                s.holdback = holdback
+            case .holdbackReleased(_, let amount): s.released += amount
+            case .holdbackForfeited(_, let amount): s.forfeited += amount
+            case .peerReview(_, _, _, let score): s.reviewScore = score
+            case .feedback(_, _, let score): s.feedback = Int(score)
+            case .followUpCompleted: s.followUpCompleted = true
+            case .studyExpired: s.expired = true
+            case .labelAppended: labels.append((height, time))
             default: break
             }
             studies[id] = s

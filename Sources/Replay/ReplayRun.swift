@@ -291,12 +291,12 @@ public enum ChainReplay {
         out.append(ChainMetric(name: "studies_reported", unit: "count", value: Double(studies.filter { $0.reportedHeight != nil }.count)))
         out.append(ChainMetric(name: "studies_expired", unit: "count", value: Double(studies.filter(\.expired).count)))
         let reviewed = studies.filter { $0.reviewScore != nil }
+        let discrepant = reviewed.filter { $0.reviewScore?.isDiscrepancy == true }
         out.append(ChainMetric(name: "peer_reviews", unit: "count", value: Double(reviewed.count)))
         out.append(
             ChainMetric(
                 name: "radpeer_discrepancy_rate_all", unit: "fraction",
-                value: reviewed.isEmpty
-                    ? nil : Double(reviewed.filter { $0.reviewScore?.isDiscrepancy == true }.count) / Double(reviewed.count)))
+                value: reviewed.isEmpty ? nil : Double(discrepant.count) / Double(reviewed.count)))
         out.append(ChainMetric(name: "prices_paid_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + ($1.reportedHeight != nil ? ($1.price ?? 0) - min($1.forfeited, $1.price ?? 0) : 0) })))
         out.append(ChainMetric(name: "intermediary_fees_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + $1.operatorShare })))
         out.append(ChainMetric(name: "dataset_labels_appended", unit: "count", value: Double(chain.labels.count)))

@@ -116,8 +116,7 @@ struct SplitMix: RandomNumberGenerator {
                         : applyingFeeRule(to: before, sender: tx.sender.address, collector: c.validator.address, fee: tx.fee.minorUnits).rootHash
                     #expect(app.stateRoot == expected, "seed \(seed): rejected \(r.code) changed state")
                 }
-                for e in r.events where e.type == "study.assigned" {
-                    let id = UInt64(e["study"]!)!
+                for case .studyAssigned(let id, _, _, _) in r.contract {
                     #expect(!assignedOnce.contains(id), "seed \(seed): study \(id) assigned twice")
                     assignedOnce.insert(id)
                 }

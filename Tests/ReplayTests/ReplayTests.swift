@@ -187,6 +187,35 @@ import Testing
         #expect(r.failures.contains { $0.kind == "study" && $0.height != nil && $0.message.contains("price paid") })
     }
 
+    /// An event that is not a canonical `ContractEvent` (a renamed key, a malformed value, an unknown type) is an
+    /// `event` failure naming the height, the transaction or the end of the block, the event's position and what
+    /// is wrong; the well-formed events still reach the observers, decoded.
+    @Test func malformedEventIsAnEventFailure() {
+        let rad = Address(bytes: Array(repeating: 7, count: 20))
+        let good = ContractEvent.settlement(
+            study: 3, radiologist: rad, paid: 10, operatorShare: 0, levy: 1, holdback: 2)
+        var renamed = good.event
+        renamed.attributes[5].key = "held_back"
+        var malformed = ContractEvent.studySampled(study: 3).event
+        malformed.attributes[0].value = "three"
+        let tx = Hash.sha256([1])
+        let receipts = [
+            Receipt(txHash: .zero, code: .ok, events: [good.event]),
+            Receipt(txHash: tx, code: .ok, events: [good.event, renamed, malformed]),
+        ]
+        let end = [ContractEvent.bonusPeriod(paid: 1, recipients: 1, carried: 0).event, Event("bonus.bogus", [:])]
+        let d = ChainReplayer.contractEvents(height: 9, receipts: receipts, endBlock: end)
+        #expect(d.receipts == [[good], [good]])
+        #expect(d.endBlock == [.bonusPeriod(paid: 1, recipients: 1, carried: 0)])
+        let at = "height 9: event: transaction 1 (\(tx.hex))"
+        #expect(
+            d.failures.map(\.description) == [
+                "\(at), event 1: event 'settlement': attribute 'holdback' is missing",
+                "\(at), event 2: event 'study.sampled': attribute 'study' is malformed: 'three'",
+                "height 9: event: end of block, event 1: unknown event type 'bonus.bogus'",
+            ])
+    }
+
     @Test func auditStudyAndRadiologist() throws {
         let q = try DatabaseQueue(path: Self.pristine)
         let key = try q.read { db in

@@ -690,10 +690,14 @@ final class MarketWorld {
         }
     }
 
-    func attribute(_ r: Receipt, _ type: String, _ key: String) -> String? {
-        for e in r.events where e.type == type {
-            for a in e.attributes where a.key == key { return a.value }
+    /// The first value `pick` finds among the receipt's contract events. The contracts emit only canonical
+    /// events, so one that does not decode is a broken invariant.
+    func firstEvent<T>(_ r: Receipt, _ pick: (ContractEvent) -> T?) -> T? {
+        let events: [ContractEvent]
+        do { events = try r.contractEvents() } catch {
+            preconditionFailure("receipt \(r.txHash.hex) carries a malformed contract event: \(error)")
         }
+        for e in events { if let v = pick(e) { return v } }
         return nil
     }
 
@@ -706,7 +710,8 @@ final class MarketWorld {
             rads[rad].registered = ok
             if ok { rads[rad].lastBalance = cluster.nodes[observer].app.balance(of: rads[rad].party.address) }
         case .post(let s):
-            guard ok, let id = attribute(r, "study.posted", "study").flatMap(UInt64.init) else {
+            let posted = firstEvent(r) { if case .studyPosted(let id, _, _, _, _, _, _) = $0 { id } else { nil } }
+            guard ok, let id = posted else {
                 studies[s].phase = .expired
                 records[studies[s].record].status = .expired
                 return
@@ -748,11 +753,11 @@ final class MarketWorld {
             break
         case .finalise(let s):
             for b in studies[s].bids { rads[b.rad].pending.removeAll { $0 == s } }
-            if ok, let winner = attribute(r, "auction.awarded", "winner"),
-                let rad = rads.firstIndex(where: { $0.party.address.hex == winner })
-            {
+            let winner = firstEvent(r) { if case .auctionAwarded(_, let w, _, _) = $0 { w } else { nil } }
+            let unsold = firstEvent(r) { if case .auctionUnsold = $0 { true } else { nil } } ?? false
+            if ok, let winner, let rad = rads.firstIndex(where: { $0.party.address == winner }) {
                 assigned(s, to: rad, receipt: r, at: t)
-            } else if ok, attribute(r, "auction.unsold", "study") != nil {
+            } else if ok, unsold {
                 removeFromBook(s)
                 rebidOrGiveUp(s)
             }
@@ -775,11 +780,11 @@ final class MarketWorld {
 
     func resolveHoldback(_ s: Int, _ r: Receipt, at t: Int64) {
         let rec = studies[s].record
-        if let a = attribute(r, "holdback.released", "amount").flatMap(UInt64.init) {
+        if let a = firstEvent(r, { if case .holdbackReleased(_, let a) = $0 { a } else { nil } }) {
             records[rec].radiologistPay += a
             records[rec].settled = t
             studies[s].holdback = 0
-        } else if let a = attribute(r, "holdback.forfeited", "amount").flatMap(UInt64.init) {
+        } else if let a = firstEvent(r, { if case .holdbackForfeited(_, let a) = $0 { a } else { nil } }) {
             records[rec].pricePaid -= min(a, records[rec].pricePaid)
             records[rec].settled = t
             studies[s].holdback = 0
@@ -1176,8 +1181,9 @@ final class MarketWorld {
         studies[s].assignee = r
         let rec = studies[s].record
         records[rec].assigned = t
-        let price = attribute(receipt, "study.assigned", "price").flatMap(UInt64.init) ?? 0
-        let pay = attribute(receipt, "study.assigned", "pay").flatMap(UInt64.init) ?? 0
+        let (price, pay): (UInt64, UInt64) =
+            firstEvent(receipt) { if case .studyAssigned(_, _, let price, let pay) = $0 { (price, pay) } else { nil } }
+            ?? (0, 0)
         records[rec].pricePaid = price
         records[rec].radiologistPay = 0
         records[rec].intermediaryMargin = designIsIntermediary ? price - min(price, pay) : 0
@@ -1365,15 +1371,16 @@ final class MarketWorld {
         studies[s].phase = .reported
         records[rec].reportCommitted = t
         records[rec].status = .reported
-        let paid = attribute(receipt, "settlement", "paid").flatMap(UInt64.init) ?? 0
-        let holdback = attribute(receipt, "settlement", "holdback").flatMap(UInt64.init) ?? 0
+        let (paid, holdback): (UInt64, UInt64) =
+            firstEvent(receipt) { if case .settlement(_, _, let p, _, _, let kept) = $0 { (p, kept) } else { nil } }
+            ?? (0, 0)
         records[rec].radiologistPay = paid
         studies[s].holdback = holdback
         if holdback == 0 { records[rec].settled = t }
         let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
         records[rec].followUpRecommended = outcome.reportsFinding
         // Peer review when the chain sampled the study.
-        if attribute(receipt, "study.sampled", "study") != nil {
+        if firstEvent(receipt, { if case .studySampled = $0 { true } else { nil } }) ?? false {
             if let reviewer = chooseReviewer(for: s, author: r) {
                 studies[s].reviewer = reviewer
                 at(t + model.peerReview.delayTicks, .review(rad: reviewer, study: s))
