@@ -25,12 +25,8 @@ private func runAudit(
 
 private func checkDatabase(_ path: String, json: Bool) throws {
     guard FileManager.default.fileExists(atPath: path) else {
-        throw CLIFailure.report(ReplayInputError(message: "no such results database: \(path)"), json: json)
+        throw CLIFailure.report(InputFileError(message: "no such results database: \(path)"), json: json)
     }
-}
-
-struct ReplayInputError: Error {
-    var message: String
 }
 
 struct Replay: ParsableCommand {
