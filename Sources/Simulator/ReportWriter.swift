@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 import Results
 
@@ -47,7 +48,7 @@ public enum ReportFormat {
 
     /// Ticks as hours ("30 h", "1.50 h").
     public static func hours(_ ticks: Int64) -> String {
-        let hour: Int64 = 3_600_000_000
+        let hour = SimTime.ticksPerHour
         return ticks % hour == 0 ? "\(ticks / hour) h" : String(format: "%.2f h", Double(ticks) / Double(hour))
     }
 

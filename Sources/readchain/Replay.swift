@@ -1,4 +1,5 @@
 import ArgumentParser
+import DiscreteEvent
 import Foundation
 import Results
 import Simulator
@@ -129,7 +130,7 @@ enum AuditPrinter {
         } else {
             Swift.print("\(r.subject) \(r.id), run \(r.runID), on chain as \(r.chainIDs.joined(separator: ", "))")
             for e in r.entries {
-                let when = String(format: "%.3f h", Double(e.timeTicks) / 3_600_000_000)
+                let when = String(format: "%.3f h", Double(e.timeTicks) / Double(SimTime.ticksPerHour))
                 var line = "  height \(e.height) (\(when))"
                 if let k = e.index { line += " tx \(k)" }
                 line += ": \(e.action) [\(e.result)]"
