@@ -9,6 +9,11 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// NC-2's deliberate consensus bugs (`ConsensusMutations`) are compiled only into test builds: `make test` and
+// `make soak` set READCHAIN_TEST_BUILD (in their own scratch path, .build/test); production builds have no knobs.
+let mutationKnobs: [SwiftSetting] =
+    Context.environment["READCHAIN_TEST_BUILD"] == nil ? [] : [.define("CONSENSUS_MUTATIONS")]
+
 let package = Package(
     name: "ReadChain",
     platforms: [.macOS(.v15)],
@@ -90,7 +95,7 @@ let package = Package(
         .target(
             name: "Consensus",
             dependencies: ["Ledger"],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         // Message delivery on the simulated clock (latency, bandwidth, loss, duplication, partitions,
         // crashes, clock skew, CPU cost) and the nodes and clusters that run consensus over it. Pure.
@@ -101,7 +106,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         // The market's agents and behaviour models (reading time, errors, fatigue, burnout, attrition,
         // pricing, routing, AI second reader), and the world that runs them on the in-process chain. Pure.
@@ -179,7 +184,7 @@ let package = Package(
                 "Consensus", "Ledger",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         .testTarget(
             name: "NetworkTests",
@@ -187,7 +192,7 @@ let package = Package(
                 "Network", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         .testTarget(
             name: "MarketTests",
