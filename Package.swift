@@ -88,7 +88,7 @@ let package = Package(
         // The teleradiology market's on-chain rules, as a ChainApplication. Pure.
         .target(
             name: "Contracts",
-            dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Ledger"],
             swiftSettings: strict
         ),
         // Tendermint (Buchman, Kwon, Milosevic 2018, Algorithm 1) as a pure state machine. Pure.
@@ -102,9 +102,8 @@ let package = Package(
         .target(
             name: "Network",
             dependencies: [
-                "DiscreteEvent", "Stochastic", "Consensus", "Ledger", "Contracts",
+                "DiscreteEvent", "Stochastic", "Consensus", "Ledger",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict + mutationKnobs
         ),
@@ -134,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "readchain",
             dependencies: [
-                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent", "Ledger", "Contracts", "Benchmarks",
+                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -147,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "DiscreteEventTests",
             dependencies: [
-                "DiscreteEvent", "Stochastic",
+                "DiscreteEvent",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -182,7 +181,6 @@ let package = Package(
             name: "ConsensusTests",
             dependencies: [
                 "Consensus", "Ledger",
-                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict + mutationKnobs
         ),
@@ -190,7 +188,6 @@ let package = Package(
             name: "NetworkTests",
             dependencies: [
                 "Network", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
-                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict + mutationKnobs
         ),
@@ -210,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: [
-                "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
+                "Simulator", "DiscreteEvent", "Results", "Scenario", "Consensus", "Ledger",
                 "Contracts", "Market", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
