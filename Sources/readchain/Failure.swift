@@ -39,43 +39,36 @@ enum CLIFailure {
         switch error {
         case let e as ExitCode:
             return (e.rawValue, [])  // a status already decided and explained
+        case ScenarioLoadError.invalid(let diagnostics):
+            return (ExitStatus.dataError, diagnostics.map(\.description))
         case let e as ScenarioLoadError:
-            switch e {
-            case .unreadable: return (ExitStatus.noInput, [e.description])
-            case .invalid(let diagnostics): return (ExitStatus.dataError, diagnostics.map(\.description))
-            }
-        case let e as ResultsError:
-            return (ExitStatus.ioError, ["error: \(e.description)"])
-        case let e as UnavailableError:
-            return (ExitStatus.unavailable, ["error: \(e.message)"])
-        case let e as OutputPathError:
-            return (ExitStatus.cantCreate, ["error: \(e.message)"])
-        case let e as StochasticError:
-            return (ExitStatus.dataError, ["error: \(e.description)"])
-        case let e as LoadTestSpecError:
-            return (ExitStatus.usage, ["error: \(e.description)"])
-        case let e as ComparisonError:
-            return (e.kind == .unknownDesign ? ExitStatus.usage : ExitStatus.dataError, ["error: \(e.message)"])
-        case let e as InputFileError:
-            return (ExitStatus.noInput, ["error: \(e.message)"])
-        case let e as StudyError:
-            return (ExitStatus.software, ["error: \(e.description)"])
-        case let e as ReplayError:
-            return (ExitStatus.usage, ["error: \(e.description)"])
-        case let e as PlotError:
-            return (plotStatus(e), ["error: \(e.description)"])
-        // Resumable studies, sweeps and merges: 65, the input is not what the command needs.
-        case let e as ResumeError:
-            return (ExitStatus.dataError, ["error: \(e.message)"])
-        case let e as SweepError:
-            return (ExitStatus.dataError, ["error: \(e.message)"])
-        case let e as MergeError:
-            return (ExitStatus.dataError, ["error: \(e.message)"])
-        case let e as StudyInterrupted:
-            // 128 + the signal, as the shell reports it.
-            return (e.reason == "SIGTERM" ? 143 : 130, ["error: \(e.description)"])
+            return (ExitStatus.noInput, [e.description])
         default:
-            return (ExitStatus.software, ["error: \(error)"])
+            let (status, message) = statusAndMessage(error)
+            return (status, ["error: \(message)"])
+        }
+    }
+
+    /// The exit status and the one-line message (without "error: ") of every other error.
+    static func statusAndMessage(_ error: any Error) -> (Int32, String) {
+        switch error {
+        case let e as ResultsError: (ExitStatus.ioError, e.description)
+        case let e as UnavailableError: (ExitStatus.unavailable, e.message)
+        case let e as OutputPathError: (ExitStatus.cantCreate, e.message)
+        case let e as StochasticError: (ExitStatus.dataError, e.description)
+        case let e as LoadTestSpecError: (ExitStatus.usage, e.description)
+        case let e as ComparisonError: (e.kind == .unknownDesign ? ExitStatus.usage : ExitStatus.dataError, e.message)
+        case let e as InputFileError: (ExitStatus.noInput, e.message)
+        case let e as StudyError: (ExitStatus.software, e.description)
+        case let e as ReplayError: (ExitStatus.usage, e.description)
+        case let e as PlotError: (plotStatus(e), e.description)
+        // Resumable studies, sweeps and merges: 65, the input is not what the command needs.
+        case let e as ResumeError: (ExitStatus.dataError, e.message)
+        case let e as SweepError: (ExitStatus.dataError, e.message)
+        case let e as MergeError: (ExitStatus.dataError, e.message)
+        // 128 + the signal, as the shell reports it.
+        case let e as StudyInterrupted: (e.reason == "SIGTERM" ? 143 : 130, e.description)
+        default: (ExitStatus.software, "\(error)")
         }
     }
 
