@@ -27,18 +27,20 @@ endif
 
 # Tests run on an optimised build (with `@testable` still allowed, in its own .build/test so it never forces a
 # rebuild of `make run`'s release build): the market and consensus tests drive real
-# Ed25519 through thousands of blocks, about five times faster than in a debug build.
+# Ed25519 through thousands of blocks, about five times faster than in a debug build. READCHAIN_TEST_BUILD compiles
+# in the consensus mutation knobs of NC-2 (Package.swift); release builds for `make run` never have them.
 TEST_FLAGS   ?= -c release -Xswiftc -enable-testing --scratch-path .build/test
+TEST_ENV      = READCHAIN_TEST_BUILD=1
 
 test: deps lint-core lint-deps
-	$(SWIFT) build --build-tests $(TEST_FLAGS)
-	$(SWIFT) test --skip-build $(TEST_FLAGS)
+	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(TEST_ENV) $(SWIFT) test --skip-build $(TEST_FLAGS)
 
 # The long consensus runs (nightly): B11 with 200,000 twins scenarios and the cluster-level Byzantine scenarios
 # (B08, B09, B16, NC-1) over 40 seeds each. The tests read READCHAIN_SOAK; without it the CI sizes apply.
 soak: deps
-	$(SWIFT) build --build-tests $(TEST_FLAGS)
-	READCHAIN_SOAK=1 $(SWIFT) test --skip-build $(TEST_FLAGS) --filter 'ConsensusTests|NetworkTests'
+	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(TEST_ENV) READCHAIN_SOAK=1 $(SWIFT) test --skip-build $(TEST_FLAGS) --filter 'ConsensusTests|NetworkTests'
 
 # Coverage-guided fuzzing with libFuzzer (fuzz/README.md): each target for FUZZ_SECONDS (default 300), or only
 # FUZZ_TARGETS. The short, seeded run is part of `make test` (Tests/FuzzTests).

@@ -9,6 +9,11 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// NC-2's deliberate consensus bugs (`ConsensusMutations`) are compiled only into test builds: `make test` and
+// `make soak` set READCHAIN_TEST_BUILD (in their own scratch path, .build/test); production builds have no knobs.
+let mutationKnobs: [SwiftSetting] =
+    Context.environment["READCHAIN_TEST_BUILD"] == nil ? [] : [.define("CONSENSUS_MUTATIONS")]
+
 let package = Package(
     name: "ReadChain",
     platforms: [.macOS(.v15)],
@@ -106,7 +111,7 @@ let package = Package(
         .target(
             name: "Consensus",
             dependencies: ["Ledger"],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         // Message delivery on the simulated clock: latency, bandwidth, loss, duplication, partitions, crashes,
         // clock skew, CPU cost. Pure.
@@ -123,7 +128,7 @@ let package = Package(
                 "Network", "DiscreteEvent", "Stochastic", "Consensus", "Ledger",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         // The market's agents and behaviour models (reading time, errors, fatigue, burnout, attrition,
         // pricing, routing, AI second reader), and the world that runs them on the in-process chain. Pure.
@@ -231,14 +236,14 @@ let package = Package(
         .testTarget(
             name: "ConsensusTests",
             dependencies: ["Consensus", "Ledger"],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         .testTarget(
             name: "NetworkTests",
             dependencies: [
                 "Network", "Cluster", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
             ],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         .testTarget(
             name: "MarketTests",

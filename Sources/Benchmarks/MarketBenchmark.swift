@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 import Market
 import Cluster
@@ -58,7 +59,7 @@ public enum MarketBenchmark {
             design = d
         }
         let rate = ConsensusBenchmark.singleCoreVerifyRate(count: verifySamples)
-        let horizon = Int64(days * 86_400_000_000)
+        let horizon = Int64(days * Double(SimTime.ticksPerDay))
         let clock = ContinuousClock()
         let start = clock.now
         var spec = MarketRunSpec(

@@ -115,7 +115,10 @@ public struct NodeConfig: Sendable {
     public var syncBatch: Int
     /// A node may re-request block sync after this long without an answer, ticks.
     public var syncRetry: Int64
-    public var mutations: ConsensusMutations
+    #if CONSENSUS_MUTATIONS
+        /// Deliberate consensus bugs (NC-2; test builds only: `ConsensusMutations`).
+        public var mutations: ConsensusMutations = []
+    #endif
     /// Wait after a decision before starting the next height, ticks (CometBFT's `timeout_commit`; 0: none).
     public var commitTimeout: Int64
     /// Whether a height starts with an empty mempool (CometBFT's `create_empty_blocks`). When false, a node with
@@ -135,7 +138,7 @@ public struct NodeConfig: Sendable {
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
         maxBlockTxs: Int = 2_000, maxBlockBytes: Int = 1 << 21, verifyCost: Int64 = 77, execCostPerTx: Int64 = 20,
         inputCost: Int64 = 5, cpuFactor: Double = 1, syncBatch: Int = 100, syncRetry: Int64 = 50_000,
-        mutations: ConsensusMutations = [], commitTimeout: Int64 = 0
+        commitTimeout: Int64 = 0
     ) {
         self.commitTimeout = commitTimeout
         self.chainID = chainID
@@ -149,7 +152,6 @@ public struct NodeConfig: Sendable {
         self.cpuFactor = cpuFactor
         self.syncBatch = syncBatch
         self.syncRetry = syncRetry
-        self.mutations = mutations
     }
 }
 
@@ -328,8 +330,12 @@ public final class ChainNode<App: ChainApplication> {
         let store = self.store
         let cache = self.cache
         let recovered = walRecord.flatMap { $0.height == workingHeight ? $0 : nil }
+        var consensus = ConsensusConfig(chainID: config.chainID, timeouts: config.timeouts)
+        #if CONSENSUS_MUTATIONS
+            consensus.mutations = config.mutations
+        #endif
         let c = ConsensusCore(
-            config: ConsensusConfig(chainID: config.chainID, timeouts: config.timeouts, mutations: config.mutations),
+            config: consensus,
             key: key, signerState: signerState, recovering: recovered, cache: cache, signingMemo: nil,
             validity: { [unowned self] h, v in
                 guard h == store.height + 1, let b = self.decodeBlock(v.payload) else { return false }

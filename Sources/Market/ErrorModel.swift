@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 import MarketModel
 import Stochastic
@@ -105,7 +106,7 @@ public struct ErrorModel: Sendable, Equatable {
 
     /// The log of the odds ratio shared by misses and over-calls (pace, fatigue, burnout).
     public func sharedLogOddsRatio(_ c: ReadConditions) -> Double {
-        let onsetHours = Double(fatigue.onsetTicks) / 3_600_000_000
+        let onsetHours = Double(fatigue.onsetTicks) / Double(SimTime.ticksPerHour)
         var x = pace.elasticity * log(c.pace)
         x += log(fatigue.oddsRatioPerHour) * max(0, c.hoursIntoShift - onsetHours)
         x += log(fatigue.oddsRatioPer10Studies) * Double(max(0, c.shiftVolume - fatigue.volumeThreshold)) / 10

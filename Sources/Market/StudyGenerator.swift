@@ -1,3 +1,4 @@
+import DiscreteEvent
 import MarketModel
 import Stochastic
 
@@ -158,7 +159,7 @@ public struct StudyCursor {
         return study
     }
 
-    static func ticks(hours: Double) -> Int64 { Int64((hours * 3_600_000_000).rounded()) }
+    static func ticks(hours: Double) -> Int64 { Int64((hours * Double(SimTime.ticksPerHour)).rounded()) }
 }
 
 /// Fake patient identifiers drawn from a stream (never from ambient randomness).

@@ -1,4 +1,5 @@
 import Contracts
+import DiscreteEvent
 import Foundation
 import Ledger
 import Market
@@ -276,7 +277,7 @@ public enum ChainReplay {
 
     /// Measures the chain alone determines (shown, not compared: the stored metrics use off-chain times).
     static func chainMetrics(_ chain: ChainFacts) -> [ChainMetric] {
-        let hour = 3_600_000_000.0
+        let hour = Double(SimTime.ticksPerHour)
         let studies = chain.studies.keys.sorted().map { chain.studies[$0]! }
         var out: [ChainMetric] = []
         func value(_ x: Double) -> Double? { x.isNaN ? nil : x }

@@ -1,4 +1,5 @@
 import Analysis
+import DiscreteEvent
 import Foundation
 import Results
 import Studies
@@ -49,7 +50,7 @@ public enum ReportFormat {
 
     /// Ticks as hours ("30 h", "1.50 h").
     public static func hours(_ ticks: Int64) -> String {
-        let hour: Int64 = 3_600_000_000
+        let hour = SimTime.ticksPerHour
         return ticks % hour == 0 ? "\(ticks / hour) h" : String(format: "%.2f h", Double(ticks) / Double(hour))
     }
 

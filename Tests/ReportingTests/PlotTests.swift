@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 #if canImport(FoundationXML)
     import FoundationXML
@@ -147,12 +148,13 @@ import Testing
             name: "a \"quoted\" design", replications: 1, detailReplications: 1,
             turnaround: ["stat": (hours: [0.5, 1.25, 3], measured: 4)],
             cost: .init(mean: 12.5, low: 12.5, high: 12.5), errors: .init(mean: 40, low: 30, high: 50), majorMisses: nil,
-            summaryN: 1, samples: [(3_600_000_000, 0.25, 4)], incomePerHour: [(1, 0, 71.5)], throughput: [10, 20],
+            summaryN: 1, samples: [(SimTime.ticksPerHour, 0.25, 4)], incomePerHour: [(1, 0, 71.5)],
+            throughput: [10, 20],
             latency: [(bin: 0, p50: 1.5, p90: 2.25, n: 3)])
         design.turnaround["urgent"] = (hours: [], measured: 2)
         let data = MarketPlotData(
-            scenario: "s", scenarioSHA256: String(repeating: "0", count: 64), horizonTicks: 7_200_000_000,
-            warmupTicks: 3_600_000_000, currency: "USD", minorPerMajor: 100, binTicks: 3_600_000_000,
+            scenario: "s", scenarioSHA256: String(repeating: "0", count: 64), horizonTicks: 2 * SimTime.ticksPerHour,
+            warmupTicks: SimTime.ticksPerHour, currency: "USD", minorPerMajor: 100, binTicks: SimTime.ticksPerHour,
             urgencies: ["stat", "urgent"], requiredTurnaround: ["stat": 1], designs: [design], notes: [])
         let builder = PlotFigureBuilder(data: data, formats: [.png, .svg])
         let (figures, skipped) = builder.figures()

@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 import Market
 @testable import Reporting
@@ -34,7 +35,7 @@ import Testing
                         scenarioName: "market-tiny", scenarioKind: "market", variant: design, scenarioText: text,
                         scenarioSHA256: RunProvenance.sha256Hex(text), masterSeed: 7, replication: r,
                         codeVersion: "0.1.0", gitRevision: "abc123", gslGenerator: "mt19937", gslVersion: "2.7.1",
-                        horizonTicks: 60 * 3_600_000_000, warmupTicks: 3_600_000_000))
+                        horizonTicks: 60 * SimTime.ticksPerHour, warmupTicks: SimTime.ticksPerHour))
                 let shared = [0.0, 5, -3, 2][r % 4]
                 var metrics = MarketMetrics.headline.map { h in
                     RunMetric(name: h.name, value: .nan, unit: h.unit == "money" ? "USD" : h.unit)
@@ -44,7 +45,8 @@ import Testing
                 metrics[metrics.firstIndex { $0.name == "utilisation" }!].value = 0.5 + 0.01 * Double(r + d)
                 let samples = (1...60).map { h in
                     MarketSampleRow(
-                        time: Int64(h) * 3_600_000_000, openOrders: Int(10 + 50 * exp(-Double(h) / 3)) + (h % 3),
+                        time: Int64(h) * SimTime.ticksPerHour,
+                        openOrders: Int(10 + 50 * exp(-Double(h) / 3)) + (h % 3),
                         inProgress: 1, meanPrice: nil, onShift: 2, utilisation: 0.5, activeRadiologists: 2,
                         burnedOut: 0,
                         datasetSize: 0)

@@ -37,7 +37,7 @@ import Synchronization
 
 @Suite("Market validation")
 struct MarketValidationTests {
-    static let hour: Int64 = 3_600_000_000
+    static let hour = SimTime.ticksPerHour
 
     /// Scenarios/validation/market-mmc.yaml reduces the market to M/M/c (lambda 9/h, mu 1/h, c 10): the wait from
     /// arrival to the start of the read, measured through clients, contracts and consensus, must match Erlang C.

@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 import MarketModel
 
@@ -38,7 +39,7 @@ public enum MarketMetrics {
         studies: [StudyRecord], days: [RadiologistDayRecord], blocks: [ChainBlockRecord], commitLatencies: [Int64],
         warmupTicks: Int64, minorPerMajor: UInt64
     ) -> [HeadlineMetric] {
-        let hour = 3_600_000_000.0
+        let hour = Double(SimTime.ticksPerHour)
         let money = Double(minorPerMajor)
         let measured = studies.filter(\.measured)
         let reported = measured.filter { $0.reportCommitted != nil }
@@ -88,7 +89,7 @@ public enum MarketMetrics {
         values["utilisation"] = hours > 0 ? reading / hours : .nan
         let bytes = blocks.filter { $0.time >= warmupTicks }.reduce(0) { $0 + $1.bytes }
         values["chain_bytes_per_study"] = reported.isEmpty ? .nan : Double(bytes) / Double(reported.count)
-        let lat = commitLatencies.map { Double($0) / 1_000_000 }
+        let lat = commitLatencies.map { Double($0) / Double(SimTime.ticksPerSecond) }
         values["commit_latency_p50"] = quantile(lat, 0.5)
         values["commit_latency_p90"] = quantile(lat, 0.9)
         return headline.map { HeadlineMetric(name: $0.name, unit: $0.unit, value: values[$0.name] ?? .nan) }

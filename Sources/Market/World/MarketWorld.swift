@@ -90,9 +90,9 @@ final class MarketWorld {
     /// chain for replay, `MarketRunSpec.recordChain`: those bytes are kept until the run ends). The run's records
     /// (`ChainBlockRecord`) are taken at commit, so nothing the results need is dropped.
     static let retainedBlocks = 10_000
-    static let hour: Int64 = 3_600_000_000
-    static let day: Int64 = 24 * hour
-    static let second: Int64 = 1_000_000
+    static let hour = SimTime.ticksPerHour
+    static let day = SimTime.ticksPerDay
+    static let second = SimTime.ticksPerSecond
     /// What a committed transaction's record keeps instead of the transaction.
     static let spent = Transaction(
         chainID: "", sender: PublicKey(bytes: Array(repeating: 0, count: 32)), nonce: 0, fee: .zero, message: [],
@@ -453,11 +453,12 @@ final class MarketWorld {
         let latency: LatencyModel
         switch chain.latency {
         case .constant(let t): latency = .constant(SimTime(ticks: t))
-        case .lognormal(let mean, let cv): latency = .lognormal(meanSeconds: Double(mean) / 1e6, cv: cv)
+        case .lognormal(let mean, let cv):
+            latency = .lognormal(meanSeconds: Double(mean) / Double(SimTime.ticksPerSecond), cv: cv)
         case .regions(let regionNames, let matrix, let jitter):
             latency = .regions(
                 region: chain.validators.map { v in v.region.flatMap { regionNames.firstIndex(of: $0) } ?? 0 },
-                meanSeconds: matrix.map { $0.map { Double($0) / 1e6 } }, jitterCV: jitter)
+                meanSeconds: matrix.map { $0.map { Double($0) / Double(SimTime.ticksPerSecond) } }, jitterCV: jitter)
         }
         var config = ClusterConfig(
             seed: seed, replication: spec.replication, chainID: chainID, powers: powers,

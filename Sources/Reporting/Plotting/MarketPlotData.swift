@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 import Market
 import MarketModel
@@ -61,7 +62,7 @@ public struct MarketPlotData: Sendable {
     /// Runs left out because they did not finish, and other remarks for the user.
     public var notes: [String]
 
-    static let hour = 3_600_000_000.0
+    static let hour = Double(SimTime.ticksPerHour)
     static let urgencyOrder = [Urgency.stat, .urgent, .routine].map(\.name)
 
     /// Whether any finished run has detail rows; without them only the cost/quality plot can be drawn.
@@ -112,7 +113,7 @@ public struct MarketPlotData: Sendable {
         let ids = finished.map(\.id)
         let detail = try reader.runsWithDetail(ids)
         let horizon = first.horizonTicks
-        let binTicks: Int64 = horizon <= 72 * 3_600_000_000 ? 3_600_000_000 : 86_400_000_000
+        let binTicks: Int64 = horizon <= 72 * SimTime.ticksPerHour ? SimTime.ticksPerHour : SimTime.ticksPerDay
         let (code, minorPerMajor) = try currency(first.scenarioText, reader: reader, runs: ids)
 
         let summaries = try reader.summaries(scenarioSHA256: first.scenarioSHA256)
@@ -149,7 +150,8 @@ public struct MarketPlotData: Sendable {
                 if let t = s.turnaround { designs[d].turnaround[s.urgency]!.hours.append(Double(t) / hour) }
             }
             if let posted = s.posted, let committed = s.firstCommitted {
-                latencies[d][Int(posted / binTicks), default: []].append(Double(committed - posted) / 1_000_000)
+                latencies[d][Int(posted / binTicks), default: []].append(
+                    Double(committed - posted) / Double(SimTime.ticksPerSecond))
             }
         }
         for d in designs.indices {

@@ -1,3 +1,4 @@
+import DiscreteEvent
 import Foundation
 import MarketModel
 
@@ -281,7 +282,7 @@ public struct PlotFigureBuilder: Sendable {
         let name = "chain-throughput-latency"
         let tput = "chain-throughput.dat"
         let lat = "chain-latency.dat"
-        let binName = data.binTicks == 3_600_000_000 ? "hour" : "day"
+        let binName = data.binTicks == SimTime.ticksPerHour ? "hour" : "day"
         let binUnits = Double(data.binTicks) / timeUnit.ticks
         var t = header(tput, "transactions committed per hour in each \(binName), mean over replications; one block per design")
         t += "# columns: bin_mid_\(timeUnit.name) transactions_per_hour\n"
@@ -391,7 +392,8 @@ public struct PlotFigureBuilder: Sendable {
 
     /// Hours up to 72 h of horizon, days beyond.
     var timeUnit: (name: String, ticks: Double) {
-        data.horizonTicks <= 72 * 3_600_000_000 ? ("hours", 3.6e9) : ("days", 8.64e10)
+        data.horizonTicks <= 72 * SimTime.ticksPerHour
+            ? ("hours", Double(SimTime.ticksPerHour)) : ("days", Double(SimTime.ticksPerDay))
     }
 
     var replicationText: String {
