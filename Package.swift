@@ -158,7 +158,7 @@ let package = Package(
         // Replay and audit of a stored chain against the stored results.
         .target(
             name: "Replay",
-            dependencies: ["MarketModel", "Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus", "Cluster"],
+            dependencies: ["DiscreteEvent", "MarketModel", "Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus", "Cluster"],
             swiftSettings: strict
         ),
         // Load tests of the chain alone (`readchain loadtest`).
@@ -173,7 +173,7 @@ let package = Package(
         // Comparison of stored market runs, the Markdown report and the plots.
         .target(
             name: "Reporting",
-            dependencies: ["MarketModel", "Studies", "Analysis", "Market", "Results", "Scenario"],
+            dependencies: ["DiscreteEvent", "MarketModel", "Studies", "Analysis", "Market", "Results", "Scenario"],
             swiftSettings: strict
         ),
         // Timed benchmarks and their fixtures (adapters: they read a clock; never linked into the core).
@@ -187,7 +187,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "readchain",
-            dependencies: [
+            dependencies: ["DiscreteEvent", 
                 "Studies", "Analysis", "Replay", "LoadTest", "Reporting", "Benchmarks", "Scenario", "Results",
                 "Stochastic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -247,7 +247,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarketTests",
-            dependencies: [
+            dependencies: ["DiscreteEvent", 
                 "Market", "MarketModel", "Stochastic", "Scenario", "Ledger", "Contracts", "Network",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -286,7 +286,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["MarketModel", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario"],
+            dependencies: ["DiscreteEvent", "MarketModel", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario"],
             swiftSettings: strict
         ),
         // The short, seeded mutational fuzz run of the decoders and the scenario loader (the long libFuzzer run is
