@@ -1,4 +1,5 @@
 import Ledger
+import MarketModel
 
 /// Something the ReadChain contracts report on chain, typed: one case per event type, with the values it carries.
 ///
