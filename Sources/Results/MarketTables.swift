@@ -300,88 +300,10 @@ extension ResultsStore {
         try write("cannot write the market detail of \(id)") { db in
             try self.requireOwnRunning(db, id, "it cannot be finished")
             let run = id.rawValue
-            try BatchInsert.run(db, path: path, "market_studies", Self.studyColumns, detail.studies) { s, b in
-                b.int(run)
-                b.text(s.key)
-                b.int(s.ordinal)
-                b.text(s.client)
-                b.text(s.clientType)
-                b.text(s.modality)
-                b.text(s.urgency)
-                b.text(s.subspecialty)
-                b.int(s.chainStudyID)
-                b.int(s.arrival)
-                b.int(s.posted)
-                b.int(s.firstCommitted)
-                b.int(s.assigned)
-                b.int(s.readStart)
-                b.int(s.readEnd)
-                b.int(s.reportCommitted)
-                b.int(s.settled)
-                b.int(s.requiredTurnaround)
-                b.int(s.turnaround)
-                b.int(s.pricePaid)
-                b.int(s.radiologistPay)
-                b.int(s.intermediaryMargin)
-                b.int(s.clientFees)
-                b.int(s.radiologist)
-                b.bool(s.truthFinding)
-                b.int(s.truthSeverity)
-                b.text(s.outcome)
-                b.int(s.discrepancy)
-                b.bool(s.changedByAI)
-                b.double(s.hoursIntoShift)
-                b.int(s.shiftVolume)
-                b.double(s.pace)
-                b.double(s.errorProbability)
-                b.bool(s.peerReviewed)
-                b.text(s.reviewScore)
-                b.bool(s.detected)
-                b.int(s.feedback)
-                b.bool(s.followUpRecommended)
-                b.bool(s.followUpCompleted)
-                b.int(s.reposts)
-                b.text(s.status)
-                b.bool(s.measured)
-            }
-            try BatchInsert.run(db, path: path, "radiologist_days", Self.dayColumns, detail.radiologistDays) { d, b in
-                b.int(run)
-                b.int(d.radiologist)
-                b.int(d.day)
-                b.text(d.cohort)
-                b.double(d.hoursOnShift)
-                b.double(d.hoursReading)
-                b.int(d.reads)
-                b.double(d.wRVU)
-                b.int(d.income)
-                b.double(d.pace)
-                b.double(d.burnout)
-                b.bool(d.burnedOut)
-                b.bool(d.active)
-                b.bool(d.exited)
-                b.bool(d.cutHours)
-            }
-            try BatchInsert.run(db, path: path, "market_samples", Self.sampleColumns, detail.samples) { s, b in
-                b.int(run)
-                b.int(s.time)
-                b.int(s.openOrders)
-                b.int(s.inProgress)
-                b.double(s.meanPrice)
-                b.int(s.onShift)
-                b.double(s.utilisation)
-                b.int(s.activeRadiologists)
-                b.int(s.burnedOut)
-                b.int(s.datasetSize)
-            }
-            try BatchInsert.run(db, path: path, "chain_blocks", Self.blockColumns, detail.blocks) { k, b in
-                b.int(run)
-                b.int(k.height)
-                b.int(k.time)
-                b.int(k.round)
-                b.int(k.transactions)
-                b.int(k.bytes)
-                b.int(k.failed)
-            }
+            try Self.studyLayout.insert(db, path: path, detail.studies) { _, b in b.int(run) }
+            try Self.dayLayout.insert(db, path: path, detail.radiologistDays) { _, b in b.int(run) }
+            try Self.sampleLayout.insert(db, path: path, detail.samples) { _, b in b.int(run) }
+            try Self.blockLayout.insert(db, path: path, detail.blocks) { _, b in b.int(run) }
             let c = detail.chain
             try db.execute(
                 sql: """
@@ -400,25 +322,6 @@ extension ResultsStore {
             try Self.recordEnd(db, id, status: .finished, metrics: metrics, error: nil, endedAt: endedAt)
         }
     }
-
-    static let studyColumns = [
-        "run_id", "study_key", "ordinal", "client", "client_type", "modality", "urgency", "subspecialty",
-        "chain_study_id", "arrival_ticks", "posted_ticks", "first_committed_ticks", "assigned_ticks",
-        "read_start_ticks", "read_end_ticks", "report_committed_ticks", "settled_ticks", "required_turnaround_ticks",
-        "turnaround_ticks", "price_paid_minor", "radiologist_pay_minor", "intermediary_margin_minor",
-        "client_fees_minor", "radiologist", "truth_finding", "truth_severity", "outcome", "discrepancy",
-        "changed_by_ai", "hours_into_shift", "shift_volume", "pace", "error_probability", "peer_reviewed", "review_score", "detected", "feedback", "follow_up_recommended",
-        "follow_up_completed", "reposts", "status", "measured",
-    ]
-    static let dayColumns = [
-        "run_id", "radiologist", "day", "cohort", "hours_on_shift", "hours_reading", "reads", "wrvu", "income_minor",
-        "pace", "burnout", "burned_out", "active", "exited", "cut_hours",
-    ]
-    static let sampleColumns = [
-        "run_id", "time_ticks", "open_orders", "in_progress", "mean_price_minor", "on_shift", "utilisation",
-        "active_radiologists", "burned_out", "dataset_size",
-    ]
-    static let blockColumns = ["run_id", "height", "time_ticks", "round", "transactions", "bytes", "failed"]
 
     // MARK: Reading
 
@@ -456,115 +359,8 @@ extension ResultsStore {
     /// The studies of one run, in arrival order.
     public func marketStudies(run: RunID) throws -> [MarketStudyRow] {
         try read("cannot read the studies of \(run)") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM market_studies WHERE run_id = ? ORDER BY ordinal", arguments: [run.rawValue]
-            ).map { r in
-                var row = MarketStudyRow(
-                    key: r["study_key"], ordinal: r["ordinal"], client: r["client"], clientType: r["client_type"],
-                    modality: r["modality"], urgency: r["urgency"], subspecialty: r["subspecialty"],
-                    chainStudyID: r["chain_study_id"], arrival: r["arrival_ticks"], posted: r["posted_ticks"],
-                    firstCommitted: r["first_committed_ticks"], assigned: r["assigned_ticks"],
-                    readStart: r["read_start_ticks"], readEnd: r["read_end_ticks"],
-                    reportCommitted: r["report_committed_ticks"], settled: r["settled_ticks"],
-                    requiredTurnaround: r["required_turnaround_ticks"], turnaround: r["turnaround_ticks"],
-                    pricePaid: r["price_paid_minor"], radiologistPay: r["radiologist_pay_minor"],
-                    intermediaryMargin: r["intermediary_margin_minor"], clientFees: r["client_fees_minor"],
-                    radiologist: r["radiologist"], truthFinding: r["truth_finding"], truthSeverity: r["truth_severity"],
-                    outcome: r["outcome"], discrepancy: r["discrepancy"], changedByAI: r["changed_by_ai"],
-                    peerReviewed: r["peer_reviewed"], reviewScore: r["review_score"], detected: r["detected"],
-                    feedback: r["feedback"], followUpRecommended: r["follow_up_recommended"],
-                    followUpCompleted: r["follow_up_completed"], reposts: r["reposts"], status: r["status"],
-                    measured: r["measured"])
-                row.hoursIntoShift = r["hours_into_shift"]
-                row.shiftVolume = r["shift_volume"]
-                row.pace = r["pace"]
-                row.errorProbability = r["error_probability"]
-                return row
-            }
-        }
-    }
-}
-
-/// Binds one row's values, in column order, into a multi-row `INSERT`.
-struct RowBinder {
-    let statement: SQLiteStatement
-    var parameter: Int32 = 1
-
-    /// SQLite copies the text before `bind` returns (`SQLITE_TRANSIENT`).
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    mutating func int(_ v: Int64?) {
-        if let v { sqlite3_bind_int64(statement, parameter, v) } else { sqlite3_bind_null(statement, parameter) }
-        parameter += 1
-    }
-    mutating func int(_ v: Int?) { int(v.map(Int64.init)) }
-    mutating func int(_ v: Int64) { int(Optional(v)) }
-    mutating func int(_ v: Int) { int(Optional(Int64(v))) }
-    mutating func bool(_ v: Bool?) { int(v.map { $0 ? Int64(1) : 0 }) }
-    mutating func double(_ v: Double?) {
-        if let v, !v.isNaN {
-            sqlite3_bind_double(statement, parameter, v)
-        } else {
-            sqlite3_bind_null(statement, parameter)
-        }
-        parameter += 1
-    }
-    mutating func text(_ v: String?) {
-        if let v {
-            sqlite3_bind_text(statement, parameter, v, -1, Self.transient)
-        } else {
-            sqlite3_bind_null(statement, parameter)
-        }
-        parameter += 1
-    }
-}
-
-/// Batched inserts of typed rows inside the caller's transaction.
-enum BatchInsert {
-    /// Inserts `rows` into `table`: groups of up to 100 rows (fewer for wide tables, within the connection's
-    /// bound-parameter limit) through one prepared multi-row `INSERT`, the remainder one row at a time. Both
-    /// statements are cached on the connection.
-    static func run<Row>(
-        _ db: Database, path: String, _ table: String, _ columns: [String], _ rows: [Row],
-        bind: (Row, inout RowBinder) -> Void
-    ) throws {
-        guard !rows.isEmpty else { return }
-        let limit = Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_VARIABLE_NUMBER, -1))
-        let perStatement = max(1, min(100, limit / columns.count))
-        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-        let group = try db.cachedStatement(
-            sql: head + Array(repeating: tuple, count: perStatement).joined(separator: ", ")
-        ).sqliteStatement
-        let single = try db.cachedStatement(sql: head + tuple).sqliteStatement
-        defer {
-            for handle in [group, single] {
-                sqlite3_reset(handle)
-                sqlite3_clear_bindings(handle)
-            }
-        }
-        func step(_ handle: SQLiteStatement, _ index: Int) throws {
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_DONE else {
-                throw ResultsError(
-                    "cannot insert into \(table) (batch from row \(index))", path: path,
-                    sqliteCode: sqlite3_extended_errcode(db.sqliteConnection),
-                    sqliteMessage: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
-            sqlite3_reset(handle)
-        }
-        var index = 0
-        while rows.count - index >= perStatement {
-            var binder = RowBinder(statement: group)
-            for row in rows[index..<(index + perStatement)] { bind(row, &binder) }
-            try step(group, index)
-            index += perStatement
-        }
-        while index < rows.count {
-            var binder = RowBinder(statement: single)
-            bind(rows[index], &binder)
-            try step(single, index)
-            index += 1
+            try Self.studyLayout.fetchAll(
+                db, path: path, "WHERE run_id = ? ORDER BY ordinal", arguments: [run.rawValue])
         }
     }
 }

@@ -68,6 +68,23 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
         #expect(try store.chainRun(run: run) == detail.chain)
     }
 
+    /// The declared layouts (one column list per table, from which inserts and read-backs derive) match the
+    /// migrated schema, and a table that lost a column is reported by name.
+    @Test func layoutsMatchTheSchema() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("layout.sqlite")
+        do {
+            let store = try ResultsStore(path: path)
+            #expect(try store.marketLayoutMismatches() == [])
+        }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "ALTER TABLE market_samples DROP COLUMN dataset_size") }
+        let store = try ResultsStore(path: path)
+        let found = try store.marketLayoutMismatches()
+        #expect(found.count == 1)
+        #expect(found.first?.contains("market_samples") == true && found.first?.contains("dataset_size") == true)
+    }
+
     /// A row that breaks a constraint (two studies with one key) rolls the whole run back: no rows, no
     /// metrics, still `running`, so it can be marked failed.
     @Test func aBadRowWritesNothing() throws {
