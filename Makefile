@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core test-slurm
+.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core lint-deps test-slurm
 
 # The default job: every design of the scenario under common random numbers, the paired comparison table,
 # the plots (Plots/<name>/) and the Markdown report (Results/<name>-report.md), <name> being the scenario's name.
@@ -27,18 +27,20 @@ endif
 
 # Tests run on an optimised build (with `@testable` still allowed, in its own .build/test so it never forces a
 # rebuild of `make run`'s release build): the market and consensus tests drive real
-# Ed25519 through thousands of blocks, about five times faster than in a debug build.
+# Ed25519 through thousands of blocks, about five times faster than in a debug build. READCHAIN_TEST_BUILD compiles
+# in the consensus mutation knobs of NC-2 (Package.swift); release builds for `make run` never have them.
 TEST_FLAGS   ?= -c release -Xswiftc -enable-testing --scratch-path .build/test
+TEST_ENV      = READCHAIN_TEST_BUILD=1
 
-test: deps lint-core
-	$(SWIFT) build --build-tests $(TEST_FLAGS)
-	$(SWIFT) test --skip-build $(TEST_FLAGS)
+test: deps lint-core lint-deps
+	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(TEST_ENV) $(SWIFT) test --skip-build $(TEST_FLAGS)
 
 # The long consensus runs (nightly): B11 with 200,000 twins scenarios and the cluster-level Byzantine scenarios
 # (B08, B09, B16, NC-1) over 40 seeds each. The tests read READCHAIN_SOAK; without it the CI sizes apply.
 soak: deps
-	$(SWIFT) build --build-tests $(TEST_FLAGS)
-	READCHAIN_SOAK=1 $(SWIFT) test --skip-build $(TEST_FLAGS) --filter 'ConsensusTests|NetworkTests'
+	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(TEST_ENV) READCHAIN_SOAK=1 $(SWIFT) test --skip-build $(TEST_FLAGS) --filter 'ConsensusTests|NetworkTests'
 
 # Coverage-guided fuzzing with libFuzzer (fuzz/README.md): each target for FUZZ_SECONDS (default 300), or only
 # FUZZ_TARGETS. The short, seeded run is part of `make test` (Tests/FuzzTests).
@@ -87,6 +89,10 @@ bench-venv:
 # The deterministic core must not read clocks, entropy or files (STYLE.md habit 3).
 lint-core:
 	@bash scripts/lint-core.sh
+
+# Nor depend, directly or transitively, on Scenario, Results, Yams or GRDB (the target graph of Package.swift).
+lint-deps:
+	@python3 scripts/lint-deps.py
 
 clean:
 	rm -rf .build

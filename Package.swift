@@ -9,6 +9,11 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// NC-2's deliberate consensus bugs (`ConsensusMutations`) are compiled only into test builds: `make test` and
+// `make soak` set READCHAIN_TEST_BUILD (in their own scratch path, .build/test); production builds have no knobs.
+let mutationKnobs: [SwiftSetting] =
+    Context.environment["READCHAIN_TEST_BUILD"] == nil ? [] : [.define("CONSENSUS_MUTATIONS")]
+
 let package = Package(
     name: "ReadChain",
     platforms: [.macOS(.v15)],
@@ -18,12 +23,19 @@ let package = Package(
         .library(name: "DiscreteEvent", targets: ["DiscreteEvent"]),
         .library(name: "Results", targets: ["Results"]),
         .library(name: "Scenario", targets: ["Scenario"]),
-        .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Studies", targets: ["Studies"]),
+        .library(name: "Replay", targets: ["Replay"]),
+        .library(name: "LoadTest", targets: ["LoadTest"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Benchmarks", targets: ["Benchmarks"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "Network", targets: ["Network"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Market", targets: ["Market"]),
+        .library(name: "MarketModel", targets: ["MarketModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,14 +70,23 @@ let package = Package(
         .target(
             name: "Results",
             dependencies: [
+                "MarketModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
+        // The market's vocabulary (modality, urgency, read outcome, study status, review score) and parameters
+        // (clients, cohorts, designs, chain, defaults with their sources). Pure; Scenario fills it from YAML.
+        .target(
+            name: "MarketModel",
+            swiftSettings: strict
+        ),
+        // Scenario files (YAML via Yams) -> validated ScenarioFile (a MarketParameters for `kind: market`).
         .target(
             name: "Scenario",
             dependencies: [
+                "MarketModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -83,53 +104,92 @@ let package = Package(
         // The teleradiology market's on-chain rules, as a ChainApplication. Pure.
         .target(
             name: "Contracts",
-            dependencies: ["Ledger", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Ledger", "MarketModel"],
             swiftSettings: strict
         ),
         // Tendermint (Buchman, Kwon, Milosevic 2018, Algorithm 1) as a pure state machine. Pure.
         .target(
             name: "Consensus",
             dependencies: ["Ledger"],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
-        // Message delivery on the simulated clock (latency, bandwidth, loss, duplication, partitions,
-        // crashes, clock skew, CPU cost) and the nodes and clusters that run consensus over it. Pure.
+        // Message delivery on the simulated clock: latency, bandwidth, loss, duplication, partitions, crashes,
+        // clock skew, CPU cost. Pure.
         .target(
             name: "Network",
-            dependencies: [
-                "DiscreteEvent", "Stochastic", "Consensus", "Ledger", "Contracts",
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ],
+            dependencies: ["DiscreteEvent", "Stochastic", "Ledger"],
             swiftSettings: strict
+        ),
+        // The nodes and clusters that run consensus over the network: ChainNode, BlockStore, ChainCluster,
+        // Oracle, LogApplication. Pure.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Network", "DiscreteEvent", "Stochastic", "Consensus", "Ledger",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict + mutationKnobs
         ),
         // The market's agents and behaviour models (reading time, errors, fatigue, burnout, attrition,
         // pricing, routing, AI second reader), and the world that runs them on the in-process chain. Pure.
         .target(
             name: "Market",
-            dependencies: ["DiscreteEvent", "Stochastic", "Scenario", "Ledger", "Contracts", "Consensus", "Network"],
+            dependencies: [
+                "DiscreteEvent", "Stochastic", "MarketModel", "Ledger", "Contracts", "Consensus", "Network", "Cluster",
+            ],
             swiftSettings: strict
         ),
-        // Timed benchmarks of the chain (adapter: reads a clock; never linked into the core).
+        // Output analysis: paired comparisons, MSER-5 warm-up detection, Erlang C. Pure.
+        .target(
+            name: "Analysis",
+            dependencies: ["DiscreteEvent"],
+            swiftSettings: strict
+        ),
+        // Running studies: the validation queue and its study, market studies, sweeps, resumable runs (threads
+        // and the results database live here).
+        .target(
+            name: "Studies",
+            dependencies: ["MarketModel", 
+                "Analysis", "Market", "Results", "Scenario", "Stochastic", "DiscreteEvent",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // Replay and audit of a stored chain against the stored results.
+        .target(
+            name: "Replay",
+            dependencies: ["DiscreteEvent", "MarketModel", "Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus", "Cluster"],
+            swiftSettings: strict
+        ),
+        // Load tests of the chain alone (`readchain loadtest`).
+        .target(
+            name: "LoadTest",
+            dependencies: [
+                "Studies", "Results", "Stochastic", "DiscreteEvent", "Consensus", "Contracts", "Ledger", "Network",
+                "Cluster",
+            ],
+            swiftSettings: strict
+        ),
+        // Comparison of stored market runs, the Markdown report and the plots.
+        .target(
+            name: "Reporting",
+            dependencies: ["DiscreteEvent", "MarketModel", "Studies", "Analysis", "Market", "Results", "Scenario"],
+            swiftSettings: strict
+        ),
+        // Timed benchmarks and their fixtures (adapters: they read a clock; never linked into the core).
         .target(
             name: "Benchmarks",
-            dependencies: ["Ledger", "Contracts"],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "Simulator",
             dependencies: [
-                "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger", "Contracts",
-                "Market",
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Yams", package: "Yams"),
+                "LoadTest", "Studies", "Market", "MarketModel", "Cluster", "Contracts", "Ledger", "Results", "Scenario",
+                "DiscreteEvent",
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "readchain",
-            dependencies: [
-                "Simulator", "Scenario", "Results", "Stochastic", "DiscreteEvent", "Ledger", "Contracts", "Benchmarks",
+            dependencies: ["DiscreteEvent", 
+                "Studies", "Analysis", "Replay", "LoadTest", "Reporting", "Benchmarks", "Scenario", "Results",
+                "Stochastic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -142,19 +202,19 @@ let package = Package(
         .testTarget(
             name: "DiscreteEventTests",
             dependencies: [
-                "DiscreteEvent", "Stochastic",
+                "DiscreteEvent",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ResultsTests",
-            dependencies: ["Results", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Results", "MarketModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["Scenario"],
+            dependencies: ["Scenario", "MarketModel"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -168,31 +228,27 @@ let package = Package(
         .testTarget(
             name: "ContractsTests",
             dependencies: [
-                "Contracts", "Ledger",
+                "Contracts", "Ledger", "Benchmarks", "MarketModel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ConsensusTests",
-            dependencies: [
-                "Consensus", "Ledger",
-                .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
-            swiftSettings: strict
+            dependencies: ["Consensus", "Ledger"],
+            swiftSettings: strict + mutationKnobs
         ),
         .testTarget(
             name: "NetworkTests",
             dependencies: [
-                "Network", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
-                .product(name: "PropertyBased", package: "swift-property-based"),
+                "Network", "Cluster", "Consensus", "Ledger", "Contracts", "DiscreteEvent", "Stochastic",
             ],
-            swiftSettings: strict
+            swiftSettings: strict + mutationKnobs
         ),
         .testTarget(
             name: "MarketTests",
-            dependencies: [
-                "Market", "Stochastic", "Scenario", "DiscreteEvent", "Ledger", "Contracts", "Network",
+            dependencies: ["DiscreteEvent", 
+                "Market", "MarketModel", "Stochastic", "Scenario", "Ledger", "Contracts", "Network",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
@@ -203,11 +259,34 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SimulatorTests",
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "Reporting", "DiscreteEvent"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StudiesTests",
             dependencies: [
-                "Simulator", "Stochastic", "DiscreteEvent", "Results", "Scenario", "Network", "Consensus", "Ledger",
-                "Contracts", "Market", .product(name: "GRDB", package: "GRDB.swift"),
+                "Studies", "Analysis", "Replay", "Market", "MarketModel", "Results", "Scenario", "DiscreteEvent",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Studies", "Results", "Scenario", "Consensus", "Contracts", "Ledger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LoadTestTests",
+            dependencies: ["LoadTest", "DiscreteEvent"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["DiscreteEvent", "MarketModel", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario"],
             swiftSettings: strict
         ),
         // The short, seeded mutational fuzz run of the decoders and the scenario loader (the long libFuzzer run is

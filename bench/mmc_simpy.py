@@ -1,6 +1,6 @@
 """M/M/c queue in SimPy 4: the peer for ReadChain's kernel benchmark (bench/README.md).
 
-The same model as `MMcQueue` in Sources/Simulator/QueueModel.swift: Poisson arrivals at rate
+The same model as `MMcQueue` in Sources/Studies/QueueModel.swift: Poisson arrivals at rate
 lambda, c servers with exponential service at rate mu each, FIFO. It runs until `customers`
 customers have arrived and prints one line: `simpy customers=<n> seconds=<s> rate=<n/s> mean_wait=<w>`.
 

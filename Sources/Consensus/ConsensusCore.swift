@@ -99,12 +99,15 @@ public struct ConsensusConfig: Sendable {
     public var roundWindow: Round
     /// Largest number of entries kept in `evidencePool` and in `proposalEvidencePool` (oldest dropped first).
     public var maxEvidence: Int
-    public var mutations: ConsensusMutations
+    #if CONSENSUS_MUTATIONS
+        /// Deliberate bugs for NC-2 (test builds only: ``ConsensusMutations``).
+        public var mutations: ConsensusMutations = []
+    #endif
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, maxValueBytes: Int = 4 << 20,
         maxBufferedMessages: Int = 10_000, maxBufferedPerSender: Int = 256, roundWindow: Round = 32,
-        maxEvidence: Int = 1_000, mutations: ConsensusMutations = []
+        maxEvidence: Int = 1_000
     ) {
         self.chainID = chainID
         self.timeouts = timeouts
@@ -113,7 +116,6 @@ public struct ConsensusConfig: Sendable {
         self.maxBufferedPerSender = maxBufferedPerSender
         self.roundWindow = roundWindow
         self.maxEvidence = maxEvidence
-        self.mutations = mutations
     }
 }
 
@@ -231,7 +233,7 @@ public struct ConsensusCore {
         self.recovery = wal
         self.signer = key.map {
             Signer(
-                key: $0, state: signerState, guardDisabled: config.mutations.contains(.noPersistLastSigned),
+                key: $0, state: signerState, guardDisabled: Self.mutations(config).contains(.noPersistLastSigned),
                 memo: signingMemo)
         }
     }
@@ -243,7 +245,15 @@ public struct ConsensusCore {
             validRound: validRound)
     }
 
-    private var mutations: ConsensusMutations { config.mutations }
+    /// The deliberate bugs switched on: `config.mutations` in a test build, none in a production build.
+    private static func mutations(_ config: ConsensusConfig) -> ConsensusMutations {
+        #if CONSENSUS_MUTATIONS
+            config.mutations
+        #else
+            []
+        #endif
+    }
+    private var mutations: ConsensusMutations { Self.mutations(config) }
     public var address: Address? { signer?.address }
     public var validatorSet: ValidatorSet? { proposers?.validatorSet }
 

@@ -168,13 +168,26 @@ public struct TimeoutConfig: Hashable, Sendable {
     }
 }
 
-/// Deliberate bugs for the mutation-kill negative control (NC-2, consensus-tests.md §5.3). Default: none.
-///
-/// Each knob breaks exactly one rule of the algorithm; the suite must fail with any of them on.
-public struct ConsensusMutations: OptionSet, Hashable, Sendable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+#if CONSENSUS_MUTATIONS
+    /// Deliberate bugs for the mutation-kill negative control (NC-2, consensus-tests.md §5.3). Default: none.
+    ///
+    /// Each knob breaks exactly one rule of the algorithm; the suite must fail with any of them on. The knobs exist
+    /// only in test builds: Package.swift defines `CONSENSUS_MUTATIONS` (for Consensus, Network and their tests) when
+    /// `READCHAIN_TEST_BUILD` is set, as `make test` and `make soak` do in their own scratch path. A production build
+    /// has no `ConsensusConfig.mutations` (nor `NodeConfig.mutations`); this type is internal there and always empty,
+    /// so every rule check reads as written.
+    public struct ConsensusMutations: OptionSet, Hashable, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+    }
+#else
+    /// No deliberate bugs in a production build (see the test build's declaration): the rule checks ask an empty set.
+    struct ConsensusMutations: OptionSet, Hashable, Sendable {
+        let rawValue: UInt32
+    }
+#endif
 
+extension ConsensusMutations {
     /// L23/L29: prevote for any valid proposal, ignoring the lock.
     public static let dropLockCheck = ConsensusMutations(rawValue: 1 << 0)
     /// L29: `lockedRound < vr` instead of `lockedRound ≤ vr`.

@@ -64,8 +64,11 @@ public struct ValidatorSet: Hashable, Sendable, CanonicalCodable {
     /// Voting power of `address` (0 for a non-validator).
     public func power(of address: Address) -> UInt64 { validator(address)?.power ?? 0 }
 
-    /// More than 2/3 of the total power (the paper's 2f+1). Under the `thresholdTwoF` mutant: at least 2·fmax.
-    public func isQuorum(_ power: UInt64, mutations: ConsensusMutations = []) -> Bool {
+    /// More than 2/3 of the total power (the paper's 2f+1).
+    public func isQuorum(_ power: UInt64) -> Bool { isQuorum(power, mutations: []) }
+
+    /// ``isQuorum(_:)``, or under the `thresholdTwoF` mutant (test builds): at least 2·fmax.
+    func isQuorum(_ power: UInt64, mutations: ConsensusMutations) -> Bool {
         if mutations.contains(.thresholdTwoF) {
             let fmax = (totalPower - 1) / 3
             return power >= 2 * fmax

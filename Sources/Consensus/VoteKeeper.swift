@@ -46,7 +46,7 @@ public struct VoteKeeper: Sendable {
     }
 
     public let validatorSet: ValidatorSet
-    public let mutations: ConsensusMutations
+    let mutations: ConsensusMutations
     private var prevotes: [Round: Tally] = [:]
     private var precommits: [Round: Tally] = [:]
     private var senders: [Round: Set<Address>] = [:]
@@ -57,7 +57,9 @@ public struct VoteKeeper: Sendable {
     /// (round, id) pairs whose precommits reached a quorum, in the order they did (drives L49).
     public private(set) var precommitQuorums: [(round: Round, valueID: Hash?)] = []
 
-    public init(validatorSet: ValidatorSet, mutations: ConsensusMutations = []) {
+    public init(validatorSet: ValidatorSet) { self.init(validatorSet: validatorSet, mutations: []) }
+
+    init(validatorSet: ValidatorSet, mutations: ConsensusMutations) {
         self.validatorSet = validatorSet
         self.mutations = mutations
     }

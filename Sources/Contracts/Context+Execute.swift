@@ -1,4 +1,5 @@
 import Ledger
+import MarketModel
 
 extension Context {
     /// Runs one message for `sender` against `store`. Throws without a partial-write guarantee: the caller
@@ -9,7 +10,7 @@ extension Context {
         case .transfer(let to, let amount):
             guard amount > 0 else { throw ContractError(.invalidArgument, "zero transfer") }
             try move(amount, from: sender, to: to)
-            emit("transfer", ["from": sender.hex, "to": to.hex, "amount": String(amount)])
+            emit(.transfer(from: sender, to: to, amount: amount))
 
         case .issueAttestation(let subject, let claim, let expiresAt):
             try requireAuthority(key)
@@ -20,7 +21,7 @@ extension Context {
             let record = AttestationRecord(
                 claim: claim, issuer: sender, issuedAtTicks: now, expiresAtTicks: expiresAt, revoked: false)
             save(StateKeys.attestation(subject, claim), record)
-            emit("attestation.issued", ["subject": subject.hex, "kind": claim.kindName, "expires": String(expiresAt)])
+            emit(.attestationIssued(subject: subject, kind: AttestationKind(claim), expiresAtTicks: expiresAt))
 
         case .revokeAttestation(let subject, let claim):
             try requireAuthority(key)
@@ -29,20 +30,20 @@ extension Context {
             }
             record.revoked = true
             save(StateKeys.attestation(subject, claim), record)
-            emit("attestation.revoked", ["subject": subject.hex, "kind": claim.kindName])
+            emit(.attestationRevoked(subject: subject, kind: AttestationKind(claim)))
 
         case .registerRadiologist(let p):
             guard profile(sender) == nil else { throw ContractError(.alreadyExists, "already registered") }
             try validate(p)
             save(StateKeys.profile(sender), p)
             save(StateKeys.metrics(sender), QualityMetrics())
-            emit("radiologist.registered", ["radiologist": sender.hex])
+            emit(.radiologistRegistered(radiologist: sender))
 
         case .updateRadiologist(let p):
             guard profile(sender) != nil else { throw ContractError(.notFound, "not registered") }
             try validate(p)
             save(StateKeys.profile(sender), p)
-            emit("radiologist.updated", ["radiologist": sender.hex])
+            emit(.radiologistUpdated(radiologist: sender))
 
         case .postStudy(let order): try postStudy(order, client: sender)
         case .cancelStudy(let id): try cancelStudy(id, sender: sender)

@@ -30,12 +30,9 @@ extension Context {
         saveStudy(s)
         store.set(StateKeys.deadline(order.deadlineTicks, id), [])
         emit(
-            "study.posted",
-            [
-                "study": String(id), "client": client.hex, "modality": String(order.modality.rawValue),
-                "urgency": String(order.urgency.rawValue), "jurisdiction": order.jurisdiction,
-                "max_price": String(order.maxPrice), "deadline": String(order.deadlineTicks),
-            ])
+            .studyPosted(
+                study: id, client: client, modality: order.modality, urgency: order.urgency,
+                jurisdiction: order.jurisdiction, maxPrice: order.maxPrice, deadlineTicks: order.deadlineTicks))
     }
 
     /// Cancellation: only the client, only before assignment (open, or bidding including the reveal window);
@@ -53,7 +50,7 @@ extension Context {
         saveStudy(s)
         store.remove(StateKeys.deadline(s.order.deadlineTicks, id))
         for (k, _) in store.scan(prefix: StateKeys.bids(id)) { store.remove(k) }
-        emit("study.cancelled", ["study": String(id), "refund": String(refund)])
+        emit(.studyCancelled(study: id, refund: refund))
     }
 
     mutating func assignStudy(_ id: UInt64, radiologist: Address, pay: UInt64, sender: Address) throws(ContractError) {
@@ -101,12 +98,7 @@ extension Context {
         s.assignedAtTicks = now
         saveStudy(s)
         updateMetrics(rad) { $0.active += 1 }
-        emit(
-            "study.assigned",
-            [
-                "study": String(s.id), "radiologist": rad.hex, "price": String(s.price),
-                "pay": String(s.radiologistPay),
-            ])
+        emit(.studyAssigned(study: s.id, radiologist: rad, price: s.price, pay: s.radiologistPay))
     }
 
     // MARK: Auction
@@ -122,7 +114,7 @@ extension Context {
         save(key, BidRecord(commitment: commitment, revealed: false, price: 0, turnaroundTicks: 0))
         s.bidCount += 1
         saveStudy(s)
-        emit("bid.committed", ["study": String(id), "bidder": sender.hex])
+        emit(.bidCommitted(study: id, bidder: sender))
     }
 
     mutating func revealBid(
@@ -150,7 +142,7 @@ extension Context {
         bid.price = price
         bid.turnaroundTicks = turnaround
         save(key, bid)
-        emit("bid.revealed", ["study": String(id), "bidder": sender.hex, "price": String(price)])
+        emit(.bidRevealed(study: id, bidder: sender, price: price))
     }
 
     /// Scores revealed bids of still-eligible bidders and assigns the best (ties: lower price, then lower address).
@@ -190,7 +182,7 @@ extension Context {
             s.state = .expired
             saveStudy(s)
             store.remove(StateKeys.deadline(s.order.deadlineTicks, id))
-            emit("auction.unsold", ["study": String(id)])
+            emit(.auctionUnsold(study: id))
             return
         }
         var price = winner.price
@@ -209,9 +201,7 @@ extension Context {
         s.escrow = price
         s.price = price
         s.radiologistPay = price
-        emit(
-            "auction.awarded",
-            ["study": String(id), "winner": winner.bidder.hex, "price": String(price), "bids": String(scored.count)])
+        emit(.auctionAwarded(study: id, winner: winner.bidder, price: price, bids: scored.count))
         assign(&s, to: winner.bidder)
     }
 
@@ -232,6 +222,6 @@ extension Context {
         guard s.accessGrant == nil else { throw ContractError(.alreadyExists, "access already granted") }
         s.accessGrant = box
         saveStudy(s)
-        emit("access.granted", ["study": String(id), "radiologist": assignee.hex])
+        emit(.accessGranted(study: id, radiologist: assignee))
     }
 }

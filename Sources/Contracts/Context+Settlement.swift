@@ -1,4 +1,5 @@
 import Ledger
+import MarketModel
 
 extension Context {
     /// The assignee reports before the deadline; turnaround is recorded and the escrow settled per design:
@@ -50,18 +51,14 @@ extension Context {
         s.sampledForReview = draw.bytes.readBigEndianUInt64() % 10_000 < genesis.peerReviewSamplingBasisPoints
         saveStudy(s)
         emit(
-            "study.reported",
-            [
-                "study": String(id), "radiologist": rad.hex, "turnaround": String(s.turnaroundTicks),
-                "findings": String(report.findings.count), "follow_up": report.followUp == nil ? "0" : "1",
-            ])
+            .studyReported(
+                study: id, radiologist: rad, turnaroundTicks: s.turnaroundTicks, findings: report.findings.count,
+                followUp: report.followUp != nil))
         emit(
-            "settlement",
-            [
-                "study": String(id), "radiologist": rad.hex, "paid": String(paid), "operator": String(operatorShare),
-                "levy": String(levy), "holdback": String(s.holdback),
-            ])
-        if s.sampledForReview { emit("study.sampled", ["study": String(id)]) }
+            .settlement(
+                study: id, radiologist: rad, paid: paid, operatorShare: operatorShare, levy: levy,
+                holdback: s.holdback))
+        if s.sampledForReview { emit(.studySampled(study: id)) }
     }
 
     mutating func completeFollowUp(_ id: UInt64, sender: Address) throws(ContractError) {
@@ -73,7 +70,7 @@ extension Context {
         guard s.followUpCompletedAtTicks == nil else { throw ContractError(.alreadyExists, "already completed") }
         s.followUpCompletedAtTicks = now
         saveStudy(s)
-        emit("followup.completed", ["study": String(id)])
+        emit(.followUpCompleted(study: id))
     }
 
     /// Referrer feedback (1...5) from the client account, once per reported study. For an unsampled study under
@@ -91,7 +88,7 @@ extension Context {
             $0.feedbackSum += UInt64(score)
             $0.feedbackCount += 1
         }
-        emit("feedback", ["study": String(id), "radiologist": rad.hex, "score": String(score)])
+        emit(.feedback(study: id, radiologist: rad, score: score))
         if let v = genesis.valueBased, s.holdback > 0, !s.sampledForReview {
             resolveHoldback(&s, release: score >= v.feedbackThreshold, qualityPoint: score >= v.feedbackThreshold)
         }
@@ -101,7 +98,7 @@ extension Context {
     /// A RADPEER score from an eligible reviewer who is not the author, on a study sampled for review. Updates the
     /// author's discrepancy metrics, resolves a hold-back, and appends any adjudicated labels to the dataset.
     mutating func submitPeerReview(
-        _ id: UInt64, score: RadpeerScore, labels: [FindingLabel], sender: Address
+        _ id: UInt64, score: ReviewScore, labels: [FindingLabel], sender: Address
     ) throws(ContractError) {
         var s = try study(id)
         guard s.state == .reported, let author = s.assignee, s.sampledForReview, s.reviewer == nil else {
@@ -116,7 +113,7 @@ extension Context {
             if score.isDiscrepancy { $0.discrepancies += 1 }
             if score.isClinicallySignificant { $0.significantDiscrepancies += 1 }
         }
-        emit("peerreview", ["study": String(id), "radiologist": author.hex, "reviewer": sender.hex, "score": score.label])
+        emit(.peerReview(study: id, radiologist: author, reviewer: sender, score: score))
         if s.holdback > 0 { resolveHoldback(&s, release: !score.forfeitsHoldback, qualityPoint: !score.forfeitsHoldback) }
         saveStudy(s)
         if !labels.isEmpty {
@@ -128,7 +125,7 @@ extension Context {
                 studyID: id, reviewer: sender, height: height, modality: s.order.modality,
                 labelsHash: Hash.sha256(w.bytes), labels: labels)
             save(StateKeys.label(seq), record)
-            emit("label.appended", ["seq": String(seq), "study": String(id), "hash": record.labelsHash.hex])
+            emit(.labelAppended(seq: seq, study: id, labelsHash: record.labelsHash))
         }
     }
 
@@ -149,7 +146,7 @@ extension Context {
         }
         s.holdback = 0
         s.escrow = 0
-        emit(release ? "holdback.released" : "holdback.forfeited", ["study": String(s.id), "amount": String(amount)])
+        emit(release ? .holdbackReleased(study: s.id, amount: amount) : .holdbackForfeited(study: s.id, amount: amount))
     }
 
     // MARK: End of block
@@ -175,7 +172,7 @@ extension Context {
             }
             for (k, _) in store.scan(prefix: StateKeys.bids(id)) { store.remove(k) }
             credit(s.client, s.escrow)
-            emit("study.expired", ["study": String(id), "refund": String(s.escrow), "was": "\(s.state)"])
+            emit(.studyExpired(study: id, refund: s.escrow, was: s.state))
             s.escrow = 0
             s.state = .expired
             saveStudy(s)
@@ -225,11 +222,11 @@ extension Context {
                 credit(rad, share)
                 paidTotal += share
                 recipients += 1
-                emit("bonus.paid", ["radiologist": rad.hex, "amount": String(share)])
+                emit(.bonusPaid(radiologist: rad, amount: share))
             }
         }
         pool -= paidTotal
         setU64(StateKeys.bonusPool, pool)
-        emit("bonus.period", ["paid": String(paidTotal), "recipients": String(recipients), "carried": String(pool)])
+        emit(.bonusPeriod(paid: paidTotal, recipients: recipients, carried: pool))
     }
 }

@@ -20,9 +20,7 @@ struct Context {
     let blockHash: Hash
     var events: [Event] = []
 
-    mutating func emit(_ type: String, _ attributes: KeyValuePairs<String, String>) {
-        events.append(Event(type: type, attributes: attributes.map { EventAttribute(key: $0.key, value: $0.value) }))
-    }
+    mutating func emit(_ event: ContractEvent) { events.append(event.event) }
 
     // MARK: Typed state access
 

@@ -1,40 +1,5 @@
 import Ledger
-
-/// Imaging modality (a code, not free text).
-public enum Modality: UInt8, CaseIterable, Sendable, Hashable {
-    case xr = 1, ct, mr, us, mg, nm, pet
-}
-
-/// Order urgency.
-public enum Urgency: UInt8, CaseIterable, Sendable, Hashable {
-    case routine = 1, urgent, stat
-}
-
-/// RADPEER 2016 score: 1 concur; 2 discrepancy not ordinarily expected to be made; 3 discrepancy that should be
-/// made most of the time; a = unlikely, b = likely clinically significant (Goldberg-Stein et al., JACR 2017).
-public enum RadpeerScore: UInt8, CaseIterable, Sendable, Hashable {
-    case concur = 1, score2a, score2b, score3a, score3b
-    /// Any score other than 1 counts towards the discrepancy rate.
-    public var isDiscrepancy: Bool { self != .concur }
-    /// 2b, 3a and 3b forfeit a value-based hold-back.
-    public var forfeitsHoldback: Bool { self == .score2b || self == .score3a || self == .score3b }
-    /// 2b and 3b: likely clinically significant.
-    public var isClinicallySignificant: Bool { self == .score2b || self == .score3b }
-    public var label: String {
-        switch self {
-        case .concur: "1"
-        case .score2a: "2a"
-        case .score2b: "2b"
-        case .score3a: "3a"
-        case .score3b: "3b"
-        }
-    }
-}
-
-/// Adjudicated outcome of one finding code in the labelled dataset.
-public enum LabelOutcome: UInt8, CaseIterable, Sendable, Hashable {
-    case truePositive = 1, falsePositive, trueNegative, falseNegative
-}
+import MarketModel
 
 /// What a credentialing authority attests about a subject.
 public enum AttestationClaim: Hashable, Sendable {
@@ -52,14 +17,6 @@ public enum AttestationClaim: Hashable, Sendable {
         case .boardCertification(let b): [2] + Array(b.utf8)
         case .subspecialty(let s): [3] + Array(s.utf8)
         case .clientCredential(let c, _): [4] + c.bytes
-        }
-    }
-    var kindName: String {
-        switch self {
-        case .licence: "licence"
-        case .boardCertification: "board"
-        case .subspecialty: "subspecialty"
-        case .clientCredential: "clientCredential"
         }
     }
     var strings: [String] {
@@ -168,8 +125,8 @@ public struct ReportSubmission: Hashable, Sendable {
 /// One adjudicated finding for the labelled dataset.
 public struct FindingLabel: Hashable, Sendable {
     public var findingCode: UInt16
-    public var outcome: LabelOutcome
-    public init(findingCode: UInt16, outcome: LabelOutcome) {
+    public var outcome: ReadOutcome
+    public init(findingCode: UInt16, outcome: ReadOutcome) {
         self.findingCode = findingCode
         self.outcome = outcome
     }
@@ -296,6 +253,6 @@ extension FindingLabel: CanonicalCodable {
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         findingCode = try r.takeU16()
-        outcome = try r.takeEnum(LabelOutcome.self)
+        outcome = try r.takeEnum(ReadOutcome.self)
     }
 }

@@ -114,7 +114,7 @@ extension CanonicalReader {
 
 extension UInt64 {
     /// Big-endian bytes, used in state keys so that key order is numeric order.
-    var bigEndianBytes: Bytes { withUnsafeBytes(of: self.bigEndian) { Array($0) } }
+    package var bigEndianBytes: Bytes { withUnsafeBytes(of: self.bigEndian) { Array($0) } }
 }
 
 extension Int64 {

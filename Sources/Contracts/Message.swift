@@ -1,4 +1,5 @@
 import Ledger
+import MarketModel
 
 /// A ReadChain transaction's message: the bytes in `Transaction.message`, a tag byte then the case's fields.
 ///
@@ -26,7 +27,7 @@ public enum Message: Hashable, Sendable {
     case submitReport(studyID: UInt64, report: ReportSubmission)
     case completeFollowUp(studyID: UInt64)
     case submitFeedback(studyID: UInt64, score: UInt8)
-    case submitPeerReview(studyID: UInt64, score: RadpeerScore, labels: [FindingLabel])
+    case submitPeerReview(studyID: UInt64, score: ReviewScore, labels: [FindingLabel])
 
     /// The tag byte of each case.
     public var tag: UInt8 {
@@ -196,7 +197,7 @@ extension Message: CanonicalCodable {
         case 16: self = .submitFeedback(studyID: try r.takeU64(), score: try r.takeU8())
         case 17:
             self = .submitPeerReview(
-                studyID: try r.takeU64(), score: try r.takeEnum(RadpeerScore.self), labels: try r.takeArray())
+                studyID: try r.takeU64(), score: try r.takeEnum(ReviewScore.self), labels: try r.takeArray())
         default: throw DecodingError(offset: 0, message: "unknown message tag \(tag)")
         }
     }

@@ -63,13 +63,7 @@ public struct ReadChainApp: ChainApplication {
         case .success(let m): message = m
         }
         let sender = tx.sender.address
-        let feeEvent = Event(
-            type: "tx.fee",
-            attributes: [
-                EventAttribute(key: "payer", value: sender.hex),
-                EventAttribute(key: "amount", value: String(tx.fee.minorUnits)),
-                EventAttribute(key: "message", value: message.name),
-            ])
+        let feeEvent = ContractEvent.txFee(payer: sender, amount: tx.fee.minorUnits, message: message.name).event
         var ctx = makeContext(afterFee)
         do {
             try ctx.execute(message, sender: tx.sender)

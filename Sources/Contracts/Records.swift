@@ -1,4 +1,5 @@
 import Ledger
+import MarketModel
 
 /// An account: balance in minor units and the next expected nonce. Key `acct/<address>`.
 public struct Account: Equatable, Sendable {
@@ -22,7 +23,7 @@ public struct AttestationRecord: Equatable, Sendable {
 }
 
 /// Where a study is in its life.
-public enum StudyState: UInt8, Sendable, Hashable {
+public enum StudyState: UInt8, CaseIterable, Sendable, Hashable {
     /// Posted, waiting for assignment (intermediary) or a claim (posted price).
     case open = 1
     /// Auction: bidding then reveal windows, waiting for `finaliseAuction`.
@@ -61,7 +62,7 @@ public struct Study: Equatable, Sendable {
     public var holdback: UInt64
     public var sampledForReview: Bool
     public var reviewer: Address?
-    public var reviewScore: RadpeerScore?
+    public var reviewScore: ReviewScore?
     public var feedbackScore: UInt8?
     public var followUpCompletedAtTicks: Int64?
 }
@@ -219,7 +220,7 @@ extension Study: CanonicalCodable {
         sampledForReview = try r.takeBool()
         reviewer = try r.takeOptional(AddressBox.self)?.address
         if let s = try r.takeOptional(Score.self) {
-            guard let score = RadpeerScore(rawValue: s.v) else { throw DecodingError(offset: 0, message: "bad score") }
+            guard let score = ReviewScore(rawValue: s.v) else { throw DecodingError(offset: 0, message: "bad score") }
             reviewScore = score
         } else {
             reviewScore = nil

@@ -18,6 +18,13 @@ public struct SimTime: Hashable, Comparable, Sendable, AdditiveArithmetic, Custo
     public static let ticksPerHour: Int64 = 3_600 * ticksPerSecond
     public static let ticksPerDay: Int64 = 24 * ticksPerHour
 
+    /// One second, minute, hour and day as spans (for arithmetic on `Int64` ticks or `Double`s, use the
+    /// `ticksPer...` constants: `Double(SimTime.ticksPerHour)` is exactly 3.6e9).
+    public static let second = SimTime(ticks: ticksPerSecond)
+    public static let minute = SimTime(ticks: ticksPerMinute)
+    public static let hour = SimTime(ticks: ticksPerHour)
+    public static let day = SimTime(ticks: ticksPerDay)
+
     @inlinable public init(ticks: Int64) { self.ticks = ticks }
 
     public static let zero = SimTime(ticks: 0)

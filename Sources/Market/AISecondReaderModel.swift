@@ -1,5 +1,5 @@
 import Foundation
-import Scenario
+import MarketModel
 import Stochastic
 
 /// The AI second reader: a power-law learning curve in the validated dataset, and its effect on a human read.
@@ -45,8 +45,8 @@ public struct AISecondReaderModel: Sendable, Equatable {
     }
 
     /// The read after the AI's review. Draws two uniforms from `stream` (the AI's verdict, the adoption).
-    public func review(_ human: ReadOutcome, truth: LatentTruth, datasetSize: Int, stream: RandomStream)
-        -> ReadOutcome
+    public func review(_ human: ReadResult, truth: LatentTruth, datasetSize: Int, stream: RandomStream)
+        -> ReadResult
     {
         let verdictDraw = stream.uniform()
         let adoptDraw = stream.uniform()
@@ -59,15 +59,15 @@ public struct AISecondReaderModel: Sendable, Equatable {
         let aiRight = aiSaysFinding == truth.hasFinding
         let adopt = parameters.acceptanceProbability * (aiRight ? 1 : falseFlagAcceptanceRatio)
         guard adoptDraw < adopt else { return human }
-        let flipped: ReadOutcome =
+        let flipped: ReadResult =
             switch human.classification {
-            case .falseNegative: ReadOutcome(classification: .truePositive, discrepancy: .none, changedByAI: true)
+            case .falseNegative: ReadResult(classification: .truePositive, discrepancy: .none, changedByAI: true)
             case .truePositive:
-                ReadOutcome(
+                ReadResult(
                     classification: .falseNegative, discrepancy: truth.severity == .major ? .major : .minor,
                     changedByAI: true)
-            case .falsePositive: ReadOutcome(classification: .trueNegative, discrepancy: .none, changedByAI: true)
-            case .trueNegative: ReadOutcome(classification: .falsePositive, discrepancy: .minor, changedByAI: true)
+            case .falsePositive: ReadResult(classification: .trueNegative, discrepancy: .none, changedByAI: true)
+            case .trueNegative: ReadResult(classification: .falsePositive, discrepancy: .minor, changedByAI: true)
             }
         return flipped
     }

@@ -1,5 +1,5 @@
 import Foundation
-import Scenario
+import MarketModel
 
 /// Homer (1985)-style burnout: a stock of exhaustion on [0, 1] that accumulates with workload above a
 /// sustainable level and drains with rest (domain-parameters.md §5 "Burnout dynamics model").

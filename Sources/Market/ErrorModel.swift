@@ -1,5 +1,6 @@
+import DiscreteEvent
 import Foundation
-import Scenario
+import MarketModel
 import Stochastic
 
 /// The log-odds helpers the error model is written in.
@@ -32,12 +33,6 @@ public struct ReadConditions: Sendable, Equatable {
     }
 }
 
-/// The truth-table outcome of one read.
-public enum ReadClassification: String, Sendable, Equatable, CaseIterable {
-    case truePositive, falsePositive, trueNegative, falseNegative
-    public var isError: Bool { self == .falsePositive || self == .falseNegative }
-}
-
 /// A discrepancy between the report and the truth.
 public enum Discrepancy: Int, Sendable, Equatable, Comparable {
     case none = 0
@@ -45,23 +40,24 @@ public enum Discrepancy: Int, Sendable, Equatable, Comparable {
     public static func < (a: Discrepancy, b: Discrepancy) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// The outcome of a read: classification, discrepancy, and whether the AI changed it.
-public struct ReadOutcome: Sendable, Equatable {
-    public var classification: ReadClassification
+/// The result of a read: its outcome against the truth (``ReadOutcome``), the discrepancy, and whether the AI
+/// changed it.
+public struct ReadResult: Sendable, Equatable {
+    public var classification: ReadOutcome
     /// FN: the missed finding's severity; FP: minor (an over-call seldom changes management, Garland's false
     /// positives in domain-parameters.md §4 "Retrospective error rate"); otherwise none.
     public var discrepancy: Discrepancy
     /// Whether the AI second reader's flag changed the radiologist's call.
     public var changedByAI: Bool
 
-    public init(classification: ReadClassification, discrepancy: Discrepancy, changedByAI: Bool = false) {
+    public init(classification: ReadOutcome, discrepancy: Discrepancy, changedByAI: Bool = false) {
         self.classification = classification
         self.discrepancy = discrepancy
         self.changedByAI = changedByAI
     }
 
     /// Whether the report states a finding (what goes into `SubmitReport.findings`).
-    public var reportsFinding: Bool { classification == .truePositive || classification == .falsePositive }
+    public var reportsFinding: Bool { classification.reportsFinding }
 }
 
 /// Probability of a miss and of an over-call, as a logistic model on the odds.
@@ -110,7 +106,7 @@ public struct ErrorModel: Sendable, Equatable {
 
     /// The log of the odds ratio shared by misses and over-calls (pace, fatigue, burnout).
     public func sharedLogOddsRatio(_ c: ReadConditions) -> Double {
-        let onsetHours = Double(fatigue.onsetTicks) / 3_600_000_000
+        let onsetHours = Double(fatigue.onsetTicks) / Double(SimTime.ticksPerHour)
         var x = pace.elasticity * log(c.pace)
         x += log(fatigue.oddsRatioPerHour) * max(0, c.hoursIntoShift - onsetHours)
         x += log(fatigue.oddsRatioPer10Studies) * Double(max(0, c.shiftVolume - fatigue.volumeThreshold)) / 10
@@ -136,25 +132,25 @@ public struct ErrorModel: Sendable, Equatable {
     }
 
     /// The human read of a study with the given truth: one uniform drawn from `stream` per read.
-    public func read(truth: LatentTruth, conditions: ReadConditions, stream: RandomStream) -> ReadOutcome {
+    public func read(truth: LatentTruth, conditions: ReadConditions, stream: RandomStream) -> ReadResult {
         let u = stream.uniform()
         if truth.hasFinding {
             return u < missProbability(conditions)
-                ? ReadOutcome(
+                ? ReadResult(
                     classification: .falseNegative, discrepancy: truth.severity == .major ? .major : .minor,
                     changedByAI: false)
-                : ReadOutcome(classification: .truePositive, discrepancy: .none, changedByAI: false)
+                : ReadResult(classification: .truePositive, discrepancy: .none, changedByAI: false)
         }
         return u < overcallProbability(conditions)
-            ? ReadOutcome(classification: .falsePositive, discrepancy: .minor, changedByAI: false)
-            : ReadOutcome(classification: .trueNegative, discrepancy: .none, changedByAI: false)
+            ? ReadResult(classification: .falsePositive, discrepancy: .minor, changedByAI: false)
+            : ReadResult(classification: .trueNegative, discrepancy: .none, changedByAI: false)
     }
 
     /// The read, then the AI second reader's review when `ai` is given (pass `nil` when it is off).
     public func read(
         truth: LatentTruth, conditions: ReadConditions, ai: AISecondReaderModel?, datasetSize: Int,
         stream: RandomStream
-    ) -> ReadOutcome {
+    ) -> ReadResult {
         let human = read(truth: truth, conditions: conditions, stream: stream)
         guard let ai else { return human }
         return ai.review(human, truth: truth, datasetSize: datasetSize, stream: stream)

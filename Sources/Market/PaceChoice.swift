@@ -1,5 +1,5 @@
 import Foundation
-import Scenario
+import MarketModel
 
 /// How pay incentives set the pace a radiologist chooses.
 ///

@@ -1,10 +1,10 @@
-import Scenario
+import MarketModel
 import Stochastic
 
 /// How long a read takes: `time = X · s / p · (1 + aiEffect)`, where X is drawn from the cohort's reading-time
 /// distribution for the modality (lognormal by mean and CV, or exponential), s is the radiologist's personal speed
 /// factor (drawn once, lognormal with mean 1 and CV `speedCV`; s > 1 is slower), p is the chosen pace (time
-/// scales as 1/p, `Pace` in MarketModel; Sokolovskaya 2015 varies speed the same way), and aiEffect is
+/// scales as 1/p, `Pace` in MarketParameters; Sokolovskaya 2015 varies speed the same way), and aiEffect is
 /// `AISecondReader.readingTimeEffectBasisPoints` when the AI is used (−10%: domain-parameters.md §8 "AI effect
 /// on CXR reading time").
 public struct ReadingTimeModel: Sendable {
@@ -58,7 +58,7 @@ public struct ReadingTimeModel: Sendable {
         _ modality: Modality, speedFactor: Double, pace: Double, aiEffectBasisPoints: Int = 0, stream: RandomStream
     ) -> Int64 {
         precondition(speedFactor > 0 && pace > 0, "speed factor and pace must be positive")
-        let index = MarketModel.Modality.allCases.firstIndex(of: modality)!
+        let index = Modality.allCases.firstIndex(of: modality)!
         let base: Double =
             switch distributions[index] {
             case .lognormal(let d): d.sample(stream)

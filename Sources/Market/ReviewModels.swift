@@ -1,8 +1,8 @@
 import Foundation
-import Scenario
+import MarketModel
 import Stochastic
 
-/// Referrer feedback on 1...5: a noisy function of report quality and turnaround (`Referrers` in MarketModel).
+/// Referrer feedback on 1...5: a noisy function of report quality and turnaround (`Referrers` in MarketParameters).
 ///
 ///     quality    = 5 (no discrepancy), 3 (minor), 1 (major)  — the referrer sees what the report got wrong only
 ///                  when it matters to the patient; a discrepancy is noticed with `noticeProbability`
@@ -55,23 +55,6 @@ public struct ReferrerFeedback: Sendable, Equatable {
     }
 }
 
-/// A RADPEER 2016 score (Goldberg-Stein, JACR 2017): 1 concur; 2 discrepancy in a difficult case; 3 discrepancy
-/// that should be made; a/b = unlikely/likely clinically significant. Maps onto Contracts `RadpeerScore` by
-/// raw value.
-public enum PeerReviewScore: UInt8, Sendable, Equatable, CaseIterable {
-    case concur = 1
-    case score2a, score2b, score3a, score3b
-
-    /// The score level 1, 2 or 3.
-    public var level: Int {
-        switch self {
-        case .concur: 1
-        case .score2a, .score2b: 2
-        case .score3a, .score3b: 3
-        }
-    }
-}
-
 /// A peer reviewer's RADPEER score for a read, given its true outcome.
 ///
 /// - A correct read (TP/TN) is scored 2a with `falseDiscrepancyProbability` (0.029: domain-parameters.md §4
@@ -100,7 +83,7 @@ public struct PeerReviewModel: Sendable, Equatable {
     }
 
     /// The score. Draws two uniforms from `stream` whatever the outcome.
-    public func score(_ outcome: ReadOutcome, stream: RandomStream) -> PeerReviewScore {
+    public func score(_ outcome: ReadResult, stream: RandomStream) -> ReviewScore {
         let u1 = stream.uniform()
         let u2 = stream.uniform()
         guard outcome.classification.isError else {

@@ -1,5 +1,5 @@
 import Foundation
-import Scenario
+import MarketModel
 
 /// A radiologist's posted price for a modality and urgency (`Pricing` in MarketModel).
 ///

@@ -1,13 +1,11 @@
 import Contracts
 import Foundation
 import Ledger
-import Scenario
+import MarketModel
 import Stochastic
 
-/// Market behaviour models (issue 5, part 1): pure, deterministic functions of their parameters and of the
-/// `RandomStream`s handed in. Units follow `MarketModel`: ticks (1 µs), minor units, basis points.
-public typealias Modality = MarketModel.Modality
-public typealias Urgency = MarketModel.Urgency
+// Market behaviour models (issue 5, part 1): pure, deterministic functions of their parameters and of the
+// `RandomStream`s handed in. Units follow `MarketParameters`: ticks (1 µs), minor units, basis points.
 
 /// Anatomic region of a study, an on-chain code (`StudyOrder.bodyPart`).
 public enum BodyPart: UInt16, Sendable, CaseIterable, Equatable {
@@ -115,8 +113,7 @@ public struct StudyOrderFields: Sendable, Equatable {
     /// The Contracts `StudyOrder` to post (`Message.postStudy`), with the access link the client sealed to itself.
     public func studyOrder(clientSealedLink: SealedBox) -> StudyOrder {
         StudyOrder(
-            modality: Contracts.Modality.allCases.first { "\($0)" == modality.rawValue }!, bodyPart: bodyPartCode,
-            urgency: Contracts.Urgency.allCases.first { "\($0)" == urgency.rawValue }!, jurisdiction: jurisdiction,
+            modality: modality, bodyPart: bodyPartCode, urgency: urgency, jurisdiction: jurisdiction,
             requiredSubspecialty: requiredSubspecialty, requiresCredentialing: requiresCredentialing,
             maxPrice: maxPrice, deadlineTicks: deadlineTicks, requisitionHash: Hash(bytes: requisitionHash),
             clientSealedLink: clientSealedLink)
@@ -133,7 +130,7 @@ public struct StudyOrderFields: Sendable, Equatable {
     /// Every field as text (the hash in hex): what a privacy scan checks.
     public var fieldTexts: [String] {
         [
-            modality.rawValue, String(bodyPartCode), urgency.rawValue, jurisdiction, requiredSubspecialty,
+            modality.name, String(bodyPartCode), urgency.name, jurisdiction, requiredSubspecialty,
             String(requiresCredentialing), String(maxPrice), String(deadlineTicks),
             requisitionHash.map { String(format: "%02x", $0) }.joined(),
         ]

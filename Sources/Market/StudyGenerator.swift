@@ -1,4 +1,5 @@
-import Scenario
+import DiscreteEvent
+import MarketModel
 import Stochastic
 
 /// The study stream of one client: for each of the client group's volumes, a non-homogeneous Poisson process
@@ -158,7 +159,7 @@ public struct StudyCursor {
         return study
     }
 
-    static func ticks(hours: Double) -> Int64 { Int64((hours * 3_600_000_000).rounded()) }
+    static func ticks(hours: Double) -> Int64 { Int64((hours * Double(SimTime.ticksPerHour)).rounded()) }
 }
 
 /// Fake patient identifiers drawn from a stream (never from ambient randomness).
@@ -190,8 +191,8 @@ enum SyntheticIdentity {
         let mrn = "MRN\(mrnNumber)"
         let text =
             study.requisitionHasClinicalQuestion
-            ? "\(name), \(mrn), DOB \(dob): \(study.modality.rawValue) \(study.bodyPart): \(question)"
-            : "\(name), \(mrn), DOB \(dob): \(study.modality.rawValue) \(study.bodyPart)"
+            ? "\(name), \(mrn), DOB \(dob): \(study.modality.name) \(study.bodyPart): \(question)"
+            : "\(name), \(mrn), DOB \(dob): \(study.modality.name) \(study.bodyPart)"
         return SyntheticPatientRecord(
             medicalRecordNumber: mrn, patientName: name, dateOfBirth: dob, requisitionText: text, salt: salt)
     }

@@ -3,7 +3,7 @@ import GRDB
 
 // The chain each market run keeps (schema migration v3, tables `chain_genesis` and `chain_block_data`): the
 // genesis document and every committed block with its commit certificate, as the exact canonical bytes the chain
-// produced. Results does not know the chain's types: it stores and returns bytes; the Simulator's replay decodes
+// produced. Results does not know the chain's types: it stores and returns bytes; the Replay target decodes
 // and verifies them.
 
 /// One committed block of a stored chain: its height and the canonical bytes of the block and of the commit

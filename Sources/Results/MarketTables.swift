@@ -1,4 +1,5 @@
 import GRDB
+import MarketModel
 
 #if canImport(GRDBSQLite)
     import GRDBSQLite
@@ -7,8 +8,8 @@ import GRDB
 #endif
 
 // The market study's detail tables (schema migration v2; columns in Results/README.md). The row types are plain
-// values that mirror the tables; the Simulator converts the Market module's records into them, so Results does
-// not depend on the market model.
+// values that mirror the tables; Studies converts the Market module's records into them, so Results does
+// not depend on the market's behaviour, only on its vocabulary (MarketModel: each term is stored by its name).
 
 /// One study of one market run (`market_studies` row). Times are ticks since the run's start; nil when the step
 /// never happened. Money is in minor units of the scenario's currency.
@@ -19,8 +20,8 @@ public struct MarketStudyRow: Sendable, Equatable {
     public var ordinal: Int
     public var client: String
     public var clientType: String
-    public var modality: String
-    public var urgency: String
+    public var modality: Modality
+    public var urgency: Urgency
     public var subspecialty: String?
     public var chainStudyID: Int64?
     public var arrival: Int64
@@ -40,7 +41,7 @@ public struct MarketStudyRow: Sendable, Equatable {
     public var radiologist: Int?
     public var truthFinding: Bool
     public var truthSeverity: Int?
-    public var outcome: String?
+    public var outcome: ReadOutcome?
     public var discrepancy: Int
     public var changedByAI: Bool
     /// Hours since the reader's shift began, at the end of the read.
@@ -52,24 +53,24 @@ public struct MarketStudyRow: Sendable, Equatable {
     /// The error model's probability that the read is wrong, at its conditions, before the AI second reader.
     public var errorProbability: Double? = nil
     public var peerReviewed: Bool
-    public var reviewScore: String?
+    public var reviewScore: ReviewScore?
     public var detected: Bool?
     public var feedback: Int?
     public var followUpRecommended: Bool
     public var followUpCompleted: Bool
     public var reposts: Int
-    public var status: String
+    public var status: StudyStatus
     public var measured: Bool
 
     public init(
-        key: String, ordinal: Int, client: String, clientType: String, modality: String, urgency: String,
+        key: String, ordinal: Int, client: String, clientType: String, modality: Modality, urgency: Urgency,
         subspecialty: String?, chainStudyID: Int64?, arrival: Int64, posted: Int64?, firstCommitted: Int64?,
         assigned: Int64?, readStart: Int64?, readEnd: Int64?, reportCommitted: Int64?, settled: Int64?,
         requiredTurnaround: Int64, turnaround: Int64?, pricePaid: Int64, radiologistPay: Int64,
         intermediaryMargin: Int64, clientFees: Int64, radiologist: Int?, truthFinding: Bool, truthSeverity: Int?,
-        outcome: String?, discrepancy: Int, changedByAI: Bool, peerReviewed: Bool, reviewScore: String?,
+        outcome: ReadOutcome?, discrepancy: Int, changedByAI: Bool, peerReviewed: Bool, reviewScore: ReviewScore?,
         detected: Bool?, feedback: Int?, followUpRecommended: Bool, followUpCompleted: Bool, reposts: Int,
-        status: String, measured: Bool
+        status: StudyStatus, measured: Bool
     ) {
         self.key = key
         self.ordinal = ordinal

@@ -1,3 +1,4 @@
+import MarketModel
 import Yams
 
 /// Readers for the value shapes the market section adds: booleans, plain numbers in a range,

@@ -1,6 +1,7 @@
+import MarketModel
 import Yams
 
-/// Reads the `market:` section into a ``MarketModel``: every field with its default, every problem
+/// Reads the `market:` section into a ``MarketParameters``: every field with its default, every problem
 /// recorded on the shared walker, then the cross-reference checks between clients, cohorts, designs and
 /// the chain.
 struct MarketReader {
@@ -8,7 +9,7 @@ struct MarketReader {
     private static let hour: Int64 = 3_600_000_000
 
     /// The market model, or `nil` if any part of it was bad (diagnosed).
-    func read(_ top: MappingReader) -> MarketModel? {
+    func read(_ top: MappingReader) -> MarketParameters? {
         guard
             let market = top.section(
                 "market", fields: ScenarioSchema.marketFields, misplaced: ScenarioSchema.homeOfSectionKey)
@@ -57,7 +58,7 @@ struct MarketReader {
         crossCheckDesigns(designs, clients: clients.map(\.value), wrvu: wrvu, &ok)
 
         guard ok, let chain else { return nil }
-        return MarketModel(
+        return MarketParameters(
             currency: currency, studyWRVU: wrvu, credentialing: credentialing, clients: clients.map(\.value.model),
             cohorts: cohorts.map(\.value.model), referrers: referrers, peerReview: peerReview, ai: ai,
             designs: designs.map(\.value), chain: chain)
@@ -232,14 +233,14 @@ struct MarketReader {
         _ ok: inout Bool
     ) -> PerModality<Double> {
         guard let table = section(reader, key, ScenarioSchema.modalityFields, &ok) else { return defaults }
-        return PerModality { m in number(table, m.rawValue, defaults[m], in: range, &ok) }
+        return PerModality { m in number(table, m.name, defaults[m], in: range, &ok) }
     }
 
     private func moneyTable(
         _ reader: MappingReader, _ key: String, defaults: PerModality<UInt64>, _ currency: Currency, _ ok: inout Bool
     ) -> PerModality<UInt64> {
         guard let table = section(reader, key, ScenarioSchema.modalityFields, &ok) else { return defaults }
-        return PerModality { m in money(table, m.rawValue, defaults[m], currency, &ok) }
+        return PerModality { m in money(table, m.name, defaults[m], currency, &ok) }
     }
 
     // MARK: - Market-wide parts
@@ -303,7 +304,7 @@ struct MarketReader {
         var model: ClientGroup
         var jurisdictionMark: SourcePosition
         var subspecialtyMarks: [Located<String>]
-        var modalitiesUsed: [MarketModel.Modality]
+        var modalitiesUsed: [Modality]
     }
 
     private func readClient(_ node: Node, _ index: Int, _ currency: Currency, _ ok: inout Bool)
@@ -339,7 +340,7 @@ struct MarketReader {
         let surcharge = money(c, "stat_surcharge", 200, currency, &good)
         var turnaround = MarketDefaults.turnaroundTicks
         if let t = section(c, "turnaround", ScenarioSchema.urgencyFields, &good) {
-            turnaround = PerUrgency { u in duration(t, u.rawValue, turnaround[u], positive: true, &good) }
+            turnaround = PerUrgency { u in duration(t, u.name, turnaround[u], positive: true, &good) }
         }
         let credentialing = c.contains("requires_credentialing") ? bool(c, "requires_credentialing", true, &good) : nil
         // Partial entries still take part in the cross-checks; the load fails anyway on any error.
@@ -364,16 +365,16 @@ struct MarketReader {
             return nil
         }
         var good = true
-        let modality = v.requireChoice("modality", among: MarketModel.Modality.allCases.map(\.rawValue))
-        let urgency = v.requireChoice("urgency", among: MarketModel.Urgency.allCases.map(\.rawValue))
+        let modality = v.requireChoice("modality", among: Modality.allCases.map(\.name))
+        let urgency = v.requireChoice("urgency", among: Urgency.allCases.map(\.name))
         let volume = v.requireVolume("volume")
         let subspecialty = v.optionalString("subspecialty")
         if v.contains("subspecialty"), subspecialty == nil { good = false }
         if let subspecialty { subspecialties.append(subspecialty) }
         let prevalence = probability(v, "prevalence", 0.3, &good)
         if !good || volume == nil { ok = false }
-        guard let modality, let urgency, let m = MarketModel.Modality(rawValue: modality.value),
-            let u = MarketModel.Urgency(rawValue: urgency.value)
+        guard let modality, let urgency, let m = Modality(name: modality.value),
+            let u = Urgency(name: urgency.value)
         else { return nil }
         return Located(
             value: StudyVolume(
@@ -504,8 +505,8 @@ struct MarketReader {
         let defaults = MarketDefaults.readingTime
         guard let table = section(c, "reading_time", ScenarioSchema.modalityFields, &ok) else { return defaults }
         return PerModality { m in
-            guard table.contains(m.rawValue) else { return defaults[m] }
-            guard let r = table.section(m.rawValue, fields: ScenarioSchema.readingTimeFields) else {
+            guard table.contains(m.name) else { return defaults[m] }
+            guard let r = table.section(m.name, fields: ScenarioSchema.readingTimeFields) else {
                 ok = false
                 return defaults[m]
             }
@@ -725,8 +726,8 @@ struct MarketReader {
 
     // MARK: - Chain
 
-    private func readChain(_ market: MappingReader, _ currency: Currency, _ ok: inout Bool) -> ChainModel? {
-        let d = ChainModel()
+    private func readChain(_ market: MappingReader, _ currency: Currency, _ ok: inout Bool) -> ChainParameters? {
+        let d = ChainParameters()
         guard market.contains("chain") else { return d }
         guard let s = section(market, "chain", ScenarioSchema.chainFields, &ok) else { return nil }
         var good = true
@@ -742,7 +743,7 @@ struct MarketReader {
         }
         var validators:
             [(
-                model: ChainModel.Validator, mark: SourcePosition, operatorMark: SourcePosition,
+                model: ChainParameters.Validator, mark: SourcePosition, operatorMark: SourcePosition,
                 regionMark: SourcePosition?
             )] = []
         if s.contains("validators") {
@@ -762,7 +763,7 @@ struct MarketReader {
                 }
                 validators.append(
                     (
-                        ChainModel.Validator(
+                        ChainParameters.Validator(
                             name: name.value, operatorName: op.value, power: power, region: region?.value),
                         name.mark, op.mark, region?.mark
                     ))
@@ -802,14 +803,14 @@ struct MarketReader {
 
         var block = d.block
         if let b = section(s, "block", ScenarioSchema.blockFields, &good) {
-            block = ChainModel.BlockLimits(
+            block = ChainParameters.BlockLimits(
                 maxTransactions: integer(b, "max_transactions", block.maxTransactions, in: 1...10_000_000, &good),
                 maxBytes: integer(b, "max_bytes", block.maxBytes, in: 1024...(1 << 30), &good),
                 intervalTicks: duration(b, "interval", block.intervalTicks, &good))
         }
         var timeouts = d.timeouts
         if let t = section(s, "timeouts", ScenarioSchema.timeoutsFields, &good) {
-            timeouts = ChainModel.Timeouts(
+            timeouts = ChainParameters.Timeouts(
                 proposeTicks: duration(t, "propose", timeouts.proposeTicks, positive: true, &good),
                 proposeDeltaTicks: duration(t, "propose_delta", timeouts.proposeDeltaTicks, &good),
                 prevoteTicks: duration(t, "prevote", timeouts.prevoteTicks, positive: true, &good),
@@ -843,7 +844,7 @@ struct MarketReader {
         let faults = readFaults(s, validatorNames: validatorNames, &good)
         var fees = d.fees
         if let f = section(s, "fees", ScenarioSchema.feesFields, &good) {
-            fees = ChainModel.Fees(
+            fees = ChainParameters.Fees(
                 minFee: money(f, "min_fee", fees.minFee, currency, &good),
                 perByte: money(f, "per_byte", fees.perByte, currency, &good))
         }
@@ -852,15 +853,15 @@ struct MarketReader {
             ok = false
             return nil
         }
-        return ChainModel(
+        return ChainParameters(
             operators: s.contains("validators")
-                ? operatorNames.map { ChainModel.Operator(name: $0.value) } : d.operators,
+                ? operatorNames.map { ChainParameters.Operator(name: $0.value) } : d.operators,
             validators: s.contains("validators") ? validators.map(\.model) : d.validators, block: block,
             timeouts: timeouts, latency: latency, faults: faults, verificationCostTicks: verification, fees: fees)
     }
 
-    private func readLatency(_ chain: MappingReader, _ fallback: ChainModel.Latency, _ ok: inout Bool)
-        -> ChainModel.Latency
+    private func readLatency(_ chain: MappingReader, _ fallback: ChainParameters.Latency, _ ok: inout Bool)
+        -> ChainParameters.Latency
     {
         guard let l = section(chain, "latency", ScenarioSchema.latencyFields, &ok) else { return fallback }
         guard let profile = l.requireChoice("profile", among: ScenarioSchema.latencyKeysByProfile.map(\.type)) else {
@@ -923,13 +924,15 @@ struct MarketReader {
         }
     }
 
-    private func readFaults(_ chain: MappingReader, validatorNames: [String], _ ok: inout Bool) -> [ChainModel.Fault] {
+    private func readFaults(_ chain: MappingReader, validatorNames: [String], _ ok: inout Bool)
+        -> [ChainParameters.Fault]
+    {
         guard chain.contains("faults") else { return [] }
         guard let items = chain.list("faults", required: false) else {
             ok = false
             return []
         }
-        var faults: [ChainModel.Fault] = []
+        var faults: [ChainParameters.Fault] = []
         for (i, node) in items.enumerated() {
             guard let f = item(node, "faults", i + 1, ScenarioSchema.faultFields) else {
                 ok = false
@@ -966,7 +969,7 @@ struct MarketReader {
                 }
                 if !known(v) { ok = false }
                 faults.append(
-                    ChainModel.Fault(
+                    ChainParameters.Fault(
                         atTicks: at?.value ?? 0,
                         action: action.value == "crash" ? .crash(validator: v.value) : .restart(validator: v.value)))
             default:
@@ -1013,7 +1016,8 @@ struct MarketReader {
                 }
                 let length = duration(f, "duration", 0, positive: true, &ok)
                 faults.append(
-                    ChainModel.Fault(atTicks: at?.value ?? 0, action: .partition(groups: groups, durationTicks: length))
+                    ChainParameters.Fault(
+                        atTicks: at?.value ?? 0, action: .partition(groups: groups, durationTicks: length))
                 )
             }
         }
@@ -1066,7 +1070,7 @@ struct MarketReader {
     private func crossCheckDesigns(
         _ designs: [Located<MarketDesignSpec>], clients: [ClientEntry], wrvu: PerModality<Double>, _ ok: inout Bool
     ) {
-        var used: [MarketModel.Modality] = []
+        var used: [Modality] = []
         for m in clients.flatMap(\.modalitiesUsed) where !used.contains(m) { used.append(m) }
         for design in designs {
             guard case .intermediary(let i) = design.value.mechanism else { continue }
@@ -1075,7 +1079,7 @@ struct MarketReader {
                 let pay = Double(i.payPerWRVU) * wrvu[m]
                 if price - pay < price * Double(i.marginBasisPoints) / 10_000 {
                     walker.warning(
-                        "design '\(design.value.name)': for \(m.rawValue), pay per wRVU × \(wrvu[m]) wRVU leaves less than the \(Units.percentText(i.marginBasisPoints)) margin of the client price (the operator will pay less than pay_per_wrvu)",
+                        "design '\(design.value.name)': for \(m.name), pay per wRVU × \(wrvu[m]) wRVU leaves less than the \(Units.percentText(i.marginBasisPoints)) margin of the client price (the operator will pay less than pay_per_wrvu)",
                         at: design.mark)
                 }
             }

@@ -1,3 +1,5 @@
+import MarketModel
+
 /// Key lists of the `market:` section and everything under it. The loader reads with these lists, and
 /// `JSONSchemaTests` checks each against the `$defs` entry of the JSON Schema named beside it in
 /// ``marketDefinitions``.
@@ -17,9 +19,9 @@ extension ScenarioSchema {
     ]
 
     /// Keys of a per-modality table (`study_wrvu`, `willingness_to_pay`, `reading_time`...).
-    static let modalityFields: [FieldSpec] = MarketModel.Modality.allCases.map { .optional($0.rawValue) }
+    static let modalityFields: [FieldSpec] = Modality.allCases.map { .optional($0.name) }
     /// Keys of a per-urgency table (`turnaround`).
-    static let urgencyFields: [FieldSpec] = MarketModel.Urgency.allCases.map { .optional($0.rawValue) }
+    static let urgencyFields: [FieldSpec] = Urgency.allCases.map { .optional($0.name) }
 
     static let credentialingFields: [FieldSpec] = [.optional("licence_time"), .optional("client_time")]
 

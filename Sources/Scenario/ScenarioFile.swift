@@ -1,3 +1,5 @@
+import MarketModel
+
 /// A scenario file, loaded and validated: everything a run needs to start.
 ///
 /// Values are already converted out of their written units: durations into ticks
@@ -75,7 +77,7 @@ public enum ScenarioModel: Sendable {
     /// Parameters of an M/M/c queue (`kind: queue`).
     case queue(QueueModel)
     /// A teleradiology market (`kind: market`).
-    case market(MarketModel)
+    case market(MarketParameters)
 }
 
 /// An M/M/c queue: Poisson arrivals, exponential service, `servers` identical servers, FIFO.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Results
-import Simulator
 import Benchmarks
+import Studies
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 import Scenario
-import Simulator
 
 extension Bench {
     struct MarketBench: ParsableCommand {

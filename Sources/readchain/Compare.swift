@@ -1,8 +1,10 @@
+import Analysis
 import ArgumentParser
 import Foundation
+import Reporting
 import Results
 import Scenario
-import Simulator
+import Studies
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -141,7 +143,7 @@ struct Compare: ParsableCommand {
                 print(Self.warmupLine(warmup, warnings: warnings))
             }
         } catch {
-            throw StudyFailure.report(error, json: output.json)
+            throw CLIFailure.report(error, json: output.json)
         }
     }
 
@@ -326,11 +328,6 @@ struct Compare: ParsableCommand {
         return lines
     }
 
-}
-
-/// A named input file that does not exist or cannot be read (exit 66).
-struct InputFileError: Error {
-    var message: String
 }
 
 /// What `readchain compare --json` prints.

@@ -19,14 +19,11 @@ struct Digest: ParsableCommand {
     func run() throws {
         do throws(any Error) {
             guard FileManager.default.fileExists(atPath: database) else {
-                FileHandle.standardError.write(Data("error: no such database: \(database)\n".utf8))
-                throw ExitCode(ExitStatus.noInput)
+                throw InputFileError(message: "no such database: \(database)")
             }
             let store = try ResultsStore(readingOnly: database)
             defer { try? store.close() }
             print("results_digest=\(try store.resultsDigest())")
-        } catch let e as ExitCode {
-            throw e
         } catch {
             throw CLIFailure.report(error, json: false)
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Simulator
+import LoadTest
 
 struct LoadTest: ParsableCommand {
     static let configuration = CommandConfiguration(

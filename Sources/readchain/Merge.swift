@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Results
-import Simulator
+import Studies
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,8 +31,7 @@ struct Merge: ParsableCommand {
     func run() throws {
         do throws(any Error) {
             for input in inputs where !FileManager.default.fileExists(atPath: input) {
-                FileHandle.standardError.write(Data("error: no such database: \(input)\n".utf8))
-                throw ExitCode(ExitStatus.noInput)
+                throw InputFileError(message: "no such database: \(input)")
             }
             try Simulate.ensureParentDirectory(of: out)
             let report = try SweepStudy.merge(inputs: inputs, output: out, allowPartial: allowPartial)
@@ -62,10 +61,8 @@ struct Merge: ParsableCommand {
                 }
                 print("results_digest=\(digest)")
             }
-        } catch let e as ExitCode {
-            throw e
         } catch {
-            throw StudyFailure.report(error, json: output.json)
+            throw CLIFailure.report(error, json: output.json)
         }
     }
 }

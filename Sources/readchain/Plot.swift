@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Results
-import Simulator
 
 /// `readchain plot`: draws a market results database with gnuplot into `Plots/<scenario>/`.
 struct Plot: ParsableCommand {
@@ -55,34 +55,8 @@ struct Plot: ParsableCommand {
                     print("  \(images.joined(separator: ", "))")
                 }
             }
-        } catch let error as PlotError {
-            throw Self.report(error, json: output.json)
         } catch {
             throw CLIFailure.report(error, json: output.json)
         }
-    }
-
-    static func status(_ error: PlotError) -> Int32 {
-        switch error {
-        case .notFound: ExitStatus.noInput
-        case .notAResultsDatabase, .nothingToPlot: ExitStatus.dataError
-        case .gnuplotMissing: ExitStatus.unavailable
-        case .gnuplotFailed: ExitStatus.software
-        case .cannotCreate: ExitStatus.cantCreate
-        }
-    }
-
-    /// Prints the error (and the JSON failure with `--json`) and returns the exit code.
-    static func report(_ error: PlotError, json: Bool) -> ExitCode {
-        let status = status(error)
-        let lines = ["error: \(error.description)"]
-        for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        if json {
-            let payload: [String: Any] = ["ok": false, "exitStatus": Int(status), "errors": lines]
-            if let data = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .prettyPrinted]) {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
-            }
-        }
-        return ExitCode(status)
     }
 }

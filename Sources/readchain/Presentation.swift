@@ -1,5 +1,6 @@
+import DiscreteEvent
 import Foundation
-import Simulator
+import Studies
 
 /// A one-line progress bar on standard error, drawn only on a terminal.
 final class ProgressBar: @unchecked Sendable {
@@ -185,9 +186,7 @@ enum MarketTable {
 
     /// Ticks as days, hours or minutes, whichever divides them (else hours with two decimals).
     static func duration(_ ticks: Int64) -> String {
-        let minute: Int64 = 60_000_000
-        let hour = 60 * minute
-        let day = 24 * hour
+        let (minute, hour, day) = (SimTime.ticksPerMinute, SimTime.ticksPerHour, SimTime.ticksPerDay)
         if ticks == 0 { return "0" }
         if ticks % day == 0 { return "\(ticks / day) d" }
         if ticks % hour == 0 { return "\(ticks / hour) h" }

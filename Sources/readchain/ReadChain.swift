@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scenario
-import Simulator
+import Studies
 
 /// The `readchain` command: a thin shell over the Simulator. Every error becomes a message and an
 /// exit status in one place (``CLIFailure``).

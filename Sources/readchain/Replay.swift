@@ -1,7 +1,8 @@
 import ArgumentParser
+import DiscreteEvent
 import Foundation
+import Replay
 import Results
-import Simulator
 
 /// Exit status of a replay or audit that found something wrong (the database's content is not what its chain
 /// says: sysexits' EX_DATAERR).
@@ -25,12 +26,8 @@ private func runAudit(
 
 private func checkDatabase(_ path: String, json: Bool) throws {
     guard FileManager.default.fileExists(atPath: path) else {
-        throw CLIFailure.report(ReplayInputError(message: "no such results database: \(path)"), json: json)
+        throw CLIFailure.report(InputFileError(message: "no such results database: \(path)"), json: json)
     }
-}
-
-struct ReplayInputError: Error {
-    var message: String
 }
 
 struct Replay: ParsableCommand {
@@ -133,7 +130,7 @@ enum AuditPrinter {
         } else {
             Swift.print("\(r.subject) \(r.id), run \(r.runID), on chain as \(r.chainIDs.joined(separator: ", "))")
             for e in r.entries {
-                let when = String(format: "%.3f h", Double(e.timeTicks) / 3_600_000_000)
+                let when = String(format: "%.3f h", Double(e.timeTicks) / Double(SimTime.ticksPerHour))
                 var line = "  height \(e.height) (\(when))"
                 if let k = e.index { line += " tx \(k)" }
                 line += ": \(e.action) [\(e.result)]"

@@ -1,7 +1,8 @@
+import Analysis
 import ArgumentParser
 import Foundation
+import Reporting
 import Results
-import Simulator
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(

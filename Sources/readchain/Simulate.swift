@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Scenario
 import Results
-import Simulator
+import Studies
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -85,7 +85,7 @@ struct Simulate: ParsableCommand {
                 Self.warnOracleViolations(summary)
             }
         } catch {
-            throw StudyFailure.report(error, json: output.json)
+            throw CLIFailure.report(error, json: output.json)
         }
     }
 
@@ -206,31 +206,5 @@ enum Interruption {
     static func shellQuoted(_ s: String) -> String {
         let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
         return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}
-
-/// Errors of resumable studies, sweeps and merges as exit statuses (65: the input is not what the command needs);
-/// everything else as ``CLIFailure`` classifies it.
-enum StudyFailure {
-    static func report(_ error: any Error, json: Bool) -> ExitCode {
-        let message: String
-        var status = ExitStatus.dataError
-        switch error {
-        case let e as ResumeError: message = e.message
-        case let e as SweepError: message = e.message
-        case let e as MergeError: message = e.message
-        case let e as StudyInterrupted:
-            message = e.description
-            status = e.reason == "SIGTERM" ? 143 : 130  // 128 + the signal, as the shell reports it
-        default: return CLIFailure.report(error, json: json)
-        }
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        if json {
-            let payload: [String: Any] = ["ok": false, "exitStatus": Int(status), "errors": ["error: \(message)"]]
-            if let data = try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys, .prettyPrinted]) {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
-            }
-        }
-        return ExitCode(status)
     }
 }

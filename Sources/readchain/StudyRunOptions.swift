@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scenario
-import Simulator
+import Studies
 
 /// The options `simulate` and `compare` share for running a scenario's replications into a results database.
 struct StudyRunOptions: ParsableArguments {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Results
 import Scenario
-import Simulator
+import Studies
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +68,7 @@ struct Sweep: ParsableCommand {
             let summary = try SweepStudy.run(file, shard: shard, options: options)
             print(try output.json ? JSONOutput.encode(summary) : SweepText.render(summary))
         } catch {
-            throw StudyFailure.report(error, json: output.json)
+            throw CLIFailure.report(error, json: output.json)
         }
     }
 }

@@ -1,7 +1,8 @@
 // Scenarios that return a `Verdict` instead of recording issues, so that NC-2 can run each against every
-// mutant in-process (mutants injected through `ConsensusConfig.mutations`, not the environment).
+// mutant in-process (mutants injected through `ConsensusConfig.mutations`, not the environment; a test build only:
+// `mutated` in Fixtures.swift).
 
-import Consensus
+@testable import Consensus
 import Foundation
 import Ledger
 import Synchronization
@@ -183,7 +184,7 @@ enum Catalogue {
         // Crash; restart from the WAL's bytes and the signer state.
         let recovered = ConsensusWAL.recover(from: wal.bytes).wal
         var d = ConsensusCore(
-            config: ConsensusConfig(chainID: testChainID, mutations: m.union(injectedMutant)), key: f.keys[x],
+            config: mutated(ConsensusConfig(chainID: testChainID), m), key: f.keys[x],
             signerState: signer, recovering: recovered.latest, cache: f.cache, validity: { _, _ in true })
         _ = d.handle(.startHeight(height: 1, proposers: f.selector))
         verdict.check(d.lockedValue == v && d.lockedRound == 0, "lock recovered from the WAL")

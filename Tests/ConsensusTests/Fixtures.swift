@@ -1,16 +1,32 @@
 // Test fixtures: keys, crafted signed messages, output filters, and a tiny all-to-all harness.
 
-import Consensus
+@testable import Consensus
 import Foundation
 import Ledger
 import Testing
 
-/// A mutant injected into every core of the suite, named by `READCHAIN_MUTANT` (one of
-/// `ConsensusMutations.all`); for the NC-2 spot check: `READCHAIN_MUTANT=skipL55 swift test --filter ConsensusTests`.
+/// A mutant injected into every core of the suite, named by `READCHAIN_MUTANT` (one of `ConsensusMutations.all`);
+/// for the NC-2 spot check (a test build, which has the knobs):
+/// `READCHAIN_TEST_BUILD=1 READCHAIN_MUTANT=skipL55 swift test --filter ConsensusTests`.
 let injectedMutant: ConsensusMutations = {
     guard let name = ProcessInfo.processInfo.environment["READCHAIN_MUTANT"] else { return [] }
     return ConsensusMutations.all.first { $0.name == name }?.mutation ?? []
 }()
+
+/// `config` with the deliberate bugs `mutations` and the injected mutant switched on. Only a test build
+/// (`READCHAIN_TEST_BUILD`, as `make test` sets) has the knobs; without them a scenario runs as written, and asking
+/// for a mutant stops the run rather than pass vacuously.
+func mutated(_ config: ConsensusConfig, _ mutations: ConsensusMutations) -> ConsensusConfig {
+    #if CONSENSUS_MUTATIONS
+        var config = config
+        config.mutations = mutations.union(injectedMutant)
+        return config
+    #else
+        precondition(
+            mutations.isEmpty && injectedMutant.isEmpty, "mutants need a test build (READCHAIN_TEST_BUILD=1)")
+        return config
+    #endif
+}
 
 let testChainID = "readchain-test"
 
@@ -78,8 +94,7 @@ struct Fixture {
         validity: @escaping ValueValidity = { _, v in v.payload.first != UInt8(ascii: "!") }
     ) -> (ConsensusCore, [ConsensusOutput]) {
         var c = ConsensusCore(
-            config: ConsensusConfig(
-                chainID: testChainID, maxValueBytes: maxValueBytes, mutations: mutations.union(injectedMutant)),
+            config: mutated(ConsensusConfig(chainID: testChainID, maxValueBytes: maxValueBytes), mutations),
             key: keys[i], signerState: signerState, cache: cache, validity: validity)
         let out = c.handle(.startHeight(height: 1, proposers: selector))
         return (c, out)
@@ -127,7 +142,7 @@ struct Cluster {
         for i in 0..<fixture.n {
             cores.append(
                 ConsensusCore(
-                    config: ConsensusConfig(chainID: testChainID, mutations: mutations.union(injectedMutant)),
+                    config: mutated(ConsensusConfig(chainID: testChainID), mutations),
                     key: fixture.keys[i],
                     cache: fixture.cache, validity: { _, _ in true }))
         }

@@ -1,7 +1,7 @@
 // Scenarios A01–A16 of consensus-tests.md §5.4 (single-node / few-node unit scenarios). Each test is named
 // after its id; line numbers refer to Algorithm 1 of Buchman, Kwon and Milosevic (2018).
 
-import Consensus
+@testable import Consensus
 import Ledger
 import Testing
 

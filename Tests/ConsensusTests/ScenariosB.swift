@@ -1,7 +1,7 @@
 // Multi-node scenarios (B04, B08–B11, B16), the negative controls NC-1 and NC-2, and unit tests of the pieces
 // added for them (proposal evidence, POL re-broadcast, vote requests, round window, WAL).
 
-import Consensus
+@testable import Consensus
 import Foundation
 import Ledger
 import Testing
@@ -146,7 +146,7 @@ struct ScenariosB {
             f.propose(r: 2, v, vr: 0), f.prevote(r: 2, v, by: o[0]), f.prevote(r: 2, v, by: o[1]),
             f.precommit(r: 2, v, by: o[0]), f.precommit(r: 2, v, by: o[1]),
         ]
-        func config() -> ConsensusConfig { ConsensusConfig(chainID: testChainID, mutations: injectedMutant) }
+        func config() -> ConsensusConfig { mutated(ConsensusConfig(chainID: testChainID), []) }
         // Reference run.
         var (ref, _) = f.core(x)
         let refOut = script.flatMap { ref.handle($0) }
@@ -337,30 +337,33 @@ struct ScenariosB {
         #expect(accountable.count == outcome.unsafe.count, "every fork is accountable")
     }
 
-    @Test("NC-2 MutationKill")
-    func NC2_MutationKill() {
-        // Baseline: every scenario passes without a mutant (else a kill would mean nothing).
-        for s in Catalogue.all {
-            let v = s.run([])
-            #expect(v.ok, "baseline \(s.name): \(v)")
-        }
-        var table: [(mutant: String, killedBy: [String])] = []
-        // The single-node scenarios run against every mutant; the costly multi-node ones (B08, B10, the twins
-        // sample) only against mutants nothing cheaper killed.
-        let costly: Set<String> = Set(Catalogue.all.suffix(3).map(\.name))
-        for (name, m) in ConsensusMutations.all {
-            var killers: [String] = []
-            for s in Catalogue.all where killers.isEmpty || !costly.contains(s.name) {
-                if !s.run(m).ok { killers.append(s.name) }
+    #if CONSENSUS_MUTATIONS
+        @Test("NC-2 MutationKill")
+        func NC2_MutationKill() {
+            // Baseline: every scenario passes without a mutant (else a kill would mean nothing).
+            for s in Catalogue.all {
+                let v = s.run([])
+                #expect(v.ok, "baseline \(s.name): \(v)")
             }
-            table.append((name, killers))
-            #expect(!killers.isEmpty, "mutant \(name) survives every scenario")
+            var table: [(mutant: String, killedBy: [String])] = []
+            // The single-node scenarios run against every mutant; the costly multi-node ones (B08, B10, the twins
+            // sample) only against mutants nothing cheaper killed.
+            let costly: Set<String> = Set(Catalogue.all.suffix(3).map(\.name))
+            for (name, m) in ConsensusMutations.all {
+                var killers: [String] = []
+                for s in Catalogue.all where killers.isEmpty || !costly.contains(s.name) {
+                    if !s.run(m).ok { killers.append(s.name) }
+                }
+                table.append((name, killers))
+                #expect(!killers.isEmpty, "mutant \(name) survives every scenario")
+            }
+            print("NC-2 kill table:")
+            for row in table {
+                let mutant = row.mutant.padding(toLength: 32, withPad: " ", startingAt: 0)
+                print("  \(mutant) killed by: \(row.killedBy.joined(separator: ", "))")
+            }
         }
-        print("NC-2 kill table:")
-        for row in table {
-            print("  \(row.mutant.padding(toLength: 32, withPad: " ", startingAt: 0)) killed by: \(row.killedBy.joined(separator: ", "))")
-        }
-    }
+    #endif
 }
 
 @Suite("Twins debugging")

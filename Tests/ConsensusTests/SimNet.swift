@@ -2,7 +2,7 @@
 // partitions that hold messages until the link heals, dropped messages, crashes, gossip relay, re-broadcast
 // ticks, and verdicts returned as values (for NC-2).
 
-import Consensus
+@testable import Consensus
 import Ledger
 import Testing
 
@@ -137,7 +137,7 @@ struct SimNet {
             identity.append(id)
             cores.append(
                 ConsensusCore(
-                    config: ConsensusConfig(chainID: testChainID, mutations: mutations.union(injectedMutant)),
+                    config: mutated(ConsensusConfig(chainID: testChainID), mutations),
                     key: fixture.keys[id], recovering: nil, cache: cache ?? fixture.cache, signingMemo: memo,
                     validity: { _, v in v.payload.first != UInt8(ascii: "!") }))
             byzantine.append(nil)

@@ -94,7 +94,7 @@ import Testing
         h.ok(at: 4 * minute, [(c.c1, .grantAccess(studyID: 1, recipient: r1Key, sealedLink: firstBox))])
         // r1 misses the deadline: the block after it expires the study (escrow refunded, assignment lost).
         let expired = h.block(at: hour + minute, [])
-        #expect(expired.outcome.events.contains { $0.type == "study.expired" })
+        #expect(expired.outcome.contract.contains { if case .studyExpired = $0 { true } else { false } })
         #expect(h.app.metrics(of: c.r1.address).missedDeadlines == 1)
         #expect(h.one(at: hour + 2 * minute, c.r1, .submitReport(studyID: 1, report: c.report(1))).code != .ok)
 

@@ -28,7 +28,8 @@ import Testing
             h.tx(c.r2, .claimStudy(studyID: 1)),
         ])
         #expect(r.receipts.map(\.code) == [.ok, .notEligible, .ok, .priceTooHigh, .wrongStudyState])
-        #expect(r.receipts[0].event("study.assigned")?["price"] == "3000")
+        let assigned = ContractEvent.studyAssigned(study: 1, radiologist: c.r1.address, price: 3_000, pay: 3_000)
+        #expect(r.receipts[0].contract.contains(assigned))
         // The excess over the listed price is refunded at assignment.
         #expect(h.app.study(1)?.escrow == 3_000)
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -3_000)
@@ -42,8 +43,11 @@ import Testing
             (c.r1, .submitReport(studyID: 1, report: c.report(1, followUp: true))),
             (c.r1, .submitReport(studyID: 2, report: c.report(2))),
         ])
-        #expect(rep.receipts[0].event("settlement")?["paid"] == "3000")
-        #expect(rep.receipts[0].event("study.sampled") != nil)  // sampling rate 100% in this genesis
+        #expect(
+            rep.receipts[0].contract.contains {
+                if case .settlement(1, c.r1.address, 3_000, _, _, _) = $0 { true } else { false }
+            })
+        #expect(rep.receipts[0].contract.contains(.studySampled(study: 1)))  // sampling rate 100% in this genesis
         h.ok(at: 40 * minute, [
             (c.c1, .submitFeedback(studyID: 1, score: 5)), (c.c2, .submitFeedback(studyID: 2, score: 4)),
             (c.c1, .completeFollowUp(studyID: 1)),
@@ -56,7 +60,7 @@ import Testing
         // r3 holds no US-CA licence, so cannot review; the study expires for c3 after its deadline.
         let late = h.block(at: 3 * hour, [h.tx(c.r3, .submitPeerReview(studyID: 1, score: .score3b, labels: []))])
         #expect(late.receipts[0].code == .wrongStudyState)  // already reviewed
-        #expect(late.outcome.events.contains { $0.type == "study.expired" && $0["study"] == "3" })
+        #expect(late.outcome.contract.contains { if case .studyExpired(3, _, _) = $0 { true } else { false } })
 
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -3_000)
         #expect(balance(h, c.c2, start: Cast.clientBalance) == -1_000)
@@ -135,8 +139,10 @@ import Testing
         let tooEarly = h.one(at: posted + 19 * minute, c.c2, .finaliseAuction(studyID: 1))
         #expect(tooEarly.code == .windowClosed)
         let fin = h.ok(at: posted + 21 * minute, [(c.c2, .finaliseAuction(studyID: 1))])
-        let award = fin.receipts[0].event("auction.awarded")
-        #expect(award?["winner"] == c.r3.address.hex && award?["price"] == "2800")
+        #expect(
+            fin.receipts[0].contract.contains {
+                if case .auctionAwarded(1, c.r3.address, 2_800, _) = $0 { true } else { false }
+            })
         h.ok(at: posted + 50 * minute, [(c.r3, .submitReport(studyID: 1, report: c.report(1)))])
         h.ok(at: posted + 60 * minute, [(c.r1, .submitPeerReview(studyID: 1, score: .score2b, labels: []))])
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -2_800)
@@ -165,9 +171,14 @@ import Testing
         })
         h.ok(at: 15 * minute, bids.map { b in (b.0, .revealBid(studyID: b.2, price: b.1, turnaroundTicks: hour, salt: salt)) })
         let fin = h.ok(at: 23 * minute, [(c.c3, .finaliseAuction(studyID: 1)), (c.c3, .finaliseAuction(studyID: 2))])
-        #expect(fin.receipts[0].event("auction.awarded")?["winner"] == c.r2.address.hex)
-        #expect(fin.receipts[0].event("auction.awarded")?["price"] == "2800")
-        #expect(fin.receipts[1].event("auction.awarded")?["price"] == "3600")
+        #expect(
+            fin.receipts[0].contract.contains {
+                if case .auctionAwarded(1, c.r2.address, 2_800, _) = $0 { true } else { false }
+            })
+        #expect(
+            fin.receipts[1].contract.contains {
+                if case .auctionAwarded(2, _, 3_600, _) = $0 { true } else { false }
+            })
         h.ok(at: hour, [
             (c.r2, .submitReport(studyID: 1, report: c.report(1))), (c.r1, .submitReport(studyID: 2, report: c.report(2))),
         ])
@@ -192,7 +203,9 @@ import Testing
         let rep = h.ok(at: 30 * minute, [
             (c.r1, .submitReport(studyID: 1, report: c.report(1))), (c.r2, .submitReport(studyID: 2, report: c.report(2))),
         ])
-        #expect(rep.receipts[0].event("settlement")?["paid"] == "2550")
+        let settled = ContractEvent.settlement(
+            study: 1, radiologist: c.r1.address, paid: 2_550, operatorShare: 0, levy: 150, holdback: 300)
+        #expect(rep.receipts[0].contract.contains(settled))
         #expect(h.app.bonusPool == 300)
         h.ok(at: hour, [
             (c.r2, .submitPeerReview(studyID: 1, score: .concur, labels: [])),
@@ -203,7 +216,7 @@ import Testing
         #expect(balance(h, c.c2, start: Cast.clientBalance) == -2_700)
         #expect(h.app.bonusPoints(of: c.r1.address) == 1)
         let end = h.block(at: 24 * hour, [])
-        #expect(end.outcome.events.contains { $0.type == "bonus.paid" && $0["amount"] == "300" })
+        #expect(end.outcome.contract.contains(.bonusPaid(radiologist: c.r1.address, amount: 300)))
         #expect(balance(h, c.r1, start: Cast.radBalance) == 3_150)
         #expect(h.app.bonusPool == 0)
         #expect(h.app.totalValue == h.app.genesis.supply)
@@ -237,7 +250,7 @@ import Testing
         #expect(balance(h, c.r1, start: Cast.radBalance) == 3_200)
         #expect(balance(h, c.r2, start: Cast.radBalance) == 1_400)
         let timeout = h.block(at: 7 * hour, [])
-        #expect(timeout.outcome.events.contains { $0.type == "holdback.released" && $0["study"] == "3" })
+        #expect(timeout.outcome.contract.contains(.holdbackReleased(study: 3, amount: 400)))
         #expect(balance(h, c.r1, start: Cast.radBalance) == 3_600)
         h.block(at: 24 * hour, [])
         #expect(balance(h, c.r1, start: Cast.radBalance) == 4_200)  // the whole pool: r1 alone earned a point

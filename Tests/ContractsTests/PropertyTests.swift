@@ -1,5 +1,6 @@
 import Contracts
 import Ledger
+import MarketModel
 import PropertyBased
 import Testing
 
@@ -62,7 +63,7 @@ struct SplitMix: RandomNumberGenerator {
             return (Bool.random(using: &rng) ? author : rad, .submitReport(studyID: id, report: c.report(id)))
         case 11: return (client, .submitFeedback(studyID: id, score: UInt8.random(in: 0...6, using: &rng)))
         case 12:
-            return (rad, .submitPeerReview(studyID: id, score: RadpeerScore.allCases.randomElement(using: &rng)!,
+            return (rad, .submitPeerReview(studyID: id, score: ReviewScore.allCases.randomElement(using: &rng)!,
                                            labels: [FindingLabel(findingCode: 3, outcome: .truePositive)]))
         default:
             return (anyone, .issueAttestation(subject: rad.address, claim: .licence(jurisdiction: "US-NY"), expiresAtTicks: now + hour))
@@ -115,8 +116,7 @@ struct SplitMix: RandomNumberGenerator {
                         : applyingFeeRule(to: before, sender: tx.sender.address, collector: c.validator.address, fee: tx.fee.minorUnits).rootHash
                     #expect(app.stateRoot == expected, "seed \(seed): rejected \(r.code) changed state")
                 }
-                for e in r.events where e.type == "study.assigned" {
-                    let id = UInt64(e["study"]!)!
+                for case .studyAssigned(let id, _, _, _) in r.contract {
                     #expect(!assignedOnce.contains(id), "seed \(seed): study \(id) assigned twice")
                     assignedOnce.insert(id)
                 }

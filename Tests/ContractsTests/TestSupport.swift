@@ -1,5 +1,7 @@
+import Benchmarks
 import Contracts
 import Ledger
+import MarketModel
 import Testing
 
 typealias Party = BenchmarkWorld.Party
@@ -169,8 +171,24 @@ struct Harness {
     }
 }
 
+/// The contract events of `events`; one that does not decode is recorded as a test issue and left out.
+func decodeContractEvents(_ events: [Event]) -> [ContractEvent] {
+    events.compactMap { e in
+        do { return try ContractEvent(e) } catch {
+            Issue.record("malformed contract event: \(error)")
+            return nil
+        }
+    }
+}
+
 extension Receipt {
-    func event(_ type: String) -> Event? { events.first { $0.type == type } }
+    /// The receipt's contract events, decoded.
+    var contract: [ContractEvent] { decodeContractEvents(events) }
+}
+
+extension BlockOutcome {
+    /// The end-of-block contract events, decoded.
+    var contract: [ContractEvent] { decodeContractEvents(events) }
 }
 
 /// The state the fee rule allows after a rejected transaction that passed the ante: the sender pays the fee and

@@ -1,7 +1,7 @@
 import Foundation
 import Market
+import MarketModel
 import PropertyBased
-import Scenario
 import Stochastic
 import Testing
 

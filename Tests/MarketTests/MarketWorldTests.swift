@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Ledger
 import Market
+import MarketModel
 import Network
 import Scenario
 import Synchronization
@@ -11,7 +12,7 @@ import Testing
 let scenariosDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Scenarios").path
 
-func loadMarket(_ relative: String) throws -> (ScenarioFile, MarketModel) {
+func loadMarket(_ relative: String) throws -> (ScenarioFile, MarketParameters) {
     let file = try ScenarioLoader.load(path: scenariosDirectory + "/" + relative)
     guard case .market(let m) = file.model else { throw MarketSimulationError("\(relative) is not a market") }
     return (file, m)
@@ -43,7 +44,7 @@ struct MarketWorldTests {
             #expect(r.oracleViolations.isEmpty, "\(r.design): \(r.oracleViolations)")
             #expect(r.transactionsRefused == 0, "\(r.design)")
             #expect(r.transactionsCommitted > 0 && r.transactionsCommitted <= r.transactionsSubmitted)
-            let reported = r.studies.filter { $0.status == "reported" }
+            let reported = r.studies.filter { $0.status == .reported }
             #expect(reported.count > r.studies.count / 2, "\(r.design): \(reported.count) of \(r.studies.count)")
             for s in reported {
                 #expect(s.reportCommitted! >= s.readEnd! && s.readEnd! >= s.readStart! && s.readStart! >= s.assigned!)
@@ -164,7 +165,7 @@ struct MarketWorldTests {
         // Observed errors agree with the model's probabilities.
         let expected = reads.map { $0.errorProbability! }.reduce(0, +)
         let variance = reads.map { $0.errorProbability! * (1 - $0.errorProbability!) }.reduce(0, +)
-        let observed = Double(reads.filter { $0.outcome == "falsePositive" || $0.outcome == "falseNegative" }.count)
+        let observed = Double(reads.filter { $0.outcome?.isError == true }.count)
         let z = (observed - expected) / variance.squareRoot()
         #expect(abs(z) < 4, "observed \(observed) errors vs expected \(expected) (z = \(z))")
     }
@@ -184,9 +185,9 @@ struct MarketWorldTests {
                 warmupTicks: 0))
         let reviewed = r.studies.filter { $0.peerReviewed }
         #expect(reviewed.count > 300)
-        let concur = Double(reviewed.filter { $0.reviewScore == "1" }.count) / Double(reviewed.count)
-        let twos = reviewed.filter { $0.reviewScore == "2a" || $0.reviewScore == "2b" }.count
-        let threes = reviewed.filter { $0.reviewScore == "3a" || $0.reviewScore == "3b" }.count
+        let concur = Double(reviewed.filter { $0.reviewScore == .concur }.count) / Double(reviewed.count)
+        let twos = reviewed.filter { $0.reviewScore?.level == 2 }.count
+        let threes = reviewed.filter { $0.reviewScore?.level == 3 }.count
         #expect(concur > 0.88 && concur < 0.975, "concur share \(concur)")
         #expect(twos > threes)
         #expect(r.metric("radpeer_discrepancy_rate").map { abs($0 - (1 - concur)) < 0.02 } ?? false)

@@ -1,6 +1,6 @@
 import Foundation
 import Market
-import Scenario
+import MarketModel
 import Stochastic
 import Testing
 
@@ -40,8 +40,8 @@ import Testing
     @Test func reviewerNoiseRates() {
         let stream = RandomStreams(seed: 42, replication: 0).stream("test.review")
         let reviewer = PeerReviewModel()
-        let correct = ReadOutcome(classification: .trueNegative, discrepancy: .none, changedByAI: false)
-        let wrong = ReadOutcome(classification: .falseNegative, discrepancy: .major, changedByAI: false)
+        let correct = ReadResult(classification: .trueNegative, discrepancy: .none, changedByAI: false)
+        let wrong = ReadResult(classification: .falseNegative, discrepancy: .major, changedByAI: false)
         let n = 100_000
         let falseFlags = (0..<n).filter { _ in reviewer.score(correct, stream: stream) != .concur }.count
         let detections = (0..<n).map { _ in reviewer.score(wrong, stream: stream) }
@@ -83,7 +83,7 @@ import Testing
         let model = ErrorModel(accuracy: Accuracy(missProbability: 0.26, overcallProbability: 0.015))
         let finding = LatentTruth(hasFinding: true, severity: .major, findingCode: 701)
         let n = 200_000
-        func rate(_ truth: LatentTruth, _ withAI: AISecondReaderModel?, _ cls: ReadClassification) -> Double {
+        func rate(_ truth: LatentTruth, _ withAI: AISecondReaderModel?, _ cls: ReadOutcome) -> Double {
             var k = 0
             for _ in 0..<n
             where model.read(

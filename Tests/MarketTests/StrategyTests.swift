@@ -1,7 +1,7 @@
 import Foundation
 import Market
+import MarketModel
 import PropertyBased
-import Scenario
 import Stochastic
 import Testing
 
@@ -28,26 +28,29 @@ import Testing
 
     @Test func routingRanksByPriceQualityTurnaroundAndSubspecialty() {
         let policy = RoutingPolicy()
-        let cheap = RoutingCandidate(id: 1, price: 2_000, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.03)
-        let good = RoutingCandidate(id: 2, price: 2_300, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.005)
+        let cheap = RoutingCandidate(
+            id: 1, price: 2_000, medianTurnaroundTicks: 30 * minuteTicks, discrepancyRate: 0.03)
+        let good = RoutingCandidate(
+            id: 2, price: 2_300, medianTurnaroundTicks: 30 * minuteTicks, discrepancyRate: 0.005)
         let sloppy = RoutingCandidate(
-            id: 3, price: 2_000, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.06)
+            id: 3, price: 2_000, medianTurnaroundTicks: 30 * minuteTicks, discrepancyRate: 0.06)
         let dear = RoutingCandidate(id: 4, price: 5_000)
         let neuro = RoutingCandidate(
-            id: 5, price: 2_300, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.03,
+            id: 5, price: 2_300, medianTurnaroundTicks: 30 * minuteTicks, discrepancyRate: 0.03,
             subspecialties: ["neuro"])
         let ranked = policy.rank(
             [dear, sloppy, neuro, good, cheap], maxPrice: 4_000,
-            requiredTurnaroundTicks: 3_600_000_000, subspecialty: nil)
+            requiredTurnaroundTicks: hourTicks, subspecialty: nil)
         #expect(ranked.map(\.id) == [2, 1, 5, 3])
         let forNeuro = policy.rank(
-            [cheap, neuro], maxPrice: 4_000, requiredTurnaroundTicks: 3_600_000_000,
+            [cheap, neuro], maxPrice: 4_000, requiredTurnaroundTicks: hourTicks,
             subspecialty: "neuro")
         #expect(forNeuro.first?.id == 5)
         // Ties break on id, whatever the input order.
-        let twin = RoutingCandidate(id: 0, price: 2_000, medianTurnaroundTicks: 30 * 60_000_000, discrepancyRate: 0.03)
+        let twin = RoutingCandidate(
+            id: 0, price: 2_000, medianTurnaroundTicks: 30 * minuteTicks, discrepancyRate: 0.03)
         #expect(
-            policy.rank([cheap, twin], maxPrice: 4_000, requiredTurnaroundTicks: 3_600_000_000, subspecialty: nil)
+            policy.rank([cheap, twin], maxPrice: 4_000, requiredTurnaroundTicks: hourTicks, subspecialty: nil)
                 .map(\.id) == [0, 1])
     }
 
@@ -95,15 +98,15 @@ import Testing
         let f = ReferrerFeedback()
         func mean(_ d: Discrepancy, tat: Int64) -> (mean: Double, given: Double) {
             let scores = (0..<40_000).map { _ in
-                f.feedback(discrepancy: d, turnaroundTicks: tat, requiredTicks: 3_600_000_000, stream: stream)
+                f.feedback(discrepancy: d, turnaroundTicks: tat, requiredTicks: hourTicks, stream: stream)
             }
             let given = scores.compactMap { $0 }
             #expect(given.allSatisfy { (1...5).contains($0) })
             return (Double(given.reduce(0, +)) / Double(given.count), Double(given.count) / 40_000)
         }
-        let fastGood = mean(.none, tat: 600_000_000)
-        let fastMajor = mean(.major, tat: 600_000_000)
-        let slowGood = mean(.none, tat: 7_200_000_000)
+        let fastGood = mean(.none, tat: 10 * minuteTicks)
+        let fastMajor = mean(.major, tat: 10 * minuteTicks)
+        let slowGood = mean(.none, tat: 2 * hourTicks)
         #expect(abs(fastGood.given - 0.3) < 0.01)
         #expect(fastGood.mean > fastMajor.mean + 0.8, "\(fastGood.mean) vs \(fastMajor.mean)")
         #expect(fastGood.mean > slowGood.mean + 0.5, "\(fastGood.mean) vs \(slowGood.mean)")
@@ -114,7 +117,7 @@ import Testing
     /// Mean reading time is mean × speed factor / pace, for lognormal and exponential reads; the AI shortens it.
     @Test func readingTimeScalesWithSpeedAndPace() throws {
         var times = MarketDefaults.readingTime
-        times[.xr] = ReadingTime(distribution: .exponential, meanTicks: 2 * 60_000_000)
+        times[.xr] = ReadingTime(distribution: .exponential, meanTicks: 2 * minuteTicks)
         let model = try ReadingTimeModel(readingTime: times)
         let stream = RandomStreams(seed: 61, replication: 0).stream("test.reading")
         for (modality, speed, pace) in [(Modality.ct, 1.0, 1.0), (.ct, 1.3, 2.0), (.xr, 0.8, 0.8)] {
@@ -129,8 +132,9 @@ import Testing
             let expected = model.meanTicks(modality, speedFactor: speed, pace: pace)
             #expect(abs(mean / expected - 1) < 0.02, "\(modality) \(mean) vs \(expected)")
         }
-        #expect(model.meanTicks(.ct, speedFactor: 1, pace: 1) == 12 * 60_000_000)
-        #expect(model.meanTicks(.ct, speedFactor: 1, pace: 1, aiEffectBasisPoints: -1000) == 0.9 * 12 * 60_000_000)
+        #expect(model.meanTicks(.ct, speedFactor: 1, pace: 1) == 12 * Double(minuteTicks))
+        #expect(
+            model.meanTicks(.ct, speedFactor: 1, pace: 1, aiEffectBasisPoints: -1000) == 0.9 * 12 * Double(minuteTicks))
         let speeds = (0..<40_000).map { _ in ReadingTimeModel.drawSpeedFactor(speedCV: 0.25, stream: stream) }
         let m = speeds.reduce(0, +) / Double(speeds.count)
         let sd = (speeds.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(speeds.count)).squareRoot()

@@ -1,6 +1,6 @@
 import Foundation
 import Market
-import Scenario
+import MarketModel
 import Stochastic
 import Testing
 

@@ -1,8 +1,10 @@
+import DiscreteEvent
 import Market
-import Scenario
+import MarketModel
 import Stochastic
 
-let hourTicks: Int64 = 3_600_000_000
+let minuteTicks = SimTime.ticksPerMinute
+let hourTicks = SimTime.ticksPerHour
 let dayTicks: Int64 = 24 * hourTicks
 let weekTicks: Int64 = 7 * dayTicks
 

@@ -1,5 +1,6 @@
 // Shared builders for the multi-node scenarios.
 
+import Cluster
 import Consensus
 import DiscreteEvent
 import Ledger

@@ -1,5 +1,6 @@
 // Multi-node scenarios of consensus-tests.md §5.4 table B, each under the oracle (§4.1).
 
+@testable import Cluster
 import Consensus
 import Contracts
 import DiscreteEvent

@@ -1,6 +1,7 @@
 // Byzantine scenarios of consensus-tests.md §5.4 (B08, B09, B16) and the negative control NC-1 (§5.3) at the
 // cluster level: ChainNodes with Byzantine behaviours, the full Oracle on the correct nodes.
 
+@testable import Cluster
 import Consensus
 import Foundation
 import DiscreteEvent

@@ -1,3 +1,4 @@
+@testable import Cluster
 import Consensus
 import DiscreteEvent
 import Ledger
@@ -57,18 +58,22 @@ struct SimNetworkTests {
         #expect(net.latency(from: 0, to: 0) < .milliseconds(3))
     }
 
-    @Test("Negative control: the oracle flags the thresholdTwoF mutant (2f commits) in a 50/50 split")
-    func oracleCatchesFork() {
-        var node = testNode
-        node.mutations = .thresholdTwoF
-        let cfg = ClusterConfig(
-            seed: 1, chainID: simChainID, powers: [1, 1, 1, 1], node: node,
-            faults: [ScheduledFault(at: .milliseconds(100), .partition([[0, 1], [2, 3]]))])
-        let c = logCluster(cfg)
-        c.run(until: .milliseconds(600))
-        c.finish()
-        #expect(c.oracle.violations.contains { $0.hasPrefix("agreement") || $0.hasPrefix("unsound certificate") }, "\(c.oracle.violations.prefix(3)) h=\(c.nodes.map(\.store.height)) rounds=\(c.metrics.roundsPerHeight)")
-    }
+    #if CONSENSUS_MUTATIONS
+        @Test("Negative control: the oracle flags the thresholdTwoF mutant (2f commits) in a 50/50 split")
+        func oracleCatchesFork() {
+            var node = testNode
+            node.mutations = .thresholdTwoF
+            let cfg = ClusterConfig(
+                seed: 1, chainID: simChainID, powers: [1, 1, 1, 1], node: node,
+                faults: [ScheduledFault(at: .milliseconds(100), .partition([[0, 1], [2, 3]]))])
+            let c = logCluster(cfg)
+            c.run(until: .milliseconds(600))
+            c.finish()
+            #expect(
+                c.oracle.violations.contains { $0.hasPrefix("agreement") || $0.hasPrefix("unsound certificate") },
+                "\(c.oracle.violations.prefix(3)) h=\(c.nodes.map(\.store.height)) rounds=\(c.metrics.roundsPerHeight)")
+        }
+    #endif
 
     @Test("Negative control: the termination bound fires when it is too tight")
     func oracleCatchesSlowness() {

@@ -1,3 +1,4 @@
+@testable import Cluster
 import Consensus
 import DiscreteEvent
 import Ledger

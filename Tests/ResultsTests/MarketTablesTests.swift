@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketModel
 import Results
 import Testing
 
@@ -8,17 +9,17 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
     let studies = (0..<count).map { i in
         MarketStudyRow(
             key: duplicateKey && i == count - 1 ? "ed/0/0" : "ed/0/\(i)", ordinal: i, client: "ed",
-            clientType: "emergency_department", modality: i % 3 == 0 ? "ct" : "xr", urgency: "stat",
+            clientType: "emergency_department", modality: i % 3 == 0 ? .ct : .xr, urgency: .stat,
             subspecialty: i % 5 == 0 ? "neuro" : nil, chainStudyID: Int64(i + 1), arrival: Int64(i) * 1_000_000,
             posted: Int64(i) * 1_000_000 + 10, firstCommitted: Int64(i) * 1_000_000 + 20,
             assigned: i % 2 == 0 ? Int64(i) * 1_000_000 + 30 : nil, readStart: nil, readEnd: nil,
             reportCommitted: i % 2 == 0 ? Int64(i) * 1_000_000 + 900 : nil, settled: nil,
             requiredTurnaround: 3_600_000_000, turnaround: i % 2 == 0 ? 900 : nil, pricePaid: 1200,
             radiologistPay: 800, intermediaryMargin: 0, clientFees: 20, radiologist: i % 2 == 0 ? i % 4 : nil,
-            truthFinding: i % 7 == 0, truthSeverity: i % 7 == 0 ? 2 : nil, outcome: i % 2 == 0 ? "trueNegative" : nil,
-            discrepancy: 0, changedByAI: false, peerReviewed: i == 4, reviewScore: i == 4 ? "2a" : nil,
+            truthFinding: i % 7 == 0, truthSeverity: i % 7 == 0 ? 2 : nil, outcome: i % 2 == 0 ? .trueNegative : nil,
+            discrepancy: 0, changedByAI: false, peerReviewed: i == 4, reviewScore: i == 4 ? .score2a : nil,
             detected: i == 4 ? true : nil, feedback: nil, followUpRecommended: false, followUpCompleted: false,
-            reposts: 0, status: i % 2 == 0 ? "reported" : "open", measured: i > 10)
+            reposts: 0, status: i % 2 == 0 ? .reported : .open, measured: i > 10)
     }
     return MarketRunDetail(
         studies: studies,
@@ -83,6 +84,29 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
         let found = try store.marketLayoutMismatches()
         #expect(found.count == 1)
         #expect(found.first?.contains("market_samples") == true && found.first?.contains("dataset_size") == true)
+    }
+
+    /// Domain terms are stored by their names (the text every earlier file holds), and a name the vocabulary
+    /// lacks makes the read fail instead of guessing.
+    @Test func domainTermsAreStoredByName() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("terms.sqlite")
+        let store = try ResultsStore(path: path)
+        let run = try store.beginRun(sampleProvenance())
+        try store.finishMarketRun(run, detail: sampleDetail(studies: 6), metrics: [])
+        let queue = try DatabaseQueue(path: path)
+        let stored = try queue.read { (db: Database) throws in
+            try Row.fetchOne(
+                db, sql: "SELECT modality, urgency, outcome, review_score, status FROM market_studies WHERE ordinal = 4")
+        }
+        let row = try #require(stored)
+        #expect(row[0] as String == "xr" && row[1] as String == "stat" && row[2] as String == "trueNegative")
+        #expect(row[3] as String == "2a" && row[4] as String == "reported")
+        try queue.write { (db: Database) throws in
+            try db.execute(sql: "UPDATE market_studies SET review_score = '4c' WHERE ordinal = 4")
+        }
+        try queue.close()
+        #expect(throws: ResultsError.self) { try store.marketStudies(run: run) }
     }
 
     /// A row that breaks a constraint (two studies with one key) rolls the whole run back: no rows, no

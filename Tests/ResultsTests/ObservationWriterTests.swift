@@ -99,11 +99,4 @@ import Testing
         #expect(throws: ResultsError.self) { try store.observationWriter(run: run) }
         #expect(throws: ResultsError.self) { try store.observationWriter(run: RunID(rawValue: 77)) }
     }
-
-    @Test func benchmarkWritesTheRowsItReports() throws {
-        let dir = try TemporaryDirectory()
-        let result = try ResultsBenchmark.insertRate(rows: 10_000, path: dir.path("bench.sqlite"))
-        #expect(result.rows == 10_000)
-        #expect(result.seconds > 0)
-    }
 }

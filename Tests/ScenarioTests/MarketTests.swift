@@ -1,4 +1,5 @@
 import Foundation
+import MarketModel
 import Testing
 
 @testable import Scenario
@@ -35,7 +36,7 @@ let validMarketYAML = """
           type: posted_price
     """
 
-func market(_ text: String) throws -> MarketModel {
+func market(_ text: String) throws -> MarketParameters {
     let scenario = try ScenarioLoader.parse(text: text, path: "t.yaml")
     guard case .market(let model) = scenario.model else {
         Issue.record("expected a market model")
@@ -182,7 +183,7 @@ func market(_ text: String) throws -> MarketModel {
         #expect(m.peerReview.rateBasisPoints == 500)
         #expect(m.ai.enabled && m.ai.exponent == -0.3)
         #expect(m.designs == [MarketDesignSpec(name: "p", mechanism: .postedPrice)])
-        #expect(m.chain == ChainModel())
+        #expect(m.chain == ChainParameters())
         #expect(m.chain.validators.map(\.operatorName) == ["op1", "op2", "op3", "op4"])
         #expect(m.chain.verificationCostTicks == 77)
         #expect(m.chain.timeouts.proposeTicks == 3_000_000)

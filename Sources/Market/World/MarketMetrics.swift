@@ -1,4 +1,6 @@
+import DiscreteEvent
 import Foundation
+import MarketModel
 
 /// The headline metrics of a market run, computed from its records (studies that arrived after the warm-up,
 /// days after the warm-up). Money in major units (e.g. USD), times in hours or seconds as the unit says.
@@ -37,15 +39,15 @@ public enum MarketMetrics {
         studies: [StudyRecord], days: [RadiologistDayRecord], blocks: [ChainBlockRecord], commitLatencies: [Int64],
         warmupTicks: Int64, minorPerMajor: UInt64
     ) -> [HeadlineMetric] {
-        let hour = 3_600_000_000.0
+        let hour = Double(SimTime.ticksPerHour)
         let money = Double(minorPerMajor)
         let measured = studies.filter(\.measured)
         let reported = measured.filter { $0.reportCommitted != nil }
         var values: [String: Double] = [:]
-        for urgency in ["stat", "urgent", "routine"] {
+        for urgency in [Urgency.stat, .urgent, .routine] {
             let t = reported.filter { $0.urgency == urgency }.compactMap(\.turnaround).map { Double($0) / hour }
-            values["turnaround_p50_\(urgency)"] = quantile(t, 0.5)
-            values["turnaround_p90_\(urgency)"] = quantile(t, 0.9)
+            values["turnaround_p50_\(urgency.name)"] = quantile(t, 0.5)
+            values["turnaround_p90_\(urgency.name)"] = quantile(t, 0.9)
         }
         let late = measured.filter { s in s.turnaround.map { $0 > s.requiredTurnaround } ?? true }.count
         values["late_share"] = ratio(late, measured.count)
@@ -55,12 +57,13 @@ public enum MarketMetrics {
         let margin = reported.reduce(0.0) { $0 + Double($1.intermediaryMargin) }
         values["intermediary_fees_per_study"] = reported.isEmpty ? .nan : margin / Double(reported.count) / money
         let read = measured.filter { $0.outcome != nil }
-        let errors = read.filter { $0.outcome == "falsePositive" || $0.outcome == "falseNegative" }.count
-        let majors = read.filter { $0.outcome == "falseNegative" && $0.discrepancy == 2 }.count
+        let errors = read.filter { $0.outcome?.isError == true }.count
+        let majors = read.filter { $0.outcome == .falseNegative && $0.discrepancy == 2 }.count
         values["errors_per_1000"] = read.isEmpty ? .nan : 1000 * Double(errors) / Double(read.count)
         values["major_misses_per_1000"] = read.isEmpty ? .nan : 1000 * Double(majors) / Double(read.count)
         let reviewed = measured.filter(\.peerReviewed)
-        values["radpeer_discrepancy_rate"] = ratio(reviewed.filter { $0.reviewScore != "1" }.count, reviewed.count)
+        let discrepant = reviewed.filter { $0.reviewScore?.isDiscrepancy ?? true }.count
+        values["radpeer_discrepancy_rate"] = ratio(discrepant, reviewed.count)
 
         let warmupDay = Int((Double(warmupTicks) / (24 * hour)).rounded(.up))
         let mdays = days.filter { $0.day >= warmupDay }
@@ -86,7 +89,7 @@ public enum MarketMetrics {
         values["utilisation"] = hours > 0 ? reading / hours : .nan
         let bytes = blocks.filter { $0.time >= warmupTicks }.reduce(0) { $0 + $1.bytes }
         values["chain_bytes_per_study"] = reported.isEmpty ? .nan : Double(bytes) / Double(reported.count)
-        let lat = commitLatencies.map { Double($0) / 1_000_000 }
+        let lat = commitLatencies.map { Double($0) / Double(SimTime.ticksPerSecond) }
         values["commit_latency_p50"] = quantile(lat, 0.5)
         values["commit_latency_p90"] = quantile(lat, 0.9)
         return headline.map { HeadlineMetric(name: $0.name, unit: $0.unit, value: values[$0.name] ?? .nan) }

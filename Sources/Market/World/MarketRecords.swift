@@ -1,5 +1,7 @@
 // What one market run records: per study, per radiologist-day, market time series, chain blocks, and the
-// run's headline metrics. Plain values; the Simulator writes them to SQLite (Results/README.md, market tables).
+// run's headline metrics. Plain values; Studies writes them to SQLite (Results/README.md, market tables).
+
+import MarketModel
 
 /// One study's life, from the client's arrival to settlement. Times are ticks (1 µs) since the run's start; nil
 /// when the step never happened (e.g. an expired study has no report).
@@ -8,8 +10,8 @@ public struct StudyRecord: Sendable, Equatable {
     public var key: String
     public var client: String
     public var clientType: String
-    public var modality: String
-    public var urgency: String
+    public var modality: Modality
+    public var urgency: Urgency
     public var subspecialty: String?
     /// The latest on-chain study id (a repost gets a new id).
     public var chainStudyID: UInt64?
@@ -43,8 +45,8 @@ public struct StudyRecord: Sendable, Equatable {
     public var truthFinding: Bool
     /// 1 minor, 2 major; nil without a finding.
     public var truthSeverity: Int?
-    /// `truePositive`, `falsePositive`, `trueNegative`, `falseNegative`; nil when never read.
-    public var outcome: String?
+    /// The read's outcome against the truth; nil when never read.
+    public var outcome: ReadOutcome?
     /// 0 none, 1 minor, 2 major.
     public var discrepancy: Int
     public var changedByAI: Bool
@@ -58,21 +60,21 @@ public struct StudyRecord: Sendable, Equatable {
     /// at the read's conditions, before the AI second reader.
     public var errorProbability: Double?
     public var peerReviewed: Bool
-    /// RADPEER score label (`1`, `2a`, ...), when peer-reviewed.
-    public var reviewScore: String?
+    /// The RADPEER score, when peer-reviewed.
+    public var reviewScore: ReviewScore?
     /// Whether the review scored a discrepancy on a read that was in error.
     public var detected: Bool?
     public var feedback: Int?
     public var followUpRecommended: Bool
     public var followUpCompleted: Bool
     public var reposts: Int
-    /// `reported`, `expired` (gave up after the last repost) or `open` (unfinished at the horizon).
-    public var status: String
+    /// Reported, expired (gave up after the last repost) or open (unfinished at the horizon).
+    public var status: StudyStatus
     /// The study arrived after the warm-up (counted in the headline metrics).
     public var measured: Bool
 
     public init(
-        key: String, client: String, clientType: String, modality: String, urgency: String, subspecialty: String?,
+        key: String, client: String, clientType: String, modality: Modality, urgency: Urgency, subspecialty: String?,
         arrival: Int64, requiredTurnaround: Int64, truthFinding: Bool, truthSeverity: Int?, measured: Bool
     ) {
         self.key = key
@@ -95,7 +97,7 @@ public struct StudyRecord: Sendable, Equatable {
         self.followUpRecommended = false
         self.followUpCompleted = false
         self.reposts = 0
-        self.status = "open"
+        self.status = .open
         self.measured = measured
     }
 }

@@ -7,18 +7,19 @@
 // `RandomStreams(seed:replication:)`, named per agent so that every market design sees the same arrivals, latent
 // findings, radiologist speeds and read uniforms (common random numbers). No decision iterates a Dictionary.
 
+import Cluster
 import Consensus
 import Contracts
 import DiscreteEvent
 import Foundation
 import Ledger
+import MarketModel
 import Network
-import Scenario
 import Stochastic
 
 /// One run of one market design.
 public struct MarketRunSpec: Sendable {
-    public var model: MarketModel
+    public var model: MarketParameters
     public var design: MarketDesignSpec
     public var seed: UInt64
     public var replication: Int
@@ -43,7 +44,7 @@ public struct MarketRunSpec: Sendable {
     public var chainChunkBlocks = 2_000
 
     public init(
-        model: MarketModel, design: MarketDesignSpec, seed: UInt64, replication: Int, horizonTicks: Int64,
+        model: MarketParameters, design: MarketDesignSpec, seed: UInt64, replication: Int, horizonTicks: Int64,
         warmupTicks: Int64, progress: (@Sendable (Double) -> Void)? = nil
     ) {
         self.model = model
@@ -89,9 +90,9 @@ final class MarketWorld {
     /// chain for replay, `MarketRunSpec.recordChain`: those bytes are kept until the run ends). The run's records
     /// (`ChainBlockRecord`) are taken at commit, so nothing the results need is dropped.
     static let retainedBlocks = 10_000
-    static let hour: Int64 = 3_600_000_000
-    static let day: Int64 = 24 * hour
-    static let second: Int64 = 1_000_000
+    static let hour = SimTime.ticksPerHour
+    static let day = SimTime.ticksPerDay
+    static let second = SimTime.ticksPerSecond
     /// What a committed transaction's record keeps instead of the transaction.
     static let spent = Transaction(
         chainID: "", sender: PublicKey(bytes: Array(repeating: 0, count: 32)), nonce: 0, fee: .zero, message: [],
@@ -195,7 +196,7 @@ final class MarketWorld {
         var maxPrice: UInt64 = 0
         var assignee: Int?
         var granted = false
-        var outcome: ReadOutcome?
+        var outcome: ReadResult?
         var holdback: UInt64 = 0
         var reviewer: Int?
         /// Bids this study received from the world's radiologists (for reveals): (radiologist, price, promised).
@@ -253,7 +254,7 @@ final class MarketWorld {
     }
 
     let spec: MarketRunSpec
-    let model: MarketModel
+    let model: MarketParameters
     let chainID: String
     let cluster: ChainCluster<ReadChainApp>
     let streams: RandomStreams
@@ -452,11 +453,12 @@ final class MarketWorld {
         let latency: LatencyModel
         switch chain.latency {
         case .constant(let t): latency = .constant(SimTime(ticks: t))
-        case .lognormal(let mean, let cv): latency = .lognormal(meanSeconds: Double(mean) / 1e6, cv: cv)
+        case .lognormal(let mean, let cv):
+            latency = .lognormal(meanSeconds: Double(mean) / Double(SimTime.ticksPerSecond), cv: cv)
         case .regions(let regionNames, let matrix, let jitter):
             latency = .regions(
                 region: chain.validators.map { v in v.region.flatMap { regionNames.firstIndex(of: $0) } ?? 0 },
-                meanSeconds: matrix.map { $0.map { Double($0) / 1e6 } }, jitterCV: jitter)
+                meanSeconds: matrix.map { $0.map { Double($0) / Double(SimTime.ticksPerSecond) } }, jitterCV: jitter)
         }
         var config = ClusterConfig(
             seed: seed, replication: spec.replication, chainID: chainID, powers: powers,
@@ -542,7 +544,7 @@ final class MarketWorld {
     func result() -> MarketRunResult {
         let app = cluster.nodes[observer].app
         for (i, s) in studies.enumerated() {
-            if records[i].status == "open", s.phase == .expired { records[i].status = "expired" }
+            if records[i].status == .open, s.phase == .expired { records[i].status = .expired }
             if let id = s.chainID, s.phase == .reported, s.holdback > 0, let st = app.study(id), st.holdback == 0 {
                 // Released by time-out in an end-of-block step (not a transaction): count it as paid.
                 records[i].radiologistPay += s.holdback
@@ -689,10 +691,14 @@ final class MarketWorld {
         }
     }
 
-    func attribute(_ r: Receipt, _ type: String, _ key: String) -> String? {
-        for e in r.events where e.type == type {
-            for a in e.attributes where a.key == key { return a.value }
+    /// The first value `pick` finds among the receipt's contract events. The contracts emit only canonical
+    /// events, so one that does not decode is a broken invariant.
+    func firstEvent<T>(_ r: Receipt, _ pick: (ContractEvent) -> T?) -> T? {
+        let events: [ContractEvent]
+        do { events = try r.contractEvents() } catch {
+            preconditionFailure("receipt \(r.txHash.hex) carries a malformed contract event: \(error)")
         }
+        for e in events { if let v = pick(e) { return v } }
         return nil
     }
 
@@ -705,9 +711,10 @@ final class MarketWorld {
             rads[rad].registered = ok
             if ok { rads[rad].lastBalance = cluster.nodes[observer].app.balance(of: rads[rad].party.address) }
         case .post(let s):
-            guard ok, let id = attribute(r, "study.posted", "study").flatMap(UInt64.init) else {
+            let posted = firstEvent(r) { if case .studyPosted(let id, _, _, _, _, _, _) = $0 { id } else { nil } }
+            guard ok, let id = posted else {
                 studies[s].phase = .expired
-                records[studies[s].record].status = "expired"
+                records[studies[s].record].status = .expired
                 return
             }
             studies[s].chainID = id
@@ -747,11 +754,11 @@ final class MarketWorld {
             break
         case .finalise(let s):
             for b in studies[s].bids { rads[b.rad].pending.removeAll { $0 == s } }
-            if ok, let winner = attribute(r, "auction.awarded", "winner"),
-                let rad = rads.firstIndex(where: { $0.party.address.hex == winner })
-            {
+            let winner = firstEvent(r) { if case .auctionAwarded(_, let w, _, _) = $0 { w } else { nil } }
+            let unsold = firstEvent(r) { if case .auctionUnsold = $0 { true } else { nil } } ?? false
+            if ok, let winner, let rad = rads.firstIndex(where: { $0.party.address == winner }) {
                 assigned(s, to: rad, receipt: r, at: t)
-            } else if ok, attribute(r, "auction.unsold", "study") != nil {
+            } else if ok, unsold {
                 removeFromBook(s)
                 rebidOrGiveUp(s)
             }
@@ -774,11 +781,11 @@ final class MarketWorld {
 
     func resolveHoldback(_ s: Int, _ r: Receipt, at t: Int64) {
         let rec = studies[s].record
-        if let a = attribute(r, "holdback.released", "amount").flatMap(UInt64.init) {
+        if let a = firstEvent(r, { if case .holdbackReleased(_, let a) = $0 { a } else { nil } }) {
             records[rec].radiologistPay += a
             records[rec].settled = t
             studies[s].holdback = 0
-        } else if let a = attribute(r, "holdback.forfeited", "amount").flatMap(UInt64.init) {
+        } else if let a = firstEvent(r, { if case .holdbackForfeited(_, let a) = $0 { a } else { nil } }) {
             records[rec].pricePaid -= min(a, records[rec].pricePaid)
             records[rec].settled = t
             studies[s].holdback = 0
@@ -794,7 +801,7 @@ final class MarketWorld {
                 credential(r, step: 0)
                 credential(r, step: 1)
             } else {
-                // Licences, then hospital credentialing, take time (MarketModel.credentialing).
+                // Licences, then hospital credentialing, take time (MarketParameters.credentialing).
                 at(model.credentialing.licenceTicks, .credential(rad: r, step: 0))
                 at(model.credentialing.licenceTicks + model.credentialing.clientTicks, .credential(rad: r, step: 1))
             }
@@ -853,7 +860,7 @@ final class MarketWorld {
             for u in Urgency.allCases {
                 let p = rad.pricing.price(
                     for: m, urgency: u, queueLength: rad.held.count, multiplier: rad.priceMultiplier)
-                if p > 0 { prices.append(PriceEntry(modality: m.chain, urgency: u.chain, price: p)) }
+                if p > 0 { prices.append(PriceEntry(modality: m, urgency: u, price: p)) }
             }
         }
         return RadiologistProfile(
@@ -884,7 +891,7 @@ final class MarketWorld {
         let study = g.study
         var rec = StudyRecord(
             key: study.key.description, client: clients[c].name, clientType: group.type.rawValue,
-            modality: study.modality.rawValue, urgency: study.urgency.rawValue, subspecialty: study.subspecialty,
+            modality: study.modality, urgency: study.urgency, subspecialty: study.subspecialty,
             arrival: study.arrivalTicks, requiredTurnaround: group.turnaroundTicks[study.urgency],
             truthFinding: study.truth.hasFinding, truthSeverity: study.truth.severity?.rawValue,
             measured: study.arrivalTicks >= spec.warmupTicks)
@@ -936,7 +943,7 @@ final class MarketWorld {
         var candidates: [RoutingCandidate] = []
         for r in rads.indices where eligible(r, for: s) {
             guard let p = app.profile(of: rads[r].party.address), p.available,
-                let price = p.price(for: study.modality.chain, study.urgency.chain)
+                let price = p.price(for: study.modality, study.urgency)
             else { continue }
             let m = app.metrics(of: rads[r].party.address)
             candidates.append(
@@ -974,7 +981,7 @@ final class MarketWorld {
             at(now + backoff, .repost(study: s))
         } else {
             studies[s].phase = .expired
-            records[studies[s].record].status = "expired"
+            records[studies[s].record].status = .expired
         }
     }
 
@@ -985,7 +992,7 @@ final class MarketWorld {
             post(s)
         } else {
             studies[s].phase = .expired
-            records[rec].status = "expired"
+            records[rec].status = .expired
         }
     }
 
@@ -1087,7 +1094,7 @@ final class MarketWorld {
             let price =
                 st.phase == .bidding
                 ? rad.pricing.price(for: m, urgency: u, queueLength: rad.held.count, multiplier: rad.priceMultiplier)
-                : (rads[r].published?.price(for: m.chain, u.chain) ?? .max)
+                : (rads[r].published?.price(for: m, u) ?? .max)
             if price > st.maxPrice { continue }
             let expected = Int64(rad.readingTime.meanTicks(m, speedFactor: rad.speedFactor, pace: rad.pace))
             if now + expected > rad.shiftEnd && !continuesAfterShift(r) { continue }
@@ -1175,8 +1182,9 @@ final class MarketWorld {
         studies[s].assignee = r
         let rec = studies[s].record
         records[rec].assigned = t
-        let price = attribute(receipt, "study.assigned", "price").flatMap(UInt64.init) ?? 0
-        let pay = attribute(receipt, "study.assigned", "pay").flatMap(UInt64.init) ?? 0
+        let (price, pay): (UInt64, UInt64) =
+            firstEvent(receipt) { if case .studyAssigned(_, _, let price, let pay) = $0 { (price, pay) } else { nil } }
+            ?? (0, 0)
         records[rec].pricePaid = price
         records[rec].radiologistPay = 0
         records[rec].intermediaryMargin = designIsIntermediary ? price - min(price, pay) : 0
@@ -1339,7 +1347,7 @@ final class MarketWorld {
         records[rec].pace = rad.pace
         records[rec].errorProbability =
             truth.hasFinding ? rad.errorModel.missProbability(conditions) : rad.errorModel.overcallProbability(conditions)
-        records[rec].outcome = outcome.classification.rawValue
+        records[rec].outcome = outcome.classification
         records[rec].discrepancy = outcome.discrepancy.rawValue
         records[rec].changedByAI = outcome.changedByAI
         if let id = studies[s].chainID, studies[s].phase == .assigned, now <= studies[s].deadline {
@@ -1363,16 +1371,17 @@ final class MarketWorld {
         guard ok else { return }  // too late: the study expired (the client reposts)
         studies[s].phase = .reported
         records[rec].reportCommitted = t
-        records[rec].status = "reported"
-        let paid = attribute(receipt, "settlement", "paid").flatMap(UInt64.init) ?? 0
-        let holdback = attribute(receipt, "settlement", "holdback").flatMap(UInt64.init) ?? 0
+        records[rec].status = .reported
+        let (paid, holdback): (UInt64, UInt64) =
+            firstEvent(receipt) { if case .settlement(_, _, let p, _, _, let kept) = $0 { (p, kept) } else { nil } }
+            ?? (0, 0)
         records[rec].radiologistPay = paid
         studies[s].holdback = holdback
         if holdback == 0 { records[rec].settled = t }
-        let outcome = studies[s].outcome ?? ReadOutcome(classification: .trueNegative, discrepancy: .none)
+        let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
         records[rec].followUpRecommended = outcome.reportsFinding
         // Peer review when the chain sampled the study.
-        if attribute(receipt, "study.sampled", "study") != nil {
+        if firstEvent(receipt, { if case .studySampled = $0 { true } else { nil } }) ?? false {
             if let reviewer = chooseReviewer(for: s, author: r) {
                 studies[s].reviewer = reviewer
                 at(t + model.peerReview.delayTicks, .review(rad: reviewer, study: s))
@@ -1408,23 +1417,17 @@ final class MarketWorld {
 
     func review(_ r: Int, _ s: Int) {
         guard let id = studies[s].chainID, now < spec.horizonTicks else { return }
-        let outcome = studies[s].outcome ?? ReadOutcome(classification: .trueNegative, discrepancy: .none)
+        let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
         let score = peerReviewModel.score(outcome, stream: rads[r].reviewStream)
-        let chainScore = RadpeerScore(rawValue: score.rawValue) ?? .concur
         let rec = studies[s].record
-        records[rec].reviewScore = chainScore.label
-        records[rec].detected = outcome.classification.isError ? chainScore.isDiscrepancy : nil
+        records[rec].reviewScore = score
+        records[rec].detected = outcome.classification.isError ? score.isDiscrepancy : nil
         let truth = studies[s].generated.study.truth
-        let label: LabelOutcome =
-            switch outcome.classification {
-            case .truePositive: .truePositive
-            case .falsePositive: .falsePositive
-            case .trueNegative: .trueNegative
-            case .falseNegative: .falseNegative
-            }
         let code = truth.hasFinding ? truth.findingCode : 0
         submit(
-            .submitPeerReview(studyID: id, score: chainScore, labels: [FindingLabel(findingCode: code, outcome: label)]),
+            .submitPeerReview(
+                studyID: id, score: score,
+                labels: [FindingLabel(findingCode: code, outcome: outcome.classification)]),
             as: .radiologist(r), kind: .review(rad: r, study: s))
     }
 
@@ -1515,28 +1518,3 @@ final class MarketWorld {
 }
 
 func bytesBE(_ x: UInt64) -> [UInt8] { withUnsafeBytes(of: x.bigEndian) { Array($0) } }
-
-extension MarketModel.Modality {
-    /// The chain's modality code.
-    var chain: Contracts.Modality {
-        switch self {
-        case .xr: .xr
-        case .ct: .ct
-        case .mr: .mr
-        case .us: .us
-        case .mg: .mg
-        case .nm: .nm
-        case .pet: .pet
-        }
-    }
-}
-
-extension MarketModel.Urgency {
-    var chain: Contracts.Urgency {
-        switch self {
-        case .routine: .routine
-        case .urgent: .urgent
-        case .stat: .stat
-        }
-    }
-}

@@ -20,7 +20,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case message
     /// The consensus messages; the first byte selects the type (`ConsensusFuzz.types`).
     case consensus
-    /// The other Ledger types (header, receipt, proofs, sealed box, validator update); the first byte selects.
+    /// The other Ledger types (header, receipt, proofs, sealed box, validator update, event: the contracts'
+    /// `ContractEvent` too); the first byte selects.
     case ledger
 }
 
@@ -135,6 +136,17 @@ struct Checker {
         if let message = try canonical(Message.self, tx.message) { open(message) }
     }
 
+    /// A Ledger event is either refused by `ContractEvent` (with an error naming its type) or decodes to a value
+    /// whose encoding is exactly that event: one spelling per contract event.
+    func contractEvent(_ e: Event) throws(FuzzViolation) {
+        let typed: ContractEvent
+        do { typed = try ContractEvent(e) } catch { return }
+        guard typed.event == e else { throw fail("ContractEvent: a '\(e.type)' event re-encodes differently") }
+        guard typed.event.canonicalBytes == e.canonicalBytes else {
+            throw fail("ContractEvent: a '\(e.type)' event re-encodes to different bytes")
+        }
+    }
+
     /// Opening a sealed box from the wire never traps.
     func open(_ message: Message) {
         switch message {
@@ -208,7 +220,9 @@ enum LedgerFuzz {
         case 0:
             guard let h = try c.canonical(BlockHeader.self, b) else { return false }
             _ = h.hash
-        case 1: return try c.canonical(Receipt.self, b) != nil
+        case 1:
+            guard let r = try c.canonical(Receipt.self, b) else { return false }
+            for e in r.events { try c.contractEvent(e) }
         case 2:
             guard let p = try c.canonical(MerkleProof.self, b) else { return false }
             _ = p.verify(leaf: [1, 2, 3], root: .zero)
@@ -219,7 +233,9 @@ enum LedgerFuzz {
         case 5:
             guard let box = try c.canonical(SealedBox.self, b) else { return false }
             _ = try? Sealing.open(box, with: FuzzSeeds.sealingKey, info: [])
-        default: return try c.canonical(Event.self, b) != nil
+        default:
+            guard let e = try c.canonical(Event.self, b) else { return false }
+            try c.contractEvent(e)
         }
         return true
     }

@@ -1,0 +1,123 @@
+// The permissioned chain a market runs on (`MarketParameters.chain`).
+
+/// The permissioned BFT chain: validators, limits, timeouts, network, faults, costs, fees.
+public struct ChainParameters: Sendable, Equatable {
+    /// An organisation running validators.
+    public struct Operator: Sendable, Equatable {
+        public var name: String
+        public init(name: String) { self.name = name }
+    }
+
+    public struct Validator: Sendable, Equatable {
+        public var name: String
+        /// The ``Operator`` running it.
+        public var operatorName: String
+        /// Voting power, at least 1 (default 1).
+        public var power: Int
+        /// Its region in a `regions` latency profile, or `nil`.
+        public var region: String?
+        public init(name: String, operatorName: String, power: Int = 1, region: String? = nil) {
+            self.name = name
+            self.operatorName = operatorName
+            self.power = power
+            self.region = region
+        }
+    }
+
+    /// Block limits (defaults: the Ledger mempool's 5,000 transactions and Consensus's 4 MiB value).
+    public struct BlockLimits: Sendable, Equatable {
+        public var maxTransactions: Int
+        public var maxBytes: Int
+        /// Wait after a commit before the next height (CometBFT's `timeout_commit`; default 1 s).
+        public var intervalTicks: Int64
+        public init(maxTransactions: Int = 5000, maxBytes: Int = 4 << 20, intervalTicks: Int64 = 1_000_000) {
+            self.maxTransactions = maxTransactions
+            self.maxBytes = maxBytes
+            self.intervalTicks = intervalTicks
+        }
+    }
+
+    /// Consensus timeouts `init + round · delta`, ticks (defaults: CometBFT's, as Consensus `TimeoutConfig.cometBFT`).
+    public struct Timeouts: Sendable, Equatable {
+        public var proposeTicks: Int64
+        public var proposeDeltaTicks: Int64
+        public var prevoteTicks: Int64
+        public var prevoteDeltaTicks: Int64
+        public var precommitTicks: Int64
+        public var precommitDeltaTicks: Int64
+        public init(
+            proposeTicks: Int64 = 3_000_000, proposeDeltaTicks: Int64 = 500_000, prevoteTicks: Int64 = 1_000_000,
+            prevoteDeltaTicks: Int64 = 500_000, precommitTicks: Int64 = 1_000_000, precommitDeltaTicks: Int64 = 500_000
+        ) {
+            self.proposeTicks = proposeTicks
+            self.proposeDeltaTicks = proposeDeltaTicks
+            self.prevoteTicks = prevoteTicks
+            self.prevoteDeltaTicks = prevoteDeltaTicks
+            self.precommitTicks = precommitTicks
+            self.precommitDeltaTicks = precommitDeltaTicks
+        }
+    }
+
+    /// One-way message delay between validators (and from agents to their validator).
+    public enum Latency: Sendable, Equatable {
+        case constant(ticks: Int64)
+        case lognormal(meanTicks: Int64, cv: Double)
+        /// `matrixTicks[i][j]` is the mean delay from region i to region j, with lognormal jitter of `jitterCV`
+        /// (0 = constant).
+        case regions(names: [String], matrixTicks: [[Int64]], jitterCV: Double)
+    }
+
+    public enum FaultAction: Sendable, Equatable {
+        case crash(validator: String)
+        case restart(validator: String)
+        /// Validators split into groups that cannot reach each other for `durationTicks`.
+        case partition(groups: [[String]], durationTicks: Int64)
+    }
+
+    public struct Fault: Sendable, Equatable {
+        public var atTicks: Int64
+        public var action: FaultAction
+        public init(atTicks: Int64, action: FaultAction) {
+            self.atTicks = atTicks
+            self.action = action
+        }
+    }
+
+    /// Transaction fee `minFee + perByte × size`, minor units (defaults: the Contracts genesis, 0.10 USD and 0).
+    public struct Fees: Sendable, Equatable {
+        public var minFee: UInt64
+        public var perByte: UInt64
+        public init(minFee: UInt64 = 10, perByte: UInt64 = 0) {
+            self.minFee = minFee
+            self.perByte = perByte
+        }
+    }
+
+    public var operators: [Operator]
+    public var validators: [Validator]
+    public var block: BlockLimits
+    public var timeouts: Timeouts
+    /// Default: constant 200 us, a LAN **[assumption]**.
+    public var latency: Latency
+    public var faults: [Fault]
+    /// CPU time charged per signature verification, ticks (default 77 us: bench/README.md, Ed25519 verify 77.5 µs).
+    public var verificationCostTicks: Int64
+    public var fees: Fees
+
+    /// Four validators `v1`...`v4`, each run by its own operator `op1`...`op4`, on a LAN, no faults.
+    public init(
+        operators: [Operator] = (1...4).map { Operator(name: "op\($0)") },
+        validators: [Validator] = (1...4).map { Validator(name: "v\($0)", operatorName: "op\($0)") },
+        block: BlockLimits = BlockLimits(), timeouts: Timeouts = Timeouts(), latency: Latency = .constant(ticks: 200),
+        faults: [Fault] = [], verificationCostTicks: Int64 = 77, fees: Fees = Fees()
+    ) {
+        self.operators = operators
+        self.validators = validators
+        self.block = block
+        self.timeouts = timeouts
+        self.latency = latency
+        self.faults = faults
+        self.verificationCostTicks = verificationCostTicks
+        self.fees = fees
+    }
+}

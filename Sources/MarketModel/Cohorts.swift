@@ -1,0 +1,300 @@
+// Radiologist cohorts and the behaviour parameters of their members (`MarketParameters.cohorts`).
+
+/// `count` radiologists with the same parameters (individuals vary by `speedCV`).
+public struct RadiologistCohort: Sendable, Equatable {
+    /// Unique name; radiologists are named `<name>-1`, `<name>-2`...
+    public var name: String
+    /// Number of radiologists at the start, at least 1.
+    public var count: Int
+    /// Subspecialties they may read (e.g. `neuro`); empty for general radiologists.
+    public var subspecialties: [String]
+    /// Jurisdictions they are licensed in.
+    public var licences: [String]
+    /// Whether they start credentialed with every client that requires it (default true); if false they
+    /// must first go through ``Credentialing``.
+    public var credentialedAtStart: Bool
+    public var shift: ShiftPattern
+    /// Reading time per modality at pace 1.
+    public var readingTime: PerModality<ReadingTime>
+    /// Coefficient of variation of personal speed across the cohort (a multiplier on every reading time,
+    /// lognormal with mean 1). Default 0.25 **[derived]** from domain-parameters.md §2 "Procedures per FTE
+    /// radiologist per year" (the 75th-percentile practice does ≥65% more than the 25th).
+    public var speedCV: Double
+    public var accuracy: Accuracy
+    public var fatigue: Fatigue
+    public var burnout: Burnout
+    public var pace: Pace
+    public var pricing: Pricing
+    public var claiming: Claiming
+
+    public init(
+        name: String, count: Int, subspecialties: [String] = [], licences: [String], credentialedAtStart: Bool = true,
+        shift: ShiftPattern = ShiftPattern(), readingTime: PerModality<ReadingTime> = MarketDefaults.readingTime,
+        speedCV: Double = 0.25, accuracy: Accuracy = Accuracy(), fatigue: Fatigue = Fatigue(),
+        burnout: Burnout = Burnout(), pace: Pace = Pace(), pricing: Pricing = Pricing(), claiming: Claiming = Claiming()
+    ) {
+        self.name = name
+        self.count = count
+        self.subspecialties = subspecialties
+        self.licences = licences
+        self.credentialedAtStart = credentialedAtStart
+        self.shift = shift
+        self.readingTime = readingTime
+        self.speedCV = speedCV
+        self.accuracy = accuracy
+        self.fatigue = fatigue
+        self.burnout = burnout
+        self.pace = pace
+        self.pricing = pricing
+        self.claiming = claiming
+    }
+}
+
+/// When a radiologist works: `daysPerWeek` shifts a week (Monday first), each starting at `startHour`.
+public struct ShiftPattern: Sendable, Equatable {
+    /// Hour of day the shift starts, 0...23 (default 8 **[assumption]**).
+    public var startHour: Int
+    /// Shift length in ticks, greater than 0 and at most 24 h (default 10 h: domain-parameters.md §4 "Time into
+    /// shift at error" puts errors at a mean 8.97 h, median 10 h, so shifts of about 10 h are typical).
+    public var lengthTicks: Int64
+    /// Shifts per week, 1...7; the days are staggered across the cohort (radiologist i starts on weekday i mod 7)
+    /// (default 5 **[assumption]**; 200 working days a year per §2 "Annual wRVU per
+    /// radiologist (recent)").
+    public var daysPerWeek: Int
+
+    public init(startHour: Int = 8, lengthTicks: Int64 = 10 * 3_600_000_000, daysPerWeek: Int = 5) {
+        self.startHour = startHour
+        self.lengthTicks = lengthTicks
+        self.daysPerWeek = daysPerWeek
+    }
+}
+
+/// The distribution of one read's duration (reading and dictation) at pace 1.
+public struct ReadingTime: Sendable, Equatable {
+    public enum Distribution: String, Sendable, Equatable, CaseIterable {
+        case lognormal
+        /// Memoryless; `cv` is 1. Used by the M/M/c reduction.
+        case exponential
+    }
+
+    public var distribution: Distribution
+    /// Mean duration, ticks.
+    public var meanTicks: Int64
+    /// Coefficient of variation (standard deviation / mean); 1 for exponential.
+    public var cv: Double
+
+    public init(distribution: Distribution = .lognormal, meanTicks: Int64, cv: Double = 0.6) {
+        self.distribution = distribution
+        self.meanTicks = meanTicks
+        self.cv = distribution == .exponential ? 1 : cv
+    }
+}
+
+/// Error probabilities of a rested, not burned-out radiologist at pace 1 with a good requisition.
+public struct Accuracy: Sendable, Equatable {
+    /// Probability of missing a present finding (default 0.04: domain-parameters.md §4 "Day-to-day (real-time)
+    /// error rate", 3–5% of studies).
+    public var missProbability: Double
+    /// Probability of reporting a finding that is not there (default 0.02: §4 "Retrospective error rate",
+    /// Garland's false positives ~2%).
+    public var overcallProbability: Double
+    /// Odds ratio of an error when the requisition lacks a clinical question (default 1.4 **[derived]** from §7
+    /// "Impact of missing order information": interpretation could be affected in 43% of such studies).
+    public var poorRequisitionOddsRatio: Double
+
+    public init(
+        missProbability: Double = 0.04, overcallProbability: Double = 0.02, poorRequisitionOddsRatio: Double = 1.4
+    ) {
+        self.missProbability = missProbability
+        self.overcallProbability = overcallProbability
+        self.poorRequisitionOddsRatio = poorRequisitionOddsRatio
+    }
+}
+
+/// How error odds grow with hours into the shift and with the shift's volume. Odds ratios of 1 mean no effect.
+public struct Fatigue: Sendable, Equatable {
+    /// Hours into the shift after which error odds start to rise, ticks (default 8 h: domain-parameters.md §4
+    /// "Time into shift at error", errors at mean 8.97 h, peaking at 10–12 h).
+    public var onsetTicks: Int64
+    /// Error odds ratio per hour worked beyond the onset (default 1.25 **[derived]** from §4 "Day vs night error"
+    /// and "Night-shift decay (residents, CT)": 2.2% in the last 3 h vs 0.4% earlier).
+    public var oddsRatioPerHour: Double
+    /// Studies read in the shift after which error odds start to rise (default 26: §4 "Neuroradiology error rate
+    /// vs studies per shift", lowest at 19–26 a shift).
+    public var volumeThreshold: Int
+    /// Error odds ratio per 10 studies beyond the threshold (default 1.22 **[derived]** from the same row: +226%
+    /// at 67–90 studies vs ≤19, i.e. 3.26 over about 60 studies, 3.26^(10/60)).
+    public var oddsRatioPer10Studies: Double
+
+    public init(
+        onsetTicks: Int64 = 8 * 3_600_000_000, oddsRatioPerHour: Double = 1.25, volumeThreshold: Int = 26,
+        oddsRatioPer10Studies: Double = 1.22
+    ) {
+        self.onsetTicks = onsetTicks
+        self.oddsRatioPerHour = oddsRatioPerHour
+        self.volumeThreshold = volumeThreshold
+        self.oddsRatioPer10Studies = oddsRatioPer10Studies
+    }
+
+    /// No fatigue effect at all (`enabled: false`).
+    public static let none = Fatigue(onsetTicks: 0, oddsRatioPerHour: 1, volumeThreshold: 0, oddsRatioPer10Studies: 1)
+
+    /// Whether both effects are absent (odds ratios of exactly 1).
+    public var isNeutral: Bool { oddsRatioPerHour == 1 && oddsRatioPer10Studies == 1 }
+}
+
+/// A Homer (1985)-style stock of exhaustion on 0...1: it grows with workload above a sustainable level and
+/// drains with rest; at or above `threshold` the radiologist is burned out.
+///
+/// d(stock)/dt = accumulationPerDay · max(0, workload/sustainable − 1) − recoveryPerDay · stock (rest days).
+public struct Burnout: Sendable, Equatable {
+    /// Sustainable workload, wRVU per working day (default 60: domain-parameters.md §2 "Annual wRVU per
+    /// radiologist (recent)", 12,000 wRVU over 200 days).
+    public var sustainableWRVUPerDay: Double
+    /// Stock gained per day at twice the sustainable workload (default 0.05 **[assumption]**; §5 "Burnout dynamics
+    /// model" gives the form, not the rate).
+    public var accumulationPerDay: Double
+    /// Fraction of the stock lost per day off (default 0.1 **[assumption]**; same row).
+    public var recoveryPerDay: Double
+    /// Stock at or above which a radiologist counts as burned out, 0...1 (default 0.5 **[assumption]**).
+    public var threshold: Double
+    /// Fraction starting burned out (default 0.46: §5 "Burnout in private practice (validated PFI)").
+    public var initialBurnedOutFraction: Double
+    /// Error odds ratio when burned out (default 2.0: §4 "Burnout → error", Panagioti 2018).
+    public var errorOddsRatio: Double
+    /// Odds ratio, per 1/7 of stock (one point of the 7-point exhaustion scale), of cutting hours within two
+    /// years (default 1.43: §5 "Burnout → reduced work hours", Shanafelt 2016).
+    public var hoursCutOddsRatioPerPoint: Double
+    /// Fraction of shifts dropped by a radiologist who cuts hours (default 21 % = 2100 bp: §5 "Coping via hours").
+    public var hoursCutBasisPoints: Int
+    /// Yearly probability of leaving the market when not burned out, basis points (default 2.5 % = 250: §5
+    /// "Workforce attrition (leaving practice)", 2022 figure).
+    public var annualAttritionBasisPoints: Int
+    /// Multiplier on the exit hazard when burned out (default 2.1: §5 "Burnout in academic faculty", intention
+    /// to leave 51% vs 24%).
+    public var exitHazardMultiplier: Double
+
+    public init(
+        sustainableWRVUPerDay: Double = 60, accumulationPerDay: Double = 0.05, recoveryPerDay: Double = 0.1,
+        threshold: Double = 0.5, initialBurnedOutFraction: Double = 0.46, errorOddsRatio: Double = 2.0,
+        hoursCutOddsRatioPerPoint: Double = 1.43, hoursCutBasisPoints: Int = 2100,
+        annualAttritionBasisPoints: Int = 250,
+        exitHazardMultiplier: Double = 2.1
+    ) {
+        self.sustainableWRVUPerDay = sustainableWRVUPerDay
+        self.accumulationPerDay = accumulationPerDay
+        self.recoveryPerDay = recoveryPerDay
+        self.threshold = threshold
+        self.initialBurnedOutFraction = initialBurnedOutFraction
+        self.errorOddsRatio = errorOddsRatio
+        self.hoursCutOddsRatioPerPoint = hoursCutOddsRatioPerPoint
+        self.hoursCutBasisPoints = hoursCutBasisPoints
+        self.annualAttritionBasisPoints = annualAttritionBasisPoints
+        self.exitHazardMultiplier = exitHazardMultiplier
+    }
+
+    /// No burnout and no exits (`enabled: false`): the stock never moves and nobody leaves.
+    public static let none = Burnout(
+        sustainableWRVUPerDay: 60, accumulationPerDay: 0, recoveryPerDay: 0, threshold: 1, initialBurnedOutFraction: 0,
+        errorOddsRatio: 1, hoursCutOddsRatioPerPoint: 1, hoursCutBasisPoints: 0, annualAttritionBasisPoints: 0,
+        exitHazardMultiplier: 1)
+
+    /// Whether the module has no effect: nothing accumulates, nobody starts burned out, no effects, no exits.
+    public var isNeutral: Bool {
+        accumulationPerDay == 0 && initialBurnedOutFraction == 0 && errorOddsRatio == 1 && hoursCutBasisPoints == 0
+            && annualAttritionBasisPoints == 0
+    }
+}
+
+/// The reading pace a radiologist chooses: pace p divides reading times by p and multiplies miss odds by
+/// p^elasticity.
+public struct Pace: Sendable, Equatable {
+    /// Speed–accuracy elasticity (default 1.4: domain-parameters.md §4 "Reading speed vs major misses",
+    /// Sokolovskaya 2015).
+    public var elasticity: Double
+    /// Slowest pace chosen (default 0.8 **[assumption]**).
+    public var minimum: Double
+    /// Fastest pace chosen (default 1.5 **[assumption]**). `minimum == maximum == 1` fixes the pace.
+    public var maximum: Double
+
+    public init(elasticity: Double = 1.4, minimum: Double = 0.8, maximum: Double = 1.5) {
+        self.elasticity = elasticity
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    /// Whether the pace is fixed at 1 (reading times are exactly the configured distribution).
+    public var isFixedAtOne: Bool { minimum == 1 && maximum == 1 }
+}
+
+/// How a radiologist prices reads (posted-price and auction designs).
+public struct Pricing: Sendable, Equatable {
+    public enum Strategy: String, Sendable, Equatable, CaseIterable {
+        /// Always the list price.
+        case fixedList = "fixed_list"
+        /// List price × (1 + queueStep × own queue length), capped at list × (1 + maxChange).
+        case queueResponsive = "queue_responsive"
+        /// Moves prices by `adjustment` a day toward earning `incomeTargetPerHour`, within ±maxChange of list.
+        case incomeTarget = "income_target"
+    }
+
+    public var strategy: Strategy
+    /// List price per modality, minor units (defaults: domain-parameters.md §3 "Radiologist pay per XR read and
+    /// intermediary margin": XR 6.00 USD of a $8–12 read; other modalities at the same ~65% share of the §3
+    /// "Teleradiology per-read price to client" midpoints **[derived]**).
+    public var listPrices: PerModality<UInt64>
+    /// Added for a STAT read, minor units (default 1.50 USD: §3 "Teleradiology per-read price", +$1–2).
+    public var statSurcharge: UInt64
+    /// Price rise per study already queued, basis points (default 5 % **[assumption]**).
+    public var queueStepBasisPoints: Int
+    /// Largest move away from the list price, basis points (default 50 % **[assumption]**).
+    public var maxChangeBasisPoints: Int
+    /// Target income per working hour, minor units (default 230.00 USD **[derived]** from §3 "Radiologist
+    /// compensation context": $476k a year over ~2,000 h).
+    public var incomeTargetPerHour: UInt64
+    /// Daily price adjustment toward the target, basis points (default 2 % **[assumption]**).
+    public var adjustmentBasisPoints: Int
+
+    public init(
+        strategy: Strategy = .fixedList, listPrices: PerModality<UInt64> = MarketDefaults.listPrices,
+        statSurcharge: UInt64 = 150, queueStepBasisPoints: Int = 500, maxChangeBasisPoints: Int = 5000,
+        incomeTargetPerHour: UInt64 = 23_000, adjustmentBasisPoints: Int = 200
+    ) {
+        self.strategy = strategy
+        self.listPrices = listPrices
+        self.statSurcharge = statSurcharge
+        self.queueStepBasisPoints = queueStepBasisPoints
+        self.maxChangeBasisPoints = maxChangeBasisPoints
+        self.incomeTargetPerHour = incomeTargetPerHour
+        self.adjustmentBasisPoints = adjustmentBasisPoints
+    }
+}
+
+/// Which open studies a radiologist claims or bids for.
+public struct Claiming: Sendable, Equatable {
+    public enum Strategy: String, Sendable, Equatable, CaseIterable {
+        /// The oldest eligible open study first (FIFO).
+        case firstCome = "first_come"
+        /// The best-paid eligible study first (price per minute of expected reading time).
+        case bestPaid = "best_paid"
+        /// The eligible study with the earliest turnaround deadline first.
+        case earliestDeadline = "earliest_deadline"
+        /// Studies needing one of the radiologist's subspecialties first, then oldest.
+        case subspecialtyFirst = "subspecialty_first"
+    }
+
+    public var strategy: Strategy
+    /// Most studies held (claimed but not reported) at once, including the one being read; 1 means claim only
+    /// when idle (default 3 **[assumption]**).
+    public var maxQueue: Int
+    /// Sealed-bid auction: a study already holding this many committed bids (a public count on chain) is bid on
+    /// only after the less contested ones, so bidders spread over the open studies instead of all bidding on the
+    /// same few (default 3 **[assumption]**; a bidder's chance there is at most 1 in 4).
+    public var crowdedBids: Int
+
+    public init(strategy: Strategy = .earliestDeadline, maxQueue: Int = 3, crowdedBids: Int = 3) {
+        self.strategy = strategy
+        self.maxQueue = maxQueue
+        self.crowdedBids = crowdedBids
+    }
+}

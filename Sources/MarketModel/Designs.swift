@@ -1,0 +1,118 @@
+// The market designs a scenario compares (`MarketParameters.designs`).
+
+/// One market design to run: a mechanism, optionally with value-based settlement. Maps onto the Contracts
+/// genesis (`MarketDesign`, `ValueBasedParameters`).
+public struct MarketDesignSpec: Sendable, Equatable {
+    public enum Mechanism: Sendable, Equatable {
+        /// Design (a): the operator charges each client `clientPrices` per study, pays radiologists `payPerWRVU`
+        /// per wRVU and keeps at least `marginBasisPoints` of the price; it dispatches to the shortest queue.
+        case intermediary(Intermediary)
+        /// An eligible radiologist claims an open study at its listed price.
+        case postedPrice
+        /// Commit–reveal sealed-bid reverse auction.
+        case sealedBidAuction(Auction)
+    }
+
+    public struct Intermediary: Sendable, Equatable {
+        /// The operator's account name (default `intermediary`).
+        public var operatorName: String
+        /// Minimum margin, basis points (default 35 %: domain-parameters.md §3 "Radiologist pay per XR read and
+        /// intermediary margin", ~20–50%).
+        public var marginBasisPoints: Int
+        /// Pay per wRVU to the radiologist, minor units (default 10.00 USD **[derived]**: the most that leaves the
+        /// 35% margin on every default client price over the default wRVU, e.g. MG $12 × 0.65 / 0.74 = $10.5, CT
+        /// $35 × 0.65 / 1.82 = $12.5; §3 "Radiologist compensation context" gives $30–70 per RVU for all costs,
+        /// so telerad prices and per-wRVU pay do not fit together for XR).
+        public var payPerWRVU: UInt64
+        /// Negotiated per-study price to clients, minor units (defaults: §3 "Teleradiology per-read price to
+        /// client (1-h TAT)", midpoints).
+        public var clientPrices: PerModality<UInt64>
+
+        public init(
+            operatorName: String = "intermediary", marginBasisPoints: Int = 3500, payPerWRVU: UInt64 = 1000,
+            clientPrices: PerModality<UInt64> = MarketDefaults.intermediaryClientPrices
+        ) {
+            self.operatorName = operatorName
+            self.marginBasisPoints = marginBasisPoints
+            self.payPerWRVU = payPerWRVU
+            self.clientPrices = clientPrices
+        }
+    }
+
+    public struct Auction: Sendable, Equatable {
+        public enum Pricing: String, Sendable, Equatable, CaseIterable {
+            case firstPrice = "first_price"
+            case secondPrice = "second_price"
+        }
+
+        /// Bidding window, ticks (default 5 min **[assumption]**, short against §6 "Emergent (P1) report", 1 h).
+        public var biddingWindowTicks: Int64
+        /// Reveal window, ticks (default 2 min **[assumption]**).
+        public var revealWindowTicks: Int64
+        /// Default second price **[assumption]** (truthful bidding).
+        public var pricing: Pricing
+        /// Score weights in basis points, summing to 10,000 (defaults price 50 %, quality 30 %, turnaround 20 %
+        /// **[assumption]**).
+        public var priceWeightBasisPoints: Int
+        public var qualityWeightBasisPoints: Int
+        public var turnaroundWeightBasisPoints: Int
+
+        public init(
+            biddingWindowTicks: Int64 = 300_000_000, revealWindowTicks: Int64 = 120_000_000,
+            pricing: Pricing = .secondPrice, priceWeightBasisPoints: Int = 5000, qualityWeightBasisPoints: Int = 3000,
+            turnaroundWeightBasisPoints: Int = 2000
+        ) {
+            self.biddingWindowTicks = biddingWindowTicks
+            self.revealWindowTicks = revealWindowTicks
+            self.pricing = pricing
+            self.priceWeightBasisPoints = priceWeightBasisPoints
+            self.qualityWeightBasisPoints = qualityWeightBasisPoints
+            self.turnaroundWeightBasisPoints = turnaroundWeightBasisPoints
+        }
+    }
+
+    /// The value-based settlement add-on (posted price or auction only).
+    public struct ValueBased: Sendable, Equatable {
+        public enum Payout: Sendable, Equatable {
+            case proportionalToQualityPoints
+            case equalAmongQualified(minPoints: Int)
+        }
+
+        /// Share of the price held back until peer review or feedback, basis points (default 10 %
+        /// **[assumption]**; domain-parameters.md §7 "MIPS weighting" for the quality-weighted idea).
+        public var holdbackBasisPoints: Int
+        /// Share of the price levied into the bonus pool, basis points (default 2 % **[assumption]**).
+        public var levyBasisPoints: Int
+        /// Bonus pool period, ticks (default 30 d **[assumption]**).
+        public var bonusPeriodTicks: Int64
+        public var payout: Payout
+        /// Hold-back released without outcome after this, ticks (default 30 d **[assumption]**).
+        public var holdbackTimeoutTicks: Int64
+        /// Referrer feedback (1–5) at or above which an unsampled hold-back is released (default 3).
+        public var feedbackThreshold: Int
+
+        public init(
+            holdbackBasisPoints: Int = 1000, levyBasisPoints: Int = 200, bonusPeriodTicks: Int64 = 30 * 86_400_000_000,
+            payout: Payout = .proportionalToQualityPoints, holdbackTimeoutTicks: Int64 = 30 * 86_400_000_000,
+            feedbackThreshold: Int = 3
+        ) {
+            self.holdbackBasisPoints = holdbackBasisPoints
+            self.levyBasisPoints = levyBasisPoints
+            self.bonusPeriodTicks = bonusPeriodTicks
+            self.payout = payout
+            self.holdbackTimeoutTicks = holdbackTimeoutTicks
+            self.feedbackThreshold = feedbackThreshold
+        }
+    }
+
+    /// Unique name, used in results (`[A-Za-z0-9._-]+`).
+    public var name: String
+    public var mechanism: Mechanism
+    public var valueBased: ValueBased?
+
+    public init(name: String, mechanism: Mechanism, valueBased: ValueBased? = nil) {
+        self.name = name
+        self.mechanism = mechanism
+        self.valueBased = valueBased
+    }
+}

@@ -1,0 +1,231 @@
+import DiscreteEvent
+import Foundation
+import Market
+import MarketModel
+import Results
+import Scenario
+
+/// The data of a market results database, reduced to what `readchain plot` draws. Built by
+/// ``MarketPlotData/load(_:)`` from a ``ResultsReader``; every list is in a fixed order (designs in the order
+/// their first run was written, urgencies STAT, urgent, routine), so the same database gives the same data.
+public struct MarketPlotData: Sendable {
+    /// One design's data, pooled or averaged over its finished replications.
+    public struct Design: Sendable {
+        public var name: String
+        /// Finished runs of the design.
+        public var replications: Int
+        /// Finished runs with detail rows (not simulated with `--no-observations`).
+        public var detailReplications: Int
+        /// Per urgency: the turnaround (hours) of every measured, reported study, ascending, and the number of
+        /// measured studies (reported or not).
+        public var turnaround: [String: (hours: [Double], measured: Int)]
+        /// Cost per study, reading errors and major misses per 1,000 reads: mean and interval from `summaries`.
+        public var cost: Interval?
+        public var errors: Interval?
+        public var majorMisses: Interval?
+        /// Replications the summary intervals are over (`summaries.n` of cost per study).
+        public var summaryN: Int
+        /// Hourly samples averaged over replications: time (ticks), burned-out share of active radiologists,
+        /// active radiologists.
+        public var samples: [(time: Int64, burnoutShare: Double, active: Double)]
+        /// Income per shift hour (major units) of each radiologist of each replication, over the days after the
+        /// warm-up, in (run, radiologist) order.
+        public var incomePerHour: [(run: Int64, radiologist: Int, value: Double)]
+        /// Transactions committed per hour, mean over replications, one value per time bin from 0.
+        public var throughput: [Double]
+        /// Per time bin of the posting time (bins with at least one study): p50 and p90 of first commit − post,
+        /// seconds, pooled over replications, and the number of studies.
+        public var latency: [(bin: Int, p50: Double, p90: Double, n: Int)]
+    }
+
+    /// A mean with its confidence interval (the mean itself at both ends when there is no interval, n < 2).
+    public struct Interval: Sendable, Equatable {
+        public var mean: Double
+        public var low: Double
+        public var high: Double
+    }
+
+    public var scenario: String
+    public var scenarioSHA256: String
+    public var horizonTicks: Int64
+    public var warmupTicks: Int64
+    /// The currency's code (money is in its major unit) and minor units per major unit.
+    public var currency: String
+    public var minorPerMajor: Double
+    /// Width of the time bins of the throughput and latency series (one hour, or one day past 72 h).
+    public var binTicks: Int64
+    /// Urgencies with measured studies, STAT, urgent, routine first, then any other in name order.
+    public var urgencies: [String]
+    /// Per urgency, the required turnaround (hours) when every measured study of it shares one; else absent.
+    public var requiredTurnaround: [String: Double]
+    public var designs: [Design]
+    /// Runs left out because they did not finish, and other remarks for the user.
+    public var notes: [String]
+
+    static let hour = Double(SimTime.ticksPerHour)
+    static let urgencyOrder = [Urgency.stat, .urgent, .routine].map(\.name)
+
+    /// Whether any finished run has detail rows; without them only the cost/quality plot can be drawn.
+    public var hasDetail: Bool { designs.contains { $0.detailReplications > 0 } }
+
+    /// Reads and reduces the finished market runs of the database.
+    ///
+    /// - Throws: ``PlotError/nothingToPlot(_:)`` when the database has no runs, only queue runs, runs of more than
+    ///   one scenario, or no finished market run; ``ResultsError`` on a database error.
+    public static func load(_ reader: ResultsReader) throws -> MarketPlotData {
+        let all = try reader.runs()
+        guard !all.isEmpty else { throw PlotError.nothingToPlot("\(reader.path) has no runs: nothing to plot") }
+        let market = all.filter { $0.scenarioKind == "market" }
+        guard !market.isEmpty else {
+            let kinds = Set(all.map(\.scenarioKind)).sorted().joined(separator: ", ")
+            let names = Set(all.map(\.scenarioName)).sorted().joined(separator: ", ")
+            throw PlotError.nothingToPlot(
+                "\(reader.path) holds only \(kinds) runs (scenario \(names)); readchain plot draws market studies "
+                    + "(kind: market): nothing to plot")
+        }
+        let scenarios = Set(market.map(\.scenarioSHA256))
+        guard scenarios.count == 1 else {
+            throw PlotError.nothingToPlot(
+                "\(reader.path) holds market runs of \(scenarios.count) scenario texts ("
+                    + Set(market.map(\.scenarioName)).sorted().joined(separator: ", ")
+                    + "); plot one simulate output at a time")
+        }
+        let finished = market.filter { $0.status == .finished }
+        var notes: [String] = []
+        let unfinished = market.count - finished.count
+        if unfinished > 0 {
+            let statuses = Set(market.filter { $0.status != .finished }.map(\.status.rawValue)).sorted()
+            notes.append("\(unfinished) of \(market.count) market runs are not finished (\(statuses.joined(separator: ", "))) and are left out")
+        }
+        guard let first = finished.first else {
+            throw PlotError.nothingToPlot(
+                "\(reader.path) has no finished market run (\(market.count) runs, none finished): nothing to plot")
+        }
+
+        // Designs in the order their first run was written; all runs of a study share horizon and warm-up.
+        var designNames: [String] = []
+        for run in finished {
+            let name = run.variant ?? run.scenarioName
+            if !designNames.contains(name) { designNames.append(name) }
+        }
+        let runsOf = Dictionary(grouping: finished, by: { $0.variant ?? $0.scenarioName })
+        let design = Dictionary(uniqueKeysWithValues: finished.map { ($0.id, $0.variant ?? $0.scenarioName) })
+        let ids = finished.map(\.id)
+        let detail = try reader.runsWithDetail(ids)
+        let horizon = first.horizonTicks
+        let binTicks: Int64 = horizon <= 72 * SimTime.ticksPerHour ? SimTime.ticksPerHour : SimTime.ticksPerDay
+        let (code, minorPerMajor) = try currency(first.scenarioText, reader: reader, runs: ids)
+
+        let summaries = try reader.summaries(scenarioSHA256: first.scenarioSHA256)
+        func interval(_ design: String, _ metric: String) -> Interval? {
+            guard let row = summaries.first(where: { $0.variant == design && $0.metric == metric }), !row.mean.isNaN
+            else { return nil }
+            let low = row.ciLow.flatMap { $0.isNaN ? nil : $0 } ?? row.mean
+            let high = row.ciHigh.flatMap { $0.isNaN ? nil : $0 } ?? row.mean
+            return Interval(mean: row.mean, low: low, high: high)
+        }
+
+        var designs: [Design] = designNames.map { name in
+            let runs = runsOf[name]!
+            return Design(
+                name: name, replications: runs.count, detailReplications: runs.filter { detail.contains($0.id) }.count,
+                turnaround: [:], cost: interval(name, "cost_per_study"), errors: interval(name, "errors_per_1000"),
+                majorMisses: interval(name, "major_misses_per_1000"),
+                summaryN: summaries.first { $0.variant == name && $0.metric == "cost_per_study" }?.n ?? 0,
+                samples: [], incomePerHour: [], throughput: [], latency: [])
+        }
+        let index = Dictionary(uniqueKeysWithValues: designNames.enumerated().map { ($1, $0) })
+
+        // Turnaround (measured studies) and commit latency (every posted and committed study).
+        let studies = try reader.studyTimes(runs: ids)
+        var urgencySet = Set<String>()
+        var required: [String: Set<Int64>] = [:]
+        var latencies = Array(repeating: [Int: [Double]](), count: designs.count)
+        for s in studies {
+            let d = index[design[s.run]!]!
+            if s.measured {
+                urgencySet.insert(s.urgency)
+                required[s.urgency, default: []].insert(s.requiredTurnaround)
+                designs[d].turnaround[s.urgency, default: ([], 0)].measured += 1
+                if let t = s.turnaround { designs[d].turnaround[s.urgency]!.hours.append(Double(t) / hour) }
+            }
+            if let posted = s.posted, let committed = s.firstCommitted {
+                latencies[d][Int(posted / binTicks), default: []].append(
+                    Double(committed - posted) / Double(SimTime.ticksPerSecond))
+            }
+        }
+        for d in designs.indices {
+            for u in designs[d].turnaround.keys { designs[d].turnaround[u]!.hours.sort() }
+            designs[d].latency = latencies[d].keys.sorted().map { bin in
+                let xs = latencies[d][bin]!
+                return (bin, MarketMetrics.quantile(xs, 0.5), MarketMetrics.quantile(xs, 0.9), xs.count)
+            }
+        }
+        let urgencies =
+            urgencyOrder.filter(urgencySet.contains) + urgencySet.subtracting(urgencyOrder).sorted()
+        var requiredTurnaround: [String: Double] = [:]
+        for (u, values) in required where values.count == 1 { requiredTurnaround[u] = Double(values.first!) / hour }
+
+        // Income per shift hour, per radiologist and replication.
+        for r in try reader.radiologistIncome(runs: ids) where r.hoursOnShift > 0 {
+            let d = index[design[r.run]!]!
+            designs[d].incomePerHour.append(
+                (r.run.rawValue, r.radiologist, Double(r.incomeMinor) / minorPerMajor / r.hoursOnShift))
+        }
+
+        // Burnout and active radiologists: the mean over the design's replications at each sample time.
+        var sampleSums = Array(repeating: [Int64: (share: Double, active: Double, n: Int)](), count: designs.count)
+        for s in try reader.marketSamples(runs: ids) {
+            let d = index[design[s.run]!]!
+            let share = s.activeRadiologists > 0 ? Double(s.burnedOut) / Double(s.activeRadiologists) : 0
+            sampleSums[d][s.time, default: (0, 0, 0)].share += share
+            sampleSums[d][s.time]!.active += Double(s.activeRadiologists)
+            sampleSums[d][s.time]!.n += 1
+        }
+        for d in designs.indices {
+            designs[d].samples = sampleSums[d].keys.sorted().map { t in
+                let v = sampleSums[d][t]!
+                return (t, v.share / Double(v.n), v.active / Double(v.n))
+            }
+        }
+
+        // Throughput: transactions per hour in each bin, mean over the design's replications with detail.
+        let bins = Int((horizon + binTicks - 1) / binTicks)
+        var txPerBin = Array(repeating: Array(repeating: 0, count: max(bins, 1)), count: designs.count)
+        for b in try reader.blocks(runs: ids) {
+            let d = index[design[b.run]!]!
+            let bin = min(Int(b.time / binTicks), txPerBin[d].count - 1)
+            txPerBin[d][max(bin, 0)] += b.transactions
+        }
+        let binHours = Double(binTicks) / hour
+        for d in designs.indices where designs[d].detailReplications > 0 {
+            designs[d].throughput = txPerBin[d].map { Double($0) / Double(designs[d].detailReplications) / binHours }
+        }
+
+        if detail.count < finished.count {
+            notes.append(
+                "\(finished.count - detail.count) finished runs have no per-study rows (simulated with "
+                    + "--no-observations); only cost against quality can be drawn for them")
+        }
+        return MarketPlotData(
+            scenario: first.scenarioName, scenarioSHA256: first.scenarioSHA256, horizonTicks: horizon,
+            warmupTicks: first.warmupTicks, currency: code, minorPerMajor: minorPerMajor, binTicks: binTicks,
+            urgencies: urgencies, requiredTurnaround: requiredTurnaround, designs: designs, notes: notes)
+    }
+
+    /// The scenario's currency, from its stored text; failing that, from the unit of a money metric.
+    static func currency(_ scenarioText: String, reader: ResultsReader, runs: [RunID]) throws -> (String, Double) {
+        if let file = try? ScenarioLoader.parse(text: scenarioText, path: "runs.scenario_text"),
+            case .market(let model) = file.model
+        {
+            return (model.currency.code, Double(model.currency.minorPerMajor))
+        }
+        let unit = try reader.metrics(runs: runs).first { $0.name == "cost_per_study" }?.unit
+        guard let unit, let c = Currency.known.first(where: { $0.code == unit }) else {
+            throw PlotError.nothingToPlot(
+                "cannot tell the currency of \(reader.path): its scenario text does not parse and no money metric "
+                    + "names a known currency")
+        }
+        return (c.code, Double(c.minorPerMajor))
+    }
+}

@@ -1,0 +1,299 @@
+import Foundation
+import Yams
+
+/// A bad sweep file or a sweep point the scenario loader refuses: where and what.
+public struct SweepError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One swept parameter: a path into the scenario YAML and its values (grid) or range (Latin hypercube).
+public struct SweepParameter: Sendable, Equatable {
+    /// As written, e.g. `market.cohorts[0].count`.
+    public var path: String
+    /// Grid: the YAML scalars to substitute, in order.
+    public var values: [String]
+    /// Latin hypercube: the range sampled, whether values are rounded to integers, and a unit appended.
+    public var range: ClosedRange<Double>?
+    public var integer: Bool
+    public var unit: String?
+}
+
+/// One point of a sweep: the value of each parameter and the scenario they make.
+public struct SweepPoint: Sendable {
+    public var index: Int
+    /// (parameter path, YAML scalar substituted), in the sweep file's parameter order.
+    public var values: [(parameter: String, value: String)]
+    /// The base scenario with the values substituted, loaded and validated (its text is the substituted YAML).
+    public var scenario: ScenarioFile
+
+    /// `p<index>`, the prefix of the point's variants.
+    public var label: String { "p\(index)" }
+}
+
+/// A sweep file: a base scenario and parameters to vary over a grid or a Latin hypercube.
+///
+/// ```yaml
+/// schema: readchain-sweep/v1
+/// name: tiny-sweep
+/// scenario: ../validation/market-tiny.yaml   # relative to this file
+/// method: grid                                # or lhs, with points: N and seed: S
+/// replications: 2                             # optional: overrides the scenario's
+/// parameters:
+///   - path: market.cohorts[0].count
+///     values: [2, 3]
+///   - path: market.clients[0].volumes[0].volume   # lhs: range: [24, 60], unit: /d, integer: false
+///     values: [48 /d, 72 /d]
+/// ```
+///
+/// Each point is the base YAML with each parameter's scalar replaced (through Yams nodes), then loaded and
+/// validated by the normal ``ScenarioLoader``; a value it refuses is reported with the point and the parameter.
+/// Grid points enumerate every combination, the first parameter varying slowest. Latin hypercube points split
+/// each range into `points` equal strata, take one value at a uniform position in each stratum and pair the
+/// strata by a random permutation per parameter, all from `seed` (SplitMix64), so the same file gives the same
+/// points everywhere.
+public struct SweepFile: Sendable {
+    public static let schema = "readchain-sweep/v1"
+
+    public var path: String
+    public var text: String
+    public var sha256: String
+    public var name: String
+    public var description: String?
+    /// `grid` or `lhs`.
+    public var method: String
+    public var base: ScenarioFile
+    public var parameters: [SweepParameter]
+    public var points: [SweepPoint]
+
+    /// Reads, validates and expands the sweep file at `path`.
+    public static func load(path: String, replications override: Int? = nil) throws -> SweepFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SweepError("\(path): cannot read the sweep file (no such file or not readable)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw SweepError("\(path): not UTF-8 text") }
+        return try parse(text: text, path: path, replications: override)
+    }
+
+    static func parse(text: String, path: String, replications override: Int?) throws -> SweepFile {
+        func fail(_ node: Node?, _ message: String) -> SweepError {
+            SweepError("\(path)" + (node?.mark.map { ":\($0.line):\($0.column)" } ?? "") + ": \(message)")
+        }
+        let root: Node
+        do {
+            guard let r = try Yams.compose(yaml: text) else { throw fail(nil, "empty sweep file") }
+            root = r
+        } catch let e as SweepError {
+            throw e
+        } catch {
+            throw fail(nil, "not valid YAML: \(error)")
+        }
+        guard let top = root.mapping else { throw fail(root, "a sweep file is a mapping") }
+        let known: Set<String> = ["schema", "name", "description", "scenario", "method", "points", "seed", "replications", "parameters"]
+        for (k, _) in top {
+            guard let key = k.string, known.contains(key) else {
+                throw fail(k, "unknown key '\(k.string ?? "?")' (expected one of \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+        func string(_ key: String, required: Bool = true) throws -> String? {
+            guard let n = top[key] else {
+                if required { throw fail(root, "missing '\(key)'") }
+                return nil
+            }
+            guard let s = n.scalar?.string, !s.isEmpty else { throw fail(n, "'\(key)' must be a non-empty string") }
+            return s
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let n = top[key] else { return nil }
+            guard let v = n.int, range.contains(v) else {
+                throw fail(n, "'\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return v
+        }
+        let schema = try string("schema")!
+        guard schema == Self.schema else { throw fail(top["schema"], "schema '\(schema)' is not \(Self.schema)") }
+        let name = try string("name")!
+        let method = try string("method")!
+        guard method == "grid" || method == "lhs" else { throw fail(top["method"], "method must be grid or lhs, got '\(method)'") }
+        let scenarioPath = try string("scenario")!
+        let resolved = scenarioPath.hasPrefix("/")
+            ? scenarioPath
+            : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(scenarioPath).standardized.path
+        let base: ScenarioFile
+        do throws(ScenarioLoadError) {
+            base = try ScenarioLoader.load(path: resolved)
+        } catch {
+            throw fail(top["scenario"], "base scenario \(resolved): " + error.diagnostics.map(\.description).joined(separator: "; "))
+        }
+        let baseNode: Node
+        do {
+            guard let n = try Yams.compose(yaml: base.text) else { throw fail(top["scenario"], "base scenario is empty") }
+            baseNode = n
+        } catch let e as SweepError {
+            throw e
+        } catch {
+            throw fail(top["scenario"], "base scenario \(resolved) is not valid YAML: \(error)")
+        }
+        let replications = try override ?? int("replications", 1...100_000)
+        guard let list = top["parameters"]?.sequence, !list.isEmpty else {
+            throw fail(top["parameters"] ?? root, "'parameters' must be a non-empty list")
+        }
+        var parameters: [SweepParameter] = []
+        for item in list {
+            guard let m = item.mapping else { throw fail(item, "a parameter is a mapping with path and values or range") }
+            for (k, _) in m where !["path", "values", "range", "integer", "unit"].contains(k.string ?? "") {
+                throw fail(k, "unknown parameter key '\(k.string ?? "?")' (path, values, range, integer, unit)")
+            }
+            guard let p = m["path"]?.scalar?.string, !p.isEmpty else { throw fail(item, "parameter without 'path'") }
+            _ = try PathStep.parse(p).get()
+            if parameters.contains(where: { $0.path == p }) { throw fail(item, "parameter '\(p)' listed twice") }
+            var parameter = SweepParameter(path: p, values: [], range: nil, integer: m["integer"]?.bool ?? false, unit: m["unit"]?.scalar?.string)
+            if method == "grid" {
+                guard let values = m["values"]?.sequence, !values.isEmpty else {
+                    throw fail(item, "grid parameter '\(p)' needs a non-empty 'values' list")
+                }
+                parameter.values = try values.map { v in
+                    guard let s = v.scalar?.string else { throw fail(v, "values of '\(p)' must be scalars") }
+                    return s
+                }
+            } else {
+                guard let r = m["range"]?.sequence, r.count == 2, let lo = r[0].float, let hi = r[1].float,
+                    lo.isFinite, hi.isFinite, lo <= hi
+                else { throw fail(item, "lhs parameter '\(p)' needs 'range: [low, high]' with low <= high") }
+                parameter.range = lo...hi
+            }
+            parameters.append(parameter)
+        }
+        var assignments: [[String]]
+        if method == "grid" {
+            assignments = [[]]
+            for p in parameters { assignments = assignments.flatMap { a in p.values.map { a + [$0] } } }
+            guard assignments.count <= 100_000 else { throw fail(top["parameters"], "the grid has \(assignments.count) points; at most 100000") }
+        } else {
+            guard let n = try int("points", 1...100_000) else { throw fail(root, "lhs needs 'points: N'") }
+            guard let seedNode = top["seed"], let seedText = seedNode.scalar?.string, let seed = UInt64(seedText) else {
+                throw fail(top["seed"] ?? root, "lhs needs 'seed:' (an unsigned integer)")
+            }
+            assignments = latinHypercube(parameters, points: n, seed: seed)
+        }
+        var points: [SweepPoint] = []
+        for (i, values) in assignments.enumerated() {
+            var node = baseNode
+            for (p, v) in zip(parameters, values) {
+                do {
+                    node = try substitute(node, steps: PathStep.parse(p.path).get()[...], value: v)
+                } catch let e as SweepError {
+                    throw SweepError("\(path): point p\(i), parameter \(p.path): \(e.message)")
+                }
+            }
+            let yaml: String
+            do { yaml = try Yams.serialize(node: node) } catch {
+                throw SweepError("\(path): point p\(i): cannot write the scenario: \(error)")
+            }
+            var scenario: ScenarioFile
+            do throws(ScenarioLoadError) {
+                scenario = try ScenarioLoader.parse(text: yaml, path: "\(path)#p\(i)")
+            } catch {
+                let settings = zip(parameters, values).map { "\($0.path)=\($1)" }.joined(separator: ", ")
+                throw SweepError(
+                    "\(path): point p\(i) (\(settings)) is not a valid scenario:\n"
+                        + error.diagnostics.map { "  " + $0.description }.joined(separator: "\n"))
+            }
+            if let replications { scenario = scenario.with(replications: replications) }
+            points.append(SweepPoint(index: i, values: zip(parameters, values).map { ($0.path, $1) }, scenario: scenario))
+        }
+        return SweepFile(
+            path: path, text: text, sha256: ScenarioLoader.hexDigest(Data(text.utf8)), name: name,
+            description: try string("description", required: false), method: method, base: base,
+            parameters: parameters, points: points)
+    }
+
+    /// Latin hypercube assignments: `points` rows, one YAML scalar per parameter.
+    static func latinHypercube(_ parameters: [SweepParameter], points n: Int, seed: UInt64) -> [[String]] {
+        var rng = SplitMix64(seed: seed)
+        var columns: [[String]] = []
+        for p in parameters {
+            var strata = Array(0..<n)
+            for i in stride(from: n - 1, to: 0, by: -1) {
+                let j = Int(rng.next() % UInt64(i + 1))
+                strata.swapAt(i, j)
+            }
+            let range = p.range!
+            columns.append(strata.map { s in
+                let u = (Double(s) + rng.uniform()) / Double(n)
+                let x = range.lowerBound + u * (range.upperBound - range.lowerBound)
+                let text = p.integer ? String(Int64(x.rounded())) : "\(x)"
+                return p.unit.map { "\(text) \($0)" } ?? text
+            })
+        }
+        return (0..<n).map { i in columns.map { $0[i] } }
+    }
+
+    /// `node` with the scalar at `steps` replaced by `value` (a plain YAML scalar, resolved as if written there).
+    static func substitute(_ node: Node, steps: ArraySlice<PathStep>, value: String) throws -> Node {
+        guard let step = steps.first else {
+            guard node.scalar != nil else { throw SweepError("the path names a mapping or list, not a value") }
+            return Node(value)
+        }
+        switch (step, node) {
+        case (.key(let k), .mapping(var m)):
+            guard let key = m.keys.first(where: { $0.string == k }), let child = m[key] else {
+                let known = m.keys.compactMap(\.string).joined(separator: ", ")
+                throw SweepError("no key '\(k)' here (keys: \(known))")
+            }
+            m[key] = try substitute(child, steps: steps.dropFirst(), value: value)
+            return .mapping(m)
+        case (.index(let i), .sequence(var s)):
+            guard s.indices.contains(i) else { throw SweepError("index [\(i)] is out of range (the list has \(s.count) items)") }
+            s[i] = try substitute(s[i], steps: steps.dropFirst(), value: value)
+            return .sequence(s)
+        case (.key(let k), _):
+            throw SweepError("'\(k)' is looked up in something that is not a mapping")
+        case (.index(let i), _):
+            throw SweepError("[\(i)] is looked up in something that is not a list")
+        }
+    }
+}
+
+/// One step of a parameter path: a mapping key or a list index.
+enum PathStep: Sendable, Equatable {
+    case key(String)
+    case index(Int)
+
+    /// `a.b[0].c` as steps.
+    static func parse(_ path: String) -> Result<[PathStep], SweepError> {
+        var steps: [PathStep] = []
+        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+            var rest = Substring(part)
+            guard let keyEnd = rest.firstIndex(of: "[") ?? Optional(rest.endIndex) else { break }
+            let key = rest[..<keyEnd]
+            guard !key.isEmpty else { return .failure(SweepError("bad parameter path '\(path)': empty key")) }
+            steps.append(.key(String(key)))
+            rest = rest[keyEnd...]
+            while !rest.isEmpty {
+                guard rest.first == "[", let close = rest.firstIndex(of: "]"),
+                    let i = Int(rest[rest.index(after: rest.startIndex)..<close]), i >= 0
+                else { return .failure(SweepError("bad parameter path '\(path)': expected [index]")) }
+                steps.append(.index(i))
+                rest = rest[rest.index(after: close)...]
+            }
+        }
+        return .success(steps)
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, fully specified generator for sampling sweep points.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1) with 53 random bits.
+    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+}

@@ -1,0 +1,263 @@
+import DiscreteEvent
+import Foundation
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+import MarketModel
+@testable import Reporting
+import Results
+import Scenario
+import Studies
+import Testing
+
+
+/// `readchain plot`'s engine on a real (tiny) market database: the files, valid PNG and SVG, one SVG series per
+/// design, .dat row counts equal to what the database implies, byte-identical data and scripts on a second run.
+@Suite struct PlotTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A scratch directory, removed when the test ends.
+    final class Scratch {
+        let url: URL
+        init() throws {
+            url = FileManager.default.temporaryDirectory.appendingPathComponent("readchain-plot-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        }
+        func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+        deinit { try? FileManager.default.removeItem(at: url) }
+    }
+
+    /// Simulates market-tiny (2 replications), optionally keeping only the first design, into `path`. With `fullDay`,
+    /// 25 h and no warm-up: radiologist days are recorded at each day's end, and the income plot counts the days
+    /// after the warm-up.
+    static func simulateTiny(into path: String, onlyFirstDesign: Bool = false, fullDay: Bool = false) throws {
+        var text = try String(
+            contentsOf: root.appendingPathComponent("Scenarios/validation/market-tiny.yaml"), encoding: .utf8)
+        if onlyFirstDesign {
+            text = text.replacingOccurrences(of: "    - { name: intermediary, type: intermediary }\n", with: "")
+        }
+        if fullDay {
+            text = text.replacingOccurrences(of: "horizon: 6 h", with: "horizon: 25 h")
+                .replacingOccurrences(of: "warmup: 1 h", with: "warmup: 0 h")
+        }
+        let file = try ScenarioLoader.parse(text: text, path: "market-tiny.yaml").with(replications: 2)
+        _ = try MarketStudy.run(file, options: StudyOptions(databasePath: path, jobs: 2))
+    }
+
+    @Test func plotsEveryFigureOfATinyMarket() throws {
+        let tmp = try Scratch()
+        let db = tmp.path("tiny.sqlite")
+        try Self.simulateTiny(into: db, fullDay: true)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+
+        let out = tmp.path("plots")
+        let report = try ResultsPlotter.plot(database: db, outputDirectory: out)
+        #expect(report.scenario == "market-tiny")
+        #expect(report.designs == ["posted-price", "intermediary"])
+        let names = report.figures.map(\.name)
+        #expect(names == [
+            "turnaround-cdf-stat", "turnaround-cdf-urgent", "cost-vs-quality", "burnout-over-time", "income-per-hour",
+            "chain-throughput-latency",
+        ])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before, "plot only reads the database")
+
+        // Images: valid PNG and SVG, with one plotted series per design in every panel.
+        for figure in report.figures {
+            try PlotFileChecks.checkPNG(URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).png"))
+            let svg = try PlotFileChecks.svgSeries(URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
+            #expect(svg == figure.seriesPerPanel, "\(figure.name): SVG series per panel")
+            let perDesign = figure.name == "chain-throughput-latency" ? [2, 4] : Array(repeating: 2, count: svg.count)
+            #expect(svg == perDesign, "\(figure.name)")
+            #expect(FileManager.default.fileExists(atPath: "\(out)/\(figure.name).gp"))
+        }
+
+        // The turnaround CDFs have one row per measured, reported study of each design and urgency.
+        let store = try ResultsStore(path: db)
+        let runs = try store.runs()
+        for urgency in [Urgency.stat, .urgent] {
+            let dat = URL(fileURLWithPath: "\(out)/turnaround-cdf-\(urgency.name).dat")
+            let blocks = try PlotFileChecks.dataBlocks(dat)
+            var expected: [Int] = []
+            for design in ["posted-price", "intermediary"] {
+                var n = 0
+                for run in runs where run.provenance.variant == design {
+                    n += try store.marketStudies(run: run.id).filter {
+                        $0.measured && $0.urgency == urgency && $0.turnaround != nil
+                    }.count
+                }
+                expected.append(n)
+            }
+            #expect(blocks.map(\.count) == expected, "\(urgency)")
+            #expect(expected.allSatisfy { $0 > 0 })
+            // An ECDF: x ascending, y ascending and at most 1.
+            for block in blocks {
+                let xs = block.map { $0[0] }
+                let ys = block.map { $0[1] }
+                #expect(xs == xs.sorted() && ys == ys.sorted() && (ys.last ?? 0) <= 1)
+            }
+        }
+        // Burnout: one row per hourly sample of a run; income: one per radiologist and replication.
+        let samples = try PlotFileChecks.dataBlocks(URL(fileURLWithPath: "\(out)/burnout-over-time.dat"))
+        let sampleRows = try store.marketRowCounts(run: runs[0].id).samples
+        #expect(samples.map(\.count) == [sampleRows, sampleRows])
+        let income = try PlotFileChecks.dataBlocks(URL(fileURLWithPath: "\(out)/income-per-hour.dat"))
+        #expect(income.map(\.count) == [4, 4], "2 radiologists x 2 replications per design")
+        let throughput = try PlotFileChecks.dataBlocks(URL(fileURLWithPath: "\(out)/chain-throughput.dat"))
+        #expect(throughput.map(\.count) == [25, 25], "one row per hour of the 25 h horizon")
+        try store.close()
+
+        // Deterministic: a second run writes the same data and scripts, byte for byte.
+        let again = tmp.path("again")
+        _ = try ResultsPlotter.plot(database: db, outputDirectory: again)
+        for file in try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        where file.hasSuffix(".dat") || file.hasSuffix(".gp") {
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(file)"))
+                    == Data(contentsOf: URL(fileURLWithPath: "\(again)/\(file)")), "\(file)")
+        }
+    }
+
+    /// A database with one design gives one series per panel, and re-plotting into the same directory removes the
+    /// files of figures the new database no longer has.
+    @Test func seriesFollowTheDesignsInTheDatabase() throws {
+        let tmp = try Scratch()
+        let db = tmp.path("one.sqlite")
+        try Self.simulateTiny(into: db, onlyFirstDesign: true)
+        let out = tmp.path("plots")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Data("stale".utf8).write(to: URL(fileURLWithPath: "\(out)/turnaround-cdf-routine.png"))
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: "\(out)/notes.txt"))
+        let report = try ResultsPlotter.plot(database: db, outputDirectory: out, formats: [.svg])
+        #expect(report.designs == ["posted-price"])
+        for figure in report.figures {
+            let svg = try PlotFileChecks.svgSeries(URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
+            let expected = figure.name == "chain-throughput-latency" ? [1, 2] : Array(repeating: 1, count: svg.count)
+            #expect(svg == expected, "\(figure.name)")
+            #expect(!FileManager.default.fileExists(atPath: "\(out)/\(figure.name).png"), "--format svg only")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(out)/turnaround-cdf-routine.png"), "stale plot removed")
+        #expect(FileManager.default.fileExists(atPath: "\(out)/notes.txt"), "other files kept")
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path)).contains { $0.contains("plotting") })
+    }
+
+    /// The data files and scripts of a figure, from hand-made data: ECDF heights over all measured studies,
+    /// intervals with the mean at both ends when n < 2, fixed number formats.
+    @Test func figureTextFromKnownData() throws {
+        var design = MarketPlotData.Design(
+            name: "a \"quoted\" design", replications: 1, detailReplications: 1,
+            turnaround: ["stat": (hours: [0.5, 1.25, 3], measured: 4)],
+            cost: .init(mean: 12.5, low: 12.5, high: 12.5), errors: .init(mean: 40, low: 30, high: 50), majorMisses: nil,
+            summaryN: 1, samples: [(SimTime.ticksPerHour, 0.25, 4)], incomePerHour: [(1, 0, 71.5)],
+            throughput: [10, 20],
+            latency: [(bin: 0, p50: 1.5, p90: 2.25, n: 3)])
+        design.turnaround["urgent"] = (hours: [], measured: 2)
+        let data = MarketPlotData(
+            scenario: "s", scenarioSHA256: String(repeating: "0", count: 64), horizonTicks: 2 * SimTime.ticksPerHour,
+            warmupTicks: SimTime.ticksPerHour, currency: "USD", minorPerMajor: 100, binTicks: SimTime.ticksPerHour,
+            urgencies: ["stat", "urgent"], requiredTurnaround: ["stat": 1], designs: [design], notes: [])
+        let builder = PlotFigureBuilder(data: data, formats: [.png, .svg])
+        let (figures, skipped) = builder.figures()
+        #expect(figures.map(\.name) == [
+            "turnaround-cdf-stat", "cost-vs-quality", "burnout-over-time", "income-per-hour", "chain-throughput-latency",
+        ])
+        #expect(skipped == ["turnaround-cdf-urgent: no measured urgent study was reported"])
+        let cdf = try #require(figures.first)
+        let rows = cdf.dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(rows == ["0.5 0.25", "1.25 0.5", "3 0.75"])
+        #expect(cdf.script.contains(#"title "a \"quoted\" design (3 of 4 reported)""#))
+        #expect(cdf.script.contains("set arrow 1 from 1, graph 0 to 1, graph 1"), "the required turnaround")
+        #expect(cdf.script.contains(#"formats = "png svg""#))
+        let cost = figures[1]
+        #expect(cost.dataFiles[0].text.contains(#""a \"quoted\" design" 12.5 12.5 12.5 40 30 50 NaN NaN NaN 1"#))
+        #expect(cost.seriesPerPanel == [1, 1], "a placeholder when no design has major misses")
+        let burnout = figures[2].dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(burnout == ["1 25 4"], "hours, percent, radiologists")
+        let latency = try #require(figures[4].dataFiles.first { $0.name == "chain-latency.dat" })
+        #expect(latency.text.hasSuffix("0.5 1.5 2.25 3\n"))
+        #expect(PlotFigureBuilder.num(1.0 / 3) == "0.3333333" && PlotFigureBuilder.num(.nan) == "NaN")
+    }
+
+    /// Bad input: a missing file, a file that is not a results database, a database with no finished market run.
+    @Test func refusesWhatItCannotPlot() throws {
+        let tmp = try Scratch()
+        #expect(throws: PlotError.notFound("no such results database: \(tmp.path("none.sqlite"))")) {
+            try ResultsPlotter.load(database: tmp.path("none.sqlite"))
+        }
+        let text = tmp.path("text.sqlite")
+        try Data("hello, not a database at all, just text padding it out past a header".utf8).write(
+            to: URL(fileURLWithPath: text))
+        do {
+            _ = try ResultsPlotter.load(database: text)
+            Issue.record("a text file was accepted")
+        } catch let error as PlotError {
+            guard case .notAResultsDatabase(let m) = error else { Issue.record("\(error)"); return }
+            #expect(m.contains("not an SQLite database"))
+        }
+        let empty = tmp.path("empty.sqlite")
+        _ = try ResultsStore(path: empty)
+        do {
+            _ = try ResultsPlotter.load(database: empty)
+            Issue.record("a database with no runs was accepted")
+        } catch let error as PlotError {
+            guard case .nothingToPlot(let m) = error else { Issue.record("\(error)"); return }
+            #expect(m.contains("has no runs"))
+        }
+    }
+}
+
+/// Checks of the files gnuplot wrote.
+enum PlotFileChecks {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    /// PNG signature, an IHDR chunk first, a sane size, and more than a trivial number of bytes.
+    static func checkPNG(_ url: URL) throws {
+        let d = try Data(contentsOf: url)
+        guard d.count > 4_000 else { throw Failure(description: "\(url.lastPathComponent): only \(d.count) bytes") }
+        let b = [UInt8](d.prefix(24))
+        guard b[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else {
+            throw Failure(description: "\(url.lastPathComponent): no PNG signature")
+        }
+        guard String(decoding: b[12..<16], as: UTF8.self) == "IHDR" else {
+            throw Failure(description: "\(url.lastPathComponent): first chunk is not IHDR")
+        }
+        let width = b[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        let height = b[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        guard (400...4000).contains(width), (300...4000).contains(height) else {
+            throw Failure(description: "\(url.lastPathComponent): \(width) x \(height)")
+        }
+    }
+
+    /// Parses the SVG as XML and counts gnuplot's plot groups (`gnuplot_plot_<n><panel letter>`) per panel.
+    static func svgSeries(_ url: URL) throws -> [Int] {
+        final class Delegate: NSObject, XMLParserDelegate {
+            var panels: [String: Int] = [:]
+            func parser(
+                _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]
+            ) {
+                guard name == "g", let id = attributes["id"], id.hasPrefix("gnuplot_plot_") else { return }
+                // `gnuplot_plot_3` in a single plot, `gnuplot_plot_3b` in the second panel of a multiplot.
+                let panel = String(id.dropFirst("gnuplot_plot_".count).drop { $0.isNumber })
+                panels[panel, default: 0] += 1
+            }
+        }
+        let parser = try #require(XMLParser(contentsOf: url))
+        let delegate = Delegate()
+        parser.delegate = delegate
+        guard parser.parse() else {
+            throw Failure(description: "\(url.lastPathComponent): not well-formed XML: \(String(describing: parser.parserError))")
+        }
+        return delegate.panels.keys.sorted().map { delegate.panels[$0]! }
+    }
+
+    /// The numeric rows of a gnuplot data file, split into its blocks (separated by two blank lines).
+    static func dataBlocks(_ url: URL) throws -> [[[Double]]] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return text.components(separatedBy: "\n\n\n").map { block in
+            block.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+                line.split(separator: " ").compactMap { Double($0) }
+            }
+        }
+    }
+}
