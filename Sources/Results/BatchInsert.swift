@@ -58,7 +58,7 @@ enum BatchInsert {
     /// - Complexity: O(r log n) for r rows inserted into a table of n rows.
     static func run<Rows: RandomAccessCollection>(
         _ db: Database, path: String, _ table: String, _ columns: [String], _ rows: Rows,
-        failure: ((Int) -> String)? = nil, bind: (Int, Rows.Element, inout RowBinder) -> Void
+        failure: ((Int) -> String)? = nil, bind: (Int, Rows.Element, inout RowBinder) throws -> Void
     ) throws where Rows.Index == Int {
         guard !rows.isEmpty else { return }
         let limit = Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_VARIABLE_NUMBER, -1))
@@ -88,13 +88,13 @@ enum BatchInsert {
         var index = rows.startIndex
         while rows.endIndex - index >= perStatement {
             var binder = RowBinder(statement: group)
-            for i in index..<(index + perStatement) { bind(i - rows.startIndex, rows[i], &binder) }
+            for i in index..<(index + perStatement) { try bind(i - rows.startIndex, rows[i], &binder) }
             try step(group, index - rows.startIndex)
             index += perStatement
         }
         while index < rows.endIndex {
             var binder = RowBinder(statement: single)
-            bind(index - rows.startIndex, rows[index], &binder)
+            try bind(index - rows.startIndex, rows[index], &binder)
             try step(single, index - rows.startIndex)
             index += 1
         }

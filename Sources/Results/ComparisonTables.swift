@@ -1,4 +1,5 @@
 import GRDB
+import MarketModel
 
 /// One paired comparison of a design with the baseline on one metric (`comparisons` row). NaN for SQL NULL.
 public struct ComparisonRow: Sendable, Equatable {
@@ -165,7 +166,7 @@ extension ResultsStore {
     }
 
     /// The hourly market samples of one run, in time order.
-    public func marketSamples(run: RunID) throws -> [MarketSampleRow] {
+    public func marketSamples(run: RunID) throws -> [MarketSample] {
         try read("cannot read the market samples of \(run)") { db in
             try Self.sampleLayout.fetchAll(
                 db, path: path, "WHERE run_id = ? ORDER BY time_ticks", arguments: [run.rawValue])

@@ -1,28 +1,25 @@
+import MarketModel
+
 // The market tables (schema migration v2; columns documented in Results/README.md), each described once. The
 // insert, the read-back and the schema check (`StoredTable.mismatch`) all come from these lists.
 
 extension ResultsStore {
-    /// `market_studies`: one study of one run.
-    static let studyLayout = StoredTable<MarketStudyRow>(
-        table: "market_studies", leading: ["run_id"],
-        blank: MarketStudyRow(
-            key: "", ordinal: 0, client: "", clientType: "", modality: "", urgency: "", subspecialty: nil,
-            chainStudyID: nil, arrival: 0, posted: nil, firstCommitted: nil, assigned: nil, readStart: nil,
-            readEnd: nil, reportCommitted: nil, settled: nil, requiredTurnaround: 0, turnaround: nil, pricePaid: 0,
-            radiologistPay: 0, intermediaryMargin: 0, clientFees: 0, radiologist: nil, truthFinding: false,
-            truthSeverity: nil, outcome: nil, discrepancy: 0, changedByAI: false, peerReviewed: false,
-            reviewScore: nil, detected: nil, feedback: nil, followUpRecommended: false, followUpCompleted: false,
-            reposts: 0, status: "", measured: false),
+    /// `market_studies`: one study of one run (`run_id` and `ordinal`, its position in the run, come first).
+    static let studyLayout = StoredTable<StudyRecord>(
+        table: "market_studies", leading: ["run_id", "ordinal"],
+        blank: StudyRecord(
+            key: "", client: "", clientType: "", modality: .xr, urgency: .routine, subspecialty: nil, arrival: 0,
+            requiredTurnaround: 0, truthFinding: false, truthSeverity: nil, measured: false),
         columns: [
-            Column("study_key", \.key), Column("ordinal", \.ordinal), Column("client", \.client),
-            Column("client_type", \.clientType), Column("modality", \.modality), Column("urgency", \.urgency),
-            Column("subspecialty", \.subspecialty), Column("chain_study_id", \.chainStudyID),
-            Column("arrival_ticks", \.arrival), Column("posted_ticks", \.posted),
-            Column("first_committed_ticks", \.firstCommitted), Column("assigned_ticks", \.assigned),
-            Column("read_start_ticks", \.readStart), Column("read_end_ticks", \.readEnd),
-            Column("report_committed_ticks", \.reportCommitted), Column("settled_ticks", \.settled),
-            Column("required_turnaround_ticks", \.requiredTurnaround), Column("turnaround_ticks", \.turnaround),
-            Column("price_paid_minor", \.pricePaid), Column("radiologist_pay_minor", \.radiologistPay),
+            Column("study_key", \.key), Column("client", \.client), Column("client_type", \.clientType),
+            Column("modality", \.modality), Column("urgency", \.urgency), Column("subspecialty", \.subspecialty),
+            Column("chain_study_id", \.chainStudyID), Column("arrival_ticks", \.arrival),
+            Column("posted_ticks", \.posted), Column("first_committed_ticks", \.firstCommitted),
+            Column("assigned_ticks", \.assigned), Column("read_start_ticks", \.readStart),
+            Column("read_end_ticks", \.readEnd), Column("report_committed_ticks", \.reportCommitted),
+            Column("settled_ticks", \.settled), Column("required_turnaround_ticks", \.requiredTurnaround),
+            Column("turnaround_ticks", derived: \.turnaround), Column("price_paid_minor", \.pricePaid),
+            Column("radiologist_pay_minor", \.radiologistPay),
             Column("intermediary_margin_minor", \.intermediaryMargin), Column("client_fees_minor", \.clientFees),
             Column("radiologist", \.radiologist), Column("truth_finding", \.truthFinding),
             Column("truth_severity", \.truthSeverity), Column("outcome", \.outcome),
@@ -37,10 +34,10 @@ extension ResultsStore {
         ])
 
     /// `radiologist_days`: one radiologist's calendar day in one run.
-    static let dayLayout = StoredTable<RadiologistDayRow>(
+    static let dayLayout = StoredTable<RadiologistDayRecord>(
         table: "radiologist_days", leading: ["run_id"],
-        blank: RadiologistDayRow(
-            radiologist: 0, day: 0, cohort: "", hoursOnShift: 0, hoursReading: 0, reads: 0, wRVU: 0, income: 0,
+        blank: RadiologistDayRecord(
+            radiologist: 0, cohort: "", day: 0, hoursOnShift: 0, hoursReading: 0, reads: 0, wRVU: 0, income: 0,
             pace: 0, burnout: 0, burnedOut: false, active: false, exited: false, cutHours: false),
         columns: [
             Column("radiologist", \.radiologist), Column("day", \.day), Column("cohort", \.cohort),
@@ -51,9 +48,9 @@ extension ResultsStore {
         ])
 
     /// `market_samples`: the market of one run at one instant.
-    static let sampleLayout = StoredTable<MarketSampleRow>(
+    static let sampleLayout = StoredTable<MarketSample>(
         table: "market_samples", leading: ["run_id"],
-        blank: MarketSampleRow(
+        blank: MarketSample(
             time: 0, openOrders: 0, inProgress: 0, meanPrice: nil, onShift: 0, utilisation: 0, activeRadiologists: 0,
             burnedOut: 0, datasetSize: 0),
         columns: [
@@ -64,9 +61,9 @@ extension ResultsStore {
         ])
 
     /// `chain_blocks`: one committed block of one run.
-    static let blockLayout = StoredTable<ChainBlockRow>(
+    static let blockLayout = StoredTable<ChainBlockRecord>(
         table: "chain_blocks", leading: ["run_id"],
-        blank: ChainBlockRow(height: 0, time: 0, round: 0, transactions: 0, bytes: 0, failed: 0),
+        blank: ChainBlockRecord(height: 0, time: 0, round: 0, transactions: 0, bytes: 0, failed: 0),
         columns: [
             Column("height", \.height), Column("time_ticks", \.time), Column("round", \.round),
             Column("transactions", \.transactions), Column("bytes", \.bytes), Column("failed", \.failed),

@@ -1,4 +1,5 @@
 import GRDB
+import MarketModel
 
 #if canImport(GRDBSQLite)
     import GRDBSQLite
@@ -16,7 +17,9 @@ import GRDB
 /// optional is NULL when absent. Domain enums store their stable name (``StoredName``).
 protocol StoredValue {
     /// Binds the value to the binder's next parameter.
-    func bind(_ binder: inout RowBinder)
+    ///
+    /// - Throws: ``ResultsError`` for a value SQLite cannot hold exactly (an unsigned value beyond 2^63 − 1).
+    func bind(_ binder: inout RowBinder) throws
     /// The value of a fetched column, or nil when the column's value does not convert.
     static func read(_ value: DatabaseValue) -> Self?
 }
@@ -32,9 +35,13 @@ extension Int64: StoredValue {
 }
 
 extension UInt64: StoredValue {
-    /// Stored as a signed 64-bit integer; values above `Int64.max` are a broken invariant (money and ids stay far
-    /// below it).
-    func bind(_ binder: inout RowBinder) { binder.int(Int64(self)) }
+    /// Stored as SQLite's signed 64-bit integer; beyond 2^63 − 1 is an error, never wrapped.
+    func bind(_ binder: inout RowBinder) throws {
+        guard let exact = Int64(exactly: self) else {
+            throw ResultsError("\(self) does not fit a 64-bit SQLite integer", path: "")
+        }
+        binder.int(exact)
+    }
     static func read(_ value: DatabaseValue) -> UInt64? {
         Int64.fromDatabaseValue(value).flatMap { $0 >= 0 ? UInt64($0) : nil }
     }
@@ -56,8 +63,8 @@ extension String: StoredValue {
 }
 
 extension Optional: StoredValue where Wrapped: StoredValue {
-    func bind(_ binder: inout RowBinder) {
-        if let self { self.bind(&binder) } else { binder.null() }
+    func bind(_ binder: inout RowBinder) throws {
+        if let self { try self.bind(&binder) } else { binder.null() }
     }
     static func read(_ value: DatabaseValue) -> Wrapped?? {
         if value.isNull { return .some(nil) }
@@ -65,19 +72,31 @@ extension Optional: StoredValue where Wrapped: StoredValue {
     }
 }
 
+/// A domain term (MarketModel's vocabulary) is stored as its name; a name the vocabulary lacks does not read.
+extension StoredValue where Self: DomainTerm {
+    func bind(_ binder: inout RowBinder) { binder.text(name) }
+    static func read(_ value: DatabaseValue) -> Self? { String.fromDatabaseValue(value).flatMap(Self.init(name:)) }
+}
+
+extension Modality: StoredValue {}
+extension Urgency: StoredValue {}
+extension ReadOutcome: StoredValue {}
+extension StudyStatus: StoredValue {}
+extension ReviewScore: StoredValue {}
+
 /// One column of a table: its SQL name, how a record's field binds into it and, for a stored (writable) field,
 /// how it reads back into a record.
 struct Column<Record>: Sendable {
     /// The SQL column name.
     let name: String
-    let bind: @Sendable (Record, inout RowBinder) -> Void
+    let bind: @Sendable (Record, inout RowBinder) throws -> Void
     /// Nil for a derived field (e.g. a turnaround computed from two times): written, never read back.
     let read: (@Sendable (inout Record, DatabaseValue) -> Bool)?
 
     /// A column holding `path`'s field, read back into it.
     init<Value: StoredValue>(_ name: String, _ path: any WritableKeyPath<Record, Value> & Sendable) {
         self.name = name
-        bind = { record, binder in record[keyPath: path].bind(&binder) }
+        bind = { record, binder in try record[keyPath: path].bind(&binder) }
         read = { record, value in
             guard let decoded = Value.read(value) else { return false }
             record[keyPath: path] = decoded
@@ -88,7 +107,7 @@ struct Column<Record>: Sendable {
     /// A column holding a derived value, written only.
     init<Value: StoredValue>(_ name: String, derived path: any KeyPath<Record, Value> & Sendable) {
         self.name = name
-        bind = { record, binder in record[keyPath: path].bind(&binder) }
+        bind = { record, binder in try record[keyPath: path].bind(&binder) }
         read = nil
     }
 }
@@ -118,7 +137,13 @@ struct StoredTable<Record: Sendable>: Sendable {
     ) throws {
         try BatchInsert.run(db, path: path, table, columnNames, records) { index, record, binder in
             bindLeading(index, &binder)
-            for column in columns { column.bind(record, &binder) }
+            for column in columns {
+                do {
+                    try column.bind(record, &binder)
+                } catch let error as ResultsError {
+                    throw ResultsError("\(table).\(column.name) of row \(index): \(error.message)", path: path)
+                }
+            }
         }
     }
 
