@@ -148,8 +148,7 @@ public enum ChainAudit {
             var anchor: UInt64?
             if let row = rows.first(where: { $0.key == id }) {
                 guard let c = row.chainStudyID else { throw ReplayError("study \(id) was never posted on chain") }
-                guard let a = UInt64(exactly: c) else { throw ReplayError("study \(id): stored chain study id \(c) is negative") }
-                anchor = a
+                anchor = c
             } else if let n = UInt64(id) {
                 anchor = n
             }

@@ -148,7 +148,7 @@ public enum ChainReplay {
         _ store: ResultsStore, _ run: RunRecord, _ chain: ChainFacts, _ report: inout RunReplayReport
     ) throws {
         for b in try store.chainBlocks(run: run.id) {
-            let h = b.height
+            let h = Int64(b.height)  // read back as a non-negative SQLite integer
             guard let bytes = chain.blockBytes[h], let txs = chain.blockTransactions[h], let failed = chain.blockFailed[h]
             else {
                 report.failures.append(
@@ -179,7 +179,7 @@ public enum ChainReplay {
                 continue
             }
             report.studiesChecked += 1
-            guard let id = row.chainStudyID.flatMap({ UInt64(exactly: $0) }), let s = chain.studies[id],
+            guard let id = row.chainStudyID, let s = chain.studies[id],
                 s.reportedHeight != nil,
                 let price = s.price
             else {
@@ -197,13 +197,13 @@ public enum ChainReplay {
             derived.append(d)
             var wrong: [String] = []
             let at = s.reportedHeight
-            if Int64(d.price) != row.pricePaid { wrong.append("price paid \(row.pricePaid), chain \(d.price)") }
-            if Int64(d.margin) != row.intermediaryMargin {
+            if d.price != row.pricePaid { wrong.append("price paid \(row.pricePaid), chain \(d.price)") }
+            if d.margin != row.intermediaryMargin {
                 wrong.append("intermediary margin \(row.intermediaryMargin), chain \(d.margin)")
             }
             let pay = s.paid + s.released
-            if Int64(pay) != row.radiologistPay { wrong.append("radiologist pay \(row.radiologistPay), chain \(pay)") }
-            if Int64(d.fees) != row.clientFees { wrong.append("client fees \(row.clientFees), chain \(d.fees)") }
+            if pay != row.radiologistPay { wrong.append("radiologist pay \(row.radiologistPay), chain \(pay)") }
+            if d.fees != row.clientFees { wrong.append("client fees \(row.clientFees), chain \(d.fees)") }
             if row.peerReviewed != (s.reviewScore != nil) {
                 wrong.append("peer reviewed \(row.peerReviewed), chain \(s.reviewScore != nil)")
             } else if row.peerReviewed, row.reviewScore != s.reviewScore {
@@ -248,7 +248,7 @@ public enum ChainReplay {
         let blocks = try store.chainBlocks(run: run.id)
         if !blocks.isEmpty {
             let warmup = run.provenance.warmupTicks
-            let bytes = blocks.filter { $0.time >= warmup }.reduce(0) { $0 + (chain.blockBytes[$1.height] ?? 0) }
+            let bytes = blocks.filter { $0.time >= warmup }.reduce(0) { $0 + (chain.blockBytes[Int64($1.height)] ?? 0) }
             let reportedAll = rows.filter { $0.measured && $0.reportCommitted != nil }.count
             recomputed.append(("chain_bytes_per_study", reportedAll == 0 ? .nan : Double(bytes) / Double(reportedAll)))
         }

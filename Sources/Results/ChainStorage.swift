@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketModel
 
 // The chain each market run keeps (schema migration v3, tables `chain_genesis` and `chain_block_data`): the
 // genesis document and every committed block with its commit certificate, as the exact canonical bytes the chain
@@ -117,15 +118,10 @@ extension ResultsStore {
     }
 
     /// The per-block summaries of `run` (`chain_blocks`), in height order.
-    public func chainBlocks(run: RunID) throws -> [ChainBlockRow] {
+    public func chainBlocks(run: RunID) throws -> [ChainBlockRecord] {
         try read("cannot read the block summaries of \(run)") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM chain_blocks WHERE run_id = ? ORDER BY height", arguments: [run.rawValue]
-            ).map {
-                ChainBlockRow(
-                    height: $0["height"], time: $0["time_ticks"], round: $0["round"], transactions: $0["transactions"],
-                    bytes: $0["bytes"], failed: $0["failed"])
-            }
+            try Self.blockLayout.fetchAll(
+                db, path: path, "WHERE run_id = ? ORDER BY height", arguments: [run.rawValue])
         }
     }
 

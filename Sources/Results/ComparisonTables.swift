@@ -1,4 +1,5 @@
 import GRDB
+import MarketModel
 
 /// One paired comparison of a design with the baseline on one metric (`comparisons` row). NaN for SQL NULL.
 public struct ComparisonRow: Sendable, Equatable {
@@ -165,17 +166,10 @@ extension ResultsStore {
     }
 
     /// The hourly market samples of one run, in time order.
-    public func marketSamples(run: RunID) throws -> [MarketSampleRow] {
+    public func marketSamples(run: RunID) throws -> [MarketSample] {
         try read("cannot read the market samples of \(run)") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM market_samples WHERE run_id = ? ORDER BY time_ticks", arguments: [run.rawValue]
-            ).map { r in
-                MarketSampleRow(
-                    time: r["time_ticks"], openOrders: r["open_orders"], inProgress: r["in_progress"],
-                    meanPrice: r["mean_price_minor"], onShift: r["on_shift"], utilisation: r["utilisation"],
-                    activeRadiologists: r["active_radiologists"], burnedOut: r["burned_out"],
-                    datasetSize: r["dataset_size"])
-            }
+            try Self.sampleLayout.fetchAll(
+                db, path: path, "WHERE run_id = ? ORDER BY time_ticks", arguments: [run.rawValue])
         }
     }
 }

@@ -38,13 +38,8 @@ public final class ObservationWriter {
     private var buffer: ContiguousArray<Observation> = []
     private var seriesByName: [String: (id: SeriesID, unit: String?)] = [:]
 
-    /// Rows bound into one execution of the multi-row `INSERT` (3 parameters each, far below SQLite's
-    /// 32,766-parameter limit).
-    static let rowsPerStatement = 100
-    private static let singleInsertSQL = "INSERT INTO observations (series_id, time_ticks, value) VALUES (?, ?, ?)"
-    private static let groupInsertSQL =
-        "INSERT INTO observations (series_id, time_ticks, value) VALUES "
-        + Array(repeating: "(?, ?, ?)", count: rowsPerStatement).joined(separator: ", ")
+    /// The `observations` columns each buffered row fills.
+    private static let columns = ["series_id", "time_ticks", "value"]
 
     init(store: ResultsStore, run: RunID, batchSize: Int) {
         self.store = store
@@ -102,55 +97,25 @@ public final class ObservationWriter {
 
     /// Writes all buffered rows in one transaction.
     ///
-    /// Rows go in groups of ``rowsPerStatement`` through one multi-row `INSERT` (one statement execution opens
-    /// the table and index cursors once for the whole group), the remainder one row at a time. Both
-    /// statements are prepared once per connection and reused. On failure nothing of the batch is written
-    /// and the rows stay buffered.
+    /// Rows go through ``BatchInsert`` (groups of 100 in one multi-row `INSERT`, which opens the table and index
+    /// cursors once for the whole group; the remainder one row at a time; both statements prepared once per
+    /// connection and reused). On failure nothing of the batch is written and the rows stay buffered.
     ///
     /// - Complexity: O(``pendingCount`` log n) for n observations in the file.
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         let path = store.path
         let run = run
+        let rows = buffer
         try store.write("cannot write observations of \(run)") { db in
-            let group = try db.cachedStatement(sql: Self.groupInsertSQL).sqliteStatement
-            let single = try db.cachedStatement(sql: Self.singleInsertSQL).sqliteStatement
-            defer {
-                for handle in [group, single] {
-                    sqlite3_reset(handle)
-                    sqlite3_clear_bindings(handle)
-                }
-            }
-            func step(_ handle: SQLiteStatement, _ first: Observation) throws {
-                let code = sqlite3_step(handle)
-                guard code == SQLITE_DONE else {
-                    throw ResultsError(
-                        "cannot write observations of \(run) (batch from series \(first.series), tick \(first.time))",
-                        path: path, sqliteCode: sqlite3_extended_errcode(db.sqliteConnection),
-                        sqliteMessage: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
-                sqlite3_reset(handle)
-            }
-            try buffer.withUnsafeBufferPointer { rows in
-                let groups = rows.count / Self.rowsPerStatement
-                var index = 0
-                for _ in 0..<groups {
-                    var parameter: Int32 = 1
-                    for row in rows[index..<(index + Self.rowsPerStatement)] {
-                        sqlite3_bind_int64(group, parameter, row.series)
-                        sqlite3_bind_int64(group, parameter + 1, row.time)
-                        sqlite3_bind_double(group, parameter + 2, row.value)
-                        parameter += 3
-                    }
-                    try step(group, rows[index])
-                    index += Self.rowsPerStatement
-                }
-                for row in rows[index...] {
-                    sqlite3_bind_int64(single, 1, row.series)
-                    sqlite3_bind_int64(single, 2, row.time)
-                    sqlite3_bind_double(single, 3, row.value)
-                    try step(single, row)
-                }
+            try BatchInsert.run(
+                db, path: path, "observations", Self.columns, rows,
+                failure: { "cannot write observations of \(run) (batch from series \(rows[$0].series), "
+                    + "tick \(rows[$0].time))" }
+            ) { _, row, binder in
+                binder.int(row.series)
+                binder.int(row.time)
+                binder.double(row.value)
             }
         }
         flushedCount += buffer.count

@@ -324,50 +324,8 @@ public enum MarketStudy {
         guard recordDetail else {
             return MarketRunDetail(studies: [], radiologistDays: [], samples: [], blocks: [], chain: chain)
         }
-        var studies: [MarketStudyRow] = []
-        studies.reserveCapacity(r.studies.count)
-        for (i, s) in r.studies.enumerated() {
-            var row = MarketStudyRow(
-                    key: s.key, ordinal: i, client: s.client, clientType: s.clientType, modality: s.modality,
-                    urgency: s.urgency, subspecialty: s.subspecialty,
-                    chainStudyID: try s.chainStudyID.map { try integer($0, "chain study id") }, arrival: s.arrival,
-                    posted: s.posted, firstCommitted: s.firstCommitted, assigned: s.assigned, readStart: s.readStart,
-                    readEnd: s.readEnd, reportCommitted: s.reportCommitted, settled: s.settled,
-                    requiredTurnaround: s.requiredTurnaround, turnaround: s.turnaround,
-                    pricePaid: try integer(s.pricePaid, "price paid"),
-                    radiologistPay: try integer(s.radiologistPay, "radiologist pay"),
-                    intermediaryMargin: try integer(s.intermediaryMargin, "intermediary margin"),
-                    clientFees: try integer(s.clientFees, "client fees"), radiologist: s.radiologist,
-                    truthFinding: s.truthFinding, truthSeverity: s.truthSeverity, outcome: s.outcome,
-                    discrepancy: s.discrepancy, changedByAI: s.changedByAI, peerReviewed: s.peerReviewed,
-                    reviewScore: s.reviewScore, detected: s.detected, feedback: s.feedback,
-                    followUpRecommended: s.followUpRecommended, followUpCompleted: s.followUpCompleted,
-                    reposts: s.reposts, status: s.status, measured: s.measured)
-            row.hoursIntoShift = s.hoursIntoShift
-            row.shiftVolume = s.shiftVolume
-            row.pace = s.pace
-            row.errorProbability = s.errorProbability
-            studies.append(row)
-        }
-        let days = try r.radiologistDays.map { d in
-            RadiologistDayRow(
-                radiologist: d.radiologist, day: d.day, cohort: d.cohort, hoursOnShift: d.hoursOnShift,
-                hoursReading: d.hoursReading, reads: d.reads, wRVU: d.wRVU, income: try integer(d.income, "income"),
-                pace: d.pace, burnout: d.burnout, burnedOut: d.burnedOut, active: d.active, exited: d.exited,
-                cutHours: d.cutHours)
-        }
-        let samples = r.samples.map { s in
-            MarketSampleRow(
-                time: s.time, openOrders: s.openOrders, inProgress: s.inProgress, meanPrice: s.meanPrice,
-                onShift: s.onShift, utilisation: s.utilisation, activeRadiologists: s.activeRadiologists,
-                burnedOut: s.burnedOut, datasetSize: s.datasetSize)
-        }
-        let blocks = try r.blocks.map { b in
-            ChainBlockRow(
-                height: try integer(b.height, "block height"), time: b.time, round: b.round,
-                transactions: b.transactions, bytes: b.bytes, failed: b.failed)
-        }
-        return MarketRunDetail(studies: studies, radiologistDays: days, samples: samples, blocks: blocks, chain: chain)
+        return MarketRunDetail(
+            studies: r.studies, radiologistDays: r.radiologistDays, samples: r.samples, blocks: r.blocks, chain: chain)
     }
 
     /// An unsigned count or amount as SQLite's signed 64-bit integer; beyond 2^63 − 1 is an error, never wrapped.

@@ -2,6 +2,7 @@ import DiscreteEvent
 import Foundation
 import Market
 @testable import Reporting
+import MarketModel
 import Results
 import Testing
 
@@ -44,7 +45,7 @@ import Testing
                     20 + shared + Double(d) * (1 + 0.1 * Double(r))
                 metrics[metrics.firstIndex { $0.name == "utilisation" }!].value = 0.5 + 0.01 * Double(r + d)
                 let samples = (1...60).map { h in
-                    MarketSampleRow(
+                    MarketSample(
                         time: Int64(h) * SimTime.ticksPerHour,
                         openOrders: Int(10 + 50 * exp(-Double(h) / 3)) + (h % 3),
                         inProgress: 1, meanPrice: nil, onShift: 2, utilisation: 0.5, activeRadiologists: 2,

@@ -7,39 +7,47 @@ import Testing
 /// A small market run's rows: `count` studies (every other one reported), a day, two samples, two blocks.
 func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> MarketRunDetail {
     let studies = (0..<count).map { i in
-        MarketStudyRow(
-            key: duplicateKey && i == count - 1 ? "ed/0/0" : "ed/0/\(i)", ordinal: i, client: "ed",
+        var s = StudyRecord(
+            key: duplicateKey && i == count - 1 ? "ed/0/0" : "ed/0/\(i)", client: "ed",
             clientType: "emergency_department", modality: i % 3 == 0 ? .ct : .xr, urgency: .stat,
-            subspecialty: i % 5 == 0 ? "neuro" : nil, chainStudyID: Int64(i + 1), arrival: Int64(i) * 1_000_000,
-            posted: Int64(i) * 1_000_000 + 10, firstCommitted: Int64(i) * 1_000_000 + 20,
-            assigned: i % 2 == 0 ? Int64(i) * 1_000_000 + 30 : nil, readStart: nil, readEnd: nil,
-            reportCommitted: i % 2 == 0 ? Int64(i) * 1_000_000 + 900 : nil, settled: nil,
-            requiredTurnaround: 3_600_000_000, turnaround: i % 2 == 0 ? 900 : nil, pricePaid: 1200,
-            radiologistPay: 800, intermediaryMargin: 0, clientFees: 20, radiologist: i % 2 == 0 ? i % 4 : nil,
-            truthFinding: i % 7 == 0, truthSeverity: i % 7 == 0 ? 2 : nil, outcome: i % 2 == 0 ? .trueNegative : nil,
-            discrepancy: 0, changedByAI: false, peerReviewed: i == 4, reviewScore: i == 4 ? .score2a : nil,
-            detected: i == 4 ? true : nil, feedback: nil, followUpRecommended: false, followUpCompleted: false,
-            reposts: 0, status: i % 2 == 0 ? .reported : .open, measured: i > 10)
+            subspecialty: i % 5 == 0 ? "neuro" : nil, arrival: Int64(i) * 1_000_000,
+            requiredTurnaround: 3_600_000_000, truthFinding: i % 7 == 0, truthSeverity: i % 7 == 0 ? 2 : nil,
+            measured: i > 10)
+        s.chainStudyID = UInt64(i + 1)
+        s.posted = Int64(i) * 1_000_000 + 10
+        s.firstCommitted = Int64(i) * 1_000_000 + 20
+        s.assigned = i % 2 == 0 ? Int64(i) * 1_000_000 + 30 : nil
+        s.reportCommitted = i % 2 == 0 ? Int64(i) * 1_000_000 + 900 : nil
+        s.pricePaid = 1200
+        s.radiologistPay = 800
+        s.clientFees = 20
+        s.radiologist = i % 2 == 0 ? i % 4 : nil
+        s.outcome = i % 2 == 0 ? .trueNegative : nil
+        s.peerReviewed = i == 4
+        s.reviewScore = i == 4 ? .score2a : nil
+        s.detected = i == 4 ? true : nil
+        s.status = i % 2 == 0 ? .reported : .open
+        return s
     }
     return MarketRunDetail(
         studies: studies,
         radiologistDays: [
-            RadiologistDayRow(
-                radiologist: 0, day: 0, cohort: "c", hoursOnShift: 8, hoursReading: 5.5, reads: 30, wRVU: 12.5,
+            RadiologistDayRecord(
+                radiologist: 0, cohort: "c", day: 0, hoursOnShift: 8, hoursReading: 5.5, reads: 30, wRVU: 12.5,
                 income: 45_000, pace: 1.1, burnout: 0.2, burnedOut: false, active: true, exited: false,
                 cutHours: false)
         ],
         samples: [
-            MarketSampleRow(
+            MarketSample(
                 time: 3_600_000_000, openOrders: 3, inProgress: 2, meanPrice: nil, onShift: 2, utilisation: 0.5,
                 activeRadiologists: 2, burnedOut: 0, datasetSize: 2000),
-            MarketSampleRow(
+            MarketSample(
                 time: 7_200_000_000, openOrders: 1, inProgress: 1, meanPrice: 1234.5, onShift: 2, utilisation: 1,
                 activeRadiologists: 2, burnedOut: 1, datasetSize: 2003),
         ],
         blocks: [
-            ChainBlockRow(height: 1, time: 1_000_000, round: 0, transactions: 12, bytes: 4096, failed: 1),
-            ChainBlockRow(height: 2, time: 2_000_000, round: 1, transactions: 0, bytes: 300, failed: 0),
+            ChainBlockRecord(height: 1, time: 1_000_000, round: 0, transactions: 12, bytes: 4096, failed: 1),
+            ChainBlockRecord(height: 2, time: 2_000_000, round: 1, transactions: 0, bytes: 300, failed: 0),
         ],
         chain: ChainRunRow(
             chainDigest: String(repeating: "ab", count: 32), stateRoot: String(repeating: "cd", count: 32),
@@ -67,6 +75,23 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
                 == MarketRowCounts(studies: 250, radiologistDays: 1, samples: 2, blocks: 2, chainRuns: 1))
         #expect(try store.marketStudies(run: run) == detail.studies)
         #expect(try store.chainRun(run: run) == detail.chain)
+    }
+
+    /// The declared layouts (one column list per table, from which inserts and read-backs derive) match the
+    /// migrated schema, and a table that lost a column is reported by name.
+    @Test func layoutsMatchTheSchema() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("layout.sqlite")
+        do {
+            let store = try ResultsStore(path: path)
+            #expect(try store.marketLayoutMismatches() == [])
+        }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "ALTER TABLE market_samples DROP COLUMN dataset_size") }
+        let store = try ResultsStore(path: path)
+        let found = try store.marketLayoutMismatches()
+        #expect(found.count == 1)
+        #expect(found.first?.contains("market_samples") == true && found.first?.contains("dataset_size") == true)
     }
 
     /// Domain terms are stored by their names (the text every earlier file holds), and a name the vocabulary

@@ -1,7 +1,6 @@
 // What one market run records: per study, per radiologist-day, market time series, chain blocks, and the
-// run's headline metrics. Plain values; Studies writes them to SQLite (Results/README.md, market tables).
-
-import MarketModel
+// run's headline metrics. Plain values, declared once: the Market's world builds them and Results stores them as
+// they are (each table's columns are one list of key paths, `Results/MarketLayouts.swift`).
 
 /// One study's life, from the client's arrival to settlement. Times are ticks (1 µs) since the run's start; nil
 /// when the step never happened (e.g. an expired study has no report).
