@@ -1,4 +1,5 @@
 import Market
+import MarketModel
 import Results
 
 extension MarketStudy {

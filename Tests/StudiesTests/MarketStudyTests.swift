@@ -1,5 +1,6 @@
 import Foundation
 import Market
+import MarketModel
 import Results
 import Scenario
 @testable import Studies
