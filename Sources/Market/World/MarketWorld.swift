@@ -69,14 +69,14 @@ public enum MarketSimulation {
         return try world.run()
     }
 
-    /// Runs like `run`, then hands `inspect` the finished chain and every study's off-chain record (the audits
-    /// and privacy checks of the tests look at what the chain actually stored).
+    /// Runs like `run`, then hands `inspect` the finished chain's validators and every study's off-chain record (the
+    /// audits and privacy checks of the tests look at what the chain actually stored).
     public static func run(
-        _ spec: MarketRunSpec, inspect: (ChainCluster<ReadChainApp>, [GeneratedStudy]) -> Void
+        _ spec: MarketRunSpec, inspect: ([ChainNode<ReadChainApp>], [GeneratedStudy]) -> Void
     ) throws -> MarketRunResult {
         let world = try MarketWorld(spec)
         let result = try world.run()
-        inspect(world.cluster, world.studies.map(\.generated))
+        inspect(world.cluster.nodes, world.studies.map(\.generated))
         return result
     }
 }
@@ -255,7 +255,7 @@ final class MarketWorld {
     let spec: MarketRunSpec
     let model: MarketModel
     let chainID: String
-    let cluster: ChainCluster<ReadChainApp>
+    let cluster: ChainCluster<ReadChainApp, Event>
     let streams: RandomStreams
     let validators: Int
     var clients: [Client] = []
@@ -272,8 +272,6 @@ final class MarketWorld {
     let maxReposts = 2
     let resubmitAfter: Int64 = 30 * second
 
-    var events: [Event?] = []
-    var freeSlots: [Int] = []
     var studies: [LocalStudy] = []
     var records: [StudyRecord] = []
     var byChainID: [UInt64: Int] = [:]
@@ -476,23 +474,12 @@ final class MarketWorld {
     // MARK: Events
 
     func at(_ t: Int64, _ e: Event) {
-        let slot: Int
-        if let s = freeSlots.popLast() {
-            slot = s
-            events[slot] = e
-        } else {
-            slot = events.count
-            events.append(e)
-        }
-        cluster.scheduleExternal(slot, at: SimTime(ticks: t))
+        cluster.scheduleExternal(e, at: SimTime(ticks: t))
     }
 
     var now: Int64 { cluster.now.ticks }
 
-    func fire(_ slot: Int) {
-        guard let e = events[slot] else { return }
-        events[slot] = nil
-        freeSlots.append(slot)
+    func fire(_ e: Event) {
         switch e {
         case .arrival(let c): arrival(c)
         case .shiftStart(let r): shiftStart(r)
