@@ -164,8 +164,8 @@ public struct ClusterMetrics: Sendable {
     public init() {}
 }
 
-/// The events of a `ChainCluster`'s scheduler.
-enum ClusterEvent {
+/// The events of a `ChainCluster`'s scheduler; `External` is the type of the driving code's own events.
+enum ClusterEvent<External> {
     case deliver(to: Int, from: Int, NetMessage)
     case input(node: Int, epoch: Int, NodeInput)
     case cpuDone(node: Int, epoch: Int)
@@ -174,7 +174,7 @@ enum ClusterEvent {
     case arrival
     case resubmit(Int)
     /// An event of the code driving the cluster (`scheduleExternal`), handed to `onExternal`.
-    case external(Int)
+    case external(External)
 }
 
 /// N `ChainNode`s on one `Scheduler`: a simulated network, a simulated CPU per node, a client workload, a fault
@@ -182,10 +182,12 @@ enum ClusterEvent {
 ///
 /// Pure and deterministic: time only from the scheduler, randomness only from named streams of
 /// `RandomStreams(seed:replication:)` (`net.*`, `workload.*`), no decision taken in Dictionary or Set order.
-public final class ChainCluster<App: ChainApplication> {
-    /// Not nested generically: a concrete event type lets the scheduler's storage and the handler's switch be
-    /// specialised (no generic metadata look-ups or value-witness calls per event).
-    typealias Event = ClusterEvent
+///
+/// `External` is the type of the events of the code driving the cluster (``scheduleExternal(_:at:)``, handed
+/// back to ``onExternal`` at their time); `Never` for a cluster nothing drives from outside.
+public final class ChainCluster<App: ChainApplication, External> {
+    /// Not nested in the class: the scheduler's event type depends on the driver's `External` only, not on `App`.
+    typealias Event = ClusterEvent<External>
 
     struct TxRecord {
         var tx: Transaction
@@ -213,9 +215,9 @@ public final class ChainCluster<App: ChainApplication> {
     }
     public private(set) var metrics = ClusterMetrics()
     public private(set) var network: SimNetwork
-    /// Called with the token of each external event, at its time (`scheduleExternal`): lets agents act on the
-    /// cluster's clock, in the cluster's one total event order.
-    public var onExternal: ((Int) -> Void)?
+    /// Called with each external event, at its time (`scheduleExternal`): lets agents act on the cluster's clock,
+    /// in the cluster's one total event order.
+    public var onExternal: ((External) -> Void)?
     /// Called once per height, when a correct node first commits it, with that node's index (its `app` is then the
     /// committed state of exactly that height).
     public var onCommit: ((CommitRecord, Int) -> Void)?
@@ -441,14 +443,15 @@ public final class ChainCluster<App: ChainApplication> {
             arrival()
         case .resubmit(let k):
             resubmit(k)
-        case .external(let token):
-            onExternal?(token)
+        case .external(let event):
+            onExternal?(event)
         }
     }
 
-    /// Schedules an external event: `onExternal(token)` runs at `time` (not before `now`).
-    public func scheduleExternal(_ token: Int, at time: SimTime) {
-        scheduler.schedule(.external(token), at: max(time, now))
+    /// Schedules an external event: `onExternal(event)` runs at `time` (not before `now`); events at the same time
+    /// run in the order they were scheduled (with every other event of the cluster).
+    public func scheduleExternal(_ event: External, at time: SimTime) {
+        scheduler.schedule(.external(event), at: max(time, now))
     }
 
     private func scaled(_ ticks: Int64, _ i: Int) -> SimTime {

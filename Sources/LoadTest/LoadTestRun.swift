@@ -214,7 +214,7 @@ public enum LoadTestRunner {
             termination: nil, invariantEvery: 0)
         var clusterConfig = config
         clusterConfig.signatureCaches = spec.signatureCaches
-        let cluster = ChainCluster(config: clusterConfig, makeApp: makeApp)
+        let cluster = ChainCluster<App, Never>(config: clusterConfig, makeApp: makeApp)
         // Wall time of the run itself (not of building genesis states and client keys).
         let clock = ContinuousClock()
         let started = clock.now
@@ -232,7 +232,7 @@ public enum LoadTestRunner {
     }
 
     static func measure<App>(
-        _ cluster: ChainCluster<App>, spec: LoadTestSpec, point: LoadTestPoint, replication: Int, clients: Int,
+        _ cluster: ChainCluster<App, Never>, spec: LoadTestSpec, point: LoadTestPoint, replication: Int, clients: Int,
         log: SubmissionLog, wallSeconds: Double, cpuSeconds: Double
     ) -> LoadTestResult {
         let n = point.validators

@@ -208,19 +208,19 @@ struct MarketPrivacyTests {
                 MarketRunSpec(
                     model: model, design: design, seed: file.seed, replication: 0, horizonTicks: 4 * hourTicks,
                     warmupTicks: 0)
-            ) { cluster, studies in
+            ) { nodes, studies in
                 #expect(!studies.isEmpty)
                 let needles = studies.flatMap { g in
                     (g.record.identifiers + [g.record.requisitionText]).map { Array($0.utf8) }
                 }
                 var haystacks: [[UInt8]] = []
-                for node in cluster.nodes {
+                for node in nodes {
                     for h in stride(from: 1, through: Int(node.store.height), by: 1) {
                         haystacks.append(node.store.block(at: UInt64(h)).canonicalBytes)
                         checkedBlocks += 1
                     }
                 }
-                for (k, v) in cluster.nodes[0].app.state.scan(prefix: []) { haystacks.append(k + v) }
+                for (k, v) in nodes[0].app.state.scan(prefix: []) { haystacks.append(k + v) }
                 for hay in haystacks {
                     for n in needles where contains(hay, n) { found.append(String(decoding: n, as: UTF8.self)) }
                 }

@@ -32,12 +32,13 @@ func bound(n: Int, delta: SimTime = .milliseconds(5), extra: SimTime = .millisec
 /// The node configuration of the scenarios: test timeouts and a 20 ms commit timeout.
 let testNode = NodeConfig(chainID: simChainID, commitTimeout: 20_000)
 
-func logCluster(_ config: ClusterConfig) -> ChainCluster<LogApplication> {
+/// A cluster of `LogApplication`s whose external events are plain tokens.
+func logCluster(_ config: ClusterConfig) -> ChainCluster<LogApplication, Int> {
     ChainCluster(config: config, makeApp: { LogApplication() })
 }
 
 /// Fails the test with the oracle's findings.
-func expectClean<App>(_ c: ChainCluster<App>, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClean<App, External>(_ c: ChainCluster<App, External>, sourceLocation: SourceLocation = #_sourceLocation) {
     c.finish()
     #expect(c.oracle.violations.isEmpty, "\(c.oracle.violations.prefix(5))", sourceLocation: sourceLocation)
 }

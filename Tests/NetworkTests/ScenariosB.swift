@@ -329,7 +329,7 @@ struct ScenariosB {
         let faults = [
             ScheduledFault(at: .milliseconds(300), .crash(1)), ScheduledFault(at: .milliseconds(600), .restart(1)),
         ]
-        let c = ChainCluster(
+        let c = ChainCluster<ReadChainApp, Never>(
             config: config(powers: [1, 1, 1, 1], faults: faults, workload: w), makeApp: { ReadChainApp(genesis: genesis) },
             invariant: { app in app.totalValue == app.genesis.supply ? nil : "total \(app.totalValue) ≠ supply \(app.genesis.supply)" })
         c.run(until: .milliseconds(1_500))

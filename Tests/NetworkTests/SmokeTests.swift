@@ -55,7 +55,7 @@ func noEmptyBlocks() {
 /// sync from the retained blocks; the oracle stays clean.
 @Test("Block retention: bounded history, identical run, catch-up within the window")
 func blockRetention() {
-    func run(retain: Int?) -> ChainCluster<LogApplication> {
+    func run(retain: Int?) -> ChainCluster<LogApplication, Int> {
         var node = NodeConfig(chainID: simChainID, commitTimeout: 1_000)
         node.retainBlocks = retain
         let c = logCluster(

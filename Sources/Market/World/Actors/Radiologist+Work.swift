@@ -1,0 +1,247 @@
+// A radiologist's shifts, pace, reads and days: the `Radiologist` transitions that draw its read times, read
+// outcomes and burnout from its own streams.
+
+import Contracts
+import Ledger
+import MarketModel
+
+extension Radiologist {
+    // MARK: Shifts
+
+    /// Sets the timer of the first shift starting at or after `t` (within the horizon).
+    mutating func scheduleNextShift(after t: Int64, _ market: MarketView, _ out: inout [Action]) {
+        guard active, !shiftDays.isEmpty else { return }
+        let start = Int64(cohort.shift.startHour) * Ticks.hour
+        var day = t / Ticks.day
+        while true {
+            let begin = day * Ticks.day + start
+            if begin >= t && shiftDays.contains(Int(day % 7)) { break }
+            day += 1
+        }
+        let begin = day * Ticks.day + start
+        if begin < market.terms.horizonTicks { out.append(.schedule(.shiftStart, at: begin)) }
+    }
+
+    /// Whether the radiologist's next shift begins as this one ends (round-the-clock rosters).
+    var continuesAfterShift: Bool {
+        let day = shiftEnd / Ticks.day
+        let start = Int64(cohort.shift.startHour) * Ticks.hour
+        return day * Ticks.day + start == shiftEnd && shiftDays.contains(Int(day % 7))
+    }
+
+    mutating func startShift(_ market: MarketView, _ out: inout [Action]) {
+        guard active else { return }
+        let now = market.now
+        var length = cohort.shift.lengthTicks
+        if hoursCut { length = length * 3 / 4 }
+        onShift = true
+        shiftStart = now
+        shiftEnd = now + length
+        readsThisShift = 0
+        shiftWRVU = 0
+        pace = choosePace(shiftHours: Double(length) / Double(Ticks.hour), market.terms)
+        out.append(.schedule(.shiftEnd, at: now + length))
+        if market.terms.isIntermediary {
+            out.append(.requestDispatch)
+        } else {
+            requestConsider(delay: Ticks.second, market, &out)
+        }
+        startNextRead(market, excluding: nil, &out)
+    }
+
+    mutating func endShift(_ market: MarketView, _ out: inout [Action]) {
+        onShift = false
+        dayShiftTicks += market.now - max(shiftStart, market.dayStart)
+        scheduleNextShift(after: market.now, market, &out)
+    }
+
+    /// The pace the pay terms make worthwhile (PaceChoice): per-read pay rewards speed; a value-based hold-back
+    /// at risk on a detected error rewards accuracy.
+    func choosePace(shiftHours: Double, _ terms: MarketTerms) -> Double {
+        guard !cohort.pace.isFixedAtOne else { return 1 }
+        let model = terms.model
+        // The market's study mix (volume-weighted over every client), read at this radiologist's speed and paid
+        // under this design's terms.
+        var weight = 0.0
+        var readTicks = 0.0
+        var pay = 0.0
+        var prevalence = 0.0
+        for group in terms.clientGroups {
+            for v in group.volumes {
+                let w = v.studiesPerDay
+                weight += w
+                prevalence += w * v.findingPrevalence
+                readTicks += w * readingTime.meanTicks(v.modality, speedFactor: speedFactor, pace: 1)
+                if case .intermediary(let i) = terms.mechanism {
+                    pay += w * Double(i.payPerWRVU) * model.studyWRVU[v.modality]
+                } else {
+                    pay += w * Double(pricing.price(for: v.modality, urgency: v.urgency, multiplier: priceMultiplier))
+                }
+            }
+        }
+        guard weight > 0 else { return 1 }
+        let meanReadHours = readTicks / weight / Double(Ticks.hour)
+        let typicalPay = pay / weight
+        var holdback = 0.0
+        var detection = 0.0
+        if let v = terms.valueBased {
+            holdback = typicalPay * Double(v.holdbackBasisPoints) / 10_000
+            detection =
+                Double(model.peerReview.rateBasisPoints) / 10_000 * model.peerReview.detectionProbability
+                + model.referrers.feedbackProbability * 0.5
+        }
+        let payTerms = PaceChoice.Terms(
+            payPerRead: typicalPay,
+            expectedLossPerError: PaceChoice.expectedLossPerError(holdback: holdback, detectionProbability: detection))
+        return PaceChoice(errorModel: errorModel).choose(
+            terms: payTerms, meanReadHours: meanReadHours, shiftHours: shiftHours, prevalence: prevalence / weight,
+            burnedOut: burnout.isBurnedOut(stock: stock))
+    }
+
+    // MARK: Reading
+
+    /// Starts reading the held, granted study with the earliest deadline (not `excluding`, just read).
+    mutating func startNextRead(_ market: MarketView, excluding done: StudyID?, _ out: inout [Action]) {
+        guard reading == nil, active else { return }
+        let now = market.now
+        let studies = market.studies
+        // Radiologists finish what they hold, even past the shift's end; they start nothing new off shift unless
+        // they hold it.
+        let ready = held.filter {
+            $0 != done && studies[$0].granted && studies[$0].phase == .assigned && studies[$0].outcome == nil
+        }
+        guard let s = ready.min(by: { (studies[$0].deadline, $0) < (studies[$1].deadline, $1) }) else { return }
+        guard onShift || now < shiftEnd + 4 * Ticks.hour else { return }
+        reading = s
+        readingChainID = studies[s].chainID
+        readingSince = now
+        out.append(.readStarted(s))
+        let m = studies[s].generated.study.modality
+        let aiEffect = market.terms.ai != nil ? market.terms.model.ai.readingTimeEffectBasisPoints : 0
+        let ticks = readingTime.sampleTicks(
+            m, speedFactor: speedFactor, pace: pace, aiEffectBasisPoints: aiEffect, stream: readStream)
+        out.append(.schedule(.readDone, at: now + ticks))
+    }
+
+    /// The read under way ends: its outcome is drawn at the read's conditions and reported, unless the assignment
+    /// expired meanwhile.
+    mutating func finishRead(_ market: MarketView, _ out: inout [Action]) {
+        guard let s = reading else { return }
+        let now = market.now
+        let model = market.terms.model
+        let study = market.studies[s]
+        reading = nil
+        dayReadTicks += now - readingSince
+        if !onShift {
+            // Overtime: finishing held work after the shift counts as hours worked.
+            dayShiftTicks += now - max(readingSince, shiftEnd, market.dayStart)
+        }
+        dayReads += 1
+        let m = study.generated.study.modality
+        dayWRVU += model.studyWRVU[m]
+        readsThisShift += 1
+        shiftWRVU += model.studyWRVU[m]
+        let hoursIn = Double(max(0, now - shiftStart)) / Double(Ticks.hour)
+        let shiftHours = Double(shiftEnd - shiftStart) / Double(Ticks.hour)
+        // Shift volume in CT equivalents (wRVU ÷ a CT's wRVU): Ivanovic's threshold of 26 studies a shift was
+        // measured on neuroradiology CT and MR, so 26 radiographs are not 26 studies' worth of load.
+        let equivalents = Int((shiftWRVU / model.studyWRVU[.ct]).rounded())
+        let conditions = ReadConditions(
+            pace: pace, hoursIntoShift: hoursIn,
+            shiftVolume: ErrorModel.projectedShiftVolume(
+                readSoFar: max(0, equivalents - 1), hoursIntoShift: hoursIn, shiftHours: shiftHours),
+            burnedOut: burnout.isBurnedOut(stock: stock),
+            goodRequisition: study.generated.study.requisitionHasClinicalQuestion)
+        let truth = study.generated.study.truth
+        guard study.chainID == readingChainID, study.assignee == id, study.phase == .assigned else {
+            // The assignment expired during the read and the study went to someone else: the read is wasted.
+            held.removeAll { $0 == s }
+            startNextRead(market, excluding: s, &out)
+            if onShift { requestConsider(delay: Ticks.second, market, &out) }
+            return
+        }
+        let outcome = errorModel.read(
+            truth: truth, conditions: conditions, ai: market.terms.ai, datasetSize: market.datasetSize,
+            stream: errorStream)
+        let errorProbability =
+            truth.hasFinding ? errorModel.missProbability(conditions) : errorModel.overcallProbability(conditions)
+        out.append(
+            .readFinished(
+                s,
+                FinishedRead(
+                    outcome: outcome, hoursIntoShift: hoursIn, shiftVolume: conditions.shiftVolume, pace: pace,
+                    errorProbability: errorProbability)))
+        if let id = study.chainID, study.phase == .assigned, now <= study.deadline {
+            let finding: [UInt16] = outcome.reportsFinding ? [truth.hasFinding ? truth.findingCode : 999] : []
+            let follow = outcome.reportsFinding ? FollowUp(code: 1, withinTicks: 30 * Ticks.day) : nil
+            let report = ReportSubmission(
+                reportHash: Hash.sha256(
+                    domain: "readchain/market/report", Array(market.records[s].key.utf8), bytesBE(id)),
+                findings: finding, followUp: follow)
+            out.append(.submit(.submitReport(studyID: id, report: report), .report(rad: self.id, study: s)))
+        } else {
+            held.removeAll { $0 == s }
+        }
+        // The study just read has its outcome now (the market sees it once the world records the read).
+        startNextRead(market, excluding: s, &out)
+        if onShift { requestConsider(delay: Ticks.second, market, &out) }
+    }
+
+    // MARK: Days
+
+    /// The day ends: hours and income tallied, burnout updated (it may leave or cut its hours), the day recorded,
+    /// and an income-target price list adjusted.
+    mutating func endDay(balance: UInt64, fees: UInt64, day: Int, _ market: MarketView, _ out: inout [Action]) {
+        if onShift { dayShiftTicks += market.now - max(shiftStart, market.dayStart) }
+        let wasActive = active
+        let income = balance + fees > lastBalance ? balance + fees - lastBalance : 0
+        lastBalance = balance
+        var record: RadiologistDayRecord?
+        if wasActive {
+            stock = burnout.update(stock: stock, workloadWRVU: dayWRVU)
+            let u = behaviourStream.uniform()
+            let v = behaviourStream.uniform()
+            var exited = false
+            var cut = false
+            if u < burnout.dailyExitProbability(stock: stock) {
+                exited = true
+                leave(market, &out)
+            } else if !hoursCut, v < burnout.dailyHoursCutProbability(stock: stock) {
+                hoursCut = true
+                cut = true
+            }
+            let today = RadiologistDayRecord(
+                radiologist: id.index, cohort: cohort.name, day: day,
+                hoursOnShift: Double(dayShiftTicks) / Double(Ticks.hour),
+                hoursReading: Double(dayReadTicks) / Double(Ticks.hour), reads: dayReads, wRVU: dayWRVU,
+                income: income, pace: pace, burnout: stock, burnedOut: burnout.isBurnedOut(stock: stock),
+                active: active, exited: exited, cutHours: cut)
+            record = today
+            out.append(.day(today))
+        }
+        dayShiftTicks = 0
+        dayReadTicks = 0
+        dayReads = 0
+        dayWRVU = 0
+        // Income-target pricing adjusts daily; a changed price list is published on chain. (Still active, it
+        // was active all day, so `record` is today's.)
+        if active, cohort.pricing.strategy == .incomeTarget {
+            let hours = record?.hoursOnShift ?? 0
+            let perHour = hours > 0 ? Double(income) / hours : 0
+            let utilisation = hours > 0 ? (record?.hoursReading ?? 0) / hours : 0
+            let next = pricing.dailyAdjustment(
+                multiplier: priceMultiplier, incomePerHour: perHour, utilisation: utilisation)
+            if hours > 0, abs(next - priceMultiplier) > 1e-9 {
+                priceMultiplier = next
+                publish(market, &out)
+            }
+        }
+    }
+
+    /// The radiologist leaves the market: publishes unavailability; what it holds expires and is reposted.
+    mutating func leave(_ market: MarketView, _ out: inout [Action]) {
+        active = false
+        onShift = false
+        publish(market, &out)
+    }
+}

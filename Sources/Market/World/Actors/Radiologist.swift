@@ -1,0 +1,403 @@
+// A radiologist as a state machine: `handle(event, in: market) -> [Action]`. It keeps its own state (credentials
+// as the chain shows them, its profile, shift, queue, the read under way, its day's tallies, burnout) and its own
+// random streams; everything it does to the world (sign a transaction, set a timer, have the authority attest a
+// credential, record a read) is an action the world carries out, in the order returned.
+
+import Contracts
+import Foundation
+import Ledger
+import MarketModel
+import Stochastic
+
+/// One radiologist of the market.
+struct Radiologist: Identified {
+    typealias ID = RadiologistID
+
+    /// A time the radiologist set (``Action/schedule(_:at:)``), back at that time.
+    enum Timer: Equatable {
+        /// The credentialing authority's step: 0 licences and subspecialties, 1 client credentials.
+        case credential(step: Int)
+        case shiftStart
+        case shiftEnd
+        case readDone
+        /// A look at the open studies (claims or bids).
+        case consider
+        /// The bidding window of the study's auction closed: reveal the sealed bid.
+        case reveal(StudyID)
+    }
+
+    /// What happens to the radiologist.
+    enum Event: Equatable {
+        /// The run starts: credentials (now, or timers for the authority's steps) and registration.
+        case enter
+        /// The run starts: the first shift's timer.
+        case planShifts
+        case timer(Timer)
+        /// A study it may read is now open on chain: it looks after a reaction delay.
+        case announced(StudyID)
+        /// Its registration committed (`ok`), with its balance then.
+        case registered(ok: Bool, balance: UInt64)
+        /// Its claim, bid, or the intermediary's assignment to it, is no longer in flight.
+        case dropped(StudyID)
+        /// The intermediary sent an assignment of the study to it.
+        case dispatched(StudyID)
+        /// The study is assigned to it on chain.
+        case assigned(StudyID)
+        /// Access to a study it holds was granted: it starts reading if idle.
+        case granted
+        /// A study it held is off its queue (reported, or its deadline passed): it looks for more work.
+        case released(StudyID)
+        /// Something it bid on or asked for went elsewhere: it looks for more work.
+        case reconsider
+        /// The day ends: its balance on chain and the fees it paid that day.
+        case dayEnd(balance: UInt64, fees: UInt64, day: Int)
+    }
+
+    /// What the world does for the radiologist, in order.
+    enum Action: Equatable {
+        /// Sign and send a transaction as this radiologist.
+        case submit(Message, TxKind)
+        /// The credentialing authority signs and sends an attestation for this radiologist.
+        case attest(Message)
+        case schedule(Timer, at: Int64)
+        /// Intermediary design: the intermediary should dispatch soon.
+        case requestDispatch
+        /// Keep a sealed bid of this radiologist's on the study, for the reveal.
+        case bid(StudyID, price: UInt64, turnaround: Int64)
+        /// A read started now.
+        case readStarted(StudyID)
+        /// A read ended now.
+        case readFinished(StudyID, FinishedRead)
+        case day(RadiologistDayRecord)
+    }
+
+    /// What one read came to, and the conditions it was made at.
+    struct FinishedRead: Equatable {
+        var outcome: ReadResult
+        var hoursIntoShift: Double
+        var shiftVolume: Int
+        var pace: Double
+        /// The error model's probability of this read being wrong, before the AI.
+        var errorProbability: Double
+    }
+
+    let id: RadiologistID
+    let cohortIndex: Int
+    let cohort: RadiologistCohort
+    let address: Address
+    let sealingKey: SealingPublicKey
+    let speedFactor: Double
+    let readStream: RandomStream
+    let errorStream: RandomStream
+    let behaviourStream: RandomStream
+    let errorModel: ErrorModel
+    let readingTime: ReadingTimeModel
+    let pricing: PricingStrategy
+    let claiming: ClaimingPolicy
+    let burnout: BurnoutModel
+    /// Weekdays (0 = Monday) of the shifts.
+    let shiftDays: [Int]
+    var registered = false
+    var registrationSent = false
+    var published: RadiologistProfile?
+    var publishedAt: Int64 = 0
+    var licences: [String] = []
+    var subspecialtiesAttested: [String] = []
+    var credentialedClients: [ClientID] = []
+    var active = true
+    var onShift = false
+    var shiftStart: Int64 = 0
+    var shiftEnd: Int64 = 0
+    var readsThisShift = 0
+    var shiftWRVU = 0.0
+    var pace = 1.0
+    var priceMultiplier = 1.0
+    var stock = 0.0
+    var hoursCut = false
+    /// Local studies assigned on chain and not yet reported (includes the one being read).
+    var held: [StudyID] = []
+    /// Claims or bids in flight (local study ids).
+    var pending: [StudyID] = []
+    var reading: StudyID?
+    /// The chain id of the assignment being read (a study reposted meanwhile has a new one).
+    var readingChainID: UInt64?
+    var readingSince: Int64 = 0
+    var considerScheduled = false
+    // Day accumulators.
+    var dayShiftTicks: Int64 = 0
+    var dayReadTicks: Int64 = 0
+    var dayReads = 0
+    var dayWRVU = 0.0
+    var lastBalance: UInt64 = 0
+
+    /// The `k`-th radiologist (from 0) of `cohort`, called `<cohort>-<k+1>`: draws its speed factor and whether it
+    /// starts burned out from its own streams.
+    init(
+        id: RadiologistID, cohortIndex: Int, cohort: RadiologistCohort, number k: Int, address: Address,
+        sealingKey: SealingPublicKey, readingTime: ReadingTimeModel, streams: RandomStreams
+    ) {
+        let name = "\(cohort.name)-\(k + 1)"
+        self.id = id
+        self.cohortIndex = cohortIndex
+        self.cohort = cohort
+        self.address = address
+        self.sealingKey = sealingKey
+        speedFactor = ReadingTimeModel.drawSpeedFactor(speedCV: cohort.speedCV, stream: streams.stream("speed.\(name)"))
+        readStream = streams.stream("read.\(name)")
+        errorStream = streams.stream("error.\(name)")
+        behaviourStream = streams.stream("burnout.\(name)")
+        errorModel = ErrorModel(cohort: cohort)
+        self.readingTime = readingTime
+        pricing = PricingStrategy(parameters: cohort.pricing)
+        claiming = ClaimingPolicy(parameters: cohort.claiming)
+        burnout = BurnoutModel(parameters: cohort.burnout)
+        shiftDays = Self.shiftDays(daysPerWeek: cohort.shift.daysPerWeek, offset: k)
+        let burnedOut = behaviourStream.uniform() < cohort.burnout.initialBurnedOutFraction
+        stock = burnout.initialStock(burnedOut: burnedOut)
+    }
+
+    /// Shift weekdays (0 = Monday): `daysPerWeek` consecutive days; the k-th radiologist of a cohort starts where
+    /// the previous one stopped, so a cohort's shifts spread evenly over the week.
+    static func shiftDays(daysPerWeek: Int, offset: Int) -> [Int] {
+        let n = max(0, min(7, daysPerWeek))
+        return Array(Set((0..<n).map { (offset * n + $0) % 7 })).sorted()
+    }
+
+    /// The radiologist's step on `event`, seeing `market`.
+    mutating func handle(_ event: Event, in market: MarketView) -> [Action] {
+        var out: [Action] = []
+        switch event {
+        case .enter: enter(market, &out)
+        case .planShifts: scheduleNextShift(after: 0, market, &out)
+        case .timer(.credential(let step)): credential(step: step, market, &out)
+        case .timer(.shiftStart): startShift(market, &out)
+        case .timer(.shiftEnd): endShift(market, &out)
+        case .timer(.readDone): finishRead(market, &out)
+        case .timer(.consider):
+            considerScheduled = false
+            consider(market, &out)
+        case .timer(.reveal(let s)): reveal(s, market, &out)
+        case .announced(let s): noticed(s, market, &out)
+        case .registered(let ok, let balance):
+            registered = ok
+            if ok { lastBalance = balance }
+        case .dropped(let s): pending.removeAll { $0 == s }
+        case .dispatched(let s): pending.append(s)
+        case .assigned(let s): held.append(s)
+        case .granted: if reading == nil { startNextRead(market, excluding: nil, &out) }
+        case .released(let s):
+            held.removeAll { $0 == s }
+            requestConsider(delay: Ticks.second, market, &out)
+        case .reconsider: requestConsider(delay: Ticks.second, market, &out)
+        case .dayEnd(let balance, let fees, let day): endDay(balance: balance, fees: fees, day: day, market, &out)
+        }
+        return out
+    }
+
+    // MARK: Credentials and registration
+
+    private mutating func enter(_ market: MarketView, _ out: inout [Action]) {
+        let credentialing = market.terms.model.credentialing
+        if cohort.credentialedAtStart {
+            credential(step: 0, market, &out)
+            credential(step: 1, market, &out)
+        } else {
+            // Licences, then hospital credentialing, take time (MarketParameters.credentialing).
+            out.append(.schedule(.credential(step: 0), at: credentialing.licenceTicks))
+            out.append(.schedule(.credential(step: 1), at: credentialing.licenceTicks + credentialing.clientTicks))
+        }
+        publish(market, &out)
+    }
+
+    /// Step 0: licences and subspecialties; step 1: credentials at every client that requires them.
+    private mutating func credential(step: Int, _ market: MarketView, _ out: inout [Action]) {
+        let expires = Int64.max
+        if step == 0 {
+            for j in cohort.licences {
+                out.append(
+                    .attest(
+                        .issueAttestation(subject: address, claim: .licence(jurisdiction: j), expiresAtTicks: expires)))
+                licences.append(j)
+            }
+            for s in cohort.subspecialties {
+                out.append(
+                    .attest(.issueAttestation(subject: address, claim: .subspecialty(s), expiresAtTicks: expires)))
+                subspecialtiesAttested.append(s)
+            }
+        } else {
+            let terms = market.terms
+            let taken = cohort.credentialedAtStart ? 0 : terms.model.credentialing.clientTicks
+            for (c, group) in terms.clientGroups.enumerated() where group.requiresCredentialing {
+                guard cohort.licences.contains(group.jurisdiction) else { continue }
+                let client = terms.clientAddresses[c]
+                out.append(
+                    .attest(
+                        .issueAttestation(
+                            subject: address, claim: .clientCredential(client: client, ticksTaken: taken),
+                            expiresAtTicks: expires)))
+                credentialedClients.append(ClientID(c))
+            }
+        }
+    }
+
+    /// Publishes the radiologist's current profile (registration first, updates after); claims are priced from
+    /// what was published.
+    mutating func publish(_ market: MarketView, _ out: inout [Action]) {
+        let p = profile
+        published = p
+        publishedAt = market.now
+        if registrationSent {
+            out.append(.submit(.updateRadiologist(p), .update(rad: id)))
+        } else {
+            registrationSent = true
+            out.append(.submit(.registerRadiologist(p), .register(rad: id)))
+        }
+    }
+
+    /// The profile it would publish now: prices at its queue and multiplier, capacity, availability.
+    var profile: RadiologistProfile {
+        var prices: [PriceEntry] = []
+        for m in Modality.allCases {
+            for u in Urgency.allCases {
+                let p = pricing.price(for: m, urgency: u, queueLength: held.count, multiplier: priceMultiplier)
+                if p > 0 { prices.append(PriceEntry(modality: m, urgency: u, price: p)) }
+            }
+        }
+        return RadiologistProfile(
+            subspecialties: cohort.subspecialties, licences: cohort.licences, prices: prices, capacity: capacity,
+            available: active, sealingKey: sealingKey)
+    }
+
+    /// Studies it accepts at once, as its profile publishes (four times its claiming queue).
+    var capacity: UInt32 { UInt32(max(1, cohort.claiming.maxQueue) * 4) }
+
+    /// Eligibility as the contracts check it, from the credentials the radiologist holds on chain.
+    func isEligible(for study: LocalStudy, _ terms: MarketTerms) -> Bool {
+        guard active, registered else { return false }
+        let group = terms.group(of: study)
+        guard licences.contains(group.jurisdiction) else { return false }
+        if let sub = study.generated.study.subspecialty, !subspecialtiesAttested.contains(sub) { return false }
+        if group.requiresCredentialing, !credentialedClients.contains(study.client) { return false }
+        return true
+    }
+
+    /// Whether it would peer-review `study` (not its author; licensed where the client is; the subspecialty).
+    func canReview(_ study: LocalStudy, _ terms: MarketTerms) -> Bool {
+        guard active, registered else { return false }
+        guard licences.contains(terms.group(of: study).jurisdiction) else { return false }
+        if let sub = study.generated.study.subspecialty, !subspecialtiesAttested.contains(sub) { return false }
+        return true
+    }
+
+    // MARK: Looking for work
+
+    /// A new study it may read: it looks after an exponential reaction delay (before its bidding window closes).
+    private mutating func noticed(_ s: StudyID, _ market: MarketView, _ out: inout [Action]) {
+        guard onShift, active, isEligible(for: market.studies[s], market.terms) else { return }
+        let mean = 20.0 * Double(Ticks.second)
+        let delay = Int64(-mean * log(1 - behaviourStream.uniform()))
+        var d = max(Ticks.second, delay)
+        if market.studies[s].phase == .bidding {
+            d = min(d, max(Ticks.second, market.studies[s].biddingEnds - market.now - 20 * Ticks.second))
+        }
+        requestConsider(delay: d, market, &out)
+    }
+
+    /// Sets the consider timer (once); under the intermediary, asks it to dispatch instead.
+    mutating func requestConsider(delay: Int64, _ market: MarketView, _ out: inout [Action]) {
+        guard !considerScheduled, !market.terms.isIntermediary else {
+            if market.terms.isIntermediary { out.append(.requestDispatch) }
+            return
+        }
+        considerScheduled = true
+        out.append(.schedule(.consider, at: market.now + delay))
+    }
+
+    /// Looks at the open studies and claims (posted price) or bids (auction) per its policy.
+    private mutating func consider(_ market: MarketView, _ out: inout [Action]) {
+        guard active, onShift, registered else { return }
+        let now = market.now
+        // Stop taking work an expected read before the shift ends.
+        let room = cohort.claiming.maxQueue - held.count - pending.count
+        guard room > 0 else { return }
+        // Queue-responsive pricing republishes the price list as the queue moves (at most every 30 minutes).
+        if cohort.pricing.strategy == .queueResponsive, market.terms.auction == nil,
+            now - publishedAt >= 30 * 60 * Ticks.second, let p = published, p != profile
+        {
+            publish(market, &out)
+        }
+        let chosen = claiming.choose(
+            from: openStudies(market), held: held.count + pending.count, subspecialties: cohort.subspecialties)
+        for o in chosen {
+            guard let s = market.byChainID[o.id] else { continue }
+            pending.append(s)
+            if market.studies[s].phase == .bidding {
+                bid(s, price: o.price, expected: o.expectedReadTicks, market, &out)
+            } else {
+                out.append(.submit(.claimStudy(studyID: o.id), .claim(rad: id, study: s)))
+            }
+        }
+    }
+
+    /// The studies of the book it could take now, as its claiming policy sees them.
+    private func openStudies(_ market: MarketView) -> [OpenStudy] {
+        let now = market.now
+        var open: [OpenStudy] = []
+        for s in market.book where isEligible(for: market.studies[s], market.terms) && !pending.contains(s) {
+            let st = market.studies[s]
+            let m = st.generated.study.modality
+            let u = st.generated.study.urgency
+            if st.phase == .bidding && now >= st.biddingEnds - Ticks.second { continue }
+            if st.phase != .open && st.phase != .bidding { continue }
+            // A claim pays the price on chain; a bid names its own.
+            let price =
+                st.phase == .bidding
+                ? pricing.price(for: m, urgency: u, queueLength: held.count, multiplier: priceMultiplier)
+                : (published?.price(for: m, u) ?? .max)
+            if price > st.maxPrice { continue }
+            let expected = Int64(readingTime.meanTicks(m, speedFactor: speedFactor, pace: pace))
+            if now + expected > shiftEnd && !continuesAfterShift { continue }
+            if now + expected + queueTicks(market) > st.deadline { continue }
+            open.append(
+                OpenStudy(
+                    id: st.chainID ?? 0, postedTicks: market.records[s].posted ?? 0, deadlineTicks: st.deadline,
+                    price: price, expectedReadTicks: expected, subspecialty: st.generated.study.subspecialty,
+                    competingBids: st.phase == .bidding ? st.committedBids : 0))
+        }
+        return open
+    }
+
+    /// Expected time to read what the radiologist holds, ticks.
+    func queueTicks(_ market: MarketView) -> Int64 {
+        held.reduce(0) { acc, s in
+            acc
+                + Int64(
+                    readingTime.meanTicks(
+                        market.studies[s].generated.study.modality, speedFactor: speedFactor, pace: pace))
+        }
+    }
+
+    private func bid(_ s: StudyID, price: UInt64, expected: Int64, _ market: MarketView, _ out: inout [Action]) {
+        let study = market.studies[s]
+        guard let id = study.chainID else { return }
+        let span = study.deadline - study.revealEnds
+        let promised = min(max(Ticks.second, expected + queueTicks(market) + 10 * 60 * Ticks.second), span)
+        let salt = Hash.sha256(domain: "readchain/market/salt", address.bytes, bytesBE(id))
+        let commitment = Message.bidCommitment(
+            studyID: id, bidder: address, price: price, turnaroundTicks: promised, salt: salt)
+        out.append(.bid(s, price: price, turnaround: promised))
+        out.append(.submit(.commitBid(studyID: id, commitment: commitment), .commitBid(rad: self.id, study: s)))
+        out.append(.schedule(.reveal(s), at: study.biddingEnds + 2 * Ticks.second))
+    }
+
+    private func reveal(_ s: StudyID, _ market: MarketView, _ out: inout [Action]) {
+        let study = market.studies[s]
+        guard let id = study.chainID, study.phase == .bidding, let b = study.bids.first(where: { $0.rad == self.id })
+        else { return }
+        let salt = Hash.sha256(domain: "readchain/market/salt", address.bytes, bytesBE(id))
+        out.append(
+            .submit(
+                .revealBid(studyID: id, price: b.price, turnaroundTicks: b.turnaround, salt: salt),
+                .revealBid(rad: self.id, study: s)))
+    }
+}

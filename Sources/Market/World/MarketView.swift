@@ -1,0 +1,126 @@
+// What the actors know of the market: its fixed terms (`MarketTerms`), and at each event the clock, the studies
+// as the chain has shown them and their records (`MarketView`, read-only). Actors change the market only through
+// the actions they return.
+
+import Contracts
+import Ledger
+import MarketModel
+
+/// Where a study is in its market, as the agents see it.
+enum Phase: Equatable {
+    case arrived, posting, open, bidding, assigned, reported, expired
+}
+
+/// A study as the market sees it: the client's order and what the chain has said of it.
+struct LocalStudy: Identified {
+    typealias ID = StudyID
+    var generated: GeneratedStudy
+    var client: ClientID
+    var phase: Phase = .arrived
+    var chainID: UInt64?
+    var deadline: Int64 = 0
+    var biddingEnds: Int64 = 0
+    var revealEnds: Int64 = 0
+    var maxPrice: UInt64 = 0
+    var assignee: RadiologistID?
+    var granted = false
+    var outcome: ReadResult?
+    var holdback: UInt64 = 0
+    var reviewer: RadiologistID?
+    /// Sealed bids this study received from the world's radiologists (for reveals).
+    var bids: [SealedBid] = []
+    /// Sealed bids committed on chain for the current auction (the study's public `bidCount`), as bidders see it.
+    var committedBids = 0
+
+    init(generated: GeneratedStudy, client: ClientID) {
+        self.generated = generated
+        self.client = client
+    }
+}
+
+/// A radiologist's sealed bid: what it committed to, kept for the reveal.
+struct SealedBid: Equatable {
+    var rad: RadiologistID
+    var price: UInt64
+    /// The promised turnaround, ticks.
+    var turnaround: Int64
+}
+
+/// The market's fixed terms for one run: its model and design, shared by every actor.
+final class MarketTerms {
+    let model: MarketParameters
+    let mechanism: MarketDesignSpec.Mechanism
+    let auction: MarketDesignSpec.Auction?
+    let valueBased: MarketDesignSpec.ValueBased?
+    let isIntermediary: Bool
+    let ai: AISecondReaderModel?
+    let seed: UInt64
+    let horizonTicks: Int64
+    let warmupTicks: Int64
+    /// Every client's group, by `ClientID`.
+    let clientGroups: [ClientGroup]
+    /// Every client's account, by `ClientID`.
+    let clientAddresses: [Address]
+
+    init(
+        model: MarketParameters, design: MarketDesignSpec, seed: UInt64, horizonTicks: Int64, warmupTicks: Int64,
+        clientGroups: [ClientGroup], clientAddresses: [Address]
+    ) {
+        self.model = model
+        mechanism = design.mechanism
+        var auction: MarketDesignSpec.Auction?
+        var isIntermediary = false
+        switch design.mechanism {
+        case .intermediary: isIntermediary = true
+        case .postedPrice: break
+        case .sealedBidAuction(let a): auction = a
+        }
+        self.auction = auction
+        self.isIntermediary = isIntermediary
+        valueBased = design.valueBased
+        ai = model.ai.enabled ? AISecondReaderModel(parameters: model.ai) : nil
+        self.seed = seed
+        self.horizonTicks = horizonTicks
+        self.warmupTicks = warmupTicks
+        self.clientGroups = clientGroups
+        self.clientAddresses = clientAddresses
+    }
+
+    /// The client group of the client that posted `study`.
+    func group(of study: LocalStudy) -> ClientGroup { clientGroups[study.client.index] }
+}
+
+/// What an actor sees of the market when an event reaches it: the clock, the studies and their records. Built
+/// for one call of an actor's `handle` and dropped after it (so the world's tables are not copied when it
+/// carries out the actions).
+struct MarketView {
+    let terms: MarketTerms
+    let now: Int64
+    /// When the current (simulated calendar) day began.
+    let dayStart: Int64
+    /// Labels adjudicated on chain so far (the AI's dataset grows with them).
+    let labels: Int
+    let studies: [LocalStudy]
+    let records: [StudyRecord]
+    /// Open and bidding studies in chain id order.
+    let book: [StudyID]
+    /// Local study of each chain study id.
+    let byChainID: [UInt64: StudyID]
+
+    init(
+        terms: MarketTerms, now: Int64, dayStart: Int64 = 0, labels: Int = 0, studies: [LocalStudy] = [],
+        records: [StudyRecord] = [], book: [StudyID] = [], byChainID: [UInt64: StudyID] = [:]
+    ) {
+        self.terms = terms
+        self.now = now
+        self.dayStart = dayStart
+        self.labels = labels
+        self.studies = studies
+        self.records = records
+        self.book = book
+        self.byChainID = byChainID
+    }
+
+    /// Size of the AI second reader's dataset: the initial one plus the labels adjudicated on chain.
+    var datasetSize: Int { terms.model.ai.initialDataset + labels }
+}

@@ -1,0 +1,131 @@
+// The market's chain: genesis (accounts, authority, market design, value-based terms, fees, validators) and the
+// cluster of validators that runs it, from the run's spec.
+
+import Consensus
+import Contracts
+import DiscreteEvent
+import Ledger
+import Cluster
+import Network
+import MarketModel
+
+extension MarketWorld {
+    /// The run's chain at genesis.
+    struct Chain {
+        var cluster: ChainCluster<ReadChainApp, Event>
+        /// `Genesis.canonicalBytes` of the chain's application.
+        var genesisBytes: [UInt8]
+        /// The nodes' transaction size limit.
+        var maxTxBytes: Int
+    }
+
+    /// Builds genesis (every party's account, the authority, the design's market terms) and the validators.
+    static func makeCluster(
+        spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
+        intermediary: Party
+    ) throws -> Chain {
+        let genesis = try makeGenesis(
+            spec: spec, chainID: chainID, clients: clients, radiologists: radiologists, authority: authority,
+            intermediary: intermediary)
+        let config = clusterConfig(spec: spec, chainID: chainID)
+        return Chain(
+            cluster: ChainCluster(config: config, makeApp: { ReadChainApp(genesis: genesis) }),
+            genesisBytes: genesis.canonicalBytes, maxTxBytes: config.node.mempool.maxTxBytes)
+    }
+
+    /// Genesis: every party's account, the authority, the design's market and value-based terms, fees, validators.
+    static func makeGenesis(
+        spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
+        intermediary: Party
+    ) throws -> Genesis {
+        let model = spec.model
+        let chain = model.chain
+        let validators = chain.validators.count
+        let seed = spec.seed
+        let nodeKeys = (0..<validators).map { ClusterConfig.nodeKey($0, seed: seed) }
+        let powers = chain.validators.map { UInt64($0.power) }
+        let treasury = SigningKey.derive(label: "consortium-treasury", seed: seed).publicKey.address
+        let big: UInt64 = 1 << 50
+        var accounts: [GenesisAccount] = clients.map { GenesisAccount(address: $0, balance: big) }
+        accounts += radiologists.map { GenesisAccount(address: $0, balance: 100_000_000) }
+        accounts.append(GenesisAccount(address: authority.address, balance: 100_000_000))
+        accounts.append(GenesisAccount(address: intermediary.address, balance: 100_000_000))
+        let market: MarketDesign
+        switch spec.design.mechanism {
+        case .intermediary(let i):
+            market = .intermediary(operator: intermediary.address, marginBasisPoints: UInt64(i.marginBasisPoints))
+        case .postedPrice:
+            market = .postedPrice
+        case .sealedBidAuction(let a):
+            market = .sealedBidAuction(
+                AuctionParameters(
+                    biddingWindowTicks: a.biddingWindowTicks, revealWindowTicks: a.revealWindowTicks,
+                    pricing: a.pricing == .firstPrice ? .firstPrice : .secondPrice,
+                    weights: ScoreWeights(
+                        price: UInt64(a.priceWeightBasisPoints), quality: UInt64(a.qualityWeightBasisPoints),
+                        turnaround: UInt64(a.turnaroundWeightBasisPoints))))
+        }
+        let vb = spec.design.valueBased.map { v in
+            ValueBasedParameters(
+                holdbackBasisPoints: UInt64(v.holdbackBasisPoints), levyBasisPoints: UInt64(v.levyBasisPoints),
+                bonusPeriodTicks: v.bonusPeriodTicks,
+                payout: {
+                    switch v.payout {
+                    case .proportionalToQualityPoints: .proportionalToQualityPoints
+                    case .equalAmongQualified(let m): .equalAmongQualified(minPoints: UInt64(m))
+                    }
+                }(), holdbackTimeoutTicks: v.holdbackTimeoutTicks, feedbackThreshold: UInt8(v.feedbackThreshold))
+        }
+        let genesis = Genesis(
+            chainID: chainID, accounts: accounts, authorities: [authority.signing.publicKey], market: market,
+            valueBased: vb, fees: FeeParameters(minFee: chain.fees.minFee, perByte: chain.fees.perByte),
+            feeCollector: treasury, peerReviewSamplingBasisPoints: UInt64(model.peerReview.rateBasisPoints),
+            validators: zip(nodeKeys, powers).map { ValidatorUpdate(publicKey: $0.0.publicKey, power: $0.1) })
+        if let problem = genesis.problems().first { throw MarketSimulationError("genesis: \(problem)") }
+        return genesis
+    }
+
+    /// The validators' configuration: timeouts, blocks, faults and latency from the scenario's chain.
+    static func clusterConfig(spec: MarketRunSpec, chainID: String) -> ClusterConfig {
+        let chain = spec.model.chain
+        let powers = chain.validators.map { UInt64($0.power) }
+        var node = NodeConfig(
+            chainID: chainID,
+            timeouts: TimeoutConfig(
+                proposeInit: chain.timeouts.proposeTicks, proposeDelta: chain.timeouts.proposeDeltaTicks,
+                prevoteInit: chain.timeouts.prevoteTicks, prevoteDelta: chain.timeouts.prevoteDeltaTicks,
+                precommitInit: chain.timeouts.precommitTicks, precommitDelta: chain.timeouts.precommitDeltaTicks),
+            maxBlockTxs: chain.block.maxTransactions, maxBlockBytes: chain.block.maxBytes,
+            verifyCost: chain.verificationCostTicks, commitTimeout: chain.block.intervalTicks)
+        node.createEmptyBlocks = false
+        node.retainBlocks = Self.retainedBlocks
+        let names = chain.validators.map(\.name)
+        func index(_ v: String) -> Int { names.firstIndex(of: v) ?? 0 }
+        var faults: [ScheduledFault] = []
+        for f in chain.faults {
+            let at = SimTime(ticks: f.atTicks)
+            switch f.action {
+            case .crash(let v): faults.append(ScheduledFault(at: at, .crash(index(v))))
+            case .restart(let v): faults.append(ScheduledFault(at: at, .restart(index(v))))
+            case .partition(let groups, let d):
+                faults.append(ScheduledFault(at: at, .partition(groups.map { $0.map(index) })))
+                faults.append(ScheduledFault(at: at + SimTime(ticks: d), .heal))
+            }
+        }
+        let latency: LatencyModel
+        switch chain.latency {
+        case .constant(let t): latency = .constant(SimTime(ticks: t))
+        case .lognormal(let mean, let cv): latency = .lognormal(meanSeconds: Double(mean) / Double(SimTime.ticksPerSecond), cv: cv)
+        case .regions(let regionNames, let matrix, let jitter):
+            latency = .regions(
+                region: chain.validators.map { v in v.region.flatMap { regionNames.firstIndex(of: $0) } ?? 0 },
+                meanSeconds: matrix.map { $0.map { Double($0) / Double(SimTime.ticksPerSecond) } }, jitterCV: jitter)
+        }
+        var config = ClusterConfig(
+            seed: spec.seed, replication: spec.replication, chainID: chainID, powers: powers,
+            network: NetworkConfig(latency: latency), node: node, faults: faults,
+            rebroadcastInterval: .seconds(5), termination: nil, invariantEvery: 0)
+        config.signatureCaches = spec.signatureCaches
+        return config
+    }
+}

@@ -1,0 +1,175 @@
+// Commits and receipts: each height's first commit is recorded, and each of our transactions' receipts is
+// routed (by its `TxKind`) to what it was for. Receipts are read as typed `ContractEvent`s (`firstEvent`), never
+// by event-type or attribute-key strings.
+
+import Contracts
+import Ledger
+import Cluster
+import Network
+import MarketModel
+
+extension MarketWorld {
+    // MARK: Commits
+
+    func committed(_ c: CommitRecord, node: Int) {
+        observer = node
+        let t = now
+        var failed = 0
+        for (tx, receipt) in zip(c.block.transactions, c.receipts) {
+            if receipt.code != .ok { failed += 1 }
+            guard let (kind, submitted) = gateway.committed(tx.hash) else { continue }
+            recorder.committed(submitted: submitted, at: t)
+            handle(kind, receipt, at: t)
+        }
+        if !recorder.block(c, at: t, failed: failed) { cluster.stopRequested = true }
+        if spec.progress != nil {
+            let share = Double(t) / Double(max(1, spec.horizonTicks))
+            if share - lastProgress >= 0.01 {
+                lastProgress = share
+                spec.progress?(share)
+            }
+        }
+    }
+
+    // MARK: Receipts
+
+    /// The first value `pick` finds among the receipt's contract events. The contracts emit only canonical
+    /// events, so one that does not decode is a broken invariant.
+    func firstEvent<T>(_ r: Receipt, _ pick: (ContractEvent) -> T?) -> T? {
+        let events: [ContractEvent]
+        do { events = try r.contractEvents() } catch {
+            preconditionFailure("receipt \(r.txHash.hex) carries a malformed contract event: \(error)")
+        }
+        for e in events { if let v = pick(e) { return v } }
+        return nil
+    }
+
+    func handle(_ kind: TxKind, _ r: Receipt, at t: Int64) {
+        let ok = r.code == .ok
+        switch kind {
+        case .setup, .attest, .update:
+            break
+        case .register(let rad):
+            let balance = ok ? cluster.nodes[observer].app.balance(of: rads[rad].address) : 0
+            tell(rad, .registered(ok: ok, balance: balance))
+        case .post(let s):
+            let posted = firstEvent(r) { if case .studyPosted(let id, _, _, _, _, _, _) = $0 { id } else { nil } }
+            guard ok, let id = posted else {
+                studies[s].phase = .expired
+                records[s].status = .expired
+                return
+            }
+            studies[s].chainID = id
+            byChainID[id] = s
+            records[s].chainStudyID = id
+            if records[s].firstCommitted == nil { records[s].firstCommitted = t }
+            if terms.auction != nil, let st = cluster.nodes[observer].app.study(id) {
+                // The windows run from the block's time (the proposer's clock), as the contract recorded them.
+                studies[s].phase = .bidding
+                studies[s].biddingEnds = st.biddingEndsAtTicks
+                studies[s].revealEnds = st.revealEndsAtTicks
+                at(studies[s].revealEnds + 2 * Self.second, .client(studies[s].client, .finalise(s)))
+            } else {
+                studies[s].phase = .open
+            }
+            insertIntoBook(s)
+            at(studies[s].deadline + Self.second, .client(studies[s].client, .deadline(s)))
+            announce(s)
+        case .claim(let rad, let s), .assign(let rad, let s):
+            tell(rad, .dropped(s))
+            if ok {
+                assigned(s, to: rad, receipt: r, at: t)
+            } else {
+                tell(rad, .reconsider)
+            }
+        case .grant(let s):
+            guard ok, let rad = studies[s].assignee else { return }
+            studies[s].granted = true
+            tell(rad, .granted)
+        case .commitBid(let rad, let s):
+            if ok { studies[s].committedBids += 1 }
+            if !ok {
+                tell(rad, .dropped(s))
+                studies[s].bids.removeAll { $0.rad == rad }
+            }
+        case .revealBid:
+            break
+        case .finalise(let s):
+            for b in studies[s].bids { tell(b.rad, .dropped(s)) }
+            let winner = firstEvent(r) { if case .auctionAwarded(_, let w, _, _) = $0 { w } else { nil } }
+            let unsold = firstEvent(r) { if case .auctionUnsold = $0 { true } else { nil } } ?? false
+            if ok, let winner, let rad = rads.first(where: { $0.address == winner })?.id {
+                assigned(s, to: rad, receipt: r, at: t)
+            } else if ok, unsold {
+                removeFromBook(s)
+                tell(studies[s].client, .unsold(s))
+            }
+            for b in studies[s].bids where b.rad != studies[s].assignee { tell(b.rad, .reconsider) }
+        case .report(let rad, let s):
+            reported(s, by: rad, receipt: r, ok: ok, at: t)
+        case .review(_, let s):
+            if ok {
+                records[s].peerReviewed = true
+                labels += 1  // the adjudicated label joined the dataset on chain
+                resolveHoldback(s, r, at: t)
+            }
+        case .feedback(let s):
+            if ok { resolveHoldback(s, r, at: t) }
+        case .followUp(let s):
+            if ok { records[s].followUpCompleted = true }
+        }
+    }
+
+    func resolveHoldback(_ s: StudyID, _ r: Receipt, at t: Int64) {
+        if let a = firstEvent(r, { if case .holdbackReleased(_, let a) = $0 { a } else { nil } }) {
+            records[s].radiologistPay += a
+            records[s].settled = t
+            studies[s].holdback = 0
+        } else if let a = firstEvent(r, { if case .holdbackForfeited(_, let a) = $0 { a } else { nil } }) {
+            records[s].pricePaid -= min(a, records[s].pricePaid)
+            records[s].settled = t
+            studies[s].holdback = 0
+        }
+    }
+
+    func assigned(_ s: StudyID, to r: RadiologistID, receipt: Receipt, at t: Int64) {
+        removeFromBook(s)
+        studies[s].phase = .assigned
+        studies[s].assignee = r
+        records[s].assigned = t
+        let (price, pay): (UInt64, UInt64) =
+            firstEvent(receipt) { if case .studyAssigned(_, _, let price, let pay) = $0 { (price, pay) } else { nil } }
+            ?? (0, 0)
+        records[s].pricePaid = price
+        records[s].radiologistPay = 0
+        records[s].intermediaryMargin = terms.isIntermediary ? price - min(price, pay) : 0
+        records[s].radiologist = r.index
+        recorder.assignment(price: price, at: t)
+        tell(r, .assigned(s))
+        tell(studies[s].client, .grant(s, to: r, key: rads[r].sealingKey))
+    }
+
+    func reported(_ s: StudyID, by r: RadiologistID, receipt: Receipt, ok: Bool, at t: Int64) {
+        tell(r, .released(s))
+        guard ok else { return }  // too late: the study expired (the client reposts)
+        studies[s].phase = .reported
+        records[s].reportCommitted = t
+        records[s].status = .reported
+        let (paid, holdback): (UInt64, UInt64) =
+            firstEvent(receipt) { if case .settlement(_, _, let p, _, _, let kept) = $0 { (p, kept) } else { nil } }
+            ?? (0, 0)
+        records[s].radiologistPay = paid
+        studies[s].holdback = holdback
+        if holdback == 0 { records[s].settled = t }
+        let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
+        records[s].followUpRecommended = outcome.reportsFinding
+        // Peer review when the chain sampled the study.
+        if firstEvent(receipt, { if case .studySampled = $0 { true } else { nil } }) ?? false {
+            tellPeerReview(.sampled(s, author: r, at: t))
+        }
+        // Referrer feedback: a noisy function of quality and turnaround.
+        let c = studies[s].client
+        tellReferrers(of: c, .reported(s, discrepancy: outcome.discrepancy, at: t))
+        if outcome.reportsFinding { at(t + 7 * Self.day, .client(c, .followUp(s))) }
+    }
+}
