@@ -906,7 +906,7 @@ final class MarketWorld {
     func post(_ s: Int, deadline: Int64? = nil) {
         let c = studies[s].client
         let group = clients[c].group
-        var fields = studies[s].generated.orderFields(for: group)
+        var fields = studies[s].generated.order(for: group)
         if case .intermediary(let i) = spec.design.mechanism {
             let surcharge: UInt64 = studies[s].generated.study.urgency == .stat ? group.statSurcharge : 0
             fields.maxPrice = i.clientPrices[studies[s].generated.study.modality] + surcharge
@@ -922,7 +922,8 @@ final class MarketWorld {
             link, to: own,
             ephemeral: SealingKey.derive(label: "post-\(records[studies[s].record].key)-\(records[studies[s].record].reposts)", seed: spec.seed),
             info: Message.accessInfo(studyID: 0, recipient: own))
-        let order = fields.studyOrder(clientSealedLink: box)
+        fields.clientSealedLink = box
+        let order = fields
         studies[s].deadline = fields.deadlineTicks
         studies[s].maxPrice = order.maxPrice
         studies[s].phase = .posting
