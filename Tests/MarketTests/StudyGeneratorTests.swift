@@ -144,7 +144,7 @@ import Testing
             #expect(fields.requisitionHash.bytes.count == 32)
             #expect(s.record.requisitionText.contains(s.record.medicalRecordNumber))
             #expect(fields.deadlineTicks == s.study.arrivalTicks + group.turnaroundTicks[s.study.urgency])
-            hashes.append(fields.requisitionHash)
+            hashes.append(fields.requisitionHash.bytes)
         }
         #expect(Set(hashes.map { $0.description }).count == hashes.count)
         // The records look like identifiers (so the scan is not vacuous).
