@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Results",
             dependencies: [
-                "MarketModel",
+                "MarketModel", "Analysis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -166,7 +166,7 @@ let package = Package(
             name: "LoadTest",
             dependencies: [
                 "Studies", "Results", "Stochastic", "DiscreteEvent", "Consensus", "Contracts", "Ledger", "Network",
-                "Cluster",
+                "Cluster", "MarketModel",
             ],
             swiftSettings: strict
         ),
@@ -209,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ResultsTests",
-            dependencies: ["Results", "MarketModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Results", "MarketModel", "Analysis", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -298,7 +298,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReadChainCLITests",
-            dependencies: ["readchain", "Results", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["readchain", "Results", "Analysis", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

@@ -51,6 +51,18 @@ public struct PairedDifference: Codable, Sendable, Equatable {
     /// Whether the paired interval excludes 0 (the designs differ at this confidence level).
     public var significant: Bool { ciLow.isFinite && ciHigh.isFinite && (ciLow > 0 || ciHigh < 0) }
 
+    /// Equal when every field is, NaN equal to NaN (a NULL read back from the results database).
+    public static func == (lhs: PairedDifference, rhs: PairedDifference) -> Bool {
+        func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+        return lhs.baseline == rhs.baseline && lhs.variant == rhs.variant && lhs.metric == rhs.metric
+            && lhs.label == rhs.label && lhs.unit == rhs.unit && lhs.n == rhs.n
+            && same(lhs.meanDifference, rhs.meanDifference) && same(lhs.sdDifference, rhs.sdDifference)
+            && same(lhs.ciLow, rhs.ciLow) && same(lhs.ciHigh, rhs.ciHigh)
+            && same(lhs.halfWidthPaired, rhs.halfWidthPaired) && same(lhs.halfWidthUnpaired, rhs.halfWidthUnpaired)
+            && same(lhs.varianceRatio, rhs.varianceRatio) && same(lhs.baselineMean, rhs.baselineMean)
+            && same(lhs.variantMean, rhs.variantMean) && lhs.confidence == rhs.confidence
+    }
+
     private enum CodingKeys: String, CodingKey {
         case baseline, variant, metric, label, unit, n, meanDifference, sdDifference, ciLow, ciHigh
         case halfWidthPaired, halfWidthUnpaired, varianceRatio, baselineMean, variantMean, confidence

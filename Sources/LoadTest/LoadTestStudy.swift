@@ -3,6 +3,7 @@
 
 import DiscreteEvent
 import Foundation
+import MarketModel
 import Results
 import Stochastic
 import Studies

@@ -74,7 +74,7 @@ public struct Study: Sendable, Equatable {
 }
 
 /// The off-chain synthetic patient record behind a study. Patient-like identifiers, fake but realistic in form;
-/// they must never reach the chain (only ``StudyOrderFields`` does).
+/// they must never reach the chain (only the `StudyOrder` of ``GeneratedStudy/order(for:)`` does).
 public struct SyntheticPatientRecord: Sendable, Equatable {
     /// `MRN` followed by 8 digits.
     public var medicalRecordNumber: String
@@ -92,47 +92,30 @@ public struct SyntheticPatientRecord: Sendable, Equatable {
     public var identifiers: [String] { [medicalRecordNumber, patientName, dateOfBirth] }
 }
 
-/// The on-chain projection of a study: codes and a salted hash only (Contracts `StudyOrder` without the sealed
-/// access link, which the wiring layer adds). No field is derived from the patient record except through
-/// `requisitionHash` = SHA-256("readchain.requisition", salt, requisition text).
-public struct StudyOrderFields: Sendable, Equatable {
-    public var modality: Modality
-    public var bodyPartCode: UInt16
-    public var urgency: Urgency
-    public var jurisdiction: String
-    /// Empty when no subspecialty is required.
-    public var requiredSubspecialty: String
-    public var requiresCredentialing: Bool
-    /// Maximum price, minor units (willingness to pay plus the STAT surcharge).
-    public var maxPrice: UInt64
-    /// Absolute deadline, ticks (arrival plus the client's required turnaround).
-    public var deadlineTicks: Int64
-    /// 32 bytes.
-    public var requisitionHash: [UInt8]
-
-    /// The Contracts `StudyOrder` to post (`Message.postStudy`), with the access link the client sealed to itself.
-    public func studyOrder(clientSealedLink: SealedBox) -> StudyOrder {
-        StudyOrder(
-            modality: modality, bodyPart: bodyPartCode, urgency: urgency, jurisdiction: jurisdiction,
-            requiredSubspecialty: requiredSubspecialty, requiresCredentialing: requiresCredentialing,
-            maxPrice: maxPrice, deadlineTicks: deadlineTicks, requisitionHash: Hash(bytes: requisitionHash),
-            clientSealedLink: clientSealedLink)
+/// The privacy scan of a study's on-chain projection (the Contracts `StudyOrder`: codes and a salted hash only,
+/// plus the sealed access link). No field is derived from the patient record except through `requisitionHash` =
+/// SHA-256("readchain.requisition", salt, requisition text).
+extension StudyOrder {
+    /// The stand-in access link of an order not yet posted: ciphertext `linkBytes` under a fixed ephemeral key
+    /// (the real link is ciphertext the client seals when it posts).
+    public static func placeholderLink(linkBytes: [UInt8] = Array(repeating: 0, count: 48)) -> SealedBox {
+        SealedBox(ephemeralPublicKey: SealingPublicKey(bytes: Array(repeating: 9, count: 32)), ciphertext: linkBytes)
     }
 
-    /// The canonical bytes of the order as it goes on chain (``studyOrder(clientSealedLink:)`` encoded), with a
-    /// placeholder sealed link of `linkBytes` (the real link is ciphertext): what a privacy scan of the chain sees.
+    /// The canonical bytes of the order as it goes on chain, with a placeholder sealed link of `linkBytes`: what a
+    /// privacy scan of the chain sees.
     public func onChainBytes(linkBytes: [UInt8] = Array(repeating: 0, count: 48)) -> [UInt8] {
-        let link = SealedBox(
-            ephemeralPublicKey: SealingPublicKey(bytes: Array(repeating: 9, count: 32)), ciphertext: linkBytes)
-        return studyOrder(clientSealedLink: link).canonicalBytes
+        var order = self
+        order.clientSealedLink = Self.placeholderLink(linkBytes: linkBytes)
+        return order.canonicalBytes
     }
 
-    /// Every field as text (the hash in hex): what a privacy scan checks.
+    /// Every field but the sealed link as text (the hash in hex): what a privacy scan checks.
     public var fieldTexts: [String] {
         [
-            modality.name, String(bodyPartCode), urgency.name, jurisdiction, requiredSubspecialty,
+            modality.name, String(bodyPart), urgency.name, jurisdiction, requiredSubspecialty,
             String(requiresCredentialing), String(maxPrice), String(deadlineTicks),
-            requisitionHash.map { String(format: "%02x", $0) }.joined(),
+            requisitionHash.bytes.map { String(format: "%02x", $0) }.joined(),
         ]
     }
 }
@@ -142,17 +125,17 @@ public struct GeneratedStudy: Sendable, Equatable {
     public var study: Study
     public var record: SyntheticPatientRecord
 
-    /// The on-chain projection, given the client's terms.
-    public func orderFields(for group: ClientGroup) -> StudyOrderFields {
-        let hash = Hash.sha256(
-            domain: "readchain.requisition", record.salt, Array(record.requisitionText.utf8)
-        ).bytes
+    /// The on-chain projection, given the client's terms: the Contracts `StudyOrder` to post
+    /// (`Message.postStudy`), with a placeholder access link until the client seals the real one to itself.
+    public func order(for group: ClientGroup) -> StudyOrder {
+        let hash = Hash.sha256(domain: "readchain.requisition", record.salt, Array(record.requisitionText.utf8))
         let surcharge: UInt64 = study.urgency == .stat ? group.statSurcharge : 0
-        return StudyOrderFields(
-            modality: study.modality, bodyPartCode: study.bodyPart.rawValue, urgency: study.urgency,
+        return StudyOrder(
+            modality: study.modality, bodyPart: study.bodyPart.rawValue, urgency: study.urgency,
             jurisdiction: group.jurisdiction, requiredSubspecialty: study.subspecialty ?? "",
             requiresCredentialing: group.requiresCredentialing,
             maxPrice: group.willingnessToPay[study.modality] + surcharge,
-            deadlineTicks: study.arrivalTicks + group.turnaroundTicks[study.urgency], requisitionHash: hash)
+            deadlineTicks: study.arrivalTicks + group.turnaroundTicks[study.urgency], requisitionHash: hash,
+            clientSealedLink: StudyOrder.placeholderLink())
     }
 }

@@ -206,61 +206,115 @@ public struct ChainBlockRecord: Sendable, Equatable {
     }
 }
 
-/// One headline metric of one run.
-public struct HeadlineMetric: Sendable, Equatable {
+/// One scalar summary of one run (`run_metrics` row), e.g. the mean wait with its confidence interval, or one of
+/// a market run's headline metrics (`MarketMetrics.compute`, unit `money` until the study stores it).
+public struct RunMetric: Sendable, Equatable {
+    /// The metric's name, unique within a run.
     public var name: String
-    public var unit: String
-    /// NaN when the run has no observation for it (e.g. no STAT studies).
+    /// The value; NaN is stored as SQL NULL and read back as NaN.
     public var value: Double
-    public init(name: String, unit: String, value: Double) {
+    /// Lower bound of the confidence interval, if one was computed.
+    public var ciLow: Double?
+    /// Upper bound of the confidence interval, if one was computed.
+    public var ciHigh: Double?
+    /// The unit (e.g. `s`, `ticks`, `customers`), if any.
+    public var unit: String?
+
+    public init(name: String, value: Double, ciLow: Double? = nil, ciHigh: Double? = nil, unit: String? = nil) {
         self.name = name
-        self.unit = unit
         self.value = value
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+        self.unit = unit
+    }
+
+    /// Equality that treats two NaN values as equal, so a round trip of NaN compares equal.
+    public static func == (lhs: RunMetric, rhs: RunMetric) -> Bool {
+        lhs.name == rhs.name && lhs.unit == rhs.unit
+            && (lhs.value == rhs.value || (lhs.value.isNaN && rhs.value.isNaN)) && lhs.ciLow == rhs.ciLow && lhs.ciHigh == rhs.ciHigh
     }
 }
 
-/// A run's chain as committed: the genesis its application was built from and, per height, the block and the
-/// commit certificate of the first correct node to commit it, all as canonical bytes (what replay and audit read).
+/// One committed height of a recorded chain: its height and the canonical bytes of the block and of the commit
+/// certificate that decided it (`chain_block_data` row). Stored blocks keep their heights, so replay finds a missing
+/// or out-of-order one.
+public struct RecordedChainBlock: Sendable, Equatable {
+    public var height: Int64
+    /// `Block.canonicalBytes`.
+    public var block: [UInt8]
+    /// `CommitCertificate.canonicalBytes` deciding `height`.
+    public var certificate: [UInt8]
+
+    public init(height: Int64, block: [UInt8], certificate: [UInt8]) {
+        self.height = height
+        self.block = block
+        self.certificate = certificate
+    }
+
+    /// Consecutive heights from `firstHeight`, pairing `blocks[i]` with `certificates[i]`.
+    ///
+    /// - Precondition: as many certificates as blocks (the world captures them together).
+    public static func consecutive(
+        from firstHeight: Int64, blocks: [[UInt8]], certificates: [[UInt8]]
+    ) -> [RecordedChainBlock] {
+        precondition(
+            blocks.count == certificates.count, "\(blocks.count) blocks but \(certificates.count) certificates")
+        return zip(blocks, certificates).enumerated().map { i, pair in
+            RecordedChainBlock(height: firstHeight + Int64(i), block: pair.0, certificate: pair.1)
+        }
+    }
+}
+
+/// A run's chain as committed (and as stored: `chain_genesis`, `chain_block_data`): the genesis its application
+/// was built from and, per height, the block and the commit certificate of the first correct node to commit it,
+/// all as canonical bytes (what replay and audit read).
 public struct RecordedChain: Sendable, Equatable {
     public var chainID: String
     /// The nodes' largest accepted transaction, bytes (the envelope check replay repeats).
     public var maxTxBytes: Int
     /// `Genesis.canonicalBytes`.
     public var genesis: [UInt8]
-    /// `blocks[i]`: `Block.canonicalBytes` of height `firstHeight + i`.
-    public var blocks: [[UInt8]]
-    /// `certificates[i]`: `CommitCertificate.canonicalBytes` deciding height `firstHeight + i`.
-    public var certificates: [[UInt8]]
-    /// The height of `blocks[0]`: 1, unless earlier heights went to `MarketRunSpec.chainSink`.
-    public var firstHeight: Int64
+    /// Height order: consecutive from 1 as recorded (or from a later height when earlier ones went to
+    /// `MarketRunSpec.chainSink`); as stored, gaps are the reader's to find.
+    public var blocks: [RecordedChainBlock]
 
-    public init(
-        chainID: String, maxTxBytes: Int, genesis: [UInt8], blocks: [[UInt8]], certificates: [[UInt8]],
-        firstHeight: Int64 = 1
-    ) {
+    public init(chainID: String, maxTxBytes: Int, genesis: [UInt8], blocks: [RecordedChainBlock]) {
         self.chainID = chainID
         self.maxTxBytes = maxTxBytes
         self.genesis = genesis
         self.blocks = blocks
-        self.certificates = certificates
-        self.firstHeight = firstHeight
     }
+
+    /// `blocks[i]` and `certificates[i]` at height `firstHeight + i`.
+    public init(
+        chainID: String, maxTxBytes: Int, genesis: [UInt8], blocks: [[UInt8]], certificates: [[UInt8]],
+        firstHeight: Int64 = 1
+    ) {
+        self.init(
+            chainID: chainID, maxTxBytes: maxTxBytes, genesis: genesis,
+            blocks: RecordedChainBlock.consecutive(from: firstHeight, blocks: blocks, certificates: certificates))
+    }
+
+    /// The height of `blocks[0]` (1 when there is none).
+    public var firstHeight: Int64 { blocks.first?.height ?? 1 }
+
+    /// Bytes of blocks and certificates together.
+    public var blockBytes: Int { blocks.reduce(0) { $0 + $1.block.count + $1.certificate.count } }
 }
 
 /// Consecutive committed heights of a recorded chain, handed to `MarketRunSpec.chainSink` while the run goes on.
 public struct RecordedChainChunk: Sendable, Equatable {
-    /// The height of `blocks[0]`.
-    public var firstHeight: Int64
-    /// `Block.canonicalBytes` per height.
-    public var blocks: [[UInt8]]
-    /// `CommitCertificate.canonicalBytes` per height: the certificate the next block carries.
-    public var certificates: [[UInt8]]
+    public var blocks: [RecordedChainBlock]
 
+    public init(blocks: [RecordedChainBlock]) { self.blocks = blocks }
+
+    /// `blocks[i]` and `certificates[i]` at height `firstHeight + i`.
     public init(firstHeight: Int64, blocks: [[UInt8]], certificates: [[UInt8]]) {
-        self.firstHeight = firstHeight
-        self.blocks = blocks
-        self.certificates = certificates
+        self.blocks = RecordedChainBlock.consecutive(from: firstHeight, blocks: blocks, certificates: certificates)
     }
+
+    /// The height of `blocks[0]`.
+    public var firstHeight: Int64? { blocks.first?.height }
 }
 
 /// Everything one (design, replication) run produced.
@@ -272,7 +326,7 @@ public struct MarketRunResult: Sendable {
     public var samples: [MarketSample]
     public var blocks: [ChainBlockRecord]
     /// The headline metrics, in a fixed order (`MarketMetrics.headlineNames`).
-    public var headline: [HeadlineMetric]
+    public var headline: [RunMetric]
     /// Chain: SHA-256 over every node's blocks and state roots and the event trace (hex).
     public var chainDigest: String
     /// Final state root of the first node (hex).
@@ -299,7 +353,7 @@ public struct MarketRunResult: Sendable {
 
     public init(
         design: String, replication: Int, studies: [StudyRecord], radiologistDays: [RadiologistDayRecord],
-        samples: [MarketSample], blocks: [ChainBlockRecord], headline: [HeadlineMetric], chainDigest: String,
+        samples: [MarketSample], blocks: [ChainBlockRecord], headline: [RunMetric], chainDigest: String,
         stateRoot: String, transactionsSubmitted: Int, transactionsCommitted: Int, transactionsFailed: Int,
         transactionsRefused: Int, signatureVerifications: Int, signaturesMade: Int, events: UInt64,
         oracleViolations: [String]

@@ -1,6 +1,7 @@
 import Consensus
 import Contracts
 import Ledger
+import MarketModel
 import Cluster
 import Results
 
@@ -66,7 +67,7 @@ public struct ReplayCounts: Codable, Sendable, Equatable {
 
 /// Re-executes a stored chain and checks everything its headers and certificates commit to.
 public struct ChainReplayer {
-    public let chain: StoredChain
+    public let chain: RecordedChain
     public private(set) var failures: [ReplayFailure] = []
     public private(set) var counts = ReplayCounts()
     /// The genesis document, once decoded.
@@ -84,7 +85,7 @@ public struct ChainReplayer {
 
     private let cache = SignatureCache(capacity: 1 << 16)
 
-    public init(chain: StoredChain) { self.chain = chain }
+    public init(chain: RecordedChain) { self.chain = chain }
 
     private mutating func fail(_ height: Int64?, _ kind: String, _ message: String) {
         failures.append(ReplayFailure(height: height, kind: kind, message: message))

@@ -146,7 +146,7 @@ public enum ComparisonStudy {
         for d in s.designs {
             let headlines = s.runs(of: d).map { run in
                 MarketMetrics.headline.map { h in
-                    HeadlineMetric(name: h.name, unit: h.unit, value: run.metrics[h.name] ?? .nan)
+                    RunMetric(name: h.name, value: run.metrics[h.name] ?? .nan, unit: h.unit)
                 }
             }
             var type = "?"
@@ -253,31 +253,9 @@ public enum ComparisonStudy {
         return (base, chosen, result)
     }
 
-    /// The `comparisons` rows of `comparisons`.
-    public static func rows(_ comparisons: [PairedDifference], scenarioSHA256: String) -> [ComparisonRow] {
-        comparisons.map { c in
-            var row = ComparisonRow(
-                scenarioSHA256: scenarioSHA256, baseline: c.baseline, variant: c.variant, metric: c.metric, n: c.n,
-                meanDiff: c.meanDifference, sdDiff: c.sdDifference, ciLow: c.ciLow, ciHigh: c.ciHigh,
-                halfWidthPaired: c.halfWidthPaired, halfWidthUnpaired: c.halfWidthUnpaired,
-                baselineMean: c.baselineMean, variantMean: c.variantMean, confidence: c.confidence, unit: c.unit)
-            row.varianceRatio = c.varianceRatio
-            return row
-        }
-    }
-
-    /// Paired differences read back from `comparisons` rows (labels from the headline list).
-    public static func comparisons(_ rows: [ComparisonRow]) -> [PairedDifference] {
-        rows.map { r in
-            var c = PairedDifference(
-                baseline: r.baseline, variant: r.variant, metric: r.metric,
-                label: MarketMetrics.headline.first { $0.name == r.metric }?.label ?? r.metric, unit: r.unit ?? "",
-                n: r.n, meanDifference: r.meanDiff, sdDifference: r.sdDiff, ciLow: r.ciLow, ciHigh: r.ciHigh,
-                halfWidthPaired: r.halfWidthPaired, halfWidthUnpaired: r.halfWidthUnpaired,
-                baselineMean: r.baselineMean, variantMean: r.variantMean, confidence: r.confidence)
-            c.varianceRatio = r.varianceRatio
-            return c
-        }
+    /// The label of a headline metric (its name when it is not one): what stored comparisons are read with.
+    public static func label(_ metric: String) -> String {
+        MarketMetrics.headline.first { $0.name == metric }?.label ?? metric
     }
 
     /// MSER-5 on each run's hourly work in system (open orders + studies being read), next to the configured

@@ -135,7 +135,7 @@ public enum ReportWriter {
         _ store: ResultsStore, databaseName: String, plots: [ReportPlot], plotsDirectory: String
     ) throws -> ReportInput {
         let study = try ComparisonStudy.load(store)
-        var comparisons = ComparisonStudy.comparisons(try store.comparisons(scenarioSHA256: study.scenarioSHA256))
+        var comparisons = try store.comparisons(scenarioSHA256: study.scenarioSHA256, label: ComparisonStudy.label)
         let stored = !comparisons.isEmpty
         var note: String?
         if !stored {

@@ -4,48 +4,13 @@ import MarketModel
 
 // The chain each market run keeps (schema migration v3, tables `chain_genesis` and `chain_block_data`): the
 // genesis document and every committed block with its commit certificate, as the exact canonical bytes the chain
-// produced. Results does not know the chain's types: it stores and returns bytes; the Replay target decodes
-// and verifies them.
-
-/// One committed block of a stored chain: its height and the canonical bytes of the block and of the commit
-/// certificate that decided it.
-public struct StoredChainBlock: Sendable, Equatable {
-    public var height: Int64
-    public var block: [UInt8]
-    public var certificate: [UInt8]
-
-    public init(height: Int64, block: [UInt8], certificate: [UInt8]) {
-        self.height = height
-        self.block = block
-        self.certificate = certificate
-    }
-}
-
-/// A run's chain as stored: the genesis it started from and its blocks in height order.
-public struct StoredChain: Sendable, Equatable {
-    public var chainID: String
-    /// The largest transaction the chain's nodes accepted, bytes (part of the envelope check).
-    public var maxTxBytes: Int
-    /// Canonical bytes of the application's genesis document.
-    public var genesis: [UInt8]
-    /// Height order; written 1, 2, 3, ... without gaps.
-    public var blocks: [StoredChainBlock]
-
-    public init(chainID: String, maxTxBytes: Int, genesis: [UInt8], blocks: [StoredChainBlock]) {
-        self.chainID = chainID
-        self.maxTxBytes = maxTxBytes
-        self.genesis = genesis
-        self.blocks = blocks
-    }
-
-    /// Bytes of blocks and certificates together.
-    public var blockBytes: Int { blocks.reduce(0) { $0 + $1.block.count + $1.certificate.count } }
-}
+// produced (MarketModel's `RecordedChain`, as the world recorded it). Results does not know the chain's types: it
+// stores and returns bytes; the Replay target decodes and verifies them.
 
 extension ResultsStore {
     /// Inserts `chain` for `run` inside the caller's transaction (``finishMarketRun(_:detail:metrics:)`` calls it,
     /// so a finished run has all of its chain or none).
-    static func insertChain(_ db: Database, run: Int64, _ chain: StoredChain) throws {
+    static func insertChain(_ db: Database, run: Int64, _ chain: RecordedChain) throws {
         try db.execute(
             sql: "INSERT INTO chain_genesis (run_id, chain_id, max_tx_bytes, genesis) VALUES (?, ?, ?, ?)",
             arguments: [run, chain.chainID, chain.maxTxBytes, Data(chain.genesis)])
@@ -62,7 +27,8 @@ extension ResultsStore {
     ///
     /// - Throws: ``ResultsError`` if the run is not `running` (e.g. marked `interrupted` by a Ctrl-C) or a height
     ///   is already stored.
-    public func appendChainBlocks(run id: RunID, _ blocks: [StoredChainBlock]) throws {
+    public func appendChainBlocks(run id: RunID, _ chunk: RecordedChainChunk) throws {
+        let blocks = chunk.blocks
         guard !blocks.isEmpty else { return }
         try write("cannot store chain blocks of \(id)") { db in
             try self.requireOwnRunning(db, id, "its chain blocks are not stored")
@@ -85,23 +51,23 @@ extension ResultsStore {
 
     /// The stored chain of `run` (blocks in height order, as stored: gaps are the caller's to find), or nil when
     /// the run kept none (`--no-chain`, not a market run, or not finished).
-    public func chain(run: RunID) throws -> StoredChain? {
+    public func chain(run: RunID) throws -> RecordedChain? {
         try read("cannot read the chain of \(run)") { db in
             guard
                 let g = try Row.fetchOne(
                     db, sql: "SELECT chain_id, max_tx_bytes, genesis FROM chain_genesis WHERE run_id = ?",
                     arguments: [run.rawValue])
             else { return nil }
-            var blocks: [StoredChainBlock] = []
+            var blocks: [RecordedChainBlock] = []
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT height, block, certificate FROM chain_block_data WHERE run_id = ? ORDER BY height",
                 arguments: [run.rawValue])
             while let r = try cursor.next() {
                 blocks.append(
-                    StoredChainBlock(
+                    RecordedChainBlock(
                         height: r["height"], block: Self.bytes(r["block"]), certificate: Self.bytes(r["certificate"])))
             }
-            return StoredChain(
+            return RecordedChain(
                 chainID: g["chain_id"], maxTxBytes: g["max_tx_bytes"], genesis: Self.bytes(g["genesis"]),
                 blocks: blocks)
         }

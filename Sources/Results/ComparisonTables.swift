@@ -1,60 +1,6 @@
+import Analysis
 import GRDB
 import MarketModel
-
-/// One paired comparison of a design with the baseline on one metric (`comparisons` row). NaN for SQL NULL.
-public struct ComparisonRow: Sendable, Equatable {
-    public var scenarioSHA256: String
-    public var baseline: String
-    public var variant: String
-    public var metric: String
-    public var n: Int
-    public var meanDiff: Double
-    public var sdDiff: Double
-    public var ciLow: Double
-    public var ciHigh: Double
-    public var halfWidthPaired: Double
-    public var halfWidthUnpaired: Double
-    /// Variance of the paired differences over the sum of the two samples' variances (NaN when undefined).
-    public var varianceRatio: Double = .nan
-    public var baselineMean: Double
-    public var variantMean: Double
-    public var confidence: Double
-    public var unit: String?
-
-    public init(
-        scenarioSHA256: String, baseline: String, variant: String, metric: String, n: Int, meanDiff: Double,
-        sdDiff: Double, ciLow: Double, ciHigh: Double, halfWidthPaired: Double, halfWidthUnpaired: Double,
-        baselineMean: Double, variantMean: Double, confidence: Double, unit: String?
-    ) {
-        self.scenarioSHA256 = scenarioSHA256
-        self.baseline = baseline
-        self.variant = variant
-        self.metric = metric
-        self.n = n
-        self.meanDiff = meanDiff
-        self.sdDiff = sdDiff
-        self.ciLow = ciLow
-        self.ciHigh = ciHigh
-        self.halfWidthPaired = halfWidthPaired
-        self.halfWidthUnpaired = halfWidthUnpaired
-        self.baselineMean = baselineMean
-        self.variantMean = variantMean
-        self.confidence = confidence
-        self.unit = unit
-    }
-
-    /// Equal when every field is, NaN equal to NaN (a NULL read back).
-    public static func == (lhs: ComparisonRow, rhs: ComparisonRow) -> Bool {
-        func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
-        return lhs.scenarioSHA256 == rhs.scenarioSHA256 && lhs.baseline == rhs.baseline
-            && lhs.variant == rhs.variant && lhs.metric == rhs.metric && lhs.n == rhs.n
-            && same(lhs.meanDiff, rhs.meanDiff) && same(lhs.sdDiff, rhs.sdDiff) && same(lhs.ciLow, rhs.ciLow)
-            && same(lhs.ciHigh, rhs.ciHigh) && same(lhs.halfWidthPaired, rhs.halfWidthPaired)
-            && same(lhs.halfWidthUnpaired, rhs.halfWidthUnpaired) && same(lhs.baselineMean, rhs.baselineMean)
-            && same(lhs.variantMean, rhs.variantMean) && lhs.confidence == rhs.confidence && lhs.unit == rhs.unit
-            && same(lhs.varianceRatio, rhs.varianceRatio)
-    }
-}
 
 /// One run's warm-up for one series: configured, and as a detection method found it (`warmup` row).
 public struct WarmupRow: Sendable, Equatable {
@@ -84,16 +30,12 @@ public struct WarmupRow: Sendable, Equatable {
 }
 
 extension ResultsStore {
-    /// Replaces every comparison of the scenario `scenarioSHA256` with `rows`, in one transaction (so a
-    /// comparison against another baseline or of fewer designs leaves no stale rows).
+    /// Replaces every comparison of the scenario `scenarioSHA256` with `comparisons` (`comparisons` rows, one per
+    /// paired difference; the label is not stored), in one transaction (so a comparison against another baseline
+    /// or of fewer designs leaves no stale rows).
     ///
-    /// - Throws: ``ResultsError`` on a row of another scenario, a duplicate key or an SQLite error; nothing is
-    ///   written then.
-    public func replaceComparisons(scenarioSHA256: String, with rows: [ComparisonRow]) throws {
-        if let other = rows.first(where: { $0.scenarioSHA256 != scenarioSHA256 }) {
-            throw ResultsError(
-                "comparison row of scenario \(other.scenarioSHA256) among those of \(scenarioSHA256)", path: path)
-        }
+    /// - Throws: ``ResultsError`` on a duplicate key or an SQLite error; nothing is written then.
+    public func replaceComparisons(scenarioSHA256: String, with comparisons: [PairedDifference]) throws {
         try write("cannot write comparisons") { db in
             try db.execute(sql: "DELETE FROM comparisons WHERE scenario_sha256 = ?", arguments: [scenarioSHA256])
             let insert = try db.cachedStatement(
@@ -103,32 +45,38 @@ extension ResultsStore {
                         confidence, unit)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            for r in rows {
+            for c in comparisons {
                 try insert.execute(arguments: [
-                    r.scenarioSHA256, r.baseline, r.variant, r.metric, r.n, Self.nullIfNaN(r.meanDiff),
-                    Self.nullIfNaN(r.sdDiff), Self.nullIfNaN(r.ciLow), Self.nullIfNaN(r.ciHigh),
-                    Self.nullIfNaN(r.halfWidthPaired), Self.nullIfNaN(r.halfWidthUnpaired),
-                    Self.nullIfNaN(r.varianceRatio), Self.nullIfNaN(r.baselineMean), Self.nullIfNaN(r.variantMean), r.confidence, r.unit,
+                    scenarioSHA256, c.baseline, c.variant, c.metric, c.n, Self.nullIfNaN(c.meanDifference),
+                    Self.nullIfNaN(c.sdDifference), Self.nullIfNaN(c.ciLow), Self.nullIfNaN(c.ciHigh),
+                    Self.nullIfNaN(c.halfWidthPaired), Self.nullIfNaN(c.halfWidthUnpaired),
+                    Self.nullIfNaN(c.varianceRatio), Self.nullIfNaN(c.baselineMean), Self.nullIfNaN(c.variantMean),
+                    c.confidence, c.unit,
                 ])
             }
         }
     }
 
-    /// The comparisons of one scenario, in the order they were written.
-    public func comparisons(scenarioSHA256: String) throws -> [ComparisonRow] {
+    /// The comparisons of one scenario, in the order they were written (NaN for SQL NULL), each labelled
+    /// `label(metric)` (the label is not stored; by default the metric's name).
+    public func comparisons(
+        scenarioSHA256: String, label: (String) -> String = { $0 }
+    ) throws -> [PairedDifference] {
         try read("cannot read comparisons") { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM comparisons WHERE scenario_sha256 = ? ORDER BY id", arguments: [scenarioSHA256]
             ).map { r in
                 func real(_ column: String) -> Double { (r[column] as Double?) ?? .nan }
-                var row = ComparisonRow(
-                    scenarioSHA256: r["scenario_sha256"], baseline: r["baseline"], variant: r["variant"],
-                    metric: r["metric"], n: r["n"], meanDiff: real("mean_diff"), sdDiff: real("sd_diff"),
-                    ciLow: real("ci_low"), ciHigh: real("ci_high"), halfWidthPaired: real("half_width_paired"),
-                    halfWidthUnpaired: real("half_width_unpaired"), baselineMean: real("baseline_mean"),
-                    variantMean: real("variant_mean"), confidence: r["confidence"], unit: r["unit"])
-                row.varianceRatio = real("variance_ratio")
-                return row
+                let metric: String = r["metric"]
+                var c = PairedDifference(
+                    baseline: r["baseline"], variant: r["variant"], metric: metric, label: label(metric),
+                    unit: (r["unit"] as String?) ?? "", n: r["n"], meanDifference: real("mean_diff"),
+                    sdDifference: real("sd_diff"), ciLow: real("ci_low"), ciHigh: real("ci_high"),
+                    halfWidthPaired: real("half_width_paired"), halfWidthUnpaired: real("half_width_unpaired"),
+                    baselineMean: real("baseline_mean"), variantMean: real("variant_mean"),
+                    confidence: r["confidence"])
+                c.varianceRatio = real("variance_ratio")
+                return c
             }
         }
     }

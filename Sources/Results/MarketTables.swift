@@ -63,7 +63,7 @@ public struct MarketRunDetail: Sendable, Equatable {
     public var chain: ChainRunRow
     /// The run's chain (genesis, blocks, certificates) for replay and audit (`chain_genesis`, `chain_block_data`);
     /// nil keeps none (`--no-chain`).
-    public var storedChain: StoredChain? = nil
+    public var storedChain: RecordedChain? = nil
 
     public init(
         studies: [StudyRecord], radiologistDays: [RadiologistDayRecord], samples: [MarketSample],

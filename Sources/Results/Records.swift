@@ -103,34 +103,6 @@ public struct RunProvenance: Sendable, Equatable {
     }
 }
 
-/// One scalar summary of one run (`run_metrics` row), e.g. the mean wait with its confidence interval.
-public struct RunMetric: Sendable, Equatable {
-    /// The metric's name, unique within a run.
-    public var name: String
-    /// The value; NaN is stored as SQL NULL and read back as NaN.
-    public var value: Double
-    /// Lower bound of the confidence interval, if one was computed.
-    public var ciLow: Double?
-    /// Upper bound of the confidence interval, if one was computed.
-    public var ciHigh: Double?
-    /// The unit (e.g. `s`, `ticks`, `customers`), if any.
-    public var unit: String?
-
-    public init(name: String, value: Double, ciLow: Double? = nil, ciHigh: Double? = nil, unit: String? = nil) {
-        self.name = name
-        self.value = value
-        self.ciLow = ciLow
-        self.ciHigh = ciHigh
-        self.unit = unit
-    }
-
-    /// Equality that treats two NaN values as equal, so a round trip of NaN compares equal.
-    public static func == (lhs: RunMetric, rhs: RunMetric) -> Bool {
-        lhs.name == rhs.name && lhs.unit == rhs.unit
-            && sameValue(lhs.value, rhs.value) && lhs.ciLow == rhs.ciLow && lhs.ciHigh == rhs.ciHigh
-    }
-}
-
 /// One cross-replication summary (`summaries` row) of one metric of one scenario variant.
 public struct SummaryRow: Sendable, Equatable {
     /// SHA-256 of the scenario text (``RunProvenance/scenarioSHA256``).

@@ -1,4 +1,5 @@
 import GRDB
+import MarketModel
 
 /// One observation series of a run, read back.
 public struct SeriesRecord: Sendable, Equatable {

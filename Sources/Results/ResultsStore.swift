@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketModel
 
 /// The results database of one simulate run: an SQLite file holding runs, their metrics, their observation
 /// streams and cross-replication summaries.

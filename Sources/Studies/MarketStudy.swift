@@ -213,7 +213,7 @@ public enum MarketStudy {
                 if recordChain {
                     spec.chainChunkBlocks = chunkBlocks
                     // Blocks go to the database as the run goes, not all at its end (a year is ~800,000 blocks).
-                    spec.chainSink = { chunk in try store.appendChainBlocks(run: id, MarketStudy.storedBlocks(chunk)) }
+                    spec.chainSink = { chunk in try store.appendChainBlocks(run: id, chunk) }
                 }
                 defer { progress.finish(run: i) }
                 return (try MarketSimulation.run(spec), model.currency)
@@ -232,7 +232,7 @@ public enum MarketStudy {
         recordChain: Bool
     ) throws {
         var detail = try MarketStudy.detail(r, recordDetail: recordDetail)
-        if recordChain { detail.storedChain = try MarketStudy.storedChain(r) }
+        if recordChain { detail.storedChain = r.chain }
         try store.finishMarketRun(id, detail: detail, metrics: MarketStudy.runMetrics(r, currency: currency))
     }
 
@@ -284,7 +284,7 @@ public enum MarketStudy {
     /// Mean, sample standard deviation and t interval over replications of each headline metric, skipping the
     /// replications where it is NaN (`n` says how many remain). NaN mean when none remain; NaN standard
     /// deviation and interval when fewer than two do.
-    package static func summarise(_ replications: [[HeadlineMetric]], currency: Currency) -> [MetricSummary] {
+    package static func summarise(_ replications: [[RunMetric]], currency: Currency) -> [MetricSummary] {
         MarketMetrics.headline.map { h in
             let values = replications.compactMap { run in run.first { $0.name == h.name }?.value }.filter { !$0.isNaN }
             let tally = Tally(values)
@@ -335,7 +335,11 @@ public enum MarketStudy {
     }
 
     static func runMetrics(_ r: MarketRunResult, currency: Currency) -> [RunMetric] {
-        r.headline.map { RunMetric(name: $0.name, value: $0.value, unit: unit($0.unit, currency)) }
+        r.headline.map { m in
+            var stored = m
+            stored.unit = m.unit.map { unit($0, currency) }
+            return stored
+        }
     }
 
     static func runSummary(_ r: MarketRunResult, id: RunID) -> MarketRunSummary {

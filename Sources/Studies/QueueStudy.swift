@@ -1,6 +1,7 @@
 import Analysis
 import DiscreteEvent
 import Foundation
+import MarketModel
 import Results
 import Scenario
 import Stochastic

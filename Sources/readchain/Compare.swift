@@ -101,9 +101,7 @@ struct Compare: ParsableCommand {
             let study = try ComparisonStudy.load(store)
             let (base, chosen, comparisons) = try ComparisonStudy.compare(
                 study, baseline: baseline, designs: designList)
-            try store.replaceComparisons(
-                scenarioSHA256: study.scenarioSHA256,
-                with: ComparisonStudy.rows(comparisons, scenarioSHA256: study.scenarioSHA256))
+            try store.replaceComparisons(scenarioSHA256: study.scenarioSHA256, with: comparisons)
             let chosenIDs = Set(study.runs.filter { chosen.contains($0.design) }.map(\.record.id))
             let warmup = try ComparisonStudy.detectWarmup(store, study).filter { chosenIDs.contains($0.run) }
             try store.writeWarmup(warmup)

@@ -123,7 +123,7 @@ import Testing
         let studies = g.studies(before: weekTicks, streams: RandomStreams(seed: 1, replication: 0))
         var hashes: [[UInt8]] = []
         for s in studies {
-            let fields = s.orderFields(for: group)
+            let fields = s.order(for: group)
             let text = fields.fieldTexts.joined(separator: "|")
             for id in s.record.identifiers {
                 #expect(!text.contains(id), "\(id) in \(text)")
@@ -141,10 +141,10 @@ import Testing
             #expect(bytes.count > 32 + 32)
             let mrnDigits = String(s.record.medicalRecordNumber.dropFirst(3))
             #expect(!text.contains(mrnDigits))
-            #expect(fields.requisitionHash.count == 32)
+            #expect(fields.requisitionHash.bytes.count == 32)
             #expect(s.record.requisitionText.contains(s.record.medicalRecordNumber))
             #expect(fields.deadlineTicks == s.study.arrivalTicks + group.turnaroundTicks[s.study.urgency])
-            hashes.append(fields.requisitionHash)
+            hashes.append(fields.requisitionHash.bytes)
         }
         #expect(Set(hashes.map { $0.description }).count == hashes.count)
         // The records look like identifiers (so the scan is not vacuous).

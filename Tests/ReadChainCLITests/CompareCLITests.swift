@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Results
 import Testing
@@ -41,7 +42,7 @@ import Testing
         let cost = try #require(rows.first { $0.metric == "cost_per_study" })
         #expect(cost.n == 3 && cost.unit == "USD" && cost.halfWidthPaired.isFinite && cost.halfWidthUnpaired > 0)
         // The intermediary's margin makes it dearer; its difference is exactly its mean minus the baseline's.
-        #expect(abs(cost.meanDiff - (cost.variantMean - cost.baselineMean)) < 1e-9)
+        #expect(abs(cost.meanDifference - (cost.variantMean - cost.baselineMean)) < 1e-9)
         // The warm-up rows: 6 hourly samples are too few batches for MSER-5, so detected is NULL.
         let warmup = try store.warmup()
         #expect(warmup.count == 6 && warmup.allSatisfy { $0.method == "mser-5" && $0.configuredTicks == 3_600_000_000 })
@@ -64,7 +65,7 @@ import Testing
         }
         for (c, row) in zip(comparisons, rows) {
             #expect(c["metric"] as? String == row.metric && c["n"] as? Int == row.n)
-            #expect(same(c["meanDifference"], row.meanDiff), "\(row.metric)")
+            #expect(same(c["meanDifference"], row.meanDifference), "\(row.metric)")
             #expect(same(c["halfWidthPaired"], row.halfWidthPaired), "\(row.metric)")
             #expect(same(c["halfWidthUnpaired"], row.halfWidthUnpaired), "\(row.metric)")
             #expect(same(c["baselineMean"], row.baselineMean) && same(c["variantMean"], row.variantMean))
@@ -87,7 +88,7 @@ import Testing
         let costLine = try #require(lines.first { $0.contains(",cost_per_study,") })
         let fields = costLine.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         #expect(fields[1] == "posted-price" && fields[2] == "intermediary" && fields[6] == "3")
-        #expect(Double(fields[7]) == cost.meanDiff && Double(fields[11]) == cost.halfWidthPaired)
+        #expect(Double(fields[7]) == cost.meanDifference && Double(fields[11]) == cost.halfWidthPaired)
         #expect(fields.count == 19 && (Double(fields[18]) ?? .nan).isFinite == cost.varianceRatio.isFinite)
 
         // Markdown: both tables.
@@ -105,7 +106,7 @@ import Testing
         let flipped = try store.comparisons(scenarioSHA256: sha)
         #expect(flipped.count == 21 && flipped.allSatisfy { $0.baseline == "intermediary" })
         let flippedCost = try #require(flipped.first { $0.metric == "cost_per_study" })
-        #expect(abs(flippedCost.meanDiff + cost.meanDiff) < 1e-12)
+        #expect(abs(flippedCost.meanDifference + cost.meanDifference) < 1e-12)
         #expect(abs(flippedCost.halfWidthPaired - cost.halfWidthPaired) < 1e-12)
 
         // The report names every design and holds the comparison table and the plots directory's PNGs.

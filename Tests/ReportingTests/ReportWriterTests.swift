@@ -79,16 +79,16 @@ import Testing
         // Differences 1.0, 1.1, 1.2.
         #expect(cost.n == 3 && abs(cost.meanDifference - 1.1) < 1e-12 && cost.unit == "USD")
         #expect(cost.halfWidthRatio < 0.1)
-        let rows = ComparisonStudy.rows(result.comparisons, scenarioSHA256: study.scenarioSHA256)
+        let rows = result.comparisons
         try store.replaceComparisons(scenarioSHA256: study.scenarioSHA256, with: rows)
-        #expect(try store.comparisons(scenarioSHA256: study.scenarioSHA256) == rows)
+        #expect(try store.comparisons(scenarioSHA256: study.scenarioSHA256, label: ComparisonStudy.label) == rows)
         let reversed = try ComparisonStudy.compare(study, baseline: "intermediary")
-        let rows2 = ComparisonStudy.rows(reversed.comparisons, scenarioSHA256: study.scenarioSHA256)
+        let rows2 = reversed.comparisons
         try store.replaceComparisons(scenarioSHA256: study.scenarioSHA256, with: rows2)
-        let back = try store.comparisons(scenarioSHA256: study.scenarioSHA256)
+        let back = try store.comparisons(scenarioSHA256: study.scenarioSHA256, label: ComparisonStudy.label)
         #expect(back == rows2 && back.allSatisfy { $0.baseline == "intermediary" })
         #expect(
-            ComparisonStudy.comparisons(back).first { $0.metric == "cost_per_study" }.map {
+            back.first { $0.metric == "cost_per_study" }.map {
                 abs($0.meanDifference + 1.1) < 1e-12
             } == true)
 
@@ -144,9 +144,7 @@ import Testing
         let study = try ComparisonStudy.load(store)
         try store.replaceComparisons(
             scenarioSHA256: study.scenarioSHA256,
-            with: ComparisonStudy.rows(
-                try ComparisonStudy.compare(study, baseline: "intermediary").comparisons,
-                scenarioSHA256: study.scenarioSHA256))
+            with: try ComparisonStudy.compare(study, baseline: "intermediary").comparisons)
         let stored = ReportWriter.render(
             try ReportWriter.gather(
                 store, databaseName: "results.sqlite", plots: [], plotsDirectory: "Plots/market-tiny/"))

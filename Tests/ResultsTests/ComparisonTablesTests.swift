@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import GRDB
 import Results
@@ -5,11 +6,11 @@ import Testing
 
 /// Schema v4: the `comparisons` and `warmup` tables.
 @Suite struct ComparisonTablesTests {
-    static func row(_ metric: String, variant: String = "b", meanDiff: Double = 1) -> ComparisonRow {
-        ComparisonRow(
-            scenarioSHA256: String(repeating: "a", count: 64), baseline: "a", variant: variant, metric: metric, n: 3,
-            meanDiff: meanDiff, sdDiff: .nan, ciLow: .nan, ciHigh: .nan, halfWidthPaired: .nan,
-            halfWidthUnpaired: 0.5, baselineMean: 10, variantMean: 11, confidence: 0.95, unit: "h")
+    static func row(_ metric: String, variant: String = "b", meanDiff: Double = 1) -> PairedDifference {
+        PairedDifference(
+            baseline: "a", variant: variant, metric: metric, label: metric, unit: "h", n: 3,
+            meanDifference: meanDiff, sdDifference: .nan, ciLow: .nan, ciHigh: .nan, halfWidthPaired: .nan,
+            halfWidthUnpaired: 0.5, baselineMean: 10, variantMean: 11, confidence: 0.95)
     }
 
     @Test func comparisonsRoundTripWithNullsAndAreReplacedPerScenario() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketModel
 import Results
 import Testing
 
@@ -171,7 +172,7 @@ enum ChildLaunch {
             try db.execute(sql: "UPDATE runs SET host = 'node-2', pid = 77 WHERE id = ?", arguments: [id.rawValue])
         }
         let error = #expect(throws: ResultsError.self) {
-            try store.appendChainBlocks(run: id, [StoredChainBlock(height: 1, block: [1], certificate: [2])])
+            try store.appendChainBlocks(run: id, RecordedChainChunk(blocks: [RecordedChainBlock(height: 1, block: [1], certificate: [2])]))
         }
         #expect(error?.message.contains("taken over") == true)
         #expect(throws: ResultsError.self) { try store.finishRun(id, status: .finished, metrics: [], error: nil) }

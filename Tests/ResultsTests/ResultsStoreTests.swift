@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketModel
 import Results
 import Testing
 

@@ -12,8 +12,8 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func headline(_ values: [String: Double]) -> [HeadlineMetric] {
-        MarketMetrics.headline.map { HeadlineMetric(name: $0.name, unit: $0.unit, value: values[$0.name] ?? .nan) }
+    static func headline(_ values: [String: Double]) -> [RunMetric] {
+        MarketMetrics.headline.map { RunMetric(name: $0.name, value: values[$0.name] ?? .nan, unit: $0.unit) }
     }
 
     /// NaN replications are left out of a metric's summary and `n` says how many remain; money metrics carry the

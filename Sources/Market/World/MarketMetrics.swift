@@ -38,7 +38,7 @@ public enum MarketMetrics {
     public static func compute(
         studies: [StudyRecord], days: [RadiologistDayRecord], blocks: [ChainBlockRecord], commitLatencies: [Int64],
         warmupTicks: Int64, minorPerMajor: UInt64
-    ) -> [HeadlineMetric] {
+    ) -> [RunMetric] {
         let hour = Double(SimTime.ticksPerHour)
         let money = Double(minorPerMajor)
         let measured = studies.filter(\.measured)
@@ -92,7 +92,7 @@ public enum MarketMetrics {
         let lat = commitLatencies.map { Double($0) / Double(SimTime.ticksPerSecond) }
         values["commit_latency_p50"] = quantile(lat, 0.5)
         values["commit_latency_p90"] = quantile(lat, 0.9)
-        return headline.map { HeadlineMetric(name: $0.name, unit: $0.unit, value: values[$0.name] ?? .nan) }
+        return headline.map { RunMetric(name: $0.name, value: values[$0.name] ?? .nan, unit: $0.unit) }
     }
 
     static func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? .nan : Double(a) / Double(b) }

@@ -122,7 +122,7 @@ struct Client: Identified {
     ) -> [Action] {
         let study = market.studies[s].generated
         let terms = market.terms
-        var fields = study.orderFields(for: group)
+        var fields = study.order(for: group)
         if case .intermediary(let i) = terms.mechanism {
             let surcharge: UInt64 = study.study.urgency == .stat ? group.statSurcharge : 0
             fields.maxPrice = i.clientPrices[study.study.modality] + surcharge
@@ -139,7 +139,8 @@ struct Client: Identified {
             Self.accessLink(market.studies[s]), to: sealingKey,
             ephemeral: SealingKey.derive(label: "post-\(record.key)-\(record.reposts)", seed: terms.seed),
             info: Message.accessInfo(studyID: 0, recipient: sealingKey))
-        let order = fields.studyOrder(clientSealedLink: box)
+        fields.clientSealedLink = box
+        let order = fields
         return [
             .posting(s, deadline: fields.deadlineTicks, maxPrice: order.maxPrice),
             .submit(.postStudy(order), .post(s)),
