@@ -92,7 +92,8 @@ public struct ChainReplayer {
 
     /// Replays every stored block in height order, calling `observe` after each executed block.
     public mutating func run(observe: (ReplayedBlock) -> Void = { _ in }) {
-        guard let (g, initial) = checkedGenesis() else { return }
+        guard let checked = checkedGenesis() else { return }
+        let (g, initial) = checked
         genesis = g
         var app = ReadChainApp(genesis: g)
         var sets = [initial, initial]  // sets[h-1]: the validator set of height h
