@@ -191,39 +191,39 @@ public final class ChainNode<App: ChainApplication> {
     public let cache: SignatureCache
     /// The disk: committed chain, application state and signer state survive a crash.
     public let store: BlockStore
-    public private(set) var app: App
-    public private(set) var signerState: SignerState = .initial
+    public internal(set) var app: App
+    public internal(set) var signerState: SignerState = .initial
     /// The consensus WAL's last record (lock, valid value, round): on the disk, so a restart keeps its lock.
-    public private(set) var walRecord: WALRecord?
-    public private(set) var core: ConsensusCore?
+    public internal(set) var walRecord: WALRecord?
+    public internal(set) var core: ConsensusCore?
     /// The peer whose message is being handled: answers addressed to a peer (`sendVote(_:to:)`) go back to it.
-    private var replyTo: Int?
+    var replyTo: Int?
     /// The last payload `decodeBlock` decoded, and its block.
-    private let decoded: DecodedBlockMemo
-    public private(set) var mempool: Mempool
+    let decoded: DecodedBlockMemo
+    public internal(set) var mempool: Mempool
     /// Per-height counters, `counters[h-1]` for the height the node was working on.
-    public private(set) var counters: [HeightCounters] = []
-    public private(set) var peakMempool = 0
-    private var syncRequestedAt: SimTime?
-    private var syncTarget: Height = 0
+    public internal(set) var counters: [HeightCounters] = []
+    public internal(set) var peakMempool = 0
+    var syncRequestedAt: SimTime?
+    var syncTarget: Height = 0
     /// Conflicting proposals this node has proof of (equivocating proposers).
-    public private(set) var proposalEvidenceCount = 0
+    public internal(set) var proposalEvidenceCount = 0
     /// Blocks this node obtained by block sync.
-    public private(set) var syncedBlocks = 0
+    public internal(set) var syncedBlocks = 0
     /// Decision round per committed height (−1 if synced).
-    public private(set) var decisionRounds: [Round] = []
+    public internal(set) var decisionRounds: [Round] = []
     /// A Byzantine node's behaviour: the core is driven through a `ByzantineNode` (nil: a correct node).
-    public private(set) var behaviour: (any ByzantineBehaviour)?
+    public internal(set) var behaviour: (any ByzantineBehaviour)?
     /// Validator address → node index, for the addressed outputs `sendProposal(_:to:)` / `sendVote(_:to:)`.
     public let nodeOfAddress: [Address: Int]
     /// Largest `ConsensusCore.footprint` seen after an input, when `trackFootprint` is on (B16: bounded memory).
-    public private(set) var maxFootprint = 0
+    public internal(set) var maxFootprint = 0
     public var trackFootprint = false
     /// The working height waits for a transaction before it starts (`NodeConfig.createEmptyBlocks == false`).
-    public private(set) var isWaitingForTransactions = false
+    public internal(set) var isWaitingForTransactions = false
     /// Equivocation evidence this node holds and no committed block has yet, oldest first, one per offence (at most
     /// `maxPendingEvidence`; volatile, like the mempool). The node puts it into the blocks it proposes.
-    public private(set) var pendingEvidence: [Evidence] = []
+    public internal(set) var pendingEvidence: [Evidence] = []
     public static var maxPendingEvidence: Int { 256 }
 
     /// - Parameters:
@@ -265,7 +265,7 @@ public final class ChainNode<App: ChainApplication> {
     }
 
     /// Keeps `e` for a later block unless its offence is already pending or committed.
-    private func keepEvidence(_ e: Evidence) {
+    func keepEvidence(_ e: Evidence) {
         let o = Offence(e)
         guard !store.isCommitted(o), !pendingEvidence.contains(where: { Offence($0) == o }) else { return }
         if pendingEvidence.count >= Self.maxPendingEvidence { pendingEvidence.removeFirst() }
@@ -318,335 +318,9 @@ public final class ChainNode<App: ChainApplication> {
         return step
     }
 
-    private func count(_ f: (inout HeightCounters) -> Void) {
+    func count(_ f: (inout HeightCounters) -> Void) {
         let i = Int(workingHeight) - 1
         while counters.count <= i { counters.append(HeightCounters()) }
         f(&counters[i])
-    }
-
-    // MARK: - Boot
-
-    private func boot(now: SimTime, _ step: inout NodeStep) {
-        let store = self.store
-        let cache = self.cache
-        let recovered = walRecord.flatMap { $0.height == workingHeight ? $0 : nil }
-        var consensus = ConsensusConfig(chainID: config.chainID, timeouts: config.timeouts)
-        #if CONSENSUS_MUTATIONS
-            consensus.mutations = config.mutations
-        #endif
-        let c = ConsensusCore(
-            config: consensus,
-            key: key, signerState: signerState, recovering: recovered, cache: cache, signingMemo: nil,
-            validity: { [unowned self] h, v in
-                guard h == store.height + 1, let b = self.decodeBlock(v.payload) else { return false }
-                return store.isValidNext(b, cache: cache)
-            })
-        core = c
-        var dummy = (0, 0)
-        startWorkingHeight(now: now, &step, &dummy.0, &dummy.1)
-    }
-
-    /// No empty blocks and nothing to propose: the working height waits for a transaction.
-    private var hasNothingToPropose: Bool { !config.createEmptyBlocks && mempool.count == 0 }
-
-    /// Starts the working height in the core, or (no empty blocks, nothing to propose) waits for a transaction.
-    private func startWorkingHeight(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
-        if hasNothingToPropose {
-            isWaitingForTransactions = core != nil
-            return
-        }
-        beginWorkingHeight(now: now, &step, &txv, &execCalls)
-    }
-
-    /// A transaction was admitted, or a peer works on the height: start a waiting height.
-    private func wakeIfWaiting(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
-        guard isWaitingForTransactions else { return }
-        beginWorkingHeight(now: now, &step, &txv, &execCalls)
-    }
-
-    private func beginWorkingHeight(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
-        isWaitingForTransactions = false
-        guard var c = core else { return }
-        core = nil
-        let h = workingHeight
-        let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
-        core = c
-        carryOut(outputs, now: now, &step, &txv, &execCalls)
-    }
-
-    // MARK: - Messages
-
-    private func receive(
-        _ m: NetMessage, from: Int, now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int
-    ) {
-        switch m {
-        case .proposal(let p):
-            noteHeight(p.height, from: from, now: now, &step)
-            if p.height == workingHeight { wakeIfWaiting(now: now, &step, &txv, &execCalls) }
-            drive(.proposal(p), now: now, &step, &txv, &execCalls)
-        case .vote(let v):
-            noteHeight(v.height, from: from, now: now, &step)
-            if v.height == workingHeight { wakeIfWaiting(now: now, &step, &txv, &execCalls) }
-            drive(.vote(v), now: now, &step, &txv, &execCalls)
-        case .tx(let tx):
-            if admit(tx).isOK { wakeIfWaiting(now: now, &step, &txv, &execCalls) }
-        case .blockRequest(let h):
-            let bs = store.range(from: h, limit: config.syncBatch)
-            if !bs.isEmpty { step.actions.append(.send(to: from, .blocks(bs))) }
-        case .blocks(let bs):
-            applySynced(bs, from: from, now: now, &step, &txv, &execCalls)
-        case .valueRequest(let h, let id):
-            if h == workingHeight, let c = core {
-                if let v = c.value(id: id) { step.actions.append(.send(to: from, .value(height: h, v))) }
-            } else if store.isRetained(h), store.block(at: h).hash == id {
-                step.actions.append(.send(to: from, .value(height: h, ProposedValue(block: store.block(at: h)))))
-            }
-        case .value(let h, let v):
-            if h == workingHeight { drive(.valueReceived(v), now: now, &step, &txv, &execCalls) }
-        case .voteRequest(let h, let r):
-            // The core names the requester by address only to echo it back; the reply goes to `from`.
-            replyTo = from
-            defer { replyTo = nil }
-            drive(
-                .votesRequested(height: h, round: r, from: Address(bytes: Bytes(repeating: 0, count: 20))),
-                now: now, &step, &txv, &execCalls)
-        }
-    }
-
-    /// A peer works on a height above ours: it decided ours. Ask it for blocks (at most one request in flight).
-    private func noteHeight(_ h: Height, from: Int, now: SimTime, _ step: inout NodeStep) {
-        guard h > workingHeight else { return }
-        if let at = syncRequestedAt, now.ticks - at.ticks < config.syncRetry, syncTarget >= workingHeight { return }
-        syncRequestedAt = now
-        syncTarget = workingHeight
-        step.actions.append(.send(to: from, .blockRequest(from: workingHeight)))
-    }
-
-    private func applySynced(
-        _ bs: [CommittedBlock], from: Int, now: SimTime, _ step: inout NodeStep, _ txv: inout Int,
-        _ execCalls: inout Int
-    ) {
-        var applied = false
-        for cb in bs {
-            let h = cb.block.header.height
-            if h <= store.height { continue }
-            guard h == store.height + 1, cb.certificate.height == h, cb.certificate.blockID == cb.block.hash,
-                cb.certificate.verify(validatorSet: store.validatorSet(at: h), chainID: config.chainID, cache: cache),
-                store.isValidNext(cb.block, cache: cache)
-            else { break }
-            noteConflicts(with: cb.certificate, &step)
-            commit(cb.block, cb.certificate, round: -1, bySync: true, &step, &txv, &execCalls)
-            applied = true
-        }
-        guard applied else { return }
-        syncRequestedAt = nil
-        if bs.count >= config.syncBatch {  // the peer may have more
-            syncRequestedAt = now
-            syncTarget = workingHeight
-            step.actions.append(.send(to: from, .blockRequest(from: workingHeight)))
-        }
-        if core != nil { startWorkingHeight(now: now, &step, &txv, &execCalls) }
-    }
-
-    /// A synced certificate of the height the core is on: a precommit in it that contradicts the precommit the
-    /// core counted from the same validator in that round is equivocation evidence (B08: the node saw one side of
-    /// a Byzantine split, the certificate shows the other).
-    private func noteConflicts(with cert: CommitCertificate, _ step: inout NodeStep) {
-        guard let c = core, c.height == cert.height, let keeper = c.votes else { return }
-        let vs = keeper.validatorSet
-        for sig in cert.signatures where Int(sig.validatorIndex) < vs.count {
-            let who = vs.validators[Int(sig.validatorIndex)].address
-            guard let mine = keeper.vote(.precommit, round: cert.round, validator: who), mine.valueID != cert.blockID
-            else { continue }
-            let theirs = Vote(
-                chainID: config.chainID, type: .precommit, height: cert.height, round: cert.round,
-                valueID: cert.blockID, validator: who, signature: sig.signature)
-            let e = Evidence(first: mine, second: theirs)
-            keepEvidence(e)
-            step.actions.append(.evidence(e))
-        }
-    }
-
-    /// The block a value's payload decodes to. The last decoding is kept: a node checks the validity of a
-    /// proposed block and then executes the same payload when it is decided (the comparison is O(1) when the
-    /// payload shares its buffer, as the in-process messages do, and a byte comparison otherwise).
-    private func decodeBlock(_ payload: Bytes) -> Block? {
-        if let d = decoded.last, d.payload == payload { return d.block }
-        guard let b = try? Block.decode(canonical: payload) else { return nil }
-        decoded.last = (payload, b)
-        return b
-    }
-
-    // MARK: - Mempool
-
-    private func admit(_ tx: Transaction) -> TxCheck {
-        let h = tx.hash
-        if mempool.contains(h) || store.isCommitted(tx: h) { return TxCheck(code: .duplicate, log: "known") }
-        let envelope = Envelope.verify(
-            tx, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache)
-        guard envelope.isOK else { return envelope }
-        var pool = Mempool(limits: config.mempool)
-        swap(&pool, &mempool)
-        let r = pool.add(tx) { app.checkTx($0) }
-        swap(&pool, &mempool)
-        return r
-    }
-
-    // MARK: - Consensus outputs
-
-    private func drive(
-        _ input: ConsensusInput, now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int
-    ) {
-        guard var c = core else { return }
-        core = nil
-        let outputs = handleCore(&c, input)
-        core = c
-        carryOut(outputs, now: now, &step, &txv, &execCalls)
-    }
-
-    /// One input to the core, through the Byzantine behaviour if the node has one.
-    private func handleCore(_ c: inout ConsensusCore, _ input: ConsensusInput) -> [ConsensusOutput] {
-        defer { if trackFootprint { maxFootprint = max(maxFootprint, c.footprint) } }
-        guard let b = behaviour, let key else { return c.handle(input) }
-        let me = key.publicKey.address
-        let peers = store.validatorSet(at: workingHeight).validators.map(\.address).filter { $0 != me }
-        var node = ByzantineNode(core: c, key: key, peers: peers, behaviour: b)
-        let out = node.handle(input)
-        c = node.core
-        behaviour = node.behaviour
-        return out
-    }
-
-    private func carryOut(
-        _ outputs: [ConsensusOutput], now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int
-    ) {
-        var queue = outputs[...]
-        while let o = queue.popFirst() {
-            switch o {
-            case .persistSignerState(let s):
-                signerState = s  // durable at once: before any broadcast of this input leaves
-            case .broadcastProposal(let p):
-                step.actions.append(.broadcast(.proposal(p)))
-            case .broadcastVote(let v):
-                step.actions.append(.broadcast(.vote(v)))
-            case .scheduleTimeout(let t, let d):
-                step.actions.append(.scheduleTimeout(t, after: d))
-            case .requestValue(let h, let r):
-                guard h == workingHeight, var c = core else { continue }
-                let value = ProposedValue(block: buildBlock(now: now))
-                core = nil
-                let more = handleCore(&c, .proposeValue(height: h, round: r, value: value))
-                core = c
-                queue.append(contentsOf: more)
-            case .decide(let d):
-                guard d.height == workingHeight, let b = decodeBlock(d.value.payload) else { continue }
-                commit(b, d.certificate, round: d.round, bySync: false, &step, &txv, &execCalls)
-                if config.commitTimeout > 0 {
-                    step.actions.append(.scheduleStart(workingHeight, after: config.commitTimeout))
-                    continue
-                }
-                guard var c = core else { continue }
-                if hasNothingToPropose {
-                    isWaitingForTransactions = true
-                    continue
-                }
-                core = nil
-                let more = handleCore(&c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
-                core = c
-                queue.append(contentsOf: more)
-            case .evidence(let e):
-                keepEvidence(e)
-                step.actions.append(.evidence(e))
-            case .needValue(let h, _, let id):
-                step.actions.append(.broadcast(.valueRequest(height: h, valueID: id)))
-            case .persistWAL(let record):
-                walRecord = record  // durable at once, like the signer state
-            case .requestVotes(let h, let r):
-                step.actions.append(.broadcast(.voteRequest(height: h, round: r)))
-            case .sendVote(let v, let to):
-                step.actions.append(address(to, .vote(v)))
-            case .sendProposal(let p, let to):
-                step.actions.append(address(to, .proposal(p)))
-            case .proposalEvidence(let e):
-                proposalEvidenceCount += 1
-                step.actions.append(.proposalEvidence(e))
-            case .rejected:
-                break
-            }
-        }
-    }
-
-    /// Where an addressed output goes: the node of that validator; else the peer being answered; else everyone.
-    private func address(_ to: Address, _ m: NetMessage) -> NodeAction {
-        if let peer = nodeOfAddress[to], peer != index { return .send(to: peer, m) }
-        if let peer = replyTo { return .send(to: peer, m) }
-        return .broadcast(m)
-    }
-
-    /// A valid block that differs from the one `v` carries (its timestamp moved by one tick): what an
-    /// equivocating proposer sends some peers instead (`EquivocatingProposer.conflict`). Non-blocks are returned
-    /// with a byte appended.
-    public static func conflictingBlockValue(_ v: ProposedValue) -> ProposedValue {
-        guard let b = try? Block.decode(canonical: v.payload) else { return conflictingValue(v) }
-        var header = b.header
-        header.timeTicks += 1
-        return ProposedValue(
-            block: Block(header: header, transactions: b.transactions, evidence: b.evidence, lastCommit: b.lastCommit))
-    }
-
-    /// getValue(): the next block from the mempool, with the header the chain requires.
-    private func buildBlock(now: SimTime) -> Block {
-        let h = workingHeight
-        let txs = mempool.reap(maxBytes: config.maxBlockBytes, maxTxs: config.maxBlockTxs).filter {
-            !store.isCommitted(tx: $0.hash)
-        }
-        let lastCommit = h > 1 ? store.certificate(at: h - 1).canonicalBytes : []
-        // Pending evidence, oldest first: its signatures were checked when it was collected (no second check, no
-        // CPU charged); the validators check it against the set of its height (`BlockStore.isValidNext`).
-        var evidence: [Bytes] = []
-        for e in pendingEvidence where evidence.count < Block.maxEvidence {
-            let eh = e.first.height
-            guard eh >= 1, eh <= h, eh + BlockStore.maxEvidenceAge >= h, !store.isCommitted(Offence(e)) else { continue }
-            let bytes = e.canonicalBytes
-            if bytes.count <= Block.maxEvidenceBytes { evidence.append(bytes) }
-        }
-        let header = BlockHeader(
-            chainID: config.chainID, height: h, timeTicks: max(now.ticks + config.clockOffset, store.lastBlockTime + 1),
-            previousBlockHash: store.lastBlockHash,
-            txRoot: Block.txRoot(txs), stateRoot: store.lastStateRoot, resultsRoot: store.lastResultsRoot,
-            proposer: key?.publicKey.address ?? Address(bytes: Bytes(repeating: 0, count: 20)),
-            lastCommitHash: Hash.sha256(lastCommit), validatorsHash: store.validatorSet(at: h).hash,
-            evidenceHash: Block.evidenceRoot(evidence))
-        return Block(header: header, transactions: txs, evidence: evidence, lastCommit: lastCommit)
-    }
-
-    /// Executes and stores a decided (or synced) block, and updates the mempool.
-    private func commit(
-        _ block: Block, _ cert: CommitCertificate, round: Round, bySync: Bool, _ step: inout NodeStep,
-        _ txv: inout Int, _ execCalls: inout Int
-    ) {
-        // Transactions this node admitted were verified then; the others are verified now.
-        for tx in block.transactions where !mempool.contains(tx.hash) { txv += 1 }
-        let before = cache.hits + cache.misses
-        let (receipts, outcome, root) = SingleNodeChain<App>.execute(
-            block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
-            verified: { self.mempool.contains($0.hash) })
-        execCalls += cache.hits + cache.misses - before
-        step.cpuTicks += config.execCostPerTx * Int64(block.transactions.count)
-        store.append(
-            block, certificate: cert, stateRoot: root,
-            resultsRoot: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)), updates: outcome.validatorUpdates)
-        decisionRounds.append(round)
-        if bySync { syncedBlocks += 1 }
-        if !block.evidence.isEmpty { pendingEvidence.removeAll { store.isCommitted(Offence($0)) } }
-        var pool = Mempool(limits: config.mempool)
-        swap(&pool, &mempool)
-        pool.update(committed: block.transactions) { app.checkTx($0) }
-        swap(&pool, &mempool)
-        step.actions.append(
-            .committed(
-                CommitRecord(
-                    height: block.header.height, round: round, block: block, certificate: cert, receipts: receipts,
-                    stateRoot: root, bySync: bySync)))
     }
 }

@@ -242,65 +242,17 @@ public enum LoadTestRunner {
         func inWindow(_ t: SimTime) -> Bool { t >= from && t < to }
 
         // Heights: first decision times, rounds, proposers.
-        let times = cluster.oracle.firstDecisionTimes
-        let longest = cluster.nodes.max { $0.store.height < $1.store.height }!
-        // Heights are read as `blocks` offsets from 1: a load test keeps every block.
-        precondition(longest.store.firstRetainedHeight == 1, "load tests keep every block (retainBlocks nil)")
-        var nodeOfAddress: [Address: Int] = [:]
-        for i in 0..<n { nodeOfAddress[ClusterConfig.nodeKey(i, seed: spec.seed).publicKey.address] = i }
-        var heights: [HeightRecord] = []
-        var commitTime: [Hash: SimTime] = [:]
-        for (k, block) in longest.store.blocks.enumerated() where k < times.count {
-            let h = Height(k + 1)
-            var round = Int.max
-            for node in cluster.nodes where node.decisionRounds.count > k && node.decisionRounds[k] >= 0 {
-                round = min(round, Int(node.decisionRounds[k]))
-            }
-            let proposer = nodeOfAddress[longest.store.selector(at: h).proposer.address] ?? -1
-            heights.append(
-                HeightRecord(
-                    height: k + 1, decidedAt: times[k], round: round == .max ? -1 : round,
-                    transactions: block.transactions.count, proposer: proposer))
-            for tx in block.transactions where commitTime[tx.hash] == nil { commitTime[tx.hash] = times[k] }
-        }
+        let (heights, commitTime) = heightRecords(cluster, spec: spec, validators: n)
 
         // Transactions first submitted in the window.
-        var submitted = 0
-        var committed = 0
-        var latency = Percentiles(highestTrackableTicks: 3_600 * SimTime.ticksPerSecond)
-        var latencyTally = Tally()
-        var latencies: [(submitted: SimTime, seconds: Double)] = []
-        let records = log.first.map { ($0.key, $0.value) }.sorted {
-            $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0
-        }
-        for (hash, at) in records where inWindow(at) {
-            submitted += 1
-            guard let c = commitTime[hash] else { continue }
-            committed += 1
-            latency.record(c - at)
-            latencyTally.record((c - at).seconds)
-            latencies.append((at, (c - at).seconds))
-        }
+        let w = windowLatencies(log, commitTime: commitTime, inWindow: inWindow)
+        let (submitted, committed, latency, latencyTally, latencies) =
+            (w.submitted, w.committed, w.latency, w.latencyTally, w.latencies)
         let committedInWindow = commitTime.values.reduce(0) { $0 + (inWindow($1) ? 1 : 0) }
 
         // Blocks decided in the window.
-        var blockTimes = Tally()
-        var rounds: [Int] = []
-        var perHeight = (messages: 0, bytes: 0, verifications: 0, count: 0)
         let counters = cluster.perHeight
-        for (k, h) in heights.enumerated() where inWindow(h.decidedAt) {
-            if k > 0, inWindow(heights[k - 1].decidedAt) { blockTimes.record((h.decidedAt - heights[k - 1].decidedAt).seconds) }
-            if h.round >= 0 {
-                while rounds.count <= h.round { rounds.append(0) }
-                rounds[h.round] += 1
-            }
-            if k < counters.count {
-                perHeight.messages += counters[k].messagesIn
-                perHeight.bytes += counters[k].bytesIn
-                perHeight.verifications += counters[k].verifications
-                perHeight.count += 1
-            }
-        }
+        let (blockTimes, rounds, perHeight) = windowBlocks(heights, counters: counters, inWindow: inWindow)
         let blocks = heights.filter { inWindow($0.decidedAt) }.count
 
         // Simulated CPU over the whole run: what `ChainNode.handle` charges, rebuilt from the counters.
@@ -344,5 +296,86 @@ public enum LoadTestRunner {
                 blocksPerSecond: Double(cluster.height) / wallSeconds,
                 verificationsPerSecond: Double(realVerifications) / wallSeconds, cpuSeconds: cpuSeconds),
             heights: heights, latencies: latencies)
+    }
+
+    /// Every height of the longest store: its first decision time, lowest decision round, transactions and
+    /// proposer; and the first commit time of every transaction.
+    static func heightRecords<App>(
+        _ cluster: ChainCluster<App>, spec: LoadTestSpec, validators n: Int
+    ) -> ([HeightRecord], [Hash: SimTime]) {
+        let times = cluster.oracle.firstDecisionTimes
+        let longest = cluster.nodes.max { $0.store.height < $1.store.height }!
+        // Heights are read as `blocks` offsets from 1: a load test keeps every block.
+        precondition(longest.store.firstRetainedHeight == 1, "load tests keep every block (retainBlocks nil)")
+        var nodeOfAddress: [Address: Int] = [:]
+        for i in 0..<n { nodeOfAddress[ClusterConfig.nodeKey(i, seed: spec.seed).publicKey.address] = i }
+        var heights: [HeightRecord] = []
+        var commitTime: [Hash: SimTime] = [:]
+        for (k, block) in longest.store.blocks.enumerated() where k < times.count {
+            let h = Height(k + 1)
+            var round = Int.max
+            for node in cluster.nodes where node.decisionRounds.count > k && node.decisionRounds[k] >= 0 {
+                round = min(round, Int(node.decisionRounds[k]))
+            }
+            let proposer = nodeOfAddress[longest.store.selector(at: h).proposer.address] ?? -1
+            heights.append(
+                HeightRecord(
+                    height: k + 1, decidedAt: times[k], round: round == .max ? -1 : round,
+                    transactions: block.transactions.count, proposer: proposer))
+            for tx in block.transactions where commitTime[tx.hash] == nil { commitTime[tx.hash] = times[k] }
+        }
+        return (heights, commitTime)
+    }
+
+    /// The transactions first submitted in the measurement window and the latency of those committed.
+    struct WindowLatencies {
+        var submitted = 0
+        var committed = 0
+        var latency = Percentiles(highestTrackableTicks: 3_600 * SimTime.ticksPerSecond)
+        var latencyTally = Tally()
+        var latencies: [(submitted: SimTime, seconds: Double)] = []
+    }
+
+    /// The transactions first submitted in the window (in submission order), with their commit latencies.
+    static func windowLatencies(
+        _ log: SubmissionLog, commitTime: [Hash: SimTime], inWindow: (SimTime) -> Bool
+    ) -> WindowLatencies {
+        var w = WindowLatencies()
+        let records = log.first.map { ($0.key, $0.value) }.sorted {
+            $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0
+        }
+        for (hash, at) in records where inWindow(at) {
+            w.submitted += 1
+            guard let c = commitTime[hash] else { continue }
+            w.committed += 1
+            w.latency.record(c - at)
+            w.latencyTally.record((c - at).seconds)
+            w.latencies.append((at, (c - at).seconds))
+        }
+        return w
+    }
+
+    /// The blocks decided in the window: the times between them, the histogram of decision rounds and the
+    /// per-height message, byte and verification counts.
+    static func windowBlocks(
+        _ heights: [HeightRecord], counters: [HeightCounters], inWindow: (SimTime) -> Bool
+    ) -> (Tally, [Int], (messages: Int, bytes: Int, verifications: Int, count: Int)) {
+        var blockTimes = Tally()
+        var rounds: [Int] = []
+        var perHeight = (messages: 0, bytes: 0, verifications: 0, count: 0)
+        for (k, h) in heights.enumerated() where inWindow(h.decidedAt) {
+            if k > 0, inWindow(heights[k - 1].decidedAt) { blockTimes.record((h.decidedAt - heights[k - 1].decidedAt).seconds) }
+            if h.round >= 0 {
+                while rounds.count <= h.round { rounds.append(0) }
+                rounds[h.round] += 1
+            }
+            if k < counters.count {
+                perHeight.messages += counters[k].messagesIn
+                perHeight.bytes += counters[k].bytesIn
+                perHeight.verifications += counters[k].verifications
+                perHeight.count += 1
+            }
+        }
+        return (blockTimes, rounds, perHeight)
     }
 }

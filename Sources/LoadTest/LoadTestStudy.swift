@@ -106,39 +106,9 @@ public enum LoadTestStudy {
         let reps = spec.replications
         let text = spec.commandLine.isEmpty ? "readchain loadtest" : spec.commandLine
         let sha = RunProvenance.sha256Hex(text)
-        var ids: [[RunID]] = []
-        for p in points {
-            var row: [RunID] = []
-            for r in 0..<reps {
-                row.append(
-                    try store.beginRun(
-                        RunProvenance(
-                            scenarioName: "loadtest", scenarioKind: "loadtest", variant: p.label, scenarioText: text,
-                            scenarioSHA256: sha, masterSeed: spec.seed, replication: r,
-                            codeVersion: ReadChainVersion.current, gitRevision: options.gitRevision,
-                            gslGenerator: RandomStreams.generatorName, gslVersion: RandomStreams.gslVersion,
-                            horizonTicks: spec.duration.ticks, warmupTicks: spec.warmupTime.ticks)))
-            }
-            ids.append(row)
-        }
+        let ids = try beginRuns(spec, options: options, store: store, text: text, sha: sha)
 
-        let clock = ContinuousClock()
-        let started = clock.now
-        let jobsList = points.indices.flatMap { p in (0..<reps).map { (p, $0) } }
-        let box = LoadResultBox(count: jobsList.count)
-        let workers = max(1, min(options.jobs, jobsList.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var k = w
-            while k < jobsList.count {
-                let (p, r) = jobsList[k]
-                let done = box.store(LoadTestRunner.run(spec, point: points[p], replication: r), at: k)
-                options.progress?(done, jobsList.count)
-                k += workers
-            }
-        }
-        let d = clock.now - started
-        let wallSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        let results = box.results()
+        let (results, wallSeconds) = runAll(spec, points: points, options: options)
 
         var reports: [LoadTestPointReport] = []
         var summaryRows: [SummaryRow] = []
@@ -160,21 +130,7 @@ public enum LoadTestStudy {
         }
         let saturation = saturationTables(reports, sustainedFraction: spec.sustainedFraction)
         if spec.rates.count > 1 {
-            for t in saturation {
-                let variant = "validators=\(t.validators)"
-                if let s = t.saturationRate {
-                    summaryRows.append(
-                        SummaryRow(
-                            scenarioSHA256: sha, variant: variant, metric: "saturation_rate", n: reps, mean: s, stddev: 0,
-                            ciLow: nil, ciHigh: nil, confidence: confidence, unit: "tx/s"))
-                }
-                if let k = t.latencyKneeRate {
-                    summaryRows.append(
-                        SummaryRow(
-                            scenarioSHA256: sha, variant: variant, metric: "latency_knee_rate", n: reps, mean: k,
-                            stddev: 0, ciLow: nil, ciHigh: nil, confidence: confidence, unit: "tx/s"))
-                }
-            }
+            summaryRows += saturationRows(saturation, sha: sha, replications: reps)
         }
         try store.writeSummaries(summaryRows)
 
@@ -192,6 +148,77 @@ public enum LoadTestStudy {
                 seconds: wallSeconds, eventsPerSecond: Double(events) / wallSeconds,
                 blocksPerSecond: Double(blocks) / wallSeconds, verificationsPerSecond: Double(verifications) / wallSeconds,
                 cpuSeconds: results.reduce(0) { $0 + $1.wall.cpuSeconds }))
+    }
+
+    /// Begins one run row per point and replication (in that order) and returns their ids.
+    static func beginRuns(
+        _ spec: LoadTestSpec, options: LoadTestOptions, store: ResultsStore, text: String, sha: String
+    ) throws -> [[RunID]] {
+        let points = spec.points
+        let reps = spec.replications
+        var ids: [[RunID]] = []
+        for p in points {
+            var row: [RunID] = []
+            for r in 0..<reps {
+                row.append(
+                    try store.beginRun(
+                        RunProvenance(
+                            scenarioName: "loadtest", scenarioKind: "loadtest", variant: p.label, scenarioText: text,
+                            scenarioSHA256: sha, masterSeed: spec.seed, replication: r,
+                            codeVersion: ReadChainVersion.current, gitRevision: options.gitRevision,
+                            gslGenerator: RandomStreams.generatorName, gslVersion: RandomStreams.gslVersion,
+                            horizonTicks: spec.duration.ticks, warmupTicks: spec.warmupTime.ticks)))
+            }
+            ids.append(row)
+        }
+        return ids
+    }
+
+    /// Runs every point and replication on `options.jobs` workers; the results in (point, replication) order
+    /// and the wall-clock seconds taken.
+    static func runAll(
+        _ spec: LoadTestSpec, points: [LoadTestPoint], options: LoadTestOptions
+    ) -> ([LoadTestResult], Double) {
+        let reps = spec.replications
+        let clock = ContinuousClock()
+        let started = clock.now
+        let jobsList = points.indices.flatMap { p in (0..<reps).map { (p, $0) } }
+        let box = LoadResultBox(count: jobsList.count)
+        let workers = max(1, min(options.jobs, jobsList.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var k = w
+            while k < jobsList.count {
+                let (p, r) = jobsList[k]
+                let done = box.store(LoadTestRunner.run(spec, point: points[p], replication: r), at: k)
+                options.progress?(done, jobsList.count)
+                k += workers
+            }
+        }
+        let d = clock.now - started
+        let wallSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        let results = box.results()
+        return (results, wallSeconds)
+    }
+
+    /// The saturation and latency-knee rates of each validator count, as summary rows.
+    static func saturationRows(_ saturation: [SaturationTable], sha: String, replications reps: Int) -> [SummaryRow] {
+        var summaryRows: [SummaryRow] = []
+        for t in saturation {
+            let variant = "validators=\(t.validators)"
+            if let s = t.saturationRate {
+                summaryRows.append(
+                    SummaryRow(
+                        scenarioSHA256: sha, variant: variant, metric: "saturation_rate", n: reps, mean: s, stddev: 0,
+                        ciLow: nil, ciHigh: nil, confidence: confidence, unit: "tx/s"))
+            }
+            if let k = t.latencyKneeRate {
+                summaryRows.append(
+                    SummaryRow(
+                        scenarioSHA256: sha, variant: variant, metric: "latency_knee_rate", n: reps, mean: k,
+                        stddev: 0, ciLow: nil, ciHigh: nil, confidence: confidence, unit: "tx/s"))
+            }
+        }
+        return summaryRows
     }
 
     /// (name, unit, value) of each headline metric of one replication (simulated time only).

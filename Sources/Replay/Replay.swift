@@ -93,100 +93,32 @@ public struct ChainReplayer {
 
     /// Replays every stored block in height order, calling `observe` after each executed block.
     public mutating func run(observe: (ReplayedBlock) -> Void = { _ in }) {
-        let g: Genesis
-        do { g = try Genesis.decode(canonical: chain.genesis) } catch {
-            fail(nil, "genesis", "genesis bytes do not decode: \(error)")
-            stopped = true
-            return
-        }
-        guard g.chainID == chain.chainID else {
-            fail(nil, "genesis", "genesis chain id '\(g.chainID)' is not the stored chain id '\(chain.chainID)'")
-            stopped = true
-            return
-        }
-        if let problem = g.problems().first {
-            fail(nil, "genesis", "genesis is not usable: \(problem)")
-            stopped = true
-            return
-        }
-        let members = g.validators.filter { $0.power > 0 }
-        guard !members.isEmpty, Set(members.map(\.publicKey.address)).count == members.count else {
-            fail(nil, "genesis", "genesis has no validators, or a validator twice")
-            stopped = true
-            return
-        }
+        guard let checked = checkedGenesis() else { return }
+        let (g, initial) = checked
         genesis = g
-        let initial = ValidatorSet(members.map { Validator(publicKey: $0.publicKey, power: $0.power) })
         var app = ReadChainApp(genesis: g)
         var sets = [initial, initial]  // sets[h-1]: the validator set of height h
         var offences: Set<Offence> = []  // membership only: one committed item per offence, as `BlockStore` requires
         var selector = ProposerSelector(validatorSet: initial)  // of the height being replayed
-        var previousHash = Hash.zero
-        var previousTime = Int64.min
-        var previousState = app.stateRoot
-        var previousResults = MerkleTree.root(leaves: [])
+        var previous = Previous(state: app.stateRoot)
         var digestParts: [Bytes] = []
-        finalStateRoot = previousState
+        finalStateRoot = previous.state
 
         for (i, stored) in chain.blocks.enumerated() {
             let h = Int64(i + 1)
-            guard stored.height == h else {
-                if stored.height > h {
-                    fail(h, "missing-block", "no block stored at height \(h) (the next stored block is at height \(stored.height))")
-                } else {
-                    fail(stored.height, "missing-block", "block stored out of order after height \(h - 1)")
-                }
+            guard let block = storedBlock(storedHeight: stored.height, bytes: stored.block, height: h) else {
                 stopped = true
                 break
-            }
-            let block: Block
-            do { block = try Block.decode(canonical: stored.block) } catch {
-                fail(h, "block-decode", "block bytes do not decode: \(error)")
-                stopped = true
-                break
-            }
-            if block.canonicalBytes != stored.block {
-                fail(h, "block-decode", "block bytes are not the canonical encoding of the block they decode to")
             }
             let hd = block.header
             let set = sets[i]
-            var fatal = false
-            if hd.height != UInt64(h) {
-                fail(h, "header", "header says height \(hd.height)")
-                fatal = true
-            }
-            if hd.chainID != g.chainID { fail(h, "header", "chain id '\(hd.chainID)' is not '\(g.chainID)'") }
-            if hd.previousBlockHash != previousHash {
-                fail(h, "header", "previous block hash \(hd.previousBlockHash.hex) is not the hash of height \(h - 1), \(previousHash.hex)")
-                fatal = true
-            }
-            if hd.timeTicks <= previousTime {
-                fail(h, "header", "block time \(hd.timeTicks) is not after the previous block's \(previousTime)")
-            }
-            if hd.validatorsHash != set.hash {
-                fail(h, "header", "validators hash \(hd.validatorsHash.hex) is not that of the height's set, \(set.hash.hex)")
-            }
-            if hd.txRoot != Block.txRoot(block.transactions) {
-                fail(h, "tx-root", "header says \(hd.txRoot.hex), the block's transactions give \(Block.txRoot(block.transactions).hex)")
-            }
-            if hd.evidenceHash != Block.evidenceRoot(block.evidence) {
-                fail(h, "evidence", "evidence hash \(hd.evidenceHash.hex) does not match the block's evidence")
-            }
-            if hd.lastCommitHash != Hash.sha256(block.lastCommit) {
-                fail(h, "last-commit", "last commit hash \(hd.lastCommitHash.hex) does not match the block's last commit")
-            }
-            if hd.stateRoot != previousState {
-                fail(h, "state-root", "state root mismatch: header says \(hd.stateRoot.hex), replay gives \(previousState.hex)")
-            }
-            if hd.resultsRoot != previousResults {
-                fail(h, "results-root", "results root mismatch: header says \(hd.resultsRoot.hex), replay gives \(previousResults.hex)")
-            }
+            let fatal = checkHeader(block, height: h, chainID: g.chainID, set: set, previous: previous)
             // The previous height's certificate as the proposer included it.
             if h == 1 {
                 if !block.lastCommit.isEmpty { fail(h, "last-commit", "the first block carries a last commit") }
             } else {
                 checkCertificate(
-                    bytes: block.lastCommit, height: h, certifies: h - 1, blockID: previousHash, set: sets[i - 1],
+                    bytes: block.lastCommit, height: h, certifies: h - 1, blockID: previous.hash, set: sets[i - 1],
                     kind: "last-commit", chainID: g.chainID)
             }
             // The stored certificate of the previous height must be the one this block commits to.
@@ -197,36 +129,8 @@ public struct ChainReplayer {
             let certificate = checkCertificate(
                 bytes: stored.certificate, height: h, certifies: h, blockID: block.hash, set: set, kind: "certificate",
                 chainID: g.chainID)
-            // The proposer: the selector's proposer of some round up to the decision round (a block re-proposed in
-            // a later round keeps the proposer that made it).
-            if let c = certificate, c.round >= 0, c.round < 1_000 {
-                let rounds = (0...c.round).map { selector.proposer(round: $0).address }
-                if !rounds.contains(hd.proposer) {
-                    fail(h, "header", "proposer \(hd.proposer.hex) is not a proposer of rounds 0...\(c.round) at this height")
-                }
-            } else if set.validator(hd.proposer) == nil {
-                fail(h, "header", "proposer \(hd.proposer.hex) is not a validator of this height")
-            }
-            // Evidence, by the validators' rule (`BlockStore.isAdmissible`): each item decodes canonically, is of a
-            // height in (h − maxEvidenceAge)...h, is signed by a validator of that height's set, and is the only
-            // committed item for its offence.
-            for (k, e) in block.evidence.enumerated() {
-                counts.evidence += 1
-                guard let ev = try? Evidence.decode(canonical: e), ev.canonicalBytes == e else {
-                    fail(h, "evidence", "evidence item \(k) does not decode canonically")
-                    continue
-                }
-                let eh = ev.first.height  // a Height (UInt64): compared before any conversion, so no trap
-                guard eh >= 1, eh <= UInt64(h), eh + BlockStore.maxEvidenceAge >= UInt64(h),
-                    ev.verify(validatorSet: sets[Int(eh) - 1], chainID: g.chainID, cache: cache)
-                else {
-                    fail(h, "evidence", "evidence item \(k) (height \(eh)) is not admissible at height \(h) or does not verify")
-                    continue
-                }
-                if !offences.insert(Offence(ev)).inserted {
-                    fail(h, "evidence", "evidence item \(k) repeats an offence already committed")
-                }
-            }
+            checkProposer(hd.proposer, height: h, certificate: certificate, selector: &selector, set: set)
+            checkEvidence(block, height: h, sets: sets, chainID: g.chainID, offences: &offences)
             if fatal {
                 stopped = true
                 break
@@ -234,17 +138,10 @@ public struct ChainReplayer {
             // Execute: envelope (chain id, size, signature) and the contracts, as every node did.
             let (receipts, outcome, root) = SingleNodeChain<ReadChainApp>.execute(
                 block, app: &app, chainID: g.chainID, maxTxBytes: chain.maxTxBytes, cache: cache)
-            counts.blocks += 1
-            counts.transactions += block.transactions.count
-            counts.signaturesChecked += block.transactions.count
-            counts.failedTransactions += receipts.filter { $0.code != .ok }.count
-            for (k, r) in receipts.enumerated() where r.code == .badSignature || r.code == .wrongChainID || r.code == .txTooLarge {
-                fail(h, "transaction", "transaction \(k) (\(block.transactions[k].hash.hex)) fails the envelope: \(r.log)")
-            }
-            previousState = root
-            previousResults = MerkleTree.root(leaves: receipts.map(\.canonicalBytes))
-            previousHash = block.hash
-            previousTime = hd.timeTicks
+            countExecuted(block, height: h, receipts: receipts)
+            previous = Previous(
+                hash: block.hash, time: hd.timeTicks, state: root,
+                results: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)))
             digestParts.append(block.hash.bytes)
             digestParts.append(root.bytes)
             sets.append(BlockStore.apply(outcome.validatorUpdates, to: sets[i + 1]))
@@ -261,6 +158,156 @@ public struct ChainReplayer {
         counts.signaturesVerified = cache.verifications
         replayDigest = Hash.sha256(domain: "readchain/replay-digest/v1", parts: digestParts)
         self.app = app
+    }
+
+    /// What the next block's header must chain to: the previous block's hash and time, and the state and
+    /// results roots its execution gave.
+    struct Previous {
+        var hash = Hash.zero
+        var time = Int64.min
+        var state: Hash
+        var results = MerkleTree.root(leaves: [])
+    }
+
+    /// The genesis and its initial validator set, or `nil` (a failure, replay stopped) if it is unusable.
+    private mutating func checkedGenesis() -> (Genesis, ValidatorSet)? {
+        let g: Genesis
+        do { g = try Genesis.decode(canonical: chain.genesis) } catch {
+            fail(nil, "genesis", "genesis bytes do not decode: \(error)")
+            stopped = true
+            return nil
+        }
+        guard g.chainID == chain.chainID else {
+            fail(nil, "genesis", "genesis chain id '\(g.chainID)' is not the stored chain id '\(chain.chainID)'")
+            stopped = true
+            return nil
+        }
+        if let problem = g.problems().first {
+            fail(nil, "genesis", "genesis is not usable: \(problem)")
+            stopped = true
+            return nil
+        }
+        let members = g.validators.filter { $0.power > 0 }
+        guard !members.isEmpty, Set(members.map(\.publicKey.address)).count == members.count else {
+            fail(nil, "genesis", "genesis has no validators, or a validator twice")
+            stopped = true
+            return nil
+        }
+        return (g, ValidatorSet(members.map { Validator(publicKey: $0.publicKey, power: $0.power) }))
+    }
+
+    /// The block stored at height `h`, or `nil` (a failure; the caller stops) if it is missing, out of order or
+    /// does not decode. A non-canonical encoding is a failure but not a stop.
+    private mutating func storedBlock(storedHeight: Int64, bytes: [UInt8], height h: Int64) -> Block? {
+        guard storedHeight == h else {
+            if storedHeight > h {
+                fail(h, "missing-block", "no block stored at height \(h) (the next stored block is at height \(storedHeight))")
+            } else {
+                fail(storedHeight, "missing-block", "block stored out of order after height \(h - 1)")
+            }
+            return nil
+        }
+        let block: Block
+        do { block = try Block.decode(canonical: bytes) } catch {
+            fail(h, "block-decode", "block bytes do not decode: \(error)")
+            return nil
+        }
+        if block.canonicalBytes != bytes {
+            fail(h, "block-decode", "block bytes are not the canonical encoding of the block they decode to")
+        }
+        return block
+    }
+
+    /// Checks the header of the block at height `h` against the chain so far; returns whether a failure is fatal
+    /// (a wrong height or previous hash: the block does not chain on).
+    private mutating func checkHeader(
+        _ block: Block, height h: Int64, chainID: String, set: ValidatorSet, previous: Previous
+    ) -> Bool {
+        let hd = block.header
+        var fatal = false
+        if hd.height != UInt64(h) {
+            fail(h, "header", "header says height \(hd.height)")
+            fatal = true
+        }
+        if hd.chainID != chainID { fail(h, "header", "chain id '\(hd.chainID)' is not '\(chainID)'") }
+        if hd.previousBlockHash != previous.hash {
+            fail(h, "header", "previous block hash \(hd.previousBlockHash.hex) is not the hash of height \(h - 1), \(previous.hash.hex)")
+            fatal = true
+        }
+        if hd.timeTicks <= previous.time {
+            fail(h, "header", "block time \(hd.timeTicks) is not after the previous block's \(previous.time)")
+        }
+        if hd.validatorsHash != set.hash {
+            fail(h, "header", "validators hash \(hd.validatorsHash.hex) is not that of the height's set, \(set.hash.hex)")
+        }
+        if hd.txRoot != Block.txRoot(block.transactions) {
+            fail(h, "tx-root", "header says \(hd.txRoot.hex), the block's transactions give \(Block.txRoot(block.transactions).hex)")
+        }
+        if hd.evidenceHash != Block.evidenceRoot(block.evidence) {
+            fail(h, "evidence", "evidence hash \(hd.evidenceHash.hex) does not match the block's evidence")
+        }
+        if hd.lastCommitHash != Hash.sha256(block.lastCommit) {
+            fail(h, "last-commit", "last commit hash \(hd.lastCommitHash.hex) does not match the block's last commit")
+        }
+        if hd.stateRoot != previous.state {
+            fail(h, "state-root", "state root mismatch: header says \(hd.stateRoot.hex), replay gives \(previous.state.hex)")
+        }
+        if hd.resultsRoot != previous.results {
+            fail(h, "results-root", "results root mismatch: header says \(hd.resultsRoot.hex), replay gives \(previous.results.hex)")
+        }
+        return fatal
+    }
+
+    /// The proposer: the selector's proposer of some round up to the decision round (a block re-proposed in a
+    /// later round keeps the proposer that made it).
+    private mutating func checkProposer(
+        _ proposer: Address, height h: Int64, certificate: CommitCertificate?, selector: inout ProposerSelector,
+        set: ValidatorSet
+    ) {
+        if let c = certificate, c.round >= 0, c.round < 1_000 {
+            let rounds = (0...c.round).map { selector.proposer(round: $0).address }
+            if !rounds.contains(proposer) {
+                fail(h, "header", "proposer \(proposer.hex) is not a proposer of rounds 0...\(c.round) at this height")
+            }
+        } else if set.validator(proposer) == nil {
+            fail(h, "header", "proposer \(proposer.hex) is not a validator of this height")
+        }
+    }
+
+    /// Evidence, by the validators' rule (`BlockStore.isAdmissible`): each item decodes canonically, is of a
+    /// height in (h − maxEvidenceAge)...h, is signed by a validator of that height's set, and is the only
+    /// committed item for its offence.
+    private mutating func checkEvidence(
+        _ block: Block, height h: Int64, sets: [ValidatorSet], chainID: String, offences: inout Set<Offence>
+    ) {
+        for (k, e) in block.evidence.enumerated() {
+            counts.evidence += 1
+            guard let ev = try? Evidence.decode(canonical: e), ev.canonicalBytes == e else {
+                fail(h, "evidence", "evidence item \(k) does not decode canonically")
+                continue
+            }
+            let eh = ev.first.height  // a Height (UInt64): compared before any conversion, so no trap
+            guard eh >= 1, eh <= UInt64(h), eh + BlockStore.maxEvidenceAge >= UInt64(h),
+                ev.verify(validatorSet: sets[Int(eh) - 1], chainID: chainID, cache: cache)
+            else {
+                fail(h, "evidence", "evidence item \(k) (height \(eh)) is not admissible at height \(h) or does not verify")
+                continue
+            }
+            if !offences.insert(Offence(ev)).inserted {
+                fail(h, "evidence", "evidence item \(k) repeats an offence already committed")
+            }
+        }
+    }
+
+    /// Counts an executed block and reports the transactions whose envelope fails.
+    private mutating func countExecuted(_ block: Block, height h: Int64, receipts: [Receipt]) {
+        counts.blocks += 1
+        counts.transactions += block.transactions.count
+        counts.signaturesChecked += block.transactions.count
+        counts.failedTransactions += receipts.filter { $0.code != .ok }.count
+        for (k, r) in receipts.enumerated() where r.code == .badSignature || r.code == .wrongChainID || r.code == .txTooLarge {
+            fail(h, "transaction", "transaction \(k) (\(block.transactions[k].hash.hex)) fails the envelope: \(r.log)")
+        }
     }
 
     /// Decodes the contract events of one executed block's receipts and of its end-of-block step. An event that

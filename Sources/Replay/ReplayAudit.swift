@@ -90,6 +90,23 @@ public enum ChainAudit {
         var requisition: Hash?
     }
 
+    /// Every step of the replayed chain that names a study or carries an event about one, with each block's
+    /// transaction hashes and transaction root (for the inclusion proofs).
+    struct Trail {
+        var steps: [Step] = []
+        var txHashes: [Int64: [Bytes]] = [:]
+        var roots: [Int64: Hash] = [:]
+    }
+
+    /// What an audit selected: the steps and their events, the on-chain ids, and the radiologist's public
+    /// metrics with their recomputation.
+    struct Selection {
+        var selected: [Step] = []
+        var chainIDs: [String] = []
+        var publicMetrics: [String: Int64]?
+        var recomputed: [String: Int64]?
+    }
+
     static func audit(path: String, subject: String, id: String, run: Int64?) throws -> AuditReport {
         guard FileManager.default.fileExists(atPath: path) else { throw ReplayError("no such database: \(path)") }
         let store = try ResultsStore(readingOnly: path)
@@ -106,14 +123,34 @@ public enum ChainAudit {
         let rows = try store.marketStudies(run: r.id)
         // Replay, keeping every block's transaction hashes and roots, and every step that names a study or
         // carries an event about one.
-        var steps: [Step] = []
-        var txHashes: [Int64: [Bytes]] = [:]
-        var roots: [Int64: Hash] = [:]
         var replayer = ChainReplayer(chain: chain)
+        let trail = replaySteps(&replayer)
+        var problems: [String] = []
+        let selection: Selection
+        if subject == "study" {
+            let row = rows.first(where: { $0.key == id })
+            selection = try selectStudy(
+                trail.steps, id: id, row: row.map { ($0.chainStudyID) }, runID: r.id.rawValue)
+        } else {
+            selection = try selectRadiologist(
+                trail.steps, id: id, runID: r.id.rawValue, replayer: replayer, problems: &problems)
+        }
+        let entries = auditEntries(selection.selected, trail: trail, problems: &problems)
+        if entries.isEmpty { problems.append("no transaction on chain concerns \(subject) '\(id)'") }
+        let chainFailures = replayer.failures
+        return AuditReport(
+            database: path, runID: r.id.rawValue, subject: subject, id: id, chainIDs: selection.chainIDs,
+            entries: entries, publicMetrics: selection.publicMetrics, recomputedMetrics: selection.recomputed,
+            chainFailures: chainFailures, problems: problems, ok: problems.isEmpty && chainFailures.isEmpty)
+    }
+
+    /// Runs `replayer`, keeping the steps that concern a study or a radiologist.
+    static func replaySteps(_ replayer: inout ChainReplayer) -> Trail {
+        var trail = Trail()
         replayer.run { b in
             let time = b.block.header.timeTicks
-            txHashes[b.height] = b.block.transactions.map(\.hash.bytes)
-            roots[b.height] = b.block.header.txRoot
+            trail.txHashes[b.height] = b.block.transactions.map(\.hash.bytes)
+            trail.roots[b.height] = b.block.header.txRoot
             for (k, (tx, receipt)) in zip(b.block.transactions, b.receipts).enumerated() {
                 let m = try? Message.decode(canonical: tx.message)
                 let events = b.events[k]
@@ -125,93 +162,108 @@ public enum ChainAudit {
                 }
                 let aboutRadiologist = events.contains { $0.radiologist != nil }
                 guard sid != nil || requisition != nil || aboutRadiologist else { continue }
-                steps.append(
+                trail.steps.append(
                     Step(
                         height: b.height, time: time, index: k, action: m?.name ?? "undecodable", sender: tx.sender.address,
                         txHash: tx.hash, code: receipt.code, events: events, studyID: sid, requisition: requisition))
             }
             for e in b.endBlockEvents {
                 guard let sid = e.studyID else { continue }
-                steps.append(
+                trail.steps.append(
                     Step(
                         height: b.height, time: time, index: nil, action: "endBlock", sender: nil, txHash: nil, code: .ok,
                         events: [e], studyID: sid, requisition: nil))
             }
         }
-        var problems: [String] = []
-        var selected: [Step] = []
-        var chainIDs: [String] = []
-        var publicMetrics: [String: Int64]?
-        var recomputed: [String: Int64]?
-        if subject == "study" {
-            // The order: the stored row's on-chain study (or the id given), then every post of the same order.
-            var anchor: UInt64?
-            if let row = rows.first(where: { $0.key == id }) {
-                guard let c = row.chainStudyID else { throw ReplayError("study \(id) was never posted on chain") }
-                anchor = c
-            } else if let n = UInt64(id) {
-                anchor = n
-            }
-            guard let anchor, let post = steps.first(where: { $0.requisition != nil && $0.studyID == anchor }) else {
-                throw ReplayError("no study '\(id)' in run \(r.id.rawValue) (neither a study key nor an on-chain study id)")
-            }
-            let posts = steps.filter { $0.requisition == post.requisition && $0.sender == post.sender }
-            var ids = posts.compactMap(\.studyID)
-            if ids.isEmpty { ids = [anchor] }
-            chainIDs = ids.map(String.init)
-            let set = Set(ids)
-            selected = steps.filter { s in
-                (s.requisition != nil && s.requisition == post.requisition && s.sender == post.sender)
-                    || (s.studyID.map { set.contains($0) } ?? false)
-            }
-            for (k, s) in selected.enumerated() {
-                selected[k].events = s.events.filter { e in
-                    if case .txFee = e { return true }
-                    return e.studyID.map { set.contains($0) } ?? false
-                }
-            }
-        } else {
-            let registered = Set(
-                steps.filter { $0.action == "registerRadiologist" && $0.code == .ok }.compactMap { $0.sender?.hex })
-            let needle = id.lowercased()
-            let matches = registered.filter { $0 == needle || (needle.count >= 6 && $0.hasPrefix(needle)) }.sorted()
-            guard matches.count == 1, let hex = matches.first, let address = Address(hex: hex) else {
-                throw ReplayError(
-                    matches.isEmpty
-                        ? "no registered radiologist '\(id)' in run \(r.id.rawValue) (give the address in hex)"
-                        : "'\(id)' matches \(matches.count) radiologists; give more digits")
-            }
-            chainIDs = [hex]
-            // Studies assigned to them (an expiry names only the study).
-            var theirs: Set<UInt64> = []
-            for s in steps {
-                for case .studyAssigned(let sid, address, _, _) in s.events { theirs.insert(sid) }
-            }
-            selected = steps.compactMap { s in
-                var t = s
-                // Only the events the public metrics are computed from.
-                t.events = s.events.filter { e in
-                    if case .studyExpired(let sid, _, .assigned) = e { return theirs.contains(sid) }
-                    return Self.metricEvents.contains(e.kind) && e.radiologist == address
-                }
-                return t.events.isEmpty ? nil : t
-            }
-            if let app = replayer.app, let g = replayer.genesis {
-                let m = app.metrics(of: address)
-                publicMetrics = metricsDictionary(m)
-                recomputed = metricsDictionary(recompute(selected, window: g.turnaroundWindow))
-                if publicMetrics != recomputed {
-                    problems.append("the public metrics on chain differ from their recomputation from the transactions")
-                }
+        return trail
+    }
+
+    /// The order: the stored row's on-chain study (or the id given), then every post of the same order.
+    /// `row` is the stored row's on-chain study id when `id` is a study key (`.some(nil)`: never posted).
+    static func selectStudy(_ steps: [Step], id: String, row: UInt64??, runID: Int64) throws -> Selection {
+        var selection = Selection()
+        var anchor: UInt64?
+        if let row {
+            guard let c = row else { throw ReplayError("study \(id) was never posted on chain") }
+            anchor = c
+        } else if let n = UInt64(id) {
+            anchor = n
+        }
+        guard let anchor, let post = steps.first(where: { $0.requisition != nil && $0.studyID == anchor }) else {
+            throw ReplayError("no study '\(id)' in run \(runID) (neither a study key nor an on-chain study id)")
+        }
+        let posts = steps.filter { $0.requisition == post.requisition && $0.sender == post.sender }
+        var ids = posts.compactMap(\.studyID)
+        if ids.isEmpty { ids = [anchor] }
+        selection.chainIDs = ids.map(String.init)
+        let set = Set(ids)
+        selection.selected = steps.filter { s in
+            (s.requisition != nil && s.requisition == post.requisition && s.sender == post.sender)
+                || (s.studyID.map { set.contains($0) } ?? false)
+        }
+        for (k, s) in selection.selected.enumerated() {
+            selection.selected[k].events = s.events.filter { e in
+                if case .txFee = e { return true }
+                return e.studyID.map { set.contains($0) } ?? false
             }
         }
+        return selection
+    }
+
+    /// The radiologist named by `id` (a registered address, or a unique prefix of at least 6 hex digits): the
+    /// steps with the events their public metrics come from, and those metrics checked against a recomputation.
+    static func selectRadiologist(
+        _ steps: [Step], id: String, runID: Int64, replayer: ChainReplayer, problems: inout [String]
+    ) throws -> Selection {
+        var selection = Selection()
+        let registered = Set(
+            steps.filter { $0.action == "registerRadiologist" && $0.code == .ok }.compactMap { $0.sender?.hex })
+        let needle = id.lowercased()
+        let matches = registered.filter { $0 == needle || (needle.count >= 6 && $0.hasPrefix(needle)) }.sorted()
+        guard matches.count == 1, let hex = matches.first, let address = Address(hex: hex) else {
+            throw ReplayError(
+                matches.isEmpty
+                    ? "no registered radiologist '\(id)' in run \(runID) (give the address in hex)"
+                    : "'\(id)' matches \(matches.count) radiologists; give more digits")
+        }
+        selection.chainIDs = [hex]
+        // Studies assigned to them (an expiry names only the study).
+        var theirs: Set<UInt64> = []
+        for s in steps {
+            for case .studyAssigned(let sid, address, _, _) in s.events { theirs.insert(sid) }
+        }
+        selection.selected = steps.compactMap { s in
+            var t = s
+            // Only the events the public metrics are computed from.
+            t.events = s.events.filter { e in
+                if case .studyExpired(let sid, _, .assigned) = e { return theirs.contains(sid) }
+                return Self.metricEvents.contains(e.kind) && e.radiologist == address
+            }
+            return t.events.isEmpty ? nil : t
+        }
+        if let app = replayer.app, let g = replayer.genesis {
+            let m = app.metrics(of: address)
+            selection.publicMetrics = metricsDictionary(m)
+            selection.recomputed = metricsDictionary(recompute(selection.selected, window: g.turnaroundWindow))
+            if selection.publicMetrics != selection.recomputed {
+                problems.append("the public metrics on chain differ from their recomputation from the transactions")
+            }
+        }
+        return selection
+    }
+
+    /// One entry per selected step, with the inclusion proof of its transaction (a proof that does not verify
+    /// is a problem).
+    static func auditEntries(_ selected: [Step], trail: Trail, problems: inout [String]) -> [AuditEntry] {
         var entries: [AuditEntry] = []
         for s in selected {
             var e = AuditEntry(
                 height: s.height, timeTicks: s.time, index: s.index, action: s.action, sender: s.sender?.hex,
                 txHash: s.txHash?.hex, result: s.code == .ok ? "ok" : "\(s.code)", events: s.events.map(\.type),
                 proofLeafCount: nil, proofSiblings: nil, txRoot: nil, proofVerified: nil)
-            if let k = s.index, let leaves = txHashes[s.height], let root = roots[s.height], let h = s.txHash {
+            if let k = s.index, let leaves = trail.txHashes[s.height], let root = trail.roots[s.height],
+                let h = s.txHash
+            {
                 let proof = MerkleTree.proof(leaves: leaves, index: k)
                 e.proofLeafCount = Int(proof.leafCount)
                 e.proofSiblings = proof.siblings.map(\.hex)
@@ -223,12 +275,7 @@ public enum ChainAudit {
             }
             entries.append(e)
         }
-        if entries.isEmpty { problems.append("no transaction on chain concerns \(subject) '\(id)'") }
-        let chainFailures = replayer.failures
-        return AuditReport(
-            database: path, runID: r.id.rawValue, subject: subject, id: id, chainIDs: chainIDs, entries: entries,
-            publicMetrics: publicMetrics, recomputedMetrics: recomputed, chainFailures: chainFailures,
-            problems: problems, ok: problems.isEmpty && chainFailures.isEmpty)
+        return entries
     }
 
     /// Events that change a radiologist's `QualityMetrics` (naming them as `radiologist`); expiries of their

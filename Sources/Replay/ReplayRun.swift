@@ -147,6 +147,17 @@ public enum ChainReplay {
     static func compareRecords(
         _ store: ResultsStore, _ run: RunRecord, _ chain: ChainFacts, _ report: inout RunReplayReport
     ) throws {
+        try compareBlockSummaries(store, run, chain, &report)
+        let rows = try store.marketStudies(run: run.id)
+        guard !rows.isEmpty else { return }  // --no-observations: no per-study rows to compare
+        let derived = compareStudies(rows, chain, &report)
+        try compareHeadlineMetrics(store, run, chain, rows: rows, derived: derived, &report)
+    }
+
+    /// The stored `chain_blocks` summaries against the chain's blocks.
+    static func compareBlockSummaries(
+        _ store: ResultsStore, _ run: RunRecord, _ chain: ChainFacts, _ report: inout RunReplayReport
+    ) throws {
         for b in try store.chainBlocks(run: run.id) {
             let h = Int64(b.height)  // read back as a non-negative SQLite integer
             guard let bytes = chain.blockBytes[h], let txs = chain.blockTransactions[h], let failed = chain.blockFailed[h]
@@ -163,16 +174,22 @@ public enum ChainReplay {
                             + "the block has \(txs), \(failed), \(bytes)"))
             }
         }
-        let rows = try store.marketStudies(run: run.id)
-        guard !rows.isEmpty else { return }  // --no-observations: no per-study rows to compare
-        // Per study: the money and the review outcome of the on-chain study the row names.
-        struct Derived {
-            var price: UInt64
-            var margin: UInt64
-            var fees: UInt64
-            var score: ReviewScore?
-        }
-        var derived: [Derived?] = []
+    }
+
+    /// Per study: the money and the review outcome of the on-chain study a stored row names.
+    struct DerivedStudy {
+        var price: UInt64
+        var margin: UInt64
+        var fees: UInt64
+        var score: ReviewScore?
+    }
+
+    /// Each reported row's money and review fields against its on-chain study; returns what the chain gives
+    /// for each row (`nil` for a row not reported, or whose study has no report on chain).
+    static func compareStudies(
+        _ rows: [StudyRecord], _ chain: ChainFacts, _ report: inout RunReplayReport
+    ) -> [DerivedStudy?] {
+        var derived: [DerivedStudy?] = []
         for row in rows {
             guard row.status == .reported else {
                 derived.append(nil)
@@ -190,7 +207,7 @@ public enum ChainReplay {
                 derived.append(nil)
                 continue
             }
-            let d = Derived(
+            let d = DerivedStudy(
                 price: price - min(s.forfeited, price), margin: s.operatorShare,
                 fees: chain.orderFees[ChainFacts.orderKey(client: s.client, requisition: s.requisition)] ?? 0,
                 score: s.reviewScore)
@@ -220,6 +237,14 @@ public enum ChainReplay {
                         message: "study \(row.key) (on-chain \(id)): " + wrong.joined(separator: "; ")))
             }
         }
+        return derived
+    }
+
+    /// The headline metrics the chain determines, against the stored `run_metrics`.
+    static func compareHeadlineMetrics(
+        _ store: ResultsStore, _ run: RunRecord, _ chain: ChainFacts, rows: [StudyRecord],
+        derived: [DerivedStudy?], _ report: inout RunReplayReport
+    ) throws {
         // Headline metrics, with MarketMetrics' definitions and summation order, chain values in, the stored
         // `measured` flag (arrival is private to the client) selecting the studies.
         guard let minorPerMajor = currencyScale(run) else { return }

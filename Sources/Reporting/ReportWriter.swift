@@ -168,6 +168,32 @@ public enum ReportWriter {
                 + "`\(r.databaseName)`.")
         out.append("")
 
+        out.append(contentsOf: scenarioSection(r))
+        out.append(contentsOf: provenanceSection(r))
+        out.append(contentsOf: resultsSection(r))
+
+        out.append(contentsOf: comparisonSection(r))
+
+        out.append("## Warm-up")
+        out.append("")
+        out.append(contentsOf: warmupSection(r))
+        out.append("")
+
+        out.append(contentsOf: chainSection(r))
+
+        out.append("## Notes")
+        out.append("")
+        out.append(contentsOf: notes(r).map { "- " + $0 })
+        out.append("")
+
+        out.append(contentsOf: plotsSection(r))
+        return out.joined(separator: "\n").trimmingCharacters(in: .newlines) + "\n"
+    }
+
+    /// The scenario facts table.
+    static func scenarioSection(_ r: ReportInput) -> [String] {
+        let s = r.study
+        var out: [String] = []
         out.append("## Scenario")
         out.append("")
         let counts = s.designs.map { d in "\(d) \(s.runs(of: d).count)" }.joined(separator: ", ")
@@ -185,7 +211,13 @@ public enum ReportWriter {
         if let d = s.scenarioFile?.description { facts.append(("description", d)) }
         out.append(contentsOf: table(["", "value"], facts.map { [$0.0, $0.1] }, align: "l"))
         out.append("")
+        return out
+    }
 
+    /// Versions, hosts and times of the runs.
+    static func provenanceSection(_ r: ReportInput) -> [String] {
+        let s = r.study
+        var out: [String] = []
         out.append("## Provenance")
         out.append("")
         let recs = s.runs.map(\.record)
@@ -205,7 +237,12 @@ public enum ReportWriter {
         ]
         out.append(contentsOf: table(["", "value"], prov, align: "l"))
         out.append("")
+        return out
+    }
 
+    /// The mean ± half-width of every metric, per design.
+    static func resultsSection(_ r: ReportInput) -> [String] {
+        var out: [String] = []
         out.append("## Results by design")
         out.append("")
         let level = Int((r.summary.confidence * 100).rounded())
@@ -223,14 +260,13 @@ public enum ReportWriter {
         }
         out.append(contentsOf: table(["metric", "unit"] + r.summary.designs.map(\.name), rows, align: "llr"))
         out.append("")
+        return out
+    }
 
-        out.append(contentsOf: comparisonSection(r))
-
-        out.append("## Warm-up")
-        out.append("")
-        out.append(contentsOf: warmupSection(r))
-        out.append("")
-
+    /// Per-run chain summaries and the oracle verdict.
+    static func chainSection(_ r: ReportInput) -> [String] {
+        let s = r.study
+        var out: [String] = []
         out.append("## Chain")
         out.append("")
         let chainRows = s.runs.map { run -> [String] in
@@ -254,12 +290,12 @@ public enum ReportWriter {
                 ? "The chain oracle found no violation in any run."
                 : "**The chain oracle found \(violations) violation(s)** (see `chain_runs.oracle_violation_text`).")
         out.append("")
+        return out
+    }
 
-        out.append("## Notes")
-        out.append("")
-        out.append(contentsOf: notes(r).map { "- " + $0 })
-        out.append("")
-
+    /// Links to the plots (or how to produce them).
+    static func plotsSection(_ r: ReportInput) -> [String] {
+        var out: [String] = []
         out.append("## Plots")
         out.append("")
         if r.plots.isEmpty {
@@ -274,7 +310,7 @@ public enum ReportWriter {
                 out.append("")
             }
         }
-        return out.joined(separator: "\n").trimmingCharacters(in: .newlines) + "\n"
+        return out
     }
 
     /// The paired comparison section (also what `readchain compare --markdown` writes after the design table).

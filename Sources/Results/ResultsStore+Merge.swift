@@ -33,53 +33,9 @@ extension ResultsStore {
     /// - Throws: ``MergeError`` naming the input and the run for a refused merge; ``ResultsError`` for a database.
     public func mergeSweepShards(_ inputs: [String], allowPartial: Bool) throws -> MergeReport {
         guard !inputs.isEmpty else { throw MergeError("no input databases") }
-        struct Input {
-            var path: String
-            var settings: StudySettings
-            var points: [SweepPointRow]
-            var runs: [SweepRunRow]
-            var entries: [RunEntry]
-            var digests: [RunID: String]
-        }
-        var loaded: [Input] = []
-        for path in inputs {
-            let store = try ResultsStore(readingOnly: path)
-            defer { try? store.close() }
-            guard let settings = try store.studySettings(), settings.kind == "sweep" else {
-                throw MergeError("\(path) is not a sweep database (no sweep settings recorded)")
-            }
-            loaded.append(
-                Input(
-                    path: path, settings: settings, points: try store.sweepPoints(), runs: try store.sweepRuns(),
-                    entries: try store.runEntries(), digests: try store.runDigests()))
-        }
+        let loaded = try Self.loadShards(inputs)
         let first = loaded[0]
-        for other in loaded.dropFirst() {
-            guard other.settings.sourceSHA256 == first.settings.sourceSHA256 else {
-                throw MergeError(
-                    "\(other.path) comes from another sweep (sweep file sha256 \(other.settings.sourceSHA256.prefix(12)), "
-                        + "\(first.path) has \(first.settings.sourceSHA256.prefix(12)))")
-            }
-            // A shard written before schema v6 has no recorded chain setting (nil): it agrees with any.
-            var mine = other.settings
-            if mine.recordChain == nil || first.settings.recordChain == nil { mine.recordChain = first.settings.recordChain }
-            guard mine == first.settings else {
-                throw MergeError(
-                    "\(other.path) and \(first.path) ran the same sweep with different settings (seed "
-                        + "\(other.settings.masterSeed) vs \(first.settings.masterSeed), detail rows "
-                        + "\(other.settings.recordObservations) vs \(first.settings.recordObservations), chains "
-                        + "\(other.settings.recordChain.map(String.init) ?? "not recorded") vs "
-                        + "\(first.settings.recordChain.map(String.init) ?? "not recorded"))")
-            }
-            guard other.points == first.points else {
-                throw MergeError("\(other.path) and \(first.path) disagree on the sweep's points")
-            }
-            guard other.runs == first.runs else {
-                throw MergeError(
-                    "\(other.path) and \(first.path) disagree on the sweep's run list (\(other.runs.count) vs "
-                        + "\(first.runs.count) runs: run them with the same --replications)")
-            }
-        }
+        try Self.checkShardsAgree(loaded)
         let expected = Set(first.runs.map(\.key))
 
         var settings = first.settings
@@ -123,6 +79,55 @@ extension ResultsStore {
         }
         return report
     }
+
+    /// Reads the settings, points, runs, run entries and run digests of each shard.
+    private static func loadShards(_ inputs: [String]) throws -> [MergeShard] {
+        var loaded: [MergeShard] = []
+        for path in inputs {
+            let store = try ResultsStore(readingOnly: path)
+            defer { try? store.close() }
+            guard let settings = try store.studySettings(), settings.kind == "sweep" else {
+                throw MergeError("\(path) is not a sweep database (no sweep settings recorded)")
+            }
+            loaded.append(
+                MergeShard(
+                    path: path, settings: settings, points: try store.sweepPoints(), runs: try store.sweepRuns(),
+                    entries: try store.runEntries(), digests: try store.runDigests()))
+        }
+        return loaded
+    }
+
+    /// Every shard must come from the first one's sweep, with its settings, points and run list.
+    private static func checkShardsAgree(_ loaded: [MergeShard]) throws {
+        let first = loaded[0]
+        for other in loaded.dropFirst() {
+            guard other.settings.sourceSHA256 == first.settings.sourceSHA256 else {
+                throw MergeError(
+                    "\(other.path) comes from another sweep (sweep file sha256 \(other.settings.sourceSHA256.prefix(12)), "
+                        + "\(first.path) has \(first.settings.sourceSHA256.prefix(12)))")
+            }
+            // A shard written before schema v6 has no recorded chain setting (nil): it agrees with any.
+            var mine = other.settings
+            if mine.recordChain == nil || first.settings.recordChain == nil { mine.recordChain = first.settings.recordChain }
+            guard mine == first.settings else {
+                throw MergeError(
+                    "\(other.path) and \(first.path) ran the same sweep with different settings (seed "
+                        + "\(other.settings.masterSeed) vs \(first.settings.masterSeed), detail rows "
+                        + "\(other.settings.recordObservations) vs \(first.settings.recordObservations), chains "
+                        + "\(other.settings.recordChain.map(String.init) ?? "not recorded") vs "
+                        + "\(first.settings.recordChain.map(String.init) ?? "not recorded"))")
+            }
+            guard other.points == first.points else {
+                throw MergeError("\(other.path) and \(first.path) disagree on the sweep's points")
+            }
+            guard other.runs == first.runs else {
+                throw MergeError(
+                    "\(other.path) and \(first.path) disagree on the sweep's run list (\(other.runs.count) vs "
+                        + "\(first.runs.count) runs: run them with the same --replications)")
+            }
+        }
+    }
+
 
     /// Copies runs (and every row referring to them, directly or through another row) from the database at `path`.
     func copyRuns(_ ids: [RunID], from path: String) throws {
@@ -192,4 +197,14 @@ extension ResultsStore {
             arguments: StatementArguments(arguments.map { $0.databaseValue }))
         return layout.surrogate == nil ? nil : db.lastInsertedRowID
     }
+}
+
+/// One shard of a sweep merge, as read.
+private struct MergeShard {
+    var path: String
+    var settings: StudySettings
+    var points: [SweepPointRow]
+    var runs: [SweepRunRow]
+    var entries: [RunEntry]
+    var digests: [RunID: String]
 }

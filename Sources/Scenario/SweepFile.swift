@@ -77,136 +77,61 @@ public struct SweepFile: Sendable {
     }
 
     static func parse(text: String, path: String, replications override: Int?) throws -> SweepFile {
-        func fail(_ node: Node?, _ message: String) -> SweepError {
-            SweepError("\(path)" + (node?.mark.map { ":\($0.line):\($0.column)" } ?? "") + ": \(message)")
+        let parser = try SweepFileParser(text: text, path: path)
+        let top = parser.top
+        let schema = try parser.string("schema")!
+        guard schema == Self.schema else {
+            throw parser.fail(top["schema"], "schema '\(schema)' is not \(Self.schema)")
         }
-        let root: Node
-        do {
-            guard let r = try Yams.compose(yaml: text) else { throw fail(nil, "empty sweep file") }
-            root = r
-        } catch let e as SweepError {
-            throw e
-        } catch {
-            throw fail(nil, "not valid YAML: \(error)")
+        let name = try parser.string("name")!
+        let method = try parser.string("method")!
+        guard method == "grid" || method == "lhs" else {
+            throw parser.fail(top["method"], "method must be grid or lhs, got '\(method)'")
         }
-        guard let top = root.mapping else { throw fail(root, "a sweep file is a mapping") }
-        let known: Set<String> = ["schema", "name", "description", "scenario", "method", "points", "seed", "replications", "parameters"]
-        for (k, _) in top {
-            guard let key = k.string, known.contains(key) else {
-                throw fail(k, "unknown key '\(k.string ?? "?")' (expected one of \(known.sorted().joined(separator: ", ")))")
-            }
-        }
-        func string(_ key: String, required: Bool = true) throws -> String? {
-            guard let n = top[key] else {
-                if required { throw fail(root, "missing '\(key)'") }
-                return nil
-            }
-            guard let s = n.scalar?.string, !s.isEmpty else { throw fail(n, "'\(key)' must be a non-empty string") }
-            return s
-        }
-        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let n = top[key] else { return nil }
-            guard let v = n.int, range.contains(v) else {
-                throw fail(n, "'\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
-            }
-            return v
-        }
-        let schema = try string("schema")!
-        guard schema == Self.schema else { throw fail(top["schema"], "schema '\(schema)' is not \(Self.schema)") }
-        let name = try string("name")!
-        let method = try string("method")!
-        guard method == "grid" || method == "lhs" else { throw fail(top["method"], "method must be grid or lhs, got '\(method)'") }
-        let scenarioPath = try string("scenario")!
-        let resolved = scenarioPath.hasPrefix("/")
-            ? scenarioPath
-            : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(scenarioPath).standardized.path
-        let base: ScenarioFile
-        do throws(ScenarioLoadError) {
-            base = try ScenarioLoader.load(path: resolved)
-        } catch {
-            throw fail(top["scenario"], "base scenario \(resolved): " + error.diagnostics.map(\.description).joined(separator: "; "))
-        }
-        let baseNode: Node
-        do {
-            guard let n = try Yams.compose(yaml: base.text) else { throw fail(top["scenario"], "base scenario is empty") }
-            baseNode = n
-        } catch let e as SweepError {
-            throw e
-        } catch {
-            throw fail(top["scenario"], "base scenario \(resolved) is not valid YAML: \(error)")
-        }
-        let replications = try override ?? int("replications", 1...100_000)
-        guard let list = top["parameters"]?.sequence, !list.isEmpty else {
-            throw fail(top["parameters"] ?? root, "'parameters' must be a non-empty list")
-        }
-        var parameters: [SweepParameter] = []
-        for item in list {
-            guard let m = item.mapping else { throw fail(item, "a parameter is a mapping with path and values or range") }
-            for (k, _) in m where !["path", "values", "range", "integer", "unit"].contains(k.string ?? "") {
-                throw fail(k, "unknown parameter key '\(k.string ?? "?")' (path, values, range, integer, unit)")
-            }
-            guard let p = m["path"]?.scalar?.string, !p.isEmpty else { throw fail(item, "parameter without 'path'") }
-            _ = try PathStep.parse(p).get()
-            if parameters.contains(where: { $0.path == p }) { throw fail(item, "parameter '\(p)' listed twice") }
-            var parameter = SweepParameter(path: p, values: [], range: nil, integer: m["integer"]?.bool ?? false, unit: m["unit"]?.scalar?.string)
-            if method == "grid" {
-                guard let values = m["values"]?.sequence, !values.isEmpty else {
-                    throw fail(item, "grid parameter '\(p)' needs a non-empty 'values' list")
-                }
-                parameter.values = try values.map { v in
-                    guard let s = v.scalar?.string else { throw fail(v, "values of '\(p)' must be scalars") }
-                    return s
-                }
-            } else {
-                guard let r = m["range"]?.sequence, r.count == 2, let lo = r[0].float, let hi = r[1].float,
-                    lo.isFinite, hi.isFinite, lo <= hi
-                else { throw fail(item, "lhs parameter '\(p)' needs 'range: [low, high]' with low <= high") }
-                parameter.range = lo...hi
-            }
-            parameters.append(parameter)
-        }
-        var assignments: [[String]]
-        if method == "grid" {
-            assignments = [[]]
-            for p in parameters { assignments = assignments.flatMap { a in p.values.map { a + [$0] } } }
-            guard assignments.count <= 100_000 else { throw fail(top["parameters"], "the grid has \(assignments.count) points; at most 100000") }
-        } else {
-            guard let n = try int("points", 1...100_000) else { throw fail(root, "lhs needs 'points: N'") }
-            guard let seedNode = top["seed"], let seedText = seedNode.scalar?.string, let seed = UInt64(seedText) else {
-                throw fail(top["seed"] ?? root, "lhs needs 'seed:' (an unsigned integer)")
-            }
-            assignments = latinHypercube(parameters, points: n, seed: seed)
-        }
+        let (base, baseNode) = try parser.loadBase()
+        let replications = try override ?? parser.int("replications", 1...100_000)
+        let parameters = try parser.parameters(method: method)
+        let assignments = try parser.assignments(method: method, parameters: parameters)
         var points: [SweepPoint] = []
         for (i, values) in assignments.enumerated() {
-            var node = baseNode
-            for (p, v) in zip(parameters, values) {
-                do {
-                    node = try substitute(node, steps: PathStep.parse(p.path).get()[...], value: v)
-                } catch let e as SweepError {
-                    throw SweepError("\(path): point p\(i), parameter \(p.path): \(e.message)")
-                }
-            }
-            let yaml: String
-            do { yaml = try Yams.serialize(node: node) } catch {
-                throw SweepError("\(path): point p\(i): cannot write the scenario: \(error)")
-            }
-            var scenario: ScenarioFile
-            do throws(ScenarioLoadError) {
-                scenario = try ScenarioLoader.parse(text: yaml, path: "\(path)#p\(i)")
-            } catch {
-                let settings = zip(parameters, values).map { "\($0.path)=\($1)" }.joined(separator: ", ")
-                throw SweepError(
-                    "\(path): point p\(i) (\(settings)) is not a valid scenario:\n"
-                        + error.diagnostics.map { "  " + $0.description }.joined(separator: "\n"))
-            }
-            if let replications { scenario = scenario.with(replications: replications) }
-            points.append(SweepPoint(index: i, values: zip(parameters, values).map { ($0.path, $1) }, scenario: scenario))
+            points.append(
+                try point(
+                    i, values: values, parameters: parameters, baseNode: baseNode, path: path,
+                    replications: replications))
         }
         return SweepFile(
             path: path, text: text, sha256: ScenarioLoader.hexDigest(Data(text.utf8)), name: name,
-            description: try string("description", required: false), method: method, base: base,
+            description: try parser.string("description", required: false), method: method, base: base,
             parameters: parameters, points: points)
+    }
+
+    /// Point `i`: the base scenario with `values` substituted, loaded and validated.
+    static func point(
+        _ i: Int, values: [String], parameters: [SweepParameter], baseNode: Node, path: String, replications: Int?
+    ) throws -> SweepPoint {
+        var node = baseNode
+        for (p, v) in zip(parameters, values) {
+            do {
+                node = try substitute(node, steps: PathStep.parse(p.path).get()[...], value: v)
+            } catch let e as SweepError {
+                throw SweepError("\(path): point p\(i), parameter \(p.path): \(e.message)")
+            }
+        }
+        let yaml: String
+        do { yaml = try Yams.serialize(node: node) } catch {
+            throw SweepError("\(path): point p\(i): cannot write the scenario: \(error)")
+        }
+        var scenario: ScenarioFile
+        do throws(ScenarioLoadError) {
+            scenario = try ScenarioLoader.parse(text: yaml, path: "\(path)#p\(i)")
+        } catch {
+            let settings = zip(parameters, values).map { "\($0.path)=\($1)" }.joined(separator: ", ")
+            throw SweepError(
+                "\(path): point p\(i) (\(settings)) is not a valid scenario:\n"
+                    + error.diagnostics.map { "  " + $0.description }.joined(separator: "\n"))
+        }
+        if let replications { scenario = scenario.with(replications: replications) }
+        return SweepPoint(index: i, values: zip(parameters, values).map { ($0.path, $1) }, scenario: scenario)
     }
 
     /// Latin hypercube assignments: `points` rows, one YAML scalar per parameter.
@@ -296,4 +221,135 @@ struct SplitMix64 {
     }
     /// Uniform in [0, 1) with 53 random bits.
     mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+}
+
+/// A sweep file being parsed: its path and YAML, and errors that point at `path:line:column`.
+struct SweepFileParser {
+    let path: String
+    let root: Node
+    let top: Node.Mapping
+
+    /// Composes `text` and checks its top-level keys.
+    init(text: String, path: String) throws {
+        self.path = path
+        let root: Node
+        do {
+            guard let r = try Yams.compose(yaml: text) else { throw Self.fail(path, nil, "empty sweep file") }
+            root = r
+        } catch let e as SweepError {
+            throw e
+        } catch {
+            throw Self.fail(path, nil, "not valid YAML: \(error)")
+        }
+        self.root = root
+        guard let top = root.mapping else { throw Self.fail(path, root, "a sweep file is a mapping") }
+        self.top = top
+        let known: Set<String> = [
+            "schema", "name", "description", "scenario", "method", "points", "seed", "replications", "parameters",
+        ]
+        for (k, _) in top {
+            guard let key = k.string, known.contains(key) else {
+                throw fail(
+                    k, "unknown key '\(k.string ?? "?")' (expected one of \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
+
+    static func fail(_ path: String, _ node: Node?, _ message: String) -> SweepError {
+        SweepError("\(path)" + (node?.mark.map { ":\($0.line):\($0.column)" } ?? "") + ": \(message)")
+    }
+
+    func fail(_ node: Node?, _ message: String) -> SweepError { Self.fail(path, node, message) }
+
+    func string(_ key: String, required: Bool = true) throws -> String? {
+        guard let n = top[key] else {
+            if required { throw fail(root, "missing '\(key)'") }
+            return nil
+        }
+        guard let s = n.scalar?.string, !s.isEmpty else { throw fail(n, "'\(key)' must be a non-empty string") }
+        return s
+    }
+
+    func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+        guard let n = top[key] else { return nil }
+        guard let v = n.int, range.contains(v) else {
+            throw fail(n, "'\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
+    }
+
+    /// The base scenario (loaded and validated) and its YAML node.
+    func loadBase() throws -> (ScenarioFile, Node) {
+        let scenarioPath = try string("scenario")!
+        let resolved = scenarioPath.hasPrefix("/")
+            ? scenarioPath
+            : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(scenarioPath).standardized.path
+        let base: ScenarioFile
+        do throws(ScenarioLoadError) {
+            base = try ScenarioLoader.load(path: resolved)
+        } catch {
+            throw fail(top["scenario"], "base scenario \(resolved): " + error.diagnostics.map(\.description).joined(separator: "; "))
+        }
+        let baseNode: Node
+        do {
+            guard let n = try Yams.compose(yaml: base.text) else { throw fail(top["scenario"], "base scenario is empty") }
+            baseNode = n
+        } catch let e as SweepError {
+            throw e
+        } catch {
+            throw fail(top["scenario"], "base scenario \(resolved) is not valid YAML: \(error)")
+        }
+        return (base, baseNode)
+    }
+
+    /// The `parameters:` list: grid parameters with their values, lhs parameters with their ranges.
+    func parameters(method: String) throws -> [SweepParameter] {
+        guard let list = top["parameters"]?.sequence, !list.isEmpty else {
+            throw fail(top["parameters"] ?? root, "'parameters' must be a non-empty list")
+        }
+        var parameters: [SweepParameter] = []
+        for item in list {
+            guard let m = item.mapping else { throw fail(item, "a parameter is a mapping with path and values or range") }
+            for (k, _) in m where !["path", "values", "range", "integer", "unit"].contains(k.string ?? "") {
+                throw fail(k, "unknown parameter key '\(k.string ?? "?")' (path, values, range, integer, unit)")
+            }
+            guard let p = m["path"]?.scalar?.string, !p.isEmpty else { throw fail(item, "parameter without 'path'") }
+            _ = try PathStep.parse(p).get()
+            if parameters.contains(where: { $0.path == p }) { throw fail(item, "parameter '\(p)' listed twice") }
+            var parameter = SweepParameter(path: p, values: [], range: nil, integer: m["integer"]?.bool ?? false, unit: m["unit"]?.scalar?.string)
+            if method == "grid" {
+                guard let values = m["values"]?.sequence, !values.isEmpty else {
+                    throw fail(item, "grid parameter '\(p)' needs a non-empty 'values' list")
+                }
+                parameter.values = try values.map { v in
+                    guard let s = v.scalar?.string else { throw fail(v, "values of '\(p)' must be scalars") }
+                    return s
+                }
+            } else {
+                guard let r = m["range"]?.sequence, r.count == 2, let lo = r[0].float, let hi = r[1].float,
+                    lo.isFinite, hi.isFinite, lo <= hi
+                else { throw fail(item, "lhs parameter '\(p)' needs 'range: [low, high]' with low <= high") }
+                parameter.range = lo...hi
+            }
+            parameters.append(parameter)
+        }
+        return parameters
+    }
+
+    /// One row of YAML scalars per point: every grid combination, or the Latin hypercube of `points` and `seed`.
+    func assignments(method: String, parameters: [SweepParameter]) throws -> [[String]] {
+        var assignments: [[String]]
+        if method == "grid" {
+            assignments = [[]]
+            for p in parameters { assignments = assignments.flatMap { a in p.values.map { a + [$0] } } }
+            guard assignments.count <= 100_000 else { throw fail(top["parameters"], "the grid has \(assignments.count) points; at most 100000") }
+        } else {
+            guard let n = try int("points", 1...100_000) else { throw fail(root, "lhs needs 'points: N'") }
+            guard let seedNode = top["seed"], let seedText = seedNode.scalar?.string, let seed = UInt64(seedText) else {
+                throw fail(top["seed"] ?? root, "lhs needs 'seed:' (an unsigned integer)")
+            }
+            assignments = SweepFile.latinHypercube(parameters, points: n, seed: seed)
+        }
+        return assignments
+    }
 }

@@ -124,6 +124,21 @@ enum LoadTestTable {
         lines.append("")
         lines.append("simulated time" + (r.replicationsPerPoint > 1
             ? " (mean ± 95% t half-width over \(r.replicationsPerPoint) replications)" : ""))
+        let rows = metricRows(r)
+        lines += table(rows, leftColumns: 2)
+
+        lines += saturationLines(r)
+        lines.append("")
+        lines.append(
+            String(
+                format: "simulator speed (wall clock): %.2f s, %.0f events/s, %.1f simulated blocks/s, %.0f real Ed25519 verifications/s",
+                r.wall.seconds, r.wall.eventsPerSecond, r.wall.blocksPerSecond, r.wall.verificationsPerSecond))
+        return lines.joined(separator: "\n")
+    }
+
+    /// The table of headline metrics (mean ± half-width per point), round histograms, oracle violations and
+    /// chain digests, header row first.
+    static func metricRows(_ r: LoadTestReport) -> [[String]] {
         let labels: [(String, String)] = [
             ("submitted", "submitted"), ("committed", "committed (succ)"), ("rejected", "rejected (fail, whole run)"),
             ("pending", "pending at end"), ("clients_busy", "offered, all clients busy"), ("send_rate", "send rate"),
@@ -170,8 +185,12 @@ enum LoadTestTable {
         var digest = ["chain digest (rep 0)", "sha256"]
         for p in r.points { digest.append(String(p.replications.first?.chainDigest.prefix(16) ?? "-")) }
         rows.append(digest)
-        lines += table(rows, leftColumns: 2)
+        return rows
+    }
 
+    /// The saturation table and each validator count's saturation point and latency knee (none for one rate).
+    static func saturationLines(_ r: LoadTestReport) -> [String] {
+        var lines: [String] = []
         if r.saturation.contains(where: { $0.rows.count > 1 }) {
             lines.append("")
             lines.append(
@@ -194,12 +213,7 @@ enum LoadTestTable {
                         + "latency knee \(t.latencyKneeRate.map { fmtNumber($0) + " tx/s" } ?? "not reached"))")
             }
         }
-        lines.append("")
-        lines.append(
-            String(
-                format: "simulator speed (wall clock): %.2f s, %.0f events/s, %.1f simulated blocks/s, %.0f real Ed25519 verifications/s",
-                r.wall.seconds, r.wall.eventsPerSecond, r.wall.blocksPerSecond, r.wall.verificationsPerSecond))
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     static func table(_ rows: [[String]], leftColumns: Int) -> [String] {

@@ -73,34 +73,9 @@ public struct MarketPlotData: Sendable {
     /// - Throws: ``PlotError/nothingToPlot(_:)`` when the database has no runs, only queue runs, runs of more than
     ///   one scenario, or no finished market run; ``ResultsError`` on a database error.
     public static func load(_ reader: ResultsReader) throws -> MarketPlotData {
-        let all = try reader.runs()
-        guard !all.isEmpty else { throw PlotError.nothingToPlot("\(reader.path) has no runs: nothing to plot") }
-        let market = all.filter { $0.scenarioKind == "market" }
-        guard !market.isEmpty else {
-            let kinds = Set(all.map(\.scenarioKind)).sorted().joined(separator: ", ")
-            let names = Set(all.map(\.scenarioName)).sorted().joined(separator: ", ")
-            throw PlotError.nothingToPlot(
-                "\(reader.path) holds only \(kinds) runs (scenario \(names)); readchain plot draws market studies "
-                    + "(kind: market): nothing to plot")
-        }
-        let scenarios = Set(market.map(\.scenarioSHA256))
-        guard scenarios.count == 1 else {
-            throw PlotError.nothingToPlot(
-                "\(reader.path) holds market runs of \(scenarios.count) scenario texts ("
-                    + Set(market.map(\.scenarioName)).sorted().joined(separator: ", ")
-                    + "); plot one simulate output at a time")
-        }
-        let finished = market.filter { $0.status == .finished }
-        var notes: [String] = []
-        let unfinished = market.count - finished.count
-        if unfinished > 0 {
-            let statuses = Set(market.filter { $0.status != .finished }.map(\.status.rawValue)).sorted()
-            notes.append("\(unfinished) of \(market.count) market runs are not finished (\(statuses.joined(separator: ", "))) and are left out")
-        }
-        guard let first = finished.first else {
-            throw PlotError.nothingToPlot(
-                "\(reader.path) has no finished market run (\(market.count) runs, none finished): nothing to plot")
-        }
+        let (finished, unfinishedNotes) = try finishedMarketRuns(reader)
+        var notes = unfinishedNotes
+        let first = finished[0]
 
         // Designs in the order their first run was written; all runs of a study share horizon and warm-up.
         var designNames: [String] = []
@@ -137,6 +112,68 @@ public struct MarketPlotData: Sendable {
         let index = Dictionary(uniqueKeysWithValues: designNames.enumerated().map { ($1, $0) })
 
         // Turnaround (measured studies) and commit latency (every posted and committed study).
+        let (urgencies, requiredTurnaround) = try addStudyTimes(
+            &designs, reader: reader, ids: ids, index: index, design: design, binTicks: binTicks)
+
+        // Income per shift hour, per radiologist and replication.
+        try addIncome(&designs, reader: reader, ids: ids, index: index, design: design, minorPerMajor: minorPerMajor)
+
+        // Burnout and active radiologists: the mean over the design's replications at each sample time.
+        try addSamples(&designs, reader: reader, ids: ids, index: index, design: design)
+
+        // Throughput: transactions per hour in each bin, mean over the design's replications with detail.
+        try addThroughput(
+            &designs, reader: reader, ids: ids, index: index, design: design, horizon: horizon, binTicks: binTicks)
+
+        if detail.count < finished.count {
+            notes.append(
+                "\(finished.count - detail.count) finished runs have no per-study rows (simulated with "
+                    + "--no-observations); only cost against quality can be drawn for them")
+        }
+        return MarketPlotData(
+            scenario: first.scenarioName, scenarioSHA256: first.scenarioSHA256, horizonTicks: horizon,
+            warmupTicks: first.warmupTicks, currency: code, minorPerMajor: minorPerMajor, binTicks: binTicks,
+            urgencies: urgencies, requiredTurnaround: requiredTurnaround, designs: designs, notes: notes)
+    }
+
+    /// The database's finished market runs (non-empty, of one scenario text), with a note on the unfinished ones.
+    static func finishedMarketRuns(_ reader: ResultsReader) throws -> ([PlotRun], [String]) {
+        let all = try reader.runs()
+        guard !all.isEmpty else { throw PlotError.nothingToPlot("\(reader.path) has no runs: nothing to plot") }
+        let market = all.filter { $0.scenarioKind == "market" }
+        guard !market.isEmpty else {
+            let kinds = Set(all.map(\.scenarioKind)).sorted().joined(separator: ", ")
+            let names = Set(all.map(\.scenarioName)).sorted().joined(separator: ", ")
+            throw PlotError.nothingToPlot(
+                "\(reader.path) holds only \(kinds) runs (scenario \(names)); readchain plot draws market studies "
+                    + "(kind: market): nothing to plot")
+        }
+        let scenarios = Set(market.map(\.scenarioSHA256))
+        guard scenarios.count == 1 else {
+            throw PlotError.nothingToPlot(
+                "\(reader.path) holds market runs of \(scenarios.count) scenario texts ("
+                    + Set(market.map(\.scenarioName)).sorted().joined(separator: ", ")
+                    + "); plot one simulate output at a time")
+        }
+        let finished = market.filter { $0.status == .finished }
+        var notes: [String] = []
+        let unfinished = market.count - finished.count
+        if unfinished > 0 {
+            let statuses = Set(market.filter { $0.status != .finished }.map(\.status.rawValue)).sorted()
+            notes.append("\(unfinished) of \(market.count) market runs are not finished (\(statuses.joined(separator: ", "))) and are left out")
+        }
+        guard !finished.isEmpty else {
+            throw PlotError.nothingToPlot(
+                "\(reader.path) has no finished market run (\(market.count) runs, none finished): nothing to plot")
+        }
+        return (finished, notes)
+    }
+
+    /// Turnaround (measured studies) and commit latency (every posted and committed study); returns the
+    /// urgencies in display order and each urgency's required turnaround (hours) when it has a single one.
+    static func addStudyTimes(
+        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String], binTicks: Int64
+    ) throws -> ([String], [String: Double]) {
         let studies = try reader.studyTimes(runs: ids)
         var urgencySet = Set<String>()
         var required: [String: Set<Int64>] = [:]
@@ -165,15 +202,22 @@ public struct MarketPlotData: Sendable {
             urgencyOrder.filter(urgencySet.contains) + urgencySet.subtracting(urgencyOrder).sorted()
         var requiredTurnaround: [String: Double] = [:]
         for (u, values) in required where values.count == 1 { requiredTurnaround[u] = Double(values.first!) / hour }
+        return (urgencies, requiredTurnaround)
+    }
 
-        // Income per shift hour, per radiologist and replication.
+    /// Income per shift hour, per radiologist and replication.
+    static func addIncome(
+        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String], minorPerMajor: Double
+    ) throws {
         for r in try reader.radiologistIncome(runs: ids) where r.hoursOnShift > 0 {
             let d = index[design[r.run]!]!
             designs[d].incomePerHour.append(
                 (r.run.rawValue, r.radiologist, Double(r.incomeMinor) / minorPerMajor / r.hoursOnShift))
         }
+    }
 
-        // Burnout and active radiologists: the mean over the design's replications at each sample time.
+    /// Burnout and active radiologists: the mean over the design's replications at each sample time.
+    static func addSamples(_ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String]) throws {
         var sampleSums = Array(repeating: [Int64: (share: Double, active: Double, n: Int)](), count: designs.count)
         for s in try reader.marketSamples(runs: ids) {
             let d = index[design[s.run]!]!
@@ -188,8 +232,12 @@ public struct MarketPlotData: Sendable {
                 return (t, v.share / Double(v.n), v.active / Double(v.n))
             }
         }
+    }
 
-        // Throughput: transactions per hour in each bin, mean over the design's replications with detail.
+    /// Throughput: transactions per hour in each bin, mean over the design's replications with detail.
+    static func addThroughput(
+        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String], horizon: Int64, binTicks: Int64
+    ) throws {
         let bins = Int((horizon + binTicks - 1) / binTicks)
         var txPerBin = Array(repeating: Array(repeating: 0, count: max(bins, 1)), count: designs.count)
         for b in try reader.blocks(runs: ids) {
@@ -201,16 +249,6 @@ public struct MarketPlotData: Sendable {
         for d in designs.indices where designs[d].detailReplications > 0 {
             designs[d].throughput = txPerBin[d].map { Double($0) / Double(designs[d].detailReplications) / binHours }
         }
-
-        if detail.count < finished.count {
-            notes.append(
-                "\(finished.count - detail.count) finished runs have no per-study rows (simulated with "
-                    + "--no-observations); only cost against quality can be drawn for them")
-        }
-        return MarketPlotData(
-            scenario: first.scenarioName, scenarioSHA256: first.scenarioSHA256, horizonTicks: horizon,
-            warmupTicks: first.warmupTicks, currency: code, minorPerMajor: minorPerMajor, binTicks: binTicks,
-            urgencies: urgencies, requiredTurnaround: requiredTurnaround, designs: designs, notes: notes)
     }
 
     /// The scenario's currency, from its stored text; failing that, from the unit of a money metric.

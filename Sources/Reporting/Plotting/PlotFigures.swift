@@ -356,6 +356,9 @@ public struct PlotFigureBuilder: Sendable {
     // MARK: - Script pieces
 
     /// The whole script: provenance, colours, and the body drawn once per requested format.
+    ///
+    /// Over the ~80-line limit on purpose: it is one gnuplot template (a multi-line string literal read as the
+    /// script it writes); splitting it would scatter the script across functions.
     func script(_ name: String, body: String, size: (Int, Int) = (1000, 650)) -> String {
         var s = """
             # \(name).gp: drawn by `readchain plot` from scenario \(Self.quoteless(data.scenario)) (sha256 \(data.scenarioSHA256)).

@@ -1,0 +1,115 @@
+import MarketModel
+import Yams
+
+extension MarketReader {
+    // MARK: - Designs
+
+    func readDesign(_ node: Node, _ index: Int, _ currency: Currency, _ ok: inout Bool)
+        -> Located<MarketDesignSpec>?
+    {
+        guard let s = item(node, "designs", index, ScenarioSchema.designFields) else {
+            ok = false
+            return nil
+        }
+        var good = true
+        let name = name(s, &good)
+        let types = ScenarioSchema.designKeysByType.map(\.type)
+        let type = s.requireChoice("type", among: types)
+        if let type {
+            checkApplicable(s, type: type.value, table: ScenarioSchema.designKeysByType, what: "type", &good)
+        } else {
+            good = false
+        }
+        var mechanism: MarketDesignSpec.Mechanism = .postedPrice
+        switch type?.value {
+        case "intermediary":
+            let d = MarketDesignSpec.Intermediary()
+            var operatorName = d.operatorName
+            if s.contains("operator") {
+                if let written = s.optionalString("operator"), ScenarioSchema.isValidName(written.value) {
+                    operatorName = written.value
+                } else {
+                    if let written = s.optionalString("operator") {
+                        walker.error("'operator' must match [A-Za-z0-9._-]+, got '\(written.value)'", at: written.mark)
+                    }
+                    good = false
+                }
+            }
+            mechanism = .intermediary(
+                MarketDesignSpec.Intermediary(
+                    operatorName: operatorName, marginBasisPoints: percent(s, "margin", d.marginBasisPoints, &good),
+                    payPerWRVU: money(s, "pay_per_wrvu", d.payPerWRVU, currency, &good),
+                    clientPrices: moneyTable(s, "client_prices", defaults: d.clientPrices, currency, &good)))
+            if s.contains("value_based") {
+                walker.error(
+                    "'value_based' combines with posted_price or sealed_bid_auction only, not with the intermediary",
+                    at: s.keyMark("value_based"))
+                good = false
+            }
+        case "sealed_bid_auction":
+            let d = MarketDesignSpec.Auction()
+            var auction = MarketDesignSpec.Auction(
+                biddingWindowTicks: duration(s, "bidding_window", d.biddingWindowTicks, positive: true, &good),
+                revealWindowTicks: duration(s, "reveal_window", d.revealWindowTicks, positive: true, &good),
+                pricing: choice(s, "pricing", d.pricing, &good))
+            if let w = section(s, "weights", ScenarioSchema.weightsFields, &good) {
+                let price = w.optionalPercentRequired("price")
+                let quality = w.optionalPercentRequired("quality")
+                let turnaround = w.optionalPercentRequired("turnaround")
+                if let price, let quality, let turnaround {
+                    let sum = price.value + quality.value + turnaround.value
+                    if sum != 10_000 {
+                        walker.error(
+                            "auction 'weights' must sum to 100 %, got \(Units.percentText(sum)) (price \(Units.percentText(price.value)) + quality \(Units.percentText(quality.value)) + turnaround \(Units.percentText(turnaround.value)))",
+                            at: s.keyMark("weights"))
+                        good = false
+                    }
+                    auction.priceWeightBasisPoints = price.value
+                    auction.qualityWeightBasisPoints = quality.value
+                    auction.turnaroundWeightBasisPoints = turnaround.value
+                } else {
+                    good = false
+                }
+            }
+            mechanism = .sealedBidAuction(auction)
+        default:
+            break
+        }
+        var valueBased: MarketDesignSpec.ValueBased?
+        if type?.value != "intermediary", let v = section(s, "value_based", ScenarioSchema.valueBasedFields, &good) {
+            valueBased = readValueBased(v, &good)
+        }
+        if !good { ok = false }
+        guard let name, type != nil else { return nil }
+        return Located(
+            value: MarketDesignSpec(name: name.value, mechanism: mechanism, valueBased: valueBased), mark: name.mark)
+    }
+
+    func readValueBased(_ v: MappingReader, _ ok: inout Bool) -> MarketDesignSpec.ValueBased {
+        let d = MarketDesignSpec.ValueBased()
+        let holdback = percent(v, "holdback", d.holdbackBasisPoints, &ok)
+        let levy = percent(v, "levy", d.levyBasisPoints, &ok)
+        if holdback + levy > 10_000 {
+            walker.error(
+                "'holdback' plus 'levy' must not exceed 100 %, got \(Units.percentText(holdback + levy))",
+                at: v.keyMark("holdback"))
+            ok = false
+        }
+        let payoutName =
+            v.contains("payout")
+            ? v.optionalChoice("payout", among: ["proportional", "equal_among_qualified"])?.value : "proportional"
+        if payoutName == nil { ok = false }
+        var payout = MarketDesignSpec.ValueBased.Payout.proportionalToQualityPoints
+        if payoutName == "equal_among_qualified" {
+            payout = .equalAmongQualified(minPoints: integer(v, "min_points", 1, in: 0...Int.max, &ok))
+        } else if v.contains("min_points") {
+            walker.error("'min_points' applies only to 'payout: equal_among_qualified'", at: v.keyMark("min_points"))
+            ok = false
+        }
+        return MarketDesignSpec.ValueBased(
+            holdbackBasisPoints: holdback, levyBasisPoints: levy,
+            bonusPeriodTicks: duration(v, "bonus_period", d.bonusPeriodTicks, positive: true, &ok), payout: payout,
+            holdbackTimeoutTicks: duration(v, "holdback_timeout", d.holdbackTimeoutTicks, positive: true, &ok),
+            feedbackThreshold: integer(v, "feedback_threshold", d.feedbackThreshold, in: 1...5, &ok))
+    }
+}
