@@ -301,7 +301,7 @@ public enum LoadTestRunner {
     /// Every height of the longest store: its first decision time, lowest decision round, transactions and
     /// proposer; and the first commit time of every transaction.
     static func heightRecords<App>(
-        _ cluster: ChainCluster<App>, spec: LoadTestSpec, validators n: Int
+        _ cluster: ChainCluster<App, Never>, spec: LoadTestSpec, validators n: Int
     ) -> ([HeightRecord], [Hash: SimTime]) {
         let times = cluster.oracle.firstDecisionTimes
         let longest = cluster.nodes.max { $0.store.height < $1.store.height }!
