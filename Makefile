@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak fuzz deps build release bench bench-market bench-venv clean lint-core lint-deps test-slurm
+.PHONY: lint format run test soak fuzz deps build release bench bench-market bench-venv clean lint-core lint-deps test-slurm
 
 # The default job: every design of the scenario under common random numbers, the paired comparison table,
 # the plots (Plots/<name>/) and the Markdown report (Results/<name>-report.md), <name> being the scenario's name.
@@ -32,7 +32,7 @@ endif
 TEST_FLAGS   ?= -c release -Xswiftc -enable-testing --scratch-path .build/test
 TEST_ENV      = READCHAIN_TEST_BUILD=1
 
-test: deps lint-core lint-deps
+test: deps lint lint-core lint-deps
 	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
 	$(TEST_ENV) $(SWIFT) test --skip-build $(TEST_FLAGS)
 
@@ -91,6 +91,15 @@ lint-core:
 	@bash scripts/lint-core.sh
 
 # Nor depend, directly or transitively, on Scenario, Results, Yams or GRDB (the target graph of Package.swift).
+# Formatting: the toolchain's swift-format with the project's .swift-format (120 columns, 4 spaces; every default
+# rule except AlwaysUseLowerCamelCase, since test names carry the catalogue's ids such as B04_CrashRestart...).
+# `make format` rewrites the files; `make lint` (run by `make test`) fails on any difference.
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Sources Tests Package.swift
+
 lint-deps:
 	@python3 scripts/lint-deps.py
 

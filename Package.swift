@@ -149,7 +149,8 @@ let package = Package(
         // and the results database live here).
         .target(
             name: "Studies",
-            dependencies: ["MarketModel", 
+            dependencies: [
+                "MarketModel",
                 "Analysis", "Market", "Results", "Scenario", "Stochastic", "DiscreteEvent",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -158,7 +159,10 @@ let package = Package(
         // Replay and audit of a stored chain against the stored results.
         .target(
             name: "Replay",
-            dependencies: ["DiscreteEvent", "MarketModel", "Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus", "Cluster"],
+            dependencies: [
+                "DiscreteEvent", "MarketModel", "Market", "Results", "Scenario", "Contracts", "Ledger", "Consensus",
+                "Cluster",
+            ],
             swiftSettings: strict
         ),
         // Load tests of the chain alone (`readchain loadtest`).
@@ -187,7 +191,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "readchain",
-            dependencies: ["DiscreteEvent", 
+            dependencies: [
+                "DiscreteEvent",
                 "Studies", "Analysis", "Replay", "LoadTest", "Reporting", "Benchmarks", "Scenario", "Results",
                 "Stochastic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -247,7 +252,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MarketTests",
-            dependencies: ["DiscreteEvent", 
+            dependencies: [
+                "DiscreteEvent",
                 "Market", "MarketModel", "Stochastic", "Scenario", "Ledger", "Contracts", "Network",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -286,7 +292,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["DiscreteEvent", "MarketModel", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario"],
+            dependencies: [
+                "DiscreteEvent", "MarketModel", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario",
+            ],
             swiftSettings: strict
         ),
         // The short, seeded mutational fuzz run of the decoders and the scenario loader (the long libFuzzer run is

@@ -40,8 +40,10 @@ public struct BenchmarkWorld: Sendable {
         var out: [(SigningKey, Message)] = []
         for r in radiologists {
             out.append(
-                (authority.signing,
-                 .issueAttestation(subject: r.address, claim: .licence(jurisdiction: "US-CA"), expiresAtTicks: .max)))
+                (
+                    authority.signing,
+                    .issueAttestation(subject: r.address, claim: .licence(jurisdiction: "US-CA"), expiresAtTicks: .max)
+                ))
             out.append((r.signing, .registerRadiologist(profile(r))))
         }
         return out

@@ -25,18 +25,21 @@ public struct ConsensusBenchmarkFigures: Codable, Sendable {
 
     public var lines: [String] {
         [
-            String(format: "consensus ed25519 single-core verify %.1f us (%.0f verifications/s)", verifyMicroseconds,
-                   singleCoreVerificationsPerSecond),
+            String(
+                format: "consensus ed25519 single-core verify %.1f us (%.0f verifications/s)", verifyMicroseconds,
+                singleCoreVerificationsPerSecond),
             String(
                 format: "consensus run: %@ | simulated: %d blocks, committed %.0f tx/s of %.0f offered, p50 %.3f s, "
                     + "%.0f real verifications",
-                command, run.finalHeight, run.committedTPS, run.offeredRate, run.latency.p50, Double(run.realVerifications)),
+                command, run.finalHeight, run.committedTPS, run.offeredRate, run.latency.p50,
+                Double(run.realVerifications)),
             String(
                 format: "consensus wall: %.2f s, %.0f events/s, %.0f real verifications/s", run.wall.seconds,
                 run.wall.eventsPerSecond, run.wall.verificationsPerSecond),
             String(format: "consensus_verify_efficiency=%.3f", efficiency),
-            String(format: "consensus_verify_efficiency_cpu=%.3f (thread CPU time, %.2f s of the run's %.2f wall s)",
-                   cpuEfficiency, run.wall.cpuSeconds, run.wall.seconds),
+            String(
+                format: "consensus_verify_efficiency_cpu=%.3f (thread CPU time, %.2f s of the run's %.2f wall s)",
+                cpuEfficiency, run.wall.cpuSeconds, run.wall.seconds),
             String(format: "consensus_blocks_per_wall_second=%.2f", blocksPerWallSecond),
         ]
     }

@@ -1,6 +1,5 @@
 import Contracts
 import Ledger
-import Ledger
 
 /// Throughput and footprint of the contracts, for `make bench` and the CLI. The only file in this module that
 /// reads a clock (ContinuousClock, to time execution); nothing it measures feeds back into chain state.
@@ -65,8 +64,10 @@ public enum ContractsBenchmark {
             let ids = (0..<n).map { nextID + UInt64($0) }
             nextID += UInt64(n)
             let pairs = ids.map { id in
-                (client: world.clients[Int(id) % world.clients.count],
-                 rad: world.radiologists[Int(id) % world.radiologists.count])
+                (
+                    client: world.clients[Int(id) % world.clients.count],
+                    rad: world.radiologists[Int(id) % world.radiologists.count]
+                )
             }
             for (i, _) in ids.enumerated() {
                 submit(pairs[i].client.signing, .postStudy(world.order(deadline: time + 3_600_000_000)))
@@ -76,7 +77,9 @@ public enum ContractsBenchmark {
             lifecycleBlocks.append(block())
             for (i, id) in ids.enumerated() {
                 let grant = world.grant(studyID: id, to: pairs[i].rad.sealing.publicKey)
-                submit(pairs[i].client.signing, .grantAccess(studyID: id, recipient: pairs[i].rad.sealing.publicKey, sealedLink: grant))
+                submit(
+                    pairs[i].client.signing,
+                    .grantAccess(studyID: id, recipient: pairs[i].rad.sealing.publicKey, sealedLink: grant))
             }
             lifecycleBlocks.append(block())
             for (i, id) in ids.enumerated() {
@@ -101,7 +104,8 @@ public enum ContractsBenchmark {
 
     /// Transactions per second re-executing `blocks` from `genesisApp`, with the envelope checks (signatures
     /// verified, no cache) or with the contracts only.
-    static func replayRate(_ allBlocks: [Block], from genesisApp: ReadChainApp, chainID: String, verify: Bool) -> Double {
+    static func replayRate(_ allBlocks: [Block], from genesisApp: ReadChainApp, chainID: String, verify: Bool) -> Double
+    {
         let clock = ContinuousClock()
         var app = genesisApp
         let start = clock.now

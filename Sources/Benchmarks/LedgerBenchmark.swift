@@ -1,4 +1,5 @@
 import Ledger
+
 // Benchmarks for `readchain bench`.
 //
 // ⚠️ WALL-CLOCK FILE: this is the only file of the Ledger target that reads a clock (`ContinuousClock`), to

@@ -1,7 +1,7 @@
+import Cluster
 import DiscreteEvent
 import Foundation
 import Market
-import Cluster
 import MarketModel
 import Scenario
 import Studies
@@ -51,7 +51,8 @@ public enum MarketBenchmark {
         if let name {
             guard let d = model.designs.first(where: { $0.name == name }) else {
                 throw StudyError(
-                    "\(file.path) has no design '\(name)' (designs: \(model.designs.map(\.name).joined(separator: ", ")))")
+                    "\(file.path) has no design '\(name)' (designs: \(model.designs.map(\.name).joined(separator: ", ")))"
+                )
             }
             design = d
         } else {

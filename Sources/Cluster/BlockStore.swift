@@ -72,7 +72,8 @@ public final class BlockStore {
     public init(
         chainID: String, genesisStateRoot: Hash, validators: ValidatorSet, maxBlockTxs: Int, retainBlocks: Int? = nil
     ) {
-        precondition(retainBlocks.map { $0 > Int(BlockStore.maxEvidenceAge) } ?? true, "retain more than the evidence age")
+        precondition(
+            retainBlocks.map { $0 > Int(BlockStore.maxEvidenceAge) } ?? true, "retain more than the evidence age")
         self.chainID = chainID
         self.genesisStateRoot = genesisStateRoot
         self.maxBlockTxs = maxBlockTxs
@@ -133,7 +134,8 @@ public final class BlockStore {
     public func isValidNext(_ block: Block, cache: SignatureCache) -> Bool {
         let h = height + 1
         let hd = block.header
-        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash, hd.timeTicks > lastBlockTime,
+        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash,
+            hd.timeTicks > lastBlockTime,
             hd.stateRoot == lastStateRoot, hd.resultsRoot == lastResultsRoot,
             block.transactions.count <= maxBlockTxs
         else { return false }
@@ -145,7 +147,8 @@ public final class BlockStore {
             guard block.lastCommit.isEmpty else { return false }
         } else {
             guard let c = try? CommitCertificate.decode(canonical: block.lastCommit), c.height == h - 1,
-                c.blockID == lastBlockHash, c.verify(validatorSet: validatorSet(at: h - 1), chainID: chainID, cache: cache)
+                c.blockID == lastBlockHash,
+                c.verify(validatorSet: validatorSet(at: h - 1), chainID: chainID, cache: cache)
             else { return false }
         }
         var seen: Set<Hash> = []

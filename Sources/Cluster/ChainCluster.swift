@@ -328,7 +328,10 @@ public final class ChainCluster<App: ChainApplication, External> {
             metrics.eventsHandled = scheduler.eventsHandled
             return
         }
-        if end > scheduler.now { _ = scheduler.schedule(.fault(-1), at: end); _ = scheduler.next() }
+        if end > scheduler.now {
+            _ = scheduler.schedule(.fault(-1), at: end)
+            _ = scheduler.next()
+        }
         metrics.eventsHandled = scheduler.eventsHandled
     }
 
@@ -352,7 +355,8 @@ public final class ChainCluster<App: ChainApplication, External> {
     /// End-of-run checks: the final oracle pass and the termination bound up to now.
     public func finish() {
         checkTermination(at: now, newHeight: Height(oracle.chain.count + 1), final: true)
-        oracle.finalCheck(stores: nodes.indices.filter { correct[$0] }.map { nodes[$0].store }, acknowledged: acknowledged)
+        oracle.finalCheck(
+            stores: nodes.indices.filter { correct[$0] }.map { nodes[$0].store }, acknowledged: acknowledged)
     }
 
     /// Transactions acknowledged as committed, in submission order.
@@ -567,9 +571,11 @@ public final class ChainCluster<App: ChainApplication, External> {
     private var livenessExpected: Bool {
         guard network.connectivity.isFullyConnected, !config.isolateNextProposer else { return false }
         let h = Height(oracle.chain.count + 1)
-        guard let set = nodes.indices.first(where: { up[$0] && nodes[$0].store.height + 2 >= h }).map({
-            nodes[$0].store.validatorSet(at: min(h, nodes[$0].store.height + 2))
-        }) else { return false }
+        guard
+            let set = nodes.indices.first(where: { up[$0] && nodes[$0].store.height + 2 >= h }).map({
+                nodes[$0].store.validatorSet(at: min(h, nodes[$0].store.height + 2))
+            })
+        else { return false }
         var online: UInt64 = 0
         for v in set.validators {
             if let j = nodeOfAddress[v.address], up[j], correct[j] { online += v.power }
@@ -654,7 +660,8 @@ public final class ChainCluster<App: ChainApplication, External> {
         guard let w = config.workload else { return }
         let targets = w.targets ?? Array(nodes.indices)
         let target = targets[Int(targetStream.uniformInt(below: UInt64(targets.count)))]
-        scheduler.schedule(.input(node: target, epoch: epoch[target], .submit(txs[k].tx)), at: now + config.clientLatency)
+        scheduler.schedule(
+            .input(node: target, epoch: epoch[target], .submit(txs[k].tx)), at: now + config.clientLatency)
         scheduler.schedule(.resubmit(k), at: now + w.resubmitAfter)
     }
 

@@ -65,7 +65,8 @@ extension ChainNode {
                     continue
                 }
                 core = nil
-                let more = handleCore(&c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
+                let more = handleCore(
+                    &c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
                 core = c
                 queue.append(contentsOf: more)
             case .evidence(let e):
@@ -120,7 +121,9 @@ extension ChainNode {
         var evidence: [Bytes] = []
         for e in pendingEvidence where evidence.count < Block.maxEvidence {
             let eh = e.first.height
-            guard eh >= 1, eh <= h, eh + BlockStore.maxEvidenceAge >= h, !store.isCommitted(Offence(e)) else { continue }
+            guard eh >= 1, eh <= h, eh + BlockStore.maxEvidenceAge >= h, !store.isCommitted(Offence(e)) else {
+                continue
+            }
             let bytes = e.canonicalBytes
             if bytes.count <= Block.maxEvidenceBytes { evidence.append(bytes) }
         }

@@ -282,7 +282,10 @@ public final class ChainNode<App: ChainApplication> {
         case .boot:
             boot(now: now, &step)
         case .message(let from, let m):
-            count { $0.messagesIn += 1; $0.bytesIn += m.bytes }
+            count {
+                $0.messagesIn += 1
+                $0.bytesIn += m.bytes
+            }
             receive(m, from: from, now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
         case .timeout(let t):
             drive(.timeout(t), now: now, &step, &executedTxVerifications, &cacheCallsInExecution)
@@ -307,8 +310,16 @@ public final class ChainNode<App: ChainApplication> {
         count { $0.verifications += verifications }
         for a in step.actions {
             switch a {
-            case .send(_, let m): count { $0.messagesOut += 1; $0.bytesOut += m.bytes }
-            case .broadcast(let m): count { $0.messagesOut += peers - 1; $0.bytesOut += (peers - 1) * m.bytes }
+            case .send(_, let m):
+                count {
+                    $0.messagesOut += 1
+                    $0.bytesOut += m.bytes
+                }
+            case .broadcast(let m):
+                count {
+                    $0.messagesOut += peers - 1
+                    $0.bytesOut += (peers - 1) * m.bytes
+                }
             default: break
             }
         }

@@ -20,7 +20,9 @@ public struct LogApplication: ChainApplication {
     }
 
     public mutating func checkTx(_ tx: Transaction) -> TxCheck {
-        if tx.message.first == Self.updateTag, (try? ValidatorUpdate.decode(canonical: Array(tx.message.dropFirst()))) == nil {
+        if tx.message.first == Self.updateTag,
+            (try? ValidatorUpdate.decode(canonical: Array(tx.message.dropFirst()))) == nil
+        {
             return TxCheck(code: .malformed, log: "bad validator update")
         }
         return .ok

@@ -28,7 +28,8 @@ public struct TerminationBound: Sendable {
     public func ticks(_ timeouts: TimeoutConfig) -> Int64 {
         var total: Int64 = 0
         for r in 0...Int64(max(0, slackRounds)) {
-            total += timeouts.duration(.propose, round: r) + timeouts.duration(.prevote, round: r)
+            total +=
+                timeouts.duration(.propose, round: r) + timeouts.duration(.prevote, round: r)
                 + timeouts.duration(.precommit, round: r)
         }
         return Int64(Double(total) * drift) + 4 * delta.ticks + extra.ticks
@@ -111,7 +112,9 @@ public final class Oracle {
             let k = VoteKey(validator: v.validator, height: v.height, round: v.round, type: v.type)
             if let old = signedVotes[k] {
                 if old != v.valueID {
-                    fail("double-sign: node \(node) \(v.type) h=\(v.height) r=\(v.round) \(String(describing: old)) vs \(String(describing: v.valueID))")
+                    fail(
+                        "double-sign: node \(node) \(v.type) h=\(v.height) r=\(v.round) \(String(describing: old)) vs \(String(describing: v.valueID))"
+                    )
                 }
             } else {
                 signedVotes[k] = v.valueID
@@ -197,7 +200,8 @@ public final class Oracle {
                 let other = i >= certificateBase ? certificates[i - certificateBase] : c.certificate
                 if i >= certificateBase, other.round == c.certificate.round, set == sets[i] {
                     let mine = Set(c.certificate.signatures.map(\.validatorIndex))
-                    for sig in other.signatures where mine.contains(sig.validatorIndex) && Int(sig.validatorIndex) < set.count {
+                    for sig in other.signatures
+                    where mine.contains(sig.validatorIndex) && Int(sig.validatorIndex) < set.count {
                         misbehaved.insert(set.validators[Int(sig.validatorIndex)].address)
                     }
                 }

@@ -149,7 +149,9 @@ public struct EquivocatingProposer: ByzantineBehaviour {
                 let other = conflict(p.value)
                 let q = c.forgeProposal(height: p.height, round: p.round, value: other, validRound: p.validRound)
                 split[p.round] = (p.height, p.value.id, other.id)
-                for peer in c.peers { out.append(groupA.contains(peer) ? .sendProposal(p, to: peer) : .sendProposal(q, to: peer)) }
+                for peer in c.peers {
+                    out.append(groupA.contains(peer) ? .sendProposal(p, to: peer) : .sendProposal(q, to: peer))
+                }
             case .broadcastVote(let v) where alsoVotes:
                 if let s = split[v.round], s.height == v.height {
                     // Votes both: v_A to group A, v_B to the others, whatever the wrapped core chose.

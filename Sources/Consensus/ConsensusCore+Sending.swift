@@ -60,7 +60,9 @@ extension ConsensusCore {
         // the certificate of this height while waiting for `startHeight`, then the last commit of the previous
         // height (extended by late precommits).
         if let d = decision, let vs = validatorSet {
-            for v in commitVotes(d.certificate, vs) where sent.insert(v.signature).inserted { out.append(.broadcastVote(v)) }
+            for v in commitVotes(d.certificate, vs) where sent.insert(v.signature).inserted {
+                out.append(.broadcastVote(v))
+            }
         } else if let c = lastCommit, let vs = lastCommitValidators {
             for v in commitVotes(c, vs) where sent.insert(v.signature).inserted { out.append(.broadcastVote(v)) }
         }

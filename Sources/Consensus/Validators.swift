@@ -153,7 +153,9 @@ public struct ProposerSelector: Hashable, Sendable {
         precondition(newSet.count > 0, "empty validator set")
         let total = Int64(newSet.totalPower)
         // CometBFT uses the total after updates and before removals (`verifyUpdates`).
-        let removed = old.validatorSet.validators.reduce(Int64(0)) { $0 + (newSet.index(of: $1.address) == nil ? Int64($1.power) : 0) }
+        let removed = old.validatorSet.validators.reduce(Int64(0)) {
+            $0 + (newSet.index(of: $1.address) == nil ? Int64($1.power) : 0)
+        }
         let basis = total + removed
         let fresh = -(basis + (basis >> 3))
         validatorSet = newSet

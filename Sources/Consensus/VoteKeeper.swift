@@ -125,7 +125,8 @@ public struct VoteKeeper: Sendable {
     private mutating func noteQuorum(_ vote: Vote, in tally: inout Tally) {
         let id = vote.valueID
         let all =
-            mutations.contains(.countPerMessageNotPerValidator) ? tally.powerByValue[id, default: 0] : combined(tally, id)
+            mutations.contains(.countPerMessageNotPerValidator)
+            ? tally.powerByValue[id, default: 0] : combined(tally, id)
         guard validatorSet.isQuorum(all, mutations: mutations), !tally.quorumValues.contains(id) else { return }
         tally.quorumValues.append(id)
         if vote.type == .precommit { precommitQuorums.append((vote.round, id)) }

@@ -53,7 +53,8 @@ extension Context {
         case .revealBid(let id, let price, let t, let salt):
             try revealBid(id, price: price, turnaround: t, salt: salt, sender: sender)
         case .finaliseAuction(let id): try finaliseAuction(id)
-        case .grantAccess(let id, let recipient, let box): try grantAccess(id, recipient: recipient, box: box, sender: sender)
+        case .grantAccess(let id, let recipient, let box):
+            try grantAccess(id, recipient: recipient, box: box, sender: sender)
         case .submitReport(let id, let report): try submitReport(id, report: report, sender: sender)
         case .completeFollowUp(let id): try completeFollowUp(id, sender: sender)
         case .submitFeedback(let id, let score): try submitFeedback(id, score: score, sender: sender)
@@ -70,7 +71,9 @@ extension Context {
 
     private func validate(_ p: RadiologistProfile) throws(ContractError) {
         // A low-order X25519 key would make every access grant sealed to it unreadable (Ledger `Sealing`).
-        guard p.sealingKey.isValid else { throw ContractError(.invalidArgument, "sealing key is not a valid X25519 key") }
+        guard p.sealingKey.isValid else {
+            throw ContractError(.invalidArgument, "sealing key is not a valid X25519 key")
+        }
         var seen: [(Modality, Urgency)] = []
         for e in p.prices {
             guard e.price > 0 else { throw ContractError(.invalidArgument, "zero price") }

@@ -114,7 +114,9 @@ extension Context {
             if score.isClinicallySignificant { $0.significantDiscrepancies += 1 }
         }
         emit(.peerReview(study: id, radiologist: author, reviewer: sender, score: score))
-        if s.holdback > 0 { resolveHoldback(&s, release: !score.forfeitsHoldback, qualityPoint: !score.forfeitsHoldback) }
+        if s.holdback > 0 {
+            resolveHoldback(&s, release: !score.forfeitsHoldback, qualityPoint: !score.forfeitsHoldback)
+        }
         saveStudy(s)
         if !labels.isEmpty {
             let seq = u64(StateKeys.nextLabel)
@@ -197,7 +199,10 @@ extension Context {
     mutating func payBonusPool(_ rule: BonusPayoutRule) {
         var pool = u64(StateKeys.bonusPool)
         let entries = store.scan(prefix: StateKeys.bonusPointsPrefix).map { entry in
-            (address: Array(entry.key.dropFirst(StateKeys.bonusPointsPrefix.count)), points: entry.value.readBigEndianUInt64())
+            (
+                address: Array(entry.key.dropFirst(StateKeys.bonusPointsPrefix.count)),
+                points: entry.value.readBigEndianUInt64()
+            )
         }
         for (key, _) in store.scan(prefix: StateKeys.bonusPointsPrefix) { store.remove(key) }
         let total = entries.reduce(UInt64(0)) { $0 + $1.points }

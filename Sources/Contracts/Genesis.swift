@@ -97,7 +97,9 @@ public struct SizeLimits: Equatable, Sendable {
     public var maxStringBytes: Int
     public var maxListCount: Int
     public var maxSealedBoxBytes: Int
-    public init(maxMessageBytes: Int = 2048, maxStringBytes: Int = 32, maxListCount: Int = 32, maxSealedBoxBytes: Int = 256) {
+    public init(
+        maxMessageBytes: Int = 2048, maxStringBytes: Int = 32, maxListCount: Int = 32, maxSealedBoxBytes: Int = 256
+    ) {
         self.maxMessageBytes = maxMessageBytes
         self.maxStringBytes = maxStringBytes
         self.maxListCount = maxListCount
@@ -173,11 +175,15 @@ public struct Genesis: Equatable, Sendable {
         }
         if case .sealedBidAuction(let p) = market {
             if p.biddingWindowTicks <= 0 || p.revealWindowTicks <= 0 { out.append("auction windows must be positive") }
-            if p.weights.price + p.weights.quality + p.weights.turnaround == 0 { out.append("auction weights all zero") }
+            if p.weights.price + p.weights.quality + p.weights.turnaround == 0 {
+                out.append("auction weights all zero")
+            }
         }
         if let v = valueBased {
             if v.holdbackBasisPoints + v.levyBasisPoints > 10_000 { out.append("hold-back plus levy above 100%") }
-            if v.bonusPeriodTicks <= 0 || v.holdbackTimeoutTicks <= 0 { out.append("value-based periods must be positive") }
+            if v.bonusPeriodTicks <= 0 || v.holdbackTimeoutTicks <= 0 {
+                out.append("value-based periods must be positive")
+            }
         }
         if peerReviewSamplingBasisPoints > 10_000 { out.append("sampling rate above 100%") }
         if turnaroundWindow == 0 { out.append("turnaround window must be positive") }

@@ -189,9 +189,11 @@ extension Message: CanonicalCodable {
         case 10: self = .commitBid(studyID: try r.takeU64(), commitment: try r.takeHash())
         case 11:
             self = .revealBid(
-                studyID: try r.takeU64(), price: try r.takeU64(), turnaroundTicks: try r.takeI64(), salt: try r.takeHash())
+                studyID: try r.takeU64(), price: try r.takeU64(), turnaroundTicks: try r.takeI64(),
+                salt: try r.takeHash())
         case 12: self = .finaliseAuction(studyID: try r.takeU64())
-        case 13: self = .grantAccess(studyID: try r.takeU64(), recipient: try r.takeSealingKey(), sealedLink: try r.take())
+        case 13:
+            self = .grantAccess(studyID: try r.takeU64(), recipient: try r.takeSealingKey(), sealedLink: try r.take())
         case 14: self = .submitReport(studyID: try r.takeU64(), report: try r.take())
         case 15: self = .completeFollowUp(studyID: try r.takeU64())
         case 16: self = .submitFeedback(studyID: try r.takeU64(), score: try r.takeU8())

@@ -26,7 +26,8 @@ public struct ReadChainApp: ChainApplication {
     public init(genesis: Genesis) {
         precondition(genesis.problems().isEmpty, "invalid genesis: \(genesis.problems())")
         self.genesis = genesis
-        var ctx = Context(store: StateStore(), genesis: genesis, height: 0, now: genesis.genesisTimeTicks, blockHash: .zero)
+        var ctx = Context(
+            store: StateStore(), genesis: genesis, height: 0, now: genesis.genesisTimeTicks, blockHash: .zero)
         ctx.save(StateKeys.genesis, genesis)
         for a in genesis.accounts { ctx.credit(a.address, a.balance) }
         for k in genesis.authorities { ctx.store.set(StateKeys.authority(k), []) }
@@ -68,10 +69,12 @@ public struct ReadChainApp: ChainApplication {
         do {
             try ctx.execute(message, sender: tx.sender)
             state = ctx.store
-            return Receipt(txHash: h, code: .ok, log: "", events: [feeEvent] + ctx.events, gasUsed: UInt64(tx.encodedSize))
+            return Receipt(
+                txHash: h, code: .ok, log: "", events: [feeEvent] + ctx.events, gasUsed: UInt64(tx.encodedSize))
         } catch {
             state = afterFee
-            return Receipt(txHash: h, code: error.code, log: error.log, events: [feeEvent], gasUsed: UInt64(tx.encodedSize))
+            return Receipt(
+                txHash: h, code: error.code, log: error.log, events: [feeEvent], gasUsed: UInt64(tx.encodedSize))
         }
     }
 
@@ -106,7 +109,8 @@ public struct ReadChainApp: ChainApplication {
             return .failure(ContractError(.fieldTooLarge, "message of \(tx.message.count) bytes"))
         }
         guard let tag = tx.message.first, Message.knownTags.contains(tag) else {
-            return .failure(ContractError(.unknownMessage, "unknown message tag \(tx.message.first.map(String.init) ?? "none")"))
+            return .failure(
+                ContractError(.unknownMessage, "unknown message tag \(tx.message.first.map(String.init) ?? "none")"))
         }
         let message: Message
         do {

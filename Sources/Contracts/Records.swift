@@ -157,7 +157,6 @@ extension AttestationRecord: CanonicalCodable {
     }
 }
 
-
 private struct OptionalI64: CanonicalCodable {
     var v: Int64
     init(_ v: Int64) { self.v = v }

@@ -46,7 +46,11 @@ public enum StateKeys {
     public static func study(_ id: UInt64) -> Bytes { studyPrefix + id.bigEndianBytes }
     public static func bids(_ id: UInt64) -> Bytes { bidPrefix + id.bigEndianBytes }
     public static func bid(_ id: UInt64, _ bidder: Address) -> Bytes { bids(id) + bidder.bytes }
-    public static func deadline(_ t: Int64, _ id: UInt64) -> Bytes { deadlinePrefix + t.bigEndianBytes + id.bigEndianBytes }
-    public static func holdback(_ t: Int64, _ id: UInt64) -> Bytes { holdbackPrefix + t.bigEndianBytes + id.bigEndianBytes }
+    public static func deadline(_ t: Int64, _ id: UInt64) -> Bytes {
+        deadlinePrefix + t.bigEndianBytes + id.bigEndianBytes
+    }
+    public static func holdback(_ t: Int64, _ id: UInt64) -> Bytes {
+        holdbackPrefix + t.bigEndianBytes + id.bigEndianBytes
+    }
     public static func label(_ seq: UInt64) -> Bytes { labelPrefix + seq.bigEndianBytes }
 }

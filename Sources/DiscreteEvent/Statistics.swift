@@ -86,7 +86,10 @@ public struct Tally: Sendable, Equatable {
     /// Combines two tallies as if all observations had been recorded in one (Chan et al.).
     public mutating func merge(_ other: Tally) {
         guard other.count > 0 else { return }
-        guard count > 0 else { self = other; return }
+        guard count > 0 else {
+            self = other
+            return
+        }
         let n = Double(count + other.count)
         let delta = other.mean - mean
         mean += delta * Double(other.count) / n

@@ -75,8 +75,10 @@ public final class SignatureCache {
             message.withUnsafeBytes { h.update(bufferPointer: $0) }
             (w0, w1, w2, w3) = h.finalize().withUnsafeBytes { r in
                 (
-                    r.loadUnaligned(fromByteOffset: 0, as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                    r.loadUnaligned(fromByteOffset: 16, as: UInt64.self), r.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                    r.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                    r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    r.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+                    r.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
                 )
             }
         }

@@ -10,7 +10,9 @@ public struct MempoolLimits: Equatable, Sendable {
     /// How many committed transaction hashes are remembered for replay protection (FIFO).
     public var rememberedCommitted: Int
 
-    public init(maxTxs: Int = 5_000, maxBytes: Int = 1 << 26, maxTxBytes: Int = 1 << 16, rememberedCommitted: Int = 1 << 18) {
+    public init(
+        maxTxs: Int = 5_000, maxBytes: Int = 1 << 26, maxTxBytes: Int = 1 << 16, rememberedCommitted: Int = 1 << 18
+    ) {
         self.maxTxs = maxTxs
         self.maxBytes = maxBytes
         self.maxTxBytes = maxTxBytes

@@ -207,7 +207,10 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
 @inline(__always)
 func bigEndian32(_ n: Int) -> Bytes {
     let v = UInt32(truncatingIfNeeded: n)
-    return [UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)]
+    return [
+        UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8),
+        UInt8(truncatingIfNeeded: v),
+    ]
 }
 
 private let hexDigits: [Character] = Array("0123456789abcdef")

@@ -198,7 +198,8 @@ public struct StateProof: CanonicalCodable, Equatable, Sendable {
         }
         var h = TrieNode.leafHash(leafKey, leafValue)
         for s in steps.reversed() {
-            h = keyBit(key, Int(s.bit)) == 0
+            h =
+                keyBit(key, Int(s.bit)) == 0
                 ? TrieNode.innerHash(Int(s.bit), h, s.sibling) : TrieNode.innerHash(Int(s.bit), s.sibling, h)
         }
         return h == root

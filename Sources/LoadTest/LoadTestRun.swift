@@ -205,7 +205,8 @@ public enum LoadTestRunner {
         let workload = Workload(
             clients: clients, ratePerSecond: point.rate, start: .zero, stop: spec.duration, resubmitAfter: resubmit,
             makeTx: makeTx)
-        var node = NodeConfig(chainID: chainID, timeouts: spec.timeouts.timeouts, commitTimeout: spec.timeouts.commitTimeout.ticks)
+        var node = NodeConfig(
+            chainID: chainID, timeouts: spec.timeouts.timeouts, commitTimeout: spec.timeouts.commitTimeout.ticks)
         node.verifyCost = spec.verifyCost.ticks
         let config = ClusterConfig(
             seed: spec.seed, replication: replication, chainID: chainID, powers: Array(repeating: 1, count: n),
@@ -258,8 +259,12 @@ public enum LoadTestRunner {
         // Simulated CPU over the whole run: what `ChainNode.handle` charges, rebuilt from the counters.
         let nc = cluster.config.node
         let totals = counters.reduce((0, 0)) { ($0.0 + $1.verifications, $0.1 + $1.messagesIn) }
-        let executed = cluster.nodes.reduce(0) { acc, node in acc + node.store.blocks.reduce(0) { $0 + $1.transactions.count } }
-        let cpuTicks = Double(totals.0) * Double(nc.verifyCost) + Double(totals.1 + cluster.metrics.submitted) * Double(nc.inputCost)
+        let executed = cluster.nodes.reduce(0) { acc, node in
+            acc + node.store.blocks.reduce(0) { $0 + $1.transactions.count }
+        }
+        let cpuTicks =
+            Double(totals.0) * Double(nc.verifyCost) + Double(totals.1 + cluster.metrics.submitted)
+            * Double(nc.inputCost)
             + Double(executed) * Double(nc.execCostPerTx)
         let allCommitted = cluster.metrics.committed
 
@@ -364,7 +369,9 @@ public enum LoadTestRunner {
         var rounds: [Int] = []
         var perHeight = (messages: 0, bytes: 0, verifications: 0, count: 0)
         for (k, h) in heights.enumerated() where inWindow(h.decidedAt) {
-            if k > 0, inWindow(heights[k - 1].decidedAt) { blockTimes.record((h.decidedAt - heights[k - 1].decidedAt).seconds) }
+            if k > 0, inWindow(heights[k - 1].decidedAt) {
+                blockTimes.record((h.decidedAt - heights[k - 1].decidedAt).seconds)
+            }
             if h.round >= 0 {
                 while rounds.count <= h.round { rounds.append(0) }
                 rounds[h.round] += 1

@@ -74,7 +74,8 @@ public enum LatencyProfile: Sendable, Equatable, CustomStringConvertible {
         case .lan: .lan
         case .wan: .wan(nodes: nodes)
         case .constant(let ms): .constant(SimTime(seconds: ms / 1000))
-        case .lognormal(let ms, let cv): cv == 0 ? .constant(SimTime(seconds: ms / 1000)) : .lognormal(meanSeconds: ms / 1000, cv: cv)
+        case .lognormal(let ms, let cv):
+            cv == 0 ? .constant(SimTime(seconds: ms / 1000)) : .lognormal(meanSeconds: ms / 1000, cv: cv)
         }
     }
 
@@ -121,7 +122,9 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
         let kind = head[0].lowercased()
         let arg = head.count > 1 ? String(head[1]) : nil
         func node() throws(LoadTestSpecError) -> Int {
-            guard let a = arg, let i = Int(a), i >= 0 else { throw bad("\(kind) needs one node index, e.g. \(kind):1@10s") }
+            guard let a = arg, let i = Int(a), i >= 0 else {
+                throw bad("\(kind) needs one node index, e.g. \(kind):1@10s")
+            }
             return i
         }
         switch kind {
@@ -217,7 +220,8 @@ public struct LoadTestSpec: Sendable {
             throw LoadTestSpecError(option: "--validators", text: "\(n)", reason: "must be in 1...100")
         }
         for r in rates where !(r > 0 && r.isFinite && r <= 1_000_000) {
-            throw LoadTestSpecError(option: "--rate", text: LoadTestSpec.number(r), reason: "must be in (0, 1000000] tx/s")
+            throw LoadTestSpecError(
+                option: "--rate", text: LoadTestSpec.number(r), reason: "must be in (0, 1000000] tx/s")
         }
         if let s = txSize, !(64...65_536).contains(s) {
             throw LoadTestSpecError(option: "--tx-size", text: "\(s)", reason: "must be in 64...65536 bytes")

@@ -146,7 +146,8 @@ public enum LoadTestStudy {
             saturation: saturation,
             wall: WallClock(
                 seconds: wallSeconds, eventsPerSecond: Double(events) / wallSeconds,
-                blocksPerSecond: Double(blocks) / wallSeconds, verificationsPerSecond: Double(verifications) / wallSeconds,
+                blocksPerSecond: Double(blocks) / wallSeconds,
+                verificationsPerSecond: Double(verifications) / wallSeconds,
                 cpuSeconds: results.reduce(0) { $0 + $1.wall.cpuSeconds }))
     }
 
@@ -228,8 +229,10 @@ public enum LoadTestStudy {
             ("rejected", "tx", Double(r.rejected)), ("pending", "tx", Double(r.pending)),
             ("clients_busy", "arrivals", Double(r.clientsBusy)), ("send_rate", "tx/s", r.sendRate),
             ("committed_tps", "tx/s", r.committedTPS), ("latency_min", "s", r.latency.min),
-            ("latency_avg", "s", r.latency.avg), ("latency_p50", "s", r.latency.p50), ("latency_p90", "s", r.latency.p90),
-            ("latency_p95", "s", r.latency.p95), ("latency_p99", "s", r.latency.p99), ("latency_max", "s", r.latency.max),
+            ("latency_avg", "s", r.latency.avg), ("latency_p50", "s", r.latency.p50),
+            ("latency_p90", "s", r.latency.p90),
+            ("latency_p95", "s", r.latency.p95), ("latency_p99", "s", r.latency.p99),
+            ("latency_max", "s", r.latency.max),
             ("blocks", "blocks", Double(r.blocks)), ("block_time_avg", "s", r.blockTime.avg),
             ("block_time_sd", "s", r.blockTime.sd), ("block_time_min", "s", r.blockTime.min),
             ("block_time_max", "s", r.blockTime.max), ("blocks_per_minute", "blocks/min", r.blocksPerMinute),
@@ -239,9 +242,11 @@ public enum LoadTestStudy {
             ("verifications_per_height", "verifications", r.verificationsPerHeight),
             ("cpu_per_committed_tx", "us", r.cpuPerCommittedTxMicroseconds),
             ("peak_mempool", "tx", Double(r.peakMempool)),
-            ("rounds_gt0_fraction", "fraction",
-             r.roundsHistogram.reduce(0, +) > 0
-                ? Double(r.roundsHistogram.dropFirst().reduce(0, +)) / Double(r.roundsHistogram.reduce(0, +)) : 0),
+            (
+                "rounds_gt0_fraction", "fraction",
+                r.roundsHistogram.reduce(0, +) > 0
+                    ? Double(r.roundsHistogram.dropFirst().reduce(0, +)) / Double(r.roundsHistogram.reduce(0, +)) : 0
+            ),
         ]
     }
 
@@ -258,7 +263,8 @@ public enum LoadTestStudy {
     }
 
     /// Per validator count, rates ascending: sustained rates, the saturation point and the latency knee.
-    public static func saturationTables(_ points: [LoadTestPointReport], sustainedFraction: Double) -> [SaturationTable] {
+    public static func saturationTables(_ points: [LoadTestPointReport], sustainedFraction: Double) -> [SaturationTable]
+    {
         var tables: [SaturationTable] = []
         var counts: [Int] = []
         for p in points where !counts.contains(p.validators) { counts.append(p.validators) }
@@ -274,7 +280,8 @@ public enum LoadTestStudy {
             }
             let saturation = rows.last { $0.sustained }?.offeredRate
             let base = rows.first?.latencyP50 ?? .nan
-            let knee = rows.dropFirst().first { !base.isNaN && ($0.latencyP50.isNaN || $0.latencyP50 > 2 * base) }?.offeredRate
+            let knee = rows.dropFirst().first { !base.isNaN && ($0.latencyP50.isNaN || $0.latencyP50 > 2 * base) }?
+                .offeredRate
             tables.append(SaturationTable(validators: n, rows: rows, saturationRate: saturation, latencyKneeRate: knee))
         }
         return tables
@@ -289,7 +296,10 @@ public enum LoadTestStudy {
             let round = try w.series("decision_round", unit: "round")
             let txs = try w.series("block_txs", unit: "tx")
             for (k, h) in r.heights.enumerated() {
-                if k > 0 { try w.record(blockTime, time: h.decidedAt.ticks, value: (h.decidedAt - r.heights[k - 1].decidedAt).seconds) }
+                if k > 0 {
+                    try w.record(
+                        blockTime, time: h.decidedAt.ticks, value: (h.decidedAt - r.heights[k - 1].decidedAt).seconds)
+                }
                 try w.record(round, time: h.decidedAt.ticks, value: Double(h.round))
                 try w.record(txs, time: h.decidedAt.ticks, value: Double(h.transactions))
             }

@@ -231,7 +231,8 @@ public struct RunMetric: Sendable, Equatable {
     /// Equality that treats two NaN values as equal, so a round trip of NaN compares equal.
     public static func == (lhs: RunMetric, rhs: RunMetric) -> Bool {
         lhs.name == rhs.name && lhs.unit == rhs.unit
-            && (lhs.value == rhs.value || (lhs.value.isNaN && rhs.value.isNaN)) && lhs.ciLow == rhs.ciLow && lhs.ciHigh == rhs.ciHigh
+            && (lhs.value == rhs.value || (lhs.value.isNaN && rhs.value.isNaN)) && lhs.ciLow == rhs.ciLow
+            && lhs.ciHigh == rhs.ciHigh
     }
 }
 

@@ -19,7 +19,8 @@ extension DomainTerm {
 /// Imaging modality: an on-chain code (`StudyOrder.modality`), never free text. `allCases` order is the order of
 /// `PerModality` values.
 public enum Modality: UInt8, DomainTerm {
-    case xr = 1, ct, mr, us, mg, nm, pet
+    case xr = 1
+    case ct, mr, us, mg, nm, pet
 
     /// `xr`, `ct`, `mr`, `us`, `mg`, `nm`, `pet`.
     public var name: String {
@@ -37,7 +38,8 @@ public enum Modality: UInt8, DomainTerm {
 
 /// Order urgency: an on-chain code (`StudyOrder.urgency`). `allCases` order is the order of `PerUrgency` values.
 public enum Urgency: UInt8, DomainTerm {
-    case routine = 1, urgent, stat
+    case routine = 1
+    case urgent, stat
 
     /// `routine`, `urgent`, `stat`.
     public var name: String {
@@ -52,7 +54,8 @@ public enum Urgency: UInt8, DomainTerm {
 /// The truth-table outcome of a read against the latent truth; on chain, the adjudicated outcome of a finding
 /// code in the labelled dataset (`FindingLabel.outcome`).
 public enum ReadOutcome: UInt8, DomainTerm {
-    case truePositive = 1, falsePositive, trueNegative, falseNegative
+    case truePositive = 1
+    case falsePositive, trueNegative, falseNegative
 
     /// A false positive (over-call) or a false negative (miss).
     public var isError: Bool { self == .falsePositive || self == .falseNegative }
@@ -94,7 +97,8 @@ public enum StudyStatus: DomainTerm {
 /// case, not ordinarily expected to be made; 3 discrepancy that should be made most of the time; a/b = unlikely /
 /// likely clinically significant. On chain in `SubmitPeerReview`.
 public enum ReviewScore: UInt8, DomainTerm {
-    case concur = 1, score2a, score2b, score3a, score3b
+    case concur = 1
+    case score2a, score2b, score3a, score3b
 
     /// The score level 1, 2 or 3.
     public var level: Int {

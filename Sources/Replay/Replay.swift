@@ -1,8 +1,8 @@
+import Cluster
 import Consensus
 import Contracts
 import Ledger
 import MarketModel
-import Cluster
 import Results
 
 // Replaying a stored chain (issue 7, item 1): rebuild the application from the stored genesis and, height by
@@ -201,7 +201,9 @@ public struct ChainReplayer {
     private mutating func storedBlock(storedHeight: Int64, bytes: [UInt8], height h: Int64) -> Block? {
         guard storedHeight == h else {
             if storedHeight > h {
-                fail(h, "missing-block", "no block stored at height \(h) (the next stored block is at height \(storedHeight))")
+                fail(
+                    h, "missing-block",
+                    "no block stored at height \(h) (the next stored block is at height \(storedHeight))")
             } else {
                 fail(storedHeight, "missing-block", "block stored out of order after height \(h - 1)")
             }
@@ -231,17 +233,24 @@ public struct ChainReplayer {
         }
         if hd.chainID != chainID { fail(h, "header", "chain id '\(hd.chainID)' is not '\(chainID)'") }
         if hd.previousBlockHash != previous.hash {
-            fail(h, "header", "previous block hash \(hd.previousBlockHash.hex) is not the hash of height \(h - 1), \(previous.hash.hex)")
+            fail(
+                h, "header",
+                "previous block hash \(hd.previousBlockHash.hex) is not the hash of height \(h - 1), \(previous.hash.hex)"
+            )
             fatal = true
         }
         if hd.timeTicks <= previous.time {
             fail(h, "header", "block time \(hd.timeTicks) is not after the previous block's \(previous.time)")
         }
         if hd.validatorsHash != set.hash {
-            fail(h, "header", "validators hash \(hd.validatorsHash.hex) is not that of the height's set, \(set.hash.hex)")
+            fail(
+                h, "header", "validators hash \(hd.validatorsHash.hex) is not that of the height's set, \(set.hash.hex)"
+            )
         }
         if hd.txRoot != Block.txRoot(block.transactions) {
-            fail(h, "tx-root", "header says \(hd.txRoot.hex), the block's transactions give \(Block.txRoot(block.transactions).hex)")
+            fail(
+                h, "tx-root",
+                "header says \(hd.txRoot.hex), the block's transactions give \(Block.txRoot(block.transactions).hex)")
         }
         if hd.evidenceHash != Block.evidenceRoot(block.evidence) {
             fail(h, "evidence", "evidence hash \(hd.evidenceHash.hex) does not match the block's evidence")
@@ -250,10 +259,14 @@ public struct ChainReplayer {
             fail(h, "last-commit", "last commit hash \(hd.lastCommitHash.hex) does not match the block's last commit")
         }
         if hd.stateRoot != previous.state {
-            fail(h, "state-root", "state root mismatch: header says \(hd.stateRoot.hex), replay gives \(previous.state.hex)")
+            fail(
+                h, "state-root",
+                "state root mismatch: header says \(hd.stateRoot.hex), replay gives \(previous.state.hex)")
         }
         if hd.resultsRoot != previous.results {
-            fail(h, "results-root", "results root mismatch: header says \(hd.resultsRoot.hex), replay gives \(previous.results.hex)")
+            fail(
+                h, "results-root",
+                "results root mismatch: header says \(hd.resultsRoot.hex), replay gives \(previous.results.hex)")
         }
         return fatal
     }
@@ -290,7 +303,9 @@ public struct ChainReplayer {
             guard eh >= 1, eh <= UInt64(h), eh + BlockStore.maxEvidenceAge >= UInt64(h),
                 ev.verify(validatorSet: sets[Int(eh) - 1], chainID: chainID, cache: cache)
             else {
-                fail(h, "evidence", "evidence item \(k) (height \(eh)) is not admissible at height \(h) or does not verify")
+                fail(
+                    h, "evidence",
+                    "evidence item \(k) (height \(eh)) is not admissible at height \(h) or does not verify")
                 continue
             }
             if !offences.insert(Offence(ev)).inserted {
@@ -305,7 +320,8 @@ public struct ChainReplayer {
         counts.transactions += block.transactions.count
         counts.signaturesChecked += block.transactions.count
         counts.failedTransactions += receipts.filter { $0.code != .ok }.count
-        for (k, r) in receipts.enumerated() where r.code == .badSignature || r.code == .wrongChainID || r.code == .txTooLarge {
+        for (k, r) in receipts.enumerated()
+        where r.code == .badSignature || r.code == .wrongChainID || r.code == .txTooLarge {
             fail(h, "transaction", "transaction \(k) (\(block.transactions[k].hash.hex)) fails the envelope: \(r.log)")
         }
     }
@@ -348,7 +364,8 @@ public struct ChainReplayer {
         }
         if c.height != UInt64(certifies) { fail(h, kind, "\(what) is for height \(c.height)") }
         if c.blockID != blockID { fail(h, kind, "\(what) certifies block \(c.blockID.hex), not \(blockID.hex)") }
-        let message = Vote.signBytes(chainID: chainID, type: .precommit, height: c.height, round: c.round, valueID: c.blockID)
+        let message = Vote.signBytes(
+            chainID: chainID, type: .precommit, height: c.height, round: c.round, valueID: c.blockID)
         var power: UInt64 = 0
         var previous = -1
         for s in c.signatures {

@@ -114,7 +114,8 @@ public enum ChainAudit {
         let runs = try ChainReplay.selectRuns(store, run: run)
         guard run != nil || runs.count == 1 else {
             throw ReplayError(
-                "the database holds \(runs.count) market runs (\(runs.map { String($0.id.rawValue) }.joined(separator: ", "))); choose one with --run")
+                "the database holds \(runs.count) market runs (\(runs.map { String($0.id.rawValue) }.joined(separator: ", "))); choose one with --run"
+            )
         }
         let r = runs[0]
         guard let chain = try store.chain(run: r.id) else {
@@ -164,14 +165,16 @@ public enum ChainAudit {
                 guard sid != nil || requisition != nil || aboutRadiologist else { continue }
                 trail.steps.append(
                     Step(
-                        height: b.height, time: time, index: k, action: m?.name ?? "undecodable", sender: tx.sender.address,
+                        height: b.height, time: time, index: k, action: m?.name ?? "undecodable",
+                        sender: tx.sender.address,
                         txHash: tx.hash, code: receipt.code, events: events, studyID: sid, requisition: requisition))
             }
             for e in b.endBlockEvents {
                 guard let sid = e.studyID else { continue }
                 trail.steps.append(
                     Step(
-                        height: b.height, time: time, index: nil, action: "endBlock", sender: nil, txHash: nil, code: .ok,
+                        height: b.height, time: time, index: nil, action: "endBlock", sender: nil, txHash: nil,
+                        code: .ok,
                         events: [e], studyID: sid, requisition: nil))
             }
         }
@@ -319,7 +322,8 @@ public enum ChainAudit {
     static func metricsDictionary(_ m: QualityMetrics) -> [String: Int64] {
         [
             "volume": Int64(m.volume), "active": Int64(m.active), "missed_deadlines": Int64(m.missedDeadlines),
-            "median_turnaround_ticks": m.medianTurnaroundTicks ?? -1, "turnarounds_kept": Int64(m.recentTurnarounds.count),
+            "median_turnaround_ticks": m.medianTurnaroundTicks ?? -1,
+            "turnarounds_kept": Int64(m.recentTurnarounds.count),
             "reviewed": Int64(m.reviewed), "discrepancies": Int64(m.discrepancies),
             "significant_discrepancies": Int64(m.significantDiscrepancies), "feedback_sum": Int64(m.feedbackSum),
             "feedback_count": Int64(m.feedbackCount),

@@ -65,7 +65,8 @@ public struct ChainFacts {
             if let message, paidFee {
                 switch message {
                 case .postStudy(let o):
-                    orderFees[Self.orderKey(client: sender, requisition: o.requisitionHash), default: 0] += tx.fee.minorUnits
+                    orderFees[Self.orderKey(client: sender, requisition: o.requisitionHash), default: 0] +=
+                        tx.fee.minorUnits
                 case .grantAccess(let id, _, _), .finaliseAuction(let id), .submitFeedback(let id, _),
                     .completeFollowUp(let id), .cancelStudy(let id):
                     if let s = studies[id], s.client == sender {

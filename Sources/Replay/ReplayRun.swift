@@ -88,7 +88,9 @@ public enum ChainReplay {
         }
         if let run {
             guard let r = runs.first(where: { $0.id.rawValue == run }) else {
-                throw ReplayError("run \(run) is not in the database (runs: \(runs.map { String($0.id.rawValue) }.joined(separator: ", ")))")
+                throw ReplayError(
+                    "run \(run) is not in the database (runs: \(runs.map { String($0.id.rawValue) }.joined(separator: ", ")))"
+                )
             }
             guard market.contains(where: { $0.id == r.id }) else {
                 throw ReplayError("run \(run) is not a finished market run (status \(r.status.rawValue))")
@@ -108,7 +110,8 @@ public enum ChainReplay {
             chainMetrics: [])
         guard let chain = try store.chain(run: run.id) else {
             report.failures.append(
-                ReplayFailure(height: nil, kind: "no-chain", message: "the run kept no chain (simulated with --no-chain?)"))
+                ReplayFailure(
+                    height: nil, kind: "no-chain", message: "the run kept no chain (simulated with --no-chain?)"))
             return report
         }
         var replayer = ChainReplayer(chain: chain)
@@ -123,7 +126,8 @@ public enum ChainReplay {
                 report.failures.append(
                     ReplayFailure(
                         height: replayer.lastHeight, kind: "final-state-root",
-                        message: "final state root mismatch: chain_runs says \(facts.stateRoot), replay gives \(root.hex)"))
+                        message:
+                            "final state root mismatch: chain_runs says \(facts.stateRoot), replay gives \(root.hex)"))
             }
             let counts: [(String, Int, Int)] = [
                 ("blocks", facts.blocks, replayer.counts.blocks),
@@ -133,7 +137,8 @@ public enum ChainReplay {
             for (name, stored, replayed) in counts where stored != replayed {
                 report.failures.append(
                     ReplayFailure(
-                        height: nil, kind: "chain-facts", message: "chain_runs.\(name) is \(stored), the chain has \(replayed)"))
+                        height: nil, kind: "chain-facts",
+                        message: "chain_runs.\(name) is \(stored), the chain has \(replayed)"))
             }
             try compareRecords(store, run, collected, &report)
         }
@@ -160,17 +165,21 @@ public enum ChainReplay {
     ) throws {
         for b in try store.chainBlocks(run: run.id) {
             let h = Int64(b.height)  // read back as a non-negative SQLite integer
-            guard let bytes = chain.blockBytes[h], let txs = chain.blockTransactions[h], let failed = chain.blockFailed[h]
+            guard let bytes = chain.blockBytes[h], let txs = chain.blockTransactions[h],
+                let failed = chain.blockFailed[h]
             else {
                 report.failures.append(
-                    ReplayFailure(height: h, kind: "block-summary", message: "chain_blocks has a row for a height the chain lacks"))
+                    ReplayFailure(
+                        height: h, kind: "block-summary", message: "chain_blocks has a row for a height the chain lacks"
+                    ))
                 continue
             }
             if b.bytes != bytes || b.transactions != txs || b.failed != failed {
                 report.failures.append(
                     ReplayFailure(
                         height: h, kind: "block-summary",
-                        message: "chain_blocks says \(b.transactions) transactions, \(b.failed) failed, \(b.bytes) bytes; "
+                        message:
+                            "chain_blocks says \(b.transactions) transactions, \(b.failed) failed, \(b.bytes) bytes; "
                             + "the block has \(txs), \(failed), \(bytes)"))
             }
         }
@@ -203,7 +212,9 @@ public enum ChainReplay {
                 report.failures.append(
                     ReplayFailure(
                         height: nil, kind: "study",
-                        message: "study \(row.key): reported in market_studies, but on-chain study \(row.chainStudyID.map(String.init) ?? "none") has no report"))
+                        message:
+                            "study \(row.key): reported in market_studies, but on-chain study \(row.chainStudyID.map(String.init) ?? "none") has no report"
+                    ))
                 derived.append(nil)
                 continue
             }
@@ -226,7 +237,9 @@ public enum ChainReplay {
             } else if row.peerReviewed, row.reviewScore != s.reviewScore {
                 wrong.append("review score \(row.reviewScore?.name ?? "none"), chain \(s.reviewScore?.name ?? "none")")
             }
-            if let f = s.feedback, row.feedback != f { wrong.append("feedback \(row.feedback.map(String.init) ?? "none"), chain \(f)") }
+            if let f = s.feedback, row.feedback != f {
+                wrong.append("feedback \(row.feedback.map(String.init) ?? "none"), chain \(f)")
+            }
             if row.followUpCompleted != s.followUpCompleted {
                 wrong.append("follow-up completed \(row.followUpCompleted), chain \(s.followUpCompleted)")
             }
@@ -282,7 +295,8 @@ public enum ChainReplay {
             let s = stored.first { $0.name == name }?.value ?? .nan
             let same = (s.isNaN && value.isNaN) || s == value
             report.metrics.append(
-                MetricComparison(name: name, stored: s.isNaN ? nil : s, chain: value.isNaN ? nil : value, matches: same))
+                MetricComparison(name: name, stored: s.isNaN ? nil : s, chain: value.isNaN ? nil : value, matches: same)
+            )
             if !same {
                 report.failures.append(
                     ReplayFailure(
@@ -294,7 +308,8 @@ public enum ChainReplay {
 
     /// Minor units per major unit of the run's scenario currency (nil when the stored scenario does not parse).
     static func currencyScale(_ run: RunRecord) -> UInt64? {
-        guard let file = try? ScenarioLoader.parse(text: run.provenance.scenarioText, path: run.provenance.scenarioName),
+        guard
+            let file = try? ScenarioLoader.parse(text: run.provenance.scenarioText, path: run.provenance.scenarioName),
             case .market(let model) = file.model
         else { return nil }
         return model.currency.minorPerMajor
@@ -307,14 +322,24 @@ public enum ChainReplay {
         var out: [ChainMetric] = []
         func value(_ x: Double) -> Double? { x.isNaN ? nil : x }
         for u in [Urgency.stat, .urgent, .routine] {
-            let t = studies.filter { $0.urgency == u }.compactMap { s in s.reportedTime.map { Double($0 - s.postedTime) / hour } }
-            out.append(ChainMetric(name: "post_to_report_p50_\(u.name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.5))))
-            out.append(ChainMetric(name: "post_to_report_p90_\(u.name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.9))))
+            let t = studies.filter { $0.urgency == u }.compactMap { s in
+                s.reportedTime.map { Double($0 - s.postedTime) / hour }
+            }
+            out.append(
+                ChainMetric(
+                    name: "post_to_report_p50_\(u.name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.5))))
+            out.append(
+                ChainMetric(
+                    name: "post_to_report_p90_\(u.name)", unit: "h", value: value(MarketMetrics.quantile(t, 0.9))))
         }
         let assigned = studies.compactMap(\.contractTurnaround).map { Double($0) / hour }
-        out.append(ChainMetric(name: "assign_to_report_p50", unit: "h", value: value(MarketMetrics.quantile(assigned, 0.5))))
+        out.append(
+            ChainMetric(name: "assign_to_report_p50", unit: "h", value: value(MarketMetrics.quantile(assigned, 0.5))))
         out.append(ChainMetric(name: "studies_posted", unit: "count", value: Double(studies.count)))
-        out.append(ChainMetric(name: "studies_reported", unit: "count", value: Double(studies.filter { $0.reportedHeight != nil }.count)))
+        out.append(
+            ChainMetric(
+                name: "studies_reported", unit: "count",
+                value: Double(studies.filter { $0.reportedHeight != nil }.count)))
         out.append(ChainMetric(name: "studies_expired", unit: "count", value: Double(studies.filter(\.expired).count)))
         let reviewed = studies.filter { $0.reviewScore != nil }
         let discrepant = reviewed.filter { $0.reviewScore?.isDiscrepancy == true }
@@ -323,8 +348,17 @@ public enum ChainReplay {
             ChainMetric(
                 name: "radpeer_discrepancy_rate_all", unit: "fraction",
                 value: reviewed.isEmpty ? nil : Double(discrepant.count) / Double(reviewed.count)))
-        out.append(ChainMetric(name: "prices_paid_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + ($1.reportedHeight != nil ? ($1.price ?? 0) - min($1.forfeited, $1.price ?? 0) : 0) })))
-        out.append(ChainMetric(name: "intermediary_fees_minor", unit: "minor", value: Double(studies.reduce(UInt64(0)) { $0 + $1.operatorShare })))
+        out.append(
+            ChainMetric(
+                name: "prices_paid_minor", unit: "minor",
+                value: Double(
+                    studies.reduce(UInt64(0)) {
+                        $0 + ($1.reportedHeight != nil ? ($1.price ?? 0) - min($1.forfeited, $1.price ?? 0) : 0)
+                    })))
+        out.append(
+            ChainMetric(
+                name: "intermediary_fees_minor", unit: "minor",
+                value: Double(studies.reduce(UInt64(0)) { $0 + $1.operatorShare })))
         out.append(ChainMetric(name: "dataset_labels_appended", unit: "count", value: Double(chain.labels.count)))
         if let last = chain.labels.last, let first = chain.labels.first, last.time > first.time {
             out.append(

@@ -58,12 +58,14 @@ public enum ReportFormat {
     public static func pairingLine(_ p: PairingSummary) -> String {
         guard p.pairs > 0 else { return "pairing: no (metric, design) pair has both intervals (too few replications)" }
         let verb = p.medianRatio < 1 ? "narrowed" : "did not narrow"
-        var line = "pairing \(verb) intervals: median paired/unpaired half-width \(ratio(p.medianRatio)) over \(p.pairs) "
+        var line =
+            "pairing \(verb) intervals: median paired/unpaired half-width \(ratio(p.medianRatio)) over \(p.pairs) "
             + "(metric, design) pairs; \(p.narrowed) of \(p.pairs) narrower"
         // The half-width ratio also carries the t quantiles' degrees of freedom (n − 1 paired, more for Welch), which
         // penalise pairing at few replications; the variance ratio is the reduction itself.
         if p.variancePairs > 0 {
-            line += "; variance of the differences \(ratio(p.medianVarianceRatio)) of independent sampling's (median; "
+            line +=
+                "; variance of the differences \(ratio(p.medianVarianceRatio)) of independent sampling's (median; "
                 + "\(p.varianceReduced) of \(p.variancePairs) reduced)"
         }
         return line

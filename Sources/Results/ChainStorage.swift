@@ -78,7 +78,8 @@ extension ResultsStore {
         try read("cannot measure the chain of \(run)") { db in
             try Int.fetchOne(
                 db,
-                sql: "SELECT ifnull(sum(length(block) + length(certificate)), 0) FROM chain_block_data WHERE run_id = ?",
+                sql:
+                    "SELECT ifnull(sum(length(block) + length(certificate)), 0) FROM chain_block_data WHERE run_id = ?",
                 arguments: [run.rawValue]) ?? 0
         }
     }

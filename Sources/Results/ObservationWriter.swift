@@ -110,8 +110,10 @@ public final class ObservationWriter {
         try store.write("cannot write observations of \(run)") { db in
             try BatchInsert.run(
                 db, path: path, "observations", Self.columns, rows,
-                failure: { "cannot write observations of \(run) (batch from series \(rows[$0].series), "
-                    + "tick \(rows[$0].time))" }
+                failure: {
+                    "cannot write observations of \(run) (batch from series \(rows[$0].series), "
+                        + "tick \(rows[$0].time))"
+                }
             ) { _, row, binder in
                 binder.int(row.series)
                 binder.int(row.time)

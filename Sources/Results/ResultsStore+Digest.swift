@@ -40,7 +40,8 @@ extension ResultsStore {
     public func runDigests() throws -> [RunID: String] {
         try read("cannot compute run digests") { db in
             var builder = try DigestBuilder(db: db)
-            return Dictionary(uniqueKeysWithValues: try builder.digestsByRun().map { (RunID(rawValue: $0.key), $0.value) })
+            return Dictionary(
+                uniqueKeysWithValues: try builder.digestsByRun().map { (RunID(rawValue: $0.key), $0.value) })
         }
     }
 
@@ -86,7 +87,8 @@ struct TableLayout {
             let columns = info.map { $0["name"] as String }
             let pk = info.filter { ($0["pk"] as Int) > 0 }.sorted { ($0["pk"] as Int) < ($1["pk"] as Int) }
             let surrogate: String? =
-                pk.count == 1 && (pk[0]["name"] as String) == "id" && (pk[0]["type"] as String).uppercased() == "INTEGER"
+                pk.count == 1 && (pk[0]["name"] as String) == "id"
+                    && (pk[0]["type"] as String).uppercased() == "INTEGER"
                 ? "id" : nil
             layouts.append(
                 TableLayout(
@@ -163,7 +165,9 @@ struct DigestBuilder {
     ) -> (alias: String, values: [String], owner: String) {
         next += 1
         let t = "t\(next)".quotedDatabaseIdentifier
-        joins.append("LEFT JOIN \(table.quotedDatabaseIdentifier) AS \(t) ON \(t).\"id\" = \(alias).\(column.quotedDatabaseIdentifier)")
+        joins.append(
+            "LEFT JOIN \(table.quotedDatabaseIdentifier) AS \(t) ON \(t).\"id\" = \(alias).\(column.quotedDatabaseIdentifier)"
+        )
         let inner = identity(table, t, &joins, &next)
         return (t, inner.values, inner.owner)
     }
@@ -174,9 +178,15 @@ struct DigestBuilder {
 
     /// The identity of a row of surrogate-keyed `table` aliased `alias` (already quoted): SQL expressions for its
     /// values, the joins they need, and the owning run's id expression.
-    func identity(_ table: String, _ alias: String, _ joins: inout [String], _ next: inout Int) -> (values: [String], owner: String) {
+    func identity(_ table: String, _ alias: String, _ joins: inout [String], _ next: inout Int) -> (
+        values: [String], owner: String
+    ) {
         if table == "runs" {
-            return (["scenario_sha256", "variant", "replication", "master_seed"].map { "\(alias).\($0.quotedDatabaseIdentifier)" }, "\(alias).\"id\"")
+            return (
+                ["scenario_sha256", "variant", "replication", "master_seed"].map {
+                    "\(alias).\($0.quotedDatabaseIdentifier)"
+                }, "\(alias).\"id\""
+            )
         }
         guard let layout = layouts[table] else { return (["NULL"], "NULL") }
         let (references, keyed) = parts(layout)

@@ -108,7 +108,9 @@ extension ResultsStore {
             }
             // A shard written before schema v6 has no recorded chain setting (nil): it agrees with any.
             var mine = other.settings
-            if mine.recordChain == nil || first.settings.recordChain == nil { mine.recordChain = first.settings.recordChain }
+            if mine.recordChain == nil || first.settings.recordChain == nil {
+                mine.recordChain = first.settings.recordChain
+            }
             guard mine == first.settings else {
                 throw MergeError(
                     "\(other.path) and \(first.path) ran the same sweep with different settings (seed "
@@ -127,7 +129,6 @@ extension ResultsStore {
             }
         }
     }
-
 
     /// Copies runs (and every row referring to them, directly or through another row) from the database at `path`.
     func copyRuns(_ ids: [RunID], from path: String) throws {
@@ -166,7 +167,8 @@ extension ResultsStore {
             } else {
                 let children = try Int64.fetchAll(
                     db,
-                    sql: "SELECT id FROM src.\(layout.name.quotedDatabaseIdentifier) WHERE \(ref.column.quotedDatabaseIdentifier) = ? ORDER BY id",
+                    sql:
+                        "SELECT id FROM src.\(layout.name.quotedDatabaseIdentifier) WHERE \(ref.column.quotedDatabaseIdentifier) = ? ORDER BY id",
                     arguments: [old])
                 for child in children {
                     let copied = try copyRow(db, layout, where: "id", equals: child, replacing: (ref.column, new))

@@ -183,7 +183,8 @@ public final class ResultsReader: Sendable {
     public func metrics(runs: [RunID]) throws -> [(run: RunID, name: String, value: Double?, unit: String?)] {
         try read("cannot read run metrics") { db in
             try Row.fetchAll(
-                db, sql: "SELECT run_id, name, value, unit FROM run_metrics WHERE run_id IN \(Self.list(runs)) "
+                db,
+                sql: "SELECT run_id, name, value, unit FROM run_metrics WHERE run_id IN \(Self.list(runs)) "
                     + "ORDER BY run_id, name"
             ).map { (run: RunID(rawValue: $0["run_id"]), name: $0["name"], value: $0["value"], unit: $0["unit"]) }
         }
@@ -258,7 +259,9 @@ public final class ResultsReader: Sendable {
                     SELECT run_id, time_ticks, active_radiologists, burned_out FROM market_samples
                     WHERE run_id IN \(Self.list(runs)) ORDER BY run_id, time_ticks
                     """
-            ).map { PlotMarketSample(run: RunID(rawValue: $0[0]), time: $0[1], activeRadiologists: $0[2], burnedOut: $0[3]) }
+            ).map {
+                PlotMarketSample(run: RunID(rawValue: $0[0]), time: $0[1], activeRadiologists: $0[2], burnedOut: $0[3])
+            }
         }
     }
 

@@ -50,7 +50,8 @@ public struct RunKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public var description: String {
-        (variant.map { "variant '\($0)', " } ?? "") + "replication \(replication) (scenario \(scenarioSHA256.prefix(12)))"
+        (variant.map { "variant '\($0)', " } ?? "")
+            + "replication \(replication) (scenario \(scenarioSHA256.prefix(12)))"
     }
 }
 
@@ -170,7 +171,8 @@ extension ResultsStore {
     public func fillRecordChainIfUnknown(_ value: Bool) throws {
         try write("cannot record the chain setting") { db in
             try db.execute(
-                sql: "UPDATE study_settings SET record_chain = ? WHERE id = 1 AND record_chain IS NULL", arguments: [value])
+                sql: "UPDATE study_settings SET record_chain = ? WHERE id = 1 AND record_chain IS NULL",
+                arguments: [value])
         }
     }
 
@@ -178,7 +180,9 @@ extension ResultsStore {
     public func runEntries() throws -> [RunEntry] {
         try read("cannot read runs") { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, scenario_sha256, variant, replication, status, master_seed, host, pid FROM runs ORDER BY id"
+                db,
+                sql:
+                    "SELECT id, scenario_sha256, variant, replication, status, master_seed, host, pid FROM runs ORDER BY id"
             ).map { row in
                 let statusText: String = row["status"]
                 let seedText: String = row["master_seed"]
@@ -187,7 +191,9 @@ extension ResultsStore {
                 }
                 return RunEntry(
                     id: RunID(rawValue: row["id"]),
-                    key: RunKey(scenarioSHA256: row["scenario_sha256"], variant: row["variant"], replication: row["replication"]),
+                    key: RunKey(
+                        scenarioSHA256: row["scenario_sha256"], variant: row["variant"], replication: row["replication"]
+                    ),
                     status: status, masterSeed: seed, host: row["host"], pid: row["pid"])
             }
         }
@@ -242,7 +248,9 @@ extension ResultsStore {
         let endedAt = Self.wallClockNow()
         return try write("cannot mark runs interrupted") { db in
             let statement = try db.cachedStatement(
-                sql: "UPDATE runs SET status = 'interrupted', ended_at = ?, error_message = ? WHERE id = ? AND status = 'running'")
+                sql:
+                    "UPDATE runs SET status = 'interrupted', ended_at = ?, error_message = ? WHERE id = ? AND status = 'running'"
+            )
             var marked = 0
             for id in ids {
                 try statement.execute(arguments: [endedAt, message, id.rawValue])
@@ -255,7 +263,10 @@ extension ResultsStore {
     /// The metrics of every finished run, grouped by (scenario hash, variant), each group in replication order.
     ///
     /// - Returns: Groups in (scenario hash, variant) order; each run as (replication, name → value).
-    public func finishedRunMetrics() throws -> [(scenarioSHA256: String, variant: String?, runs: [(replication: Int, values: [String: (value: Double, unit: String?)])])] {
+    public func finishedRunMetrics() throws -> [(
+        scenarioSHA256: String, variant: String?,
+        runs: [(replication: Int, values: [String: (value: Double, unit: String?)])]
+    )] {
         try read("cannot read run metrics") { db in
             let rows = try Row.fetchAll(
                 db,
@@ -265,7 +276,11 @@ extension ResultsStore {
                     WHERE r.status = 'finished'
                     ORDER BY r.scenario_sha256, ifnull(r.variant, ''), r.replication, m.name
                     """)
-            var groups: [(scenarioSHA256: String, variant: String?, runs: [(replication: Int, values: [String: (value: Double, unit: String?)])])] = []
+            var groups:
+                [(
+                    scenarioSHA256: String, variant: String?,
+                    runs: [(replication: Int, values: [String: (value: Double, unit: String?)])]
+                )] = []
             for row in rows {
                 let sha: String = row[0]
                 let variant: String? = row[1]
@@ -311,7 +326,9 @@ extension ResultsStore {
     public func recordSweep(points: [SweepPointRow], runs: [SweepRunRow]) throws {
         try write("cannot record the sweep's points") { db in
             let p = try db.cachedStatement(
-                sql: "INSERT INTO sweep_points (point, parameter, position, value, scenario_sha256) VALUES (?, ?, ?, ?, ?)")
+                sql:
+                    "INSERT INTO sweep_points (point, parameter, position, value, scenario_sha256) VALUES (?, ?, ?, ?, ?)"
+            )
             for row in points {
                 try p.execute(arguments: [row.point, row.parameter, row.position, row.value, row.scenarioSHA256])
             }
@@ -325,7 +342,9 @@ extension ResultsStore {
     public func extendSweepRuns(_ runs: [SweepRunRow]) throws {
         try write("cannot extend the sweep's run list") { db in
             let r = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO sweep_runs (point, variant, replication, scenario_sha256) VALUES (?, ?, ?, ?)")
+                sql:
+                    "INSERT OR IGNORE INTO sweep_runs (point, variant, replication, scenario_sha256) VALUES (?, ?, ?, ?)"
+            )
             for row in runs { try r.execute(arguments: [row.point, row.variant, row.replication, row.scenarioSHA256]) }
         }
     }

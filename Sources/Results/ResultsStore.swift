@@ -196,7 +196,9 @@ public final class ResultsStore: Sendable {
     /// Throws unless run `id` exists, is `running`, and was started by this process on this host (after a
     /// `--take-over` elsewhere the id may name another process's run: a process believed gone must not write it).
     func requireOwnRunning(_ db: Database, _ id: RunID, _ what: String) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT status, host, pid FROM runs WHERE id = ?", arguments: [id.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT status, host, pid FROM runs WHERE id = ?", arguments: [id.rawValue])
         else { throw ResultsError("no \(id) in results database", path: path) }
         let current: String = row["status"]
         guard current == RunStatus.running.rawValue else {

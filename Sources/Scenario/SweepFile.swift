@@ -145,12 +145,13 @@ public struct SweepFile: Sendable {
                 strata.swapAt(i, j)
             }
             let range = p.range!
-            columns.append(strata.map { s in
-                let u = (Double(s) + rng.uniform()) / Double(n)
-                let x = range.lowerBound + u * (range.upperBound - range.lowerBound)
-                let text = p.integer ? String(Int64(x.rounded())) : "\(x)"
-                return p.unit.map { "\(text) \($0)" } ?? text
-            })
+            columns.append(
+                strata.map { s in
+                    let u = (Double(s) + rng.uniform()) / Double(n)
+                    let x = range.lowerBound + u * (range.upperBound - range.lowerBound)
+                    let text = p.integer ? String(Int64(x.rounded())) : "\(x)"
+                    return p.unit.map { "\(text) \($0)" } ?? text
+                })
         }
         return (0..<n).map { i in columns.map { $0[i] } }
     }
@@ -170,7 +171,9 @@ public struct SweepFile: Sendable {
             m[key] = try substitute(child, steps: steps.dropFirst(), value: value)
             return .mapping(m)
         case (.index(let i), .sequence(var s)):
-            guard s.indices.contains(i) else { throw SweepError("index [\(i)] is out of range (the list has \(s.count) items)") }
+            guard s.indices.contains(i) else {
+                throw SweepError("index [\(i)] is out of range (the list has \(s.count) items)")
+            }
             s[i] = try substitute(s[i], steps: steps.dropFirst(), value: value)
             return .sequence(s)
         case (.key(let k), _):
@@ -281,18 +284,24 @@ struct SweepFileParser {
     /// The base scenario (loaded and validated) and its YAML node.
     func loadBase() throws -> (ScenarioFile, Node) {
         let scenarioPath = try string("scenario")!
-        let resolved = scenarioPath.hasPrefix("/")
+        let resolved =
+            scenarioPath.hasPrefix("/")
             ? scenarioPath
-            : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(scenarioPath).standardized.path
+            : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(scenarioPath).standardized
+                .path
         let base: ScenarioFile
         do throws(ScenarioLoadError) {
             base = try ScenarioLoader.load(path: resolved)
         } catch {
-            throw fail(top["scenario"], "base scenario \(resolved): " + error.diagnostics.map(\.description).joined(separator: "; "))
+            throw fail(
+                top["scenario"],
+                "base scenario \(resolved): " + error.diagnostics.map(\.description).joined(separator: "; "))
         }
         let baseNode: Node
         do {
-            guard let n = try Yams.compose(yaml: base.text) else { throw fail(top["scenario"], "base scenario is empty") }
+            guard let n = try Yams.compose(yaml: base.text) else {
+                throw fail(top["scenario"], "base scenario is empty")
+            }
             baseNode = n
         } catch let e as SweepError {
             throw e
@@ -309,14 +318,17 @@ struct SweepFileParser {
         }
         var parameters: [SweepParameter] = []
         for item in list {
-            guard let m = item.mapping else { throw fail(item, "a parameter is a mapping with path and values or range") }
+            guard let m = item.mapping else {
+                throw fail(item, "a parameter is a mapping with path and values or range")
+            }
             for (k, _) in m where !["path", "values", "range", "integer", "unit"].contains(k.string ?? "") {
                 throw fail(k, "unknown parameter key '\(k.string ?? "?")' (path, values, range, integer, unit)")
             }
             guard let p = m["path"]?.scalar?.string, !p.isEmpty else { throw fail(item, "parameter without 'path'") }
             _ = try PathStep.parse(p).get()
             if parameters.contains(where: { $0.path == p }) { throw fail(item, "parameter '\(p)' listed twice") }
-            var parameter = SweepParameter(path: p, values: [], range: nil, integer: m["integer"]?.bool ?? false, unit: m["unit"]?.scalar?.string)
+            var parameter = SweepParameter(
+                path: p, values: [], range: nil, integer: m["integer"]?.bool ?? false, unit: m["unit"]?.scalar?.string)
             if method == "grid" {
                 guard let values = m["values"]?.sequence, !values.isEmpty else {
                     throw fail(item, "grid parameter '\(p)' needs a non-empty 'values' list")
@@ -342,7 +354,9 @@ struct SweepFileParser {
         if method == "grid" {
             assignments = [[]]
             for p in parameters { assignments = assignments.flatMap { a in p.values.map { a + [$0] } } }
-            guard assignments.count <= 100_000 else { throw fail(top["parameters"], "the grid has \(assignments.count) points; at most 100000") }
+            guard assignments.count <= 100_000 else {
+                throw fail(top["parameters"], "the grid has \(assignments.count) points; at most 100000")
+            }
         } else {
             guard let n = try int("points", 1...100_000) else { throw fail(root, "lhs needs 'points: N'") }
             guard let seedNode = top["seed"], let seedText = seedNode.scalar?.string, let seed = UInt64(seedText) else {

@@ -255,8 +255,10 @@ public enum QueueStudy {
         if let ci = r.waits.confidenceInterval(level: confidence) {
             // Within one run waits are autocorrelated; this interval is descriptive only. The study's
             // interval comes from independent replications.
-            m.append(RunMetric(name: "mean_wait_iid_ci", value: ci.mean / 3600, ciLow: ci.lower / 3600,
-                               ciHigh: ci.upper / 3600, unit: "h"))
+            m.append(
+                RunMetric(
+                    name: "mean_wait_iid_ci", value: ci.mean / 3600, ciLow: ci.lower / 3600,
+                    ciHigh: ci.upper / 3600, unit: "h"))
         }
         m.append(RunMetric(name: "events", value: Double(r.events), unit: "count"))
         m.append(RunMetric(name: "customers_served", value: Double(r.customersServed), unit: "count"))
@@ -269,7 +271,10 @@ public enum QueueStudy {
         let lambdaPerHour = r.observedArrivalRate * 3600
         return [
             ("mean_wait", "h", r.waits.mean / 3600),
-            ("wait_probability", "fraction", r.customersServed > 0 ? Double(r.waited) / Double(r.customersServed) : .nan),
+            (
+                "wait_probability", "fraction",
+                r.customersServed > 0 ? Double(r.waited) / Double(r.customersServed) : .nan
+            ),
             ("utilisation", "fraction", r.utilisation),
             ("mean_queue_length", "customers", r.meanQueueLength),
             ("mean_in_system", "customers", r.meanInSystem),
@@ -309,7 +314,12 @@ public enum QueueStudy {
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
-    func increment() -> Int { lock.withLock { value += 1; return value } }
+    func increment() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
 }
 
 /// Collects replication results from worker threads.

@@ -139,7 +139,8 @@ enum ResumableRuns {
         let what = settings.kind == "sweep" ? "sweep file" : "scenario file"
         guard found.kind == settings.kind else {
             throw ResumeError(
-                "\(store.path) holds a \(found.kind) study ('\(found.name)'), not a \(settings.kind); use another --out")
+                "\(store.path) holds a \(found.kind) study ('\(found.name)'), not a \(settings.kind); use another --out"
+            )
         }
         guard found.sourceSHA256 == settings.sourceSHA256 else {
             throw ResumeError(
@@ -306,7 +307,8 @@ final class OrderedWriter<Payload>: @unchecked Sendable {
             return Array(runIDs[nextToWrite...])
         }
         guard !remaining.isEmpty || lock.withLock({ _interruption == nil }) else { return }
-        let marked = (try? store.markInterrupted(remaining, message: "interrupted by \(reason) before it finished")) ?? 0
+        let marked =
+            (try? store.markInterrupted(remaining, message: "interrupted by \(reason) before it finished")) ?? 0
         lock.withLock { if _interruption == nil { _interruption = (reason, marked) } }
     }
 

@@ -18,7 +18,9 @@ public struct StoppingRule: Sendable, Equatable {
         guard targetHalfWidth > 0, targetHalfWidth.isFinite else {
             throw StudyError("--target-half-width must be a positive number, got \(targetHalfWidth)")
         }
-        guard maxReplications >= 2 else { throw StudyError("--max-replications must be at least 2, got \(maxReplications)") }
+        guard maxReplications >= 2 else {
+            throw StudyError("--max-replications must be at least 2, got \(maxReplications)")
+        }
         guard batch >= 1 else { throw StudyError("--batch must be at least 1, got \(batch)") }
         self.targetHalfWidth = targetHalfWidth
         self.metrics = metrics
@@ -84,7 +86,8 @@ public enum SequentialStudy {
         let store = try ResumableRuns.open(
             path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
         defer { try? store.close() }
-        let stopping = try loop(scenario, rule: rule, store: store, variants: model.designs.map(\.name), kind: "market") { n in
+        let stopping = try loop(scenario, rule: rule, store: store, variants: model.designs.map(\.name), kind: "market")
+        { n in
             try MarketStudy.execute([(scenario, nil)], replications: 0..<n, store: store, options: options)
         }
         let elapsed = (clock.now - started).components
@@ -98,7 +101,8 @@ public enum SequentialStudy {
     static func checkMetrics(_ rule: StoppingRule, kind: String) throws {
         let names = ResumeSummaries.headline(kind: kind).map(\.name)
         for m in rule.metrics ?? [] where !names.contains(m) {
-            throw ResumeError("--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
+            throw ResumeError(
+                "--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
         }
     }
 
@@ -109,7 +113,8 @@ public enum SequentialStudy {
         let names = ResumeSummaries.headline(kind: kind).map(\.name)
         let watched = rule.metrics ?? names
         for m in watched where !names.contains(m) {
-            throw StudyError("--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
+            throw StudyError(
+                "--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
         }
         var n = min(rule.maxReplications, max(2, scenario.replications))
         while true {

@@ -43,12 +43,14 @@ enum ResumeSummaries {
                 rows.append(
                     SummaryRow(
                         scenarioSHA256: g.scenarioSHA256, variant: g.variant, metric: m.name, n: m.n, mean: m.mean,
-                        stddev: m.standardDeviation, ciLow: m.ciLow, ciHigh: m.ciHigh, confidence: MarketStudy.confidence,
+                        stddev: m.standardDeviation, ciLow: m.ciLow, ciHigh: m.ciHigh,
+                        confidence: MarketStudy.confidence,
                         unit: m.unit))
             }
             groups.append(
-                Group(scenarioSHA256: g.scenarioSHA256, variant: g.variant, replications: g.runs.map(\.replication),
-                      metrics: metrics))
+                Group(
+                    scenarioSHA256: g.scenarioSHA256, variant: g.variant, replications: g.runs.map(\.replication),
+                    metrics: metrics))
         }
         try store.replaceSummaries(rows)
         return groups

@@ -106,7 +106,9 @@ public enum SweepStudy {
 
         let pointRows = sweep.points.flatMap { p in
             p.values.enumerated().map { k, v in
-                SweepPointRow(point: p.index, parameter: v.parameter, position: k, value: v.value, scenarioSHA256: p.scenario.sha256)
+                SweepPointRow(
+                    point: p.index, parameter: v.parameter, position: k, value: v.value,
+                    scenarioSHA256: p.scenario.sha256)
             }
         }
         let pointOf = Dictionary(uniqueKeysWithValues: sweep.points.map { ($0.label, $0.index) })
@@ -143,7 +145,9 @@ public enum SweepStudy {
     }
 
     /// Recomputes a sweep database's summaries and reports them per point.
-    static func summarise(_ sweep: SweepFile, store: ResultsStore) throws -> (points: [SweepPointSummary], finished: Int) {
+    static func summarise(_ sweep: SweepFile, store: ResultsStore) throws -> (
+        points: [SweepPointSummary], finished: Int
+    ) {
         let kind = sweep.base.kind.rawValue
         let groups = try ResumeSummaries.recompute(store) { _ in kind }
         var points: [SweepPointSummary] = []
@@ -151,8 +155,12 @@ public enum SweepStudy {
             let variants = groups.filter {
                 $0.scenarioSHA256 == p.scenario.sha256
                     && ($0.variant == p.label || ($0.variant ?? "").hasPrefix(p.label + "/"))
-            }.map { SweepVariantSummary(variant: $0.variant ?? "", replications: $0.replications.count, metrics: $0.metrics) }
-            points.append(SweepPointSummary(point: p.index, values: p.values.map { [$0.parameter, $0.value] }, variants: variants))
+            }.map {
+                SweepVariantSummary(variant: $0.variant ?? "", replications: $0.replications.count, metrics: $0.metrics)
+            }
+            points.append(
+                SweepPointSummary(
+                    point: p.index, values: p.values.map { [$0.parameter, $0.value] }, variants: variants))
         }
         let finished = groups.reduce(0) { $0 + $1.replications.count }
         return (points, finished)

@@ -1,14 +1,15 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 import Results
-import Benchmarks
 import Studies
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (build in release: `make bench`). Figures and commands: bench/README.md.",
         subcommands: [
-            Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self, ConsensusBench.self, MarketBench.self,
+            Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self, ConsensusBench.self,
+            MarketBench.self,
         ])
 
     struct Kernel: ParsableCommand {
@@ -22,7 +23,9 @@ struct Bench: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard customers > 0, repeats > 0 else { throw ValidationError("--customers and --repeats must be positive") }
+            guard customers > 0, repeats > 0 else {
+                throw ValidationError("--customers and --repeats must be positive")
+            }
         }
 
         func run() throws {
@@ -40,12 +43,16 @@ struct Bench: ParsableCommand {
             }
             let rate = Double(customers) / best
             if output.json {
-                print(try JSONOutput.encode(KernelFigures(
-                    customers: customers, seconds: best, customersPerSecond: rate, events: last.events,
-                    eventsPerSecond: Double(last.events) / best, meanWaitHours: last.meanWait / 3600)))
+                print(
+                    try JSONOutput.encode(
+                        KernelFigures(
+                            customers: customers, seconds: best, customersPerSecond: rate, events: last.events,
+                            eventsPerSecond: Double(last.events) / best, meanWaitHours: last.meanWait / 3600)))
             } else {
-                print(String(format: "kernel customers=%d seconds=%.3f rate=%.0f events=%llu mean_wait=%.4f",
-                             customers, best, rate, last.events, last.meanWait / 3600))
+                print(
+                    String(
+                        format: "kernel customers=%d seconds=%.3f rate=%.0f events=%llu mean_wait=%.4f",
+                        customers, best, rate, last.events, last.meanWait / 3600))
             }
         }
     }
@@ -64,8 +71,11 @@ struct Bench: ParsableCommand {
             let r = try ResultsBenchmark.insertRate(rows: rows, path: path)
             let rate = Double(r.rows) / r.seconds
             if output.json {
-                print(try JSONOutput.encode(ResultsFigures(
-                    rows: r.rows, seconds: r.seconds, rowsPerSecond: rate, target: 500_000, ratio: rate / 500_000)))
+                print(
+                    try JSONOutput.encode(
+                        ResultsFigures(
+                            rows: r.rows, seconds: r.seconds, rowsPerSecond: rate, target: 500_000,
+                            ratio: rate / 500_000)))
             } else {
                 print(String(format: "results rows=%d seconds=%.3f rate=%.0f", r.rows, r.seconds, rate))
                 print(String(format: "results_rows_per_s=%.0f target=500000 ratio=%.2f", rate, rate / 500_000))
@@ -107,17 +117,22 @@ extension Bench {
                 throw ValidationError("--sizes must be positive integers; --changed and --signatures positive")
             }
             let scaling = LedgerBenchmark.stateRootScaling(sizes: ns, changed: changed)
-            for r in scaling { r.lines.forEach { print($0) } }
+            for r in scaling { for line in r.lines { print(line) } }
             let sig = LedgerBenchmark.signatures(count: signatures)
-            sig.lines.forEach { print($0) }
+            for line in sig.lines { print(line) }
             if let first = scaling.first, let last = scaling.last, scaling.count > 1 {
                 // O(changed × log n) predicts a small ratio; O(n) would predict last.keys / first.keys.
                 let ratio = last.microsecondsPerChangedKey / first.microsecondsPerChangedKey
-                print(String(format: "# per-key update cost, n=%d against n=%d: O(log n) predicts about %.2f, O(n) %.0f",
-                             last.keys, first.keys, log2(Double(last.keys)) / log2(Double(first.keys)),
-                             Double(last.keys) / Double(first.keys)))
+                print(
+                    String(
+                        format: "# per-key update cost, n=%d against n=%d: O(log n) predicts about %.2f, O(n) %.0f",
+                        last.keys, first.keys, log2(Double(last.keys)) / log2(Double(first.keys)),
+                        Double(last.keys) / Double(first.keys)))
                 print(String(format: "ledger_state_update_cost_ratio_n%d_vs_n%d=%.2f", last.keys, first.keys, ratio))
-                print(String(format: "ledger_state_root_update_us_per_key_n%d=%.2f", last.keys, last.microsecondsPerChangedKey))
+                print(
+                    String(
+                        format: "ledger_state_root_update_us_per_key_n%d=%.2f", last.keys,
+                        last.microsecondsPerChangedKey))
             }
         }
     }
@@ -133,10 +148,12 @@ extension Bench {
         func run() throws {
             guard studies > 0, perBlock > 0 else { throw ValidationError("--studies and --per-block must be positive") }
             let f = ContractsBenchmark.run(studies: studies, studiesPerBlock: perBlock)
-            f.lines.forEach { print($0) }
+            for line in f.lines { print(line) }
             print("# tx/s without signature verification divided by tx/s with it")
-            print(String(format: "contracts_signature_cost_ratio=%.2f",
-                         f.transactionsPerSecondWithoutSignatures / f.transactionsPerSecondWithSignatures))
+            print(
+                String(
+                    format: "contracts_signature_cost_ratio=%.2f",
+                    f.transactionsPerSecondWithoutSignatures / f.transactionsPerSecondWithSignatures))
             print(String(format: "contracts_bytes_per_study_vs_2KiB_limit=%.2f", f.bytesPerCompletedStudy / 2048))
         }
     }
@@ -162,7 +179,7 @@ extension Bench {
             }
             let f = ConsensusBenchmark.run(
                 rate: rate, duration: .seconds(Int64(duration)), txSize: txSize, seed: seed, verifySamples: samples)
-            if output.json { print(try JSONOutput.encode(f)) } else { f.lines.forEach { print($0) } }
+            if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
         }
     }
 }

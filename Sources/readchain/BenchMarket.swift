@@ -31,7 +31,7 @@ extension Bench {
                 let f = try MarketBenchmark.run(
                     scenario: file, design: design, days: days, verifySamples: samples,
                     sharedCache: sharedCache, command: CommandLine.arguments.joined(separator: " "))
-                if output.json { print(try JSONOutput.encode(f)) } else { f.lines.forEach { print($0) } }
+                if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
             } catch {
                 throw CLIFailure.report(error, json: output.json)
             }

@@ -78,7 +78,8 @@ struct LoadTest: ParsableCommand {
         case "shared": s.signatureCaches = .shared
         case "per-node", "pernode": s.signatureCaches = .perNode
         default:
-            throw LoadTestSpecError(option: "--signature-cache", text: signatureCache, reason: "expected shared or per-node")
+            throw LoadTestSpecError(
+                option: "--signature-cache", text: signatureCache, reason: "expected shared or per-node")
         }
         if jobs < 1 { throw LoadTestSpecError(option: "--jobs", text: "\(jobs)", reason: "must be at least 1") }
         try s.validate()
@@ -99,7 +100,8 @@ enum LoadTestTable {
         if s.app == .log { parts.append("--tx-size \(s.txSize ?? 1024)") }
         if let c = s.clients { parts.append("--clients \(c)") }
         parts += [
-            "--latency \(s.latency)", "--timeouts \(s.timeouts.rawValue)", "--verify-cost \(s.verifyCost.ticks)us", "--duration \(secs(s.duration.seconds))",
+            "--latency \(s.latency)", "--timeouts \(s.timeouts.rawValue)", "--verify-cost \(s.verifyCost.ticks)us",
+            "--duration \(secs(s.duration.seconds))",
             "--warmup \(secs(s.warmupTime.seconds))", "--cooldown \(secs(s.cooldownTime.seconds))",
         ]
         parts += s.faults.map { "--fault '\($0.text)'" }
@@ -122,8 +124,10 @@ enum LoadTestTable {
                 + (r.faults.isEmpty ? "" : ", faults \(r.faults.joined(separator: " "))"))
         lines.append("results: \(r.database)")
         lines.append("")
-        lines.append("simulated time" + (r.replicationsPerPoint > 1
-            ? " (mean ± 95% t half-width over \(r.replicationsPerPoint) replications)" : ""))
+        lines.append(
+            "simulated time"
+                + (r.replicationsPerPoint > 1
+                    ? " (mean ± 95% t half-width over \(r.replicationsPerPoint) replications)" : ""))
         let rows = metricRows(r)
         lines += table(rows, leftColumns: 2)
 
@@ -131,7 +135,8 @@ enum LoadTestTable {
         lines.append("")
         lines.append(
             String(
-                format: "simulator speed (wall clock): %.2f s, %.0f events/s, %.1f simulated blocks/s, %.0f real Ed25519 verifications/s",
+                format:
+                    "simulator speed (wall clock): %.2f s, %.0f events/s, %.1f simulated blocks/s, %.0f real Ed25519 verifications/s",
                 r.wall.seconds, r.wall.eventsPerSecond, r.wall.blocksPerSecond, r.wall.verificationsPerSecond))
         return lines.joined(separator: "\n")
     }
@@ -161,7 +166,10 @@ enum LoadTestTable {
             guard let unit = r.points.first?.metric(name)?.unit else { continue }
             var row = [label, unit]
             for p in r.points {
-                guard let m = p.metric(name) else { row.append("-"); continue }
+                guard let m = p.metric(name) else {
+                    row.append("-")
+                    continue
+                }
                 var cell = fmt(m.mean)
                 if let lo = m.ciLow, let hi = m.ciHigh { cell += " ± " + fmt((hi - lo) / 2) }
                 row.append(cell)
@@ -196,7 +204,9 @@ enum LoadTestTable {
             lines.append(
                 "saturation (sustained: committed tx/s ≥ \(fmtNumber(r.sustainedFraction * 100))% of offered; "
                     + "knee: p50 latency > 2x the lowest rate's)")
-            var srows: [[String]] = [["N", "offered tx/s", "sent tx/s", "committed tx/s", "ratio", "p50 s", "p99 s", "sustained"]]
+            var srows: [[String]] = [
+                ["N", "offered tx/s", "sent tx/s", "committed tx/s", "ratio", "p50 s", "p99 s", "sustained"]
+            ]
             for t in r.saturation {
                 for row in t.rows {
                     srows.append([

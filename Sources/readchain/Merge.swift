@@ -47,10 +47,13 @@ struct Merge: ParsableCommand {
                     var missing: [String]
                     var resultsDigest: String
                 }
-                print(try JSONOutput.encode(Out(
-                    database: out, copied: report.copied, duplicates: report.duplicates,
-                    unfinishedSkipped: report.unfinishedSkipped,
-                    missing: report.missing.map { "\($0.variant) replication \($0.replication)" }, resultsDigest: digest)))
+                print(
+                    try JSONOutput.encode(
+                        Out(
+                            database: out, copied: report.copied, duplicates: report.duplicates,
+                            unfinishedSkipped: report.unfinishedSkipped,
+                            missing: report.missing.map { "\($0.variant) replication \($0.replication)" },
+                            resultsDigest: digest)))
             } else {
                 print(
                     "merged \(inputs.count) databases into \(out): \(report.copied) runs copied, \(report.duplicates) "
@@ -66,4 +69,3 @@ struct Merge: ParsableCommand {
         }
     }
 }
-

@@ -16,7 +16,8 @@ struct Plot: ParsableCommand {
             failed, 73 output directory cannot be written, 74 database error.
             """)
 
-    @Argument(help: "The results database (written by `readchain simulate`).", completion: .file(extensions: ["sqlite"]))
+    @Argument(
+        help: "The results database (written by `readchain simulate`).", completion: .file(extensions: ["sqlite"]))
     var database: String
 
     @Option(name: .long, help: "The directory to write (default: Plots/<scenario>).")
@@ -49,7 +50,8 @@ struct Plot: ParsableCommand {
             if output.json {
                 print(try JSONOutput.encode(report))
             } else {
-                print("plots of \(report.scenario) (\(report.designs.joined(separator: ", "))) in \(report.directory)/:")
+                print(
+                    "plots of \(report.scenario) (\(report.designs.joined(separator: ", "))) in \(report.directory)/:")
                 for figure in report.figures {
                     let images = figure.files.filter { $0.hasSuffix(".png") || $0.hasSuffix(".svg") }
                     print("  \(images.joined(separator: ", "))")

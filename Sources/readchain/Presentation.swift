@@ -83,8 +83,9 @@ enum JSONOutput {
 enum SummaryTable {
     static func render(_ s: StudySummary) -> String {
         var lines: [String] = []
-        lines.append("scenario \(s.scenario) (\(s.kind)), seed \(s.seed), \(s.replications) replications, "
-            + "\(s.customers) customers, \(s.events) events")
+        lines.append(
+            "scenario \(s.scenario) (\(s.kind)), seed \(s.seed), \(s.replications) replications, "
+                + "\(s.customers) customers, \(s.events) events")
         lines.append("results: \(s.database)")
         let level = Int((s.confidence * 100).rounded())
         let header = ["metric", "unit", "mean", "\(level)% CI", "Erlang C", "in CI"]
@@ -98,7 +99,8 @@ enum SummaryTable {
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, cell in
-                c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c < 2
+                    ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }
             lines.append(cells.joined(separator: "  "))
@@ -135,7 +137,8 @@ enum MarketTable {
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, text in
-                c < 2 ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c < 2
+                    ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - text.count) + text
             }
             lines.append(cells.joined(separator: "  "))

@@ -141,14 +141,16 @@ enum AuditPrinter {
                     Swift.print(
                         "      tx \(h): proof leaf \(e.index ?? 0) of \(n), \(sib.count) siblings"
                             + "\(sib.isEmpty ? "" : " (\(sib.map { String($0.prefix(8)) }.joined(separator: " ")))")"
-                            + " -> tx root \(root.prefix(16)): \(e.proofVerified == true ? "verified" : "DOES NOT VERIFY")")
+                            + " -> tx root \(root.prefix(16)): \(e.proofVerified == true ? "verified" : "DOES NOT VERIFY")"
+                    )
                 }
             }
             if let p = r.publicMetrics {
                 Swift.print("  public metrics on chain:")
                 for k in p.keys.sorted() {
                     let rec = r.recomputedMetrics?[k]
-                    Swift.print("    \(k) = \(p[k]!)\(rec == p[k] ? "" : "  (recomputed: \(rec.map(String.init) ?? "-"))")")
+                    Swift.print(
+                        "    \(k) = \(p[k]!)\(rec == p[k] ? "" : "  (recomputed: \(rec.map(String.init) ?? "-"))")")
                 }
             }
             for f in r.chainFailures { Swift.print("  chain: \(f.description)") }

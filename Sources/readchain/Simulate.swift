@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
-import Scenario
 import Results
+import Scenario
 import Studies
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario's replications and write the results database.",
-        discussion: "Writes Results/<scenario-name>.sqlite (replacing it, unless --resume) unless --out says otherwise. "
+        discussion:
+            "Writes Results/<scenario-name>.sqlite (replacing it, unless --resume) unless --out says otherwise. "
             + "A queue scenario prints each metric's mean with a 95% t interval next to Erlang C; a market scenario "
             + "prints, per design, each headline metric's mean ± the 95% interval's half-width over replications. "
             + "Ctrl-C (SIGINT) or SIGTERM stops at once: finished runs are kept, the others marked interrupted, exit "
@@ -33,7 +34,9 @@ struct Simulate: ParsableCommand {
                 + "interval half-width / |mean| is below this (e.g. 0.05)."))
     var targetHalfWidth: Double?
 
-    @Option(name: .long, help: "With --target-half-width: the metrics to watch, comma-separated (default: every headline metric).")
+    @Option(
+        name: .long,
+        help: "With --target-half-width: the metrics to watch, comma-separated (default: every headline metric).")
     var metrics: String?
 
     @Option(name: .long, help: "With --target-half-width: the most replications to run (default 50).")
@@ -54,7 +57,9 @@ struct Simulate: ParsableCommand {
         if let maxReplications, !(2...100_000).contains(maxReplications) {
             throw ValidationError("--max-replications must be in 2...100000, got \(maxReplications)")
         }
-        if let batch, !(1...100_000).contains(batch) { throw ValidationError("--batch must be in 1...100000, got \(batch)") }
+        if let batch, !(1...100_000).contains(batch) {
+            throw ValidationError("--batch must be in 1...100000, got \(batch)")
+        }
     }
 
     func run() throws {
@@ -122,8 +127,9 @@ struct Simulate: ParsableCommand {
     static func warnOracleViolations(_ summary: MarketStudySummary) {
         for run in summary.runs where !run.oracleViolations.isEmpty {
             FileHandle.standardError.write(
-                Data(("warning: design '\(run.design)', replication \(run.replication): chain oracle found "
-                    + "\(run.oracleViolations.count) violation(s): \(run.oracleViolations[0])\n").utf8))
+                Data(
+                    ("warning: design '\(run.design)', replication \(run.replication): chain oracle found "
+                        + "\(run.oracleViolations.count) violation(s): \(run.oracleViolations[0])\n").utf8))
         }
     }
 
@@ -158,9 +164,11 @@ enum StoppingText {
                 + (s.reason == "target_met" ? "target met" : "reached --max-replications \(s.maxReplications)")
         ]
         for v in s.variants {
-            let worst = v.worstMetric.map { m in
-                "widest \(m) " + (v.worstRelativeHalfWidth.map { $0.isFinite ? String(format: "%.4f", $0) : "undefined" } ?? "")
-            } ?? "no watched metric defined"
+            let worst =
+                v.worstMetric.map { m in
+                    "widest \(m) "
+                        + (v.worstRelativeHalfWidth.map { $0.isFinite ? String(format: "%.4f", $0) : "undefined" } ?? "")
+                } ?? "no watched metric defined"
             lines.append("  \(v.variant ?? "all"): \(v.replications) replications, \(v.reason), \(worst)")
         }
         return lines.joined(separator: "\n")
@@ -180,11 +188,13 @@ enum Interruption {
         let cancellation = StudyCancellation()
         for (signo, name, status) in [(SIGINT, "SIGINT", Int32(130)), (SIGTERM, "SIGTERM", Int32(143))] {
             signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: DispatchQueue(label: "readchain.\(name)"))
+            let source = DispatchSource.makeSignalSource(
+                signal: signo, queue: DispatchQueue(label: "readchain.\(name)"))
             source.setEventHandler {
                 cancellation.cancel(reason: name)
                 fflush(nil)
-                let text = (progressBar ? "\n" : "")
+                let text =
+                    (progressBar ? "\n" : "")
                     + "readchain: interrupted by \(name): finished runs are kept in \(database); runs not finished are "
                     + "marked interrupted.\nresume with: \(resumeCommand)\n"
                 FileHandle.standardError.write(Data(text.utf8))

@@ -22,7 +22,8 @@ struct StudyRunOptions: ParsableArguments {
         help: ArgumentHelp(
             "Continue the database instead of replacing it: same scenario text, seed, --no-observations and "
                 + "--no-chain required; finished runs are kept, unfinished ones (interrupted, incomplete, failed) "
-                + "redone, missing ones run; summaries recomputed. With --replications N, extends a finished set to N."))
+                + "redone, missing ones run; summaries recomputed. With --replications N, extends a finished set to N.")
+    )
     var resume = false
 
     /// What --take-over does (simulate, compare and sweep say it alike).

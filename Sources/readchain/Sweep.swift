@@ -36,7 +36,8 @@ struct Sweep: ParsableCommand {
     @Flag(name: .long, help: "Store only run metrics and summaries (no detail rows).")
     var noObservations = false
 
-    @Flag(name: .long, help: ArgumentHelp("For a shard requeued after its node failed: " + StudyRunOptions.takeOverHelp))
+    @Flag(
+        name: .long, help: ArgumentHelp("For a shard requeued after its node failed: " + StudyRunOptions.takeOverHelp))
     var takeOver = false
 
     @OptionGroup var output: OutputOptions
@@ -56,8 +57,11 @@ struct Sweep: ParsableCommand {
                 print(SweepText.dryRun(file, shard: shard))
                 return
             }
-            let path = out ?? (shard.count == 1
-                ? "Results/\(file.name).sqlite" : "Results/\(file.name).shard-\(shard.index)-of-\(shard.count).sqlite")
+            let path =
+                out
+                ?? (shard.count == 1
+                    ? "Results/\(file.name).sqlite"
+                    : "Results/\(file.name).shard-\(shard.index)-of-\(shard.count).sqlite")
             try Simulate.ensureParentDirectory(of: path)
             var options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -94,7 +98,8 @@ enum SweepText {
 
     /// One row per (point, variant): the parameter values, finished replications and a few headline means.
     static func render(_ s: SweepSummary) -> String {
-        let watched = s.kind == "market"
+        let watched =
+            s.kind == "market"
             ? ["cost_per_study", "turnaround_p90_stat", "errors_per_1000", "income_per_hour"]
             : ["mean_wait", "utilisation", "wait_p90"]
         let parameters = s.points.first?.values.map { $0[0] } ?? []
@@ -115,8 +120,9 @@ enum SweepText {
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         var lines = ["sweep \(s.sweep) (\(s.method), \(s.kind)), shard \(s.shard): mean ± 95% CI half-width per point"]
         for (i, row) in rows.enumerated() {
-            lines.append(row.enumerated().map { c, t in t.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { c, t in t.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  "))
             if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         lines.append(

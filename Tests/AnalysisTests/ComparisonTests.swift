@@ -1,9 +1,9 @@
-@testable import Analysis
 import DiscreteEvent
 import Foundation
 import Reporting
 import Testing
 
+@testable import Analysis
 
 /// A small deterministic generator for the property tests (SplitMix64), with Box–Muller normals.
 struct SplitMix64: RandomNumberGenerator {
@@ -120,7 +120,9 @@ struct SplitMix64: RandomNumberGenerator {
         var s = Comparison.pairingSummary([d, anti, flat])
         #expect(s.variancePairs == 2 && s.varianceReduced == 1 && abs(s.medianVarianceRatio - 1.05) < 1e-12)
         s = Comparison.pairingSummary([d])
-        #expect(ReportFormat.pairingLine(s).hasSuffix("variance of the differences 0.10 of independent sampling's (median; 1 of 1 reduced)"))
+        #expect(
+            ReportFormat.pairingLine(s).hasSuffix(
+                "variance of the differences 0.10 of independent sampling's (median; 1 of 1 reduced)"))
     }
 
     @Test func pairingSummaryTakesTheMedianOfFiniteRatios() {

@@ -1,7 +1,7 @@
-@testable import Analysis
 import Foundation
 import Testing
 
+@testable import Analysis
 
 /// MSER-5 against hand-computed statistics and synthetic series with known transients.
 @Suite struct WarmupTests {

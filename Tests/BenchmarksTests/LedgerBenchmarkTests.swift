@@ -1,8 +1,7 @@
 import Benchmarks
 import Foundation
-import Testing
-
 import Ledger
+import Testing
 
 /// Runs the Ledger benchmarks when `LEDGER_BENCH=1` (use a release build:
 /// `LEDGER_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter LedgerBenchmarkTests`).

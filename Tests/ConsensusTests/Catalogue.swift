@@ -2,30 +2,31 @@
 // mutant in-process (mutants injected through `ConsensusConfig.mutations`, not the environment; a test build only:
 // `mutated` in Fixtures.swift).
 
-@testable import Consensus
 import Foundation
 import Ledger
 import Synchronization
 import Testing
+
+@testable import Consensus
 
 enum Catalogue {
     typealias Scenario = (name: String, run: (ConsensusMutations) -> Verdict)
 
     static var all: [Scenario] {
         [
-        ("A01 HappyPath_DecideRound0", a01),
-        ("A02 L22_LockedRejectsFreshProposal", a02),
-        ("A05 L36_ValidValueOnDelayedPrevotes", a05),
-        ("A07 L44_NilPolka_PrecommitNil", a07),
-        ("A10 L55_RoundSkipOnFPlus1", a10),
-        ("A11 Timeouts_IncreasePerRound", a11),
-        ("A12 EquivocationCountedOnce", a12),
-        ("A14 NoDoubleSignAcrossRestart", a14),
-        ("A15 WeightedThresholds", a15),
-        ("L29 POLFromLockRound_AfterRecovery", l29EqualRound),
-        ("B08 ByzantineConflictingProposals", { b08(mutations: $0) }),
-        ("B10 HiddenLock_LivenessViaGossip", { b10(mutations: $0, gossip: true) }),
-        ("B11 Twins_Sample(100)", { twinsSweep(seeds: 0..<100, mutations: $0).verdict }),
+            ("A01 HappyPath_DecideRound0", a01),
+            ("A02 L22_LockedRejectsFreshProposal", a02),
+            ("A05 L36_ValidValueOnDelayedPrevotes", a05),
+            ("A07 L44_NilPolka_PrecommitNil", a07),
+            ("A10 L55_RoundSkipOnFPlus1", a10),
+            ("A11 Timeouts_IncreasePerRound", a11),
+            ("A12 EquivocationCountedOnce", a12),
+            ("A14 NoDoubleSignAcrossRestart", a14),
+            ("A15 WeightedThresholds", a15),
+            ("L29 POLFromLockRound_AfterRecovery", l29EqualRound),
+            ("B08 ByzantineConflictingProposals", { b08(mutations: $0) }),
+            ("B10 HiddenLock_LivenessViaGossip", { b10(mutations: $0, gossip: true) }),
+            ("B11 Twins_Sample(100)", { twinsSweep(seeds: 0..<100, mutations: $0).verdict }),
         ]
     }
 
@@ -291,8 +292,11 @@ enum Catalogue {
 
         var verdict: Verdict {
             var v = Verdict()
-            v.check(unsafe.isEmpty, "safety violated in \(unsafe.count) scenarios, first \(unsafe.first.map { "\($0)" } ?? "")")
-            v.check(notLive.isEmpty, "liveness violated in \(notLive.count) scenarios, first seeds \(notLive.prefix(5))")
+            v.check(
+                unsafe.isEmpty,
+                "safety violated in \(unsafe.count) scenarios, first \(unsafe.first.map { "\($0)" } ?? "")")
+            v.check(
+                notLive.isEmpty, "liveness violated in \(notLive.count) scenarios, first seeds \(notLive.prefix(5))")
             return v
         }
 

@@ -104,7 +104,8 @@ struct CoreUnits {
         #expect(c.proposals[0] == p)
     }
 
-    @Test("VoteKeeper: an equivocator's conflicting precommit counts towards a quorum completed after it (B11 seed 147)")
+    @Test(
+        "VoteKeeper: an equivocator's conflicting precommit counts towards a quorum completed after it (B11 seed 147)")
     func conflictingVoteBeforeQuorum() {
         let f = Fixture(powers: [1, 1, 1, 1])
         let v = value("decided")
@@ -142,7 +143,8 @@ struct CoreUnits {
         let newcomer = grown.index(of: f.validatorSet.validators[4].address)!
         #expect(g.proposer.address != grown.validators[newcomer].address)
         #expect(g.priorities[newcomer] == g.priorities.min())
-        #expect(g.priorities.reduce(0, +) <= Int64(grown.count) && g.priorities.reduce(0, +) >= -Int64(grown.totalPower))
+        #expect(
+            g.priorities.reduce(0, +) <= Int64(grown.count) && g.priorities.reduce(0, +) >= -Int64(grown.totalPower))
         // The remaining validators keep their relative order of priority (a fresh selector would reset it).
         let kept = old.validators.map { grown.index(of: $0.address)! }
         var before = s

@@ -1,9 +1,10 @@
 // Test fixtures: keys, crafted signed messages, output filters, and a tiny all-to-all harness.
 
-@testable import Consensus
 import Foundation
 import Ledger
 import Testing
+
+@testable import Consensus
 
 /// A mutant injected into every core of the suite, named by `READCHAIN_MUTANT` (one of `ConsensusMutations.all`);
 /// for the NC-2 spot check (a test build, which has the knobs):

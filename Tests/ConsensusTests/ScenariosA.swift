@@ -1,9 +1,10 @@
 // Scenarios A01–A16 of consensus-tests.md §5.4 (single-node / few-node unit scenarios). Each test is named
 // after its id; line numbers refer to Algorithm 1 of Buchman, Kwon and Milosevic (2018).
 
-@testable import Consensus
 import Ledger
 import Testing
+
+@testable import Consensus
 
 /// Brings validator `x` (not proposer of round 0) to: locked on `v` at round 0, step precommit.
 func lockedAtRound0(_ f: Fixture, _ x: Int, _ v: ProposedValue, mutations: ConsensusMutations = [])

@@ -1,10 +1,11 @@
 // Multi-node scenarios (B04, B08–B11, B16), the negative controls NC-1 and NC-2, and unit tests of the pieces
 // added for them (proposal evidence, POL re-broadcast, vote requests, round window, WAL).
 
-@testable import Consensus
 import Foundation
 import Ledger
 import Testing
+
+@testable import Consensus
 
 @Suite("B: Byzantine, twins and recovery scenarios")
 struct ScenariosB {
@@ -22,7 +23,9 @@ struct ScenariosB {
         let evidence = out.compactMap { if case .proposalEvidence(let e) = $0 { e } else { nil } }
         #expect(evidence == [ProposalEvidence(first: p, second: q)])
         #expect(c.proposals[0] == p, "the first proposal stands")
-        #expect(c.proposalEvidencePool.first?.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache) == true)
+        #expect(
+            c.proposalEvidencePool.first?.verify(validatorSet: f.validatorSet, chainID: testChainID, cache: f.cache)
+                == true)
         #expect(try ProposalEvidence.decode(canonical: evidence[0].canonicalBytes) == evidence[0])
     }
 
@@ -109,7 +112,8 @@ struct ScenariosB {
     func walFraming() {
         var wal = ConsensusWAL()
         let a = WALRecord(height: 1, round: 0, lockedValue: nil, lockedRound: -1, validValue: nil, validRound: -1)
-        let b = WALRecord(height: 1, round: 2, lockedValue: value("v"), lockedRound: 1, validValue: value("v"), validRound: 1)
+        let b = WALRecord(
+            height: 1, round: 2, lockedValue: value("v"), lockedRound: 1, validValue: value("v"), validRound: 1)
         wal.append(a)
         wal.append(b)
         #expect(ConsensusWAL.recover(from: wal.bytes).wal == wal)
@@ -256,7 +260,9 @@ struct ScenariosB {
             }
         }
         let against = Set(
-            honest.flatMap { net.core($0).evidencePool.map(\.validator) + net.core($0).proposalEvidencePool.map(\.validator) })
+            honest.flatMap {
+                net.core($0).evidencePool.map(\.validator) + net.core($0).proposalEvidencePool.map(\.validator)
+            })
         #expect(against.isSubset(of: [f.address(byz)]), "evidence only against the Byzantine node")
         switch kind {
         case .doubleVotesSplit, .doubleVotesAll, .amnesia:
@@ -316,7 +322,8 @@ struct ScenariosB {
         // Liveness: every non-twin node decides every height after the heal (the tail is ≥ 3 synchronous rounds).
         // The ~2% of scenarios that used to stall here (first seed 147) were a VoteKeeper bug: a twin's
         // conflicting precommit that arrived before the first votes completing the quorum was never counted.
-        #expect(outcome.notLive.isEmpty, "liveness: \(outcome.notLive.count) scenarios, first \(outcome.notLive.prefix(5))")
+        #expect(
+            outcome.notLive.isEmpty, "liveness: \(outcome.notLive.count) scenarios, first \(outcome.notLive.prefix(5))")
     }
 
     @Test("NC-1 TwinsBeyondF_ForksDetected")
@@ -381,7 +388,9 @@ struct TwinsDebug {
         print("seed \(seed) twin \(doubled) safe \(r.safe) live \(r.live)")
         var sides: [[UInt8]] = []
         for _ in 0..<cfg.rounds {
-            if rng.next() % 4 == 0 { sides.append(Array(repeating: 0, count: 5)) } else {
+            if rng.next() % 4 == 0 {
+                sides.append(Array(repeating: 0, count: 5))
+            } else {
                 var x = (0..<5).map { _ in UInt8(rng.next() & 1) }
                 if x.allSatisfy({ $0 == x[0] }) { x[Int(rng.next() % 5)] ^= 1 }
                 sides.append(x)
@@ -403,9 +412,13 @@ struct TwinsDebug {
         for i in 0..<net.count {
             let k = net.core(i).votes
             for r: Round in 0...1 {
-                print("node \(i) r\(r) precommits \(k?.allVotes(.precommit, round: r).map(\.description) ?? []) prevotes \(k?.allVotes(.prevote, round: r).map(\.description) ?? [])")
+                print(
+                    "node \(i) r\(r) precommits \(k?.allVotes(.precommit, round: r).map(\.description) ?? []) prevotes \(k?.allVotes(.prevote, round: r).map(\.description) ?? [])"
+                )
             }
-            print("node \(i) quorums \(k?.precommitQuorums.map { "\($0.round):\($0.valueID?.hex.prefix(8) ?? "nil")" } ?? []) rejections \(net.rejections[i]) decisions \(net.decisions[i].map(\.value))")
+            print(
+                "node \(i) quorums \(k?.precommitQuorums.map { "\($0.round):\($0.valueID?.hex.prefix(8) ?? "nil")" } ?? []) rejections \(net.rejections[i]) decisions \(net.decisions[i].map(\.value))"
+            )
         }
         for i in 0..<net.count {
             let c = net.core(i)

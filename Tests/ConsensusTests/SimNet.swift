@@ -2,9 +2,10 @@
 // partitions that hold messages until the link heals, dropped messages, crashes, gossip relay, re-broadcast
 // ticks, and verdicts returned as values (for NC-2).
 
-@testable import Consensus
 import Ledger
 import Testing
+
+@testable import Consensus
 
 /// A scenario's outcome as a value: failed checks are collected, not recorded as test issues, so that NC-2 can
 /// run a scenario against a mutant and see that it fails.
@@ -251,7 +252,11 @@ struct SimNet {
         }
         guard seen[i].insert(sig).inserted else { return }
         for j in 0..<count where j != i && j != from {
-            if connected(now, i, j) { push(now + latency, .deliver(to: j, from: i, input)) } else { held.append((j, i, input)) }
+            if connected(now, i, j) {
+                push(now + latency, .deliver(to: j, from: i, input))
+            } else {
+                held.append((j, i, input))
+            }
         }
     }
 

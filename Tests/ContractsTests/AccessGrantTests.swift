@@ -20,23 +20,32 @@ import Testing
         let assignee = try #require(study.assignee)
         let assigneeKey = try #require(h.app.profile(of: assignee)?.sealingKey)
         let info = Message.accessInfo(studyID: 1, recipient: assigneeKey)
-        let box = Sealing.seal(own, to: assigneeKey, ephemeral: SealingKey.derive(label: "grant-1", seed: 42), info: info)
+        let box = Sealing.seal(
+            own, to: assigneeKey, ephemeral: SealingKey.derive(label: "grant-1", seed: 42), info: info)
         // Another client cannot publish a grant; the client cannot grant to a non-assignee key.
-        #expect(h.one(at: 4 * minute, c.c2, .grantAccess(studyID: 1, recipient: assigneeKey, sealedLink: box)).code == .unauthorized)
-        #expect(h.one(at: 4 * minute, c.c1, .grantAccess(studyID: 1, recipient: c.r2.sealing.publicKey, sealedLink: box)).code == .notAssignee)
+        #expect(
+            h.one(at: 4 * minute, c.c2, .grantAccess(studyID: 1, recipient: assigneeKey, sealedLink: box)).code
+                == .unauthorized)
+        #expect(
+            h.one(at: 4 * minute, c.c1, .grantAccess(studyID: 1, recipient: c.r2.sealing.publicKey, sealedLink: box))
+                .code == .notAssignee)
         h.ok(at: 5 * minute, [(c.c1, .grantAccess(studyID: 1, recipient: assigneeKey, sealedLink: box))])
 
         let stored = try #require(h.app.study(1)?.accessGrant)
         #expect(try Sealing.open(stored, with: c.r1.sealing, info: info) == Cast.link)
         let clientOtherKey = SealingKey.derive(label: "client-1-other", seed: 7)
         let validatorKey = SealingKey.derive(label: "validator", seed: 7)
-        for other in [c.r2.sealing, c.r3.sealing, c.r4.sealing, c.c1.sealing, clientOtherKey, validatorKey, c.validator.sealing] {
+        for other in [
+            c.r2.sealing, c.r3.sealing, c.r4.sealing, c.c1.sealing, clientOtherKey, validatorKey, c.validator.sealing,
+        ] {
             #expect(throws: (any Error).self) { try Sealing.open(stored, with: other, info: info) }
         }
         // Bound to the study: the same box does not open under another study's info.
         #expect(throws: (any Error).self) {
             try Sealing.open(stored, with: c.r1.sealing, info: Message.accessInfo(studyID: 2, recipient: assigneeKey))
         }
-        #expect(h.one(at: 6 * minute, c.c1, .grantAccess(studyID: 1, recipient: assigneeKey, sealedLink: box)).code == .alreadyExists)
+        #expect(
+            h.one(at: 6 * minute, c.c1, .grantAccess(studyID: 1, recipient: assigneeKey, sealedLink: box)).code
+                == .alreadyExists)
     }
 }

@@ -69,7 +69,8 @@ import Testing
         var app = node.app
         let header = BlockHeader(
             chainID: node.chainID, height: 2, timeTicks: 2 * minute, previousBlockHash: block.hash,
-            txRoot: Block.txRoot([tx]), stateRoot: afterCommit, resultsRoot: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)),
+            txRoot: Block.txRoot([tx]), stateRoot: afterCommit,
+            resultsRoot: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)),
             proposer: c.validator.address, lastCommitHash: Hash.sha256([]), validatorsHash: node.validatorsHash)
         let (again, _, root) = SingleNodeChain<ReadChainApp>.execute(
             Block(header: header, transactions: [tx], lastCommit: []), app: &app, chainID: node.chainID,
@@ -108,8 +109,11 @@ import Testing
         let toR1 = Sealing.seal(
             Cast.link, to: r1Key, ephemeral: SealingKey.derive(label: "grant-2-r1", seed: 2),
             info: Message.accessInfo(studyID: 2, recipient: r1Key))
-        #expect(h.one(at: hour + 5 * minute, c.c1, .grantAccess(studyID: 2, recipient: r1Key, sealedLink: toR1)).code == .notAssignee)
-        let box = Sealing.seal(Cast.link, to: r2Key, ephemeral: SealingKey.derive(label: "grant-2", seed: 2), info: info)
+        #expect(
+            h.one(at: hour + 5 * minute, c.c1, .grantAccess(studyID: 2, recipient: r1Key, sealedLink: toR1)).code
+                == .notAssignee)
+        let box = Sealing.seal(
+            Cast.link, to: r2Key, ephemeral: SealingKey.derive(label: "grant-2", seed: 2), info: info)
         h.ok(at: hour + 6 * minute, [(c.c1, .grantAccess(studyID: 2, recipient: r2Key, sealedLink: box))])
 
         let stored = try #require(h.app.study(2)?.accessGrant)

@@ -15,48 +15,71 @@ import Testing
         let c = cast
         var h = Harness(c.genesis(.postedPrice), proposer: c.validator.signing)
         h.ok(at: minute, c.setup())
-        h.ok(at: 2 * minute, [
-            (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))),
-            (c.c2, .postStudy(c.order(c.c2, modality: .xr, maxPrice: 1_500, deadline: 3 * hour, credentialing: true))),
-            (c.c3, .postStudy(c.order(c.c3, maxPrice: 2_000, deadline: 3 * hour))),
-        ])
+        h.ok(
+            at: 2 * minute,
+            [
+                (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))),
+                (
+                    c.c2,
+                    .postStudy(c.order(c.c2, modality: .xr, maxPrice: 1_500, deadline: 3 * hour, credentialing: true))
+                ),
+                (c.c3, .postStudy(c.order(c.c3, maxPrice: 2_000, deadline: 3 * hour))),
+            ])
         #expect(h.app.balance(of: c.c1.address) == Cast.clientBalance - 4_000 - fee)
         // r2 is not credentialed with c2; nobody lists CT at or below 2 000.
-        let r = h.block(at: 3 * minute, [
-            h.tx(c.r1, .claimStudy(studyID: 1)), h.tx(c.r2, .claimStudy(studyID: 2)),
-            h.tx(c.r1, .claimStudy(studyID: 2)), h.tx(c.r2, .claimStudy(studyID: 3)),
-            h.tx(c.r2, .claimStudy(studyID: 1)),
-        ])
+        let r = h.block(
+            at: 3 * minute,
+            [
+                h.tx(c.r1, .claimStudy(studyID: 1)), h.tx(c.r2, .claimStudy(studyID: 2)),
+                h.tx(c.r1, .claimStudy(studyID: 2)), h.tx(c.r2, .claimStudy(studyID: 3)),
+                h.tx(c.r2, .claimStudy(studyID: 1)),
+            ])
         #expect(r.receipts.map(\.code) == [.ok, .notEligible, .ok, .priceTooHigh, .wrongStudyState])
         let assigned = ContractEvent.studyAssigned(study: 1, radiologist: c.r1.address, price: 3_000, pay: 3_000)
         #expect(r.receipts[0].contract.contains(assigned))
         // The excess over the listed price is refunded at assignment.
         #expect(h.app.study(1)?.escrow == 3_000)
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -3_000)
-        h.ok(at: 4 * minute, [
-            (c.c1, .grantAccess(studyID: 1, recipient: c.r1.sealing.publicKey,
-                                sealedLink: Sealing.seal(Cast.link, to: c.r1.sealing.publicKey,
-                                                         ephemeral: SealingKey.derive(label: "g", seed: 1),
-                                                         info: Message.accessInfo(studyID: 1, recipient: c.r1.sealing.publicKey)))),
-        ])
-        let rep = h.ok(at: 33 * minute, [
-            (c.r1, .submitReport(studyID: 1, report: c.report(1, followUp: true))),
-            (c.r1, .submitReport(studyID: 2, report: c.report(2))),
-        ])
+        h.ok(
+            at: 4 * minute,
+            [
+                (
+                    c.c1,
+                    .grantAccess(
+                        studyID: 1, recipient: c.r1.sealing.publicKey,
+                        sealedLink: Sealing.seal(
+                            Cast.link, to: c.r1.sealing.publicKey,
+                            ephemeral: SealingKey.derive(label: "g", seed: 1),
+                            info: Message.accessInfo(studyID: 1, recipient: c.r1.sealing.publicKey)))
+                )
+            ])
+        let rep = h.ok(
+            at: 33 * minute,
+            [
+                (c.r1, .submitReport(studyID: 1, report: c.report(1, followUp: true))),
+                (c.r1, .submitReport(studyID: 2, report: c.report(2))),
+            ])
         #expect(
             rep.receipts[0].contract.contains {
                 if case .settlement(1, c.r1.address, 3_000, _, _, _) = $0 { true } else { false }
             })
         #expect(rep.receipts[0].contract.contains(.studySampled(study: 1)))  // sampling rate 100% in this genesis
-        h.ok(at: 40 * minute, [
-            (c.c1, .submitFeedback(studyID: 1, score: 5)), (c.c2, .submitFeedback(studyID: 2, score: 4)),
-            (c.c1, .completeFollowUp(studyID: 1)),
-            (c.r2, .submitPeerReview(studyID: 1, score: .concur, labels: [
-                FindingLabel(findingCode: 101, outcome: .truePositive),
-                FindingLabel(findingCode: 230, outcome: .falsePositive),
-            ])),
-            (c.r2, .submitPeerReview(studyID: 2, score: .score2a, labels: [])),
-        ])
+        h.ok(
+            at: 40 * minute,
+            [
+                (c.c1, .submitFeedback(studyID: 1, score: 5)), (c.c2, .submitFeedback(studyID: 2, score: 4)),
+                (c.c1, .completeFollowUp(studyID: 1)),
+                (
+                    c.r2,
+                    .submitPeerReview(
+                        studyID: 1, score: .concur,
+                        labels: [
+                            FindingLabel(findingCode: 101, outcome: .truePositive),
+                            FindingLabel(findingCode: 230, outcome: .falsePositive),
+                        ])
+                ),
+                (c.r2, .submitPeerReview(studyID: 2, score: .score2a, labels: [])),
+            ])
         // r3 holds no US-CA licence, so cannot review; the study expires for c3 after its deadline.
         let late = h.block(at: 3 * hour, [h.tx(c.r3, .submitPeerReview(studyID: 1, score: .score3b, labels: []))])
         #expect(late.receipts[0].code == .wrongStudyState)  // already reviewed
@@ -82,28 +105,38 @@ import Testing
         var h = Harness(
             c.genesis(.intermediary(operator: c.op.address, marginBasisPoints: 2_000)), proposer: c.validator.signing)
         h.ok(at: minute, c.setup())
-        h.ok(at: 2 * minute, [
-            (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))),
-            (c.c2, .postStudy(c.order(c.c2, deadline: 3 * hour, subspecialty: "neuro"))),
-        ])
-        let r = h.block(at: 3 * minute, [
-            h.tx(c.r1, .assignStudy(studyID: 1, radiologist: c.r1.address, pay: 2_000)),  // not the operator
-            h.tx(c.op, .assignStudy(studyID: 1, radiologist: c.r1.address, pay: 3_500)),  // beyond 80% of 4 000
-            h.tx(c.op, .assignStudy(studyID: 1, radiologist: c.r1.address, pay: 2_500)),
-            h.tx(c.op, .assignStudy(studyID: 1, radiologist: c.r2.address, pay: 2_500)),  // double assignment
-            h.tx(c.op, .assignStudy(studyID: 2, radiologist: c.r1.address, pay: 3_000)),  // r1 lacks neuro
-            h.tx(c.op, .assignStudy(studyID: 2, radiologist: c.r2.address, pay: 3_200)),
-            h.tx(c.r1, .claimStudy(studyID: 2)),
-        ])
-        #expect(r.receipts.map(\.code) == [
-            .unauthorized, .invalidArgument, .ok, .wrongStudyState, .notEligible, .ok, .wrongMarketDesign,
-        ])
-        h.ok(at: 20 * minute, [
-            (c.r1, .submitReport(studyID: 1, report: c.report(1))), (c.r2, .submitReport(studyID: 2, report: c.report(2))),
-        ])
+        h.ok(
+            at: 2 * minute,
+            [
+                (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))),
+                (c.c2, .postStudy(c.order(c.c2, deadline: 3 * hour, subspecialty: "neuro"))),
+            ])
+        let r = h.block(
+            at: 3 * minute,
+            [
+                h.tx(c.r1, .assignStudy(studyID: 1, radiologist: c.r1.address, pay: 2_000)),  // not the operator
+                h.tx(c.op, .assignStudy(studyID: 1, radiologist: c.r1.address, pay: 3_500)),  // beyond 80% of 4 000
+                h.tx(c.op, .assignStudy(studyID: 1, radiologist: c.r1.address, pay: 2_500)),
+                h.tx(c.op, .assignStudy(studyID: 1, radiologist: c.r2.address, pay: 2_500)),  // double assignment
+                h.tx(c.op, .assignStudy(studyID: 2, radiologist: c.r1.address, pay: 3_000)),  // r1 lacks neuro
+                h.tx(c.op, .assignStudy(studyID: 2, radiologist: c.r2.address, pay: 3_200)),
+                h.tx(c.r1, .claimStudy(studyID: 2)),
+            ])
+        #expect(
+            r.receipts.map(\.code) == [
+                .unauthorized, .invalidArgument, .ok, .wrongStudyState, .notEligible, .ok, .wrongMarketDesign,
+            ])
+        h.ok(
+            at: 20 * minute,
+            [
+                (c.r1, .submitReport(studyID: 1, report: c.report(1))),
+                (c.r2, .submitReport(studyID: 2, report: c.report(2))),
+            ])
         h.ok(at: 30 * minute, [(c.r2, .submitPeerReview(studyID: 1, score: .concur, labels: []))])
         // A reviewer needs the study's subspecialty too: r1 has no neuro attestation.
-        #expect(h.one(at: 31 * minute, c.r1, .submitPeerReview(studyID: 2, score: .score3b, labels: [])).code == .notEligible)
+        #expect(
+            h.one(at: 31 * minute, c.r1, .submitPeerReview(studyID: 2, score: .score3b, labels: [])).code
+                == .notEligible)
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -4_000)
         #expect(balance(h, c.r1, start: Cast.radBalance) == 2_500)
         #expect(balance(h, c.r2, start: Cast.radBalance) == 3_200)
@@ -122,19 +155,31 @@ import Testing
         h.ok(at: minute, c.setup(licenceR3InCA: true))
         let posted = 2 * minute
         h.ok(at: posted, [(c.c1, .postStudy(c.order(c.c1, deadline: posted + 20 * minute + 120 * minute)))])
-        let bids: [(Party, UInt64, Int64)] = [(c.r1, 3_000, 30 * minute), (c.r2, 2_500, 60 * minute), (c.r3, 2_800, 30 * minute)]
+        let bids: [(Party, UInt64, Int64)] = [
+            (c.r1, 3_000, 30 * minute), (c.r2, 2_500, 60 * minute), (c.r3, 2_800, 30 * minute),
+        ]
         func salt(_ p: Party) -> Hash { Hash.sha256(p.address.bytes) }
-        h.ok(at: 5 * minute, bids.map { b in
-            (b.0, .commitBid(studyID: 1, commitment: Message.bidCommitment(
-                studyID: 1, bidder: b.0.address, price: b.1, turnaroundTicks: b.2, salt: salt(b.0))))
-        })
-        let early = h.one(at: 6 * minute, c.r1, .revealBid(studyID: 1, price: 3_000, turnaroundTicks: 30 * minute, salt: salt(c.r1)))
+        h.ok(
+            at: 5 * minute,
+            bids.map { b in
+                (
+                    b.0,
+                    .commitBid(
+                        studyID: 1,
+                        commitment: Message.bidCommitment(
+                            studyID: 1, bidder: b.0.address, price: b.1, turnaroundTicks: b.2, salt: salt(b.0)))
+                )
+            })
+        let early = h.one(
+            at: 6 * minute, c.r1, .revealBid(studyID: 1, price: 3_000, turnaroundTicks: 30 * minute, salt: salt(c.r1)))
         #expect(early.code == .windowClosed)
         let lateCommit = h.one(at: posted + 10 * minute, c.r4, .commitBid(studyID: 1, commitment: .zero))
         #expect(lateCommit.code == .windowClosed)
-        let reveal = h.block(at: posted + 15 * minute, [
-            h.tx(c.r1, .revealBid(studyID: 1, price: 2_000, turnaroundTicks: 30 * minute, salt: salt(c.r1))),
-        ] + bids.map { b in h.tx(b.0, .revealBid(studyID: 1, price: b.1, turnaroundTicks: b.2, salt: salt(b.0))) })
+        let reveal = h.block(
+            at: posted + 15 * minute,
+            [
+                h.tx(c.r1, .revealBid(studyID: 1, price: 2_000, turnaroundTicks: 30 * minute, salt: salt(c.r1)))
+            ] + bids.map { b in h.tx(b.0, .revealBid(studyID: 1, price: b.1, turnaroundTicks: b.2, salt: salt(b.0))) })
         #expect(reveal.receipts.map(\.code) == [.bidMismatch, .ok, .ok, .ok])
         let tooEarly = h.one(at: posted + 19 * minute, c.c2, .finaliseAuction(studyID: 1))
         #expect(tooEarly.code == .windowClosed)
@@ -160,16 +205,28 @@ import Testing
             weights: ScoreWeights(price: 1, quality: 0, turnaround: 0))
         var h = Harness(c.genesis(.sealedBidAuction(auction)), proposer: c.validator.signing)
         h.ok(at: minute, c.setup(licenceR3InCA: true))
-        h.ok(at: 2 * minute, [
-            (c.c1, .postStudy(c.order(c.c1, deadline: 4 * hour))), (c.c2, .postStudy(c.order(c.c2, maxPrice: 3_600, deadline: 4 * hour))),
-        ])
+        h.ok(
+            at: 2 * minute,
+            [
+                (c.c1, .postStudy(c.order(c.c1, deadline: 4 * hour))),
+                (c.c2, .postStudy(c.order(c.c2, maxPrice: 3_600, deadline: 4 * hour))),
+            ])
         let bids: [(Party, UInt64, UInt64)] = [(c.r1, 3_000, 1), (c.r2, 2_500, 1), (c.r3, 2_800, 1), (c.r1, 3_100, 2)]
         let salt = Hash.sha256([9])
-        h.ok(at: 5 * minute, bids.map { b in
-            (b.0, .commitBid(studyID: b.2, commitment: Message.bidCommitment(
-                studyID: b.2, bidder: b.0.address, price: b.1, turnaroundTicks: hour, salt: salt)))
-        })
-        h.ok(at: 15 * minute, bids.map { b in (b.0, .revealBid(studyID: b.2, price: b.1, turnaroundTicks: hour, salt: salt)) })
+        h.ok(
+            at: 5 * minute,
+            bids.map { b in
+                (
+                    b.0,
+                    .commitBid(
+                        studyID: b.2,
+                        commitment: Message.bidCommitment(
+                            studyID: b.2, bidder: b.0.address, price: b.1, turnaroundTicks: hour, salt: salt))
+                )
+            })
+        h.ok(
+            at: 15 * minute,
+            bids.map { b in (b.0, .revealBid(studyID: b.2, price: b.1, turnaroundTicks: hour, salt: salt)) })
         let fin = h.ok(at: 23 * minute, [(c.c3, .finaliseAuction(studyID: 1)), (c.c3, .finaliseAuction(studyID: 2))])
         #expect(
             fin.receipts[0].contract.contains {
@@ -179,9 +236,12 @@ import Testing
             fin.receipts[1].contract.contains {
                 if case .auctionAwarded(2, _, 3_600, _) = $0 { true } else { false }
             })
-        h.ok(at: hour, [
-            (c.r2, .submitReport(studyID: 1, report: c.report(1))), (c.r1, .submitReport(studyID: 2, report: c.report(2))),
-        ])
+        h.ok(
+            at: hour,
+            [
+                (c.r2, .submitReport(studyID: 1, report: c.report(1))),
+                (c.r1, .submitReport(studyID: 2, report: c.report(2))),
+            ])
         #expect(balance(h, c.c1, start: Cast.clientBalance) == -2_800)
         #expect(balance(h, c.r2, start: Cast.radBalance) == 2_800)
         #expect(balance(h, c.r1, start: Cast.radBalance) == 3_600)
@@ -198,19 +258,33 @@ import Testing
             payout: .proportionalToQualityPoints, holdbackTimeoutTicks: 12 * hour)
         var h = Harness(c.genesis(.postedPrice, valueBased: vb), proposer: c.validator.signing)
         h.ok(at: minute, c.setup())
-        h.ok(at: 2 * minute, [(c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))), (c.c2, .postStudy(c.order(c.c2, deadline: 3 * hour)))])
+        h.ok(
+            at: 2 * minute,
+            [
+                (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))),
+                (c.c2, .postStudy(c.order(c.c2, deadline: 3 * hour))),
+            ])
         h.ok(at: 3 * minute, [(c.r1, .claimStudy(studyID: 1)), (c.r2, .claimStudy(studyID: 2))])
-        let rep = h.ok(at: 30 * minute, [
-            (c.r1, .submitReport(studyID: 1, report: c.report(1))), (c.r2, .submitReport(studyID: 2, report: c.report(2))),
-        ])
+        let rep = h.ok(
+            at: 30 * minute,
+            [
+                (c.r1, .submitReport(studyID: 1, report: c.report(1))),
+                (c.r2, .submitReport(studyID: 2, report: c.report(2))),
+            ])
         let settled = ContractEvent.settlement(
             study: 1, radiologist: c.r1.address, paid: 2_550, operatorShare: 0, levy: 150, holdback: 300)
         #expect(rep.receipts[0].contract.contains(settled))
         #expect(h.app.bonusPool == 300)
-        h.ok(at: hour, [
-            (c.r2, .submitPeerReview(studyID: 1, score: .concur, labels: [])),
-            (c.r1, .submitPeerReview(studyID: 2, score: .score3b, labels: [FindingLabel(findingCode: 101, outcome: .falseNegative)])),
-        ])
+        h.ok(
+            at: hour,
+            [
+                (c.r2, .submitPeerReview(studyID: 1, score: .concur, labels: [])),
+                (
+                    c.r1,
+                    .submitPeerReview(
+                        studyID: 2, score: .score3b, labels: [FindingLabel(findingCode: 101, outcome: .falseNegative)])
+                ),
+            ])
         #expect(balance(h, c.r1, start: Cast.radBalance) == 2_850)
         #expect(balance(h, c.r2, start: Cast.radBalance) == 2_550)
         #expect(balance(h, c.c2, start: Cast.clientBalance) == -2_700)
@@ -232,21 +306,33 @@ import Testing
         let auction = AuctionParameters(
             biddingWindowTicks: 10 * minute, revealWindowTicks: 10 * minute, pricing: .firstPrice,
             weights: ScoreWeights(price: 1, quality: 1, turnaround: 0))
-        var h = Harness(c.genesis(.sealedBidAuction(auction), valueBased: vb, sampling: 0), proposer: c.validator.signing)
+        var h = Harness(
+            c.genesis(.sealedBidAuction(auction), valueBased: vb, sampling: 0), proposer: c.validator.signing)
         h.ok(at: minute, c.setup())
         h.ok(at: 2 * minute, [1, 2, 3].map { _ in (c.c1, Message.postStudy(c.order(c.c1, deadline: 4 * hour))) })
         let salt = Hash.sha256([1])
         let plan: [(Party, UInt64)] = [(c.r1, 1), (c.r2, 2), (c.r1, 3)]
-        h.ok(at: 5 * minute, plan.map { p in
-            (p.0, .commitBid(studyID: p.1, commitment: Message.bidCommitment(
-                studyID: p.1, bidder: p.0.address, price: 2_000, turnaroundTicks: hour, salt: salt)))
-        })
-        h.ok(at: 15 * minute, plan.map { p in (p.0, .revealBid(studyID: p.1, price: 2_000, turnaroundTicks: hour, salt: salt)) })
+        h.ok(
+            at: 5 * minute,
+            plan.map { p in
+                (
+                    p.0,
+                    .commitBid(
+                        studyID: p.1,
+                        commitment: Message.bidCommitment(
+                            studyID: p.1, bidder: p.0.address, price: 2_000, turnaroundTicks: hour, salt: salt))
+                )
+            })
+        h.ok(
+            at: 15 * minute,
+            plan.map { p in (p.0, .revealBid(studyID: p.1, price: 2_000, turnaroundTicks: hour, salt: salt)) })
         h.ok(at: 25 * minute, [1, 2, 3].map { (c.c2, Message.finaliseAuction(studyID: $0)) })
         h.ok(at: hour, plan.map { p in (p.0, .submitReport(studyID: p.1, report: c.report(p.1))) })
         // 2 000: levy 200, hold-back 400, paid 1 400.
         #expect(balance(h, c.r1, start: Cast.radBalance) == 2_800)
-        h.ok(at: 2 * hour, [(c.c1, .submitFeedback(studyID: 1, score: 5)), (c.c1, .submitFeedback(studyID: 2, score: 2))])
+        h.ok(
+            at: 2 * hour,
+            [(c.c1, .submitFeedback(studyID: 1, score: 5)), (c.c1, .submitFeedback(studyID: 2, score: 2))])
         #expect(balance(h, c.r1, start: Cast.radBalance) == 3_200)
         #expect(balance(h, c.r2, start: Cast.radBalance) == 1_400)
         let timeout = h.block(at: 7 * hour, [])

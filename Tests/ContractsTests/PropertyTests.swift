@@ -23,9 +23,10 @@ struct SplitMix: RandomNumberGenerator {
     static func markets(_ c: Cast) -> [MarketDesign] {
         [
             .postedPrice, .intermediary(operator: c.op.address, marginBasisPoints: 2_000),
-            .sealedBidAuction(AuctionParameters(
-                biddingWindowTicks: 3 * minute, revealWindowTicks: 3 * minute, pricing: .secondPrice,
-                weights: ScoreWeights(price: 2, quality: 1, turnaround: 1))),
+            .sealedBidAuction(
+                AuctionParameters(
+                    biddingWindowTicks: 3 * minute, revealWindowTicks: 3 * minute, pricing: .secondPrice,
+                    weights: ScoreWeights(price: 2, quality: 1, turnaround: 1))),
         ]
     }
 
@@ -41,19 +42,38 @@ struct SplitMix: RandomNumberGenerator {
         let salt = Hash.sha256([UInt8(id & 0xff)])
         let price = UInt64.random(in: 1_000...4_500, using: &rng)
         switch [0, 1, 1, 2, 3, 4, 4, 5, 5, 5, 6, 7, 8, 9, 9, 10, 11, 12, 13, 4][Int.random(in: 0..<20, using: &rng)] {
-        case 0: return (anyone, .transfer(to: c.everyone.randomElement(using: &rng)!.address, amount: UInt64.random(in: 0...20_000, using: &rng)))
+        case 0:
+            return (
+                anyone,
+                .transfer(
+                    to: c.everyone.randomElement(using: &rng)!.address,
+                    amount: UInt64.random(in: 0...20_000, using: &rng))
+            )
         case 1, 2:
-            return (client, .postStudy(c.order(
-                client, maxPrice: UInt64.random(in: 2_000...5_000, using: &rng),
-                deadline: now + Int64.random(in: 10...90, using: &rng) * minute,
-                jurisdiction: Int.random(in: 0..<4, using: &rng) > 0 ? "US-CA" : "US-NY", credentialing: Int.random(in: 0..<4, using: &rng) == 0)))
+            return (
+                client,
+                .postStudy(
+                    c.order(
+                        client, maxPrice: UInt64.random(in: 2_000...5_000, using: &rng),
+                        deadline: now + Int64.random(in: 10...90, using: &rng) * minute,
+                        jurisdiction: Int.random(in: 0..<4, using: &rng) > 0 ? "US-CA" : "US-NY",
+                        credentialing: Int.random(in: 0..<4, using: &rng) == 0))
+            )
         case 3: return (client, .cancelStudy(studyID: id))
         case 4:
-            return (Int.random(in: 0..<4, using: &rng) > 0 ? c.op : rad, .assignStudy(studyID: id, radiologist: rad.address, pay: price / 2))
+            return (
+                Int.random(in: 0..<4, using: &rng) > 0 ? c.op : rad,
+                .assignStudy(studyID: id, radiologist: rad.address, pay: price / 2)
+            )
         case 5: return (rad, .claimStudy(studyID: id))
         case 6:
-            return (rad, .commitBid(studyID: id, commitment: Message.bidCommitment(
-                studyID: id, bidder: rad.address, price: 2_000, turnaroundTicks: 5 * minute, salt: salt)))
+            return (
+                rad,
+                .commitBid(
+                    studyID: id,
+                    commitment: Message.bidCommitment(
+                        studyID: id, bidder: rad.address, price: 2_000, turnaroundTicks: 5 * minute, salt: salt))
+            )
         case 7: return (rad, .revealBid(studyID: id, price: 2_000, turnaroundTicks: 5 * minute, salt: salt))
         case 8: return (anyone, .finaliseAuction(studyID: id))
         case 9, 10:
@@ -63,10 +83,18 @@ struct SplitMix: RandomNumberGenerator {
             return (Bool.random(using: &rng) ? author : rad, .submitReport(studyID: id, report: c.report(id)))
         case 11: return (client, .submitFeedback(studyID: id, score: UInt8.random(in: 0...6, using: &rng)))
         case 12:
-            return (rad, .submitPeerReview(studyID: id, score: ReviewScore.allCases.randomElement(using: &rng)!,
-                                           labels: [FindingLabel(findingCode: 3, outcome: .truePositive)]))
+            return (
+                rad,
+                .submitPeerReview(
+                    studyID: id, score: ReviewScore.allCases.randomElement(using: &rng)!,
+                    labels: [FindingLabel(findingCode: 3, outcome: .truePositive)])
+            )
         default:
-            return (anyone, .issueAttestation(subject: rad.address, claim: .licence(jurisdiction: "US-NY"), expiresAtTicks: now + hour))
+            return (
+                anyone,
+                .issueAttestation(
+                    subject: rad.address, claim: .licence(jurisdiction: "US-NY"), expiresAtTicks: now + hour)
+            )
         }
     }
 
@@ -113,7 +141,10 @@ struct SplitMix: RandomNumberGenerator {
                     let expected =
                         r.events.isEmpty
                         ? before.rootHash
-                        : applyingFeeRule(to: before, sender: tx.sender.address, collector: c.validator.address, fee: tx.fee.minorUnits).rootHash
+                        : applyingFeeRule(
+                            to: before, sender: tx.sender.address, collector: c.validator.address,
+                            fee: tx.fee.minorUnits
+                        ).rootHash
                     #expect(app.stateRoot == expected, "seed \(seed): rejected \(r.code) changed state")
                 }
                 for case .studyAssigned(let id, _, _, _) in r.contract {

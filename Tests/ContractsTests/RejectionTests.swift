@@ -13,12 +13,14 @@ import Testing
     func world(_ market: MarketDesign = .postedPrice) -> Harness {
         var h = Harness(c.genesis(market), proposer: c.validator.signing)
         h.ok(at: minute, c.setup())
-        h.ok(at: 2 * minute, [
-            (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))),
-            (c.c2, .postStudy(c.order(c.c2, deadline: 3 * hour, credentialing: true))),
-            (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour, subspecialty: "neuro"))),
-            (c.c3, .postStudy(c.order(c.c3, deadline: 2 * hour))),
-        ])
+        h.ok(
+            at: 2 * minute,
+            [
+                (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour))),
+                (c.c2, .postStudy(c.order(c.c2, deadline: 3 * hour, credentialing: true))),
+                (c.c1, .postStudy(c.order(c.c1, deadline: 3 * hour, subspecialty: "neuro"))),
+                (c.c3, .postStudy(c.order(c.c3, deadline: 2 * hour))),
+            ])
         h.ok(at: 3 * minute, [(c.r1, .claimStudy(studyID: 1))])
         return h
     }
@@ -38,7 +40,8 @@ import Testing
             feeCharged
             ? applyingFeeRule(
                 to: control.app.state, sender: tx.sender.address, collector: c.validator.address,
-                fee: tx.fee.minorUnits).rootHash
+                fee: tx.fee.minorUnits
+            ).rootHash
             : control.app.stateRoot
         #expect(h.app.stateRoot == expected, sourceLocation: sourceLocation)
         #expect(r.events.isEmpty == !feeCharged, sourceLocation: sourceLocation)
@@ -70,7 +73,9 @@ import Testing
 
     @Test func insufficientFunds() {
         var h = world()
-        expectRejected(&h, at: 4 * minute, h.tx(c.poor, .transfer(to: c.c2.address, amount: 1)), .insufficientFunds, feeCharged: false)
+        expectRejected(
+            &h, at: 4 * minute, h.tx(c.poor, .transfer(to: c.c2.address, amount: 1)), .insufficientFunds,
+            feeCharged: false)
         expectRejected(
             &h, at: 5 * minute, h.tx(c.r3, .transfer(to: c.c2.address, amount: 1_000_000)), .insufficientFunds,
             feeCharged: true)
@@ -81,7 +86,9 @@ import Testing
 
     @Test func insufficientFee() {
         var h = world()
-        expectRejected(&h, at: 4 * minute, h.tx(c.c1, .transfer(to: c.c2.address, amount: 1), fee: 9), .insufficientFee, feeCharged: false)
+        expectRejected(
+            &h, at: 4 * minute, h.tx(c.c1, .transfer(to: c.c2.address, amount: 1), fee: 9), .insufficientFee,
+            feeCharged: false)
     }
 
     @Test func notEligible() {
@@ -96,7 +103,9 @@ import Testing
         // Not registered.
         expectRejected(&h, at: 8 * minute, h.tx(c.c2, .claimStudy(studyID: 5)), .notEligible, feeCharged: true)
         // Revoked licence.
-        h.ok(at: 9 * minute, [(c.authority, .revokeAttestation(subject: c.r2.address, claim: .licence(jurisdiction: "US-CA")))])
+        h.ok(
+            at: 9 * minute,
+            [(c.authority, .revokeAttestation(subject: c.r2.address, claim: .licence(jurisdiction: "US-CA")))])
         expectRejected(&h, at: 10 * minute, h.tx(c.r2, .claimStudy(studyID: 5)), .notEligible, feeCharged: true)
     }
 
@@ -108,12 +117,15 @@ import Testing
 
     @Test func notAssignee() {
         var h = world()
-        expectRejected(&h, at: 10 * minute, h.tx(c.r2, .submitReport(studyID: 1, report: c.report(1))), .notAssignee, feeCharged: true)
+        expectRejected(
+            &h, at: 10 * minute, h.tx(c.r2, .submitReport(studyID: 1, report: c.report(1))), .notAssignee,
+            feeCharged: true)
         let wrongKey = Sealing.seal(
             Cast.link, to: c.r2.sealing.publicKey, ephemeral: SealingKey.derive(label: "e", seed: 1),
             info: Message.accessInfo(studyID: 1, recipient: c.r2.sealing.publicKey))
         expectRejected(
-            &h, at: 11 * minute, h.tx(c.c1, .grantAccess(studyID: 1, recipient: c.r2.sealing.publicKey, sealedLink: wrongKey)),
+            &h, at: 11 * minute,
+            h.tx(c.c1, .grantAccess(studyID: 1, recipient: c.r2.sealing.publicKey, sealedLink: wrongKey)),
             .notAssignee, feeCharged: true)
     }
 
@@ -122,7 +134,9 @@ import Testing
         // Double assignment.
         expectRejected(&h, at: 4 * minute, h.tx(c.r2, .claimStudy(studyID: 1)), .wrongStudyState, feeCharged: true)
         // Report before assignment.
-        expectRejected(&h, at: 5 * minute, h.tx(c.r1, .submitReport(studyID: 4, report: c.report(4))), .wrongStudyState, feeCharged: true)
+        expectRejected(
+            &h, at: 5 * minute, h.tx(c.r1, .submitReport(studyID: 4, report: c.report(4))), .wrongStudyState,
+            feeCharged: true)
         // Cancel after assignment.
         expectRejected(&h, at: 6 * minute, h.tx(c.c1, .cancelStudy(studyID: 1)), .wrongStudyState, feeCharged: true)
     }
@@ -133,17 +147,21 @@ import Testing
         // which the control block does too).
         expectRejected(&h, at: 2 * hour, h.tx(c.r2, .claimStudy(studyID: 4)), .deadlinePassed, feeCharged: true)
         #expect(h.app.study(4)?.state == .expired)
-        expectRejected(&h, at: 2 * hour + 1, h.tx(c.c1, .postStudy(c.order(c.c1, deadline: hour))), .deadlinePassed, feeCharged: true)
+        expectRejected(
+            &h, at: 2 * hour + 1, h.tx(c.c1, .postStudy(c.order(c.c1, deadline: hour))), .deadlinePassed,
+            feeCharged: true)
     }
 
     @Test func fieldTooLarge() {
         var h = world()
         let long = String(repeating: "X", count: 100)
         expectRejected(
-            &h, at: 4 * minute, h.tx(c.c1, .postStudy(c.order(c.c1, deadline: hour, jurisdiction: long))), .fieldTooLarge,
+            &h, at: 4 * minute, h.tx(c.c1, .postStudy(c.order(c.c1, deadline: hour, jurisdiction: long))),
+            .fieldTooLarge,
             feeCharged: false)
         let many = ReportSubmission(reportHash: .zero, findings: Array(repeating: 1, count: 200))
-        expectRejected(&h, at: 5 * minute, h.tx(c.r1, .submitReport(studyID: 1, report: many)), .fieldTooLarge, feeCharged: false)
+        expectRejected(
+            &h, at: 5 * minute, h.tx(c.r1, .submitReport(studyID: 1, report: many)), .fieldTooLarge, feeCharged: false)
     }
 
     @Test func unknownMessageAndMalformed() {
@@ -163,8 +181,11 @@ import Testing
             .unauthorized, feeCharged: true)
         expectRejected(&h, at: 5 * minute, h.tx(c.c2, .cancelStudy(studyID: 4)), .unauthorized, feeCharged: true)
         expectRejected(&h, at: 6 * minute, h.tx(c.c2, .cancelStudy(studyID: 99)), .notFound, feeCharged: true)
-        expectRejected(&h, at: 7 * minute, h.tx(c.r1, .registerRadiologist(c.profile(c.r1))), .alreadyExists, feeCharged: true)
-        expectRejected(&h, at: 8 * minute, h.tx(c.r1, .commitBid(studyID: 4, commitment: .zero)), .wrongMarketDesign, feeCharged: true)
+        expectRejected(
+            &h, at: 7 * minute, h.tx(c.r1, .registerRadiologist(c.profile(c.r1))), .alreadyExists, feeCharged: true)
+        expectRejected(
+            &h, at: 8 * minute, h.tx(c.r1, .commitBid(studyID: 4, commitment: .zero)), .wrongMarketDesign,
+            feeCharged: true)
         // A client cancels its own open study: refunded in full.
         let r = h.one(at: 9 * minute, c.c3, .cancelStudy(studyID: 4))
         #expect(r.code == .ok && h.app.balance(of: c.c3.address) == Cast.clientBalance - 2 * fee)

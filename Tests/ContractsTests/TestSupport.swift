@@ -161,7 +161,9 @@ struct Harness {
         let txs = messages.map { tx($0.0, $0.1) }
         let r = block(at: t, txs)
         for (i, receipt) in r.receipts.enumerated() {
-            #expect(receipt.code == .ok, "\(messages[i].1.name): \(receipt.code) \(receipt.log)", sourceLocation: sourceLocation)
+            #expect(
+                receipt.code == .ok, "\(messages[i].1.name): \(receipt.code) \(receipt.log)",
+                sourceLocation: sourceLocation)
         }
         return r
     }

@@ -16,7 +16,9 @@ import Testing
     }
 
     @Test func tallyMergeEqualsOneTally() async {
-        await propertyCheck(count: 100, input: Gen.double(in: -10...10).array(of: 0...50), Gen.double(in: 0...100).array(of: 0...50)) { a, b in
+        await propertyCheck(
+            count: 100, input: Gen.double(in: -10...10).array(of: 0...50), Gen.double(in: 0...100).array(of: 0...50)
+        ) { a, b in
             var merged = Tally(a)
             merged.merge(Tally(b))
             let whole = Tally(a + b)

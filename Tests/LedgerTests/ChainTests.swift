@@ -14,7 +14,9 @@ struct ChainTests {
     }
 
     /// Runs a random workload and returns the chain.
-    func run(seed: UInt64, blocks: Int, cache: SignatureCache = SignatureCache(capacity: 1_000)) -> SingleNodeChain<KVApp> {
+    func run(seed: UInt64, blocks: Int, cache: SignatureCache = SignatureCache(capacity: 1_000)) -> SingleNodeChain<
+        KVApp
+    > {
         var g = SplitMix64(seed: seed)
         var chain = makeChain(cache: cache)
         var nonces = [UInt64](repeating: 0, count: users.count)
@@ -56,7 +58,9 @@ struct ChainTests {
             #expect(h.proposer == proposer.publicKey.address)
             if let previous {
                 let sig = Signature(bytes: block.lastCommit)
-                #expect(proposer.publicKey.isValidSignature(sig, for: SingleNodeChain<KVApp>.commitMessage(for: previous.hash)))
+                #expect(
+                    proposer.publicKey.isValidSignature(
+                        sig, for: SingleNodeChain<KVApp>.commitMessage(for: previous.hash)))
             } else {
                 #expect(block.lastCommit.isEmpty)
             }
@@ -83,7 +87,8 @@ struct ChainTests {
         var blocks = chain.blocks
         if let i = blocks.firstIndex(where: { !$0.transactions.isEmpty }) {
             blocks[i].transactions.removeFirst()
-            #expect(SingleNodeChain<KVApp>.replay(blocks: blocks, genesisApp: KVApp(), chainID: "kv") != chain.stateRoots)
+            #expect(
+                SingleNodeChain<KVApp>.replay(blocks: blocks, genesisApp: KVApp(), chainID: "kv") != chain.stateRoots)
         }
     }
 
@@ -125,7 +130,8 @@ struct ChainTests {
         let cache = SignatureCache(capacity: 1_000)
         var chain = makeChain(cache: cache)
         for (i, u) in users.enumerated() {
-            let t = Transaction.signed(by: u, chainID: "kv", nonce: 0, fee: .zero, message: KVApp.encode(.set([UInt8(i)], [1])))
+            let t = Transaction.signed(
+                by: u, chainID: "kv", nonce: 0, fee: .zero, message: KVApp.encode(.set([UInt8(i)], [1])))
             #expect(chain.submit(t) == .ok)
         }
         #expect(cache.verifications == 3)
@@ -145,7 +151,8 @@ struct ChainTests {
         let items: [Bytes] = [[1, 2, 3], Bytes(repeating: 7, count: 300)]
         var header = base.header
         header.evidenceHash = Block.evidenceRoot(items)
-        let withEvidence = Block(header: header, transactions: base.transactions, evidence: items, lastCommit: base.lastCommit)
+        let withEvidence = Block(
+            header: header, transactions: base.transactions, evidence: items, lastCommit: base.lastCommit)
         #expect(withEvidence.bodyMatchesHeader)
         #expect(withEvidence.hash != base.hash)
         #expect(try! Block.decode(canonical: withEvidence.canonicalBytes) == withEvidence)
@@ -155,7 +162,9 @@ struct ChainTests {
         tampered = withEvidence
         tampered.evidence.removeLast()
         #expect(!tampered.bodyMatchesHeader)
-        #expect(!Block(header: base.header, transactions: base.transactions, evidence: items, lastCommit: base.lastCommit).bodyMatchesHeader)
+        #expect(
+            !Block(header: base.header, transactions: base.transactions, evidence: items, lastCommit: base.lastCommit)
+                .bodyMatchesHeader)
         // Bounds: count and item size, in the decoder and in the body check.
         let many = (0...Block.maxEvidence).map { Bytes([UInt8($0)]) }
         header.evidenceHash = Block.evidenceRoot(many)
@@ -173,11 +182,13 @@ struct ChainTests {
         let chain = run(seed: 3, blocks: 10)
         // The state after block 9 is committed in block 10's header.
         let header = chain.blocks[9].header
-        let app = SingleNodeChain<KVApp>.replay(blocks: Array(chain.blocks.prefix(9)), genesisApp: KVApp(), chainID: "kv")
+        let app = SingleNodeChain<KVApp>.replay(
+            blocks: Array(chain.blocks.prefix(9)), genesisApp: KVApp(), chainID: "kv")
         #expect(app.last == header.stateRoot)
         var replayed = KVApp()
         for b in chain.blocks.prefix(9) {
-            _ = SingleNodeChain<KVApp>.execute(b, app: &replayed, chainID: "kv", maxTxBytes: 1 << 16, cache: SignatureCache(capacity: 0))
+            _ = SingleNodeChain<KVApp>.execute(
+                b, app: &replayed, chainID: "kv", maxTxBytes: 1 << 16, cache: SignatureCache(capacity: 0))
         }
         for k in 0..<8 {
             let p = replayed.committed.prove(KVApp.dataKey([UInt8(k)]))

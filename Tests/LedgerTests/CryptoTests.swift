@@ -122,7 +122,9 @@ struct CryptoTests {
 extension CryptoTests {
     @Test func lowOrderEphemeralKeyCannotOpen() {
         let recipient = SealingKey.derive(label: "r", seed: 1)
-        let box = SealedBox(ephemeralPublicKey: SealingPublicKey(bytes: Bytes(repeating: 0, count: 32)), ciphertext: Bytes(repeating: 1, count: 40))
+        let box = SealedBox(
+            ephemeralPublicKey: SealingPublicKey(bytes: Bytes(repeating: 0, count: 32)),
+            ciphertext: Bytes(repeating: 1, count: 40))
         #expect(throws: SealingError.self) { try Sealing.open(box, with: recipient, info: []) }
     }
 }

@@ -120,8 +120,10 @@ struct EncodingTests {
             { g in (Fixtures.merkleProof(&g).canonicalBytes, { check(MerkleProof.self, $0) }) },
             { g in (Fixtures.sealedBox(&g).canonicalBytes, { check(SealedBox.self, $0) }) },
             { g in
-                (ValidatorUpdate(publicKey: Fixtures.keys[0].publicKey, power: g.next()).canonicalBytes,
-                 { check(ValidatorUpdate.self, $0) })
+                (
+                    ValidatorUpdate(publicKey: Fixtures.keys[0].publicKey, power: g.next()).canonicalBytes,
+                    { check(ValidatorUpdate.self, $0) }
+                )
             },
         ]
         var failures = 0
@@ -139,4 +141,3 @@ struct EncodingTests {
         #expect(failures == 0)
     }
 }
-

@@ -46,7 +46,10 @@ struct MempoolTests {
         let arrivals = [tx(alice, 2), tx(bob, 0), tx(alice, 0), tx(alice, 1), tx(bob, 1)]
         for t in arrivals { #expect(m.add(t) { _ in .ok } == .ok) }
         let reaped = m.reap(maxBytes: 1 << 20, maxTxs: 100)
-        #expect(reaped.map { [$0.sender == alice.publicKey ? 0 : 1, Int($0.nonce)] } == [[0, 0], [1, 0], [0, 1], [0, 2], [1, 1]])
+        #expect(
+            reaped.map { [$0.sender == alice.publicKey ? 0 : 1, Int($0.nonce)] } == [
+                [0, 0], [1, 0], [0, 1], [0, 2], [1, 1],
+            ])
         #expect(m.reap(maxBytes: 1 << 20, maxTxs: 2).count == 2)
         #expect(m.reap(maxBytes: 1 << 20, maxTxs: 100) == reaped, "deterministic")
         // Byte limit: only what fits, never skipping a nonce of a sender.

@@ -36,7 +36,8 @@ enum Fixtures {
     static func event(_ g: inout SplitMix64) -> Event {
         Event(
             type: g.string(upTo: 8),
-            attributes: (0..<g.int(0..<3)).map { _ in EventAttribute(key: g.string(upTo: 5), value: g.string(upTo: 9)) })
+            attributes: (0..<g.int(0..<3)).map { _ in EventAttribute(key: g.string(upTo: 5), value: g.string(upTo: 9)) }
+        )
     }
 
     static func receipt(_ g: inout SplitMix64) -> Receipt {
@@ -72,7 +73,8 @@ enum Fixtures {
 
     static func sealedBox(_ g: inout SplitMix64) -> SealedBox {
         let to = SealingKey.derive(label: "r", seed: g.next()).publicKey
-        return Sealing.seal(g.bytes(upTo: 40), to: to, ephemeral: SealingKey.derive(label: "e", seed: g.next()), info: [])
+        return Sealing.seal(
+            g.bytes(upTo: 40), to: to, ephemeral: SealingKey.derive(label: "e", seed: g.next()), info: [])
     }
 }
 
@@ -81,7 +83,11 @@ enum Fixtures {
 /// Message encoding: u8 op (1 = set key value, 2 = remove key, 3 = fail), then bytes fields.
 struct KVApp: ChainApplication {
     static let failCode = TxCode(rawValue: 100)
-    enum Op: Equatable { case set(Bytes, Bytes), remove(Bytes), fail }
+    enum Op: Equatable {
+        case set(Bytes, Bytes)
+        case remove(Bytes)
+        case fail
+    }
 
     var committed = StateStore()
     var deliverState = StateStore()
@@ -91,11 +97,11 @@ struct KVApp: ChainApplication {
     static func encode(_ op: Op) -> Bytes {
         var w = CanonicalWriter()
         switch op {
-        case let .set(k, v):
+        case .set(let k, let v):
             w.write(UInt8(1))
             w.writeBytes(k)
             w.writeBytes(v)
-        case let .remove(k):
+        case .remove(let k):
             w.write(UInt8(2))
             w.writeBytes(k)
         case .fail:
@@ -148,8 +154,8 @@ struct KVApp: ChainApplication {
         var s = deliverState
         KVApp.setNonce(&s, tx.sender, n + 1)
         switch op {
-        case let .set(k, v): s.set(KVApp.dataKey(k), v)
-        case let .remove(k): s.remove(KVApp.dataKey(k))
+        case .set(let k, let v): s.set(KVApp.dataKey(k), v)
+        case .remove(let k): s.remove(KVApp.dataKey(k))
         case .fail: return Receipt(txHash: tx.hash, code: KVApp.failCode, log: "asked to fail")
         }
         deliverState = s

@@ -34,7 +34,9 @@ struct LoadTestFaultTests {
         let partition = SimTime.milliseconds(2_500)
         let heal = SimTime.milliseconds(3_200)
         let end = spec.duration
-        func heights(_ a: SimTime, _ b: SimTime) -> [HeightRecord] { r.heights.filter { $0.decidedAt >= a && $0.decidedAt < b } }
+        func heights(_ a: SimTime, _ b: SimTime) -> [HeightRecord] {
+            r.heights.filter { $0.decidedAt >= a && $0.decidedAt < b }
+        }
         func committedRate(_ a: SimTime, _ b: SimTime) -> Double {
             Double(heights(a, b).reduce(0) { $0 + $1.transactions }) / (b - a).seconds
         }
@@ -79,7 +81,9 @@ struct LoadTestFaultTests {
         // After the heal: decisions resume quickly and the backlog drains.
         let after = heights(heal, end)
         let first = try #require(after.first, "no height decided after the heal")
-        #expect(first.decidedAt - heal < .milliseconds(600), "first decision \((first.decidedAt - heal).seconds) s after heal")
+        #expect(
+            first.decidedAt - heal < .milliseconds(600),
+            "first decision \((first.decidedAt - heal).seconds) s after heal")
         // The offered 200 tx/s plus the ~140 transactions held up by the 0.7 s partition: well above 200 tx/s.
         let rateAfter = committedRate(heal, end)
         #expect(rateAfter > 1.1 * 200, "committed \(rateAfter) tx/s after the heal")

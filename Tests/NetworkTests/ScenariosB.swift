@@ -1,12 +1,13 @@
 // Multi-node scenarios of consensus-tests.md §5.4 table B, each under the oracle (§4.1).
 
-@testable import Cluster
 import Consensus
 import Contracts
 import DiscreteEvent
 import Ledger
-@testable import Network
 import Testing
+
+@testable import Cluster
+@testable import Network
 
 private func config(
     seed: UInt64 = 1, powers: [UInt64], network: NetworkConfig = NetworkConfig(), faults: [ScheduledFault] = [],
@@ -181,7 +182,8 @@ struct ScenariosB {
         expectClean(c)
         #expect(c.height > 20)
         let slow = ClusterConfig.nodeKey(3, seed: 1).publicKey.address
-        #expect(c.nodes[0].store.blocks.contains { $0.header.proposer == slow }, "the slow node's proposals are decided")
+        #expect(
+            c.nodes[0].store.blocks.contains { $0.header.proposer == slow }, "the slow node's proposals are decided")
         #expect(c.nodes[3].store.height + 2 >= c.height)
     }
 
@@ -210,14 +212,18 @@ struct ScenariosB {
             let p = keys.firstIndex(of: b.header.proposer)!
             // Dated by the proposer's clock before the decision, or one tick after the previous block when that
             // clock is behind the previous proposer's.
-            let own = b.header.timeTicks <= t.ticks + offsets[p].ticks && b.header.timeTicks >= t.ticks - 200_000 + offsets[p].ticks
+            let own =
+                b.header.timeTicks <= t.ticks + offsets[p].ticks
+                && b.header.timeTicks >= t.ticks - 200_000 + offsets[p].ticks
             let bump = i > 0 && b.header.timeTicks == blocks[i - 1].header.timeTicks + 1
             if bump { bumped += 1 }
             #expect(own || bump, "h=\(b.header.height) proposer \(p)")
         }
         #expect(bumped > 0, "a slow clock behind the last block time is bumped")
         #expect(
-            blocks.enumerated().contains { keys.firstIndex(of: $1.header.proposer) == 3 && $1.header.timeTicks > decided[$0].ticks },
+            blocks.enumerated().contains {
+                keys.firstIndex(of: $1.header.proposer) == 3 && $1.header.timeTicks > decided[$0].ticks
+            },
             "a fast clock dates blocks ahead of simulated time")
     }
 
@@ -254,10 +260,13 @@ struct ScenariosB {
         #expect(store.validatorSet(at: hr + 2).validator(a0) == nil)
         // The new validator signs commits and gets proposer turns while in the set.
         let inSet = (ha + 2)...min(store.height, hr + 40)
-        #expect(inSet.contains { h in
-            let vs = store.validatorSet(at: h)
-            return store.certificates[Int(h) - 1].signatures.contains { vs.validators[Int($0.validatorIndex)].address == a4 }
-        })
+        #expect(
+            inSet.contains { h in
+                let vs = store.validatorSet(at: h)
+                return store.certificates[Int(h) - 1].signatures.contains {
+                    vs.validators[Int($0.validatorIndex)].address == a4
+                }
+            })
         #expect(inSet.contains { store.block(at: $0).header.proposer == a4 })
         // The removed validator's votes are not in any later certificate.
         for h in (hr + 2)...store.height {
@@ -285,7 +294,8 @@ struct ScenariosB {
         for i in [3, 4] {
             #expect(c.nodes[i].syncedBlocks >= 200)
             #expect(c.nodes[i].store.height + 2 >= c.height, "node \(i) reached the head")
-            #expect(c.nodes[i].store.stateRoots.last == c.nodes[0].store.stateRoots[c.nodes[i].store.stateRoots.count - 1])
+            #expect(
+                c.nodes[i].store.stateRoots.last == c.nodes[0].store.stateRoots[c.nodes[i].store.stateRoots.count - 1])
         }
         // Back in consensus: node 3 decides (not syncs) the last heights.
         #expect(c.nodes[3].decisionRounds.suffix(3).allSatisfy { $0 >= 0 })
@@ -317,7 +327,8 @@ struct ScenariosB {
         let clients = 12
         let keys = (0..<clients).map { Workload.clientKey($0, seed: 1) }
         let genesis = Genesis(
-            chainID: simChainID, accounts: keys.map { GenesisAccount(address: $0.publicKey.address, balance: 1_000_000) },
+            chainID: simChainID,
+            accounts: keys.map { GenesisAccount(address: $0.publicKey.address, balance: 1_000_000) },
             authorities: [], market: .postedPrice, feeCollector: keys[0].publicKey.address)
         let addresses = keys.map(\.publicKey.address)
         let w = Workload(clients: clients, ratePerSecond: 200, stop: .milliseconds(900)) { c, key, nonce in
@@ -330,8 +341,11 @@ struct ScenariosB {
             ScheduledFault(at: .milliseconds(300), .crash(1)), ScheduledFault(at: .milliseconds(600), .restart(1)),
         ]
         let c = ChainCluster<ReadChainApp, Never>(
-            config: config(powers: [1, 1, 1, 1], faults: faults, workload: w), makeApp: { ReadChainApp(genesis: genesis) },
-            invariant: { app in app.totalValue == app.genesis.supply ? nil : "total \(app.totalValue) ≠ supply \(app.genesis.supply)" })
+            config: config(powers: [1, 1, 1, 1], faults: faults, workload: w),
+            makeApp: { ReadChainApp(genesis: genesis) },
+            invariant: { app in
+                app.totalValue == app.genesis.supply ? nil : "total \(app.totalValue) ≠ supply \(app.genesis.supply)"
+            })
         c.run(until: .milliseconds(1_500))
         expectClean(c)
         #expect(c.metrics.committed > 100)
@@ -351,4 +365,3 @@ struct ScenariosB {
         #expect(c.metrics.roundsPerHeight.count > 1, "rounds > 0 when the absent node is proposer")
     }
 }
-

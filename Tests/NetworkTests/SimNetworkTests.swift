@@ -1,10 +1,11 @@
-@testable import Cluster
 import Consensus
 import DiscreteEvent
 import Ledger
-@testable import Network
 import Stochastic
 import Testing
+
+@testable import Cluster
+@testable import Network
 
 @Suite("SimNetwork and the oracle's teeth")
 struct SimNetworkTests {

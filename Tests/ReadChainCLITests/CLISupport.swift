@@ -81,7 +81,8 @@ final class TempDir {
 }
 
 /// A small, quick queue scenario.
-func smallScenario(name: String = "small", seed: Int = 99, replications: Int = 3, horizon: String = "3000 h") -> String {
+func smallScenario(name: String = "small", seed: Int = 99, replications: Int = 3, horizon: String = "3000 h") -> String
+{
     """
     schema: readchain/v1
     kind: queue

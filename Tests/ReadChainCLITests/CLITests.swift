@@ -20,7 +20,9 @@ import Testing
         let lines = r.stderr.split(separator: "\n").filter { $0.contains(": error: ") }
         #expect(lines.count >= 9, "\(r.stderr)")
         for (line, col) in [(4, 7), (5, 7), (6, 15), (7, 10), (8, 9), (12, 3)] {
-            #expect(r.stderr.contains("broken-example.yaml:\(line):\(col): error: "), "missing \(line):\(col) in \(r.stderr)")
+            #expect(
+                r.stderr.contains("broken-example.yaml:\(line):\(col): error: "),
+                "missing \(line):\(col) in \(r.stderr)")
         }
         #expect(r.stderr.contains("did you mean 'servers'"))
         #expect(r.stdout.isEmpty)
@@ -74,7 +76,8 @@ import Testing
         for design in ["posted-price", "intermediary"] {
             #expect(summaries.filter { $0.variant == design }.count == 21, "one row per headline metric")
         }
-        let fees = try #require(summaries.first { $0.variant == "intermediary" && $0.metric == "intermediary_fees_per_study" })
+        let fees = try #require(
+            summaries.first { $0.variant == "intermediary" && $0.metric == "intermediary_fees_per_study" })
         #expect(fees.mean > 0 && fees.n == 2)
 
         // --json: the same study, identical but for the wall time and the path; --no-observations keeps the
@@ -154,7 +157,9 @@ import Testing
         #expect(runs[0].provenance.gslGenerator == "mt19937")
         #expect(try store.observationCount(run: runs[0].id) > 1000)
         #expect(try store.metrics(run: runs[0].id).contains { $0.name == "mean_wait" })
-        #expect(try store.summaries(scenarioSHA256: runs[0].provenance.scenarioSHA256).contains { $0.metric == "mean_wait" })
+        #expect(
+            try store.summaries(scenarioSHA256: runs[0].provenance.scenarioSHA256).contains { $0.metric == "mean_wait" }
+        )
     }
 
     @Test func defaultTableOutput() throws {
@@ -177,13 +182,18 @@ import Testing
             ["simulate", scenario, "--out", tmp.path("b.sqlite"), "--json", "--jobs", "3"],
             environment: ["SWIFT_DETERMINISTIC_HASHING": "1"])
         #expect(a.status == 0 && b.status == 0)
-        #expect(a.stdout.replacingOccurrences(of: "a.sqlite", with: "X") == b.stdout.replacingOccurrences(of: "b.sqlite", with: "X"))
+        #expect(
+            a.stdout.replacingOccurrences(of: "a.sqlite", with: "X")
+                == b.stdout.replacingOccurrences(of: "b.sqlite", with: "X"))
         func digest(_ path: String) throws -> [Double] {
             let s = try ResultsStore(path: path)
             var all: [Double] = []
             for run in try s.runs() {
                 for series in try s.series(run: run.id) {
-                    for o in try s.observations(series: series.id) { all.append(Double(o.time)); all.append(o.value) }
+                    for o in try s.observations(series: series.id) {
+                        all.append(Double(o.time))
+                        all.append(o.value)
+                    }
                 }
             }
             return all
@@ -231,7 +241,8 @@ import Testing
         for _ in 0..<600 where !registered {
             usleep(50_000)
             if FileManager.default.fileExists(atPath: out), let s = try? ResultsStore(path: out),
-               let runs = try? s.runs(), runs.count == 2 {
+                let runs = try? s.runs(), runs.count == 2
+            {
                 registered = true
                 try? s.close()
             }

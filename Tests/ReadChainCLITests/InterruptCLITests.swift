@@ -75,8 +75,11 @@ import Testing
         kill(child.processIdentifier, SIGINT)
         child.waitUntilExit()
         let stderr = drain.stderr
-        #expect(child.terminationReason == .exit && child.terminationStatus == 130, "\(child.terminationStatus) \(stderr)")
-        #expect(stderr.contains("interrupted by SIGINT") && stderr.contains("resume with:") && stderr.contains("--resume"), "\(stderr)")
+        #expect(
+            child.terminationReason == .exit && child.terminationStatus == 130, "\(child.terminationStatus) \(stderr)")
+        #expect(
+            stderr.contains("interrupted by SIGINT") && stderr.contains("resume with:") && stderr.contains("--resume"),
+            "\(stderr)")
         let cut = try Self.statuses(out)
         #expect(cut.count == 8 && !cut.contains(.running) && !cut.contains(.incomplete), "\(cut)")
         #expect(cut.contains(.finished) && cut.contains(.interrupted), "\(cut)")
@@ -84,7 +87,9 @@ import Testing
         let resumed = try CLI.run(args + ["--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Self.statuses(out) == Array(repeating: .finished, count: 8))
-        let whole = try CLI.run(["simulate", scenario, "--out", tmp.path("whole.sqlite"), "--jobs", "2", "--replications", "4"])
+        let whole = try CLI.run([
+            "simulate", scenario, "--out", tmp.path("whole.sqlite"), "--jobs", "2", "--replications", "4",
+        ])
         #expect(whole.status == 0, "\(whole.stderr)")
         #expect(try Self.digest(out) == (try Self.digest(tmp.path("whole.sqlite"))))
     }
@@ -118,15 +123,20 @@ import Testing
         _ = drain.stderr
         #expect(child.terminationReason == .uncaughtSignal)
         let cut = try Self.statuses(out)
-        #expect(cut.count == 8 && cut.contains(.finished) && cut.contains(.incomplete) && !cut.contains(.running), "\(cut)")
+        #expect(
+            cut.count == 8 && cut.contains(.finished) && cut.contains(.incomplete) && !cut.contains(.running), "\(cut)")
 
         #expect(try CLI.run(args + ["--resume"]).status == 0)
         #expect(try Self.statuses(out) == Array(repeating: .finished, count: 8))
-        #expect(try CLI.run(["simulate", scenario, "--out", tmp.path("whole.sqlite"), "--jobs", "2", "--no-observations"]).status == 0)
+        #expect(
+            try CLI.run(["simulate", scenario, "--out", tmp.path("whole.sqlite"), "--jobs", "2", "--no-observations"])
+                .status == 0)
         #expect(try Self.digest(out) == (try Self.digest(tmp.path("whole.sqlite"))))
 
         // SIGTERM: 143, runs interrupted.
-        let term = try CLI.start(["simulate", scenario, "--out", tmp.path("term.sqlite"), "--jobs", "1", "--no-observations"])
+        let term = try CLI.start([
+            "simulate", scenario, "--out", tmp.path("term.sqlite"), "--jobs", "1", "--no-observations",
+        ])
         let termDrain = Drain(term)
         #expect(Self.waitForFinishedRuns(tmp.path("term.sqlite"), 1, child: term))
         kill(term.processIdentifier, SIGTERM)
@@ -149,7 +159,9 @@ import Testing
             let r = try CLI.run(["sweep", sweep, "--shard", "\(k)/2", "--out", tmp.path("s\(k).sqlite"), "--jobs", "2"])
             #expect(r.status == 0, "\(r.stderr)")
         }
-        let merged = try CLI.run(["merge", "--out", tmp.path("merged.sqlite"), tmp.path("s1.sqlite"), tmp.path("s2.sqlite")])
+        let merged = try CLI.run([
+            "merge", "--out", tmp.path("merged.sqlite"), tmp.path("s1.sqlite"), tmp.path("s2.sqlite"),
+        ])
         #expect(merged.status == 0, "\(merged.stderr)")
         let wholeDigest = try Self.digest(tmp.path("whole.sqlite"))
         #expect(try Self.digest(tmp.path("merged.sqlite")) == wholeDigest)
@@ -159,7 +171,10 @@ import Testing
         #expect(missing.status == 65 && missing.stderr.contains("--allow-partial"), "\(missing.stderr)")
         #expect(try CLI.run(["sweep", sweep, "--shard", "3/2"]).status != 0)
 
-        let other = try tmp.write("other.yaml", try String(contentsOfFile: CLI.path("Scenarios/validation/market-tiny.yaml"), encoding: .utf8) + "\n# changed\n")
+        let other = try tmp.write(
+            "other.yaml",
+            try String(contentsOfFile: CLI.path("Scenarios/validation/market-tiny.yaml"), encoding: .utf8)
+                + "\n# changed\n")
         let refused = try CLI.run(["simulate", other, "--out", tmp.path("whole.sqlite"), "--resume"])
         #expect(refused.status == 65 && refused.stderr.contains("holds a sweep study"), "\(refused.stderr)")
         #expect(try CLI.run(["digest", tmp.path("nope.sqlite")]).status == 66)

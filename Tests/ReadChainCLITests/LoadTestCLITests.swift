@@ -57,7 +57,9 @@ import Testing
         let tmp = try TempDir()
         let r = try CLI.run(["loadtest", "--duration", "3s", "--rate", "50", "--out", tmp.path("t.sqlite")])
         #expect(r.status == 0, "\(r.stderr)")
-        for s in ["committed tx/s", "latency p99", "block time sd", "rounds per height", "simulator speed (wall clock)"] {
+        for s in [
+            "committed tx/s", "latency p99", "block time sd", "rounds per height", "simulator speed (wall clock)",
+        ] {
             #expect(r.stdout.contains(s), "missing '\(s)' in\n\(r.stdout)")
         }
     }
@@ -107,7 +109,10 @@ import Testing
         let store = try ResultsStore(path: out)
         let runs = try store.runs()
         #expect(runs.count == 3)
-        #expect(try store.summaries(scenarioSHA256: runs[0].provenance.scenarioSHA256).contains { $0.metric == "saturation_rate" })
+        #expect(
+            try store.summaries(scenarioSHA256: runs[0].provenance.scenarioSHA256).contains {
+                $0.metric == "saturation_rate"
+            })
     }
 
     /// Same seed: the same JSON (wall-clock fields removed) and chain digest from two separate processes.
@@ -121,8 +126,9 @@ import Testing
             #expect(r.status == 0, "\(r.stderr)")
             var obj = try Self.json(r.stdout)
             obj["database"] = nil
-            let digest = (((obj["points"] as? [[String: Any]])?.first?["replications"] as? [[String: Any]])?.first?[
-                "chainDigest"] as? String) ?? ""
+            let digest =
+                (((obj["points"] as? [[String: Any]])?.first?["replications"] as? [[String: Any]])?.first?[
+                    "chainDigest"] as? String) ?? ""
             return (stripWall(obj), digest)
         }
         let a = try run("a.sqlite", seed: "5")

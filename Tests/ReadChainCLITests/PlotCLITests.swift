@@ -1,9 +1,10 @@
 import Foundation
+import Results
+import Testing
+
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
-import Results
-import Testing
 
 /// `readchain plot` as a user runs it: a simulated market end to end, and every kind of bad input with its exit
 /// status and message.
@@ -104,7 +105,8 @@ import Testing
         #expect(
             try CLI.run(["simulate", "Scenarios/validation/market-tiny.yaml", "--replications", "1", "--out", db])
                 .status == 0)
-        let noGnuplot = try CLI.run(["plot", db, "--out-dir", tmp.path("g")], environment: ["PATH": tmp.path("empty-bin")])
+        let noGnuplot = try CLI.run(
+            ["plot", db, "--out-dir", tmp.path("g")], environment: ["PATH": tmp.path("empty-bin")])
         #expect(noGnuplot.status == 69)
         #expect(noGnuplot.stderr.contains("apt-get install gnuplot-nox"), "\(noGnuplot.stderr)")
         #expect(!FileManager.default.fileExists(atPath: tmp.path("g")))

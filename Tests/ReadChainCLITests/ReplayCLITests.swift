@@ -6,11 +6,13 @@ import Testing
 @Suite(.serialized) struct ReplayCLITests {
     /// market-tiny, one replication, both designs (two market runs), written once.
     static let database: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("readchain-replaycli-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "readchain-replaycli-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("tiny.sqlite").path
         let r = try! CLI.run([
-            "simulate", CLI.path("Scenarios/validation/market-tiny.yaml"), "--replications", "1", "--out", path, "--json",
+            "simulate", CLI.path("Scenarios/validation/market-tiny.yaml"), "--replications", "1", "--out", path,
+            "--json",
         ])
         precondition(r.status == 0, r.stderr)
         return path
@@ -33,10 +35,12 @@ import Testing
         try DatabaseQueue(path: Self.database).backup(to: try DatabaseQueue(path: path))
         let q = try DatabaseQueue(path: path)
         try q.write { db in
-            let b = [UInt8](try Data.fetchOne(db, sql: "SELECT block FROM chain_block_data WHERE run_id = 1 AND height = 7")!)
+            let b = [UInt8](
+                try Data.fetchOne(db, sql: "SELECT block FROM chain_block_data WHERE run_id = 1 AND height = 7")!)
             var t = b
             t[t.count - 3] ^= 0xff
-            try db.execute(sql: "UPDATE chain_block_data SET block = ? WHERE run_id = 1 AND height = 7", arguments: [Data(t)])
+            try db.execute(
+                sql: "UPDATE chain_block_data SET block = ? WHERE run_id = 1 AND height = 7", arguments: [Data(t)])
         }
         let r = try CLI.run(["replay", path])
         #expect(r.status == 65)
@@ -62,11 +66,14 @@ import Testing
         let dir = try TempDir()
         let tiny = CLI.path("Scenarios/validation/market-tiny.yaml")
         let none = dir.path("none.sqlite")
-        #expect(try CLI.run(["simulate", tiny, "--replications", "1", "--no-chain", "--out", none, "--json"]).status == 0)
+        #expect(
+            try CLI.run(["simulate", tiny, "--replications", "1", "--no-chain", "--out", none, "--json"]).status == 0)
         let r = try CLI.run(["replay", none, "--run", "1"])
         #expect(r.status == 65 && r.stdout.contains("no-chain"), "\(r.stdout)")
         let bare = dir.path("bare.sqlite")
-        #expect(try CLI.run(["simulate", tiny, "--replications", "1", "--no-observations", "--out", bare, "--json"]).status == 0)
+        #expect(
+            try CLI.run(["simulate", tiny, "--replications", "1", "--no-observations", "--out", bare, "--json"]).status
+                == 0)
         let b = try CLI.run(["replay", bare, "--run", "1"])
         #expect(b.status == 0 && b.stdout.contains(": OK: "), "\(b.stdout)\(b.stderr)")
     }
@@ -75,11 +82,17 @@ import Testing
         let q = try DatabaseQueue(path: Self.database)
         let key = try q.read { db in
             try String.fetchOne(
-                db, sql: "SELECT study_key FROM market_studies WHERE run_id = 1 AND status = 'reported' ORDER BY ordinal LIMIT 1")!
+                db,
+                sql:
+                    "SELECT study_key FROM market_studies WHERE run_id = 1 AND status = 'reported' ORDER BY ordinal LIMIT 1"
+            )!
         }
         let r = try CLI.run(["audit", "study", key, Self.database, "--run", "1"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("postStudy") && r.stdout.contains("submitReport") && r.stdout.contains("verified"))
-        #expect(r.stdout.hasSuffix("OK: \(r.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  height") }.count) entries, proofs and certificates verified\n"))
+        #expect(
+            r.stdout.hasSuffix(
+                "OK: \(r.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  height") }.count) entries, proofs and certificates verified\n"
+            ))
     }
 }

@@ -3,12 +3,12 @@ import Contracts
 import Foundation
 import GRDB
 import Ledger
-@testable import Replay
 import Results
 import Scenario
 import Studies
 import Testing
 
+@testable import Replay
 
 /// Replay of a stored chain (issue 7, item 1) and the audits (item 2): a clean market-tiny run replays OK; each
 /// deliberate tampering is reported with its height and kind.
@@ -49,7 +49,8 @@ import Testing
     }
 
     static func setBlock(_ path: String, height: Int, _ bytes: [UInt8]) throws {
-        try execute(path, "UPDATE chain_block_data SET block = ? WHERE run_id = 1 AND height = ?", [Data(bytes), height])
+        try execute(
+            path, "UPDATE chain_block_data SET block = ? WHERE run_id = 1 AND height = ?", [Data(bytes), height])
     }
 
     static func block(_ path: String, height: Int) throws -> [UInt8] {
@@ -60,7 +61,11 @@ import Testing
     static func busyHeight(_ path: String) throws -> Int {
         let q = try DatabaseQueue(path: path)
         return try q.read { db in
-            try Int.fetchOne(db, sql: "SELECT height FROM chain_blocks WHERE run_id = 1 AND transactions >= 1 AND height > 3 ORDER BY height LIMIT 1")!
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT height FROM chain_blocks WHERE run_id = 1 AND transactions >= 1 AND height > 3 ORDER BY height LIMIT 1"
+            )!
         }
     }
 
@@ -84,7 +89,10 @@ import Testing
         #expect(r.counts.signaturesChecked > r.counts.transactions)
         #expect(r.finalStateRoot == r.storedStateRoot)
         #expect(r.studiesChecked > 0)
-        #expect(Set(r.metrics.map(\.name)).isSuperset(of: ["cost_per_study", "intermediary_fees_per_study", "radpeer_discrepancy_rate"]))
+        #expect(
+            Set(r.metrics.map(\.name)).isSuperset(of: [
+                "cost_per_study", "intermediary_fees_per_study", "radpeer_discrepancy_rate",
+            ]))
         #expect(r.metrics.allSatisfy { $0.matches })
     }
 
@@ -122,10 +130,14 @@ import Testing
         var cert = try Self.blob(path, "SELECT certificate FROM chain_block_data WHERE run_id = 1 AND height = ?", [h])
         let decoded = try CommitCertificate.decode(canonical: cert)
         cert[cert.count - 5] ^= 0x01  // the last signature's bytes
-        try Self.execute(path, "UPDATE chain_block_data SET certificate = ? WHERE run_id = 1 AND height = ?", [Data(cert), h])
+        try Self.execute(
+            path, "UPDATE chain_block_data SET certificate = ? WHERE run_id = 1 AND height = ?", [Data(cert), h])
         let r = try Self.replay(path)
         let last = decoded.signatures.last!.validatorIndex
-        #expect(r.failures.contains { $0.height == Int64(h) && $0.message.contains("signature of validator \(last) invalid") },
+        #expect(
+            r.failures.contains {
+                $0.height == Int64(h) && $0.message.contains("signature of validator \(last) invalid")
+            },
             "\(r.failures.map(\.description))")
         #expect(!r.ok)
     }
@@ -134,10 +146,12 @@ import Testing
         let path = try Self.copy()
         let h = try Self.busyHeight(path)
         var cert = try CommitCertificate.decode(
-            canonical: try Self.blob(path, "SELECT certificate FROM chain_block_data WHERE run_id = 1 AND height = ?", [h]))
+            canonical: try Self.blob(
+                path, "SELECT certificate FROM chain_block_data WHERE run_id = 1 AND height = ?", [h]))
         cert.signatures.removeFirst()
         try Self.execute(
-            path, "UPDATE chain_block_data SET certificate = ? WHERE run_id = 1 AND height = ?", [Data(cert.canonicalBytes), h])
+            path, "UPDATE chain_block_data SET certificate = ? WHERE run_id = 1 AND height = ?",
+            [Data(cert.canonicalBytes), h])
         let r = try Self.replay(path)
         Self.expectFailure(r, height: Int64(h), kind: "certificate")
     }
@@ -171,7 +185,8 @@ import Testing
 
     @Test func alteredStoredMetricAndStudy() throws {
         let path = try Self.copy()
-        try Self.execute(path, "UPDATE run_metrics SET value = value * 1.01 WHERE run_id = 1 AND name = 'cost_per_study'")
+        try Self.execute(
+            path, "UPDATE run_metrics SET value = value * 1.01 WHERE run_id = 1 AND name = 'cost_per_study'")
         var r = try Self.replay(path)
         Self.expectFailure(r, height: nil, kind: "metric")
         #expect(r.failures.contains { $0.message.hasPrefix("cost_per_study") })
@@ -219,7 +234,11 @@ import Testing
     @Test func auditStudyAndRadiologist() throws {
         let q = try DatabaseQueue(path: Self.pristine)
         let key = try q.read { db in
-            try String.fetchOne(db, sql: "SELECT study_key FROM market_studies WHERE run_id = 1 AND status = 'reported' ORDER BY ordinal LIMIT 1")!
+            try String.fetchOne(
+                db,
+                sql:
+                    "SELECT study_key FROM market_studies WHERE run_id = 1 AND status = 'reported' ORDER BY ordinal LIMIT 1"
+            )!
         }
         let s = try ChainAudit.study(databasePath: Self.pristine, id: key, run: 1)
         #expect(s.ok, "\(s.problems) \(s.chainFailures)")

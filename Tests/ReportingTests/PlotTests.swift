@@ -1,15 +1,16 @@
 import DiscreteEvent
 import Foundation
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
 import MarketModel
-@testable import Reporting
 import Results
 import Scenario
 import Studies
 import Testing
 
+@testable import Reporting
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `readchain plot`'s engine on a real (tiny) market database: the files, valid PNG and SVG, one SVG series per
 /// design, .dat row counts equal to what the database implies, byte-identical data and scripts on a second run.
@@ -56,16 +57,19 @@ import Testing
         #expect(report.scenario == "market-tiny")
         #expect(report.designs == ["posted-price", "intermediary"])
         let names = report.figures.map(\.name)
-        #expect(names == [
-            "turnaround-cdf-stat", "turnaround-cdf-urgent", "cost-vs-quality", "burnout-over-time", "income-per-hour",
-            "chain-throughput-latency",
-        ])
+        #expect(
+            names == [
+                "turnaround-cdf-stat", "turnaround-cdf-urgent", "cost-vs-quality", "burnout-over-time",
+                "income-per-hour",
+                "chain-throughput-latency",
+            ])
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before, "plot only reads the database")
 
         // Images: valid PNG and SVG, with one plotted series per design in every panel.
         for figure in report.figures {
             try PlotFileChecks.checkPNG(URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).png"))
-            let svg = try PlotFileChecks.svgSeries(URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
+            let svg = try PlotFileChecks.svgSeries(
+                URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
             #expect(svg == figure.seriesPerPanel, "\(figure.name): SVG series per panel")
             let perDesign = figure.name == "chain-throughput-latency" ? [2, 4] : Array(repeating: 2, count: svg.count)
             #expect(svg == perDesign, "\(figure.name)")
@@ -131,14 +135,16 @@ import Testing
         let report = try ResultsPlotter.plot(database: db, outputDirectory: out, formats: [.svg])
         #expect(report.designs == ["posted-price"])
         for figure in report.figures {
-            let svg = try PlotFileChecks.svgSeries(URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
+            let svg = try PlotFileChecks.svgSeries(
+                URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
             let expected = figure.name == "chain-throughput-latency" ? [1, 2] : Array(repeating: 1, count: svg.count)
             #expect(svg == expected, "\(figure.name)")
             #expect(!FileManager.default.fileExists(atPath: "\(out)/\(figure.name).png"), "--format svg only")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(out)/turnaround-cdf-routine.png"), "stale plot removed")
         #expect(FileManager.default.fileExists(atPath: "\(out)/notes.txt"), "other files kept")
-        #expect(!(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path)).contains { $0.contains("plotting") })
+        #expect(
+            !(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path)).contains { $0.contains("plotting") })
     }
 
     /// The data files and scripts of a figure, from hand-made data: ECDF heights over all measured studies,
@@ -147,7 +153,8 @@ import Testing
         var design = MarketPlotData.Design(
             name: "a \"quoted\" design", replications: 1, detailReplications: 1,
             turnaround: ["stat": (hours: [0.5, 1.25, 3], measured: 4)],
-            cost: .init(mean: 12.5, low: 12.5, high: 12.5), errors: .init(mean: 40, low: 30, high: 50), majorMisses: nil,
+            cost: .init(mean: 12.5, low: 12.5, high: 12.5), errors: .init(mean: 40, low: 30, high: 50),
+            majorMisses: nil,
             summaryN: 1, samples: [(SimTime.ticksPerHour, 0.25, 4)], incomePerHour: [(1, 0, 71.5)],
             throughput: [10, 20],
             latency: [(bin: 0, p50: 1.5, p90: 2.25, n: 3)])
@@ -158,9 +165,11 @@ import Testing
             urgencies: ["stat", "urgent"], requiredTurnaround: ["stat": 1], designs: [design], notes: [])
         let builder = PlotFigureBuilder(data: data, formats: [.png, .svg])
         let (figures, skipped) = builder.figures()
-        #expect(figures.map(\.name) == [
-            "turnaround-cdf-stat", "cost-vs-quality", "burnout-over-time", "income-per-hour", "chain-throughput-latency",
-        ])
+        #expect(
+            figures.map(\.name) == [
+                "turnaround-cdf-stat", "cost-vs-quality", "burnout-over-time", "income-per-hour",
+                "chain-throughput-latency",
+            ])
         #expect(skipped == ["turnaround-cdf-urgent: no measured urgent study was reported"])
         let cdf = try #require(figures.first)
         let rows = cdf.dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
@@ -191,7 +200,10 @@ import Testing
             _ = try ResultsPlotter.load(database: text)
             Issue.record("a text file was accepted")
         } catch let error as PlotError {
-            guard case .notAResultsDatabase(let m) = error else { Issue.record("\(error)"); return }
+            guard case .notAResultsDatabase(let m) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(m.contains("not an SQLite database"))
         }
         let empty = tmp.path("empty.sqlite")
@@ -200,7 +212,10 @@ import Testing
             _ = try ResultsPlotter.load(database: empty)
             Issue.record("a database with no runs was accepted")
         } catch let error as PlotError {
-            guard case .nothingToPlot(let m) = error else { Issue.record("\(error)"); return }
+            guard case .nothingToPlot(let m) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(m.contains("has no runs"))
         }
     }
@@ -246,7 +261,8 @@ enum PlotFileChecks {
         let delegate = Delegate()
         parser.delegate = delegate
         guard parser.parse() else {
-            throw Failure(description: "\(url.lastPathComponent): not well-formed XML: \(String(describing: parser.parserError))")
+            throw Failure(
+                description: "\(url.lastPathComponent): not well-formed XML: \(String(describing: parser.parserError))")
         }
         return delegate.panels.keys.sorted().map { delegate.panels[$0]! }
     }

@@ -1,11 +1,11 @@
 import DiscreteEvent
 import Foundation
 import Market
-@testable import Reporting
 import MarketModel
 import Results
 import Testing
 
+@testable import Reporting
 
 /// The report and the stored comparisons, over a hand-made results database (no simulation).
 @Suite struct ReportWriterTests {

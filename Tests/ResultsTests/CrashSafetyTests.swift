@@ -172,7 +172,8 @@ enum ChildLaunch {
             try db.execute(sql: "UPDATE runs SET host = 'node-2', pid = 77 WHERE id = ?", arguments: [id.rawValue])
         }
         let error = #expect(throws: ResultsError.self) {
-            try store.appendChainBlocks(run: id, RecordedChainChunk(blocks: [RecordedChainBlock(height: 1, block: [1], certificate: [2])]))
+            try store.appendChainBlocks(
+                run: id, RecordedChainChunk(blocks: [RecordedChainBlock(height: 1, block: [1], certificate: [2])]))
         }
         #expect(error?.message.contains("taken over") == true)
         #expect(throws: ResultsError.self) { try store.finishRun(id, status: .finished, metrics: [], error: nil) }
@@ -192,7 +193,8 @@ enum ChildLaunch {
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 for id in ids {
                     try db.execute(
-                        sql: "INSERT INTO run_metrics (run_id, name, unit, value) VALUES (?, 'm', 'u', 1.0)", arguments: [id])
+                        sql: "INSERT INTO run_metrics (run_id, name, unit, value) VALUES (?, 'm', 'u', 1.0)",
+                        arguments: [id])
                 }
             }
             try queue.close()

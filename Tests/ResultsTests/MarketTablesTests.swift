@@ -105,7 +105,8 @@ func sampleDetail(studies count: Int = 250, duplicateKey: Bool = false) -> Marke
         let queue = try DatabaseQueue(path: path)
         let stored = try queue.read { (db: Database) throws in
             try Row.fetchOne(
-                db, sql: "SELECT modality, urgency, outcome, review_score, status FROM market_studies WHERE ordinal = 4")
+                db, sql: "SELECT modality, urgency, outcome, review_score, status FROM market_studies WHERE ordinal = 4"
+            )
         }
         let row = try #require(stored)
         #expect(row[0] as String == "xr" && row[1] as String == "stat" && row[2] as String == "trueNegative")

@@ -16,7 +16,10 @@ import Testing
             #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == ResultsStore.schemaVersion)
             #expect(try Int32.fetchOne(db, sql: "PRAGMA application_id") == ResultsStore.applicationID)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == ["v1", "v2", "v3", "v4", "v5", "v6"])
+            #expect(
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == [
+                    "v1", "v2", "v3", "v4", "v5", "v6",
+                ])
             for table in [
                 "runs", "run_metrics", "series", "observations", "summaries", "market_studies", "radiologist_days",
                 "market_samples", "chain_blocks", "chain_runs", "chain_genesis", "chain_block_data",

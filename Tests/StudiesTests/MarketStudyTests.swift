@@ -3,9 +3,9 @@ import Market
 import MarketModel
 import Results
 import Scenario
-@testable import Studies
 import Testing
 
+@testable import Studies
 
 /// The market study runner: summaries over replications, and results independent of the thread count.
 @Suite struct MarketStudyTests {

@@ -5,6 +5,7 @@ import Market
 import MarketModel
 import Scenario
 import Studies
+import Synchronization
 import Testing
 
 private let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -32,8 +33,6 @@ private func replications(
     }
     return try box.withLock { try $0.map { try $0!.get() } }
 }
-
-import Synchronization
 
 @Suite("Market validation")
 struct MarketValidationTests {
@@ -67,7 +66,9 @@ struct MarketValidationTests {
         }
         let ci = try #require(waits.confidenceInterval(level: 0.99))
         let wq = e.meanWait / 3600
-        print("market M/M/c: Wq \(ci.mean) h ± \(ci.halfWidth) (99%), Erlang C \(wq) h; P(wait) \(probabilities.mean) vs \(e.waitProbability); service \(services.mean) h")
+        print(
+            "market M/M/c: Wq \(ci.mean) h ± \(ci.halfWidth) (99%), Erlang C \(wq) h; P(wait) \(probabilities.mean) vs \(e.waitProbability); service \(services.mean) h"
+        )
         #expect(ci.contains(wq), "Erlang C Wq \(wq) h outside the 99% interval \(ci.lower)...\(ci.upper)")
         let p = try #require(probabilities.confidenceInterval(level: 0.99))
         #expect(p.contains(e.waitProbability), "P(wait) \(e.waitProbability) outside \(p.lower)...\(p.upper)")

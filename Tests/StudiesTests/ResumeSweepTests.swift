@@ -3,9 +3,9 @@ import GRDB
 import Replay
 import Results
 import Scenario
-@testable import Studies
 import Testing
 
+@testable import Studies
 
 /// Resumable studies, cancellation, sequential stopping, sweeps, shards and merges, in process; the digest is the
 /// judge of "the same results".
@@ -94,7 +94,9 @@ import Testing
         let s = try ResultsStore(path: dir.path("a.sqlite"))
         let run = try s.runs()[1].id
         try s.close()
-        try Sqlite.execute(dir.path("a.sqlite"), "UPDATE observations SET value = value + 1e-9 WHERE rowid = (SELECT max(rowid) FROM observations)")
+        try Sqlite.execute(
+            dir.path("a.sqlite"),
+            "UPDATE observations SET value = value + 1e-9 WHERE rowid = (SELECT max(rowid) FROM observations)")
         #expect(try Self.digest(dir.path("a.sqlite")) != before)
         _ = run
     }
@@ -102,10 +104,12 @@ import Testing
     /// --resume with --replications extends a finished set to exactly what a fresh study of that size holds.
     @Test func resumeExtendsReplications() throws {
         let dir = try Dir()
-        _ = try QueueStudy.run(try Self.queue(replications: 5), options: StudyOptions(databasePath: dir.path("five.sqlite"), jobs: 2))
+        _ = try QueueStudy.run(
+            try Self.queue(replications: 5), options: StudyOptions(databasePath: dir.path("five.sqlite"), jobs: 2))
         // The same text (the scenario says 5); the first study is cut to 3 on the command line.
         let file = try Self.queue(replications: 5)
-        _ = try QueueStudy.run(file.with(replications: 3), options: StudyOptions(databasePath: dir.path("grow.sqlite"), jobs: 2))
+        _ = try QueueStudy.run(
+            file.with(replications: 3), options: StudyOptions(databasePath: dir.path("grow.sqlite"), jobs: 2))
         var options = StudyOptions(databasePath: dir.path("grow.sqlite"), jobs: 2)
         options.resume = true
         _ = try QueueStudy.run(file, options: options)
@@ -115,7 +119,8 @@ import Testing
     /// A resume refuses another scenario text and another seed, and names both.
     @Test func resumeRefusesAnotherStudy() throws {
         let dir = try Dir()
-        _ = try QueueStudy.run(try Self.queue(replications: 2), options: StudyOptions(databasePath: dir.path("a.sqlite"), jobs: 1))
+        _ = try QueueStudy.run(
+            try Self.queue(replications: 2), options: StudyOptions(databasePath: dir.path("a.sqlite"), jobs: 1))
         var options = StudyOptions(databasePath: dir.path("a.sqlite"), jobs: 1)
         options.resume = true
         let other = try Self.queue(replications: 2, horizon: "2001 h")
@@ -136,7 +141,8 @@ import Testing
         _ = try QueueStudy.run(file, options: StudyOptions(databasePath: dir.path("cut.sqlite"), jobs: 1))
         try Sqlite.execute(
             dir.path("cut.sqlite"),
-            "UPDATE runs SET status = 'running', ended_at = NULL, host = 'failed-node-17', pid = 4242 WHERE replication = 1")
+            "UPDATE runs SET status = 'running', ended_at = NULL, host = 'failed-node-17', pid = 4242 WHERE replication = 1"
+        )
         var options = StudyOptions(databasePath: dir.path("cut.sqlite"), jobs: 1)
         options.resume = true
         let refused = #expect(throws: ResumeError.self) { try QueueStudy.run(file, options: options) }
@@ -151,7 +157,8 @@ import Testing
     /// A run's chain stored in chunks while it runs is row for row the chain stored at its end, and replays.
     @Test func chainStoredInChunksDuringTheRunEqualsTheWholeChain() throws {
         let dir = try Dir()
-        let file = try ScenarioLoader.load(path: Self.path("Scenarios/validation/market-tiny.yaml")).with(replications: 1)
+        let file = try ScenarioLoader.load(path: Self.path("Scenarios/validation/market-tiny.yaml")).with(
+            replications: 1)
         var whole = StudyOptions(databasePath: dir.path("whole.sqlite"), jobs: 2)
         whole.chainChunkBlocks = 1_000_000
         _ = try MarketStudy.run(file, options: whole)
@@ -206,7 +213,8 @@ import Testing
     @Test func sequentialStoppingOnTheQueue() throws {
         let dir = try Dir()
         let file = try Self.queue(replications: 2)
-        let rule = try StoppingRule(targetHalfWidth: 0.02, metrics: ["utilisation", "throughput"], maxReplications: 30, batch: 2)
+        let rule = try StoppingRule(
+            targetHalfWidth: 0.02, metrics: ["utilisation", "throughput"], maxReplications: 30, batch: 2)
         let (summary, stopping) = try SequentialStudy.runQueue(
             file, rule: rule, options: StudyOptions(databasePath: dir.path("seq.sqlite"), jobs: 2))
         #expect(stopping.reason == "target_met")
@@ -220,7 +228,9 @@ import Testing
         let fewer = try QueueStudy.run(
             file.with(replications: stopping.replications - 2),
             options: StudyOptions(databasePath: dir.path("fewer.sqlite"), jobs: 2))
-        #expect(["utilisation", "throughput"].contains { fewer.metric($0)!.halfWidth / abs(fewer.metric($0)!.mean) >= 0.02 })
+        #expect(
+            ["utilisation", "throughput"].contains { fewer.metric($0)!.halfWidth / abs(fewer.metric($0)!.mean) >= 0.02 }
+        )
         let s = try ResultsStore(path: dir.path("seq.sqlite"))
         let rows = try s.stopping()
         try s.close()
@@ -260,7 +270,10 @@ import Testing
         let strata = Set(rates.map { Int(($0 - 6) / (3.5 / 6)) })
         #expect(strata == Set(0..<6), "\(rates)")
         for p in a.points {
-            guard case .queue(let q) = p.scenario.model else { Issue.record("not a queue"); continue }
+            guard case .queue(let q) = p.scenario.model else {
+                Issue.record("not a queue")
+                continue
+            }
             #expect((10...14).contains(q.servers))
             #expect(abs(q.arrivalRatePerSecond * 3600 - Double(p.values[0].value.split(separator: " ")[0])!) < 1e-9)
         }
@@ -271,26 +284,28 @@ import Testing
         let dir = try Dir()
         let sweep = dir.path("bad.yaml")
         try """
-            schema: readchain-sweep/v1
-            name: bad
-            scenario: \(Self.path("Scenarios/validation/mmc.yaml"))
-            method: grid
-            parameters:
-              - path: queue.servers
-                values: [10, -3]
-            """.write(toFile: sweep, atomically: true, encoding: .utf8)
+        schema: readchain-sweep/v1
+        name: bad
+        scenario: \(Self.path("Scenarios/validation/mmc.yaml"))
+        method: grid
+        parameters:
+          - path: queue.servers
+            values: [10, -3]
+        """.write(toFile: sweep, atomically: true, encoding: .utf8)
         let error = #expect(throws: SweepError.self) { try SweepFile.load(path: sweep) }
-        #expect(error?.message.contains("point p1") == true && error?.message.contains("queue.servers=-3") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("point p1") == true && error?.message.contains("queue.servers=-3") == true,
+            "\(String(describing: error))")
 
         try """
-            schema: readchain-sweep/v1
-            name: bad
-            scenario: \(Self.path("Scenarios/validation/mmc.yaml"))
-            method: grid
-            parameters:
-              - path: queue.severs
-                values: [10]
-            """.write(toFile: sweep, atomically: true, encoding: .utf8)
+        schema: readchain-sweep/v1
+        name: bad
+        scenario: \(Self.path("Scenarios/validation/mmc.yaml"))
+        method: grid
+        parameters:
+          - path: queue.severs
+            values: [10]
+        """.write(toFile: sweep, atomically: true, encoding: .utf8)
         let missing = #expect(throws: SweepError.self) { try SweepFile.load(path: sweep) }
         #expect(missing?.message.contains("no key 'severs'") == true, "\(String(describing: missing))")
     }
@@ -301,12 +316,14 @@ import Testing
         let dir = try Dir()
         let sweep = try SweepFile.load(path: Self.path("Scenarios/sweeps/tiny-sweep.yaml"))
         #expect(sweep.points.count == 4)
-        let whole = try SweepStudy.run(sweep, shard: .whole, options: StudyOptions(databasePath: dir.path("whole.sqlite"), jobs: 2))
+        let whole = try SweepStudy.run(
+            sweep, shard: .whole, options: StudyOptions(databasePath: dir.path("whole.sqlite"), jobs: 2))
         #expect(whole.runsFinished == 16 && whole.points.allSatisfy { $0.variants.count == 2 })
         var shards: [String] = []
         for k in 1...3 {
             let p = dir.path("shard\(k).sqlite")
-            let s = try SweepStudy.run(sweep, shard: try SweepShard(index: k, count: 3), options: StudyOptions(databasePath: p, jobs: 2))
+            let s = try SweepStudy.run(
+                sweep, shard: try SweepShard(index: k, count: 3), options: StudyOptions(databasePath: p, jobs: 2))
             #expect(s.runsInShard == (k == 1 ? 6 : 5))
             shards.append(p)
         }
@@ -315,34 +332,43 @@ import Testing
         #expect(try Self.digest(dir.path("merged.sqlite")) == (try Self.digest(dir.path("whole.sqlite"))))
 
         // Overlapping inputs with equal results are fine.
-        let again = try SweepStudy.merge(inputs: shards + [dir.path("whole.sqlite")], output: dir.path("again.sqlite"), allowPartial: false)
+        let again = try SweepStudy.merge(
+            inputs: shards + [dir.path("whole.sqlite")], output: dir.path("again.sqlite"), allowPartial: false)
         #expect(again.duplicates == 16)
         #expect(try Self.digest(dir.path("again.sqlite")) == (try Self.digest(dir.path("whole.sqlite"))))
 
         let missing = #expect(throws: MergeError.self) {
-            try SweepStudy.merge(inputs: Array(shards.prefix(2)), output: dir.path("partial.sqlite"), allowPartial: false)
+            try SweepStudy.merge(
+                inputs: Array(shards.prefix(2)), output: dir.path("partial.sqlite"), allowPartial: false)
         }
         #expect(missing?.message.contains("5 of the sweep's 16 runs") == true, "\(String(describing: missing))")
         #expect(!FileManager.default.fileExists(atPath: dir.path("partial.sqlite")))
-        let partial = try SweepStudy.merge(inputs: Array(shards.prefix(2)), output: dir.path("partial.sqlite"), allowPartial: true)
+        let partial = try SweepStudy.merge(
+            inputs: Array(shards.prefix(2)), output: dir.path("partial.sqlite"), allowPartial: true)
         #expect(partial.missing.count == 5)
 
         // Tamper with one run's metric in a copy of the whole sweep: the merge names the doubled run.
         try FileManager.default.copyItem(atPath: dir.path("whole.sqlite"), toPath: dir.path("tampered.sqlite"))
         try Sqlite.execute(
             dir.path("tampered.sqlite"),
-            "UPDATE run_metrics SET value = value + 1 WHERE name = 'cost_per_study' AND run_id = (SELECT min(id) FROM runs)")
+            "UPDATE run_metrics SET value = value + 1 WHERE name = 'cost_per_study' AND run_id = (SELECT min(id) FROM runs)"
+        )
         let doubled = #expect(throws: MergeError.self) {
-            try SweepStudy.merge(inputs: shards + [dir.path("tampered.sqlite")], output: dir.path("bad.sqlite"), allowPartial: false)
+            try SweepStudy.merge(
+                inputs: shards + [dir.path("tampered.sqlite")], output: dir.path("bad.sqlite"), allowPartial: false)
         }
-        #expect(doubled?.message.contains("with different results") == true && doubled?.message.contains("p0/") == true,
-                "\(String(describing: doubled))")
+        #expect(
+            doubled?.message.contains("with different results") == true && doubled?.message.contains("p0/") == true,
+            "\(String(describing: doubled))")
 
         // Another sweep's shard is refused.
         let other = try SweepFile.load(path: Self.path("Scenarios/sweeps/mmc-lhs.yaml"), replications: 1)
-        _ = try SweepStudy.run(other, shard: try SweepShard(index: 1, count: 6), options: StudyOptions(databasePath: dir.path("other.sqlite"), jobs: 1))
+        _ = try SweepStudy.run(
+            other, shard: try SweepShard(index: 1, count: 6),
+            options: StudyOptions(databasePath: dir.path("other.sqlite"), jobs: 1))
         let foreign = #expect(throws: MergeError.self) {
-            try SweepStudy.merge(inputs: [shards[0], dir.path("other.sqlite")], output: dir.path("x.sqlite"), allowPartial: false)
+            try SweepStudy.merge(
+                inputs: [shards[0], dir.path("other.sqlite")], output: dir.path("x.sqlite"), allowPartial: false)
         }
         #expect(foreign?.message.contains("another sweep") == true)
     }
@@ -351,13 +377,15 @@ import Testing
     @Test func sweepShardIsResumable() throws {
         let dir = try Dir()
         let sweep = try SweepFile.load(path: Self.path("Scenarios/sweeps/mmc-lhs.yaml"), replications: 2)
-        _ = try SweepStudy.run(sweep, shard: .whole, options: StudyOptions(databasePath: dir.path("whole.sqlite"), jobs: 2))
+        _ = try SweepStudy.run(
+            sweep, shard: .whole, options: StudyOptions(databasePath: dir.path("whole.sqlite"), jobs: 2))
         var options = StudyOptions(databasePath: dir.path("cut.sqlite"), jobs: 1)
         let cancellation = StudyCancellation()
         options.cancellation = cancellation
         options.progress = { done, _ in if done == 4 { cancellation.cancel(reason: "test") } }
         #expect(throws: StudyInterrupted.self) { try SweepStudy.run(sweep, shard: .whole, options: options) }
-        let s = try SweepStudy.run(sweep, shard: .whole, options: StudyOptions(databasePath: dir.path("cut.sqlite"), jobs: 2))
+        let s = try SweepStudy.run(
+            sweep, shard: .whole, options: StudyOptions(databasePath: dir.path("cut.sqlite"), jobs: 2))
         #expect(s.runsFinished == 12)
         #expect(try Self.digest(dir.path("cut.sqlite")) == (try Self.digest(dir.path("whole.sqlite"))))
     }

@@ -1,13 +1,13 @@
 // The market's chain: genesis (accounts, authority, market design, value-based terms, fees, validators) and the
 // cluster of validators that runs it, from the run's spec.
 
+import Cluster
 import Consensus
 import Contracts
 import DiscreteEvent
 import Ledger
-import Cluster
-import Network
 import MarketModel
+import Network
 
 extension MarketWorld {
     /// The run's chain at genesis.
@@ -115,7 +115,8 @@ extension MarketWorld {
         let latency: LatencyModel
         switch chain.latency {
         case .constant(let t): latency = .constant(SimTime(ticks: t))
-        case .lognormal(let mean, let cv): latency = .lognormal(meanSeconds: Double(mean) / Double(SimTime.ticksPerSecond), cv: cv)
+        case .lognormal(let mean, let cv):
+            latency = .lognormal(meanSeconds: Double(mean) / Double(SimTime.ticksPerSecond), cv: cv)
         case .regions(let regionNames, let matrix, let jitter):
             latency = .regions(
                 region: chain.validators.map { v in v.region.flatMap { regionNames.firstIndex(of: $0) } ?? 0 },

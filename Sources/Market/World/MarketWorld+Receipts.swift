@@ -2,11 +2,11 @@
 // routed (by its `TxKind`) to what it was for. Receipts are read as typed `ContractEvent`s (`firstEvent`), never
 // by event-type or attribute-key strings.
 
+import Cluster
 import Contracts
 import Ledger
-import Cluster
-import Network
 import MarketModel
+import Network
 
 extension MarketWorld {
     // MARK: Commits

@@ -7,14 +7,14 @@
 // `RandomStreams(seed:replication:)`, named per agent so that every market design sees the same arrivals, latent
 // findings, radiologist speeds and read uniforms (common random numbers). No decision iterates a Dictionary.
 
+import Cluster
 import Consensus
 import Contracts
 import DiscreteEvent
 import Foundation
 import Ledger
-import Cluster
-import Network
 import MarketModel
+import Network
 import Stochastic
 
 /// One run of one market design.
@@ -294,5 +294,3 @@ final class MarketWorld {
 }
 
 func bytesBE(_ x: UInt64) -> [UInt8] { withUnsafeBytes(of: x.bigEndian) { Array($0) } }
-
-

@@ -3,8 +3,8 @@
 // chain's canonical bytes (handed to the run's chain sink in chunks).
 
 import Cluster
-import Network
 import MarketModel
+import Network
 
 /// Builds the run's records from what the world tells it; never decides anything.
 struct Recorder {

@@ -160,7 +160,9 @@ public struct MarketPlotData: Sendable {
         let unfinished = market.count - finished.count
         if unfinished > 0 {
             let statuses = Set(market.filter { $0.status != .finished }.map(\.status.rawValue)).sorted()
-            notes.append("\(unfinished) of \(market.count) market runs are not finished (\(statuses.joined(separator: ", "))) and are left out")
+            notes.append(
+                "\(unfinished) of \(market.count) market runs are not finished (\(statuses.joined(separator: ", "))) and are left out"
+            )
         }
         guard !finished.isEmpty else {
             throw PlotError.nothingToPlot(
@@ -172,7 +174,8 @@ public struct MarketPlotData: Sendable {
     /// Turnaround (measured studies) and commit latency (every posted and committed study); returns the
     /// urgencies in display order and each urgency's required turnaround (hours) when it has a single one.
     static func addStudyTimes(
-        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String], binTicks: Int64
+        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String],
+        binTicks: Int64
     ) throws -> ([String], [String: Double]) {
         let studies = try reader.studyTimes(runs: ids)
         var urgencySet = Set<String>()
@@ -207,7 +210,8 @@ public struct MarketPlotData: Sendable {
 
     /// Income per shift hour, per radiologist and replication.
     static func addIncome(
-        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String], minorPerMajor: Double
+        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String],
+        minorPerMajor: Double
     ) throws {
         for r in try reader.radiologistIncome(runs: ids) where r.hoursOnShift > 0 {
             let d = index[design[r.run]!]!
@@ -217,7 +221,9 @@ public struct MarketPlotData: Sendable {
     }
 
     /// Burnout and active radiologists: the mean over the design's replications at each sample time.
-    static func addSamples(_ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String]) throws {
+    static func addSamples(
+        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String]
+    ) throws {
         var sampleSums = Array(repeating: [Int64: (share: Double, active: Double, n: Int)](), count: designs.count)
         for s in try reader.marketSamples(runs: ids) {
             let d = index[design[s.run]!]!
@@ -236,7 +242,8 @@ public struct MarketPlotData: Sendable {
 
     /// Throughput: transactions per hour in each bin, mean over the design's replications with detail.
     static func addThroughput(
-        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String], horizon: Int64, binTicks: Int64
+        _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String],
+        horizon: Int64, binTicks: Int64
     ) throws {
         let bins = Int((horizon + binTicks - 1) / binTicks)
         var txPerBin = Array(repeating: Array(repeating: 0, count: max(bins, 1)), count: designs.count)

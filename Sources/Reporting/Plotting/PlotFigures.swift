@@ -49,22 +49,34 @@ public struct PlotFigureBuilder: Sendable {
         var skipped: [String] = []
         if data.hasDetail {
             for u in data.urgencies {
-                if let f = turnaroundCDF(urgency: u) { figures.append(f) } else {
+                if let f = turnaroundCDF(urgency: u) {
+                    figures.append(f)
+                } else {
                     skipped.append("turnaround-cdf-\(Self.slug(u)): no measured \(u) study was reported")
                 }
             }
         } else {
             skipped.append("turnaround, burnout, income and chain plots: no run has per-study rows (--no-observations)")
         }
-        if let f = costVsQuality() { figures.append(f) } else {
+        if let f = costVsQuality() {
+            figures.append(f)
+        } else {
             skipped.append("cost-vs-quality: no design has a cost per study in summaries")
         }
         if data.hasDetail {
-            if let f = burnoutOverTime() { figures.append(f) } else { skipped.append("burnout-over-time: no market samples") }
-            if let f = incomePerHour() { figures.append(f) } else {
+            if let f = burnoutOverTime() {
+                figures.append(f)
+            } else {
+                skipped.append("burnout-over-time: no market samples")
+            }
+            if let f = incomePerHour() {
+                figures.append(f)
+            } else {
                 skipped.append("income-per-hour: no radiologist worked a shift hour after the warm-up")
             }
-            if let f = chainThroughputLatency() { figures.append(f) } else {
+            if let f = chainThroughputLatency() {
+                figures.append(f)
+            } else {
                 skipped.append("chain-throughput-latency: no committed blocks")
             }
         }
@@ -106,8 +118,10 @@ public struct PlotFigureBuilder: Sendable {
 
             """
         if let r = data.requiredTurnaround[urgency] {
-            body += "set arrow 1 from \(Self.num(r)), graph 0 to \(Self.num(r)), graph 1 nohead dashtype 2 lc rgb \"#555555\"\n"
-            body += "set label 1 \(Self.quote("required \(Self.num(r)) h")) at \(Self.num(r)), graph 0.05 offset 0.5,0\n"
+            body +=
+                "set arrow 1 from \(Self.num(r)), graph 0 to \(Self.num(r)), graph 1 nohead dashtype 2 lc rgb \"#555555\"\n"
+            body +=
+                "set label 1 \(Self.quote("required \(Self.num(r)) h")) at \(Self.num(r)), graph 0.05 offset 0.5,0\n"
         }
         body += "plot " + clauses.joined(separator: ", \\\n     ") + "\n"
         return PlotFigure(
@@ -121,7 +135,8 @@ public struct PlotFigureBuilder: Sendable {
         let name = "cost-vs-quality"
         let dat = "\(name).dat"
         var text = header(dat, "per design: summaries mean and 95% interval (mean at both ends when n < 2)")
-        text += "# columns: design cost cost_low cost_high errors errors_low errors_high majors majors_low "
+        text +=
+            "# columns: design cost cost_low cost_high errors errors_low errors_high majors majors_low "
             + "majors_high n  (cost in \(data.currency) per study; errors, majors per 1000 reads)\n"
         var errorClauses: [String] = []
         var majorClauses: [String] = []
@@ -130,7 +145,9 @@ public struct PlotFigureBuilder: Sendable {
             guard let c = d.cost else { continue }
             let e = d.errors ?? .init(mean: .nan, low: .nan, high: .nan)
             let m = d.majorMisses ?? .init(mean: .nan, low: .nan, high: .nan)
-            text += ([Self.quote(d.name)] + [c.mean, c.low, c.high, e.mean, e.low, e.high, m.mean, m.low, m.high]
+            text +=
+                ([Self.quote(d.name)]
+                + [c.mean, c.low, c.high, e.mean, e.low, e.high, m.mean, m.low, m.high]
                 .map(Self.num) + [String(d.summaryN)]).joined(separator: " ") + "\n"
             let title = Self.quote("\(d.name) (n = \(d.summaryN))")
             if d.errors != nil {
@@ -167,7 +184,8 @@ public struct PlotFigureBuilder: Sendable {
             return t > 0 ? Self.round3(1.1 * t) : 1
         }
         for (clauses, what, top) in [
-            (errorClauses, "reading errors (FN + FP)", top(\.errors)), (majorClauses, "major misses", top(\.majorMisses)),
+            (errorClauses, "reading errors (FN + FP)", top(\.errors)),
+            (majorClauses, "major misses", top(\.majorMisses)),
         ] {
             body += "set title \(Self.quote("\(what) per 1,000 reads"))\n"
             body += "set yrange [0:\(Self.num(top))]\n"
@@ -201,10 +219,13 @@ public struct PlotFigureBuilder: Sendable {
             if block > 0 { text += "\n\n" }
             text += "# design \(Self.quoteless(d.name)): \(d.detailReplications) replications\n"
             for s in d.samples {
-                text += "\(Self.num(Double(s.time) / timeUnit.ticks)) \(Self.num(100 * s.burnoutShare)) \(Self.num(s.active))\n"
+                text +=
+                    "\(Self.num(Double(s.time) / timeUnit.ticks)) \(Self.num(100 * s.burnoutShare)) \(Self.num(s.active))\n"
             }
-            top.append("\"\(dat)\" index \(block) using 1:2 with lines linetype \(colour(d.name)) title \(Self.quote(d.name))")
-            bottom.append("\"\(dat)\" index \(block) using 1:3 with lines linetype \(colour(d.name)) title \(Self.quote(d.name))")
+            top.append(
+                "\"\(dat)\" index \(block) using 1:2 with lines linetype \(colour(d.name)) title \(Self.quote(d.name))")
+            bottom.append(
+                "\"\(dat)\" index \(block) using 1:3 with lines linetype \(colour(d.name)) title \(Self.quote(d.name))")
             block += 1
         }
         guard block > 0 else { return nil }
@@ -240,7 +261,8 @@ public struct PlotFigureBuilder: Sendable {
         let name = "income-per-hour"
         let dat = "\(name).dat"
         var text = header(
-            dat, "income per shift hour (\(data.currency)) of each radiologist of each replication, days after the "
+            dat,
+            "income per shift hour (\(data.currency)) of each radiologist of each replication, days after the "
                 + "warm-up; one block per design")
         text += "# columns: income_per_hour run radiologist\n"
         var clauses: [String] = []
@@ -284,10 +306,12 @@ public struct PlotFigureBuilder: Sendable {
         let lat = "chain-latency.dat"
         let binName = data.binTicks == SimTime.ticksPerHour ? "hour" : "day"
         let binUnits = Double(data.binTicks) / timeUnit.ticks
-        var t = header(tput, "transactions committed per hour in each \(binName), mean over replications; one block per design")
+        var t = header(
+            tput, "transactions committed per hour in each \(binName), mean over replications; one block per design")
         t += "# columns: bin_mid_\(timeUnit.name) transactions_per_hour\n"
         var l = header(
-            lat, "first commit - post of each study (s), by the \(binName) it was posted, pooled over replications; "
+            lat,
+            "first commit - post of each study (s), by the \(binName) it was posted, pooled over replications; "
                 + "one block per design")
         l += "# columns: bin_mid_\(timeUnit.name) p50_s p90_s studies\n"
         var top: [String] = []
@@ -298,8 +322,12 @@ public struct PlotFigureBuilder: Sendable {
             if !d.throughput.isEmpty && d.detailReplications > 0 {
                 if tb > 0 { t += "\n\n" }
                 t += "# design \(Self.quoteless(d.name))\n"
-                for (i, v) in d.throughput.enumerated() { t += "\(Self.num((Double(i) + 0.5) * binUnits)) \(Self.num(v))\n" }
-                top.append("\"\(tput)\" index \(tb) using 1:2 with lines linetype \(colour(d.name)) title \(Self.quote(d.name))")
+                for (i, v) in d.throughput.enumerated() {
+                    t += "\(Self.num((Double(i) + 0.5) * binUnits)) \(Self.num(v))\n"
+                }
+                top.append(
+                    "\"\(tput)\" index \(tb) using 1:2 with lines linetype \(colour(d.name)) title \(Self.quote(d.name))"
+                )
                 tb += 1
             }
             if !d.latency.isEmpty {
@@ -321,8 +349,10 @@ public struct PlotFigureBuilder: Sendable {
         let slowest = data.designs.flatMap { $0.latency.map(\.p90) }.filter(\.isFinite).max() ?? 0
         let (latencyUnit, latencyScale) = slowest < 1 ? ("ms", 1000.0) : ("s", 1.0)
         let latencyTop = slowest > 0 ? Self.round3(1.15 * slowest * latencyScale) : 1
-        bottom = bottom.map { $0.replacingOccurrences(of: "using 1:2 ", with: "using 1:($2*\(Self.num(latencyScale))) ")
-            .replacingOccurrences(of: "using 1:3 ", with: "using 1:($3*\(Self.num(latencyScale))) ") }
+        bottom = bottom.map {
+            $0.replacingOccurrences(of: "using 1:2 ", with: "using 1:($2*\(Self.num(latencyScale))) ")
+                .replacingOccurrences(of: "using 1:3 ", with: "using 1:($3*\(Self.num(latencyScale))) ")
+        }
         func panel(_ clauses: [String]) -> String {
             clauses.isEmpty
                 ? "set label 9 \"no data\" at graph 0.5, graph 0.5 center\nplot NaN notitle\nunset label 9"
@@ -350,7 +380,8 @@ public struct PlotFigureBuilder: Sendable {
             """
         return PlotFigure(
             name: name, dataFiles: [.init(name: tput, text: t), .init(name: lat, text: l)],
-            script: script(name, body: body, size: (1100, 800)), seriesPerPanel: [max(top.count, 1), max(bottom.count, 1)])
+            script: script(name, body: body, size: (1100, 800)),
+            seriesPerPanel: [max(top.count, 1), max(bottom.count, 1)])
     }
 
     // MARK: - Script pieces
@@ -440,7 +471,8 @@ public struct PlotFigureBuilder: Sendable {
 
     /// A gnuplot double-quoted string.
     static func quote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        "\""
+            + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: " ") + "\""
     }
 

@@ -127,11 +127,14 @@ public enum ResultsPlotter {
             if !warnings.isEmpty { notes.append("gnuplot, \(script): \(warnings)") }
             for format in formats.sorted() {
                 let image = "\(figure.name).\(format.rawValue)"
-                let size = (try? FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent(image).path))?[.size]
+                let size =
+                    (try? FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent(image).path))?[
+                        .size]
                     as? Int ?? 0
                 guard size > 0 else {
                     throw PlotError.gnuplotFailed(
-                        script: script, status: 0, stderr: "it wrote no \(image)" + (warnings.isEmpty ? "" : ": \(warnings)"))
+                        script: script, status: 0,
+                        stderr: "it wrote no \(image)" + (warnings.isEmpty ? "" : ": \(warnings)"))
                 }
                 files.append(image)
             }
@@ -157,7 +160,8 @@ public enum ResultsPlotter {
         } catch {
             throw PlotError.cannotCreate("cannot create directory \(parent.path): \(error.localizedDescription)")
         }
-        let staging = parent.appendingPathComponent(".\(out.lastPathComponent).plotting-\(ProcessInfo.processInfo.processIdentifier)")
+        let staging = parent.appendingPathComponent(
+            ".\(out.lastPathComponent).plotting-\(ProcessInfo.processInfo.processIdentifier)")
         try? fm.removeItem(at: staging)
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: false)

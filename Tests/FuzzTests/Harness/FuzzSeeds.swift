@@ -177,12 +177,20 @@ public enum FuzzSeeds {
             (4, ValidatorUpdate(publicKey: keys[2].publicKey, power: 10).canonicalBytes),
             (5, sealedBox.canonicalBytes),
             (6, event.canonicalBytes),
-            (6, ContractEvent.settlement(
-                study: 7, radiologist: keys[1].publicKey.address, paid: 2_550, operatorShare: 0, levy: 150,
-                holdback: 300).event.canonicalBytes),
-            (6, ContractEvent.studyPosted(
-                study: 1, client: keys[0].publicKey.address, modality: .ct, urgency: .stat, jurisdiction: "US-CA",
-                maxPrice: 4_000, deadlineTicks: 10_800_000_000).event.canonicalBytes),
+            (
+                6,
+                ContractEvent.settlement(
+                    study: 7, radiologist: keys[1].publicKey.address, paid: 2_550, operatorShare: 0, levy: 150,
+                    holdback: 300
+                ).event.canonicalBytes
+            ),
+            (
+                6,
+                ContractEvent.studyPosted(
+                    study: 1, client: keys[0].publicKey.address, modality: .ct, urgency: .stat, jurisdiction: "US-CA",
+                    maxPrice: 4_000, deadlineTicks: 10_800_000_000
+                ).event.canonicalBytes
+            ),
         ]
         return values.map { [UInt8($0.0)] + $0.1 }
     }

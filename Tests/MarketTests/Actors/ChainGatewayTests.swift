@@ -2,8 +2,8 @@
 
 import Contracts
 import Ledger
-import Testing
 import MarketModel
+import Testing
 
 @testable import Market
 

@@ -4,8 +4,8 @@
 
 import Contracts
 import Ledger
-import Stochastic
 import MarketModel
+import Stochastic
 
 /// Picks peer reviewers in rotation and makes their reviews.
 struct PeerReviewer {
@@ -76,7 +76,8 @@ struct PeerReviewer {
             .submit(
                 r,
                 .submitPeerReview(
-                    studyID: id, score: score, labels: [FindingLabel(findingCode: code, outcome: outcome.classification)]),
+                    studyID: id, score: score,
+                    labels: [FindingLabel(findingCode: code, outcome: outcome.classification)]),
                 .review(rad: r, study: s)),
         ]
     }

@@ -2,8 +2,8 @@
 // of its quality and turnaround, from the client's `feedback.<client>` stream); the client signs the score a
 // couple of hours later.
 
-import Stochastic
 import MarketModel
+import Stochastic
 
 /// The referring clinicians of one client.
 struct Referrer {
