@@ -49,7 +49,7 @@ extension Array where Element: Identified {
     }
 
     /// Every element's id, in table order.
-    var ids: [Element.ID] { indices.map(Element.ID.init) }
+    var ids: LazyMapSequence<Range<Int>, Element.ID> { indices.lazy.map(Element.ID.init) }
 }
 
 extension StudyRecord: Identified {

@@ -1,6 +1,8 @@
 // The market world: clients, radiologists, the intermediary, peer reviewers, referrers and the credentialing
-// authority acting through signed transactions on an in-process BFT chain (`ChainCluster<ReadChainApp>`), all
-// on the cluster's one simulated clock.
+// authority acting through signed transactions on an in-process BFT chain (`ChainCluster<ReadChainApp, Event>`),
+// all on the cluster's one simulated clock. The actors are value state machines (World/Actors); this world is
+// their driver (MarketWorld+Actors.swift), the `ChainGateway` their way onto the chain, the `Recorder` their
+// records.
 //
 // Agents see only committed chain state (the receipts and state of the first node to commit each height) and
 // their own private state; every economic act is a transaction. Randomness comes only from named streams of
