@@ -293,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "ReportingTests",
             dependencies: [
-                "DiscreteEvent", "MarketModel", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario",
+                "DiscreteEvent", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario",
             ],
             swiftSettings: strict
         ),
