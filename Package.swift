@@ -86,6 +86,7 @@ let package = Package(
         .target(
             name: "Scenario",
             dependencies: [
+                "Stochastic",
                 "MarketModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -214,7 +215,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ResultsTests",
-            dependencies: ["Results", "MarketModel", "Analysis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Stochastic", "Results", "MarketModel", "Analysis", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -225,6 +228,7 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
+                "Stochastic",
                 "Ledger",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -233,6 +237,7 @@ let package = Package(
         .testTarget(
             name: "ContractsTests",
             dependencies: [
+                "Stochastic",
                 "Contracts", "Ledger", "Benchmarks", "MarketModel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -240,7 +245,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsensusTests",
-            dependencies: ["Consensus", "Ledger"],
+            dependencies: ["Stochastic", "Consensus", "Ledger"],
             swiftSettings: strict + mutationKnobs
         ),
         .testTarget(
@@ -266,7 +271,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Analysis", "Reporting", "DiscreteEvent"],
+            dependencies: ["Stochastic", "Analysis", "Reporting", "DiscreteEvent"],
             swiftSettings: strict
         ),
         .testTarget(

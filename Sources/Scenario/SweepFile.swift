@@ -1,4 +1,5 @@
 import Foundation
+import Stochastic
 import Yams
 
 /// A bad sweep file or a sweep point the scenario loader refuses: where and what.
@@ -209,21 +210,6 @@ enum PathStep: Sendable, Equatable {
         }
         return .success(steps)
     }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a small, fully specified generator for sampling sweep points.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1) with 53 random bits.
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 }
 
 /// A sweep file being parsed: its path and YAML, and errors that point at `path:line:column`.

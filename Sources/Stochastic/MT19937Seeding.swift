@@ -54,24 +54,3 @@ enum MT19937Seeding {
         return (words, Int(readchain_mt19937_index(state)))
     }
 }
-
-/// Steele, Lea and Flood's SplitMix64 (OOPSLA 2014; constants from Vigna's `splitmix64.c`).
-struct SplitMix64 {
-    var state: UInt64
-
-    /// The next output: advance by the golden gamma, then finalise.
-    /// - Complexity: O(1).
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return SplitMix64.finalise(state)
-    }
-
-    /// The SplitMix64 output function (a variant of MurmurHash3's fmix64): a bijection on 64 bits.
-    /// - Complexity: O(1).
-    static func finalise(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,21 +1,13 @@
 import DiscreteEvent
 import Foundation
 import Reporting
+import Stochastic
 import Testing
 
 @testable import Analysis
 
-/// A small deterministic generator for the property tests (SplitMix64), with Box–Muller normals.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Box–Muller normals from Stochastic's SplitMix64, for the property tests.
+extension SplitMix64 {
     mutating func normal() -> Double {
         let u = Double.random(in: Double.ulpOfOne..<1, using: &self)
         let v = Double.random(in: 0..<1, using: &self)

@@ -1,4 +1,5 @@
 import Foundation
+import Stochastic
 import Testing
 
 @testable import Analysis

@@ -4,6 +4,7 @@
 
 import Foundation
 import Ledger
+import Stochastic
 import Synchronization
 import Testing
 

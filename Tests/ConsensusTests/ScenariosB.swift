@@ -3,6 +3,7 @@
 
 import Foundation
 import Ledger
+import Stochastic
 import Testing
 
 @testable import Consensus

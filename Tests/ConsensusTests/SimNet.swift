@@ -3,6 +3,7 @@
 // ticks, and verdicts returned as values (for NC-2).
 
 import Ledger
+import Stochastic
 import Testing
 
 @testable import Consensus
@@ -25,19 +26,6 @@ struct Verdict: CustomStringConvertible {
     }
 
     var description: String { ok ? "ok" : failures.joined(separator: "; ") }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a seeded generator for scenario generation.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// A minimal binary min-heap of events ordered by (time, sequence).

@@ -2,19 +2,8 @@ import Contracts
 import Ledger
 import MarketModel
 import PropertyBased
+import Stochastic
 import Testing
-
-/// SplitMix64: a tiny seeded generator so each property run is reproducible from its seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random transaction sequences from several actors under each market design. Checked after every transaction:
 /// value is conserved; no study is assigned twice; only the assignee reports; a rejected transaction changes
@@ -30,7 +19,7 @@ struct SplitMix: RandomNumberGenerator {
         ]
     }
 
-    func randomMessage(_ rng: inout SplitMix, _ c: Cast, _ h: Harness, now: Int64) -> (Party, Message) {
+    func randomMessage(_ rng: inout SplitMix64, _ c: Cast, _ h: Harness, now: Int64) -> (Party, Message) {
         let studies = h.app.studies.count
         let live = h.app.studies.filter { [.open, .bidding, .assigned].contains($0.state) }.map(\.id)
         let id =
@@ -100,7 +89,7 @@ struct SplitMix: RandomNumberGenerator {
 
     @discardableResult
     func run(seed: Int) -> (assigned: Int, reported: Int) {
-        var rng = SplitMix(state: UInt64(seed))
+        var rng = SplitMix64(state: UInt64(seed))
         let c = Cast()
         let market = Self.markets(c)[seed % 3]
         let vb: ValueBasedParameters? =

@@ -1,3 +1,4 @@
+import Stochastic
 import Testing
 
 @testable import Ledger

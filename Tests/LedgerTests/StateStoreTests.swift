@@ -1,4 +1,5 @@
 import PropertyBased
+import Stochastic
 import Testing
 
 @testable import Ledger

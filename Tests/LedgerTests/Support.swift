@@ -1,18 +1,11 @@
 // Test support: a seeded generator, random values, and a tiny key-value application.
 
+import Stochastic
+
 @testable import Ledger
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small seeded generator for reproducible test cases.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Random test values from Stochastic's SplitMix64 (a small seeded generator for reproducible test cases).
+extension SplitMix64 {
     mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &self) }
     mutating func bytes(_ n: Int) -> Bytes { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
     mutating func bytes(upTo n: Int) -> Bytes { bytes(int(0..<(n + 1))) }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import MarketModel
 import Results
+import Stochastic
 import Testing
 
 @Suite struct SchemaTests {
@@ -242,18 +243,5 @@ import Testing
         try store.writeSummaries([replaced])
         #expect(try store.summaries(scenarioSHA256: sha) == [replaced, rows[1]])
         #expect(try store.summaries(scenarioSHA256: RunProvenance.sha256Hex("other")).isEmpty)
-    }
-}
-
-/// A tiny deterministic generator for test data (SplitMix64, Steele, Lea and Flood 2014).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
