@@ -4,6 +4,7 @@
 // `Action`s to the cluster.
 
 import Contracts
+import DiscreteEvent
 import Ledger
 import MarketModel
 
@@ -90,7 +91,7 @@ struct ChainGateway {
     static let linkTicks: Int64 = 200
     /// Time a transaction gets to commit before it goes to the next validator (doubling per resubmission, up to
     /// eight times this).
-    static let resubmitAfter: Int64 = 30 * Ticks.second
+    static let resubmitAfter: Int64 = 30 * SimTime.ticksPerSecond
 
     let chainID: String
     let minFee: UInt64

@@ -55,10 +55,3 @@ extension Array where Element: Identified {
 extension StudyRecord: Identified {
     typealias ID = StudyID
 }
-
-/// The simulated clock's units: a tick is a microsecond.
-enum Ticks {
-    static let second = SimTime.ticksPerSecond
-    static let hour: Int64 = 3_600 * second
-    static let day: Int64 = 24 * hour
-}

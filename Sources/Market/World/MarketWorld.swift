@@ -95,9 +95,9 @@ final class MarketWorld {
     /// chain for replay, `MarketRunSpec.recordChain`: those bytes are kept until the run ends). The run's records
     /// (`ChainBlockRecord`) are taken at commit, so nothing the results need is dropped.
     static let retainedBlocks = 10_000
-    static let hour = Ticks.hour
-    static let day = Ticks.day
-    static let second = Ticks.second
+    static let hour = SimTime.ticksPerHour
+    static let day = SimTime.ticksPerDay
+    static let second = SimTime.ticksPerSecond
 
     /// The world's events on the cluster's clock: the actors' timers and the world's own.
     enum Event {

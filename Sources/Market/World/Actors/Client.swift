@@ -4,6 +4,7 @@
 // its follow-ups. Every act is an action the world carries out, in the order returned.
 
 import Contracts
+import DiscreteEvent
 import Ledger
 import MarketModel
 
@@ -174,8 +175,9 @@ struct Client: Identified {
         let now = market.now
         let windows = a.biddingWindowTicks + a.revealWindowTicks
         let remaining = market.studies[s].deadline - now
-        let backoff = min(2 * Ticks.hour, max(0, (remaining - windows) / 4))
-        if remaining - backoff > windows + 5 * 60 * Ticks.second && now + backoff < market.terms.horizonTicks {
+        let backoff = min(2 * SimTime.ticksPerHour, max(0, (remaining - windows) / 4))
+        if remaining - backoff > windows + 5 * 60 * SimTime.ticksPerSecond && now + backoff < market.terms.horizonTicks
+        {
             return [.awaitRebid(s), .schedule(.repost(s), at: now + backoff)]
         }
         return [.expire(s)]

@@ -3,6 +3,7 @@
 // per wRVU.
 
 import Contracts
+import DiscreteEvent
 import Ledger
 import MarketModel
 
@@ -27,7 +28,7 @@ struct Intermediary {
     }
 
     /// Time between being asked and dispatching.
-    static let delayTicks = 10 * Ticks.second
+    static let delayTicks = 10 * SimTime.ticksPerSecond
 
     private(set) var dispatchScheduled = false
 

@@ -2,6 +2,7 @@
 // outcomes and burnout from its own streams.
 
 import Contracts
+import DiscreteEvent
 import Ledger
 import MarketModel
 
@@ -11,22 +12,22 @@ extension Radiologist {
     /// Sets the timer of the first shift starting at or after `t` (within the horizon).
     mutating func scheduleNextShift(after t: Int64, _ market: MarketView, _ out: inout [Action]) {
         guard active, !shiftDays.isEmpty else { return }
-        let start = Int64(cohort.shift.startHour) * Ticks.hour
-        var day = t / Ticks.day
+        let start = Int64(cohort.shift.startHour) * SimTime.ticksPerHour
+        var day = t / SimTime.ticksPerDay
         while true {
-            let begin = day * Ticks.day + start
+            let begin = day * SimTime.ticksPerDay + start
             if begin >= t && shiftDays.contains(Int(day % 7)) { break }
             day += 1
         }
-        let begin = day * Ticks.day + start
+        let begin = day * SimTime.ticksPerDay + start
         if begin < market.terms.horizonTicks { out.append(.schedule(.shiftStart, at: begin)) }
     }
 
     /// Whether the radiologist's next shift begins as this one ends (round-the-clock rosters).
     var continuesAfterShift: Bool {
-        let day = shiftEnd / Ticks.day
-        let start = Int64(cohort.shift.startHour) * Ticks.hour
-        return day * Ticks.day + start == shiftEnd && shiftDays.contains(Int(day % 7))
+        let day = shiftEnd / SimTime.ticksPerDay
+        let start = Int64(cohort.shift.startHour) * SimTime.ticksPerHour
+        return day * SimTime.ticksPerDay + start == shiftEnd && shiftDays.contains(Int(day % 7))
     }
 
     mutating func startShift(_ market: MarketView, _ out: inout [Action]) {
@@ -39,12 +40,12 @@ extension Radiologist {
         shiftEnd = now + length
         readsThisShift = 0
         shiftWRVU = 0
-        pace = choosePace(shiftHours: Double(length) / Double(Ticks.hour), market.terms)
+        pace = choosePace(shiftHours: Double(length) / Double(SimTime.ticksPerHour), market.terms)
         out.append(.schedule(.shiftEnd, at: now + length))
         if market.terms.isIntermediary {
             out.append(.requestDispatch)
         } else {
-            requestConsider(delay: Ticks.second, market, &out)
+            requestConsider(delay: SimTime.ticksPerSecond, market, &out)
         }
         startNextRead(market, excluding: nil, &out)
     }
@@ -80,7 +81,7 @@ extension Radiologist {
             }
         }
         guard weight > 0 else { return 1 }
-        let meanReadHours = readTicks / weight / Double(Ticks.hour)
+        let meanReadHours = readTicks / weight / Double(SimTime.ticksPerHour)
         let typicalPay = pay / weight
         var holdback = 0.0
         var detection = 0.0
@@ -111,7 +112,7 @@ extension Radiologist {
             $0 != done && studies[$0].granted && studies[$0].phase == .assigned && studies[$0].outcome == nil
         }
         guard let s = ready.min(by: { (studies[$0].deadline, $0) < (studies[$1].deadline, $1) }) else { return }
-        guard onShift || now < shiftEnd + 4 * Ticks.hour else { return }
+        guard onShift || now < shiftEnd + 4 * SimTime.ticksPerHour else { return }
         reading = s
         readingChainID = studies[s].chainID
         readingSince = now
@@ -141,8 +142,8 @@ extension Radiologist {
         dayWRVU += model.studyWRVU[m]
         readsThisShift += 1
         shiftWRVU += model.studyWRVU[m]
-        let hoursIn = Double(max(0, now - shiftStart)) / Double(Ticks.hour)
-        let shiftHours = Double(shiftEnd - shiftStart) / Double(Ticks.hour)
+        let hoursIn = Double(max(0, now - shiftStart)) / Double(SimTime.ticksPerHour)
+        let shiftHours = Double(shiftEnd - shiftStart) / Double(SimTime.ticksPerHour)
         // Shift volume in CT equivalents (wRVU ÷ a CT's wRVU): Ivanovic's threshold of 26 studies a shift was
         // measured on neuroradiology CT and MR, so 26 radiographs are not 26 studies' worth of load.
         let equivalents = Int((shiftWRVU / model.studyWRVU[.ct]).rounded())
@@ -157,7 +158,7 @@ extension Radiologist {
             // The assignment expired during the read and the study went to someone else: the read is wasted.
             held.removeAll { $0 == s }
             startNextRead(market, excluding: s, &out)
-            if onShift { requestConsider(delay: Ticks.second, market, &out) }
+            if onShift { requestConsider(delay: SimTime.ticksPerSecond, market, &out) }
             return
         }
         let outcome = errorModel.read(
@@ -173,7 +174,7 @@ extension Radiologist {
                     errorProbability: errorProbability)))
         if let id = study.chainID, study.phase == .assigned, now <= study.deadline {
             let finding: [UInt16] = outcome.reportsFinding ? [truth.hasFinding ? truth.findingCode : 999] : []
-            let follow = outcome.reportsFinding ? FollowUp(code: 1, withinTicks: 30 * Ticks.day) : nil
+            let follow = outcome.reportsFinding ? FollowUp(code: 1, withinTicks: 30 * SimTime.ticksPerDay) : nil
             let report = ReportSubmission(
                 reportHash: Hash.sha256(
                     domain: "readchain/market/report", Array(market.records[s].key.utf8), bytesBE(id)),
@@ -184,7 +185,7 @@ extension Radiologist {
         }
         // The study just read has its outcome now (the market sees it once the world records the read).
         startNextRead(market, excluding: s, &out)
-        if onShift { requestConsider(delay: Ticks.second, market, &out) }
+        if onShift { requestConsider(delay: SimTime.ticksPerSecond, market, &out) }
     }
 
     // MARK: Days
@@ -212,8 +213,8 @@ extension Radiologist {
             }
             let today = RadiologistDayRecord(
                 radiologist: id.index, cohort: cohort.name, day: day,
-                hoursOnShift: Double(dayShiftTicks) / Double(Ticks.hour),
-                hoursReading: Double(dayReadTicks) / Double(Ticks.hour), reads: dayReads, wRVU: dayWRVU,
+                hoursOnShift: Double(dayShiftTicks) / Double(SimTime.ticksPerHour),
+                hoursReading: Double(dayReadTicks) / Double(SimTime.ticksPerHour), reads: dayReads, wRVU: dayWRVU,
                 income: income, pace: pace, burnout: stock, burnedOut: burnout.isBurnedOut(stock: stock),
                 active: active, exited: exited, cutHours: cut)
             record = today

@@ -4,6 +4,7 @@
 // credential, record a read) is an action the world carries out, in the order returned.
 
 import Contracts
+import DiscreteEvent
 import Foundation
 import Ledger
 import MarketModel
@@ -187,8 +188,8 @@ struct Radiologist: Identified {
         case .granted: if reading == nil { startNextRead(market, excluding: nil, &out) }
         case .released(let s):
             held.removeAll { $0 == s }
-            requestConsider(delay: Ticks.second, market, &out)
-        case .reconsider: requestConsider(delay: Ticks.second, market, &out)
+            requestConsider(delay: SimTime.ticksPerSecond, market, &out)
+        case .reconsider: requestConsider(delay: SimTime.ticksPerSecond, market, &out)
         case .dayEnd(let balance, let fees, let day): endDay(balance: balance, fees: fees, day: day, market, &out)
         }
         return out
@@ -294,11 +295,13 @@ struct Radiologist: Identified {
     /// A new study it may read: it looks after an exponential reaction delay (before its bidding window closes).
     private mutating func noticed(_ s: StudyID, _ market: MarketView, _ out: inout [Action]) {
         guard onShift, active, isEligible(for: market.studies[s], market.terms) else { return }
-        let mean = 20.0 * Double(Ticks.second)
+        let mean = 20.0 * Double(SimTime.ticksPerSecond)
         let delay = Int64(-mean * log(1 - behaviourStream.uniform()))
-        var d = max(Ticks.second, delay)
+        var d = max(SimTime.ticksPerSecond, delay)
         if market.studies[s].phase == .bidding {
-            d = min(d, max(Ticks.second, market.studies[s].biddingEnds - market.now - 20 * Ticks.second))
+            d = min(
+                d, max(SimTime.ticksPerSecond, market.studies[s].biddingEnds - market.now - 20 * SimTime.ticksPerSecond)
+            )
         }
         requestConsider(delay: d, market, &out)
     }
@@ -322,7 +325,7 @@ struct Radiologist: Identified {
         guard room > 0 else { return }
         // Queue-responsive pricing republishes the price list as the queue moves (at most every 30 minutes).
         if cohort.pricing.strategy == .queueResponsive, market.terms.auction == nil,
-            now - publishedAt >= 30 * 60 * Ticks.second, let p = published, p != profile
+            now - publishedAt >= 30 * 60 * SimTime.ticksPerSecond, let p = published, p != profile
         {
             publish(market, &out)
         }
@@ -347,7 +350,7 @@ struct Radiologist: Identified {
             let st = market.studies[s]
             let m = st.generated.study.modality
             let u = st.generated.study.urgency
-            if st.phase == .bidding && now >= st.biddingEnds - Ticks.second { continue }
+            if st.phase == .bidding && now >= st.biddingEnds - SimTime.ticksPerSecond { continue }
             if st.phase != .open && st.phase != .bidding { continue }
             // A claim pays the price on chain; a bid names its own.
             let price =
@@ -381,13 +384,14 @@ struct Radiologist: Identified {
         let study = market.studies[s]
         guard let id = study.chainID else { return }
         let span = study.deadline - study.revealEnds
-        let promised = min(max(Ticks.second, expected + queueTicks(market) + 10 * 60 * Ticks.second), span)
+        let promised = min(
+            max(SimTime.ticksPerSecond, expected + queueTicks(market) + 10 * 60 * SimTime.ticksPerSecond), span)
         let salt = Hash.sha256(domain: "readchain/market/salt", address.bytes, bytesBE(id))
         let commitment = Message.bidCommitment(
             studyID: id, bidder: address, price: price, turnaroundTicks: promised, salt: salt)
         out.append(.bid(s, price: price, turnaround: promised))
         out.append(.submit(.commitBid(studyID: id, commitment: commitment), .commitBid(rad: self.id, study: s)))
-        out.append(.schedule(.reveal(s), at: study.biddingEnds + 2 * Ticks.second))
+        out.append(.schedule(.reveal(s), at: study.biddingEnds + 2 * SimTime.ticksPerSecond))
     }
 
     private func reveal(_ s: StudyID, _ market: MarketView, _ out: inout [Action]) {

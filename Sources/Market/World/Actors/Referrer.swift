@@ -2,6 +2,7 @@
 // of its quality and turnaround, from the client's `feedback.<client>` stream); the client signs the score a
 // couple of hours later.
 
+import DiscreteEvent
 import MarketModel
 import Stochastic
 
@@ -20,7 +21,7 @@ struct Referrer {
     }
 
     /// How long after the report the client sends the referrers' score.
-    static let delayTicks = 2 * Ticks.hour
+    static let delayTicks = 2 * SimTime.ticksPerHour
 
     let model: ReferrerFeedback
     let stream: RandomStream
