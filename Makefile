@@ -7,7 +7,7 @@ RELEASE_BIN   = .build/release/readchain
 APT_PACKAGES  = libgsl-dev libsqlite3-dev gnuplot-nox pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lint format run test soak fuzz deps build release bench bench-market bench-venv clean lint-core lint-deps test-slurm
+.PHONY: lint format run test validate soak fuzz deps build release bench bench-market bench-venv clean lint-core lint-deps test-slurm
 
 # The default job: every design of the scenario under common random numbers, the paired comparison table,
 # the plots (Plots/<name>/) and the Markdown report (Results/<name>-report.md), <name> being the scenario's name.
@@ -35,6 +35,13 @@ TEST_ENV      = READCHAIN_TEST_BUILD=1
 test: deps lint lint-core lint-deps
 	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
 	$(TEST_ENV) $(SWIFT) test --skip-build $(TEST_FLAGS)
+
+# World-level validation at the default parameters (Tests/MarketTests/ValidationTests.swift): every design of
+# Scenarios/default.yaml at its horizon, warm-up and replications against the published levels, and the levers'
+# tests. `make test` runs the same suite's fast subset (two designs, four days).
+validate: deps
+	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(TEST_ENV) READCHAIN_VALIDATE=1 $(SWIFT) test --skip-build $(TEST_FLAGS) --filter 'MarketTests.ValidationTests'
 
 # The long consensus runs (nightly): B11 with 200,000 twins scenarios and the cluster-level Byzantine scenarios
 # (B08, B09, B16, NC-1) over 40 seeds each. The tests read READCHAIN_SOAK; without it the CI sizes apply.

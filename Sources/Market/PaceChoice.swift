@@ -10,13 +10,15 @@ import MarketModel
 ///
 /// - N(p) = H · p / T reads (T = mean reading time at pace 1, hours; time scales as 1/p);
 /// - E(p) = Σ over those reads of P(error) from ``ErrorModel`` at pace p, at each read's hour into the shift and
-///   with the shift volume N(p): so speed costs accuracy both directly (elasticity 1.4, Sokolovskaya 2015) and
-///   through fatigue (more studies per shift, Ivanovic; later hours, Hanna 2018);
+///   with the shift volume N(p) counted in CT equivalents, the same workload measure the read itself is judged by
+///   (wRVU ÷ a CT's wRVU; Ivanovic's 26 studies a shift were neuroradiology CT and MR): so speed costs accuracy
+///   both directly (elasticity 1.4, Sokolovskaya 2015) and through fatigue (more studies per shift, Ivanovic;
+///   later hours, Hanna 2018);
 /// - L = expected loss per error: liability under any design, plus, under value-based settlement, the hold-back
 ///   forfeited when the discrepancy is found and the quality bonus lost;
-/// - the last term is the effort cost of reading fast, c = `effortCost` (default 0.4 **[assumption]**: it puts
-///   the optimum with no penalty at p = 1/(2c) = 1.25, inside `Pace`'s 0.8–1.5, so nobody reads at
-///   Sokolovskaya's 2× by choice).
+/// - the last term is the effort cost of reading fast, c = `effortCost` (default 0.5 **[assumption]**: it puts
+///   the optimum with no penalty at p = 1/(2c) = 1, the normal pace the reading times were measured at, so the
+///   pace moves only with what an error costs the reader).
 ///
 /// Per-read pay: L is liability only, and the optimum rises with pay until the expected penalty binds.
 /// Value-based: L grows by the forfeiture, and the optimum shifts slower.
@@ -34,10 +36,11 @@ public struct PaceChoice: Sendable, Equatable {
         }
     }
 
-    /// Liability cost per error, minor units (default 1,700 = 17 USD **[derived]** from domain-parameters.md §3
-    /// "Radiologist pay per XR read and intermediary margin": malpractice $0.25–1 per read, ~$0.50, spread over
-    /// the 3% of reads in error, §4 "Day-to-day (real-time) error rate").
-    public static let defaultLiabilityPerError = 1_700.0
+    /// Liability cost per error that the reader bears, minor units (default 100 = 1 USD **[assumption]**:
+    /// malpractice cover costs $0.25–1 per read whatever the reader's errors (domain-parameters.md §3 "Radiologist
+    /// pay per XR read and intermediary margin"), so an error's marginal cost to the insured reader is small; one
+    /// read's cover is taken as that cost). Under per-read pay the chosen pace is then close to 1.
+    public static let defaultLiabilityPerError = 100.0
 
     /// Expected loss per error: `liability + detectionProbability · (holdback + bonusLostPerDetectedError)`.
     /// - Parameters:
@@ -54,10 +57,10 @@ public struct PaceChoice: Sendable, Equatable {
 
     public var errorModel: ErrorModel
     public var effortCost: Double
-    /// Grid step of the pace search (default 0.01).
+    /// Grid step of the pace search (default 0.001: fine enough that small changes in what an error costs show).
     public var gridStep: Double
 
-    public init(errorModel: ErrorModel, effortCost: Double = 0.4, gridStep: Double = 0.01) {
+    public init(errorModel: ErrorModel, effortCost: Double = 0.5, gridStep: Double = 0.001) {
         self.errorModel = errorModel
         self.effortCost = effortCost
         self.gridStep = gridStep
@@ -76,18 +79,21 @@ public struct PaceChoice: Sendable, Equatable {
     ///   - meanReadHours: mean reading time at pace 1, hours (speed factor included).
     ///   - shiftHours: shift length, hours.
     ///   - prevalence: share of studies with a finding.
+    ///   - equivalentsPerRead: CT equivalents per read (mean wRVU per read ÷ a CT's wRVU), the unit of the error
+    ///     model's shift volume.
     public func shiftOutcome(
-        pace p: Double, meanReadHours: Double, shiftHours: Double, prevalence: Double,
+        pace p: Double, meanReadHours: Double, shiftHours: Double, prevalence: Double, equivalentsPerRead: Double = 1,
         burnedOut: Bool = false
     ) -> (reads: Double, errors: Double) {
         let reads = shiftHours * p / meanReadHours
+        let volume = Int((reads * equivalentsPerRead).rounded())
         // Expected errors: integrate P(error) over the shift, reads spread evenly, in 40 slices.
         let slices = 40
         var errors = 0.0
         for i in 0..<slices {
             let hour = (Double(i) + 0.5) * shiftHours / Double(slices)
             let c = ReadConditions(
-                pace: p, hoursIntoShift: hour, shiftVolume: Int(reads.rounded()), burnedOut: burnedOut)
+                pace: p, hoursIntoShift: hour, shiftVolume: volume, burnedOut: burnedOut)
             errors += reads / Double(slices) * errorModel.errorProbability(c, prevalence: prevalence)
         }
         return (reads, errors)
@@ -96,18 +102,18 @@ public struct PaceChoice: Sendable, Equatable {
     /// Expected net income of a shift at pace p (the U(p) of the type's documentation).
     public func utility(
         pace p: Double, terms: Terms, meanReadHours: Double, shiftHours: Double, prevalence: Double,
-        burnedOut: Bool = false
+        equivalentsPerRead: Double = 1, burnedOut: Bool = false
     ) -> Double {
         let (reads, errors) = shiftOutcome(
             pace: p, meanReadHours: meanReadHours, shiftHours: shiftHours, prevalence: prevalence,
-            burnedOut: burnedOut)
+            equivalentsPerRead: equivalentsPerRead, burnedOut: burnedOut)
         let incomeAtOne = shiftHours / meanReadHours * terms.payPerRead
         return reads * terms.payPerRead - errors * terms.expectedLossPerError - effortCost * incomeAtOne * p * p
     }
 
     /// The chosen pace: the grid point of highest utility (ties: the slower).
     public func choose(
-        terms: Terms, meanReadHours: Double, shiftHours: Double, prevalence: Double,
+        terms: Terms, meanReadHours: Double, shiftHours: Double, prevalence: Double, equivalentsPerRead: Double = 1,
         burnedOut: Bool = false
     ) -> Double {
         var best = grid[0]
@@ -115,7 +121,7 @@ public struct PaceChoice: Sendable, Equatable {
         for p in grid {
             let u = utility(
                 pace: p, terms: terms, meanReadHours: meanReadHours, shiftHours: shiftHours, prevalence: prevalence,
-                burnedOut: burnedOut)
+                equivalentsPerRead: equivalentsPerRead, burnedOut: burnedOut)
             if u > bestUtility + 1e-9 {
                 best = p
                 bestUtility = u

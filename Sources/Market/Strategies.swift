@@ -1,5 +1,6 @@
 import Foundation
 import MarketModel
+import Stochastic
 
 /// A radiologist's posted price for a modality and urgency (`Pricing` in MarketModel).
 ///
@@ -14,22 +15,31 @@ public struct PricingStrategy: Sendable, Equatable {
     /// Utilisation at or above which the radiologist counts as busy (default 0.85 **[assumption]**: the
     /// utilisation at which queues lengthen quickly).
     public var busyUtilisation: Double
+    /// This radiologist's factor on the cohort's list prices (``drawPersonalFactor(spread:stream:)``).
+    public var personalFactor: Double
 
-    public init(parameters: Pricing = Pricing(), busyUtilisation: Double = 0.85) {
+    public init(parameters: Pricing = Pricing(), busyUtilisation: Double = 0.85, personalFactor: Double = 1) {
         self.parameters = parameters
         self.busyUtilisation = busyUtilisation
+        self.personalFactor = personalFactor
+    }
+
+    /// A radiologist's factor on its cohort's list prices: lognormal, median 1, log-spread `spread` (1 when 0).
+    public static func drawPersonalFactor(spread: Double, stream: RandomStream) -> Double {
+        guard spread > 0, let normal = try? Normal(mean: 0, standardDeviation: spread) else { return 1 }
+        return exp(normal.sample(stream))
     }
 
     var maxChange: Double { Double(parameters.maxChangeBasisPoints) / 10_000 }
 
     /// The price to post, minor units.
     /// - Parameters:
-    ///   - queueLength: studies held (claimed, not reported).
+    ///   - queueLength: the demand it sees: studies held plus open orders it could read.
     ///   - multiplier: the income-target multiplier (1 for the other strategies).
     public func price(for modality: Modality, urgency: Urgency, queueLength: Int = 0, multiplier: Double = 1)
         -> UInt64
     {
-        let list = Double(parameters.listPrices[modality])
+        let list = Double(parameters.listPrices[modality]) * personalFactor
         let factor: Double =
             switch parameters.strategy {
             case .fixedList: 1

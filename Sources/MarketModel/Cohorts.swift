@@ -143,23 +143,33 @@ public struct Fatigue: Sendable, Equatable {
     public var isNeutral: Bool { oddsRatioPerHour == 1 && oddsRatioPer10Studies == 1 }
 }
 
-/// A Homer (1985)-style stock of exhaustion on 0...1: it grows with workload above a sustainable level and
-/// drains with rest; at or above `threshold` the radiologist is burned out.
+/// A Homer (1985)-style stock of exhaustion (domain-parameters.md §5 "Burnout dynamics model"): it fills with
+/// workload and drains with rest, and each radiologist has a personal sustainable workload, so at a given
+/// workload some radiologists sit above the burnout threshold and some below. The daily update, with w the day's
+/// wRVU and Y the radiologist's sustainable annual wRVU:
 ///
-/// d(stock)/dt = accumulationPerDay · max(0, workload/sustainable − 1) − recoveryPerDay · stock (rest days).
+///     S' = (1 − r) · S + r · θ · (365 · w) / Y
+///
+/// so S tends to θ · (annual workload) / Y: a radiologist whose yearly workload exceeds its sustainable load
+/// settles above the threshold θ and is burned out; a day off (w = 0) only drains. Prevalence therefore rises
+/// with workload and falls with rest, and at a given workload equals P(Y < workload).
 public struct Burnout: Sendable, Equatable {
-    /// Sustainable workload, wRVU per working day (default 60: domain-parameters.md §2 "Annual wRVU per
-    /// radiologist (recent)", 12,000 wRVU over 200 days).
-    public var sustainableWRVUPerDay: Double
-    /// Stock gained per day at twice the sustainable workload (default 0.05 **[assumption]**; §5 "Burnout dynamics
-    /// model" gives the form, not the rate).
-    public var accumulationPerDay: Double
-    /// Fraction of the stock lost per day off (default 0.1 **[assumption]**; same row).
-    public var recoveryPerDay: Double
-    /// Stock at or above which a radiologist counts as burned out, 0...1 (default 0.5 **[assumption]**).
+    /// Whether the module acts at all (`enabled: false`: the stock stays 0, nobody is burned out or leaves).
+    public var enabled: Bool
+    /// Median over radiologists of the sustainable annual workload Y, wRVU a year (default 12,429
+    /// **[derived]**: calibrated so that at the §2 "Annual wRVU per radiologist (recent)" average of 11,950 ≈
+    /// 12,000 wRVU a year the burned-out share is §5 "Burnout in private practice (validated PFI)"'s 46%:
+    /// 12,000 · exp(σ · 0.1004), 0.1004 = −Φ⁻¹(0.46)).
+    public var sustainableAnnualWRVU: Double
+    /// Spread of Y across radiologists, the σ of its logarithm (default 0.35 **[assumption]**: the §2
+    /// "Procedures per FTE radiologist per year" spread, the 75th-percentile practice doing ≥65% more than the
+    /// 25th, i.e. σ ≈ ln 1.65 / 1.35 ≈ 0.37, taken for tolerance too).
+    public var sustainableSpread: Double
+    /// Share of the gap to the stock's target closed per day, r (default 1/14 **[assumption]**: Homer's
+    /// exhaustion builds and drains over weeks, not days; §5 "Burnout dynamics model" gives the form).
+    public var adjustmentPerDay: Double
+    /// Stock at or above which a radiologist counts as burned out (default 0.5; the scale is arbitrary, θ sets it).
     public var threshold: Double
-    /// Fraction starting burned out (default 0.46: §5 "Burnout in private practice (validated PFI)").
-    public var initialBurnedOutFraction: Double
     /// Error odds ratio when burned out (default 2.0: §4 "Burnout → error", Panagioti 2018).
     public var errorOddsRatio: Double
     /// Odds ratio, per 1/7 of stock (one point of the 7-point exhaustion scale), of cutting hours within two
@@ -167,43 +177,42 @@ public struct Burnout: Sendable, Equatable {
     public var hoursCutOddsRatioPerPoint: Double
     /// Fraction of shifts dropped by a radiologist who cuts hours (default 21 % = 2100 bp: §5 "Coping via hours").
     public var hoursCutBasisPoints: Int
-    /// Yearly probability of leaving the market when not burned out, basis points (default 2.5 % = 250: §5
-    /// "Workforce attrition (leaving practice)", 2022 figure).
+    /// Yearly probability of leaving practice, averaged over the workforce, basis points (default 2.5 % = 250:
+    /// §5 "Workforce attrition (leaving practice)", 2022 figure).
     public var annualAttritionBasisPoints: Int
+    /// Yearly probability of changing employer (leaving this market), averaged over the workforce, basis points
+    /// (default 8.5 % = 850: §5 "Practice turnover (changing employer)", 2022 figure).
+    public var annualTurnoverBasisPoints: Int
     /// Multiplier on the exit hazard when burned out (default 2.1: §5 "Burnout in academic faculty", intention
     /// to leave 51% vs 24%).
     public var exitHazardMultiplier: Double
 
     public init(
-        sustainableWRVUPerDay: Double = 60, accumulationPerDay: Double = 0.05, recoveryPerDay: Double = 0.1,
-        threshold: Double = 0.5, initialBurnedOutFraction: Double = 0.46, errorOddsRatio: Double = 2.0,
+        enabled: Bool = true, sustainableAnnualWRVU: Double = 12_429, sustainableSpread: Double = 0.35,
+        adjustmentPerDay: Double = 1.0 / 14, threshold: Double = 0.5, errorOddsRatio: Double = 2.0,
         hoursCutOddsRatioPerPoint: Double = 1.43, hoursCutBasisPoints: Int = 2100,
-        annualAttritionBasisPoints: Int = 250,
-        exitHazardMultiplier: Double = 2.1
+        annualAttritionBasisPoints: Int = 250, annualTurnoverBasisPoints: Int = 850, exitHazardMultiplier: Double = 2.1
     ) {
-        self.sustainableWRVUPerDay = sustainableWRVUPerDay
-        self.accumulationPerDay = accumulationPerDay
-        self.recoveryPerDay = recoveryPerDay
+        self.enabled = enabled
+        self.sustainableAnnualWRVU = sustainableAnnualWRVU
+        self.sustainableSpread = sustainableSpread
+        self.adjustmentPerDay = adjustmentPerDay
         self.threshold = threshold
-        self.initialBurnedOutFraction = initialBurnedOutFraction
         self.errorOddsRatio = errorOddsRatio
         self.hoursCutOddsRatioPerPoint = hoursCutOddsRatioPerPoint
         self.hoursCutBasisPoints = hoursCutBasisPoints
         self.annualAttritionBasisPoints = annualAttritionBasisPoints
+        self.annualTurnoverBasisPoints = annualTurnoverBasisPoints
         self.exitHazardMultiplier = exitHazardMultiplier
     }
 
     /// No burnout and no exits (`enabled: false`): the stock never moves and nobody leaves.
     public static let none = Burnout(
-        sustainableWRVUPerDay: 60, accumulationPerDay: 0, recoveryPerDay: 0, threshold: 1, initialBurnedOutFraction: 0,
-        errorOddsRatio: 1, hoursCutOddsRatioPerPoint: 1, hoursCutBasisPoints: 0, annualAttritionBasisPoints: 0,
-        exitHazardMultiplier: 1)
+        enabled: false, errorOddsRatio: 1, hoursCutOddsRatioPerPoint: 1, hoursCutBasisPoints: 0,
+        annualAttritionBasisPoints: 0, annualTurnoverBasisPoints: 0, exitHazardMultiplier: 1)
 
-    /// Whether the module has no effect: nothing accumulates, nobody starts burned out, no effects, no exits.
-    public var isNeutral: Bool {
-        accumulationPerDay == 0 && initialBurnedOutFraction == 0 && errorOddsRatio == 1 && hoursCutBasisPoints == 0
-            && annualAttritionBasisPoints == 0
-    }
+    /// Whether the module has no effect.
+    public var isNeutral: Bool { !enabled }
 }
 
 /// The reading pace a radiologist chooses: pace p divides reading times by p and multiplies miss odds by
@@ -232,33 +241,40 @@ public struct Pricing: Sendable, Equatable {
     public enum Strategy: String, Sendable, Equatable, CaseIterable {
         /// Always the list price.
         case fixedList = "fixed_list"
-        /// List price × (1 + queueStep × own queue length), capped at list × (1 + maxChange).
+        /// List price × (1 + queueStep × demand), capped at list × (1 + maxChange), where demand is what the chain
+        /// shows the radiologist: the studies it holds plus the open orders on the book it could read.
         case queueResponsive = "queue_responsive"
         /// Moves prices by `adjustment` a day toward earning `incomeTargetPerHour`, within ±maxChange of list.
         case incomeTarget = "income_target"
     }
 
+    /// Default `queue_responsive` **[assumption]**: prices follow the demand the chain's order book shows.
     public var strategy: Strategy
-    /// List price per modality, minor units (defaults: domain-parameters.md §3 "Radiologist pay per XR read and
-    /// intermediary margin": XR 6.00 USD of a $8–12 read; other modalities at the same ~65% share of the §3
-    /// "Teleradiology per-read price to client" midpoints **[derived]**).
+    /// List price per modality, minor units (defaults: the Medicare professional component per wRVU × the
+    /// modality's wRVU, `MarketDefaults.listPrices`, from domain-parameters.md §3).
     public var listPrices: PerModality<UInt64>
     /// Added for a STAT read, minor units (default 1.50 USD: §3 "Teleradiology per-read price", +$1–2).
     public var statSurcharge: UInt64
-    /// Price rise per study already queued, basis points (default 5 % **[assumption]**).
+    /// Price rise per study of demand, basis points (default 1 % **[assumption]**: ten open orders it could read
+    /// at its price raise its prices a tenth).
     public var queueStepBasisPoints: Int
-    /// Largest move away from the list price, basis points (default 50 % **[assumption]**).
+    /// Largest move away from the list price, basis points (default 20 % **[assumption]**: clients' willingness to
+    /// pay is 1.3 × the professional component, so a radiologist priced 10% above its cohort stays sellable).
     public var maxChangeBasisPoints: Int
     /// Target income per working hour, minor units (default 230.00 USD **[derived]** from §3 "Radiologist
     /// compensation context": $476k a year over ~2,000 h).
     public var incomeTargetPerHour: UInt64
     /// Daily price adjustment toward the target, basis points (default 2 % **[assumption]**).
     public var adjustmentBasisPoints: Int
+    /// Spread of list prices within the cohort: each radiologist's list is the cohort's × a lognormal factor of
+    /// median 1 and this log-spread (default 0.1 **[assumption]**: §3's quotes span about ±10–20% around their
+    /// midpoints, e.g. XR $8–12, CT $30–40).
+    public var personalSpread: Double
 
     public init(
-        strategy: Strategy = .fixedList, listPrices: PerModality<UInt64> = MarketDefaults.listPrices,
-        statSurcharge: UInt64 = 150, queueStepBasisPoints: Int = 500, maxChangeBasisPoints: Int = 5000,
-        incomeTargetPerHour: UInt64 = 23_000, adjustmentBasisPoints: Int = 200
+        strategy: Strategy = .queueResponsive, listPrices: PerModality<UInt64> = MarketDefaults.listPrices,
+        statSurcharge: UInt64 = 150, queueStepBasisPoints: Int = 100, maxChangeBasisPoints: Int = 2000,
+        incomeTargetPerHour: UInt64 = 23_000, adjustmentBasisPoints: Int = 200, personalSpread: Double = 0.1
     ) {
         self.strategy = strategy
         self.listPrices = listPrices
@@ -267,6 +283,7 @@ public struct Pricing: Sendable, Equatable {
         self.maxChangeBasisPoints = maxChangeBasisPoints
         self.incomeTargetPerHour = incomeTargetPerHour
         self.adjustmentBasisPoints = adjustmentBasisPoints
+        self.personalSpread = personalSpread
     }
 }
 

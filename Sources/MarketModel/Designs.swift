@@ -4,8 +4,9 @@
 /// genesis (`MarketDesign`, `ValueBasedParameters`).
 public struct MarketDesignSpec: Sendable, Equatable {
     public enum Mechanism: Sendable, Equatable {
-        /// Design (a): the operator charges each client `clientPrices` per study, pays radiologists `payPerWRVU`
-        /// per wRVU and keeps at least `marginBasisPoints` of the price; it dispatches to the shortest queue.
+        /// Design (a): the operator charges each client `clientPrices` per study, pays the radiologist the price
+        /// less its `marginBasisPoints` (or `payPerWRVU` per wRVU when set, never more than that), and dispatches
+        /// to the shortest queue.
         case intermediary(Intermediary)
         /// An eligible radiologist claims an open study at its listed price.
         case postedPrice
@@ -16,26 +17,33 @@ public struct MarketDesignSpec: Sendable, Equatable {
     public struct Intermediary: Sendable, Equatable {
         /// The operator's account name (default `intermediary`).
         public var operatorName: String
-        /// Minimum margin, basis points (default 35 %: domain-parameters.md §3 "Radiologist pay per XR read and
-        /// intermediary margin", ~20–50%).
+        /// The operator's margin, basis points of the client price (default 35 %: domain-parameters.md §3
+        /// "Radiologist pay per XR read and intermediary margin": the radiologist gets $4–7 of an $8–12 XR read,
+        /// a gross margin of ~20–50%; 35% of the $10 midpoint pays $6.50).
         public var marginBasisPoints: Int
-        /// Pay per wRVU to the radiologist, minor units (default 10.00 USD **[derived]**: the most that leaves the
-        /// 35% margin on every default client price over the default wRVU, e.g. MG $12 × 0.65 / 0.74 = $10.5, CT
-        /// $35 × 0.65 / 1.82 = $12.5; §3 "Radiologist compensation context" gives $30–70 per RVU for all costs,
-        /// so telerad prices and per-wRVU pay do not fit together for XR).
-        public var payPerWRVU: UInt64
+        /// Optional pay per wRVU to the radiologist, minor units, capped at the price less the margin (default
+        /// none: the radiologist gets (1 − margin) × the client price, as §3's per-read split describes).
+        public var payPerWRVU: UInt64?
         /// Negotiated per-study price to clients, minor units (defaults: §3 "Teleradiology per-read price to
         /// client (1-h TAT)", midpoints).
         public var clientPrices: PerModality<UInt64>
 
         public init(
-            operatorName: String = "intermediary", marginBasisPoints: Int = 3500, payPerWRVU: UInt64 = 1000,
+            operatorName: String = "intermediary", marginBasisPoints: Int = 3500, payPerWRVU: UInt64? = nil,
             clientPrices: PerModality<UInt64> = MarketDefaults.intermediaryClientPrices
         ) {
             self.operatorName = operatorName
             self.marginBasisPoints = marginBasisPoints
             self.payPerWRVU = payPerWRVU
             self.clientPrices = clientPrices
+        }
+
+        /// What the operator pays the radiologist for a read priced `price` of `wRVU` work units: the price less
+        /// the margin, or `payPerWRVU` × wRVU when that is set and lower; at least 1 minor unit.
+        public func pay(price: UInt64, wRVU: Double) -> UInt64 {
+            let afterMargin = price - price * UInt64(marginBasisPoints) / 10_000
+            guard let perWRVU = payPerWRVU else { return max(1, afterMargin) }
+            return max(1, min(afterMargin, UInt64((Double(perWRVU) * wRVU).rounded())))
         }
     }
 

@@ -38,45 +38,57 @@ public enum MarketDefaults {
         return ReadingTime(meanTicks: minutes * minute)
     }
 
-    /// Top of §3 "Teleradiology per-read price to client (1-h TAT)": XR 12, CT 40, MR 50, US 28 USD; MG 15,
-    /// NM 45, PET 60 USD **[assumption]**. Minor units (cents).
+    /// Medicare's professional component per wRVU, minor units (38.80 USD **[derived]**: domain-parameters.md §3
+    /// "Medicare global / professional payment, CT head (70450)", −26 ~$33 over 0.85 wRVU = $38.8, and §3 "Medicare
+    /// payment, chest XR 2 views", −26 ~$8.50 over 0.22 wRVU = $38.6). Prices per read are this × the modality's
+    /// wRVU, so a read pays for its work whatever the modality; at the §2 60 wRVU a day it gives about $230 an
+    /// hour, inside §3 "Radiologist compensation context" ($413–476k a year).
+    public static let professionalComponentPerWRVU: UInt64 = 3880
+
+    /// Client willingness to pay: 1.3 × the professional component **[derived]** from §3 "Teleradiology per-read
+    /// price to client (1-h TAT)": the top of its XR range ($12) is 1.41 × the XR professional component and of its
+    /// US range ($28) 1.2 ×. Its CT ($30–40) and MR ($40–50) quotes fit a head CT (0.85 wRVU, $33) and a plain MR,
+    /// not the CT A/P and contrast MR wRVU used here, so they are not used directly. Whole dollars: XR 11, CT 92,
+    /// MR 112, US 30, MG 37, NM 50, PET 76 USD.
     public static let willingnessToPay = PerModality<UInt64> { m in
         switch m {
-        case .xr: 1200
-        case .ct: 4000
-        case .mr: 5000
-        case .us: 2800
-        case .mg: 1500
-        case .nm: 4500
-        case .pet: 6000
+        case .xr: 1100
+        case .ct: 9200
+        case .mr: 11200
+        case .us: 3000
+        case .mg: 3700
+        case .nm: 5000
+        case .pet: 7600
         }
     }
 
-    /// Midpoints of §3 "Teleradiology per-read price to client (1-h TAT)": XR 10, CT 35, MR 45, US 25 USD;
-    /// MG 12, NM 40, PET 50 USD **[assumption]**.
+    /// The intermediary's client prices: 1.15 × the professional component **[derived]** from the same row's
+    /// midpoints (XR $10 = 1.18 ×, US $25 = 1.07 ×). Whole dollars: XR 10, CT 81, MR 99, US 27, MG 33, NM 45,
+    /// PET 67 USD. With the 35% margin the radiologist gets $6.50 of the $10 XR read (§3 "Radiologist pay per XR
+    /// read and intermediary margin": $4–7 of $8–12).
     public static let intermediaryClientPrices = PerModality<UInt64> { m in
         switch m {
         case .xr: 1000
-        case .ct: 3500
-        case .mr: 4500
-        case .us: 2500
-        case .mg: 1200
-        case .nm: 4000
-        case .pet: 5000
+        case .ct: 8100
+        case .mr: 9900
+        case .us: 2700
+        case .mg: 3300
+        case .nm: 4500
+        case .pet: 6700
         }
     }
 
-    /// Radiologist list prices: XR 6.00 USD (§3 "Radiologist pay per XR read and intermediary margin", $4–7),
-    /// others ~65% of the client-price midpoints **[derived]**: CT 23, MR 29, US 16, MG 8, NM 26, PET 32 USD.
+    /// Radiologist list prices: the professional component (``professionalComponentPerWRVU`` × wRVU), whole
+    /// dollars except XR, which is §3's 8.50 USD (71046-26): XR 8.50, CT 71, MR 87, US 23, MG 29, NM 39, PET 58 USD.
     public static let listPrices = PerModality<UInt64> { m in
         switch m {
-        case .xr: 600
-        case .ct: 2300
-        case .mr: 2900
-        case .us: 1600
-        case .mg: 800
-        case .nm: 2600
-        case .pet: 3200
+        case .xr: 850
+        case .ct: 7100
+        case .mr: 8700
+        case .us: 2300
+        case .mg: 2900
+        case .nm: 3900
+        case .pet: 5800
         }
     }
 

@@ -122,17 +122,17 @@ extension MarketReader {
             return .none
         }
         return Burnout(
-            sustainableWRVUPerDay: number(
-                s, "sustainable_wrvu_per_day", d.sustainableWRVUPerDay, in: 0.001...10_000, &ok),
-            accumulationPerDay: number(s, "accumulation_per_day", d.accumulationPerDay, in: 0...1, &ok),
-            recoveryPerDay: number(s, "recovery_per_day", d.recoveryPerDay, in: 0...1, &ok),
-            threshold: probability(s, "threshold", d.threshold, &ok),
-            initialBurnedOutFraction: probability(s, "initial_burned_out_fraction", d.initialBurnedOutFraction, &ok),
+            sustainableAnnualWRVU: number(
+                s, "sustainable_annual_wrvu", d.sustainableAnnualWRVU, in: 1...1_000_000, &ok),
+            sustainableSpread: number(s, "sustainable_spread", d.sustainableSpread, in: 0...5, &ok),
+            adjustmentPerDay: number(s, "adjustment_per_day", d.adjustmentPerDay, in: 0...1, &ok),
+            threshold: number(s, "threshold", d.threshold, in: 0.001...1, &ok),
             errorOddsRatio: number(s, "error_odds_ratio", d.errorOddsRatio, in: 0.01...100, &ok),
             hoursCutOddsRatioPerPoint: number(
                 s, "hours_cut_odds_ratio_per_point", d.hoursCutOddsRatioPerPoint, in: 0.01...100, &ok),
             hoursCutBasisPoints: percent(s, "hours_cut", d.hoursCutBasisPoints, &ok),
             annualAttritionBasisPoints: percent(s, "annual_attrition", d.annualAttritionBasisPoints, &ok),
+            annualTurnoverBasisPoints: percent(s, "annual_turnover", d.annualTurnoverBasisPoints, &ok),
             exitHazardMultiplier: number(s, "exit_hazard_multiplier", d.exitHazardMultiplier, in: 0...100, &ok))
     }
 
@@ -167,7 +167,8 @@ extension MarketReader {
             queueStepBasisPoints: percent(s, "queue_step", d.queueStepBasisPoints, &ok),
             maxChangeBasisPoints: percent(s, "max_change", d.maxChangeBasisPoints, &ok),
             incomeTargetPerHour: money(s, "income_target_per_hour", d.incomeTargetPerHour, currency, &ok),
-            adjustmentBasisPoints: percent(s, "adjustment", d.adjustmentBasisPoints, &ok))
+            adjustmentBasisPoints: percent(s, "adjustment", d.adjustmentBasisPoints, &ok),
+            personalSpread: number(s, "personal_spread", d.personalSpread, in: 0...2, &ok))
     }
 
     func readClaiming(_ c: MappingReader, _ ok: inout Bool) -> Claiming {

@@ -38,7 +38,7 @@ extension MarketReader {
             mechanism = .intermediary(
                 MarketDesignSpec.Intermediary(
                     operatorName: operatorName, marginBasisPoints: percent(s, "margin", d.marginBasisPoints, &good),
-                    payPerWRVU: money(s, "pay_per_wrvu", d.payPerWRVU, currency, &good),
+                    payPerWRVU: s.contains("pay_per_wrvu") ? money(s, "pay_per_wrvu", 0, currency, &good) : nil,
                     clientPrices: moneyTable(s, "client_prices", defaults: d.clientPrices, currency, &good)))
             if s.contains("value_based") {
                 walker.error(

@@ -346,10 +346,10 @@ struct MarketReader {
         var used: [Modality] = []
         for m in clients.flatMap(\.modalitiesUsed) where !used.contains(m) { used.append(m) }
         for design in designs {
-            guard case .intermediary(let i) = design.value.mechanism else { continue }
+            guard case .intermediary(let i) = design.value.mechanism, let perWRVU = i.payPerWRVU else { continue }
             for m in used {
                 let price = Double(i.clientPrices[m])
-                let pay = Double(i.payPerWRVU) * wrvu[m]
+                let pay = Double(perWRVU) * wrvu[m]
                 if price - pay < price * Double(i.marginBasisPoints) / 10_000 {
                     walker.warning(
                         "design '\(design.value.name)': for \(m.name), pay per wRVU × \(wrvu[m]) wRVU leaves less than the \(Units.percentText(i.marginBasisPoints)) margin of the client price (the operator will pay less than pay_per_wrvu)",

@@ -55,14 +55,15 @@ extension ScenarioSchema {
         .optional("odds_ratio_per_10_studies"),
     ]
     static let burnoutFields: [FieldSpec] = [
-        .optional("enabled"), .optional("sustainable_wrvu_per_day"), .optional("accumulation_per_day"),
-        .optional("recovery_per_day"), .optional("threshold"), .optional("initial_burned_out_fraction"),
-        .optional("error_odds_ratio"), .optional("hours_cut_odds_ratio_per_point"), .optional("hours_cut"),
-        .optional("annual_attrition"), .optional("exit_hazard_multiplier"),
+        .optional("enabled"), .optional("sustainable_annual_wrvu"), .optional("sustainable_spread"),
+        .optional("adjustment_per_day"), .optional("threshold"), .optional("error_odds_ratio"),
+        .optional("hours_cut_odds_ratio_per_point"), .optional("hours_cut"), .optional("annual_attrition"),
+        .optional("annual_turnover"), .optional("exit_hazard_multiplier"),
     ]
     static let paceFields: [FieldSpec] = [.optional("elasticity"), .optional("min"), .optional("max")]
     static let pricingFields: [FieldSpec] = [
         .optional("strategy"), .optional("list_prices"), .optional("stat_surcharge"), .optional("queue_step"),
+        .optional("personal_spread"),
         .optional("max_change"), .optional("income_target_per_hour"), .optional("adjustment"),
     ]
     static let claimingFields: [FieldSpec] = [.optional("strategy"), .optional("max_queue"), .optional("crowded_bids")]

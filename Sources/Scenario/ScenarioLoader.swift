@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MarketModel
 import Yams
 
 /// Reads scenario files and turns them into ``ScenarioFile`` values, or into every problem found.
@@ -150,6 +151,11 @@ public enum ScenarioLoader {
             walker.error("'\(key)' does not apply to kind '\(kind.rawValue)'", at: top.keyMark(key))
         }
         let model = readModel(of: kind, top, walker: walker)
+        if case .market(let m) = model, let horizon {
+            for message in Self.marketWarnings(m, horizonTicks: horizon.value) {
+                walker.warning(message, at: horizon.mark)
+            }
+        }
 
         guard let name, let seed, let replications, let horizon, let model, timesValid else { return nil }
         return ScenarioFile(
@@ -244,5 +250,47 @@ public enum ScenarioLoader {
             }
         }
         return nil
+    }
+
+    /// Warnings about a market the run cannot show well: a horizon shorter than a value-based design's hold-back
+    /// time-out or bonus period (hold-backs or bonuses would not settle within the run), and an offered reading
+    /// load above the rostered capacity or far below it (under half).
+    static func marketWarnings(_ m: MarketParameters, horizonTicks: Int64) -> [String] {
+        var out: [String] = []
+        for d in m.designs {
+            guard let v = d.valueBased else { continue }
+            if horizonTicks < v.holdbackTimeoutTicks {
+                out.append(
+                    "horizon is shorter than design '\(d.name)''s holdback_timeout: hold-backs still waiting for an outcome at the end are reported unsettled"
+                )
+            }
+            if horizonTicks < v.bonusPeriodTicks {
+                out.append("horizon is shorter than design '\(d.name)''s bonus_period: no bonus is paid within the run")
+            }
+        }
+        // Offered load: reading hours a day at pace 1, each study at the mean of the cohorts' reading times for its
+        // modality; capacity: rostered shift hours a day.
+        let hour = 3_600_000_000.0
+        var offered = 0.0
+        for group in m.clients {
+            for v in group.volumes {
+                let means = m.cohorts.map { Double($0.readingTime[v.modality].meanTicks) }
+                guard !means.isEmpty else { continue }
+                offered += Double(group.count) * v.studiesPerDay * means.reduce(0, +) / Double(means.count) / hour
+            }
+        }
+        let capacity = m.cohorts.reduce(0.0) {
+            $0 + Double($1.count) * Double($1.shift.daysPerWeek) / 7 * Double($1.shift.lengthTicks) / hour
+        }
+        if capacity > 0, offered > capacity {
+            out.append(
+                "the offered reading load (\(Int(offered.rounded())) h a day at pace 1) exceeds the rostered capacity (\(Int(capacity.rounded())) shift hours a day): queues will grow without bound"
+            )
+        } else if capacity > 0, offered < capacity / 2 {
+            out.append(
+                "the offered reading load (\(Int(offered.rounded())) h a day at pace 1) is under half the rostered capacity (\(Int(capacity.rounded())) shift hours a day): radiologists will sit idle"
+            )
+        }
+        return out
     }
 }

@@ -112,9 +112,20 @@ extension MarketWorld {
                 records[s].peerReviewed = true
                 labels += 1  // the adjudicated label joined the dataset on chain
                 resolveHoldback(s, r, at: t)
+                let score = firstEvent(r) { if case .peerReview(_, _, _, let score) = $0 { score } else { nil } }
+                if let author = studies[s].assignee {
+                    tell(author, .checked(byReview: true, flagged: score?.isDiscrepancy ?? false))
+                }
             }
         case .feedback(let s):
-            if ok { resolveHoldback(s, r, at: t) }
+            if ok {
+                resolveHoldback(s, r, at: t)
+                let score = firstEvent(r) { if case .feedback(_, _, let score) = $0 { score } else { nil } }
+                let threshold = terms.valueBased?.feedbackThreshold ?? 3
+                if let author = studies[s].assignee {
+                    tell(author, .checked(byReview: false, flagged: Int(score ?? 5) < threshold))
+                }
+            }
         case .followUp(let s):
             if ok { records[s].followUpCompleted = true }
         }
@@ -152,6 +163,7 @@ extension MarketWorld {
     func reported(_ s: StudyID, by r: RadiologistID, receipt: Receipt, ok: Bool, at t: Int64) {
         tell(r, .released(s))
         guard ok else { return }  // too late: the study expired (the client reposts)
+        tell(r, .reportCommitted)
         studies[s].phase = .reported
         records[s].reportCommitted = t
         records[s].status = .reported

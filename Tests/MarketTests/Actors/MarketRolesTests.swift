@@ -43,10 +43,9 @@ struct MarketRolesTests {
         }
         #expect(dispatched == studies)
         #expect(to == [RadiologistID(0), RadiologistID(1), RadiologistID(0)])
-        let wRVU = bench.model.studyWRVU[bench.studies[studies[0]].generated.study.modality]
-        let pay = min(
-            100_000 - 100_000 * UInt64(terms.marginBasisPoints) / 10_000,
-            UInt64((Double(terms.payPerWRVU) * wRVU).rounded()))
+        // The radiologist gets the client price less the margin (no per-wRVU rate configured).
+        #expect(terms.payPerWRVU == nil)
+        let pay = 100_000 - 100_000 * UInt64(terms.marginBasisPoints) / 10_000
         #expect(
             actions[1]
                 == .submit(

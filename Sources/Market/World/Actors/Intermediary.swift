@@ -1,6 +1,6 @@
 // The intermediary (a teleradiology company) as a state machine: asked to dispatch, it waits a little to batch,
 // then assigns each open study, oldest first, to the eligible on-shift radiologist with the shortest queue, paying
-// per wRVU.
+// the client price less its margin.
 
 import Contracts
 import DiscreteEvent
@@ -45,6 +45,13 @@ struct Intermediary {
         }
     }
 
+    /// What the operator pays for a read of `modality` at its list client price (what a radiologist expects).
+    static func pay(for modality: Modality, _ terms: MarketDesignSpec.Intermediary, _ model: MarketParameters)
+        -> UInt64
+    {
+        terms.pay(price: terms.clientPrices[modality], wRVU: model.studyWRVU[modality])
+    }
+
     private func dispatch(_ market: MarketView, _ radiologists: [Radiologist]) -> [Action] {
         guard case .intermediary(let terms) = market.terms.mechanism else { return [] }
         var out: [Action] = []
@@ -66,14 +73,13 @@ struct Intermediary {
             }
             guard let r = best, let id = study.chainID else { continue }
             let m = study.generated.study.modality
-            let maxPay = study.maxPrice - study.maxPrice * UInt64(terms.marginBasisPoints) / 10_000
-            let pay = min(maxPay, UInt64((Double(terms.payPerWRVU) * market.terms.model.studyWRVU[m]).rounded()))
+            let pay = terms.pay(price: study.maxPrice, wRVU: market.terms.model.studyWRVU[m])
             sent[r.index] += 1
             dispatched.append(s)
             out.append(.dispatched(s, to: r))
             out.append(
                 .submit(
-                    .assignStudy(studyID: id, radiologist: radiologists[r].address, pay: max(1, pay)),
+                    .assignStudy(studyID: id, radiologist: radiologists[r].address, pay: pay),
                     .assign(rad: r, study: s)))
         }
         return out

@@ -34,7 +34,7 @@ extension Radiologist {
         guard active else { return }
         let now = market.now
         var length = cohort.shift.lengthTicks
-        if hoursCut { length = length * 3 / 4 }
+        if hoursCut { length -= length * Int64(cohort.burnout.hoursCutBasisPoints) / 10_000 }
         onShift = true
         shiftStart = now
         shiftEnd = now + length
@@ -56,8 +56,10 @@ extension Radiologist {
         scheduleNextShift(after: market.now, market, &out)
     }
 
-    /// The pace the pay terms make worthwhile (PaceChoice): per-read pay rewards speed; a value-based hold-back
-    /// at risk on a detected error rewards accuracy.
+    /// The pace the pay terms make worthwhile (PaceChoice): per-read pay rewards speed; under value-based
+    /// settlement a detected error forfeits the read's hold-back and the quality point its bonus share pays, and
+    /// the radiologist expects detection at the rates it has seen its own reads reviewed and scored
+    /// (``expectedLossPerError(typicalPay:_:)``).
     func choosePace(shiftHours: Double, _ terms: MarketTerms) -> Double {
         guard !cohort.pace.isFixedAtOne else { return 1 }
         let model = terms.model
@@ -67,14 +69,16 @@ extension Radiologist {
         var readTicks = 0.0
         var pay = 0.0
         var prevalence = 0.0
+        var wRVU = 0.0
         for group in terms.clientGroups {
             for v in group.volumes {
                 let w = v.studiesPerDay
                 weight += w
                 prevalence += w * v.findingPrevalence
+                wRVU += w * model.studyWRVU[v.modality]
                 readTicks += w * readingTime.meanTicks(v.modality, speedFactor: speedFactor, pace: 1)
                 if case .intermediary(let i) = terms.mechanism {
-                    pay += w * Double(i.payPerWRVU) * model.studyWRVU[v.modality]
+                    pay += w * Double(Intermediary.pay(for: v.modality, i, model))
                 } else {
                     pay += w * Double(pricing.price(for: v.modality, urgency: v.urgency, multiplier: priceMultiplier))
                 }
@@ -83,20 +87,61 @@ extension Radiologist {
         guard weight > 0 else { return 1 }
         let meanReadHours = readTicks / weight / Double(SimTime.ticksPerHour)
         let typicalPay = pay / weight
-        var holdback = 0.0
-        var detection = 0.0
-        if let v = terms.valueBased {
-            holdback = typicalPay * Double(v.holdbackBasisPoints) / 10_000
-            detection =
-                Double(model.peerReview.rateBasisPoints) / 10_000 * model.peerReview.detectionProbability
-                + model.referrers.feedbackProbability * 0.5
-        }
         let payTerms = PaceChoice.Terms(
-            payPerRead: typicalPay,
-            expectedLossPerError: PaceChoice.expectedLossPerError(holdback: holdback, detectionProbability: detection))
+            payPerRead: typicalPay, expectedLossPerError: expectedLossPerError(typicalPay: typicalPay, terms))
         return PaceChoice(errorModel: errorModel).choose(
             terms: payTerms, meanReadHours: meanReadHours, shiftHours: shiftHours, prevalence: prevalence / weight,
-            burnedOut: burnout.isBurnedOut(stock: stock))
+            equivalentsPerRead: wRVU / weight / model.studyWRVU[.ct], burnedOut: burnout.isBurnedOut(stock: stock))
+    }
+
+    /// Pseudo-reads of prior weight on the configured review and feedback rates when the radiologist updates its
+    /// belief from its own reads (100 **[assumption]**: a few days of reads before its own record dominates).
+    static let priorReads = 100.0
+
+    /// The radiologist's belief about the share of its reads that are peer-reviewed and that get referrer feedback:
+    /// Beta posteriors centred on the configured rates, updated with what it has seen on its own reports.
+    func believedCheckRates(_ model: MarketParameters) -> (review: Double, feedback: Double) {
+        let n = Self.priorReads
+        let reviewPrior = Double(model.peerReview.rateBasisPoints) / 10_000
+        let feedbackPrior = model.referrers.feedbackProbability
+        return (
+            (n * reviewPrior + Double(reviewsSeen)) / (n + Double(reportsMade)),
+            (n * feedbackPrior + Double(feedbackSeen)) / (n + Double(reportsMade))
+        )
+    }
+
+    /// Probability that feedback on a read whose error the referrer noticed falls below the release threshold
+    /// (0.5 **[assumption]**: a noticed major discrepancy scores about 1–2, a noticed minor one about 3, the
+    /// threshold; ``ReferrerFeedback``).
+    static let lowScoreGivenNoticedError = 0.5
+    /// Share of feedback on unreviewed reads that earns a quality point (0.9 **[assumption]**: most reads are
+    /// correct and on time).
+    static let favourableFeedbackShare = 0.9
+
+    /// What a reading error is expected to cost: the liability the reader bears, plus, under value-based
+    /// settlement, the chance the error is detected times what detection forfeits (the read's hold-back and the
+    /// quality point whose share of the bonus pool it would have earned).
+    ///
+    /// Detection = review rate × reviewer detection + (unreviewed) feedback rate × P(a noticed error scores below
+    /// the release threshold), each rate as the radiologist believes it (``believedCheckRates``). A quality point
+    /// is worth the levy on a read divided by the points earned per read (reviews that concur plus favourable
+    /// feedback on unreviewed reads).
+    func expectedLossPerError(typicalPay: Double, _ terms: MarketTerms) -> Double {
+        guard let v = terms.valueBased else { return PaceChoice.expectedLossPerError() }
+        let model = terms.model
+        let rates = believedCheckRates(model)
+        let feedbackDetects = ReferrerFeedback().noticeProbability * Self.lowScoreGivenNoticedError
+        let detection =
+            rates.review * model.peerReview.detectionProbability + (1 - rates.review) * rates.feedback
+            * feedbackDetects
+        let pointsPerRead =
+            rates.review * (1 - model.peerReview.falseDiscrepancyProbability) + (1 - rates.review) * rates.feedback
+            * Self.favourableFeedbackShare
+        let levy = typicalPay * Double(v.levyBasisPoints) / 10_000
+        let pointValue = pointsPerRead > 0 ? levy / pointsPerRead : 0
+        let holdback = typicalPay * Double(v.holdbackBasisPoints) / 10_000
+        return PaceChoice.expectedLossPerError(
+            holdback: holdback, detectionProbability: detection, bonusLostPerDetectedError: pointValue)
     }
 
     // MARK: Reading
@@ -199,7 +244,7 @@ extension Radiologist {
         lastBalance = balance
         var record: RadiologistDayRecord?
         if wasActive {
-            stock = burnout.update(stock: stock, workloadWRVU: dayWRVU)
+            stock = burnout.update(stock: stock, workloadWRVU: dayWRVU, sustainable: sustainableWRVU)
             let u = behaviourStream.uniform()
             let v = behaviourStream.uniform()
             var exited = false

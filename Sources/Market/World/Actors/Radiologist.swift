@@ -50,6 +50,11 @@ struct Radiologist: Identified {
         case released(StudyID)
         /// Something it bid on or asked for went elsewhere: it looks for more work.
         case reconsider
+        /// One of its reports committed.
+        case reportCommitted
+        /// One of its reports was peer-reviewed (`byReview`) or scored by the referrers; `flagged` when the review
+        /// found a discrepancy or the score fell below the value-based release threshold.
+        case checked(byReview: Bool, flagged: Bool)
         /// The day ends: its balance on chain and the fees it paid that day.
         case dayEnd(balance: UInt64, fees: UInt64, day: Int)
     }
@@ -96,6 +101,8 @@ struct Radiologist: Identified {
     let pricing: PricingStrategy
     let claiming: ClaimingPolicy
     let burnout: BurnoutModel
+    /// Its sustainable annual workload, wRVU (``BurnoutModel/drawSustainableWorkload(stream:)``).
+    let sustainableWRVU: Double
     /// Weekdays (0 = Monday) of the shifts.
     let shiftDays: [Int]
     var registered = false
@@ -115,6 +122,14 @@ struct Radiologist: Identified {
     var priceMultiplier = 1.0
     var stock = 0.0
     var hoursCut = false
+    /// Open orders on the chain's book it could read, at its last look (queue-responsive pricing's demand signal).
+    var demandSeen = 0
+    /// Reports it made, and how many of them it has seen peer-reviewed, scored by referrers, and flagged (a review
+    /// scoring a discrepancy or feedback below the release threshold): what its beliefs about detection rest on.
+    var reportsMade = 0
+    var reviewsSeen = 0
+    var feedbackSeen = 0
+    var flagsSeen = 0
     /// Local studies assigned on chain and not yet reported (includes the one being read).
     var held: [StudyID] = []
     /// Claims or bids in flight (local study ids).
@@ -131,8 +146,8 @@ struct Radiologist: Identified {
     var dayWRVU = 0.0
     var lastBalance: UInt64 = 0
 
-    /// The `k`-th radiologist (from 0) of `cohort`, called `<cohort>-<k+1>`: draws its speed factor and whether it
-    /// starts burned out from its own streams.
+    /// The `k`-th radiologist (from 0) of `cohort`, called `<cohort>-<k+1>`: draws its speed factor and its
+    /// sustainable workload (hence its starting burnout stock) from its own streams.
     init(
         id: RadiologistID, cohortIndex: Int, cohort: RadiologistCohort, number k: Int, address: Address,
         sealingKey: SealingPublicKey, readingTime: ReadingTimeModel, streams: RandomStreams
@@ -149,12 +164,16 @@ struct Radiologist: Identified {
         behaviourStream = streams.stream("burnout.\(name)")
         errorModel = ErrorModel(cohort: cohort)
         self.readingTime = readingTime
-        pricing = PricingStrategy(parameters: cohort.pricing)
+        pricing = PricingStrategy(
+            parameters: cohort.pricing, personalFactor: PricingStrategy.drawPersonalFactor(
+                spread: cohort.pricing.personalSpread, stream: streams.stream("price.\(name)")))
         claiming = ClaimingPolicy(parameters: cohort.claiming)
         burnout = BurnoutModel(parameters: cohort.burnout)
         shiftDays = Self.shiftDays(daysPerWeek: cohort.shift.daysPerWeek, offset: k)
-        let burnedOut = behaviourStream.uniform() < cohort.burnout.initialBurnedOutFraction
-        stock = burnout.initialStock(burnedOut: burnedOut)
+        sustainableWRVU = burnout.drawSustainableWorkload(stream: behaviourStream)
+        // Start at the steady state of its rostered workload, not at the threshold.
+        stock = burnout.steadyStock(
+            annualWRVU: BurnoutModel.rosteredAnnualWRVU(cohort.shift), sustainable: sustainableWRVU)
     }
 
     /// Shift weekdays (0 = Monday): `daysPerWeek` consecutive days; the k-th radiologist of a cohort starts where
@@ -190,6 +209,10 @@ struct Radiologist: Identified {
             held.removeAll { $0 == s }
             requestConsider(delay: SimTime.ticksPerSecond, market, &out)
         case .reconsider: requestConsider(delay: SimTime.ticksPerSecond, market, &out)
+        case .reportCommitted: reportsMade += 1
+        case .checked(let byReview, let flagged):
+            if byReview { reviewsSeen += 1 } else { feedbackSeen += 1 }
+            if flagged { flagsSeen += 1 }
         case .dayEnd(let balance, let fees, let day): endDay(balance: balance, fees: fees, day: day, market, &out)
         }
         return out
@@ -260,7 +283,7 @@ struct Radiologist: Identified {
         var prices: [PriceEntry] = []
         for m in Modality.allCases {
             for u in Urgency.allCases {
-                let p = pricing.price(for: m, urgency: u, queueLength: held.count, multiplier: priceMultiplier)
+                let p = pricing.price(for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
                 if p > 0 { prices.append(PriceEntry(modality: m, urgency: u, price: p)) }
             }
         }
@@ -323,7 +346,17 @@ struct Radiologist: Identified {
         // Stop taking work an expected read before the shift ends.
         let room = cohort.claiming.maxQueue - held.count - pending.count
         guard room > 0 else { return }
-        // Queue-responsive pricing republishes the price list as the queue moves (at most every 30 minutes).
+        // Queue-responsive pricing sees the demand on chain (its own queue plus the open orders it may read at
+        // its current price, so pricing itself out lowers it again) and republishes the price list as that moves
+        // (at most every 30 minutes).
+        demandSeen = market.book.reduce(0) { n, s in
+            let st = market.studies[s]
+            guard st.phase == .open, isEligible(for: st, market.terms) else { return n }
+            let price = pricing.price(
+                for: st.generated.study.modality, urgency: st.generated.study.urgency,
+                queueLength: held.count + demandSeen, multiplier: priceMultiplier)
+            return n + (price <= st.maxPrice ? 1 : 0)
+        }
         if cohort.pricing.strategy == .queueResponsive, market.terms.auction == nil,
             now - publishedAt >= 30 * 60 * SimTime.ticksPerSecond, let p = published, p != profile
         {
@@ -355,7 +388,7 @@ struct Radiologist: Identified {
             // A claim pays the price on chain; a bid names its own.
             let price =
                 st.phase == .bidding
-                ? pricing.price(for: m, urgency: u, queueLength: held.count, multiplier: priceMultiplier)
+                ? pricing.price(for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
                 : (published?.price(for: m, u) ?? .max)
             if price > st.maxPrice { continue }
             let expected = Int64(readingTime.meanTicks(m, speedFactor: speedFactor, pace: pace))
