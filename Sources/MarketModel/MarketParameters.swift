@@ -196,14 +196,18 @@ public enum ArrivalProfile: Sendable, Equatable {
 
 // MARK: - Market-wide agents
 
-/// How long licensing and client credentialing take for radiologists not credentialed at the start.
+/// How long licensing and client credentialing take for radiologists not credentialed at the start and for
+/// replacements of radiologists who leave. The attestations are chain transactions of the credentialing
+/// authority; shared attestations (credentialing by proxy) are the lever that shortens `clientTicks`.
 public struct Credentialing: Sendable, Equatable {
-    /// Time to obtain a new licence, ticks (default 60 d **[assumption]**; no row).
+    /// Time to obtain the licences, ticks (default 46 d: domain-parameters.md §9 "Interstate Medical Licensure
+    /// Compact (IMLC)", 37–55 days on average).
     public var licenceTicks: Int64
-    /// Time to be credentialed by a client that requires it, ticks (default 90 d **[assumption]**; no row).
+    /// Time to be credentialed by a client that requires it, ticks (default 90 d: §9 "Hospital credentialing and
+    /// privileging", ~3 months on average, 60–120+ days; by proxy 36 days, §9 "Telemedicine credentialing by proxy").
     public var clientTicks: Int64
 
-    public init(licenceTicks: Int64 = 60 * 86_400_000_000, clientTicks: Int64 = 90 * 86_400_000_000) {
+    public init(licenceTicks: Int64 = 46 * 86_400_000_000, clientTicks: Int64 = 90 * 86_400_000_000) {
         self.licenceTicks = licenceTicks
         self.clientTicks = clientTicks
     }

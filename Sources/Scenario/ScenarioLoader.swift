@@ -254,18 +254,19 @@ public enum ScenarioLoader {
 
     /// Warnings about a market the run cannot show well: a horizon shorter than a value-based design's hold-back
     /// time-out or bonus period (hold-backs or bonuses would not settle within the run), and an offered reading
-    /// load above the rostered capacity or far below it (under half).
+    /// load above the rostered capacity or far below it (under a tenth: radiologists idle nine hours in ten).
     static func marketWarnings(_ m: MarketParameters, horizonTicks: Int64) -> [String] {
         var out: [String] = []
         for d in m.designs {
             guard let v = d.valueBased else { continue }
             if horizonTicks < v.holdbackTimeoutTicks {
                 out.append(
-                    "horizon is shorter than design '\(d.name)''s holdback_timeout: hold-backs still waiting for an outcome at the end are reported unsettled"
+                    "horizon is shorter than the holdback_timeout of design '\(d.name)': hold-backs still waiting for an outcome at the end are reported unsettled"
                 )
             }
             if horizonTicks < v.bonusPeriodTicks {
-                out.append("horizon is shorter than design '\(d.name)''s bonus_period: no bonus is paid within the run")
+                out.append(
+                    "horizon is shorter than the bonus_period of design '\(d.name)': no bonus is paid within the run")
             }
         }
         // Offered load: reading hours a day at pace 1, each study at the mean of the cohorts' reading times for its
@@ -286,9 +287,9 @@ public enum ScenarioLoader {
             out.append(
                 "the offered reading load (\(Int(offered.rounded())) h a day at pace 1) exceeds the rostered capacity (\(Int(capacity.rounded())) shift hours a day): queues will grow without bound"
             )
-        } else if capacity > 0, offered < capacity / 2 {
+        } else if capacity > 0, offered > 0, offered < capacity / 10 {
             out.append(
-                "the offered reading load (\(Int(offered.rounded())) h a day at pace 1) is under half the rostered capacity (\(Int(capacity.rounded())) shift hours a day): radiologists will sit idle"
+                "the offered reading load (\(String(format: "%.1f", offered)) h a day at pace 1) is under a tenth of the rostered capacity (\(Int(capacity.rounded())) shift hours a day): radiologists will sit idle"
             )
         }
         return out

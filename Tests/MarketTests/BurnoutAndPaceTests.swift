@@ -15,7 +15,8 @@ import Testing
         let rested = model.annualExitProbability(stock: 0.1)
         let burned = model.annualExitProbability(stock: 0.9)
         let hazard = { (p: Double) in -log1p(-p) }
-        let average = (1 - BurnoutModel.referencePrevalence) * hazard(rested)
+        let average =
+            (1 - BurnoutModel.referencePrevalence) * hazard(rested)
             + BurnoutModel.referencePrevalence * hazard(burned)
         #expect(abs(average - hazard(0.11)) < 1e-12, "average hazard \(average)")
         #expect(abs(hazard(burned) / hazard(rested) - 2.1) < 1e-9)
@@ -71,8 +72,9 @@ import Testing
         let stream = RandomStreams(seed: 7, replication: 0).stream("test.sustainable")
         let ys = (0..<20_000).map { _ in model.drawSustainableWorkload(stream: stream) }
         func prevalence(_ annual: Double) -> Double {
-            Double(ys.filter { model.isBurnedOut(stock: model.steadyStock(annualWRVU: annual, sustainable: $0)) }
-                .count) / Double(ys.count)
+            Double(
+                ys.filter { model.isBurnedOut(stock: model.steadyStock(annualWRVU: annual, sustainable: $0)) }
+                    .count) / Double(ys.count)
         }
         #expect(abs(prevalence(12_000) - 0.46) < 0.015, "\(prevalence(12_000))")
         #expect(prevalence(11_100) >= 0.36 && prevalence(12_700) <= 0.54)

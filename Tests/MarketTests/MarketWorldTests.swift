@@ -193,6 +193,44 @@ struct MarketWorldTests {
     }
 }
 
+@Suite("Market workforce")
+struct MarketWorkforceTests {
+    /// Leavers are replaced through credentialing on the chain: with exits forced (everyone burned out, the exit
+    /// hazard at its cap), replacements join the day a radiologist of their cohort leaves, cannot read until their
+    /// licence attestation (1 day here) has committed, then read. A replacement never joins unless someone left.
+    @Test func leaversAreReplacedAfterCredentialing() throws {
+        let (file, base) = try loadMarket("default.yaml")
+        var model = base
+        model.credentialing = Credentialing(licenceTicks: dayTicks, clientTicks: dayTicks)
+        for i in model.cohorts.indices {
+            model.cohorts[i].burnout.threshold = 0.001
+            model.cohorts[i].burnout.annualAttritionBasisPoints = 10_000
+            model.cohorts[i].burnout.exitHazardMultiplier = 1_000
+        }
+        let design = try #require(model.designs.first { $0.name == "posted-price" })
+        let r = try MarketSimulation.run(
+            MarketRunSpec(
+                model: model, design: design, seed: file.seed, replication: 0, horizonTicks: 8 * dayTicks,
+                warmupTicks: 0))
+        let regulars = model.cohorts.reduce(0) { $0 + $1.count }
+        let exits = r.radiologistDays.filter(\.exited)
+        try #require(!exits.isEmpty, "no radiologist left: the test's forcing is too weak")
+        let replacementDays = r.radiologistDays.filter { $0.radiologist >= regulars }
+        #expect(!replacementDays.isEmpty, "no replacement joined after \(exits.count) exits")
+        let firstExitDay = exits.map(\.day).min()!
+        // A replacement's first day is no earlier than the first exit; it reads only after its licence (1 day).
+        #expect(replacementDays.allSatisfy { $0.day >= firstExitDay })
+        let readingDays = replacementDays.filter { $0.reads > 0 }
+        #expect(!readingDays.isEmpty, "replacements never read")
+        #expect(readingDays.allSatisfy { $0.day >= firstExitDay + 1 })
+        // Without exits nobody joins.
+        let calm = try MarketSimulation.run(
+            MarketRunSpec(
+                model: base, design: design, seed: file.seed, replication: 0, horizonTicks: dayTicks, warmupTicks: 0))
+        #expect(calm.radiologistDays.allSatisfy { $0.radiologist < regulars || !$0.active })
+    }
+}
+
 @Suite("Market privacy")
 struct MarketPrivacyTests {
     /// No patient data on chain: every synthetic patient identifier of every study (medical record number, name,

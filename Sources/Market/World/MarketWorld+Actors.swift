@@ -43,7 +43,15 @@ extension MarketWorld {
             case .readFinished(let s, let result):
                 studies[s].outcome = result.outcome
                 recorder.read(s, result, at: now)
-            case .day(let record): recorder.day(record)
+            case .day(let record):
+                recorder.day(record)
+                if record.exited,
+                    let replacement = rads.ids.first(where: {
+                        rads[$0].isReplacement && !rads[$0].joined && rads[$0].cohortIndex == rads[r].cohortIndex
+                    })
+                {
+                    at(now, .radiologist(replacement, .join))
+                }
             }
         }
     }

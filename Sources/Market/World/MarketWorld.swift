@@ -206,7 +206,21 @@ final class MarketWorld {
                         streams: streams))
             }
         }
-        let reviewStreams = model.cohorts.flatMap { c in (0..<c.count).map { "review.\(c.name)-\($0 + 1)" } }
+        // One replacement per cohort, after every cohort's radiologists (so their ids do not move): it joins when a
+        // radiologist of its cohort leaves and is credentialed before it reads.
+        for (ci, cohort) in model.cohorts.enumerated() {
+            let readingTime = try? ReadingTimeModel(readingTime: cohort.readingTime)
+            guard let readingTime else { continue }
+            let party = Party(
+                label: "radiologist-\(cohort.name)-\(cohort.count + 1)", seed: seed, gateway: nextGateway())
+            radParties.append(party)
+            rads.append(
+                Radiologist(
+                    id: RadiologistID(rads.count), cohortIndex: ci, cohort: cohort, number: cohort.count,
+                    address: party.address, sealingKey: party.sealing.publicKey, readingTime: readingTime,
+                    streams: streams, replacement: true))
+        }
+        let reviewStreams = rads.map { "review.\($0.cohort.name)-\($0.number + 1)" }
         peerReviewer = PeerReviewer(
             model: PeerReviewModel(parameters: model.peerReview), streams: reviewStreams.map(streams.stream))
         gateway = ChainGateway(

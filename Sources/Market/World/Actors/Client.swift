@@ -129,7 +129,10 @@ struct Client: Identified {
             fields.maxPrice = i.clientPrices[study.study.modality] + surcharge
         }
         fields.deadlineTicks = deadline ?? market.now + group.turnaroundTicks[study.study.urgency]
-        if case .postedPrice = terms.mechanism {
+        // STAT studies and reposts offer the full willingness to pay: an emergency (or a study that already missed
+        // its deadline) cannot wait for the preferred readers to come on shift **[assumption]** (§6 "Stroke CT":
+        // interpretation within 45 minutes).
+        if case .postedPrice = terms.mechanism, study.study.urgency != .stat, market.records[s].reposts == 0 {
             fields.maxPrice = routedMaximum(
                 study.study, candidates: candidates, willingness: fields.maxPrice,
                 required: group.turnaroundTicks[study.study.urgency])
@@ -150,7 +153,8 @@ struct Client: Identified {
 
     /// The client's routing software (posted price): ranks the eligible radiologists by their public price,
     /// median turnaround, discrepancy rate, feedback and subspecialty, as the committed chain shows them, and caps
-    /// the offer at the dearest of the best three, so those three (and anyone cheaper) can claim.
+    /// the offer at the dearest of the best three, so those three (and anyone cheaper) can claim. Not for STAT
+    /// studies or reposts, which offer the full willingness to pay.
     func routedMaximum(
         _ study: Study, candidates: [RoutingCandidate], willingness: UInt64, required: Int64
     ) -> UInt64 {

@@ -18,6 +18,8 @@ struct Radiologist: Identified {
     enum Timer: Equatable {
         /// The credentialing authority's step: 0 licences and subspecialties, 1 client credentials.
         case credential(step: Int)
+        /// A replacement joins the market (``Radiologist/isReplacement``): credentialing starts now.
+        case join
         case shiftStart
         case shiftEnd
         case readDone
@@ -90,6 +92,12 @@ struct Radiologist: Identified {
     let id: RadiologistID
     let cohortIndex: Int
     let cohort: RadiologistCohort
+    /// Its number within the cohort, from 0 (its name is `<cohort>-<number + 1>`).
+    let number: Int
+    /// A replacement waits outside the market until a radiologist of its cohort leaves; it then joins and goes
+    /// through licensing and client credentialing (``MarketParameters/credentialing``) before it can read.
+    let isReplacement: Bool
+    var joined: Bool
     let address: Address
     let sealingKey: SealingPublicKey
     let speedFactor: Double
@@ -112,7 +120,7 @@ struct Radiologist: Identified {
     var licences: [String] = []
     var subspecialtiesAttested: [String] = []
     var credentialedClients: [ClientID] = []
-    var active = true
+    var active: Bool
     var onShift = false
     var shiftStart: Int64 = 0
     var shiftEnd: Int64 = 0
@@ -150,12 +158,16 @@ struct Radiologist: Identified {
     /// sustainable workload (hence its starting burnout stock) from its own streams.
     init(
         id: RadiologistID, cohortIndex: Int, cohort: RadiologistCohort, number k: Int, address: Address,
-        sealingKey: SealingPublicKey, readingTime: ReadingTimeModel, streams: RandomStreams
+        sealingKey: SealingPublicKey, readingTime: ReadingTimeModel, streams: RandomStreams, replacement: Bool = false
     ) {
         let name = "\(cohort.name)-\(k + 1)"
         self.id = id
         self.cohortIndex = cohortIndex
         self.cohort = cohort
+        number = k
+        isReplacement = replacement
+        joined = !replacement
+        active = !replacement
         self.address = address
         self.sealingKey = sealingKey
         speedFactor = ReadingTimeModel.drawSpeedFactor(speedCV: cohort.speedCV, stream: streams.stream("speed.\(name)"))
@@ -165,7 +177,8 @@ struct Radiologist: Identified {
         errorModel = ErrorModel(cohort: cohort)
         self.readingTime = readingTime
         pricing = PricingStrategy(
-            parameters: cohort.pricing, personalFactor: PricingStrategy.drawPersonalFactor(
+            parameters: cohort.pricing,
+            personalFactor: PricingStrategy.drawPersonalFactor(
                 spread: cohort.pricing.personalSpread, stream: streams.stream("price.\(name)")))
         claiming = ClaimingPolicy(parameters: cohort.claiming)
         burnout = BurnoutModel(parameters: cohort.burnout)
@@ -187,8 +200,9 @@ struct Radiologist: Identified {
     mutating func handle(_ event: Event, in market: MarketView) -> [Action] {
         var out: [Action] = []
         switch event {
-        case .enter: enter(market, &out)
-        case .planShifts: scheduleNextShift(after: 0, market, &out)
+        case .enter: if joined { enter(market, &out) }
+        case .planShifts: if joined { scheduleNextShift(after: 0, market, &out) }
+        case .timer(.join): join(market, &out)
         case .timer(.credential(let step)): credential(step: step, market, &out)
         case .timer(.shiftStart): startShift(market, &out)
         case .timer(.shiftEnd): endShift(market, &out)
@@ -233,6 +247,20 @@ struct Radiologist: Identified {
         publish(market, &out)
     }
 
+    /// A replacement joins: registers now, gets its licences after `licenceTicks` and its client credentials
+    /// `clientTicks` later (the attestations are chain transactions), and starts taking shifts once licensed.
+    private mutating func join(_ market: MarketView, _ out: inout [Action]) {
+        guard isReplacement, !joined else { return }
+        joined = true
+        active = true
+        let credentialing = market.terms.model.credentialing
+        out.append(.schedule(.credential(step: 0), at: market.now + credentialing.licenceTicks))
+        out.append(
+            .schedule(
+                .credential(step: 1), at: market.now + credentialing.licenceTicks + credentialing.clientTicks))
+        publish(market, &out)
+    }
+
     /// Step 0: licences and subspecialties; step 1: credentials at every client that requires them.
     private mutating func credential(step: Int, _ market: MarketView, _ out: inout [Action]) {
         let expires = Int64.max
@@ -248,6 +276,8 @@ struct Radiologist: Identified {
                     .attest(.issueAttestation(subject: address, claim: .subspecialty(s), expiresAtTicks: expires)))
                 subspecialtiesAttested.append(s)
             }
+            // A replacement takes its first shift once licensed.
+            if isReplacement { scheduleNextShift(after: market.now, market, &out) }
         } else {
             let terms = market.terms
             let taken = cohort.credentialedAtStart ? 0 : terms.model.credentialing.clientTicks
@@ -283,7 +313,8 @@ struct Radiologist: Identified {
         var prices: [PriceEntry] = []
         for m in Modality.allCases {
             for u in Urgency.allCases {
-                let p = pricing.price(for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
+                let p = pricing.price(
+                    for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
                 if p > 0 { prices.append(PriceEntry(modality: m, urgency: u, price: p)) }
             }
         }
