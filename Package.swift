@@ -137,6 +137,7 @@ let package = Package(
             name: "Market",
             dependencies: [
                 "DiscreteEvent", "Stochastic", "MarketModel", "Ledger", "Contracts", "Consensus", "Network", "Cluster",
+                "Analysis",
             ],
             swiftSettings: strict
         ),

@@ -37,6 +37,9 @@ public func studentTQuantile(_ p: Double, degreesOfFreedom: Double) -> Double {
 ///
 /// Use one for per-customer waits within a run, or for one metric's per-replication means across
 /// replications (the usual way to get an honest interval from correlated output).
+///
+/// An infinite observation (a turnaround quantile never reached) makes the mean that infinity (NaN when both
+/// signs occur) and the variance, and so the interval, NaN: Welford's update would turn ∞ − ∞ into a NaN mean.
 public struct Tally: Sendable, Equatable {
     public private(set) var count: Int = 0
     public private(set) var mean: Double = 0
@@ -58,9 +61,14 @@ public struct Tally: Sendable, Equatable {
 
     @usableFromInline mutating func _record(_ x: Double) {
         count += 1
-        let delta = x - mean
-        mean += delta / Double(count)
-        m2 += delta * (x - mean)
+        if x.isInfinite || mean.isInfinite {
+            mean += x
+            m2 = .nan
+        } else {
+            let delta = x - mean
+            mean += delta / Double(count)
+            m2 += delta * (x - mean)
+        }
         if x < min { min = x }
         if x > max { max = x }
     }
@@ -90,10 +98,15 @@ public struct Tally: Sendable, Equatable {
             self = other
             return
         }
-        let n = Double(count + other.count)
-        let delta = other.mean - mean
-        mean += delta * Double(other.count) / n
-        m2 += other.m2 + delta * delta * Double(count) * Double(other.count) / n
+        if mean.isInfinite || other.mean.isInfinite {
+            mean += other.mean
+            m2 = .nan
+        } else {
+            let n = Double(count + other.count)
+            let delta = other.mean - mean
+            mean += delta * Double(other.count) / n
+            m2 += other.m2 + delta * delta * Double(count) * Double(other.count) / n
+        }
         count += other.count
         min = Swift.min(min, other.min)
         max = Swift.max(max, other.max)

@@ -27,6 +27,10 @@ public struct StudyRecord: Sendable, Equatable {
     public var reportCommitted: Int64?
     /// Settlement finished: the hold-back resolved (value-based) or the report committed (otherwise).
     public var settled: Int64?
+    /// The study left the market: its report committed, or the client gave up on it (expired), whichever came
+    /// first; nil while it is still in the market at the horizon. From ``posted`` to here the study counts in the
+    /// hourly work in system (``MarketSample/workInSystem``).
+    public var closed: Int64?
     /// Required turnaround for the urgency, ticks.
     public var requiredTurnaround: Int64
     /// Arrival → report committed, ticks.
@@ -152,10 +156,16 @@ public struct RadiologistDayRecord: Sendable, Equatable {
 /// The market sampled every hour.
 public struct MarketSample: Sendable, Equatable {
     public var time: Int64
-    /// Studies posted on chain and not yet assigned.
+    /// Studies in the market and not with a reader: posted (on chain or on the way), in an auction (bidding or
+    /// revealing), between auctions or waiting to be reposted. ``workInSystem`` − ``inProgress``.
     public var openOrders: Int
-    /// Studies assigned and not yet reported.
+    /// Studies assigned to a radiologist and not yet reported (nor given up on).
     public var inProgress: Int
+    /// Studies in the market at `time`: every study from its posting until its report committed or the client gave
+    /// up on it (`StudyRecord.posted` ≤ `time` < `StudyRecord.closed`), in every design. The series MSER-5 warm-up
+    /// detection reads (`work_in_system`); by Little's law its time average is the arrival rate × the mean time
+    /// from posting to closing.
+    public var workInSystem: Int { openOrders + inProgress }
     /// Mean price of the assignments committed in the last hour, minor units (nil: none).
     public var meanPrice: Double?
     /// Radiologists on shift.

@@ -69,7 +69,8 @@ public struct StoredMarketStudy: Sendable {
 /// Comparisons and warm-up detection over a results database: what `readchain compare` and `readchain report`
 /// compute. Reads the database; writes only the `comparisons` and `warmup` tables, through the callers.
 public enum ComparisonStudy {
-    /// The series MSER-5 is applied to: open orders plus studies being read, sampled hourly.
+    /// The series MSER-5 is applied to: `MarketSample.workInSystem`, every study from its posting until it is
+    /// reported or given up on, sampled hourly.
     public static let warmupSeries = "work_in_system"
     public static let warmupMethod = "mser-5"
 
@@ -258,15 +259,15 @@ public enum ComparisonStudy {
         MarketMetrics.headline.first { $0.name == metric }?.label ?? metric
     }
 
-    /// MSER-5 on each run's hourly work in system (open orders + studies being read), next to the configured
-    /// warm-up. A run without market samples (`--no-observations`) gets no row; a run with fewer than ten samples
-    /// gets a row with no detected value.
+    /// MSER-5 on each run's hourly work in system (every study from posting until reported or given up on), next
+    /// to the configured warm-up. A run without market samples (`--no-observations`) gets no row; a run with fewer
+    /// than ten samples gets a row with no detected value.
     public static func detectWarmup(_ store: ResultsStore, _ s: StoredMarketStudy) throws -> [WarmupRow] {
         var rows: [WarmupRow] = []
         for run in s.runs {
             let samples = try store.marketSamples(run: run.record.id)
             guard !samples.isEmpty else { continue }
-            let series = samples.map { Double($0.openOrders + $0.inProgress) }
+            let series = samples.map { Double($0.workInSystem) }
             let found = MSER.detect(series)
             let detected: Int64? = found.map { f in
                 f.truncatedObservations == 0 ? 0 : samples[f.truncatedObservations - 1].time

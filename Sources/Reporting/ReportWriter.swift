@@ -16,6 +16,7 @@ public enum ReportFormat {
 
     public static func significant(_ x: Double, _ figures: Int) -> String {
         guard x != 0 else { return "0" }
+        guard x.isFinite else { return x.isNaN ? "nan" : x > 0 ? "inf" : "-inf" }
         return fixed(x, min(6, max(0, figures - 1 - Int(log10(abs(x)).rounded(.down)))))
     }
 
@@ -391,7 +392,7 @@ public enum ReportWriter {
         out.append(
             "Configured warm-up \(ReportFormat.hours(s.warmupTicks)). MSER-5 (batch means of 5, the truncation that "
                 + "minimises the squared standard error of the mean kept, searched over the first half of the batches) "
-                + "on each run's hourly work in system (open orders + studies being read)"
+                + "on each run's hourly work in system (every study from posting until reported or given up on)"
                 + (r.warmupStored ? ", from the `warmup` table:" : ", computed for this report:"))
         out.append("")
         let rows = r.warmup.map { w -> [String] in

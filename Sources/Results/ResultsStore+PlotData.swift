@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MarketModel
 
 /// What a file on disk is, as far as a results reader cares.
 public enum ResultsFileIdentity: Sendable, Equatable {
@@ -51,8 +52,12 @@ public struct PlotStudyTimes: Sendable, Equatable {
     /// Arrived after the warm-up.
     public var measured: Bool
     public var requiredTurnaround: Int64
+    public var arrival: Int64
     /// NULL when never reported.
     public var turnaround: Int64?
+    /// Reported, expired (never reported) or open (unfinished at the horizon); nil for a status this build does
+    /// not know.
+    public var status: StudyStatus?
     public var posted: Int64?
     public var firstCommitted: Int64?
 }
@@ -215,15 +220,16 @@ public final class ResultsReader: Sendable {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT run_id, urgency, measured, required_turnaround_ticks, turnaround_ticks, posted_ticks,
-                        first_committed_ticks
+                    SELECT run_id, urgency, measured, required_turnaround_ticks, arrival_ticks, turnaround_ticks,
+                        status, posted_ticks, first_committed_ticks
                     FROM market_studies WHERE run_id IN \(Self.list(runs)) ORDER BY run_id, ordinal
                     """)
             while let r = try cursor.next() {
                 result.append(
                     PlotStudyTimes(
                         run: RunID(rawValue: r[0]), urgency: r[1], measured: r[2], requiredTurnaround: r[3],
-                        turnaround: r[4], posted: r[5], firstCommitted: r[6]))
+                        arrival: r[4], turnaround: r[5], status: StudyStatus(name: r[6]), posted: r[7],
+                        firstCommitted: r[8]))
             }
             return result
         }

@@ -55,4 +55,11 @@ extension Schema {
     static let v6 = """
         ALTER TABLE study_settings ADD COLUMN record_chain INTEGER CHECK (record_chain IN (0, 1));
         """
+
+    /// When each study left the market (its report committed, or the client gave up on it; issue 14 item 6), so the
+    /// hourly work in system can be checked against the study rows. NULL while the study was still in the market at
+    /// the horizon, and in every row written before v7 (not recorded).
+    static let v7 = """
+        ALTER TABLE market_studies ADD COLUMN closed_ticks INTEGER;
+        """
 }

@@ -10,7 +10,7 @@ enum Schema {
     static let applicationID: Int32 = 0x5243_686E
 
     /// The number of the newest migration this build knows.
-    static let version = 6
+    static let version = 7
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -38,6 +38,10 @@ enum Schema {
         migrator.registerMigration("v6") { db in
             try db.execute(sql: v6)
             try db.execute(sql: "PRAGMA user_version = 6")
+        }
+        migrator.registerMigration("v7") { db in
+            try db.execute(sql: v7)
+            try db.execute(sql: "PRAGMA user_version = 7")
         }
         return migrator
     }

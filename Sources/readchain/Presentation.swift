@@ -184,6 +184,7 @@ enum MarketTable {
 
     static func significant(_ x: Double, _ figures: Int) -> String {
         guard x != 0 else { return "0" }
+        guard x.isFinite else { return x.isNaN ? "nan" : x > 0 ? "inf" : "-inf" }
         return fixed(x, min(6, max(0, figures - 1 - Int(log10(abs(x)).rounded(.down)))))
     }
 

@@ -39,6 +39,24 @@ import Testing
         #expect(abs(studentTQuantile(0.975, degreesOfFreedom: 1) - 12.7062047362) < 1e-8)
     }
 
+    /// An infinite observation (a quantile never reached) makes the mean infinite, whatever its position, and the
+    /// spread undefined; two infinities stay infinite (Welford's ∞ − ∞ would give NaN); both signs give NaN.
+    @Test func infiniteObservationsGiveAnInfiniteMean() throws {
+        for xs: [Double] in [[.infinity, .infinity], [1, .infinity, 3], [.infinity, 2]] {
+            let t = Tally(xs)
+            #expect(t.mean == .infinity && t.variance.isNaN && t.max == .infinity, "\(xs)")
+            let ci = try #require(t.confidenceInterval())
+            #expect(ci.mean == .infinity && ci.halfWidth.isNaN)
+        }
+        #expect(Tally([.infinity, -.infinity]).mean.isNaN)
+        var merged = Tally([1, 2])
+        merged.merge(Tally([.infinity]))
+        #expect(merged.count == 3 && merged.mean == .infinity && merged.variance.isNaN)
+        var other = Tally([.infinity])
+        other.merge(Tally([5]))
+        #expect(other.mean == .infinity && other.min == 5)
+    }
+
     @Test func timeWeightedAverageOfAStepFunction() {
         // 0 on [0,10), 2 on [10,20), 5 on [20,40): area 20 + 100 = 120 over 40 → 3
         var w = TimeWeighted()

@@ -76,7 +76,8 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(figure.name).gp"))
         }
 
-        // The turnaround CDFs have one row per measured, reported study of each design and urgency.
+        // The turnaround curves have one row per distinct report time of the measured studies of each design and
+        // urgency (Kaplan-Meier steps).
         let store = try ResultsStore(path: db)
         let runs = try store.runs()
         for urgency in [Urgency.stat, .urgent] {
@@ -84,13 +85,13 @@ import Testing
             let blocks = try PlotFileChecks.dataBlocks(dat)
             var expected: [Int] = []
             for design in ["posted-price", "intermediary"] {
-                var n = 0
+                var times = Set<Int64>()
                 for run in runs where run.provenance.variant == design {
-                    n += try store.marketStudies(run: run.id).filter {
-                        $0.measured && $0.urgency == urgency && $0.turnaround != nil
-                    }.count
+                    for s in try store.marketStudies(run: run.id) where s.measured && s.urgency == urgency {
+                        if let t = s.turnaround { times.insert(t) }
+                    }
                 }
-                expected.append(n)
+                expected.append(times.count)
             }
             #expect(blocks.map(\.count) == expected, "\(urgency)")
             #expect(expected.allSatisfy { $0 > 0 })
@@ -147,42 +148,50 @@ import Testing
             !(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path)).contains { $0.contains("plotting") })
     }
 
-    /// The data files and scripts of a figure, from hand-made data: ECDF heights over all measured studies,
-    /// intervals with the mean at both ends when n < 2, fixed number formats.
+    /// The data files and scripts of a figure, from hand-made data: Kaplan-Meier heights over all measured studies
+    /// (expired ones never reported, open ones censored), intervals with the mean at both ends when n < 2, fixed
+    /// number formats.
     @Test func figureTextFromKnownData() throws {
         var design = MarketPlotData.Design(
             name: "a \"quoted\" design", replications: 1, detailReplications: 1,
-            turnaround: ["stat": (hours: [0.5, 1.25, 3], measured: 4)],
+            turnaround: ["stat": .init(reportedHours: [3, 0.5, 1.25], expired: 1)],
             cost: .init(mean: 12.5, low: 12.5, high: 12.5), errors: .init(mean: 40, low: 30, high: 50),
             majorMisses: nil,
             summaryN: 1, samples: [(SimTime.ticksPerHour, 0.25, 4)], incomePerHour: [(1, 0, 71.5)],
             throughput: [10, 20],
             latency: [(bin: 0, p50: 1.5, p90: 2.25, n: 3)])
-        design.turnaround["urgent"] = (hours: [], measured: 2)
+        design.turnaround["urgent"] = .init(reportedHours: [], openHours: [0.5], expired: 1)
+        // Reported after 1 h and 4 h, one open for 2 h at the end, one expired: at 1 h one of 4 at risk is reported
+        // (1/4); the open one leaves the risk set at 2 h; at 4 h one of the 2 left is: 1 − 3/4 · 1/2 = 5/8.
+        design.turnaround["routine"] = .init(reportedHours: [4, 1], openHours: [2], expired: 1)
         let data = MarketPlotData(
             scenario: "s", scenarioSHA256: String(repeating: "0", count: 64), horizonTicks: 2 * SimTime.ticksPerHour,
             warmupTicks: SimTime.ticksPerHour, currency: "USD", minorPerMajor: 100, binTicks: SimTime.ticksPerHour,
-            urgencies: ["stat", "urgent"], requiredTurnaround: ["stat": 1], designs: [design], notes: [])
+            urgencies: ["stat", "urgent", "routine"], requiredTurnaround: ["stat": 1], designs: [design], notes: [])
         let builder = PlotFigureBuilder(data: data, formats: [.png, .svg])
         let (figures, skipped) = builder.figures()
         #expect(
             figures.map(\.name) == [
-                "turnaround-cdf-stat", "cost-vs-quality", "burnout-over-time", "income-per-hour",
-                "chain-throughput-latency",
+                "turnaround-cdf-stat", "turnaround-cdf-routine", "cost-vs-quality", "burnout-over-time",
+                "income-per-hour", "chain-throughput-latency",
             ])
         #expect(skipped == ["turnaround-cdf-urgent: no measured urgent study was reported"])
         let cdf = try #require(figures.first)
         let rows = cdf.dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(rows == ["0.5 0.25", "1.25 0.5", "3 0.75"])
+        #expect(
+            rows == ["0.5 0.25", "1.25 0.5", "3 0.75"], "the expired study is never reported: the curve ends at 3/4")
         #expect(cdf.script.contains(#"title "a \"quoted\" design (3 of 4 reported)""#))
         #expect(cdf.script.contains("set arrow 1 from 1, graph 0 to 1, graph 1"), "the required turnaround")
         #expect(cdf.script.contains(#"formats = "png svg""#))
-        let cost = figures[1]
+        let routine = figures[1].dataFiles[0].text
+        #expect(routine.split(separator: "\n").filter { !$0.hasPrefix("#") } == ["1 0.25", "4 0.625"])
+        #expect(routine.contains("2 of 4 measured studies reported, 1 never reported (expired), 1 still open"))
+        let cost = figures[2]
         #expect(cost.dataFiles[0].text.contains(#""a \"quoted\" design" 12.5 12.5 12.5 40 30 50 NaN NaN NaN 1"#))
         #expect(cost.seriesPerPanel == [1, 1], "a placeholder when no design has major misses")
-        let burnout = figures[2].dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        let burnout = figures[3].dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(burnout == ["1 25 4"], "hours, percent, radiologists")
-        let latency = try #require(figures[4].dataFiles.first { $0.name == "chain-latency.dat" })
+        let latency = try #require(figures[5].dataFiles.first { $0.name == "chain-latency.dat" })
         #expect(latency.text.hasSuffix("0.5 1.5 2.25 3\n"))
         #expect(PlotFigureBuilder.num(1.0 / 3) == "0.3333333" && PlotFigureBuilder.num(.nan) == "NaN")
     }

@@ -1,9 +1,14 @@
+import Analysis
 import DiscreteEvent
 import Foundation
 import MarketModel
 
 /// The headline metrics of a market run, computed from its records (studies that arrived after the warm-up,
 /// days after the warm-up). Money in major units (e.g. USD), times in hours or seconds as the unit says.
+///
+/// Turnaround quantiles count every measured study, reported or not (``turnaroundEstimate(_:horizonTicks:)``): a
+/// quantile the reported studies do not reach is `+∞`, so a market that never reports a tenth of its STAT studies
+/// shows an infinite STAT p90 rather than the p90 of those it did report.
 public enum MarketMetrics {
     /// (name, unit, label) in print order.
     public static let headline: [(name: String, unit: String, label: String)] = [
@@ -14,10 +19,16 @@ public enum MarketMetrics {
         ("turnaround_p50_routine", "h", "turnaround p50, routine"),
         ("turnaround_p90_routine", "h", "turnaround p90, routine"),
         ("late_share", "fraction", "reported late or never"),
-        ("expired_share", "fraction", "never reported"),
+        ("expired_share", "fraction", "not reported by the end (expired or still open)"),
+        ("never_reported_stat", "fraction", "never reported (expired), STAT"),
+        ("never_reported_urgent", "fraction", "never reported (expired), urgent"),
+        ("never_reported_routine", "fraction", "never reported (expired), routine"),
         ("cost_per_study", "money", "client cost per study (price + fees)"),
         ("intermediary_fees_per_study", "money", "intermediary margin per study"),
         ("errors_per_1000", "per 1000 reads", "reading errors (FN + FP)"),
+        ("errors_per_study", "fraction", "reading errors (FN + FP) per study read"),
+        ("misses_per_finding", "fraction", "misses (FN) per study read with a finding"),
+        ("major_discrepancies_per_study", "fraction", "major discrepancies per study read"),
         ("major_misses_per_1000", "per 1000 reads", "major misses"),
         ("radpeer_discrepancy_rate", "fraction", "peer-review discrepancy rate (score >= 2)"),
         ("income_per_hour", "money", "radiologist income per shift hour"),
@@ -34,10 +45,11 @@ public enum MarketMetrics {
 
     /// - Parameters:
     ///   - commitLatencies: submit → commit of every agent transaction submitted after the warm-up, ticks.
+    ///   - horizonTicks: the run's end: a study still open then is censored there in the turnaround estimates.
     ///   - minorPerMajor: minor units per major unit of the currency (100 for USD).
     public static func compute(
         studies: [StudyRecord], days: [RadiologistDayRecord], blocks: [ChainBlockRecord], commitLatencies: [Int64],
-        warmupTicks: Int64, minorPerMajor: UInt64
+        warmupTicks: Int64, horizonTicks: Int64, minorPerMajor: UInt64
     ) -> [RunMetric] {
         let hour = Double(SimTime.ticksPerHour)
         let money = Double(minorPerMajor)
@@ -45,9 +57,12 @@ public enum MarketMetrics {
         let reported = measured.filter { $0.reportCommitted != nil }
         var values: [String: Double] = [:]
         for urgency in [Urgency.stat, .urgent, .routine] {
-            let t = reported.filter { $0.urgency == urgency }.compactMap(\.turnaround).map { Double($0) / hour }
-            values["turnaround_p50_\(urgency.name)"] = quantile(t, 0.5)
-            values["turnaround_p90_\(urgency.name)"] = quantile(t, 0.9)
+            let ofUrgency = measured.filter { $0.urgency == urgency }
+            let estimate = turnaroundEstimate(ofUrgency, horizonTicks: horizonTicks)
+            values["turnaround_p50_\(urgency.name)"] = estimate.quantile(0.5)
+            values["turnaround_p90_\(urgency.name)"] = estimate.quantile(0.9)
+            values["never_reported_\(urgency.name)"] = ratio(
+                ofUrgency.filter { $0.status == .expired }.count, ofUrgency.count)
         }
         let late = measured.filter { s in s.turnaround.map { $0 > s.requiredTurnaround } ?? true }.count
         values["late_share"] = ratio(late, measured.count)
@@ -56,11 +71,7 @@ public enum MarketMetrics {
         values["cost_per_study"] = reported.isEmpty ? .nan : cost / Double(reported.count) / money
         let margin = reported.reduce(0.0) { $0 + Double($1.intermediaryMargin) }
         values["intermediary_fees_per_study"] = reported.isEmpty ? .nan : margin / Double(reported.count) / money
-        let read = measured.filter { $0.outcome != nil }
-        let errors = read.filter { $0.outcome?.isError == true }.count
-        let majors = read.filter { $0.outcome == .falseNegative && $0.discrepancy == 2 }.count
-        values["errors_per_1000"] = read.isEmpty ? .nan : 1000 * Double(errors) / Double(read.count)
-        values["major_misses_per_1000"] = read.isEmpty ? .nan : 1000 * Double(majors) / Double(read.count)
+        values.merge(errorRates(measured), uniquingKeysWith: { $1 })
         let reviewed = measured.filter(\.peerReviewed)
         let discrepant = reviewed.filter { $0.reviewScore?.isDiscrepancy ?? true }.count
         values["radpeer_discrepancy_rate"] = ratio(discrepant, reviewed.count)
@@ -96,6 +107,66 @@ public enum MarketMetrics {
     }
 
     static func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? .nan : Double(a) / Double(b) }
+
+    /// Reading errors of the measured studies that were read, each against its published definition
+    /// (`../shared/domain-parameters.md` §4). A study counts once, with its last read.
+    ///
+    /// - `errors_per_study`: false negatives plus false positives over studies read. §4 "Day-to-day (real-time)
+    ///   error rate": 3–5% of studies reported (Brady, *Insights Imaging* 2017). `errors_per_1000` is the same
+    ///   ratio per 1,000 reads (kept for the cost-against-quality plot and earlier comparisons).
+    /// - `misses_per_finding`: false negatives over studies read that have a finding. §4 "Retrospective error
+    ///   rate": about 30% of abnormal studies, found in retrospect (Garland 1949, in Berlin, *Diagnosis* 2014);
+    ///   the retrospective figure counts every miss a second look finds, so it bounds the real-time miss rate
+    ///   from above.
+    /// - `major_discrepancies_per_study`: reads with a major discrepancy against the truth (a missed major
+    ///   finding, or any other error the error model grades major) over studies read. §4 "Teleradiology major
+    ///   discrepancy": 0.15% of exams (Hanna et al., *Radiology* 2018, 4,294 of 2,922,377, found by secondary
+    ///   review or QA). `major_misses_per_1000` counts the missed major findings alone, per 1,000 reads.
+    static func errorRates(_ measured: [StudyRecord]) -> [String: Double] {
+        let read = measured.filter { $0.outcome != nil }
+        let errors = read.filter { $0.outcome?.isError == true }.count
+        let withFinding = read.filter(\.truthFinding)
+        let misses = withFinding.filter { $0.outcome == .falseNegative }.count
+        let majorDiscrepancies = read.filter { $0.discrepancy == 2 }.count
+        let majorMisses = read.filter { $0.outcome == .falseNegative && $0.discrepancy == 2 }.count
+        return [
+            "errors_per_study": ratio(errors, read.count),
+            "errors_per_1000": read.isEmpty ? .nan : 1000 * Double(errors) / Double(read.count),
+            "misses_per_finding": ratio(misses, withFinding.count),
+            "major_discrepancies_per_study": ratio(majorDiscrepancies, read.count),
+            "major_misses_per_1000": read.isEmpty ? .nan : 1000 * Double(majorMisses) / Double(read.count),
+        ]
+    }
+
+    /// The Kaplan–Meier estimate of turnaround (arrival → report committed, hours) of `studies`, counting those
+    /// never reported: a reported study's turnaround is an event; a study still open at the horizon is censored at
+    /// `horizon − arrival` (it might yet be reported); one the client gave up on (expired) never is reported
+    /// (censored at `+∞`). Its quantiles are the headline turnarounds, `+∞` where the share reported never
+    /// reaches the quantile's level; its steps are the turnaround plot's curve.
+    public static func turnaroundEstimate(_ studies: [StudyRecord], horizonTicks: Int64) -> KaplanMeier {
+        turnaroundEstimate(
+            studies.map { (arrival: $0.arrival, turnaround: $0.turnaround, status: $0.status) },
+            horizonTicks: horizonTicks)
+    }
+
+    /// ``turnaroundEstimate(_:horizonTicks:)`` from each study's arrival, turnaround (nil: not reported) and status.
+    public static func turnaroundEstimate(
+        _ studies: [(arrival: Int64, turnaround: Int64?, status: StudyStatus)], horizonTicks: Int64
+    ) -> KaplanMeier {
+        let hour = Double(SimTime.ticksPerHour)
+        var events: [Double] = []
+        var censored: [Double] = []
+        for s in studies {
+            if let t = s.turnaround {
+                events.append(Double(t) / hour)
+            } else if s.status == .expired {
+                censored.append(.infinity)
+            } else {
+                censored.append(Double(max(0, horizonTicks - s.arrival)) / hour)
+            }
+        }
+        return KaplanMeier(events: events, censored: censored)
+    }
 
     /// The p-quantile by linear interpolation between order statistics (type 7); NaN when empty.
     public static func quantile(_ xs: [Double], _ p: Double) -> Double {

@@ -108,7 +108,7 @@ extension MarketWorld {
             case .awaitRebid(let s): studies[s].phase = .arrived
             case .expire(let s):
                 studies[s].phase = .expired
-                records[s].status = .expired
+                recorder.expired(s, at: now)
             case .submit(let m, let kind): submit(m, as: .client(c), kind: kind)
             }
         }
@@ -192,15 +192,15 @@ extension MarketWorld {
         if let i = book.firstIndex(of: s) { book.remove(at: i) }
     }
 
+    /// The hourly sample. The work in system is the recorder's count of studies posted and not closed, whatever
+    /// phase each is in; of them, those held by their assignee are in progress.
     func sample() {
-        var open = 0
-        var inProgress = 0
-        for s in book where studies[s].phase == .open || studies[s].phase == .bidding { open += 1 }
-        for r in rads.ids { inProgress += rads[r].held.count }
+        var inProgress = Set<StudyID>()
+        for r in rads.ids { for s in rads[r].held where studies[s].assignee == r { inProgress.insert(s) } }
         let onShift = rads.filter { $0.onShift && $0.active }
         let reading = onShift.filter { $0.reading != nil }.count
         recorder.sample(
-            at: now, openOrders: open, inProgress: inProgress, onShift: onShift.count, reading: reading,
+            at: now, inProgress: inProgress, onShift: onShift.count, reading: reading,
             activeRadiologists: rads.filter(\.active).count,
             burnedOut: rads.filter { $0.active && $0.burnout.isBurnedOut(stock: $0.stock) }.count,
             datasetSize: model.ai.initialDataset + labels)

@@ -56,7 +56,7 @@ extension MarketWorld {
             let posted = firstEvent(r) { if case .studyPosted(let id, _, _, _, _, _, _) = $0 { id } else { nil } }
             guard ok, let id = posted else {
                 studies[s].phase = .expired
-                records[s].status = .expired
+                recorder.expired(s, at: t)
                 return
             }
             studies[s].chainID = id
@@ -165,8 +165,7 @@ extension MarketWorld {
         guard ok else { return }  // too late: the study expired (the client reposts)
         tell(r, .reportCommitted)
         studies[s].phase = .reported
-        records[s].reportCommitted = t
-        records[s].status = .reported
+        recorder.reported(s, at: t)
         let (paid, holdback): (UInt64, UInt64) =
             firstEvent(receipt) { if case .settlement(_, _, let p, _, _, let kept) = $0 { (p, kept) } else { nil } }
             ?? (0, 0)

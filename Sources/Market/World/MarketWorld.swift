@@ -284,7 +284,6 @@ final class MarketWorld {
     func result() -> MarketRunResult {
         let app = cluster.nodes[observer].app
         for (i, s) in zip(studies.ids, studies) {
-            if records[i].status == .open, s.phase == .expired { records[i].status = .expired }
             if let id = s.chainID, s.phase == .reported, s.holdback > 0, let st = app.study(id), st.holdback == 0 {
                 // Released by time-out in an end-of-block step (not a transaction): count it as paid.
                 records[i].radiologistPay += s.holdback
@@ -293,7 +292,7 @@ final class MarketWorld {
         }
         let headline = MarketMetrics.compute(
             studies: records, days: recorder.days, blocks: recorder.blocks, commitLatencies: recorder.commitLatencies,
-            warmupTicks: spec.warmupTicks, minorPerMajor: model.currency.minorPerMajor)
+            warmupTicks: spec.warmupTicks, horizonTicks: spec.horizonTicks, minorPerMajor: model.currency.minorPerMajor)
         let submitted = gateway.txs.count
         var result = MarketRunResult(
             design: spec.design.name, replication: spec.replication, studies: records, radiologistDays: recorder.days,

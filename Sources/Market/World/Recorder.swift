@@ -17,6 +17,9 @@ struct Recorder {
 
     /// One per study, by `StudyID`.
     var studies: [StudyRecord] = []
+    /// Studies posted and not yet closed (``StudyRecord/closed``): the work in system, kept exact by counting here
+    /// every posting (``open(_:client:group:posted:)``) and every first close (``close(_:at:)``).
+    private(set) var inSystem = 0
     private(set) var days: [RadiologistDayRecord] = []
     private(set) var samples: [MarketSample] = []
     private(set) var blocks: [ChainBlockRecord] = []
@@ -55,6 +58,27 @@ struct Recorder {
             measured: study.arrivalTicks >= warmupTicks)
         rec.posted = posted
         studies.append(rec)
+        inSystem += 1
+    }
+
+    /// The study's report committed at `t`: it is reported, and out of the market (unless it already was).
+    mutating func reported(_ s: StudyID, at t: Int64) {
+        studies[s].reportCommitted = t
+        studies[s].status = .reported
+        close(s, at: t)
+    }
+
+    /// The client gave up on the study at `t` (or its posting failed): it expired, never reported.
+    mutating func expired(_ s: StudyID, at t: Int64) {
+        studies[s].status = .expired
+        close(s, at: t)
+    }
+
+    /// The study left the market at `t`; only its first close counts.
+    private mutating func close(_ s: StudyID, at t: Int64) {
+        guard studies[s].closed == nil else { return }
+        studies[s].closed = t
+        inSystem -= 1
     }
 
     /// The study's read started at `t`.
@@ -124,14 +148,17 @@ struct Recorder {
         days.append(record)
     }
 
-    /// The hourly sample; the mean price is over the assignments since the last one.
+    /// The hourly sample; the mean price is over the assignments since the last one. `inProgress`: the studies
+    /// with a reader (each counted once), of which those still in the market count; the rest of the work in system
+    /// are open orders.
     mutating func sample(
-        at t: Int64, openOrders: Int, inProgress: Int, onShift: Int, reading: Int, activeRadiologists: Int,
+        at t: Int64, inProgress: Set<StudyID>, onShift: Int, reading: Int, activeRadiologists: Int,
         burnedOut: Int, datasetSize: Int
     ) {
+        let withReader = inProgress.reduce(0) { $0 + (studies[$1].closed == nil ? 1 : 0) }
         samples.append(
             MarketSample(
-                time: t, openOrders: openOrders, inProgress: inProgress,
+                time: t, openOrders: inSystem - withReader, inProgress: withReader,
                 meanPrice: pricesThisHour.isEmpty
                     ? nil : Double(pricesThisHour.reduce(0, +)) / Double(pricesThisHour.count),
                 onShift: onShift, utilisation: onShift == 0 ? 0 : Double(reading) / Double(onShift),

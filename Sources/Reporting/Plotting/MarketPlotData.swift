@@ -1,3 +1,4 @@
+import Analysis
 import DiscreteEvent
 import Foundation
 import Market
@@ -16,9 +17,8 @@ public struct MarketPlotData: Sendable {
         public var replications: Int
         /// Finished runs with detail rows (not simulated with `--no-observations`).
         public var detailReplications: Int
-        /// Per urgency: the turnaround (hours) of every measured, reported study, ascending, and the number of
-        /// measured studies (reported or not).
-        public var turnaround: [String: (hours: [Double], measured: Int)]
+        /// Per urgency: the turnaround of the measured studies, never-reported ones included.
+        public var turnaround: [String: TurnaroundCurve]
         /// Cost per study, reading errors and major misses per 1,000 reads: mean and interval from `summaries`.
         public var cost: Interval?
         public var errors: Interval?
@@ -36,6 +36,30 @@ public struct MarketPlotData: Sendable {
         /// Per time bin of the posting time (bins with at least one study): p50 and p90 of first commit − post,
         /// seconds, pooled over replications, and the number of studies.
         public var latency: [(bin: Int, p50: Double, p90: Double, n: Int)]
+    }
+
+    /// One design's turnaround (hours) for one urgency, pooled over its replications: the Kaplan–Meier estimate of
+    /// the share of measured studies reported within t (`MarketMetrics.turnaroundEstimate`: a reported study is an
+    /// event, one still open at the horizon is censored there, one the client gave up on is never reported), so
+    /// the curve levels off below 1 by the share never reported.
+    public struct TurnaroundCurve: Sendable, Equatable {
+        public var estimate: KaplanMeier
+        /// Measured studies: reported, expired (never reported) and open at the horizon.
+        public var measured: Int
+        public var reported: Int
+        public var expired: Int
+        public var open: Int
+
+        /// The curve of studies reported after `reportedHours`, still open after `openHours` when the run ended,
+        /// and `expired` studies never reported.
+        public init(reportedHours: [Double], openHours: [Double] = [], expired: Int = 0) {
+            estimate = KaplanMeier(
+                events: reportedHours, censored: openHours + Array(repeating: .infinity, count: expired))
+            measured = reportedHours.count + openHours.count + expired
+            reported = reportedHours.count
+            self.expired = expired
+            open = openHours.count
+        }
     }
 
     /// A mean with its confidence interval (the mean itself at both ends when there is no interval, n < 2).
@@ -113,7 +137,7 @@ public struct MarketPlotData: Sendable {
 
         // Turnaround (measured studies) and commit latency (every posted and committed study).
         let (urgencies, requiredTurnaround) = try addStudyTimes(
-            &designs, reader: reader, ids: ids, index: index, design: design, binTicks: binTicks)
+            &designs, reader: reader, ids: ids, index: index, design: design, binTicks: binTicks, horizon: horizon)
 
         // Income per shift hour, per radiologist and replication.
         try addIncome(&designs, reader: reader, ids: ids, index: index, design: design, minorPerMajor: minorPerMajor)
@@ -171,23 +195,32 @@ public struct MarketPlotData: Sendable {
         return (finished, notes)
     }
 
-    /// Turnaround (measured studies) and commit latency (every posted and committed study); returns the
-    /// urgencies in display order and each urgency's required turnaround (hours) when it has a single one.
+    /// Turnaround (measured studies, censored at `horizon` when still open) and commit latency (every posted and
+    /// committed study); returns the urgencies in display order and each urgency's required turnaround (hours) when
+    /// it has a single one.
     static func addStudyTimes(
         _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String],
-        binTicks: Int64
+        binTicks: Int64, horizon: Int64
     ) throws -> ([String], [String: Double]) {
         let studies = try reader.studyTimes(runs: ids)
         var urgencySet = Set<String>()
         var required: [String: Set<Int64>] = [:]
         var latencies = Array(repeating: [Int: [Double]](), count: designs.count)
+        // Per design and urgency: hours to report, hours open at the horizon, studies expired.
+        var times = Array(
+            repeating: [String: (reported: [Double], open: [Double], expired: Int)](), count: designs.count)
         for s in studies {
             let d = index[design[s.run]!]!
             if s.measured {
                 urgencySet.insert(s.urgency)
                 required[s.urgency, default: []].insert(s.requiredTurnaround)
-                designs[d].turnaround[s.urgency, default: ([], 0)].measured += 1
-                if let t = s.turnaround { designs[d].turnaround[s.urgency]!.hours.append(Double(t) / hour) }
+                if let t = s.turnaround {
+                    times[d][s.urgency, default: ([], [], 0)].reported.append(Double(t) / hour)
+                } else if s.status == .expired {
+                    times[d][s.urgency, default: ([], [], 0)].expired += 1
+                } else {
+                    times[d][s.urgency, default: ([], [], 0)].open.append(Double(max(0, horizon - s.arrival)) / hour)
+                }
             }
             if let posted = s.posted, let committed = s.firstCommitted {
                 latencies[d][Int(posted / binTicks), default: []].append(
@@ -195,7 +228,10 @@ public struct MarketPlotData: Sendable {
             }
         }
         for d in designs.indices {
-            for u in designs[d].turnaround.keys { designs[d].turnaround[u]!.hours.sort() }
+            for (u, t) in times[d] {
+                designs[d].turnaround[u] = TurnaroundCurve(
+                    reportedHours: t.reported, openHours: t.open, expired: t.expired)
+            }
             designs[d].latency = latencies[d].keys.sorted().map { bin in
                 let xs = latencies[d][bin]!
                 return (bin, MarketMetrics.quantile(xs, 0.5), MarketMetrics.quantile(xs, 0.9), xs.count)

@@ -85,24 +85,31 @@ public struct PlotFigureBuilder: Sendable {
 
     // MARK: - Figures
 
-    /// Empirical CDF of turnaround for one urgency: one step series per design, pooled over replications.
+    /// Turnaround of one urgency as the share of measured studies reported within t: one step series per design,
+    /// pooled over replications, the Kaplan–Meier estimate that counts the studies never reported (expired) and
+    /// censors those still open at the horizon, so a curve levels off below 1 by the share never reported.
     func turnaroundCDF(urgency: String) -> PlotFigure? {
         let name = "turnaround-cdf-\(Self.slug(urgency))"
         let dat = "\(name).dat"
-        var text = header(dat, "empirical CDF of turnaround (h) of measured \(urgency) studies; one block per design")
+        var text = header(
+            dat,
+            "Kaplan-Meier share of measured \(urgency) studies reported within t (h), never-reported ones counted; "
+                + "one block per design")
         text += "# columns: turnaround_h share_of_measured_reported_within\n"
         var clauses: [String] = []
         var block = 0
         for d in data.designs {
-            guard let t = d.turnaround[urgency], !t.hours.isEmpty else { continue }
+            guard let t = d.turnaround[urgency], !t.estimate.steps.isEmpty else { continue }
             if block > 0 { text += "\n\n" }
-            text += "# design \(Self.quoteless(d.name)): \(t.hours.count) of \(t.measured) measured studies reported\n"
-            for (i, h) in t.hours.enumerated() {
-                text += "\(Self.num(h)) \(Self.num(Double(i + 1) / Double(t.measured)))\n"
+            text +=
+                "# design \(Self.quoteless(d.name)): \(t.reported) of \(t.measured) measured studies reported, "
+                + "\(t.expired) never reported (expired), \(t.open) still open at the end (censored)\n"
+            for step in t.estimate.steps {
+                text += "\(Self.num(step.time)) \(Self.num(step.share))\n"
             }
             clauses.append(
                 "\"\(dat)\" index \(block) using 1:2 with steps linetype \(colour(d.name)) title "
-                    + Self.quote("\(d.name) (\(t.hours.count) of \(t.measured) reported)"))
+                    + Self.quote("\(d.name) (\(t.reported) of \(t.measured) reported)"))
             block += 1
         }
         guard !clauses.isEmpty else { return nil }
@@ -110,7 +117,7 @@ public struct PlotFigureBuilder: Sendable {
         var body = """
             set title \(Self.quote("Turnaround of \(label) studies by design (\(replicationText), measured studies)"))
             set xlabel "turnaround: arrival to report committed (hours)"
-            set ylabel "share of measured studies reported within t"
+            set ylabel "share of measured studies reported within t (Kaplan-Meier)"
             set xrange [0:*]
             set yrange [0:1.02]
             set key bottom right box
