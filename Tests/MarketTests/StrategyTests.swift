@@ -7,12 +7,15 @@ import Testing
 
 @Suite struct StrategyTests {
     @Test func pricingStrategies() {
-        let fixed = PricingStrategy()
-        #expect(fixed.price(for: .ct, urgency: .routine, queueLength: 9) == 2_300)
-        #expect(fixed.price(for: .ct, urgency: .stat) == 2_450)
-        let queue = PricingStrategy(parameters: Pricing(strategy: .queueResponsive))
-        #expect(queue.price(for: .xr, urgency: .routine, queueLength: 2) == 660)
-        #expect(queue.price(for: .xr, urgency: .routine, queueLength: 100) == 900)  // capped at +50%
+        let fixed = PricingStrategy(parameters: Pricing(strategy: .fixedList))
+        #expect(fixed.price(for: .ct, urgency: .routine, queueLength: 9) == 7_100)
+        #expect(fixed.price(for: .ct, urgency: .stat) == 7_250)
+        let queue = PricingStrategy()  // queue-responsive by default
+        #expect(queue.price(for: .xr, urgency: .routine, queueLength: 2) == 867)  // +1% per study of demand
+        #expect(queue.price(for: .xr, urgency: .routine, queueLength: 100) == 1_020)  // capped at +20%
+        // A radiologist's personal factor scales its list (not the STAT surcharge).
+        let dear = PricingStrategy(parameters: Pricing(strategy: .fixedList), personalFactor: 1.1)
+        #expect(dear.price(for: .xr, urgency: .routine) == 935 && dear.price(for: .xr, urgency: .stat) == 1_085)
         let target = PricingStrategy(parameters: Pricing(strategy: .incomeTarget))
         var m = 1.0
         m = target.dailyAdjustment(multiplier: m, incomePerHour: 10_000, utilisation: 0.5)
@@ -21,8 +24,8 @@ import Testing
         #expect(abs(m - 1.02) < 1e-12)  // busy: raise
         var many = 1.0
         for _ in 0..<200 { many = target.dailyAdjustment(multiplier: many, incomePerHour: 0, utilisation: 0) }
-        #expect(abs(many - 0.5) < 1e-12)
-        #expect(target.price(for: .ct, urgency: .routine, multiplier: many) == 1_150)
+        #expect(abs(many - 0.8) < 1e-12)
+        #expect(target.price(for: .ct, urgency: .routine, multiplier: many) == 5_680)
         #expect(fixed.dailyAdjustment(multiplier: 1, incomePerHour: 0, utilisation: 0) == 1)
     }
 

@@ -23,6 +23,7 @@ public enum MarketMetrics {
         ("never_reported_stat", "fraction", "never reported (expired), STAT"),
         ("never_reported_urgent", "fraction", "never reported (expired), urgent"),
         ("never_reported_routine", "fraction", "never reported (expired), routine"),
+        ("unsettled_holdback_share", "fraction", "reported studies whose hold-back is unsettled at the end"),
         ("cost_per_study", "money", "client cost per study (price + fees)"),
         ("intermediary_fees_per_study", "money", "intermediary margin per study"),
         ("errors_per_1000", "per 1000 reads", "reading errors (FN + FP)"),
@@ -67,6 +68,9 @@ public enum MarketMetrics {
         let late = measured.filter { s in s.turnaround.map { $0 > s.requiredTurnaround } ?? true }.count
         values["late_share"] = ratio(late, measured.count)
         values["expired_share"] = ratio(measured.count - reported.count, measured.count)
+        // Value-based hold-backs still waiting for peer review, feedback or their time-out when the run ends (a
+        // report with nothing held back is settled at once).
+        values["unsettled_holdback_share"] = ratio(reported.filter { $0.settled == nil }.count, reported.count)
         let cost = reported.reduce(0.0) { $0 + Double($1.pricePaid + $1.clientFees) }
         values["cost_per_study"] = reported.isEmpty ? .nan : cost / Double(reported.count) / money
         let margin = reported.reduce(0.0) { $0 + Double($1.intermediaryMargin) }

@@ -41,6 +41,7 @@ extension Radiologist {
         readsThisShift = 0
         shiftWRVU = 0
         pace = choosePace(shiftHours: Double(length) / Double(SimTime.ticksPerHour), market.terms)
+        publish(market, &out)  // available from now
         out.append(.schedule(.shiftEnd, at: now + length))
         if market.terms.isIntermediary {
             out.append(.requestDispatch)
@@ -52,6 +53,7 @@ extension Radiologist {
 
     mutating func endShift(_ market: MarketView, _ out: inout [Action]) {
         onShift = false
+        publish(market, &out)  // no longer available for new work (it finishes what it holds)
         dayShiftTicks += market.now - max(shiftStart, market.dayStart)
         scheduleNextShift(after: market.now, market, &out)
     }

@@ -308,7 +308,8 @@ struct Radiologist: Identified {
         }
     }
 
-    /// The profile it would publish now: prices at its queue and multiplier, capacity, availability.
+    /// The profile it would publish now: prices at its queue and multiplier, capacity, availability (on shift: the
+    /// chain shows who can take work now, so clients' routing ranks only them).
     var profile: RadiologistProfile {
         var prices: [PriceEntry] = []
         for m in Modality.allCases {
@@ -320,7 +321,7 @@ struct Radiologist: Identified {
         }
         return RadiologistProfile(
             subspecialties: cohort.subspecialties, licences: cohort.licences, prices: prices, capacity: capacity,
-            available: active, sealingKey: sealingKey)
+            available: active && onShift, sealingKey: sealingKey)
     }
 
     /// Studies it accepts at once, as its profile publishes (four times its claiming queue).
