@@ -218,11 +218,13 @@ struct ValidationTests {
     }
 
     /// Lever: value-based settlement (the default design's 10% hold-back and 2% levy, Scenarios/default.yaml)
-    /// against per-read pay on the same posted prices. Outcome: the pace radiologists choose
-    /// (PaceChoice; speed raises misses with elasticity 1.4, §4 "Reading speed vs major misses") is lower under
-    /// value-based settlement on the same radiologists' shifts, by at least 0.002 on the mean over reads — the
-    /// size the expected loss per error predicts at default detection rates (about 10% of errors found: peer
-    /// review 5% × 0.6 plus feedback). Seen to fail with the lever disabled (hold-back and levy 0: equal paces).
+    /// against per-read pay on the same posted prices. Outcome: the pace radiologists choose (PaceChoice; speed
+    /// raises misses with elasticity 1.4, §4 "Reading speed vs major misses") is lower under value-based settlement
+    /// on the same radiologists' shifts. Predicted size: the expected loss per error grows by detection × (hold-back
+    /// + bonus point) ≈ 0.10 × ($4 + $2.6) ≈ $0.66 at default detection (peer review 5% × 0.6 plus feedback), which
+    /// at an optimum 1 − p ≈ 2.4 · e · L / pay (e ≈ 0.035 errors per read, pay ≈ $40) lowers the pace by ≈ 0.0014;
+    /// the test asserts at least 0.001. Small: at published rates only about a tenth of errors are ever found.
+    /// Seen to fail with the lever disabled (hold-back and levy 0: equal paces).
     @Test func valueBasedSettlementSlowsThePace() throws {
         let results = try runDefault(
             designs: ["posted-price", "posted-price-value-based"], replications: 1, horizon: 2 * dayTicks,
@@ -233,7 +235,7 @@ struct ValidationTests {
         }
         let perRead = meanPace("posted-price")
         let valueBased = meanPace("posted-price-value-based")
-        #expect(perRead - valueBased >= 0.002, "pace: per-read \(perRead) vs value-based \(valueBased)")
+        #expect(perRead - valueBased >= 0.001, "pace: per-read \(perRead) vs value-based \(valueBased)")
     }
 
     /// Mean chosen pace over the reads of the value-based design, with the model adjusted.

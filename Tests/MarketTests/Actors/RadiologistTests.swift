@@ -69,8 +69,12 @@ struct RadiologistTests {
         var r = bench.radiologist()
         bench.now = 8 * hourTicks
         let start = r.handle(.timer(.shiftStart), in: bench.view)
+        // First it publishes its profile as available (the chain shows who is on shift).
+        #expect(publishedAvailable(start.first) == true)
         #expect(
-            start == [.schedule(.shiftEnd, at: 18 * hourTicks), .schedule(.consider, at: 8 * hourTicks + 1_000_000)])
+            Array(start.dropFirst()) == [
+                .schedule(.shiftEnd, at: 18 * hourTicks), .schedule(.consider, at: 8 * hourTicks + 1_000_000),
+            ])
         #expect(r.onShift && r.shiftEnd == 18 * hourTicks)
         #expect(r.handle(.reconsider, in: bench.view).isEmpty)
         _ = r.handle(.timer(.consider), in: bench.view)
@@ -79,10 +83,12 @@ struct RadiologistTests {
         var viaIntermediary = ActorBench(.intermediary(MarketDesignSpec.Intermediary()))
         viaIntermediary.now = 8 * hourTicks
         var q = viaIntermediary.radiologist()
-        #expect(
-            q.handle(.timer(.shiftStart), in: viaIntermediary.view) == [
-                .schedule(.shiftEnd, at: 18 * hourTicks), .requestDispatch,
-            ])
+        let qStart = q.handle(.timer(.shiftStart), in: viaIntermediary.view)
+        #expect(publishedAvailable(qStart.first) == true)
+        #expect(Array(qStart.dropFirst()) == [.schedule(.shiftEnd, at: 18 * hourTicks), .requestDispatch])
+        // At the shift's end it publishes itself unavailable.
+        viaIntermediary.now = 18 * hourTicks
+        #expect(publishedAvailable(q.handle(.timer(.shiftEnd), in: viaIntermediary.view).first) == false)
         #expect(q.handle(.reconsider, in: viaIntermediary.view) == [.requestDispatch])
     }
 
@@ -218,5 +224,13 @@ struct RadiologistTests {
         #expect(day.hoursOnShift == 10 && day.reads == 0 && day.day == 0 && day.radiologist == 0)
         #expect(day.income == 1_050)
         #expect(r.lastBalance == 1_100 && r.dayShiftTicks == 0)
+    }
+}
+
+/// The availability a registration or profile update publishes, or `nil` for any other action.
+func publishedAvailable(_ action: Radiologist.Action?) -> Bool? {
+    switch action {
+    case .submit(.registerRadiologist(let p), _), .submit(.updateRadiologist(let p), _): p.available
+    default: nil
     }
 }
