@@ -148,19 +148,13 @@ struct MarketWorldTests {
         let late = reads.filter { $0.hoursIntoShift! >= 8 }
         #expect(!late.isEmpty)
         #expect(rate(late) > 1.1 * rate(early), "late \(rate(late)) vs early \(rate(early))")
-        // Errors come later in the shift than reads do (Hanna: errors at a mean 8.97 h into the shift).
-        let weightedHours =
-            reads.map { $0.errorProbability! * $0.hoursIntoShift! }.reduce(0, +)
-            / reads.map { $0.errorProbability! }.reduce(0, +)
-        let meanHours = reads.map { $0.hoursIntoShift! }.reduce(0, +) / Double(reads.count)
-        #expect(weightedHours > meanHours)
-        // Ivanovic: more than 26 studies a shift gives 2.58 vs 1.59 errors per 1,000 (ratio 1.62).
+        // Ivanovic: more than 26 studies a shift gives 2.58 vs 1.59 errors per 1,000 (ratio 1.62); both groups are
+        // required to exist (two days of the default market have light and heavy shifts).
         let light = reads.filter { $0.shiftVolume! <= 26 }
         let heavy = reads.filter { $0.shiftVolume! > 26 }
-        if heavy.count >= 20 && light.count >= 20 {
-            let ratio = rate(heavy) / rate(light)
-            #expect(ratio > 1.05 && ratio < 3, "heavy/light error ratio \(ratio)")
-        }
+        try #require(heavy.count >= 100 && light.count >= 100, "heavy \(heavy.count), light \(light.count)")
+        let ratio = rate(heavy) / rate(light)
+        #expect(ratio > 1.3 && ratio < 2.0, "heavy/light error-probability ratio \(ratio) (Ivanovic 1.62)")
         // Observed errors agree with the model's probabilities.
         let expected = reads.map { $0.errorProbability! }.reduce(0, +)
         let variance = reads.map { $0.errorProbability! * (1 - $0.errorProbability!) }.reduce(0, +)
