@@ -110,14 +110,26 @@ extension MarketWorld {
         case .review(_, let s):
             if ok {
                 records[s].peerReviewed = true
-                labels += 1  // the adjudicated label joined the dataset on chain
+                countLabel(r)
                 resolveHoldback(s, r, at: t)
             }
         case .feedback(let s):
-            if ok { resolveHoldback(s, r, at: t) }
+            if ok {
+                countLabel(r)
+                resolveHoldback(s, r, at: t)
+            }
         case .followUp(let s):
-            if ok { records[s].followUpCompleted = true }
+            if ok {
+                records[s].followUpCompleted = true
+                countLabel(r)
+            }
         }
+    }
+
+    /// An adjudication's receipt: its label joined the AI's dataset on chain (not when labels are not shared, or
+    /// the study was labelled before).
+    func countLabel(_ r: Receipt) {
+        if firstEvent(r, { if case .labelAppended = $0 { true } else { nil } }) ?? false { labels += 1 }
     }
 
     func resolveHoldback(_ s: StudyID, _ r: Receipt, at t: Int64) {
