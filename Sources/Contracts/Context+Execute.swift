@@ -56,8 +56,9 @@ extension Context {
         case .grantAccess(let id, let recipient, let box):
             try grantAccess(id, recipient: recipient, box: box, sender: sender)
         case .submitReport(let id, let report): try submitReport(id, report: report, sender: sender)
-        case .completeFollowUp(let id): try completeFollowUp(id, sender: sender)
-        case .submitFeedback(let id, let score): try submitFeedback(id, score: score, sender: sender)
+        case .completeFollowUp(let id, let labels): try completeFollowUp(id, labels: labels, sender: sender)
+        case .submitFeedback(let id, let score, let labels):
+            try submitFeedback(id, score: score, labels: labels, sender: sender)
         case .submitPeerReview(let id, let score, let labels):
             try submitPeerReview(id, score: score, labels: labels, sender: sender)
         }

@@ -61,7 +61,9 @@ extension Context {
         if s.sampledForReview { emit(.studySampled(study: id)) }
     }
 
-    mutating func completeFollowUp(_ id: UInt64, sender: Address) throws(ContractError) {
+    /// The client records the follow-up its study's report recommended; its adjudicated outcome, if given, joins
+    /// the labelled dataset.
+    mutating func completeFollowUp(_ id: UInt64, labels: [FindingLabel], sender: Address) throws(ContractError) {
         var s = try study(id)
         guard s.client == sender else { throw ContractError(.unauthorized, "only the client") }
         guard s.state == .reported, s.report?.followUp != nil else {
@@ -71,11 +73,15 @@ extension Context {
         s.followUpCompletedAtTicks = now
         saveStudy(s)
         emit(.followUpCompleted(study: id))
+        appendLabels(labels, of: s, adjudicator: sender, source: .followUp)
     }
 
     /// Referrer feedback (1...5) from the client account, once per reported study. For an unsampled study under
-    /// value-based settlement it resolves the hold-back.
-    mutating func submitFeedback(_ id: UInt64, score: UInt8, sender: Address) throws(ContractError) {
+    /// value-based settlement it resolves the hold-back. A confirmed discrepancy's adjudicated outcome, if given,
+    /// joins the labelled dataset.
+    mutating func submitFeedback(
+        _ id: UInt64, score: UInt8, labels: [FindingLabel], sender: Address
+    ) throws(ContractError) {
         var s = try study(id)
         guard s.client == sender else { throw ContractError(.unauthorized, "only the client gives feedback") }
         guard s.state == .reported, let rad = s.assignee else {
@@ -93,6 +99,7 @@ extension Context {
             resolveHoldback(&s, release: score >= v.feedbackThreshold, qualityPoint: score >= v.feedbackThreshold)
         }
         saveStudy(s)
+        appendLabels(labels, of: s, adjudicator: sender, source: .referrerFeedback)
     }
 
     /// A RADPEER score from an eligible reviewer who is not the author, on a study sampled for review. Updates the
@@ -118,17 +125,24 @@ extension Context {
             resolveHoldback(&s, release: !score.forfeitsHoldback, qualityPoint: !score.forfeitsHoldback)
         }
         saveStudy(s)
-        if !labels.isEmpty {
-            let seq = u64(StateKeys.nextLabel)
-            setU64(StateKeys.nextLabel, seq + 1)
-            var w = CanonicalWriter()
-            w.putArray(labels)
-            let record = LabelRecord(
-                studyID: id, reviewer: sender, height: height, modality: s.order.modality,
-                labelsHash: Hash.sha256(w.bytes), labels: labels)
-            save(StateKeys.label(seq), record)
-            emit(.labelAppended(seq: seq, study: id, labelsHash: record.labelsHash))
-        }
+        appendLabels(labels, of: s, adjudicator: sender, source: .peerReview)
+    }
+
+    /// Appends a study's adjudicated labels to the dataset with their provenance, once per study: the first
+    /// adjudication (peer review, follow-up or confirmed feedback) is kept, and a later one of the same study adds
+    /// nothing (the dataset counts adjudicated cases). Nothing happens for empty `labels`.
+    mutating func appendLabels(_ labels: [FindingLabel], of s: Study, adjudicator: Address, source: LabelSource) {
+        guard !labels.isEmpty, store.get(StateKeys.studyLabel(s.id)) == nil else { return }
+        let seq = u64(StateKeys.nextLabel)
+        setU64(StateKeys.nextLabel, seq + 1)
+        setU64(StateKeys.studyLabel(s.id), seq)
+        var w = CanonicalWriter()
+        w.putArray(labels)
+        let record = LabelRecord(
+            studyID: s.id, adjudicator: adjudicator, source: source, height: height, modality: s.order.modality,
+            labelsHash: Hash.sha256(w.bytes), labels: labels)
+        save(StateKeys.label(seq), record)
+        emit(.labelAppended(seq: seq, study: s.id, labelsHash: record.labelsHash, source: source))
     }
 
     /// Pays the hold-back to the radiologist (optionally with a bonus quality point) or refunds it to the client.

@@ -53,7 +53,8 @@ public enum ContractEvent: Hashable, Sendable {
     case feedback(study: UInt64, radiologist: Address, score: UInt8)
     /// A RADPEER score; `radiologist` is the author.
     case peerReview(study: UInt64, radiologist: Address, reviewer: Address, score: ReviewScore)
-    case labelAppended(seq: UInt64, study: UInt64, labelsHash: Hash)
+    /// An adjudicated label joined the dataset, from `source` (peer review, follow-up, referrer feedback).
+    case labelAppended(seq: UInt64, study: UInt64, labelsHash: Hash, source: LabelSource)
     case holdbackReleased(study: UInt64, amount: UInt64)
     case holdbackForfeited(study: UInt64, amount: UInt64)
 
@@ -157,7 +158,7 @@ extension ContractEvent {
             case .settlement: ["study", "radiologist", "paid", "operator", "levy", "holdback"]
             case .feedback: ["study", "radiologist", "score"]
             case .peerReview: ["study", "radiologist", "reviewer", "score"]
-            case .labelAppended: ["seq", "study", "hash"]
+            case .labelAppended: ["seq", "study", "hash", "source"]
             case .holdbackReleased, .holdbackForfeited: ["study", "amount"]
             case .studyExpired: ["study", "refund", "was"]
             case .bonusPaid: ["radiologist", "amount"]
@@ -208,7 +209,7 @@ extension ContractEvent {
             .bidCommitted(let id, _), .bidRevealed(let id, _, _), .auctionUnsold(let id),
             .auctionAwarded(let id, _, _, _), .accessGranted(let id, _), .studyReported(let id, _, _, _, _),
             .settlement(let id, _, _, _, _, _), .studySampled(let id), .followUpCompleted(let id),
-            .feedback(let id, _, _), .peerReview(let id, _, _, _), .labelAppended(_, let id, _),
+            .feedback(let id, _, _), .peerReview(let id, _, _, _), .labelAppended(_, let id, _, _),
             .holdbackReleased(let id, _), .holdbackForfeited(let id, _), .studyExpired(let id, _, _):
             id
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .radiologistRegistered, .radiologistUpdated,
@@ -271,7 +272,7 @@ extension ContractEvent {
             [String(id), r.hex, String(paid), String(operatorShare), String(levy), String(holdback)]
         case .feedback(let id, let r, let score): [String(id), r.hex, String(score)]
         case .peerReview(let id, let r, let reviewer, let score): [String(id), r.hex, reviewer.hex, score.name]
-        case .labelAppended(let seq, let id, let hash): [String(seq), String(id), hash.hex]
+        case .labelAppended(let seq, let id, let hash, let source): [String(seq), String(id), hash.hex, source.name]
         case .holdbackReleased(let id, let amount), .holdbackForfeited(let id, let amount):
             [String(id), String(amount)]
         case .studyExpired(let id, let refund, let was): [String(id), String(refund), was.eventName]
@@ -328,7 +329,9 @@ extension ContractEvent {
         case .peerReview:
             self = .peerReview(
                 study: try v.u64(), radiologist: try v.address(), reviewer: try v.address(), score: try v.radpeer())
-        case .labelAppended: self = .labelAppended(seq: try v.u64(), study: try v.u64(), labelsHash: try v.hash())
+        case .labelAppended:
+            self = .labelAppended(
+                seq: try v.u64(), study: try v.u64(), labelsHash: try v.hash(), source: try v.labelSource())
         case .holdbackReleased: self = .holdbackReleased(study: try v.u64(), amount: try v.u64())
         case .holdbackForfeited: self = .holdbackForfeited(study: try v.u64(), amount: try v.u64())
         case .studyExpired: self = .studyExpired(study: try v.u64(), refund: try v.u64(), was: try v.studyState())
@@ -416,6 +419,9 @@ private struct ValueReader {
     }
     mutating func attestationKind() throws(ContractEventError) -> AttestationKind {
         try parse({ AttestationKind(rawValue: $0) }, \.rawValue)
+    }
+    mutating func labelSource() throws(ContractEventError) -> LabelSource {
+        try parse({ s in LabelSource.allCases.first { $0.name == s } }, \.name)
     }
 }
 

@@ -122,7 +122,28 @@ public struct ReportSubmission: Hashable, Sendable {
     }
 }
 
-/// One adjudicated finding for the labelled dataset.
+/// Where an adjudicated label came from: the provenance the labelled dataset records with it.
+public enum LabelSource: UInt8, CaseIterable, Hashable, Sendable {
+    /// A RADPEER peer review (`submitPeerReview`, signed by the reviewer).
+    case peerReview = 1
+    /// The outcome of the follow-up the report recommended (`completeFollowUp`, signed by the client).
+    case followUp
+    /// Referrer feedback confirming a discrepancy the clinical course showed (`submitFeedback`, signed by the
+    /// client).
+    case referrerFeedback
+
+    /// `peer_review`, `follow_up`, `referrer_feedback` (events and logs).
+    public var name: String {
+        switch self {
+        case .peerReview: "peer_review"
+        case .followUp: "follow_up"
+        case .referrerFeedback: "referrer_feedback"
+        }
+    }
+}
+
+/// One adjudicated finding for the labelled dataset: a finding code and the read's outcome against the adjudicated
+/// truth (codes only, nothing about the patient).
 public struct FindingLabel: Hashable, Sendable {
     public var findingCode: UInt16
     public var outcome: ReadOutcome

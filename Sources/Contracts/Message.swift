@@ -25,8 +25,12 @@ public enum Message: Hashable, Sendable {
     case grantAccess(studyID: UInt64, recipient: SealingPublicKey, sealedLink: SealedBox)
     // Reports, feedback, review
     case submitReport(studyID: UInt64, report: ReportSubmission)
-    case completeFollowUp(studyID: UInt64)
-    case submitFeedback(studyID: UInt64, score: UInt8)
+    /// The follow-up the report recommended was done; `labels`: its adjudicated outcome for the dataset (empty
+    /// when the client does not share it).
+    case completeFollowUp(studyID: UInt64, labels: [FindingLabel] = [])
+    /// Referrer feedback; `labels`: the adjudicated outcome when the clinical course confirmed a discrepancy (empty
+    /// otherwise, or when the client does not share it).
+    case submitFeedback(studyID: UInt64, score: UInt8, labels: [FindingLabel] = [])
     case submitPeerReview(studyID: UInt64, score: ReviewScore, labels: [FindingLabel])
 
     /// The tag byte of each case.
@@ -116,7 +120,7 @@ public enum Message: Hashable, Sendable {
             return box(b, "sealed link")
         case .submitReport(_, let r):
             return n(r.findings.count, "findings")
-        case .submitPeerReview(_, _, let labels):
+        case .submitPeerReview(_, _, let labels), .completeFollowUp(_, let labels), .submitFeedback(_, _, let labels):
             return n(labels.count, "labels")
         default:
             return nil
@@ -142,8 +146,11 @@ extension Message: CanonicalCodable {
             w.put(p)
         case .postStudy(let o):
             w.put(o)
-        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id), .completeFollowUp(let id):
+        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id):
             w.putU64(id)
+        case .completeFollowUp(let id, let labels):
+            w.putU64(id)
+            w.putArray(labels)
         case .assignStudy(let id, let r, let pay):
             w.putU64(id)
             w.putAddress(r)
@@ -163,9 +170,10 @@ extension Message: CanonicalCodable {
         case .submitReport(let id, let r):
             w.putU64(id)
             w.put(r)
-        case .submitFeedback(let id, let s):
+        case .submitFeedback(let id, let s, let labels):
             w.putU64(id)
             w.putU8(s)
+            w.putArray(labels)
         case .submitPeerReview(let id, let s, let labels):
             w.putU64(id)
             w.putU8(s.rawValue)
@@ -195,8 +203,8 @@ extension Message: CanonicalCodable {
         case 13:
             self = .grantAccess(studyID: try r.takeU64(), recipient: try r.takeSealingKey(), sealedLink: try r.take())
         case 14: self = .submitReport(studyID: try r.takeU64(), report: try r.take())
-        case 15: self = .completeFollowUp(studyID: try r.takeU64())
-        case 16: self = .submitFeedback(studyID: try r.takeU64(), score: try r.takeU8())
+        case 15: self = .completeFollowUp(studyID: try r.takeU64(), labels: try r.takeArray())
+        case 16: self = .submitFeedback(studyID: try r.takeU64(), score: try r.takeU8(), labels: try r.takeArray())
         case 17:
             self = .submitPeerReview(
                 studyID: try r.takeU64(), score: try r.takeEnum(ReviewScore.self), labels: try r.takeArray())

@@ -116,10 +116,14 @@ public struct BidRecord: Equatable, Sendable {
     public var turnaroundTicks: Int64
 }
 
-/// One entry of the labelled dataset under `label/<seq>`: adjudicated outcomes with provenance.
+/// One entry of the labelled dataset under `label/<seq>`: adjudicated outcomes with provenance. A study adds at
+/// most one entry (its first adjudication).
 public struct LabelRecord: Equatable, Sendable {
     public var studyID: UInt64
-    public var reviewer: Address
+    /// Who signed the adjudication: the peer reviewer, or the client (follow-up, referrer feedback).
+    public var adjudicator: Address
+    /// What adjudicated it.
+    public var source: LabelSource
     public var height: UInt64
     public var modality: Modality
     /// SHA-256 of the canonical encoding of `labels` (what a training pipeline checks when it replays the set).
@@ -286,7 +290,8 @@ extension BidRecord: CanonicalCodable {
 extension LabelRecord: CanonicalCodable {
     public func encode(into w: inout CanonicalWriter) {
         w.putU64(studyID)
-        w.putAddress(reviewer)
+        w.putAddress(adjudicator)
+        w.putU8(source.rawValue)
         w.putU64(height)
         w.putU8(modality.rawValue)
         w.putHash(labelsHash)
@@ -294,7 +299,8 @@ extension LabelRecord: CanonicalCodable {
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         studyID = try r.takeU64()
-        reviewer = try r.takeAddress()
+        adjudicator = try r.takeAddress()
+        source = try r.takeEnum(LabelSource.self)
         height = try r.takeU64()
         modality = try r.takeEnum(Modality.self)
         labelsHash = try r.takeHash()

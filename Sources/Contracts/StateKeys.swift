@@ -19,6 +19,7 @@ import Ledger
 /// | `dl/<deadline 8><id 8>` | empty: studies not yet reported, by deadline (expiry index) |
 /// | `hb/<release time 8><id 8>` | empty: pending hold-backs, by time-out (value-based) |
 /// | `label/<seq 8>` | `LabelRecord` |
+/// | `lbs/<id 8>` | the sequence number (UInt64) of the study's label: a study is labelled once |
 public enum StateKeys {
     static func p(_ s: String) -> Bytes { Array(s.utf8) }
     public static let genesis = p("meta/genesis")
@@ -53,4 +54,5 @@ public enum StateKeys {
         holdbackPrefix + t.bigEndianBytes + id.bigEndianBytes
     }
     public static func label(_ seq: UInt64) -> Bytes { labelPrefix + seq.bigEndianBytes }
+    public static func studyLabel(_ id: UInt64) -> Bytes { p("lbs/") + id.bigEndianBytes }
 }

@@ -2,7 +2,8 @@ import Foundation
 import MarketModel
 import Stochastic
 
-/// The AI second reader: a power-law learning curve in the validated dataset, and its effect on a human read.
+/// The AI second reader: one tool per modality (``AISecondReader/sensitivityAtReference``), each on a power-law
+/// learning curve in the validated dataset, and its effect on a human read.
 ///
 /// **Learning curve** (Hestness 2017, domain-parameters.md §8 "Generalisation error vs data"): for each of
 /// e = 1 − sensitivity and e = 1 − specificity,
@@ -34,27 +35,39 @@ public struct AISecondReaderModel: Sendable, Equatable {
         return min(max(e, g), 1 - g)
     }
 
-    /// Sensitivity with `datasetSize` validated cases.
-    public func sensitivity(datasetSize: Int) -> Double {
-        1 - error(atReference: 1 - parameters.sensitivityAtReference, datasetSize: datasetSize)
+    /// Sensitivity of the `modality` tool with `datasetSize` validated cases.
+    public func sensitivity(_ modality: Modality, datasetSize: Int) -> Double {
+        1 - error(atReference: 1 - parameters.sensitivityAtReference[modality], datasetSize: datasetSize)
     }
 
-    /// Specificity with `datasetSize` validated cases.
-    public func specificity(datasetSize: Int) -> Double {
-        1 - error(atReference: 1 - parameters.specificityAtReference, datasetSize: datasetSize)
+    /// Specificity of the `modality` tool with `datasetSize` validated cases.
+    public func specificity(_ modality: Modality, datasetSize: Int) -> Double {
+        1 - error(atReference: 1 - parameters.specificityAtReference[modality], datasetSize: datasetSize)
     }
 
     /// The read after the AI's review. Draws two uniforms from `stream` (the AI's verdict, the adoption).
-    public func review(_ human: ReadResult, truth: LatentTruth, datasetSize: Int, stream: RandomStream)
-        -> ReadResult
-    {
+    public func review(
+        _ human: ReadResult, truth: LatentTruth, modality: Modality, datasetSize: Int, stream: RandomStream
+    ) -> ReadResult {
         let verdictDraw = stream.uniform()
         let adoptDraw = stream.uniform()
+        return review(
+            human, truth: truth, modality: modality, datasetSize: datasetSize, verdictDraw: verdictDraw,
+            adoptDraw: adoptDraw)
+    }
+
+    /// The read of a `modality` study after the AI's review: the AI says "finding" when `verdictDraw` falls below
+    /// its sensitivity (finding present) or at or above its specificity (none); a contradicting flag is adopted
+    /// when `adoptDraw` falls below the adoption probability. Both uniforms in [0, 1).
+    public func review(
+        _ human: ReadResult, truth: LatentTruth, modality: Modality, datasetSize: Int, verdictDraw: Double,
+        adoptDraw: Double
+    ) -> ReadResult {
         guard parameters.enabled else { return human }
         let aiSaysFinding =
             truth.hasFinding
-            ? verdictDraw < sensitivity(datasetSize: datasetSize)
-            : verdictDraw >= specificity(datasetSize: datasetSize)
+            ? verdictDraw < sensitivity(modality, datasetSize: datasetSize)
+            : verdictDraw >= specificity(modality, datasetSize: datasetSize)
         guard aiSaysFinding != human.reportsFinding else { return human }
         let aiRight = aiSaysFinding == truth.hasFinding
         let adopt = parameters.acceptanceProbability * (aiRight ? 1 : falseFlagAcceptanceRatio)

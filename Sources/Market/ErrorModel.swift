@@ -76,7 +76,7 @@ public struct ReadResult: Sendable, Equatable {
 /// positives (Castillo 2021, §7 "Effect of clinical information on accuracy"), so lacking it does not raise
 /// over-calls. Sokolovskaya's elasticity is for a relative risk (miss ∝ speed^1.4); on odds it is the same to
 /// first order at the low base rates here. The AI second reader is applied after the human read
-/// (``AISecondReaderModel/review(_:truth:stream:)``).
+/// (``AISecondReaderModel/review(_:truth:modality:datasetSize:verdictDraw:adoptDraw:)``).
 public struct ErrorModel: Sendable, Equatable {
     public var accuracy: Accuracy
     public var fatigue: Fatigue
@@ -133,7 +133,14 @@ public struct ErrorModel: Sendable, Equatable {
 
     /// The human read of a study with the given truth: one uniform drawn from `stream` per read.
     public func read(truth: LatentTruth, conditions: ReadConditions, stream: RandomStream) -> ReadResult {
-        let u = stream.uniform()
+        read(truth: truth, conditions: conditions, uniform: stream.uniform())
+    }
+
+    /// The human read of a study with the given truth, decided by the uniform `u` in [0, 1): wrong when `u` falls
+    /// below the miss (finding present) or over-call (no finding) probability. The world passes the study's own
+    /// uniform (``ReadDraws/error``), so one study read under two designs is wrong under both or under the one
+    /// with the higher error probability only.
+    public func read(truth: LatentTruth, conditions: ReadConditions, uniform u: Double) -> ReadResult {
         if truth.hasFinding {
             return u < missProbability(conditions)
                 ? ReadResult(
@@ -146,13 +153,27 @@ public struct ErrorModel: Sendable, Equatable {
             : ReadResult(classification: .trueNegative, discrepancy: .none, changedByAI: false)
     }
 
-    /// The read, then the AI second reader's review when `ai` is given (pass `nil` when it is off).
+    /// The read, then the AI second reader's review of a `modality` study when `ai` is given (pass `nil` when it
+    /// is off), from `stream` (the read's uniform, then the AI's two).
     public func read(
-        truth: LatentTruth, conditions: ReadConditions, ai: AISecondReaderModel?, datasetSize: Int,
-        stream: RandomStream
+        truth: LatentTruth, conditions: ReadConditions, ai: AISecondReaderModel?, modality: Modality,
+        datasetSize: Int, stream: RandomStream
     ) -> ReadResult {
         let human = read(truth: truth, conditions: conditions, stream: stream)
         guard let ai else { return human }
-        return ai.review(human, truth: truth, datasetSize: datasetSize, stream: stream)
+        return ai.review(human, truth: truth, modality: modality, datasetSize: datasetSize, stream: stream)
+    }
+
+    /// The read, then the AI second reader's review of a `modality` study when `ai` is given (pass `nil` when it
+    /// is off), from one read's keyed uniforms (``ReadDraws``: `error`, `aiVerdict`, `aiAdoption`).
+    public func read(
+        truth: LatentTruth, conditions: ReadConditions, ai: AISecondReaderModel?, modality: Modality,
+        datasetSize: Int, draws: ReadDraws
+    ) -> ReadResult {
+        let human = read(truth: truth, conditions: conditions, uniform: draws.error)
+        guard let ai else { return human }
+        return ai.review(
+            human, truth: truth, modality: modality, datasetSize: datasetSize, verdictDraw: draws.aiVerdict,
+            adoptDraw: draws.aiAdoption)
     }
 }

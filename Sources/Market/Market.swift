@@ -7,8 +7,8 @@
 // | model                 | called when                              | streams (suggested names)               |
 // |-----------------------|------------------------------------------|-----------------------------------------|
 // | StudyGenerator        | a client's next arrival                  | study.<client>.<source>.{arrivals, attributes, truth, identity} (fixed) |
-// | ReadingTimeModel      | a radiologist joins / starts a read      | speed.<radiologist>, read.<radiologist> |
-// | ErrorModel (+ AI)     | a read ends                              | error.<radiologist>                     |
+// | ReadingTimeModel      | a radiologist joins / starts a read      | speed.<radiologist>; keyed ReadDraws    |
+// | ErrorModel (+ AI)     | a read ends                              | keyed ReadDraws (read.<study>.<attempt>) |
 // | BurnoutModel          | each radiologist's day ends              | burnout.<radiologist> (initial state, exits, hours cut) |
 // | PaceChoice            | a shift starts (or the design changes)   | none                                    |
 // | PricingStrategy       | a price is posted / a day ends           | none                                    |
@@ -18,4 +18,8 @@
 // | PeerReviewModel       | a report is committed (sampling), review | review.sample, review.<reviewer>        |
 //
 // Streams named per radiologist or client keep common random numbers across market designs: the same radiologist
-// draws the same speed factor and the same sequence of read uniforms under every design.
+// draws the same speed factor under every design. A read's own uniforms (reading time, error, the AI's verdict and
+// its adoption) are keyed by the study and the read attempt (`ReadDraws`), not by the reader, so the same study
+// read under two designs shares them whoever reads it: its base reading time is the same (scaled by each reader's
+// speed factor and pace), and it is wrong under both designs or only under the one with the higher error
+// probability.

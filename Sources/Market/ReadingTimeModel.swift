@@ -48,21 +48,33 @@ public struct ReadingTimeModel: Sendable {
         Double(readingTime[modality].meanTicks) * speedFactor / pace * (1 + Double(aiEffectBasisPoints) / 10_000)
     }
 
-    /// One read's duration, ticks, at least 1.
+    /// One read's duration, ticks, at least 1, from one uniform of `stream`
+    /// (``sampleTicks(_:speedFactor:pace:aiEffectBasisPoints:uniform:)``).
+    public func sampleTicks(
+        _ modality: Modality, speedFactor: Double, pace: Double, aiEffectBasisPoints: Int = 0, stream: RandomStream
+    ) -> Int64 {
+        sampleTicks(
+            modality, speedFactor: speedFactor, pace: pace, aiEffectBasisPoints: aiEffectBasisPoints,
+            uniform: stream.uniformPositive())
+    }
+
+    /// One read's duration, ticks, at least 1: X is the modality's distribution inverted at `u` (its quantile),
+    /// so one study's uniform (``ReadDraws/readingTime``) gives the same X to every reader, scaled by each one's
+    /// speed factor and pace.
     /// - Parameters:
     ///   - speedFactor: the radiologist's personal factor (> 0).
     ///   - pace: chosen pace (> 0).
     ///   - aiEffectBasisPoints: change in time with the AI second reader (0 without it).
-    ///   - stream: the radiologist's reading-time stream.
+    ///   - u: uniform in (0, 1).
     public func sampleTicks(
-        _ modality: Modality, speedFactor: Double, pace: Double, aiEffectBasisPoints: Int = 0, stream: RandomStream
+        _ modality: Modality, speedFactor: Double, pace: Double, aiEffectBasisPoints: Int = 0, uniform u: Double
     ) -> Int64 {
         precondition(speedFactor > 0 && pace > 0, "speed factor and pace must be positive")
         let index = Modality.allCases.firstIndex(of: modality)!
         let base: Double =
             switch distributions[index] {
-            case .lognormal(let d): d.sample(stream)
-            case .exponential(let d): d.sample(stream)
+            case .lognormal(let d): d.quantile(u)
+            case .exponential(let d): d.quantile(u)
             }
         let ticks = base * speedFactor / pace * max(0, 1 + Double(aiEffectBasisPoints) / 10_000)
         return max(1, Int64(ticks.rounded()))

@@ -257,18 +257,23 @@ public struct PeerReview: Sendable, Equatable {
 
 /// The AI second reader. Its error falls with the validated dataset on chain by a power law (Hestness 2017):
 /// error(m) = (error at reference − irreducible) · (m / referenceDataset)^exponent + irreducible, applied to
-/// 1 − sensitivity and to 1 − specificity.
+/// 1 − sensitivity and to 1 − specificity of each modality's tool. The dataset is the consortium's pooled set of
+/// adjudicated labels (peer review, follow-up outcomes, confirmed referrer feedback), shared by every modality's
+/// curve **[assumption]**: per-modality sets would slow each curve by its modality's share of the labels.
 public struct AISecondReader: Sendable, Equatable {
     public var enabled: Bool
+    /// Whether adjudicated outcomes join the AI's dataset on chain (default true: the parties share every
+    /// adjudicated read's label; false: no labels are added and the dataset stays at `initialDataset`).
+    public var datasetSharing: Bool
     /// Validated cases available at the start (default 2,000 **[assumption]**: the start of Thian's fast-gain region).
     public var initialDataset: Int
     /// Dataset size at which the reference figures hold (default 20,000: domain-parameters.md §8
     /// "Radiology-specific learning curve (CXR pneumothorax)").
     public var referenceDataset: Int
-    /// Sensitivity at the reference size (default 0.86: same row, AUC 0.85–0.86 at 20k images).
-    public var sensitivityAtReference: Double
-    /// Specificity at the reference size (default 0.889: §8 human baseline, BCSC specificity 88.9%).
-    public var specificityAtReference: Double
+    /// Sensitivity at the reference size, per modality (``defaultSensitivity``).
+    public var sensitivityAtReference: PerModality<Double>
+    /// Specificity at the reference size, per modality (``defaultSpecificity``).
+    public var specificityAtReference: PerModality<Double>
     /// Power-law exponent of error in dataset size, negative (default −0.3: §8 "Generalisation error vs data",
     /// −0.07 to −0.35, and Thian's −0.28 to −0.52).
     public var exponent: Double
@@ -281,12 +286,48 @@ public struct AISecondReader: Sendable, Equatable {
     /// reading time").
     public var readingTimeEffectBasisPoints: Int
 
+    /// Sensitivity of each modality's tool at the reference dataset:
+    /// - CT 0.90: domain-parameters.md §9 "AI for intracranial haemorrhage on non-contrast head CT", commercial
+    ///   systems (meta-analysis of 45 studies).
+    /// - XR 0.82: §9 "AI for chest radiographs (commercial tools, real-world)", the middle of 72–91% (airspace
+    ///   disease, the commonest finding).
+    /// - MG 0.869: §4 "Screening mammography benchmarks (US)" (BCSC): standalone AI at least matches the average
+    ///   radiologist (§8 McKinney 2020, AUC +11.5 points); with the human read it gives MASAI's rise (§8 "MASAI
+    ///   final", 74% → 81%).
+    /// - MR, US, NM, PET 0.80 **[assumption]**: no §8/§9 row; a little under the XR and MG tools, as fewer
+    ///   validated products exist.
+    public static let defaultSensitivity = PerModality<Double> { m in
+        switch m {
+        case .ct: 0.90
+        case .xr: 0.82
+        case .mg: 0.869
+        case .mr, .us, .nm, .pet: 0.80
+        }
+    }
+
+    /// Specificity of each modality's tool at the reference dataset:
+    /// - CT 0.95: §9 "AI for intracranial haemorrhage", commercial systems.
+    /// - XR 0.90 **[derived]**: §9 "AI for chest radiographs", 85–100% on normal or single-finding films and
+    ///   "much lower" with several findings, so the lower half of the range.
+    /// - MG 0.889: §4 "Screening mammography benchmarks (US)" (BCSC specificity 88.9%).
+    /// - MR, US, NM, PET 0.88 **[assumption]**: no §8/§9 row; a little under the XR and MG tools.
+    public static let defaultSpecificity = PerModality<Double> { m in
+        switch m {
+        case .ct: 0.95
+        case .xr: 0.90
+        case .mg: 0.889
+        case .mr, .us, .nm, .pet: 0.88
+        }
+    }
+
     public init(
-        enabled: Bool = true, initialDataset: Int = 2000, referenceDataset: Int = 20_000,
-        sensitivityAtReference: Double = 0.86, specificityAtReference: Double = 0.889, exponent: Double = -0.3,
+        enabled: Bool = true, datasetSharing: Bool = true, initialDataset: Int = 2000, referenceDataset: Int = 20_000,
+        sensitivityAtReference: PerModality<Double> = AISecondReader.defaultSensitivity,
+        specificityAtReference: PerModality<Double> = AISecondReader.defaultSpecificity, exponent: Double = -0.3,
         irreducibleError: Double = 0.02, acceptanceProbability: Double = 0.5, readingTimeEffectBasisPoints: Int = -1000
     ) {
         self.enabled = enabled
+        self.datasetSharing = datasetSharing
         self.initialDataset = initialDataset
         self.referenceDataset = referenceDataset
         self.sensitivityAtReference = sensitivityAtReference

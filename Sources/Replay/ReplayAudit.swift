@@ -65,10 +65,10 @@ public enum ChainAudit {
     /// Messages that name a study.
     static func studyID(_ m: Message) -> UInt64? {
         switch m {
-        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id), .completeFollowUp(let id):
+        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id), .completeFollowUp(let id, _):
             return id
         case .assignStudy(let id, _, _), .commitBid(let id, _), .grantAccess(let id, _, _), .submitReport(let id, _),
-            .submitFeedback(let id, _), .submitPeerReview(let id, _, _):
+            .submitFeedback(let id, _, _), .submitPeerReview(let id, _, _):
             return id
         case .revealBid(let id, _, _, _):
             return id

@@ -67,8 +67,8 @@ public struct ChainFacts {
                 case .postStudy(let o):
                     orderFees[Self.orderKey(client: sender, requisition: o.requisitionHash), default: 0] +=
                         tx.fee.minorUnits
-                case .grantAccess(let id, _, _), .finaliseAuction(let id), .submitFeedback(let id, _),
-                    .completeFollowUp(let id), .cancelStudy(let id):
+                case .grantAccess(let id, _, _), .finaliseAuction(let id), .submitFeedback(let id, _, _),
+                    .completeFollowUp(let id, _), .cancelStudy(let id):
                     if let s = studies[id], s.client == sender {
                         orderFees[Self.orderKey(client: s.client, requisition: s.requisition), default: 0] +=
                             tx.fee.minorUnits

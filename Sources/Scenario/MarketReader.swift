@@ -278,23 +278,35 @@ struct MarketReader {
         guard let s = section(market, "ai", ScenarioSchema.aiFields, &ok) else { return d }
         let ai = AISecondReader(
             enabled: bool(s, "enabled", d.enabled, &ok),
+            datasetSharing: bool(s, "dataset_sharing", d.datasetSharing, &ok),
             initialDataset: integer(s, "initial_dataset", d.initialDataset, in: 0...Int.max, &ok),
             referenceDataset: integer(s, "reference_dataset", d.referenceDataset, in: 1...Int.max, &ok),
-            sensitivityAtReference: probability(s, "sensitivity", d.sensitivityAtReference, &ok),
-            specificityAtReference: probability(s, "specificity", d.specificityAtReference, &ok),
+            sensitivityAtReference: probabilityTable(s, "sensitivity", defaults: d.sensitivityAtReference, &ok),
+            specificityAtReference: probabilityTable(s, "specificity", defaults: d.specificityAtReference, &ok),
             exponent: number(s, "exponent", d.exponent, in: -2...0, &ok),
             irreducibleError: probability(s, "irreducible_error", d.irreducibleError, &ok),
             acceptanceProbability: probability(s, "acceptance_probability", d.acceptanceProbability, &ok),
             readingTimeEffectBasisPoints: percent(
                 s, "reading_time_effect", d.readingTimeEffectBasisPoints, in: -10_000...10_000, &ok))
-        let errors = [1 - ai.sensitivityAtReference, 1 - ai.specificityAtReference]
+        let errors = (ai.sensitivityAtReference.values + ai.specificityAtReference.values).map { 1 - $0 }
         if ok, errors.contains(where: { $0 < ai.irreducibleError }) {
             walker.error(
-                "'irreducible_error' must not exceed the AI's error at the reference size (1 - sensitivity and 1 - specificity)",
+                "'irreducible_error' must not exceed the AI's error at the reference size (1 - sensitivity and 1 - specificity, every modality)",
                 at: s.keyMark("irreducible_error"))
             ok = false
         }
         return ai
+    }
+
+    /// One probability for every modality (`sensitivity: 0.9`), or a mapping of modality to probability
+    /// (`sensitivity: { ct: 0.9, xr: 0.8 }`) where a modality not written keeps its default.
+    func probabilityTable(
+        _ reader: MappingReader, _ key: String, defaults: PerModality<Double>, _ ok: inout Bool
+    ) -> PerModality<Double> {
+        guard let (node, _) = reader.optionalNode(key) else { return defaults }
+        if case .mapping = node { return numberTable(reader, key, defaults: defaults, in: 0...1, &ok) }
+        let one = probability(reader, key, .nan, &ok)
+        return one.isNaN ? defaults : PerModality { _ in one }
     }
 
     // MARK: - Cross-references

@@ -76,9 +76,9 @@ extension ScenarioSchema {
         .optional("delay"),
     ]
     static let aiFields: [FieldSpec] = [
-        .optional("enabled"), .optional("initial_dataset"), .optional("reference_dataset"), .optional("sensitivity"),
-        .optional("specificity"), .optional("exponent"), .optional("irreducible_error"),
-        .optional("acceptance_probability"), .optional("reading_time_effect"),
+        .optional("enabled"), .optional("dataset_sharing"), .optional("initial_dataset"),
+        .optional("reference_dataset"), .optional("sensitivity"), .optional("specificity"), .optional("exponent"),
+        .optional("irreducible_error"), .optional("acceptance_probability"), .optional("reading_time_effect"),
     ]
 
     static let designFields: [FieldSpec] = [
@@ -135,6 +135,7 @@ extension ScenarioSchema {
     static let marketDefinitions: [(definition: String, fields: [FieldSpec])] = [
         ("marketModel", marketFields),
         ("modalityNumbers", modalityFields),
+        ("modalityProbabilities", modalityFields),
         ("modalityMoney", modalityFields),
         ("modalityReadingTimes", modalityFields),
         ("urgencyDurations", urgencyFields),

@@ -48,6 +48,13 @@ public struct Exponential: Distribution, Sendable, Equatable {
     public var rate: Double { 1 / mean }
     /// - Complexity: O(1).
     public func sample(_ stream: RandomStream) -> Double { gsl_ran_exponential(stream.rng, mean) }
+    /// The value below which a share `p` of draws fall (`gsl_cdf_exponential_Pinv`): `−mean · ln(1 − p)`.
+    /// - Precondition: `0 < p < 1`.
+    /// - Complexity: O(1).
+    public func quantile(_ p: Double) -> Double {
+        precondition(p > 0 && p < 1, "quantile needs 0 < p < 1")
+        return gsl_cdf_exponential_Pinv(p, mean)
+    }
     public var variance: Double { mean * mean }
 }
 
@@ -94,6 +101,13 @@ public struct LogNormal: Distribution, Sendable, Equatable {
 
     /// - Complexity: O(1) expected.
     public func sample(_ stream: RandomStream) -> Double { gsl_ran_lognormal(stream.rng, mu, sigma) }
+    /// The value below which a share `p` of draws fall (`gsl_cdf_lognormal_Pinv`): `exp(mu + sigma · Φ⁻¹(p))`.
+    /// - Precondition: `0 < p < 1`.
+    /// - Complexity: O(1).
+    public func quantile(_ p: Double) -> Double {
+        precondition(p > 0 && p < 1, "quantile needs 0 < p < 1")
+        return gsl_cdf_lognormal_Pinv(p, mu, sigma)
+    }
     public var mean: Double { exp(mu + sigma * sigma / 2) }
     public var variance: Double { expm1(sigma * sigma) * exp(2 * mu + sigma * sigma) }
 }

@@ -40,7 +40,9 @@ import Testing
         .feedback(study: 8, radiologist: a, score: 5),
         .peerReview(study: 8, radiologist: a, reviewer: b, score: .concur),
         .peerReview(study: 9, radiologist: b, reviewer: a, score: .score3b),
-        .labelAppended(seq: 0, study: 8, labelsHash: Hash.sha256([1, 2, 3])),
+        .labelAppended(seq: 0, study: 8, labelsHash: Hash.sha256([1, 2, 3]), source: .peerReview),
+        .labelAppended(seq: 1, study: 9, labelsHash: .zero, source: .followUp),
+        .labelAppended(seq: 2, study: 10, labelsHash: .zero, source: .referrerFeedback),
         .holdbackReleased(study: 8, amount: 300),
         .holdbackForfeited(study: 9, amount: 400),
         .studyExpired(study: 10, refund: 2_000, was: .open),
@@ -236,7 +238,8 @@ extension ContractEventTests {
             ),
             (.studyExpired(study: 1, refund: 0, was: .open), "was", "Open"),
             (.attestationRevoked(subject: Self.a, kind: .licence), "kind", "license"),
-            (.labelAppended(seq: 1, study: 1, labelsHash: .zero), "hash", "00"),
+            (.labelAppended(seq: 1, study: 1, labelsHash: .zero, source: .followUp), "hash", "00"),
+            (.labelAppended(seq: 1, study: 1, labelsHash: .zero, source: .followUp), "source", "followUp"),
         ]
         for (typed, key, bad) in others {
             var e = typed.event

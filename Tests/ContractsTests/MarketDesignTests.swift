@@ -64,10 +64,13 @@ import Testing
                 if case .settlement(1, c.r1.address, 3_000, _, _, _) = $0 { true } else { false }
             })
         #expect(rep.receipts[0].contract.contains(.studySampled(study: 1)))  // sampling rate 100% in this genesis
-        h.ok(
+        // Labels: study 2's confirmed feedback labels it first, so its peer review adds none (one label per study).
+        let confirmed = FindingLabel(findingCode: 0, outcome: .falsePositive)
+        let adjudicated = h.ok(
             at: 40 * minute,
             [
-                (c.c1, .submitFeedback(studyID: 1, score: 5)), (c.c2, .submitFeedback(studyID: 2, score: 4)),
+                (c.c1, .submitFeedback(studyID: 1, score: 5)),
+                (c.c2, .submitFeedback(studyID: 2, score: 4, labels: [confirmed])),
                 (c.c1, .completeFollowUp(studyID: 1)),
                 (
                     c.r2,
@@ -78,8 +81,15 @@ import Testing
                             FindingLabel(findingCode: 230, outcome: .falsePositive),
                         ])
                 ),
-                (c.r2, .submitPeerReview(studyID: 2, score: .score2a, labels: [])),
+                (c.r2, .submitPeerReview(studyID: 2, score: .score2a, labels: [confirmed])),
             ])
+        let appended = adjudicated.receipts.map { r in
+            r.contract.compactMap {
+                if case .labelAppended(_, let id, _, let source) = $0 { (id, source) } else { nil }
+            }
+        }
+        #expect(appended.map(\.count) == [0, 1, 0, 1, 0])
+        #expect(appended[1].first! == (2, .referrerFeedback) && appended[3].first! == (1, .peerReview))
         // r3 holds no US-CA licence, so cannot review; the study expires for c3 after its deadline.
         let late = h.block(at: 3 * hour, [h.tx(c.r3, .submitPeerReview(studyID: 1, score: .score3b, labels: []))])
         #expect(late.receipts[0].code == .wrongStudyState)  // already reviewed
@@ -95,7 +105,9 @@ import Testing
         #expect(m.reviewed == 2 && m.discrepancies == 1 && m.discrepancyRateBasisPoints == 5_000)
         #expect(m.meanFeedbackMilli == 4_500)
         #expect(h.app.study(1)?.followUpCompletedAtTicks == 40 * minute)
-        #expect(h.app.labels.count == 1 && h.app.labels[0].studyID == 1 && h.app.labels[0].reviewer == c.r2.address)
+        #expect(
+            h.app.labels.map(\.studyID) == [2, 1] && h.app.labels.map(\.source) == [.referrerFeedback, .peerReview])
+        #expect(h.app.labels.map(\.adjudicator) == [c.c2.address, c.r2.address])
         #expect(h.app.totalValue == h.app.genesis.supply)
         #expect(h.app.balance(of: c.validator.address) == fee * UInt64(h.blocks.flatMap(\.transactions).count))
     }

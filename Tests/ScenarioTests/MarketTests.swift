@@ -401,3 +401,45 @@ func market(_ text: String) throws -> MarketParameters {
         #expect(brief(text) == expected, "\(text)")
     }
 }
+
+/// The AI second reader's per-modality figures and dataset sharing: omitted, one probability for every
+/// modality (the old form), or a mapping per modality where unnamed modalities keep their defaults.
+@Suite struct AISecondReaderSection {
+    func withAI(_ line: String) -> String { validMarketYAML + "\n  ai: " + line }
+
+    @Test func defaultsArePerModalityWithSharingOn() throws {
+        let ai = try market(validMarketYAML).ai
+        #expect(ai.datasetSharing)
+        #expect(ai.sensitivityAtReference == AISecondReader.defaultSensitivity)
+        #expect(ai.specificityAtReference == AISecondReader.defaultSpecificity)
+        #expect(ai.sensitivityAtReference[.ct] == 0.90 && ai.specificityAtReference[.ct] == 0.95)
+    }
+
+    @Test func oneProbabilityAppliesToEveryModality() throws {
+        let ai = try market(withAI("{ sensitivity: 0.85, dataset_sharing: false }")).ai
+        #expect(ai.sensitivityAtReference.values.allSatisfy { $0 == 0.85 })
+        #expect(ai.specificityAtReference == AISecondReader.defaultSpecificity)
+        #expect(!ai.datasetSharing)
+    }
+
+    @Test func aMappingSetsTheModalitiesItNames() throws {
+        let ai = try market(withAI("{ sensitivity: { ct: 0.93 }, specificity: { xr: 0.97, mg: 0.9 } }")).ai
+        var sensitivity = AISecondReader.defaultSensitivity
+        sensitivity[.ct] = 0.93
+        var specificity = AISecondReader.defaultSpecificity
+        specificity[.xr] = 0.97
+        specificity[.mg] = 0.9
+        #expect(ai.sensitivityAtReference == sensitivity && ai.specificityAtReference == specificity)
+    }
+
+    @Test func badFiguresAreRefused() {
+        let unknown = brief(withAI("{ sensitivity: { cat: 0.9 } }"))
+        #expect(unknown.contains { $0.contains("cat") }, "\(unknown)")
+        let outOfRange = brief(withAI("{ specificity: { ct: 1.5 } }"))
+        #expect(outOfRange.contains { $0.contains("'ct'") }, "\(outOfRange)")
+        // The irreducible error may not exceed any modality's error at the reference size (CT specificity 0.95).
+        let floor = brief(withAI("{ irreducible_error: 0.06 }"))
+        #expect(floor.contains { $0.contains("irreducible_error") }, "\(floor)")
+        #expect(brief(withAI("{ irreducible_error: 0.04 }")).isEmpty)
+    }
+}

@@ -25,6 +25,8 @@ struct LocalStudy: Identified {
     var assignee: RadiologistID?
     var granted = false
     var outcome: ReadResult?
+    /// Reads of the study started so far, by anyone (the next read is attempt `readsStarted + 1`, ``ReadDraws``).
+    var readsStarted = 0
     var holdback: UInt64 = 0
     var reviewer: RadiologistID?
     /// Sealed bids this study received from the world's radiologists (for reveals).
@@ -123,4 +125,15 @@ struct MarketView {
 
     /// Size of the AI second reader's dataset: the initial one plus the labels adjudicated on chain.
     var datasetSize: Int { terms.model.ai.initialDataset + labels }
+
+    /// What an adjudication of study `s` (peer review, follow-up, confirmed referrer feedback) adds to the AI's
+    /// dataset: its finding code (0 without a finding) and the read's outcome against the truth, codes only; none
+    /// when the market does not share labels (``AISecondReader/datasetSharing``).
+    func sharedLabels(of s: StudyID) -> [FindingLabel] {
+        guard terms.model.ai.datasetSharing else { return [] }
+        let study = studies[s]
+        let truth = study.generated.study.truth
+        let outcome = study.outcome?.classification ?? .trueNegative
+        return [FindingLabel(findingCode: truth.hasFinding ? truth.findingCode : 0, outcome: outcome)]
+    }
 }

@@ -39,7 +39,9 @@ extension MarketWorld {
             case .requestDispatch: tellIntermediary(.wake)
             case .bid(let s, let price, let turnaround):
                 studies[s].bids.append(SealedBid(rad: r, price: price, turnaround: turnaround))
-            case .readStarted(let s): recorder.readStarted(s, at: now)
+            case .readStarted(let s):
+                studies[s].readsStarted += 1
+                recorder.readStarted(s, at: now)
             case .readFinished(let s, let result):
                 studies[s].outcome = result.outcome
                 recorder.read(s, result, at: now)
@@ -138,9 +140,9 @@ extension MarketWorld {
     func tellReferrers(of c: ClientID, _ event: Referrer.Event) {
         for a in referrers[c.index].handle(event, in: view()) {
             switch a {
-            case .feedback(let s, let score, let t):
+            case .feedback(let s, let score, let confirmed, let t):
                 records[s].feedback = score
-                at(t, .client(c, .feedback(s, score: score)))
+                at(t, .client(c, .feedback(s, score: score, confirmed: confirmed)))
             }
         }
     }

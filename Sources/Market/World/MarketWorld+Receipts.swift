@@ -110,7 +110,7 @@ extension MarketWorld {
         case .review(_, let s):
             if ok {
                 records[s].peerReviewed = true
-                labels += 1  // the adjudicated label joined the dataset on chain
+                countLabel(r)
                 resolveHoldback(s, r, at: t)
                 let score = firstEvent(r) { if case .peerReview(_, _, _, let score) = $0 { score } else { nil } }
                 if let author = studies[s].assignee {
@@ -119,6 +119,7 @@ extension MarketWorld {
             }
         case .feedback(let s):
             if ok {
+                countLabel(r)
                 resolveHoldback(s, r, at: t)
                 let score = firstEvent(r) { if case .feedback(_, _, let score) = $0 { score } else { nil } }
                 let threshold = terms.valueBased?.feedbackThreshold ?? 3
@@ -127,8 +128,17 @@ extension MarketWorld {
                 }
             }
         case .followUp(let s):
-            if ok { records[s].followUpCompleted = true }
+            if ok {
+                records[s].followUpCompleted = true
+                countLabel(r)
+            }
         }
+    }
+
+    /// An adjudication's receipt: its label joined the AI's dataset on chain (not when labels are not shared, or
+    /// the study was labelled before).
+    func countLabel(_ r: Receipt) {
+        if firstEvent(r, { if case .labelAppended = $0 { true } else { nil } }) ?? false { labels += 1 }
     }
 
     func resolveHoldback(_ s: StudyID, _ r: Receipt, at t: Int64) {

@@ -43,10 +43,10 @@ struct ActorBench {
 
     init(
         _ mechanism: MarketDesignSpec.Mechanism, valueBased: MarketDesignSpec.ValueBased? = nil,
-        horizon: Int64 = weekTicks
+        horizon: Int64 = weekTicks, ai: AISecondReader = AISecondReader()
     ) {
         model = MarketParameters(
-            clients: [Self.hospital, Self.centre], cohorts: [Self.day, Self.neuro],
+            clients: [Self.hospital, Self.centre], cohorts: [Self.day, Self.neuro], ai: ai,
             designs: [MarketDesignSpec(name: "design", mechanism: mechanism, valueBased: valueBased)])
         terms = MarketTerms(
             model: model, design: model.designs[0], seed: 7, horizonTicks: horizon, warmupTicks: 0,

@@ -103,4 +103,30 @@ struct ClientTests {
         bench.now = dayTicks
         #expect(c.handle(.timer(.feedback(s, score: 4)), in: bench.view).isEmpty)
     }
+
+    /// Adjudications carry the study's label (finding code, the read's outcome) when the market shares labels:
+    /// feedback confirming a discrepancy and the follow-up do, other feedback does not; with sharing off none do.
+    @Test func adjudicationsCarryTheStudysLabelWhenShared() throws {
+        for sharing in [true, false] {
+            var bench = ActorBench(.postedPrice, ai: AISecondReader(datasetSharing: sharing))
+            var c = try hospital(bench)
+            let s = bench.addStudy(client: 0, phase: .reported, chainID: 5, deadline: dayTicks)
+            bench.studies[s].outcome = ReadResult(classification: .falsePositive, discrepancy: .minor)
+            let truth = bench.studies[s].generated.study.truth
+            let label = FindingLabel(findingCode: truth.hasFinding ? truth.findingCode : 0, outcome: .falsePositive)
+            let shared = sharing ? [label] : []
+            #expect(
+                c.handle(.timer(.feedback(s, score: 2, confirmed: true)), in: bench.view) == [
+                    .submit(.submitFeedback(studyID: 5, score: 2, labels: shared), .feedback(s))
+                ])
+            #expect(
+                c.handle(.timer(.feedback(s, score: 4)), in: bench.view) == [
+                    .submit(.submitFeedback(studyID: 5, score: 4, labels: []), .feedback(s))
+                ])
+            #expect(
+                c.handle(.timer(.followUp(s)), in: bench.view) == [
+                    .submit(.completeFollowUp(studyID: 5, labels: shared), .followUp(s))
+                ])
+        }
+    }
 }

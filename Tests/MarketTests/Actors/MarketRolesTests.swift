@@ -97,16 +97,35 @@ struct MarketRolesTests {
             model: ReferrerFeedback(parameters: Referrers(feedbackProbability: 1)),
             stream: RandomStreams(seed: 1, replication: 0).stream("feedback"))
         let actions = always.handle(.reported(s, discrepancy: .none, at: hourTicks), in: bench.view)
-        guard case .feedback(s, let score, let t) = actions.first else {
+        guard case .feedback(s, let score, let confirmed, let t) = actions.first else {
             Issue.record("no feedback: \(actions)")
             return
         }
         #expect((1...5).contains(score) && t == hourTicks + 2 * hourTicks)
+        #expect(!confirmed, "a report without a discrepancy confirms none")
         let silent = RandomStreams(seed: 1, replication: 0).stream("feedback")
         let never = Referrer(model: ReferrerFeedback(parameters: Referrers(feedbackProbability: 0)), stream: silent)
         #expect(never.handle(.reported(s, discrepancy: .none, at: hourTicks), in: bench.view).isEmpty)
         let reference = RandomStreams(seed: 1, replication: 0).stream("feedback")
         for _ in 0..<3 { _ = reference.uniform() }
         #expect(silent.uniform() == reference.uniform())
+    }
+
+    /// Feedback on a report whose discrepancy the referrers noticed confirms it (so it adjudicates the read);
+    /// unnoticed, it confirms nothing.
+    @Test func noticedDiscrepanciesAreConfirmed() {
+        var bench = ActorBench(.postedPrice)
+        let s = bench.addStudy(client: 0, phase: .reported, chainID: 1, deadline: dayTicks)
+        for notice in [1.0, 0.0] {
+            let referrer = Referrer(
+                model: ReferrerFeedback(parameters: Referrers(feedbackProbability: 1), noticeProbability: notice),
+                stream: RandomStreams(seed: 1, replication: 0).stream("feedback"))
+            let actions = referrer.handle(.reported(s, discrepancy: .major, at: hourTicks), in: bench.view)
+            guard case .feedback(s, _, let confirmed, _) = actions.first else {
+                Issue.record("no feedback: \(actions)")
+                return
+            }
+            #expect(confirmed == (notice == 1))
+        }
     }
 }

@@ -20,9 +20,11 @@ struct Client: Identified {
         case finalise(StudyID)
         /// The study's deadline passed.
         case deadline(StudyID)
-        /// Send the referrers' score of the study's report.
-        case feedback(StudyID, score: Int)
-        /// Record the follow-up the study's report recommended.
+        /// Send the referrers' score of the study's report; `confirmed`: it reports a discrepancy the clinical
+        /// course confirmed, so it carries the read's adjudicated label (when labels are shared).
+        case feedback(StudyID, score: Int, confirmed: Bool = false)
+        /// Record the follow-up the study's report recommended, with its adjudicated label (when labels are
+        /// shared).
         case followUp(StudyID)
         /// Post the study again after an unsold auction (same deadline).
         case repost(StudyID)
@@ -100,12 +102,13 @@ struct Client: Identified {
         case .timer(.finalise(let s)):
             guard let id = market.studies[s].chainID, market.studies[s].phase == .bidding else { return [] }
             return [.submit(.finaliseAuction(studyID: id), .finalise(s))]
-        case .timer(.feedback(let s, let score)):
+        case .timer(.feedback(let s, let score, let confirmed)):
             guard let id = market.studies[s].chainID, now < horizon else { return [] }
-            return [.submit(.submitFeedback(studyID: id, score: UInt8(score)), .feedback(s))]
+            let labels = confirmed ? market.sharedLabels(of: s) : []
+            return [.submit(.submitFeedback(studyID: id, score: UInt8(score), labels: labels), .feedback(s))]
         case .timer(.followUp(let s)):
             guard let id = market.studies[s].chainID else { return [] }
-            return [.submit(.completeFollowUp(studyID: id), .followUp(s))]
+            return [.submit(.completeFollowUp(studyID: id, labels: market.sharedLabels(of: s)), .followUp(s))]
         case .grant(let s, let r, let recipient):
             guard let id = market.studies[s].chainID else { return [] }
             let box = Sealing.seal(

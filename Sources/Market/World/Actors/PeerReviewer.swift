@@ -69,15 +69,10 @@ struct PeerReviewer {
         guard let id = study.chainID, market.now < market.terms.horizonTicks else { return [] }
         let outcome = study.outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
         let score = model.score(outcome, stream: streams[r.index])
-        let truth = study.generated.study.truth
-        let code = truth.hasFinding ? truth.findingCode : 0
         return [
             .scored(s, score: score, detected: outcome.classification.isError ? score.isDiscrepancy : nil),
             .submit(
-                r,
-                .submitPeerReview(
-                    studyID: id, score: score,
-                    labels: [FindingLabel(findingCode: code, outcome: outcome.classification)]),
+                r, .submitPeerReview(studyID: id, score: score, labels: market.sharedLabels(of: s)),
                 .review(rad: r, study: s)),
         ]
     }

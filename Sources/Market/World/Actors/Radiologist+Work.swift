@@ -1,5 +1,5 @@
-// A radiologist's shifts, pace, reads and days: the `Radiologist` transitions that draw its read times, read
-// outcomes and burnout from its own streams.
+// A radiologist's shifts, pace, reads and days: the `Radiologist` transitions that draw its read times and read
+// outcomes from each study's keyed uniforms (`ReadDraws`) and its burnout from its own stream.
 
 import Contracts
 import DiscreteEvent
@@ -166,8 +166,12 @@ extension Radiologist {
         out.append(.readStarted(s))
         let m = studies[s].generated.study.modality
         let aiEffect = market.terms.ai != nil ? market.terms.model.ai.readingTimeEffectBasisPoints : 0
+        // The study's own uniforms for this read attempt (common random numbers per study, `ReadDraws`).
+        let draws = ReadDraws(
+            study: studies[s].generated.study.key, attempt: studies[s].readsStarted + 1, keyed: keyedDraws)
+        readingDraws = draws
         let ticks = readingTime.sampleTicks(
-            m, speedFactor: speedFactor, pace: pace, aiEffectBasisPoints: aiEffect, stream: readStream)
+            m, speedFactor: speedFactor, pace: pace, aiEffectBasisPoints: aiEffect, uniform: draws.readingTime)
         out.append(.schedule(.readDone, at: now + ticks))
     }
 
@@ -208,9 +212,10 @@ extension Radiologist {
             if onShift { requestConsider(delay: SimTime.ticksPerSecond, market, &out) }
             return
         }
+        guard let draws = readingDraws else { preconditionFailure("a read ends that never started") }
         let outcome = errorModel.read(
-            truth: truth, conditions: conditions, ai: market.terms.ai, datasetSize: market.datasetSize,
-            stream: errorStream)
+            truth: truth, conditions: conditions, ai: market.terms.ai, modality: m, datasetSize: market.datasetSize,
+            draws: draws)
         let errorProbability =
             truth.hasFinding ? errorModel.missProbability(conditions) : errorModel.overcallProbability(conditions)
         out.append(

@@ -1,7 +1,8 @@
 // A radiologist as a state machine: `handle(event, in: market) -> [Action]`. It keeps its own state (credentials
 // as the chain shows them, its profile, shift, queue, the read under way, its day's tallies, burnout) and its own
-// random streams; everything it does to the world (sign a transaction, set a timer, have the authority attest a
-// credential, record a read) is an action the world carries out, in the order returned.
+// random streams (each read's uniforms are its study's: `ReadDraws`); everything it does to the world (sign a
+// transaction, set a timer, have the authority attest a credential, record a read) is an action the world carries
+// out, in the order returned.
 
 import Contracts
 import DiscreteEvent
@@ -101,8 +102,9 @@ struct Radiologist: Identified {
     let address: Address
     let sealingKey: SealingPublicKey
     let speedFactor: Double
-    let readStream: RandomStream
-    let errorStream: RandomStream
+    /// The replication's keyed draws: each read's uniforms come from its study (``ReadDraws``), not from the
+    /// radiologist, so a study read under two designs shares them.
+    let keyedDraws: KeyedDraws
     let behaviourStream: RandomStream
     let errorModel: ErrorModel
     let readingTime: ReadingTimeModel
@@ -146,6 +148,8 @@ struct Radiologist: Identified {
     /// The chain id of the assignment being read (a study reposted meanwhile has a new one).
     var readingChainID: UInt64?
     var readingSince: Int64 = 0
+    /// The uniforms of the read under way (its study's, for this read attempt).
+    var readingDraws: ReadDraws?
     var considerScheduled = false
     // Day accumulators.
     var dayShiftTicks: Int64 = 0
@@ -171,8 +175,7 @@ struct Radiologist: Identified {
         self.address = address
         self.sealingKey = sealingKey
         speedFactor = ReadingTimeModel.drawSpeedFactor(speedCV: cohort.speedCV, stream: streams.stream("speed.\(name)"))
-        readStream = streams.stream("read.\(name)")
-        errorStream = streams.stream("error.\(name)")
+        keyedDraws = streams.keyedDraws
         behaviourStream = streams.stream("burnout.\(name)")
         errorModel = ErrorModel(cohort: cohort)
         self.readingTime = readingTime

@@ -16,8 +16,9 @@ struct Referrer {
 
     /// What the world does for the referrers, in order.
     enum Action: Equatable {
-        /// The referrers scored the study: record it, and the client sends it at `time`.
-        case feedback(StudyID, score: Int, at: Int64)
+        /// The referrers scored the study: record it, and the client sends it at `time`. `confirmed`: the score
+        /// reports a discrepancy the clinical course confirmed (the feedback adjudicates the read).
+        case feedback(StudyID, score: Int, confirmed: Bool, at: Int64)
     }
 
     /// How long after the report the client sends the referrers' score.
@@ -32,11 +33,11 @@ struct Referrer {
         case .reported(let s, let discrepancy, let t):
             let record = market.records[s]
             guard
-                let score = model.feedback(
+                let (score, confirmed) = model.assess(
                     discrepancy: discrepancy, turnaroundTicks: t - record.arrival,
                     requiredTicks: record.requiredTurnaround, stream: stream)
             else { return [] }
-            return [.feedback(s, score: score, at: t + Self.delayTicks)]
+            return [.feedback(s, score: score, confirmed: confirmed, at: t + Self.delayTicks)]
         }
     }
 }
