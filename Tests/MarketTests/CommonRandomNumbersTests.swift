@@ -71,6 +71,9 @@ struct CommonRandomNumbersWorldTests {
         for c in model.cohorts.indices {
             model.cohorts[c].accuracy.missProbability = 0.3
             model.cohorts[c].accuracy.overcallProbability = 0.2
+            // Pace fixed at 1: the designs' pay terms would otherwise set slightly different paces (a 0.001 grid),
+            // and the reading-time check needs the same reader at the same pace.
+            model.cohorts[c].pace = Pace(elasticity: 1.4, minimum: 1, maximum: 1)
         }
         let designs = [
             try design(model) { if case .intermediary = $0 { true } else { false } },
