@@ -110,11 +110,13 @@ public struct ReportInput: Sendable {
     public var plots: [ReportPlot]
     /// Where plots were looked for, as the report names it (e.g. `Plots/default/`).
     public var plotsDirectory: String
+    /// Mean chosen pace over the measured reads of each design's runs (``ReportWriter/publishedLevelsSection(_:)``).
+    public var meanPace: [String: Double]
 
     public init(
         study: StoredMarketStudy, summary: MarketStudySummary, comparisons: [PairedDifference], comparisonsStored: Bool,
         comparisonNote: String?, warmup: [WarmupRow], warmupStored: Bool, databaseName: String, plots: [ReportPlot],
-        plotsDirectory: String
+        plotsDirectory: String, meanPace: [String: Double] = [:]
     ) {
         self.study = study
         self.summary = summary
@@ -126,6 +128,7 @@ public struct ReportInput: Sendable {
         self.databaseName = databaseName
         self.plots = plots
         self.plotsDirectory = plotsDirectory
+        self.meanPace = meanPace
     }
 }
 
@@ -153,10 +156,23 @@ public enum ReportWriter {
         // Stored rows count only when they cover every run (a resumed study adds runs compare has not seen).
         let warmupStored = !warmup.isEmpty && Set(warmup.map(\.run)) == ids
         if !warmupStored { warmup = try ComparisonStudy.detectWarmup(store, study) }
+        var meanPace: [String: Double] = [:]
+        for design in study.designs {
+            var sum = 0.0
+            var n = 0
+            for run in study.runs(of: design) {
+                for row in try store.marketStudies(run: run.record.id) where row.measured {
+                    guard let p = row.pace else { continue }
+                    sum += p
+                    n += 1
+                }
+            }
+            if n > 0 { meanPace[design] = sum / Double(n) }
+        }
         return ReportInput(
             study: study, summary: ComparisonStudy.summary(study), comparisons: comparisons, comparisonsStored: stored,
             comparisonNote: note, warmup: warmup, warmupStored: warmupStored, databaseName: databaseName, plots: plots,
-            plotsDirectory: plotsDirectory)
+            plotsDirectory: plotsDirectory, meanPace: meanPace)
     }
 
     /// The report as Markdown.
@@ -174,6 +190,7 @@ public enum ReportWriter {
         out.append(contentsOf: scenarioSection(r))
         out.append(contentsOf: provenanceSection(r))
         out.append(contentsOf: resultsSection(r))
+        out.append(contentsOf: publishedLevelsSection(r))
 
         out.append(contentsOf: comparisonSection(r))
 

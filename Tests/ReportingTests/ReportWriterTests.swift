@@ -44,6 +44,8 @@ import Testing
                 metrics[metrics.firstIndex { $0.name == "cost_per_study" }!].value =
                     20 + shared + Double(d) * (1 + 0.1 * Double(r))
                 metrics[metrics.firstIndex { $0.name == "utilisation" }!].value = 0.5 + 0.01 * Double(r + d)
+                // Inside Brady's 3-5% for posted price, outside it for the intermediary (the published-levels table).
+                metrics[metrics.firstIndex { $0.name == "errors_per_study" }!].value = d == 0 ? 0.04 : 0.06
                 let samples = (1...60).map { h in
                     MarketSample(
                         time: Int64(h) * SimTime.ticksPerHour,
@@ -131,6 +133,9 @@ import Testing
             "Computed for this report", "digest-intermediary-2", "`abc123`", "`mt19937`", "**longer than configured**",
             "warm-up may be too short", "![Cost vs quality](../Plots/market-tiny/cost-vs_quality.png)",
             "Every design has 3 finished replications",
+            "## Published levels",
+            "| reading errors per study read | 0.0300–0.0500 | 0.0400 ✓ | 0.0600 ✗ |",
+            "| radiologists burned out | 0.360–0.540 | - | - |",
         ] {
             #expect(text.contains(needle), "missing: \(needle)")
         }
