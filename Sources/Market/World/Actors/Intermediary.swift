@@ -1,6 +1,6 @@
 // The intermediary (a teleradiology company) as a state machine: asked to dispatch, it waits a little to batch,
-// then assigns each open study, oldest first, to the eligible on-shift radiologist with the shortest queue, paying
-// the client price less its margin.
+// then assigns each open study, earliest deadline first, to the eligible on-shift radiologist with the shortest
+// queue, paying the client price less its margin.
 
 import Contracts
 import DiscreteEvent
@@ -61,7 +61,12 @@ struct Intermediary {
         func load(_ r: RadiologistID) -> Int {
             radiologists[r].held.count + radiologists[r].pending.count + sent[r.index]
         }
-        for s in market.book where market.studies[s].phase == .open && !dispatched.contains(s) {
+        // Earliest deadline first (STAT before urgent before routine; ties in posting order), as a teleradiology
+        // company's worklist triages.
+        let worklist = market.book.filter { market.studies[$0].phase == .open }.sorted {
+            (market.studies[$0].deadline, $0) < (market.studies[$1].deadline, $1)
+        }
+        for s in worklist where !dispatched.contains(s) {
             let study = market.studies[s]
             var best: RadiologistID?
             for r in radiologists.ids
