@@ -24,6 +24,19 @@ struct MarketRolesTests {
         #expect(other.handle(.wake, in: ActorBench(.postedPrice).view, radiologists: []).isEmpty)
     }
 
+    /// The worklist is earliest deadline first: a STAT study posted after a routine one is dispatched before it.
+    @Test func theIntermediaryDispatchesEarliestDeadlineFirst() {
+        var bench = ActorBench(.intermediary(MarketDesignSpec.Intermediary()))
+        let rads = [bench.credentialed(id: 0)]
+        let routine = bench.addStudy(client: 0, phase: .open, chainID: 50, deadline: dayTicks)
+        let stat = bench.addStudy(client: 0, phase: .open, chainID: 51, deadline: hourTicks)
+        var i = Intermediary()
+        let order = i.handle(.dispatch, in: bench.view, radiologists: rads).compactMap { a -> StudyID? in
+            if case .dispatched(let s, _) = a { s } else { nil }
+        }
+        #expect(order == [stat, routine])
+    }
+
     /// Each open study goes to the eligible on-shift radiologist with the shortest queue (counting what this
     /// dispatch already sent; ties to the first), paid per wRVU within the client's price less the margin.
     @Test func theIntermediaryDispatchesToTheShortestQueue() {
