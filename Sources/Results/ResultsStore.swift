@@ -57,7 +57,7 @@ public final class ResultsStore: Sendable {
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
             try Self.claim(queue, path: path)
-            try Schema.migrator.migrate(queue)
+            try Self.migrate(queue)
             sqliteVersion = try queue.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "" }
         } catch let error as ResultsError {
             throw error
@@ -111,6 +111,24 @@ public final class ResultsStore: Sendable {
     /// A fresh file (no schema objects, application id and user version 0) is ours to create. A file with our
     /// application id is ours unless its user version is newer than this build. Anything else is refused
     /// untouched: the journal mode is only changed after the check.
+    /// Applies the migrations not yet applied. Two processes opening the same new or older file at once (a run
+    /// and a reader polling it) may both start the same migration; the loser waits on the winner's write lock and
+    /// then fails on its work (a table or column already there). It then simply migrates again from what is now
+    /// applied, which is nothing left to do once the winner is done; a real failure still throws after the retries.
+    private static func migrate(_ queue: DatabaseQueue) throws {
+        var attempt = 0
+        while true {
+            do {
+                try Schema.migrator.migrate(queue)
+                return
+            } catch {
+                attempt += 1
+                if attempt >= 20 { throw error }
+                usleep(50_000)
+            }
+        }
+    }
+
     private static func claim(_ queue: DatabaseQueue, path: String) throws {
         try queue.writeWithoutTransaction { db in
             let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
