@@ -14,7 +14,7 @@ extension ReportWriter {
     }
 
     static func metric(_ name: String) -> @Sendable (MarketDesignSummary, ReportInput) -> Double? {
-        { d, _ in d.metrics.first { $0.name == name }.map(\.mean) }
+        { d, _ in d.metric(name)?.mean }
     }
 
     /// The levels a health-policy reader checks first (burnout, pace, income, margin, errors, turnaround).
@@ -35,8 +35,9 @@ extension ReportWriter {
             label: "intermediary margin (share of the client's cost)", range: 0.2...0.5,
             source: "§3 \"Radiologist pay per XR read and intermediary margin\": ~20–50%",
             value: { d, _ in
-                guard let fees = d.metrics.first(where: { $0.name == "intermediary_fees_per_study" })?.mean,
-                    let cost = d.metrics.first(where: { $0.name == "cost_per_study" })?.mean, fees > 0, cost > 0
+                guard let fees = d.metric("intermediary_fees_per_study")?.mean,
+                    let cost = d.metric("cost_per_study")?.mean,
+                    fees > 0, cost > 0
                 else { return nil }
                 return fees / cost
             }),

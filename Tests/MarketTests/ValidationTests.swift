@@ -33,7 +33,8 @@ struct Level: CustomStringConvertible {
     static func of(_ xs: [Double]) -> Level {
         let n = Double(xs.count)
         let m = xs.reduce(0, +) / n
-        let v = xs.count > 1 ? xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / (n - 1) : .infinity
+        // Fewer than two units: no error estimate (NaN), so `overlaps` fails instead of passing on an infinite one.
+        let v = xs.count > 1 ? xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / (n - 1) : .nan
         return Level(mean: m, standardError: (v / n).squareRoot())
     }
 

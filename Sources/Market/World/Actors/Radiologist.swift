@@ -384,13 +384,16 @@ struct Radiologist: Identified {
         // Queue-responsive pricing sees the demand on chain (its own queue plus the open orders it may read at
         // its current price, so pricing itself out lowers it again) and republishes the price list as that moves
         // (at most every 30 minutes).
-        demandSeen = market.book.reduce(0) { n, s in
-            let st = market.studies[s]
-            guard st.phase == .open, isEligible(for: st, market.terms) else { return n }
-            let price = pricing.price(
-                for: st.generated.study.modality, urgency: st.generated.study.urgency,
-                queueLength: held.count + demandSeen, multiplier: priceMultiplier)
-            return n + (price <= st.maxPrice ? 1 : 0)
+        // Only that strategy reads it, so the others skip the walk over the book.
+        if cohort.pricing.strategy == .queueResponsive {
+            demandSeen = market.book.reduce(0) { n, s in
+                let st = market.studies[s]
+                guard st.phase == .open, isEligible(for: st, market.terms) else { return n }
+                let price = pricing.price(
+                    for: st.generated.study.modality, urgency: st.generated.study.urgency,
+                    queueLength: held.count + demandSeen, multiplier: priceMultiplier)
+                return n + (price <= st.maxPrice ? 1 : 0)
+            }
         }
         if cohort.pricing.strategy == .queueResponsive, market.terms.auction == nil,
             now - publishedAt >= 30 * 60 * SimTime.ticksPerSecond, let p = published, p != profile
