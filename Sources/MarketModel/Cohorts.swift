@@ -242,7 +242,8 @@ public struct Pricing: Sendable, Equatable {
         /// Always the list price.
         case fixedList = "fixed_list"
         /// List price × (1 + queueStep × demand), capped at list × (1 + maxChange), where demand is what the chain
-        /// shows the radiologist: the studies it holds plus the open orders on the book it could read.
+        /// shows the radiologist: the studies it holds plus the open orders on the book it could read at its price,
+        /// each order counting from 1 (just posted) to 2 (at its deadline) as it ages on the book.
         case queueResponsive = "queue_responsive"
         /// Moves prices by `adjustment` a day toward earning `incomeTargetPerHour`, within ±maxChange of list.
         case incomeTarget = "income_target"

@@ -38,6 +38,27 @@ struct Level: CustomStringConvertible {
         return Level(mean: m, standardError: (v / n).squareRoot())
     }
 
+    /// A ratio estimator Σy / Σn over units grouped in clusters, with its cluster-robust (sandwich) standard error
+    /// √(C/(C−1) · Σ_c (y_c − R·n_c)²) / Σn: units of one cluster (the reads of one shift) share their conditions,
+    /// so they are not independent. A mean is y = value, n = 1; a proportion y = 0 or 1, n = 1.
+    static func clustered<K: Hashable & Comparable>(_ units: [(cluster: K, y: Double)]) -> Level {
+        var sums: [K: (y: Double, n: Double)] = [:]
+        for u in units {
+            sums[u.cluster, default: (0, 0)].y += u.y
+            sums[u.cluster, default: (0, 0)].n += 1
+        }
+        let keys = sums.keys.sorted()
+        let total = keys.reduce((y: 0.0, n: 0.0)) { ($0.y + sums[$1]!.y, $0.n + sums[$1]!.n) }
+        let r = total.y / total.n
+        let c = Double(keys.count)
+        guard c > 1 else { return Level(mean: r, standardError: .nan) }
+        let ss = keys.reduce(0.0) { acc, k in
+            let d = sums[k]!.y - r * sums[k]!.n
+            return acc + d * d
+        }
+        return Level(mean: r, standardError: (c / (c - 1) * ss).squareRoot() / total.n)
+    }
+
     /// Whether the 99% interval overlaps `range`.
     func overlaps(_ range: ClosedRange<Double>, z: Double = 2.58) -> Bool {
         mean + z * standardError >= range.lowerBound && mean - z * standardError <= range.upperBound
@@ -70,10 +91,35 @@ struct MarketLevels {
     let reads: [StudyRecord]
     let measured: [StudyRecord]
     let days: [RadiologistDayRecord]
+    /// The shift of each read (parallel to `reads`): replication, radiologist and the hour its shift began. The
+    /// design is left out on purpose: under common random numbers the same shift in two designs shares its draws,
+    /// so it is one cluster.
+    let shifts: [ShiftKey]
+
+    /// A shift, the cluster of the reads made in it.
+    struct ShiftKey: Hashable, Comparable {
+        var replication: Int
+        var radiologist: Int
+        var startHour: Int64
+        /// The shift in which `s` was read, in replication `replication`.
+        init(_ replication: Int, _ s: StudyRecord) {
+            let start = (s.readStart ?? 0) - Int64((s.hoursIntoShift ?? 0) * Double(hourTicks))
+            self.replication = replication
+            radiologist = s.radiologist ?? -1
+            startHour = (start + hourTicks / 2) / hourTicks
+        }
+        static func < (a: ShiftKey, b: ShiftKey) -> Bool {
+            (a.replication, a.radiologist, a.startHour) < (b.replication, b.radiologist, b.startHour)
+        }
+    }
 
     init(_ results: [MarketRunResult], warmupDays: Int) {
         measured = results.flatMap { $0.studies.filter(\.measured) }
-        reads = measured.filter { $0.outcome != nil }
+        let tagged = results.flatMap { r in
+            r.studies.filter { $0.measured && $0.outcome != nil }.map { (r.replication, $0) }
+        }
+        reads = tagged.map(\.1)
+        shifts = tagged.map { ShiftKey($0.0, $0.1) }
         days = results.flatMap { $0.radiologistDays.filter { $0.day >= warmupDays } }
     }
 
@@ -127,23 +173,48 @@ struct MarketLevels {
         return .proportion(
             routine.filter { ($0.turnaround ?? .max) <= $0.requiredTurnaround }.count, of: routine.count)
     }
-    /// Error rate on reads in shifts above 26 studies (CT equivalents) over the rate at or below 26, with the
-    /// standard error of its logarithm: §4 "Neuroradiology error rate vs studies per shift" (Ivanovic), 2.58 vs
-    /// 1.59 per 1,000, a ratio of 1.62.
-    var volumeErrorRatio: (ratio: Double, logSE: Double) {
-        let heavy = reads.filter { ($0.shiftVolume ?? 0) > 26 }
-        let light = reads.filter { ($0.shiftVolume ?? 0) <= 26 }
-        let eh = Double(heavy.filter { $0.outcome?.isError == true }.count)
-        let el = Double(light.filter { $0.outcome?.isError == true }.count)
-        let ph = eh / Double(heavy.count)
-        let pl = el / Double(light.count)
-        return (ph / pl, ((1 - ph) / eh + (1 - pl) / el).squareRoot())
+    /// Ivanovic's comparison (§4 "Neuroradiology error rate vs studies per shift": 2.58 vs 1.59 errors per 1,000
+    /// reads, a ratio of 1.62): the error rate on reads in shifts whose realised volume (all the shift's reads, in
+    /// CT equivalents `ctEquivalents`, the error model's unit) is above 26 over the rate at or below 26, with the
+    /// standard error of its logarithm (cluster-robust by shift). Classified by the whole shift, as Ivanovic did:
+    /// by the volume projected at each read, every read of a shift's first hour would count as light.
+    static func volumeErrorRatio(
+        _ results: [MarketRunResult], warmupDays: Int, ctEquivalents: PerModality<Double>
+    ) -> (ratio: Double, logSE: Double, heavyReads: Int, lightReads: Int) {
+        var heavy: [(cluster: ShiftKey, y: Double)] = []
+        var light: [(cluster: ShiftKey, y: Double)] = []
+        for r in results {
+            let l = MarketLevels([r], warmupDays: warmupDays)
+            var volume: [ShiftKey: Double] = [:]
+            for s in r.studies where s.outcome != nil {
+                volume[ShiftKey(r.replication, s), default: 0] += ctEquivalents[s.modality]
+            }
+            for (k, s) in zip(l.shifts, l.reads) {
+                let unit = (k, s.outcome?.isError == true ? 1.0 : 0.0)
+                if volume[k, default: 0] > 26 { heavy.append(unit) } else { light.append(unit) }
+            }
+        }
+        let h = Level.clustered(heavy)
+        let l = Level.clustered(light)
+        let logSE = (pow(h.standardError / h.mean, 2) + pow(l.standardError / l.mean, 2)).squareRoot()
+        return (h.mean / l.mean, logSE, heavy.count, light.count)
     }
     /// Share of peer reviews that concur (RADPEER score 1): §4 "RADPEER score distribution (overnight pediatric
     /// neuro CT)" 92.3% to §4 "Peer review (RADPEER pilot)" 96.3% (100 − 2.9 − 0.8).
     var concurShare: Level {
         let reviewed = measured.filter(\.peerReviewed)
         return .proportion(reviewed.filter { $0.reviewScore == .concur }.count, of: reviewed.count)
+    }
+    /// Hours into the shift of the errors made by the radiologists of `cohorts` (e.g. those on 12-hour shifts),
+    /// each with its shift.
+    func errorHoursIntoShift(cohorts: Set<String>) -> [(cluster: ShiftKey, hours: Double)] {
+        let onThem = Set(days.filter { cohorts.contains($0.cohort) }.map(\.radiologist))
+        return reads.indices.compactMap { i in
+            guard reads[i].outcome?.isError == true, let r = reads[i].radiologist, onThem.contains(r),
+                let h = reads[i].hoursIntoShift
+            else { return nil }
+            return (shifts[i], h)
+        }
     }
     /// Intermediary gross margin: §3 "Radiologist pay per XR read and intermediary margin", 20–50%.
     var margin: Double {
@@ -183,12 +254,37 @@ struct ValidationTests {
             }
             #expect(l.concurShare.overlaps(0.923...0.963), "\(name) peer reviews concurring \(l.concurShare)")
         }
-        // Ivanovic's per-shift-volume ratio, over all designs' reads (the error model is the same in each).
+        // Standard errors below are cluster-robust by shift (`MarketLevels.ShiftKey`), the same shift under two
+        // designs being one cluster: under common random numbers it shares its draws.
         let all = MarketLevels(results, warmupDays: warmupDays)
-        let (ratio, logSE) = all.volumeErrorRatio
+        // When in a long shift errors fall, over all designs' reads on the default's 12-hour (overnight) shifts.
+        let longShifts = Set(model.cohorts.filter { $0.shift.lengthTicks == 12 * hourTicks }.map(\.name))
+        let atError = all.errorHoursIntoShift(cohorts: longShifts)
+        // §4 "Resident overnight preliminary reads" (Ruutiainen): 29% of errors in the final 2 h of a 12-h shift,
+        // of 79 errors; the tolerance is both samples' errors (2.58 × the root of the sum of their variances).
+        let late = Level.clustered(atError.map { ($0.cluster, $0.hours >= 10 ? 1.0 : 0.0) })
+        let published = (0.29 * 0.71 / 79).squareRoot()
         #expect(
-            abs(log(ratio) - log(1.62)) <= 2.58 * logSE,
-            "error ratio >26 vs <=26 studies a shift \(ratio) ± \(logSE) (log SE)")
+            abs(late.mean - 0.29) <= 2.58
+                * (late.standardError * late.standardError + published * published)
+                .squareRoot(), "share of 12-h-shift errors in its last 2 h \(late) (n = \(atError.count))")
+        // §4 "Time into shift at error" (Hanna): errors at a mean 8.97 ± 2.28 h into the shift, peaking at 10–12 h.
+        // Stated distance: the mean must lie within one published standard deviation (2.28 h) of 8.97 h, beyond its
+        // own sampling error. Not tighter, because Hanna's shifts averaged 7.98-8.97 h (the same report gives 8.97
+        // ± 2.28 h as the mean length of the shifts with an error), so its mean time at error and a 12-h shift's
+        // are not the same quantity, and Ruutiainen's late share above is the sharper check.
+        let mean = Level.clustered(atError.map { ($0.cluster, $0.hours) })
+        #expect(mean.overlaps((8.97 - 2.28)...(8.97 + 2.28)), "mean hours into a 12-h shift at error \(mean)")
+        // Ivanovic's per-shift-volume ratio, over all designs' reads (the error model is the same in each).
+        let ct = model.studyWRVU[.ct]
+        let v = MarketLevels.volumeErrorRatio(
+            results, warmupDays: warmupDays, ctEquivalents: PerModality { model.studyWRVU[$0] / ct })
+        print(
+            "validation: 12-h-shift errors \(atError.count), last 2 h \(late), mean hours \(mean); Ivanovic ratio"
+                + " \(v.ratio) ± \(v.logSE) (log SE), reads \(v.heavyReads) heavy vs \(v.lightReads) light")
+        #expect(
+            abs(log(v.ratio) - log(1.62)) <= 2.58 * v.logSE,
+            "error ratio >26 vs <=26 CT equivalents a shift \(v.ratio) ± \(v.logSE) (log SE)")
     }
 
     /// Lever: credentialing delay (§9 "Telemedicine credentialing by proxy (CMS/TJC)": "from 90 days to as little

@@ -27,6 +27,9 @@ struct LocalStudy: Identified {
     var outcome: ReadResult?
     /// Reads of the study started so far, by anyone (the next read is attempt `readsStarted + 1`, ``ReadDraws``).
     var readsStarted = 0
+    /// Times the client posted the study again with a fresh deadline after missing one (at most
+    /// `Client.maxReposts`); an auction's rebids within one deadline do not count.
+    var deadlineReposts = 0
     var holdback: UInt64 = 0
     var reviewer: RadiologistID?
     /// Sealed bids this study received from the world's radiologists (for reveals).

@@ -102,6 +102,7 @@ extension MarketWorld {
                 studies[s].outcome = nil
             case .repost(let s, let deadline):
                 records[s].reposts += 1
+                if deadline == nil { studies[s].deadlineReposts += 1 }
                 tell(c, .post(s, deadline: deadline, candidates: routingCandidates(for: s)))
             case .withdraw(let s):
                 removeFromBook(s)

@@ -66,14 +66,15 @@ struct ClientTests {
         let s = bench.addStudy(client: 0, phase: .open, chainID: 1, deadline: hourTicks)
         bench.now = hourTicks + 1_000_000
         #expect(c.handle(.timer(.deadline(s)), in: bench.view) == [.withdraw(s), .repost(s, deadline: nil)])
-        bench.records[s].reposts = Client.maxReposts
+        bench.studies[s].deadlineReposts = Client.maxReposts
         #expect(c.handle(.timer(.deadline(s)), in: bench.view) == [.withdraw(s), .expire(s)])
         bench.studies[s].phase = .reported
         #expect(c.handle(.timer(.deadline(s)), in: bench.view).isEmpty)
     }
 
-    /// An unsold auction goes to auction again after a back-off while the deadline leaves room; then the client
-    /// gives up. The rebid keeps the deadline.
+    /// An unsold auction goes to auction again after a back-off while the deadline leaves room; then, as when a
+    /// posted order misses its deadline, the client posts it again with a fresh deadline (twice at most), then
+    /// gives up. The rebid keeps the deadline, and rebids do not use up the reposts.
     @Test func rebidsAnUnsoldAuctionWhileThereIsRoom() throws {
         var bench = ActorBench(.sealedBidAuction(MarketDesignSpec.Auction()))
         var c = try hospital(bench)
@@ -81,7 +82,10 @@ struct ClientTests {
         let actions = c.handle(.unsold(s), in: bench.view)
         #expect(actions == [.awaitRebid(s), .schedule(.repost(s), at: 2 * hourTicks)])
         #expect(c.handle(.timer(.repost(s)), in: bench.view) == [.repost(s, deadline: dayTicks)])
+        bench.records[s].reposts = 5  // rebids so far
         bench.now = dayTicks - 8 * 60_000_000
+        #expect(c.handle(.unsold(s), in: bench.view) == [.repost(s, deadline: nil)])
+        bench.studies[s].deadlineReposts = Client.maxReposts
         #expect(c.handle(.unsold(s), in: bench.view) == [.expire(s)])
     }
 

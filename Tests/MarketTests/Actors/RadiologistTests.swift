@@ -166,6 +166,26 @@ struct RadiologistTests {
         #expect(r.pending.isEmpty)
     }
 
+    /// Queue-responsive pricing reads the book's size and age: an open order it could read counts 1 when just
+    /// posted, rising to 2 at its deadline, so the same orders raise its prices more the longer they wait.
+    @Test func demandOnTheBookCountsItsAge() {
+        #expect(Radiologist.demandWeight(posted: 0, deadline: 100, now: 0) == 1)
+        #expect(Radiologist.demandWeight(posted: 0, deadline: 100, now: 50) == 1.5)
+        #expect(Radiologist.demandWeight(posted: 0, deadline: 100, now: 400) == 2)
+        func demandSeen(after wait: Int64) -> Int {
+            var bench = ActorBench(.postedPrice)
+            var r = bench.credentialed()
+            for k in 0..<4 {
+                bench.addStudy(client: 0, phase: .open, chainID: 40 + UInt64(k), deadline: bench.now + 4 * hourTicks)
+            }
+            bench.now += wait
+            _ = r.handle(.timer(.consider), in: bench.view)
+            return r.demandSeen
+        }
+        #expect(demandSeen(after: 0) == 4)
+        #expect(demandSeen(after: 2 * hourTicks) == 6)
+    }
+
     /// Auction: it commits a sealed bid (kept by the world for the reveal) and reveals it after the window.
     @Test func bidsSealedThenReveals() throws {
         var bench = ActorBench(.sealedBidAuction(MarketDesignSpec.Auction()))

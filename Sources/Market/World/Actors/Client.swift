@@ -167,16 +167,19 @@ struct Client: Identified {
         return min(willingness, ranked.prefix(3).map(\.price).max()!)
     }
 
-    /// After a missed deadline: post again, unless it was reposted enough or the run is over.
+    /// After a missed deadline: post again with a fresh one, unless it was reposted enough or the run is over.
     private func repostOrGiveUp(_ s: StudyID, _ market: MarketView) -> Action {
-        if market.records[s].reposts < Self.maxReposts && market.now < market.terms.horizonTicks {
+        if market.studies[s].deadlineReposts < Self.maxReposts && market.now < market.terms.horizonTicks {
             return .repost(s, deadline: nil)
         }
         return .expire(s)
     }
 
     /// An auction closed without a valid bid: the client tries again after a back-off while the original deadline
-    /// leaves room for another auction, then gives up.
+    /// leaves room for another auction; after that, as under posted prices when a deadline passes, it posts the
+    /// study again with a fresh deadline (at most ``maxReposts`` times), then gives up. (Giving up at the first
+    /// deadline left 4.5% of STAT studies never reported in the auction against 0.3-0.7% under posted prices,
+    /// whose orders wait on the book and are reposted.)
     private func rebidOrGiveUp(_ s: StudyID, _ market: MarketView) -> [Action] {
         guard let a = market.terms.auction else { return [repostOrGiveUp(s, market)] }
         let now = market.now
@@ -187,7 +190,7 @@ struct Client: Identified {
         {
             return [.awaitRebid(s), .schedule(.repost(s), at: now + backoff)]
         }
-        return [.expire(s)]
+        return [repostOrGiveUp(s, market)]
     }
 
     /// The study's (synthetic) image-archive link: what the sealed boxes carry, never on chain in the clear.

@@ -132,7 +132,8 @@ struct Radiologist: Identified {
     var priceMultiplier = 1.0
     var stock = 0.0
     var hoursCut = false
-    /// Open orders on the chain's book it could read, at its last look (queue-responsive pricing's demand signal).
+    /// Open orders on the chain's book it could read at its price, at its last look, each weighted by its age
+    /// (``demandWeight(posted:deadline:now:)``): queue-responsive pricing's demand signal.
     var demandSeen = 0
     /// Reports it made, and how many of them it has seen peer-reviewed, scored by referrers, and flagged (a review
     /// scoring a discrepancy or feedback below the release threshold): what its beliefs about detection rest on.
@@ -386,14 +387,16 @@ struct Radiologist: Identified {
         // (at most every 30 minutes).
         // Only that strategy reads it, so the others skip the walk over the book.
         if cohort.pricing.strategy == .queueResponsive {
-            demandSeen = market.book.reduce(0) { n, s in
+            let weighted = market.book.reduce(0.0) { n, s in
                 let st = market.studies[s]
                 guard st.phase == .open, isEligible(for: st, market.terms) else { return n }
                 let price = pricing.price(
                     for: st.generated.study.modality, urgency: st.generated.study.urgency,
                     queueLength: held.count + demandSeen, multiplier: priceMultiplier)
-                return n + (price <= st.maxPrice ? 1 : 0)
+                guard price <= st.maxPrice else { return n }
+                return n + Self.demandWeight(posted: market.records[s].posted ?? now, deadline: st.deadline, now: now)
             }
+            demandSeen = Int(weighted.rounded())
         }
         if cohort.pricing.strategy == .queueResponsive, market.terms.auction == nil,
             now - publishedAt >= 30 * 60 * SimTime.ticksPerSecond, let p = published, p != profile
@@ -411,6 +414,14 @@ struct Radiologist: Identified {
                 out.append(.submit(.claimStudy(studyID: o.id), .claim(rad: id, study: s)))
             }
         }
+    }
+
+    /// How much one open order on the book counts as demand: 1 when just posted, rising linearly with the share
+    /// of its turnaround already spent waiting, to 2 at its deadline. An order nobody has taken for a while is
+    /// demand the market is not meeting, so prices rise faster while the book ages **[assumption]**.
+    static func demandWeight(posted: Int64, deadline: Int64, now: Int64) -> Double {
+        let span = max(1, deadline - posted)
+        return 1 + min(1, max(0, Double(now - posted) / Double(span)))
     }
 
     /// The studies of the book it could take now, as its claiming policy sees them.
