@@ -74,6 +74,7 @@ public final class BlockStore {
     ) {
         precondition(
             retainBlocks.map { $0 > Int(BlockStore.maxEvidenceAge) } ?? true, "retain more than the evidence age")
+        if let problem = ChainID.problem(chainID) { preconditionFailure("block store: \(problem)") }
         self.chainID = chainID
         self.genesisStateRoot = genesisStateRoot
         self.maxBlockTxs = maxBlockTxs
@@ -134,7 +135,7 @@ public final class BlockStore {
     public func isValidNext(_ block: Block, cache: SignatureCache) -> Bool {
         let h = height + 1
         let hd = block.header
-        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash,
+        guard ChainID.same(hd.chainID, chainID), hd.height == h, hd.previousBlockHash == lastBlockHash,
             hd.timeTicks > lastBlockTime,
             hd.stateRoot == lastStateRoot, hd.resultsRoot == lastResultsRoot,
             block.transactions.count <= maxBlockTxs

@@ -57,7 +57,7 @@ extension ConsensusCore {
     }
 
     mutating func receiveProposal(_ p: Proposal, _ out: inout [ConsensusOutput]) {
-        guard p.chainID == config.chainID else { return out.append(.rejected(.wrongChainID)) }
+        guard ChainID.same(p.chainID, config.chainID) else { return out.append(.rejected(.wrongChainID)) }
         guard let vs = validatorSet else { return buffer(.proposal(p), &out) }
         if p.height == height + 1 { return buffer(.proposal(p), &out) }
         guard p.height == height else { return out.append(.rejected(.wrongHeight)) }
@@ -109,7 +109,7 @@ extension ConsensusCore {
     }
 
     mutating func receiveVote(_ v: Vote, _ out: inout [ConsensusOutput]) {
-        guard v.chainID == config.chainID else { return out.append(.rejected(.wrongChainID)) }
+        guard ChainID.same(v.chainID, config.chainID) else { return out.append(.rejected(.wrongChainID)) }
         guard let vs = validatorSet else { return buffer(.vote(v), &out) }
         if v.height == height + 1 { return buffer(.vote(v), &out) }
         if v.height + 1 == height, v.type == .precommit { return addToLastCommit(v, &out) }

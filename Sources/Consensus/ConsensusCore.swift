@@ -109,6 +109,7 @@ public struct ConsensusConfig: Sendable {
         maxBufferedMessages: Int = 10_000, maxBufferedPerSender: Int = 256, roundWindow: Round = 32,
         maxEvidence: Int = 1_000
     ) {
+        if let problem = ChainID.problem(chainID) { preconditionFailure("consensus config: \(problem)") }
         self.chainID = chainID
         self.timeouts = timeouts
         self.maxValueBytes = maxValueBytes

@@ -162,6 +162,7 @@ public struct Genesis: Equatable, Sendable {
     /// Problems that make this genesis unusable, empty when valid.
     public func problems() -> [String] {
         var out: [String] = []
+        if let problem = ChainID.problem(chainID) { out.append(problem) }
         var total: UInt64 = 0
         for a in accounts {
             let (s, o) = total.addingReportingOverflow(a.balance)

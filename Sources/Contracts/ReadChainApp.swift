@@ -102,7 +102,7 @@ public struct ReadChainApp: ChainApplication {
     /// The checks every transaction passes before its message runs; on success the fee and nonce are applied
     /// to `store`. On failure `store` is untouched.
     private func ante(_ tx: Transaction, store: inout StateStore) -> Result<Message, ContractError> {
-        guard tx.chainID == genesis.chainID else {
+        guard ChainID.same(tx.chainID, genesis.chainID) else {
             return .failure(ContractError(.wrongChainID, "chain id \(tx.chainID)"))
         }
         guard tx.message.count <= genesis.limits.maxMessageBytes else {

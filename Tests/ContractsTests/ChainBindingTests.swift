@@ -128,4 +128,24 @@ import Testing
         #expect(throws: (any Error).self) { try Sealing.open(old, with: c.r2.sealing, info: info) }
         h.ok(at: hour + 7 * minute, [(c.r2, .submitReport(studyID: 2, report: c.report(2)))])
     }
+
+    /// Issue 17 item 5: a genesis with a non-ASCII chain id is refused with a clear problem, and the application
+    /// compares a transaction's chain id as bytes: one signed for the Kelvin-sign (U+212A) twin of "K-chain", a
+    /// Unicode-equivalent string, is from another chain.
+    @Test func chainIdsAreASCIIAndComparedAsBytes() {
+        for id in ["caf\u{e9}", "cafe\u{301}"] {
+            #expect(c.genesis(.postedPrice, chainID: id).problems().contains { $0.contains("not printable ASCII") })
+        }
+        var app = ReadChainApp(genesis: c.genesis(.postedPrice, chainID: "K-chain"))
+        let before = app.stateRoot
+        let message = Message.transfer(to: c.c2.address, amount: 5).canonicalBytes
+        let twin = Transaction.signed(
+            by: c.c1.signing, chainID: "\u{212A}-chain", nonce: 0, fee: Amount(minorUnits: fee), message: message)
+        #expect(twin.chainID == "K-chain", "the premise: equal as Swift strings")
+        #expect(app.checkTx(twin).code == .wrongChainID)
+        #expect(app.stateRoot == before)
+        let own = Transaction.signed(
+            by: c.c1.signing, chainID: "K-chain", nonce: 0, fee: Amount(minorUnits: fee), message: message)
+        #expect(app.checkTx(own).code == .ok)
+    }
 }
