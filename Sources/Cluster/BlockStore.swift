@@ -204,14 +204,16 @@ public final class BlockStore {
         firstRetainedHeight += Height(drop)
     }
 
-    /// `set` with `updates` applied in order (power 0 removes; a new key is added).
+    /// `set` with `updates` applied in order (power 0 removes; a new key is added). A new key of small order is
+    /// never added (`PublicKey.hasSmallOrder`: it would sign every message); applications refuse such an update
+    /// first, with a receipt that says so (`LogApplication`), so this only guards against one that does not.
     public static func apply(_ updates: [ValidatorUpdate], to set: ValidatorSet) -> ValidatorSet {
         guard !updates.isEmpty else { return set }
         var vs = set.validators
         for u in updates {
             if let i = vs.firstIndex(where: { $0.publicKey == u.publicKey }) {
                 if u.power == 0 { vs.remove(at: i) } else { vs[i] = Validator(publicKey: u.publicKey, power: u.power) }
-            } else if u.power > 0 {
+            } else if u.power > 0, !u.publicKey.hasSmallOrder {
                 vs.append(Validator(publicKey: u.publicKey, power: u.power))
             }
         }

@@ -121,6 +121,11 @@ public struct ReadChainApp: ChainApplication {
         if let problem = message.sizeProblem(genesis.limits) {
             return .failure(ContractError(.fieldTooLarge, problem))
         }
+        // A small-order Ed25519 key signs every message (or a fixed fraction of them): whoever holds the profile of
+        // such a key is anyone. Refused before the fee, like the other stateless checks (issue 17 item 5).
+        if case .registerRadiologist = message, tx.sender.hasSmallOrder {
+            return .failure(ContractError(.invalidArgument, "signing key \(tx.sender.hex) has small order"))
+        }
         let required = genesis.fees.required(forEncodedSize: tx.encodedSize)
         guard tx.fee.minorUnits >= required else {
             return .failure(ContractError(.insufficientFee, "fee \(tx.fee.minorUnits) < \(required)"))

@@ -148,4 +148,30 @@ import Testing
             by: c.c1.signing, chainID: "K-chain", nonce: 0, fee: Amount(minorUnits: fee), message: message)
         #expect(app.checkTx(own).code == .ok)
     }
+
+    /// Issue 17 item 5: a small-order Ed25519 key cannot register. The identity key's forged signature (R = identity,
+    /// S = 0) verifies on every message in BoringSSL, so its transactions pass the envelope; registration is refused
+    /// before the fee (no state change), and a genesis naming such a validator or authority is invalid.
+    @Test func aSmallOrderKeyCannotRegister() {
+        let identity = PublicKey(bytes: [1] + Bytes(repeating: 0, count: 31))
+        var genesis = c.genesis(.postedPrice)
+        genesis.accounts.append(GenesisAccount(address: identity.address, balance: Cast.radBalance))
+        var app = ReadChainApp(genesis: genesis)
+        let before = app.stateRoot
+        let forgery = Signature(bytes: [1] + Bytes(repeating: 0, count: 63))
+        let register = Transaction(
+            chainID: genesis.chainID, sender: identity, nonce: 0, fee: Amount(minorUnits: fee),
+            message: Message.registerRadiologist(c.profile(c.r1)).canonicalBytes, signature: forgery)
+        #expect(register.hasValidSignature, "the premise: BoringSSL accepts the forgery")
+        let check = app.checkTx(register)
+        #expect(check.code == .invalidArgument && check.log.contains("small order"))
+        let receipt = app.deliverTx(register)
+        #expect(receipt.code == .invalidArgument)
+        #expect(app.stateRoot == before, "no fee, no nonce, no profile")
+        #expect(app.balance(of: identity.address) == Cast.radBalance && app.nonce(of: identity.address) == 0)
+        var bad = c.genesis(.postedPrice)
+        bad.validators.append(ValidatorUpdate(publicKey: identity, power: 1))
+        bad.authorities.append(PublicKey(bytes: Bytes(repeating: 0, count: 32)))
+        #expect(bad.problems().filter { $0.contains("small order") }.count == 2)
+    }
 }
