@@ -66,7 +66,10 @@ extension ChainNode {
                 }
                 core = nil
                 let more = handleCore(
-                    &c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
+                    &c,
+                    .startHeight(
+                        height: workingHeight, proposers: store.selector(at: workingHeight),
+                        nextValidators: store.validatorSet(at: workingHeight + 1)))
                 core = c
                 queue.append(contentsOf: more)
             case .evidence(let e):

@@ -51,7 +51,10 @@ extension ChainNode {
         guard var c = core else { return }
         core = nil
         let h = workingHeight
-        let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
+        let outputs = handleCore(
+            &c,
+            .startHeight(
+                height: h, proposers: store.selector(at: h), nextValidators: store.validatorSet(at: h + 1)))
         core = c
         carryOut(outputs, now: now, &step, &txv, &execCalls)
     }

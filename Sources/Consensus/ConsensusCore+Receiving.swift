@@ -6,8 +6,10 @@ extension ConsensusCore {
     // MARK: - Receiving
 
     /// Buffers a message for the next height. Bounded: a total cap, a per-sender cap, duplicates dropped; when a
-    /// validator set is known, the sender must be in it and the signature must verify against that key (the next
-    /// height's set normally equals it; changes take effect at H+2), so junk cannot take an honest sender's share.
+    /// validator set is known, the sender must be in the *next* height's set (`nextValidatorSet`, from the driver;
+    /// it differs from this height's when an update of H-1 takes effect) and the signature must verify against that
+    /// key, so junk cannot take an honest sender's share, a validator leaving at h+1 cannot fill the buffer and one
+    /// joining at h+1 is not turned away.
     mutating func buffer(_ input: ConsensusInput, _ out: inout [ConsensusOutput]) {
         let sender: Address
         let signature: Signature
@@ -18,7 +20,7 @@ extension ConsensusCore {
         default: return
         }
         guard buffered.count < config.maxBufferedMessages else { return out.append(.rejected(.bufferFull)) }
-        if let vs = validatorSet {
+        if let vs = bufferValidatorSet {
             guard let v = vs.validator(sender) else { return out.append(.rejected(.nonValidator)) }
             guard cache.verify(signature, message: signBytes, key: v.publicKey) else {
                 return out.append(.rejected(.badSignature))

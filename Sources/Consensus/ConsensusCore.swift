@@ -6,8 +6,10 @@ import Ledger
 public enum ConsensusInput: Sendable {
     /// Start `height` (the paper's h_p ← height; StartRound(0), L10/L54). The selector carries the height's
     /// validator set and its proposer priorities; the driver advances it (`advanceHeight()`) or builds a new
-    /// one when the set changes.
-    case startHeight(height: Height, proposers: ProposerSelector)
+    /// one when the set changes. `nextValidators` is the validator set of `height + 1` (known two heights ahead:
+    /// updates take effect at H+2), against which next-height messages are checked before they are buffered; nil
+    /// when the driver does not know it, and then the height's own set is used.
+    case startHeight(height: Height, proposers: ProposerSelector, nextValidators: ValidatorSet? = nil)
     /// A ⟨PROPOSAL⟩ from the network.
     case proposal(Proposal)
     /// A ⟨PREVOTE⟩ or ⟨PRECOMMIT⟩ from the network.
@@ -185,6 +187,8 @@ public struct ConsensusCore {
     var ownVotes: [Round: [Vote]] = [:]
     // Next-height messages, with per-sender counts and a duplicate filter (bounded: B16).
     var buffered: [ConsensusInput] = []
+    /// set(h+1), from the driver's `startHeight` (nil: unknown).
+    public internal(set) var nextValidatorSet: ValidatorSet?
     var bufferedPerSender: [Address: Int] = [:]
     var bufferedSignatures: Set<Signature> = []
     /// Highest round above the window seen from each validator at this height (one entry per validator).
@@ -257,6 +261,8 @@ public struct ConsensusCore {
     var mutations: ConsensusMutations { Self.mutations(config) }
     public var address: Address? { signer?.address }
     public var validatorSet: ValidatorSet? { proposers?.validatorSet }
+    /// The validator set next-height messages are checked against: set(h+1) when the driver gave it, else set(h).
+    var bufferValidatorSet: ValidatorSet? { nextValidatorSet ?? validatorSet }
 
     public var roundState: RoundState {
         RoundState(
@@ -277,7 +283,8 @@ public struct ConsensusCore {
     public mutating func handle(_ input: ConsensusInput) -> [ConsensusOutput] {
         var out: [ConsensusOutput] = []
         switch input {
-        case .startHeight(let h, let selector):
+        case .startHeight(let h, let selector, let next):
+            nextValidatorSet = next
             startHeight(h, selector, &out)
         case .proposal(let p):
             receiveProposal(p, &out)
