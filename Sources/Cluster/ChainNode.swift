@@ -206,6 +206,12 @@ public final class ChainNode<App: ChainApplication> {
     public internal(set) var peakMempool = 0
     var syncRequestedAt: SimTime?
     var syncTarget: Height = 0
+    /// The peer the block request in flight went to.
+    var syncPeer: Int?
+    /// The highest height each peer (by node index) has claimed by a message since this node's last boot.
+    var claimedHeights: [Height]
+    /// Block requests that went unanswered for `syncRetry` (each moved the next request to another peer).
+    public internal(set) var syncTimeouts = 0
     /// Conflicting proposals this node has proof of (equivocating proposers).
     public internal(set) var proposalEvidenceCount = 0
     /// Blocks this node obtained by block sync.
@@ -242,6 +248,7 @@ public final class ChainNode<App: ChainApplication> {
         self.key = key
         self.config = config
         self.peers = peers
+        self.claimedHeights = Array(repeating: 0, count: peers)
         self.cache = cache
         self.app = app
         self.mempool = Mempool(limits: config.mempool)
@@ -260,6 +267,8 @@ public final class ChainNode<App: ChainApplication> {
         core = nil
         mempool = Mempool(limits: config.mempool)
         syncRequestedAt = nil
+        syncPeer = nil
+        claimedHeights = Array(repeating: 0, count: peers)
         isWaitingForTransactions = false
         pendingEvidence = []
     }

@@ -45,9 +45,14 @@ public protocol ByzantineBehaviour: Sendable {
     mutating func inputs(for input: ConsensusInput, _ context: ByzantineContext) -> [ConsensusInput]
     /// What the node does instead of the correct `outputs`.
     mutating func outputs(for outputs: [ConsensusOutput], _ context: ByzantineContext) -> [ConsensusOutput]
+    /// Whether the node's driver answers block-sync requests (default: yes). One that does not is a silent sync
+    /// peer, which a lagging node must time out (issue 17).
+    var servesBlockSync: Bool { get }
 }
 
 extension ByzantineBehaviour {
+    public var servesBlockSync: Bool { true }
+
     public mutating func inputs(for input: ConsensusInput, _ context: ByzantineContext) -> [ConsensusInput] {
         [input]
     }
