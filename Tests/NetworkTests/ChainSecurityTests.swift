@@ -85,7 +85,8 @@ struct ChainSecurityTests {
         var cfg = ClusterConfig(
             seed: 5, chainID: simChainID, powers: [1, 1, 1, 1], node: testNode,
             faults: [
-                ScheduledFault(at: .milliseconds(100), .crash(3)), ScheduledFault(at: .milliseconds(2_000), .restart(3)),
+                ScheduledFault(at: .milliseconds(100), .crash(3)),
+                ScheduledFault(at: .milliseconds(2_000), .restart(3)),
             ],
             workload: logWorkload(rate: 50), termination: bound(n: 4))
         cfg.byzantine[0] = WithholdsBlocks()
