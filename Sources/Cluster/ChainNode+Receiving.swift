@@ -22,6 +22,12 @@ extension ChainNode {
             validity: { [unowned self] h, v in
                 guard h == store.height + 1, let b = self.decodeBlock(v.payload) else { return false }
                 return store.isValidNext(b, cache: cache)
+            },
+            timely: config.synchrony.map { sync in
+                { [unowned self] _, r, v in
+                    guard let b = self.decodeBlock(v.payload) else { return false }
+                    return sync.isTimely(time: b.header.timeTicks, received: self.localClock, round: r)
+                }
             })
         core = c
         var dummy = (0, 0)

@@ -133,6 +133,10 @@ public struct NodeConfig: Sendable {
     /// How many of the newest blocks each node keeps (nil: all; `BlockStore.retainBlocks`). A long run (a simulated
     /// year of a market) sets it so memory does not grow with every block; the oracle prunes alike.
     public var retainBlocks: Int? = nil
+    /// Proposer-based timestamps (`SynchronyParams`): a fresh proposal whose block time is not timely by this
+    /// node's clock when first seen gets a nil prevote. nil: no timeliness check (block times are bounded only by
+    /// `> last block time`, which a Byzantine proposer can abuse: issue 17, B21).
+    public var synchrony: SynchronyParams? = .cometBFT
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
@@ -205,6 +209,9 @@ public final class ChainNode<App: ChainApplication> {
     public internal(set) var counters: [HeightCounters] = []
     public internal(set) var peakMempool = 0
     var syncRequestedAt: SimTime?
+    /// This node's clock (simulated time + `clockOffset`, saturating) at the input being handled: the receive time
+    /// of a proposal for the PBTS check.
+    var localClock: Int64 = 0
     var syncTarget: Height = 0
     /// The peer the block request in flight went to.
     var syncPeer: Int?
@@ -284,6 +291,7 @@ public final class ChainNode<App: ChainApplication> {
     /// Handles one input at `now`.
     public func handle(_ input: NodeInput, now: SimTime) -> NodeStep {
         var step = NodeStep()
+        localClock = now.ticks.saturatingAdd(config.clockOffset)
         let before = cache.hits + cache.misses
         var executedTxVerifications = 0
         var cacheCallsInExecution = 0

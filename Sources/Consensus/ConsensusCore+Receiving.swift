@@ -33,6 +33,10 @@ extension ConsensusCore {
         bufferedPerSender[sender, default: 0] += 1
         bufferedSignatures.insert(signature)
         buffered.append(input)
+        // PBTS: a proposal's receive time is when it arrived, not when its height starts.
+        if case .proposal(let p) = input, let timeliness {
+            bufferedTimely[signature] = timeliness(p.height, p.round, p.value)
+        }
     }
 
     /// Number of buffered next-height messages (B16: bounded by `maxBufferedMessages`).
@@ -106,6 +110,9 @@ extension ConsensusCore {
 
     mutating func accept(_ p: Proposal) {
         proposals[p.round] = p
+        if let timeliness {
+            timelyRounds[p.round] = bufferedTimely[p.signature] ?? timeliness(height, p.round, p.value)
+        }
         values[p.value.id] = p.value
         votes?.noteSender(p.proposer, round: p.round)
     }

@@ -157,6 +157,8 @@ public struct ConsensusCore {
     public let config: ConsensusConfig
     let cache: SignatureCache
     let validity: ValueValidity
+    /// PBTS: whether a proposal is timely when first seen (nil: always).
+    let timeliness: ProposalTimeliness?
     public internal(set) var signer: Signer?
 
     // The paper's state (§ "State per process p").
@@ -191,6 +193,10 @@ public struct ConsensusCore {
     public internal(set) var nextValidatorSet: ValidatorSet?
     var bufferedPerSender: [Address: Int] = [:]
     var bufferedSignatures: Set<Signature> = []
+    /// PBTS verdicts of buffered next-height proposals, taken when they arrived (by signature).
+    var bufferedTimely: [Signature: Bool] = [:]
+    /// PBTS verdict of the accepted proposal of each round of this height, taken when it was first seen.
+    public internal(set) var timelyRounds: [Round: Bool] = [:]
     /// Highest round above the window seen from each validator at this height (one entry per validator).
     public internal(set) var farRounds: [Address: Round] = [:]
     // Proposal equivocation already reported, and vote requests already sent, at this height.
@@ -212,13 +218,15 @@ public struct ConsensusCore {
     ///   - signerState: the persisted double-sign record (after a restart), or `.initial`.
     ///   - cache: shared verified-signature cache.
     ///   - validity: the paper's valid(v).
+    ///   - timely: the PBTS check of a fresh proposal when first seen (`SynchronyParams`); nil: every proposal is
+    ///     timely (Algorithm 1 as in the paper).
     public init(
         config: ConsensusConfig, key: SigningKey?, signerState: SignerState = .initial, cache: SignatureCache,
-        validity: @escaping ValueValidity
+        validity: @escaping ValueValidity, timely: ProposalTimeliness? = nil
     ) {
         self.init(
             config: config, key: key, signerState: signerState, recovering: nil, cache: cache, signingMemo: nil,
-            validity: validity)
+            validity: validity, timely: timely)
     }
 
     /// A core that resumes after a restart: `wal` is the last intact record of the write-ahead log
@@ -230,11 +238,13 @@ public struct ConsensusCore {
     ///     it never changes a signature).
     public init(
         config: ConsensusConfig, key: SigningKey?, signerState: SignerState = .initial, recovering wal: WALRecord?,
-        cache: SignatureCache, signingMemo: SigningMemo? = nil, validity: @escaping ValueValidity
+        cache: SignatureCache, signingMemo: SigningMemo? = nil, validity: @escaping ValueValidity,
+        timely: ProposalTimeliness? = nil
     ) {
         self.config = config
         self.cache = cache
         self.validity = validity
+        self.timeliness = timely
         self.recovery = wal
         self.signer = key.map {
             Signer(
