@@ -118,4 +118,29 @@ struct ScenariosTime {
             }
         }
     }
+
+    /// B13 with PBTS's bound stated in offsets: a correct clock 1 s fast (beyond the default 505 ms precision) makes
+    /// that node's fresh blocks untimely for the others, so none is decided; the chain stays live on the other
+    /// proposers, and every block time stays within first decision + max offset of the timely clocks + precision.
+    @Test("B13 ClockOffset_BeyondPrecision: the fast node's blocks are refused, the chain stays live")
+    func clockBeyondPrecision() {
+        var cfg = ClusterConfig(
+            seed: 13, chainID: simChainID, powers: [1, 1, 1, 1], node: testNode, workload: logWorkload(),
+            termination: bound(n: 4))
+        cfg.clockOffset = [.zero, .milliseconds(20), .milliseconds(-20), .seconds(1)]
+        let c = logCluster(cfg)
+        c.run(until: .seconds(1))
+        c.finish()
+        #expect(c.height > 20)
+        let fast = ClusterConfig.nodeKey(3, seed: 13).publicKey.address
+        let store = c.nodes[0].store
+        let decided = c.oracle.firstDecisionTimes
+        let p = SynchronyParams.cometBFT.precision
+        for h in 1...store.height {
+            let b = store.block(at: h)
+            #expect(b.header.proposer != fast, "h=\(h): a block dated 1 s ahead was decided")
+            #expect(b.header.timeTicks <= decided[Int(h) - 1].ticks + 20_000 + p)
+        }
+        #expect(c.nodes[0].decisionRounds.contains { $0 > 0 }, "the fast node's rounds fail")
+    }
 }
