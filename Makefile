@@ -25,11 +25,17 @@ run: deps release
 	$(RELEASE_BIN) report Results/$(RUN_NAME).sqlite --plots Plots/$(RUN_NAME) --out Results/$(RUN_NAME)-report.md
 endif
 
+# Every build resolves from the committed Package.resolved and fails if it is out of date (issue 17): a chain
+# whose results must be bit-identical pins its dependencies, so swift-crypto cannot move within 3.x and change
+# which Ed25519 signatures verify. After changing a dependency in Package.swift, run `swift package update` and
+# commit the new Package.resolved.
+RESOLVED      = --force-resolved-versions
+
 # Tests run on an optimised build (with `@testable` still allowed, in its own .build/test so it never forces a
 # rebuild of `make run`'s release build): the market and consensus tests drive real
 # Ed25519 through thousands of blocks, about five times faster than in a debug build. READCHAIN_TEST_BUILD compiles
 # in the consensus mutation knobs of NC-2 (Package.swift); release builds for `make run` never have them.
-TEST_FLAGS   ?= -c release -Xswiftc -enable-testing --scratch-path .build/test
+TEST_FLAGS   ?= -c release -Xswiftc -enable-testing --scratch-path .build/test $(RESOLVED)
 TEST_ENV      = READCHAIN_TEST_BUILD=1
 
 test: deps lint lint-core lint-deps
@@ -70,10 +76,10 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build $(RESOLVED)
 
 release: deps
-	$(SWIFT) build -c release --product readchain
+	$(SWIFT) build -c release --product readchain $(RESOLVED)
 
 # Benchmarks run in release builds, never as timed tests. Figures go in bench/README.md.
 bench: deps release bench-venv

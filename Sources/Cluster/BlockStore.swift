@@ -74,6 +74,7 @@ public final class BlockStore {
     ) {
         precondition(
             retainBlocks.map { $0 > Int(BlockStore.maxEvidenceAge) } ?? true, "retain more than the evidence age")
+        if let problem = ChainID.problem(chainID) { preconditionFailure("block store: \(problem)") }
         self.chainID = chainID
         self.genesisStateRoot = genesisStateRoot
         self.maxBlockTxs = maxBlockTxs
@@ -134,7 +135,7 @@ public final class BlockStore {
     public func isValidNext(_ block: Block, cache: SignatureCache) -> Bool {
         let h = height + 1
         let hd = block.header
-        guard hd.chainID == chainID, hd.height == h, hd.previousBlockHash == lastBlockHash,
+        guard ChainID.same(hd.chainID, chainID), hd.height == h, hd.previousBlockHash == lastBlockHash,
             hd.timeTicks > lastBlockTime,
             hd.stateRoot == lastStateRoot, hd.resultsRoot == lastResultsRoot,
             block.transactions.count <= maxBlockTxs
@@ -203,14 +204,16 @@ public final class BlockStore {
         firstRetainedHeight += Height(drop)
     }
 
-    /// `set` with `updates` applied in order (power 0 removes; a new key is added).
+    /// `set` with `updates` applied in order (power 0 removes; a new key is added). A new key of small order is
+    /// never added (`PublicKey.hasSmallOrder`: it would sign every message); applications refuse such an update
+    /// first, with a receipt that says so (`LogApplication`), so this only guards against one that does not.
     public static func apply(_ updates: [ValidatorUpdate], to set: ValidatorSet) -> ValidatorSet {
         guard !updates.isEmpty else { return set }
         var vs = set.validators
         for u in updates {
             if let i = vs.firstIndex(where: { $0.publicKey == u.publicKey }) {
                 if u.power == 0 { vs.remove(at: i) } else { vs[i] = Validator(publicKey: u.publicKey, power: u.power) }
-            } else if u.power > 0 {
+            } else if u.power > 0, !u.publicKey.hasSmallOrder {
                 vs.append(Validator(publicKey: u.publicKey, power: u.power))
             }
         }

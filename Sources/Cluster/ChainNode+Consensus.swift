@@ -66,7 +66,10 @@ extension ChainNode {
                 }
                 core = nil
                 let more = handleCore(
-                    &c, .startHeight(height: workingHeight, proposers: store.selector(at: workingHeight)))
+                    &c,
+                    .startHeight(
+                        height: workingHeight, proposers: store.selector(at: workingHeight),
+                        nextValidators: store.validatorSet(at: workingHeight + 1)))
                 core = c
                 queue.append(contentsOf: more)
             case .evidence(let e):
@@ -104,9 +107,15 @@ extension ChainNode {
     public static func conflictingBlockValue(_ v: ProposedValue) -> ProposedValue {
         guard let b = try? Block.decode(canonical: v.payload) else { return conflictingValue(v) }
         var header = b.header
-        header.timeTicks += 1
+        header.timeTicks = header.timeTicks.saturatingAdd(1)
         return ProposedValue(
             block: Block(header: header, transactions: b.transactions, evidence: b.evidence, lastCommit: b.lastCommit))
+    }
+
+    /// The time a proposer dates its block: its own clock, but at least one tick after the last block (saturating:
+    /// after a block at `Int64.max` no valid block can follow, and the chain stops instead of trapping).
+    func proposalTime(now: SimTime) -> Int64 {
+        max(now.ticks.saturatingAdd(config.clockOffset), store.lastBlockTime.saturatingAdd(1))
     }
 
     /// getValue(): the next block from the mempool, with the header the chain requires.
@@ -128,7 +137,7 @@ extension ChainNode {
             if bytes.count <= Block.maxEvidenceBytes { evidence.append(bytes) }
         }
         let header = BlockHeader(
-            chainID: config.chainID, height: h, timeTicks: max(now.ticks + config.clockOffset, store.lastBlockTime + 1),
+            chainID: config.chainID, height: h, timeTicks: proposalTime(now: now),
             previousBlockHash: store.lastBlockHash,
             txRoot: Block.txRoot(txs), stateRoot: store.lastStateRoot, resultsRoot: store.lastResultsRoot,
             proposer: key?.publicKey.address ?? Address(bytes: Bytes(repeating: 0, count: 20)),

@@ -22,6 +22,12 @@ extension ChainNode {
             validity: { [unowned self] h, v in
                 guard h == store.height + 1, let b = self.decodeBlock(v.payload) else { return false }
                 return store.isValidNext(b, cache: cache)
+            },
+            timely: config.synchrony.map { sync in
+                { [unowned self] _, r, v in
+                    guard let b = self.decodeBlock(v.payload) else { return false }
+                    return sync.isTimely(time: b.header.timeTicks, received: self.localClock, round: r)
+                }
             })
         core = c
         var dummy = (0, 0)
@@ -51,7 +57,10 @@ extension ChainNode {
         guard var c = core else { return }
         core = nil
         let h = workingHeight
-        let outputs = handleCore(&c, .startHeight(height: h, proposers: store.selector(at: h)))
+        let outputs = handleCore(
+            &c,
+            .startHeight(
+                height: h, proposers: store.selector(at: h), nextValidators: store.validatorSet(at: h + 1)))
         core = c
         carryOut(outputs, now: now, &step, &txv, &execCalls)
     }
@@ -73,6 +82,7 @@ extension ChainNode {
         case .tx(let tx):
             if admit(tx).isOK { wakeIfWaiting(now: now, &step, &txv, &execCalls) }
         case .blockRequest(let h):
+            guard behaviour?.servesBlockSync ?? true else { break }
             let bs = store.range(from: h, limit: config.syncBatch)
             if !bs.isEmpty { step.actions.append(.send(to: from, .blocks(bs))) }
         case .blocks(let bs):
@@ -96,12 +106,40 @@ extension ChainNode {
     }
 
     /// A peer works on a height above ours: it decided ours. Ask it for blocks (at most one request in flight).
+    ///
+    /// A request that goes unanswered for `syncRetry` while this node has not moved times the peer out: the next
+    /// request goes to the next peer in index order (cyclically) that has claimed a height above ours, not to
+    /// whoever sent the latest message, so a silent peer, or one that keeps claiming heights it never serves,
+    /// cannot hold a lagging node back (issue 17 item 5).
     func noteHeight(_ h: Height, from: Int, now: SimTime, _ step: inout NodeStep) {
         guard h > workingHeight else { return }
-        if let at = syncRequestedAt, now.ticks - at.ticks < config.syncRetry, syncTarget >= workingHeight { return }
+        if from >= 0, from < claimedHeights.count, claimedHeights[from] < h { claimedHeights[from] = h }
+        var to = from
+        if let at = syncRequestedAt, syncTarget >= workingHeight {
+            guard now.ticks - at.ticks >= config.syncRetry else { return }
+            syncTimeouts += 1
+            to = nextSyncPeer(after: syncPeer ?? from)
+        }
+        requestBlocks(from: to, now: now, &step)
+    }
+
+    /// Sends a block request for the working height on to `peer`.
+    func requestBlocks(from peer: Int, now: SimTime, _ step: inout NodeStep) {
         syncRequestedAt = now
         syncTarget = workingHeight
-        step.actions.append(.send(to: from, .blockRequest(from: workingHeight)))
+        syncPeer = peer
+        step.actions.append(.send(to: peer, .blockRequest(from: workingHeight)))
+    }
+
+    /// The first peer after `peer` (cyclically, by index, never this node) that has claimed a height above the
+    /// working height; `peer` itself when there is no other.
+    func nextSyncPeer(after peer: Int) -> Int {
+        let n = claimedHeights.count
+        for k in 1..<max(n, 1) {
+            let q = (peer + k) % n
+            if q != index, claimedHeights[q] > workingHeight { return q }
+        }
+        return peer
     }
 
     func applySynced(
@@ -122,11 +160,7 @@ extension ChainNode {
         }
         guard applied else { return }
         syncRequestedAt = nil
-        if bs.count >= config.syncBatch {  // the peer may have more
-            syncRequestedAt = now
-            syncTarget = workingHeight
-            step.actions.append(.send(to: from, .blockRequest(from: workingHeight)))
-        }
+        if bs.count >= config.syncBatch { requestBlocks(from: from, now: now, &step) }  // the peer may have more
         if core != nil { startWorkingHeight(now: now, &step, &txv, &execCalls) }
     }
 

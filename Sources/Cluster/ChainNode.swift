@@ -133,6 +133,10 @@ public struct NodeConfig: Sendable {
     /// How many of the newest blocks each node keeps (nil: all; `BlockStore.retainBlocks`). A long run (a simulated
     /// year of a market) sets it so memory does not grow with every block; the oracle prunes alike.
     public var retainBlocks: Int? = nil
+    /// Proposer-based timestamps (`SynchronyParams`): a fresh proposal whose block time is not timely by this
+    /// node's clock when first seen gets a nil prevote. nil: no timeliness check (block times are bounded only by
+    /// `> last block time`, which a Byzantine proposer can abuse: issue 17, B21).
+    public var synchrony: SynchronyParams? = .cometBFT
 
     public init(
         chainID: String, timeouts: TimeoutConfig = .test, mempool: MempoolLimits = MempoolLimits(),
@@ -205,7 +209,16 @@ public final class ChainNode<App: ChainApplication> {
     public internal(set) var counters: [HeightCounters] = []
     public internal(set) var peakMempool = 0
     var syncRequestedAt: SimTime?
+    /// This node's clock (simulated time + `clockOffset`, saturating) at the input being handled: the receive time
+    /// of a proposal for the PBTS check.
+    var localClock: Int64 = 0
     var syncTarget: Height = 0
+    /// The peer the block request in flight went to.
+    var syncPeer: Int?
+    /// The highest height each peer (by node index) has claimed by a message since this node's last boot.
+    var claimedHeights: [Height]
+    /// Block requests that went unanswered for `syncRetry` (each moved the next request to another peer).
+    public internal(set) var syncTimeouts = 0
     /// Conflicting proposals this node has proof of (equivocating proposers).
     public internal(set) var proposalEvidenceCount = 0
     /// Blocks this node obtained by block sync.
@@ -242,6 +255,7 @@ public final class ChainNode<App: ChainApplication> {
         self.key = key
         self.config = config
         self.peers = peers
+        self.claimedHeights = Array(repeating: 0, count: peers)
         self.cache = cache
         self.app = app
         self.mempool = Mempool(limits: config.mempool)
@@ -260,6 +274,8 @@ public final class ChainNode<App: ChainApplication> {
         core = nil
         mempool = Mempool(limits: config.mempool)
         syncRequestedAt = nil
+        syncPeer = nil
+        claimedHeights = Array(repeating: 0, count: peers)
         isWaitingForTransactions = false
         pendingEvidence = []
     }
@@ -275,6 +291,7 @@ public final class ChainNode<App: ChainApplication> {
     /// Handles one input at `now`.
     public func handle(_ input: NodeInput, now: SimTime) -> NodeStep {
         var step = NodeStep()
+        localClock = now.ticks.saturatingAdd(config.clockOffset)
         let before = cache.hits + cache.misses
         var executedTxVerifications = 0
         var cacheCallsInExecution = 0

@@ -20,12 +20,18 @@ public struct LogApplication: ChainApplication {
     }
 
     public mutating func checkTx(_ tx: Transaction) -> TxCheck {
-        if tx.message.first == Self.updateTag,
-            (try? ValidatorUpdate.decode(canonical: Array(tx.message.dropFirst()))) == nil
-        {
-            return TxCheck(code: .malformed, log: "bad validator update")
+        if tx.message.first == Self.updateTag {
+            guard let u = try? ValidatorUpdate.decode(canonical: Array(tx.message.dropFirst())) else {
+                return TxCheck(code: .malformed, log: "bad validator update")
+            }
+            if let problem = Self.problem(u) { return TxCheck(code: .malformed, log: problem) }
         }
         return .ok
+    }
+
+    /// Why `u` cannot be applied (nil when it can): a small-order key would sign every message (issue 17 item 5).
+    static func problem(_ u: ValidatorUpdate) -> String? {
+        u.power > 0 && u.publicKey.hasSmallOrder ? "validator key \(u.publicKey.hex) has small order" : nil
     }
 
     public mutating func beginBlock(_ header: BlockHeader) {}
@@ -35,6 +41,7 @@ public struct LogApplication: ChainApplication {
             guard let u = try? ValidatorUpdate.decode(canonical: Array(tx.message.dropFirst())) else {
                 return Receipt(txHash: tx.hash, code: .malformed, log: "bad validator update")
             }
+            if let problem = Self.problem(u) { return Receipt(txHash: tx.hash, code: .malformed, log: problem) }
             updates.append(u)
         }
         delivered += 1

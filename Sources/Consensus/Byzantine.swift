@@ -45,9 +45,14 @@ public protocol ByzantineBehaviour: Sendable {
     mutating func inputs(for input: ConsensusInput, _ context: ByzantineContext) -> [ConsensusInput]
     /// What the node does instead of the correct `outputs`.
     mutating func outputs(for outputs: [ConsensusOutput], _ context: ByzantineContext) -> [ConsensusOutput]
+    /// Whether the node's driver answers block-sync requests (default: yes). One that does not is a silent sync
+    /// peer, which a lagging node must time out (issue 17).
+    var servesBlockSync: Bool { get }
 }
 
 extension ByzantineBehaviour {
+    public var servesBlockSync: Bool { true }
+
     public mutating func inputs(for input: ConsensusInput, _ context: ByzantineContext) -> [ConsensusInput] {
         [input]
     }
@@ -339,5 +344,69 @@ public enum Twins {
                 signingMemo: signingMemo, validity: validity)
         }
         return (one(), one())
+    }
+}
+
+/// A proposer that lies about time (issue 17, B21): every fresh block it proposes (valid round −1) is re-dated
+/// and re-signed; it prevotes and precommits for the re-dated block. With proposer-based timestamps the correct
+/// validators find it untimely and prevote nil; without, it is decided and moves block time where it says.
+public struct TimestampLiar: ByzantineBehaviour {
+    /// Where the lie puts the block time.
+    public enum Lie: String, Sendable, CaseIterable {
+        /// `offset` ahead of the honest time (e.g. a day: every deadline of the day expires at once).
+        case farFuture
+        /// The earliest time the chain accepts: one tick after the previous block (`Int64.min + 1` at height 1).
+        case farPast
+        /// `Int64.max`: after it no block can be valid (times must increase), and `time + 1` traps.
+        case int64Max
+    }
+
+    public var lie: Lie
+    /// How far ahead `farFuture` dates, ticks.
+    public var offset: Int64
+    /// Every block this node re-dated, by value id: (honest time, the lie), for the tests.
+    public private(set) var lies: [Hash: (honest: Int64, told: Int64)] = [:]
+    private var replaced: [Hash: Hash] = [:]
+    /// The time of the last block its core decided (`farPast` dates one tick after it).
+    private var lastDecidedTime: Int64?
+
+    public init(_ lie: Lie, offset: Int64 = 86_400_000_000) {
+        self.lie = lie
+        self.offset = offset
+    }
+
+    /// `v` re-dated, or nil when `v` is not a block.
+    func redate(_ v: ProposedValue, previousTime: Int64?) -> (ProposedValue, Int64, Int64)? {
+        guard let b = try? Block.decode(canonical: v.payload) else { return nil }
+        var header = b.header
+        let honest = header.timeTicks
+        switch lie {
+        case .farFuture: header.timeTicks = honest.saturatingAdd(offset)
+        case .farPast: header.timeTicks = (previousTime ?? .min).saturatingAdd(1)
+        case .int64Max: header.timeTicks = .max
+        }
+        let block = Block(header: header, transactions: b.transactions, evidence: b.evidence, lastCommit: b.lastCommit)
+        return (ProposedValue(block: block), honest, header.timeTicks)
+    }
+
+    public mutating func outputs(for outputs: [ConsensusOutput], _ c: ByzantineContext) -> [ConsensusOutput] {
+        outputs.map { o in
+            switch o {
+            case .decide(let d):
+                if let b = try? Block.decode(canonical: d.value.payload) { lastDecidedTime = b.header.timeTicks }
+                return o
+            case .broadcastProposal(let p) where p.validRound == -1:
+                guard let (v, honest, told) = redate(p.value, previousTime: lastDecidedTime) else { return o }
+                replaced[p.value.id] = v.id
+                lies[v.id] = (honest, told)
+                return .broadcastProposal(
+                    c.forgeProposal(height: p.height, round: p.round, value: v, validRound: -1))
+            case .broadcastVote(let v):
+                guard let id = v.valueID, let lie = replaced[id] else { return o }
+                return .broadcastVote(c.forgeVote(v.type, height: v.height, round: v.round, valueID: lie))
+            default:
+                return o
+            }
+        }
     }
 }

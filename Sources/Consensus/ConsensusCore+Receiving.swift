@@ -6,8 +6,10 @@ extension ConsensusCore {
     // MARK: - Receiving
 
     /// Buffers a message for the next height. Bounded: a total cap, a per-sender cap, duplicates dropped; when a
-    /// validator set is known, the sender must be in it and the signature must verify against that key (the next
-    /// height's set normally equals it; changes take effect at H+2), so junk cannot take an honest sender's share.
+    /// validator set is known, the sender must be in the *next* height's set (`nextValidatorSet`, from the driver;
+    /// it differs from this height's when an update of H-1 takes effect) and the signature must verify against that
+    /// key, so junk cannot take an honest sender's share, a validator leaving at h+1 cannot fill the buffer and one
+    /// joining at h+1 is not turned away.
     mutating func buffer(_ input: ConsensusInput, _ out: inout [ConsensusOutput]) {
         let sender: Address
         let signature: Signature
@@ -18,7 +20,7 @@ extension ConsensusCore {
         default: return
         }
         guard buffered.count < config.maxBufferedMessages else { return out.append(.rejected(.bufferFull)) }
-        if let vs = validatorSet {
+        if let vs = bufferValidatorSet {
             guard let v = vs.validator(sender) else { return out.append(.rejected(.nonValidator)) }
             guard cache.verify(signature, message: signBytes, key: v.publicKey) else {
                 return out.append(.rejected(.badSignature))
@@ -31,6 +33,10 @@ extension ConsensusCore {
         bufferedPerSender[sender, default: 0] += 1
         bufferedSignatures.insert(signature)
         buffered.append(input)
+        // PBTS: a proposal's receive time is when it arrived, not when its height starts.
+        if case .proposal(let p) = input, let timeliness {
+            bufferedTimely[signature] = timeliness(p.height, p.round, p.value)
+        }
     }
 
     /// Number of buffered next-height messages (B16: bounded by `maxBufferedMessages`).
@@ -57,7 +63,7 @@ extension ConsensusCore {
     }
 
     mutating func receiveProposal(_ p: Proposal, _ out: inout [ConsensusOutput]) {
-        guard p.chainID == config.chainID else { return out.append(.rejected(.wrongChainID)) }
+        guard ChainID.same(p.chainID, config.chainID) else { return out.append(.rejected(.wrongChainID)) }
         guard let vs = validatorSet else { return buffer(.proposal(p), &out) }
         if p.height == height + 1 { return buffer(.proposal(p), &out) }
         guard p.height == height else { return out.append(.rejected(.wrongHeight)) }
@@ -104,12 +110,15 @@ extension ConsensusCore {
 
     mutating func accept(_ p: Proposal) {
         proposals[p.round] = p
+        if let timeliness {
+            timelyRounds[p.round] = bufferedTimely[p.signature] ?? timeliness(height, p.round, p.value)
+        }
         values[p.value.id] = p.value
         votes?.noteSender(p.proposer, round: p.round)
     }
 
     mutating func receiveVote(_ v: Vote, _ out: inout [ConsensusOutput]) {
-        guard v.chainID == config.chainID else { return out.append(.rejected(.wrongChainID)) }
+        guard ChainID.same(v.chainID, config.chainID) else { return out.append(.rejected(.wrongChainID)) }
         guard let vs = validatorSet else { return buffer(.vote(v), &out) }
         if v.height == height + 1 { return buffer(.vote(v), &out) }
         if v.height + 1 == height, v.type == .precommit { return addToLastCommit(v, &out) }

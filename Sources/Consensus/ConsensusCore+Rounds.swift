@@ -29,6 +29,7 @@ extension ConsensusCore {
         ownProposals = [:]
         ownVotes = [:]
         farRounds = [:]
+        timelyRounds = [:]
         proposalEvidenceRounds = []
         votesRequestedFor = []
         decision = nil
@@ -53,6 +54,7 @@ extension ConsensusCore {
         buffered = []
         bufferedPerSender = [:]
         bufferedSignatures = []
+        defer { bufferedTimely = [:] }
         for input in pending {
             switch input {
             case .proposal(let p) where p.height == h: receiveProposal(p, &out)

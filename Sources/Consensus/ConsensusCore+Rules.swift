@@ -29,7 +29,9 @@ extension ConsensusCore {
         let vote: Hash?
         if p.validRound == -1 {  // L22
             let lockOK = lockedRound == -1 || lockedValue?.id == v.id || mutations.contains(.dropLockCheck)
-            vote = isValid(v) && lockOK ? v.id : nil  // L23–26
+            // PBTS (CometBFT): a fresh proposal must also be timely when first seen; a re-proposal (L28) need not.
+            let timely = timelyRounds[round] ?? true
+            vote = isValid(v) && timely && lockOK ? v.id : nil  // L23–26
         } else {  // L28
             guard p.validRound < round, votes.hasQuorum(.prevote, round: p.validRound, valueID: v.id) else {
                 return false

@@ -6,8 +6,10 @@ import Ledger
 public enum ConsensusInput: Sendable {
     /// Start `height` (the paper's h_p ← height; StartRound(0), L10/L54). The selector carries the height's
     /// validator set and its proposer priorities; the driver advances it (`advanceHeight()`) or builds a new
-    /// one when the set changes.
-    case startHeight(height: Height, proposers: ProposerSelector)
+    /// one when the set changes. `nextValidators` is the validator set of `height + 1` (known two heights ahead:
+    /// updates take effect at H+2), against which next-height messages are checked before they are buffered; nil
+    /// when the driver does not know it, and then the height's own set is used.
+    case startHeight(height: Height, proposers: ProposerSelector, nextValidators: ValidatorSet? = nil)
     /// A ⟨PROPOSAL⟩ from the network.
     case proposal(Proposal)
     /// A ⟨PREVOTE⟩ or ⟨PRECOMMIT⟩ from the network.
@@ -109,6 +111,7 @@ public struct ConsensusConfig: Sendable {
         maxBufferedMessages: Int = 10_000, maxBufferedPerSender: Int = 256, roundWindow: Round = 32,
         maxEvidence: Int = 1_000
     ) {
+        if let problem = ChainID.problem(chainID) { preconditionFailure("consensus config: \(problem)") }
         self.chainID = chainID
         self.timeouts = timeouts
         self.maxValueBytes = maxValueBytes
@@ -154,6 +157,8 @@ public struct ConsensusCore {
     public let config: ConsensusConfig
     let cache: SignatureCache
     let validity: ValueValidity
+    /// PBTS: whether a proposal is timely when first seen (nil: always).
+    let timeliness: ProposalTimeliness?
     public internal(set) var signer: Signer?
 
     // The paper's state (§ "State per process p").
@@ -184,8 +189,14 @@ public struct ConsensusCore {
     var ownVotes: [Round: [Vote]] = [:]
     // Next-height messages, with per-sender counts and a duplicate filter (bounded: B16).
     var buffered: [ConsensusInput] = []
+    /// set(h+1), from the driver's `startHeight` (nil: unknown).
+    public internal(set) var nextValidatorSet: ValidatorSet?
     var bufferedPerSender: [Address: Int] = [:]
     var bufferedSignatures: Set<Signature> = []
+    /// PBTS verdicts of buffered next-height proposals, taken when they arrived (by signature).
+    var bufferedTimely: [Signature: Bool] = [:]
+    /// PBTS verdict of the accepted proposal of each round of this height, taken when it was first seen.
+    public internal(set) var timelyRounds: [Round: Bool] = [:]
     /// Highest round above the window seen from each validator at this height (one entry per validator).
     public internal(set) var farRounds: [Address: Round] = [:]
     // Proposal equivocation already reported, and vote requests already sent, at this height.
@@ -207,13 +218,15 @@ public struct ConsensusCore {
     ///   - signerState: the persisted double-sign record (after a restart), or `.initial`.
     ///   - cache: shared verified-signature cache.
     ///   - validity: the paper's valid(v).
+    ///   - timely: the PBTS check of a fresh proposal when first seen (`SynchronyParams`); nil: every proposal is
+    ///     timely (Algorithm 1 as in the paper).
     public init(
         config: ConsensusConfig, key: SigningKey?, signerState: SignerState = .initial, cache: SignatureCache,
-        validity: @escaping ValueValidity
+        validity: @escaping ValueValidity, timely: ProposalTimeliness? = nil
     ) {
         self.init(
             config: config, key: key, signerState: signerState, recovering: nil, cache: cache, signingMemo: nil,
-            validity: validity)
+            validity: validity, timely: timely)
     }
 
     /// A core that resumes after a restart: `wal` is the last intact record of the write-ahead log
@@ -225,11 +238,13 @@ public struct ConsensusCore {
     ///     it never changes a signature).
     public init(
         config: ConsensusConfig, key: SigningKey?, signerState: SignerState = .initial, recovering wal: WALRecord?,
-        cache: SignatureCache, signingMemo: SigningMemo? = nil, validity: @escaping ValueValidity
+        cache: SignatureCache, signingMemo: SigningMemo? = nil, validity: @escaping ValueValidity,
+        timely: ProposalTimeliness? = nil
     ) {
         self.config = config
         self.cache = cache
         self.validity = validity
+        self.timeliness = timely
         self.recovery = wal
         self.signer = key.map {
             Signer(
@@ -256,6 +271,8 @@ public struct ConsensusCore {
     var mutations: ConsensusMutations { Self.mutations(config) }
     public var address: Address? { signer?.address }
     public var validatorSet: ValidatorSet? { proposers?.validatorSet }
+    /// The validator set next-height messages are checked against: set(h+1) when the driver gave it, else set(h).
+    var bufferValidatorSet: ValidatorSet? { nextValidatorSet ?? validatorSet }
 
     public var roundState: RoundState {
         RoundState(
@@ -276,7 +293,8 @@ public struct ConsensusCore {
     public mutating func handle(_ input: ConsensusInput) -> [ConsensusOutput] {
         var out: [ConsensusOutput] = []
         switch input {
-        case .startHeight(let h, let selector):
+        case .startHeight(let h, let selector, let next):
+            nextValidatorSet = next
             startHeight(h, selector, &out)
         case .proposal(let p):
             receiveProposal(p, &out)

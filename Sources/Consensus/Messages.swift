@@ -151,7 +151,8 @@ public struct Evidence: Hashable, Sendable, CanonicalCodable {
 
     /// Whether the two votes really conflict and are both correctly signed by a validator of `validatorSet`.
     public func verify(validatorSet: ValidatorSet, chainID: String, cache: SignatureCache) -> Bool {
-        guard first.validator == second.validator, first.chainID == chainID, second.chainID == chainID,
+        guard first.validator == second.validator, ChainID.same(first.chainID, chainID),
+            ChainID.same(second.chainID, chainID),
             first.type == second.type, first.height == second.height, first.round == second.round,
             first.valueID != second.valueID, let v = validatorSet.validator(first.validator)
         else { return false }
@@ -185,7 +186,8 @@ public struct ProposalEvidence: Hashable, Sendable, CanonicalCodable {
 
     /// Whether the two proposals really conflict and are both correctly signed by a validator of `validatorSet`.
     public func verify(validatorSet: ValidatorSet, chainID: String, cache: SignatureCache) -> Bool {
-        guard first.proposer == second.proposer, first.chainID == chainID, second.chainID == chainID,
+        guard first.proposer == second.proposer, ChainID.same(first.chainID, chainID),
+            ChainID.same(second.chainID, chainID),
             first.height == second.height, first.round == second.round, first.signBytes != second.signBytes,
             let v = validatorSet.validator(first.proposer)
         else { return false }

@@ -12,8 +12,8 @@ extension Context {
         var biddingEnds: Int64 = 0
         var revealEnds: Int64 = 0
         if let a = auction {
-            biddingEnds = now + a.biddingWindowTicks
-            revealEnds = biddingEnds + a.revealWindowTicks
+            biddingEnds = now.saturatingAdd(a.biddingWindowTicks)
+            revealEnds = biddingEnds.saturatingAdd(a.revealWindowTicks)
             guard order.deadlineTicks > revealEnds else {
                 throw ContractError(.invalidArgument, "deadline before the auction's reveal window ends")
             }
@@ -135,7 +135,7 @@ extension Context {
         guard price > 0 && price <= s.order.maxPrice else {
             throw ContractError(.priceTooHigh, "bid \(price) outside 1...\(s.order.maxPrice)")
         }
-        guard turnaround > 0 && turnaround <= s.order.deadlineTicks - s.revealEndsAtTicks else {
+        guard turnaround > 0 && turnaround <= s.order.deadlineTicks.saturatingSubtract(s.revealEndsAtTicks) else {
             throw ContractError(.invalidArgument, "promised turnaround beyond the deadline")
         }
         bid.revealed = true
@@ -160,7 +160,8 @@ extension Context {
             var score: UInt64
         }
         let maxPrice = s.order.maxPrice
-        let span = UInt64(s.order.deadlineTicks - s.revealEndsAtTicks)
+        // Positive: the deadline is after the reveal window (`postStudy`); saturating, as both are block times.
+        let span = UInt64(s.order.deadlineTicks.saturatingSubtract(s.revealEndsAtTicks))
         var scored: [Scored] = []
         for (key, value) in store.scan(prefix: StateKeys.bids(id)) {
             store.remove(key)
@@ -168,9 +169,9 @@ extension Context {
             let bidder = Address(bytes: Array(key.suffix(20)))
             guard (try? checkEligible(bidder, for: s)) != nil else { continue }
             let q = 10_000 - metrics(bidder).discrepancyRateBasisPoints
-            let t = (span - UInt64(bid.turnaroundTicks)) * 10_000 / span
+            let t = Self.basisPoints(span - UInt64(bid.turnaroundTicks), of: span)
             let rest = a.weights.quality * q + a.weights.turnaround * t
-            let p = (maxPrice - bid.price) * 10_000 / maxPrice
+            let p = Self.basisPoints(maxPrice - bid.price, of: maxPrice)
             scored.append(Scored(bidder: bidder, price: bid.price, rest: rest, score: a.weights.price * p + rest))
         }
         scored.sort {
@@ -223,5 +224,12 @@ extension Context {
         s.accessGrant = box
         saveStudy(s)
         emit(.accessGranted(study: id, radiologist: assignee))
+    }
+
+    /// `part × 10,000 / whole` for `part <= whole`, in 128-bit arithmetic (no trap for a deadline or a price near
+    /// the top of UInt64; equal to the 64-bit formula whenever that one does not overflow).
+    static func basisPoints(_ part: UInt64, of whole: UInt64) -> UInt64 {
+        precondition(part <= whole && whole > 0, "a share of a positive whole")
+        return whole.dividingFullWidth(part.multipliedFullWidth(by: 10_000)).quotient
     }
 }

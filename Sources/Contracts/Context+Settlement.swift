@@ -16,7 +16,7 @@ extension Context {
         s.state = .reported
         s.report = report
         s.reportedAtTicks = now
-        s.turnaroundTicks = now - s.assignedAtTicks
+        s.turnaroundTicks = now.saturatingSubtract(s.assignedAtTicks)
         store.remove(StateKeys.deadline(s.order.deadlineTicks, id))
         let window = genesis.turnaroundWindow
         let turnaround = s.turnaroundTicks
@@ -40,7 +40,7 @@ extension Context {
                 paid = s.price - levy - s.holdback
                 setU64(StateKeys.bonusPool, u64(StateKeys.bonusPool) + levy)
                 if s.holdback > 0 {
-                    store.set(StateKeys.holdback(now + v.holdbackTimeoutTicks, id), [])
+                    store.set(StateKeys.holdback(now.saturatingAdd(v.holdbackTimeoutTicks), id), [])
                 }
             }
         }
@@ -158,7 +158,7 @@ extension Context {
             credit(s.client, amount)
         }
         if let v = genesis.valueBased {
-            store.remove(StateKeys.holdback(s.reportedAtTicks + v.holdbackTimeoutTicks, s.id))
+            store.remove(StateKeys.holdback(s.reportedAtTicks.saturatingAdd(v.holdbackTimeoutTicks), s.id))
         }
         s.holdback = 0
         s.escrow = 0
@@ -204,9 +204,10 @@ extension Context {
             saveStudy(s)
         }
         let start = Int64(bitPattern: store.get(StateKeys.bonusPeriodStart)?.readBigEndianUInt64() ?? 0)
-        guard now >= start + v.bonusPeriodTicks else { return }
-        let periods = (now - start) / v.bonusPeriodTicks
-        store.set(StateKeys.bonusPeriodStart, (start + periods * v.bonusPeriodTicks).bigEndianBytes)
+        guard now >= start.saturatingAdd(v.bonusPeriodTicks) else { return }
+        let periods = now.saturatingSubtract(start) / v.bonusPeriodTicks
+        let next = start.saturatingAdd(periods.saturatingMultiply(v.bonusPeriodTicks))
+        store.set(StateKeys.bonusPeriodStart, next.bigEndianBytes)
         payBonusPool(v.payout)
     }
 

@@ -162,6 +162,10 @@ public struct Genesis: Equatable, Sendable {
     /// Problems that make this genesis unusable, empty when valid.
     public func problems() -> [String] {
         var out: [String] = []
+        if let problem = ChainID.problem(chainID) { out.append(problem) }
+        for k in validators.map(\.publicKey) + authorities where k.hasSmallOrder {
+            out.append("key \(k.hex) has small order (it would sign every message)")
+        }
         var total: UInt64 = 0
         for a in accounts {
             let (s, o) = total.addingReportingOverflow(a.balance)

@@ -136,7 +136,7 @@ public enum Envelope {
     public static func verify(
         _ tx: Transaction, chainID: String, maxTxBytes: Int, cache: SignatureCache, signatureKnownValid: Bool = false
     ) -> TxCheck {
-        guard tx.chainID == chainID else {
+        guard ChainID.same(tx.chainID, chainID) else {
             return TxCheck(code: .wrongChainID, log: "chain id \(tx.chainID) is not \(chainID)")
         }
         guard tx.encodedSize <= maxTxBytes else {

@@ -43,6 +43,37 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
         return s.withUnsafeBytes { key.isValidSignature($0, for: message) }
     }
 
+    /// Whether this encoding is a point of small order (1, 2, 4 or 8) on Curve25519, canonical or not.
+    ///
+    /// Such a key signs nothing: for the identity point, the signature R = identity, S = 0 verifies on *every*
+    /// message under cofactorless verification (BoringSSL's, swift-crypto's; see `Ed25519VectorTests`), and for
+    /// order 2, 4 or 8 on a half, quarter or eighth of all messages. Registration (validators, authorities,
+    /// radiologists) refuses these keys. The test is libsodium's (`ge25519_has_small_order`): the encoding, sign
+    /// bit ignored, is one of the seven y coordinates of the eight small-order points (0, 1, p - 1, and the two
+    /// order-8 ones) or a non-canonical y >= p equal to one of them modulo p (p, p + 1).
+    ///
+    /// - Complexity: O(1), no curve arithmetic.
+    public var hasSmallOrder: Bool {
+        var b = bytes
+        b[31] &= 0x7F
+        return Self.smallOrderEncodings.contains(b)
+    }
+
+    /// The y coordinates (little-endian, sign bit clear) of the small-order points, and their non-canonical
+    /// encodings y + p below 2^255 (libsodium `ed25519_ref10.c`, `ge25519_has_small_order`'s blacklist).
+    static let smallOrderEncodings: [Bytes] = {
+        func ff(_ first: UInt8) -> Bytes { [first] + Bytes(repeating: 0xFF, count: 30) + [0x7F] }
+        return [
+            Bytes(repeating: 0, count: 32),  // y = 0: order 4
+            [1] + Bytes(repeating: 0, count: 31),  // y = 1: the identity, order 1
+            parseHex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")!,  // order 8
+            parseHex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")!,  // order 8
+            ff(0xEC),  // y = p - 1: order 2
+            ff(0xED),  // y = p, non-canonical 0: order 4
+            ff(0xEE),  // y = p + 1, non-canonical 1: the identity
+        ]
+    }()
+
     public var hex: String { hexString(bytes) }
     public var description: String { hex }
     public static func < (a: PublicKey, b: PublicKey) -> Bool {

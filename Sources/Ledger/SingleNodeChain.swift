@@ -23,6 +23,7 @@ public struct SingleNodeChain<App: ChainApplication> {
         chainID: String, app: App, proposer: SigningKey, limits: MempoolLimits, cache: SignatureCache,
         maxBlockTxs: Int = 10_000, maxBlockBytes: Int = 1 << 22
     ) {
+        if let problem = ChainID.problem(chainID) { preconditionFailure("single-node chain: \(problem)") }
         self.chainID = chainID
         self.app = app
         self.proposer = proposer

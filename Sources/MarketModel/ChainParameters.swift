@@ -58,6 +58,19 @@ public struct ChainParameters: Sendable, Equatable {
         }
     }
 
+    /// Proposer-based timestamps (Consensus `SynchronyParams`): a fresh proposal whose block time is not within
+    /// `precision` (ahead) or `messageDelay + precision` (behind, +10 % per round) of a validator's clock when it
+    /// first sees it gets that validator's nil prevote. Defaults: CometBFT's `DefaultSynchronyParams`
+    /// (types/params.go), 505 ms and 15 s **[assumption]**: the market's validators are a LAN whose clocks agree far
+    /// better than that, so the defaults never refuse an honest block and only bound a Byzantine proposer's lie.
+    public struct Synchrony: Sendable, Equatable {
+        public var precisionTicks: Int64
+        public var messageDelayTicks: Int64
+        public init(precisionTicks: Int64 = 505_000, messageDelayTicks: Int64 = 15_000_000) {
+            self.precisionTicks = precisionTicks
+            self.messageDelayTicks = messageDelayTicks
+        }
+    }
     /// One-way message delay between validators (and from agents to their validator).
     public enum Latency: Sendable, Equatable {
         case constant(ticks: Int64)
@@ -103,13 +116,14 @@ public struct ChainParameters: Sendable, Equatable {
     /// CPU time charged per signature verification, ticks (default 77 us: bench/README.md, Ed25519 verify 77.5 µs).
     public var verificationCostTicks: Int64
     public var fees: Fees
+    public var synchrony: Synchrony
 
     /// Four validators `v1`...`v4`, each run by its own operator `op1`...`op4`, on a LAN, no faults.
     public init(
         operators: [Operator] = (1...4).map { Operator(name: "op\($0)") },
         validators: [Validator] = (1...4).map { Validator(name: "v\($0)", operatorName: "op\($0)") },
         block: BlockLimits = BlockLimits(), timeouts: Timeouts = Timeouts(), latency: Latency = .constant(ticks: 200),
-        faults: [Fault] = [], verificationCostTicks: Int64 = 77, fees: Fees = Fees()
+        faults: [Fault] = [], verificationCostTicks: Int64 = 77, fees: Fees = Fees(), synchrony: Synchrony = Synchrony()
     ) {
         self.operators = operators
         self.validators = validators
@@ -119,5 +133,6 @@ public struct ChainParameters: Sendable, Equatable {
         self.faults = faults
         self.verificationCostTicks = verificationCostTicks
         self.fees = fees
+        self.synchrony = synchrony
     }
 }

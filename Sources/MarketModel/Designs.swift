@@ -3,6 +3,13 @@
 /// One market design to run: a mechanism, optionally with value-based settlement. Maps onto the Contracts
 /// genesis (`MarketDesign`, `ValueBasedParameters`).
 public struct MarketDesignSpec: Sendable, Equatable {
+    /// Each design runs on its own chain, `chainIDPrefix` + the design's name. A chain id is at most 64 ASCII bytes
+    /// (Ledger `ChainID`), so a design's name is at most `maxNameBytes` (the scenario loader checks it).
+    public static let chainIDPrefix = "readchain-market-"
+    public static let maxNameBytes = 64 - chainIDPrefix.utf8.count
+    /// The id of this design's chain.
+    public var chainID: String { Self.chainIDPrefix + name }
+
     public enum Mechanism: Sendable, Equatable {
         /// Design (a): the operator charges each client `clientPrices` per study, pays the radiologist the price
         /// less its `marginBasisPoints` (or `payPerWRVU` per wRVU when set, never more than that), and dispatches

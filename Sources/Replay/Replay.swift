@@ -177,7 +177,7 @@ public struct ChainReplayer {
             stopped = true
             return nil
         }
-        guard g.chainID == chain.chainID else {
+        guard ChainID.same(g.chainID, chain.chainID) else {
             fail(nil, "genesis", "genesis chain id '\(g.chainID)' is not the stored chain id '\(chain.chainID)'")
             stopped = true
             return nil
@@ -231,7 +231,7 @@ public struct ChainReplayer {
             fail(h, "header", "header says height \(hd.height)")
             fatal = true
         }
-        if hd.chainID != chainID { fail(h, "header", "chain id '\(hd.chainID)' is not '\(chainID)'") }
+        if !ChainID.same(hd.chainID, chainID) { fail(h, "header", "chain id '\(hd.chainID)' is not '\(chainID)'") }
         if hd.previousBlockHash != previous.hash {
             fail(
                 h, "header",

@@ -33,6 +33,12 @@ extension MarketReader {
                 perByte: money(f, "per_byte", fees.perByte, currency, &good))
         }
         let verification = duration(s, "verification_cost", d.verificationCostTicks, &good)
+        var synchrony = d.synchrony
+        if let y = section(s, "synchrony", ScenarioSchema.synchronyFields, &good) {
+            synchrony = ChainParameters.Synchrony(
+                precisionTicks: duration(y, "precision", synchrony.precisionTicks, &good),
+                messageDelayTicks: duration(y, "message_delay", synchrony.messageDelayTicks, &good))
+        }
         guard good else {
             ok = false
             return nil
@@ -41,7 +47,8 @@ extension MarketReader {
             operators: s.contains("validators")
                 ? operatorNames.map { ChainParameters.Operator(name: $0.value) } : d.operators,
             validators: s.contains("validators") ? validators.map(\.model) : d.validators, block: block,
-            timeouts: timeouts, latency: latency, faults: faults, verificationCostTicks: verification, fees: fees)
+            timeouts: timeouts, latency: latency, faults: faults, verificationCostTicks: verification, fees: fees,
+            synchrony: synchrony)
     }
 
     /// The `operators:` list (empty if absent), checked for duplicates.

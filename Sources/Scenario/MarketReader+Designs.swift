@@ -13,6 +13,12 @@ extension MarketReader {
         }
         var good = true
         let name = name(s, &good)
+        if let name, name.value.utf8.count > MarketDesignSpec.maxNameBytes {
+            walker.error(
+                "a design's 'name' has at most \(MarketDesignSpec.maxNameBytes) characters (it names the design's chain)",
+                at: name.mark)
+            good = false
+        }
         let types = ScenarioSchema.designKeysByType.map(\.type)
         let type = s.requireChoice("type", among: types)
         if let type {

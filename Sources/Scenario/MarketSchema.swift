@@ -101,6 +101,7 @@ extension ScenarioSchema {
     static let chainFields: [FieldSpec] = [
         .optional("operators"), .optional("validators"), .optional("block"), .optional("timeouts"),
         .optional("latency"), .optional("faults"), .optional("verification_cost"), .optional("fees"),
+        .optional("synchrony"),
     ]
     static let validatorFields: [FieldSpec] = [
         .required("name"), .required("operator"), .optional("power"), .optional("region"),
@@ -130,6 +131,7 @@ extension ScenarioSchema {
         ("partition", ["groups", "duration"]),
     ]
     static let feesFields: [FieldSpec] = [.optional("min_fee"), .optional("per_byte")]
+    static let synchronyFields: [FieldSpec] = [.optional("precision"), .optional("message_delay")]
 
     /// Each nested key list and the `$defs` entry of the JSON Schema that must list the same keys.
     static let marketDefinitions: [(definition: String, fields: [FieldSpec])] = [
@@ -165,5 +167,6 @@ extension ScenarioSchema {
         ("latency", latencyFields),
         ("fault", faultFields),
         ("fees", feesFields),
+        ("synchrony", synchronyFields),
     ]
 }

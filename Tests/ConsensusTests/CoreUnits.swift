@@ -194,4 +194,28 @@ struct CoreUnits {
         #expect(c.value(id: v.id) == nil, "values are per height")
         #expect(lagging.value(id: v.id) == v)
     }
+
+    /// Issue 17 item 5: while at height h, messages of h+1 are checked against set(h+1), which the driver passes
+    /// with `startHeight`. Validator 4 joins and validator 0 leaves at h+1 = 2: 4's vote is buffered and counted
+    /// at height 2; 0's is refused (checked against set(h), it would be the other way round).
+    @Test("B14 ValidatorSetChange: next-height messages are checked against set(h+1)")
+    func nextHeightMessagesCheckedAgainstNextSet() {
+        let f = Fixture(powers: [1, 1, 1, 1, 1])
+        let joiner = f.address(4)
+        let leaver = f.address(0)
+        let setH = ValidatorSet(f.validatorSet.validators.filter { $0.address != joiner })
+        let setNext = ValidatorSet(f.validatorSet.validators.filter { $0.address != leaver })
+        var c = ConsensusCore(
+            config: mutated(ConsensusConfig(chainID: testChainID), []), key: f.keys[1], cache: f.cache,
+            validity: { _, _ in true })
+        _ = c.handle(.startHeight(height: 1, proposers: ProposerSelector(validatorSet: setH), nextValidators: setNext))
+        let v = value("v")
+        #expect(c.handle(.vote(f.vote(.prevote, h: 2, r: 0, v.id, by: 4))).rejections.isEmpty, "joiner buffered")
+        #expect(c.handle(.vote(f.vote(.prevote, h: 2, r: 0, v.id, by: 0))) == [.rejected(.nonValidator)])
+        #expect(c.bufferedCount == 1)
+        var next = ProposerSelector(validatorSet: setH)
+        next.advanceHeight(to: setNext)
+        _ = c.handle(.startHeight(height: 2, proposers: next))
+        #expect(c.votes?.power(.prevote, round: 0, valueID: v.id) == 1, "the joiner's buffered vote counts at h+1")
+    }
 }

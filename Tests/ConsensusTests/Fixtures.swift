@@ -92,11 +92,12 @@ struct Fixture {
     func core(
         _ i: Int, mutations: ConsensusMutations = [], signerState: SignerState = .initial,
         maxValueBytes: Int = 1 << 20,
-        validity: @escaping ValueValidity = { _, v in v.payload.first != UInt8(ascii: "!") }
+        validity: @escaping ValueValidity = { _, v in v.payload.first != UInt8(ascii: "!") },
+        timely: ProposalTimeliness? = nil
     ) -> (ConsensusCore, [ConsensusOutput]) {
         var c = ConsensusCore(
             config: mutated(ConsensusConfig(chainID: testChainID, maxValueBytes: maxValueBytes), mutations),
-            key: keys[i], signerState: signerState, cache: cache, validity: validity)
+            key: keys[i], signerState: signerState, cache: cache, validity: validity, timely: timely)
         let out = c.handle(.startHeight(height: 1, proposers: selector))
         return (c, out)
     }

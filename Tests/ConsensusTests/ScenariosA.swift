@@ -348,6 +348,26 @@ struct ScenariosA {
         #expect(c.votes?.totalPower(.prevote, round: 0) == 0)
     }
 
+    /// Issue 17 item 5: a vote signed for "\u{212A}-chain" (KELVIN SIGN, canonically equivalent to "K-chain") is
+    /// correctly signed over its own bytes; compared as Swift strings it would count on "K-chain".
+    @Test("A13 RejectInvalidInputs: a Unicode-equivalent chain id is another chain")
+    func A13_RejectInvalidInputs_unicodeEquivalentChainID() {
+        let f = Fixture(powers: [1, 1, 1, 1])
+        let x = f.nonProposer(rounds: 1)
+        let a = (0..<f.n).first { $0 != x }!
+        var c = ConsensusCore(
+            config: mutated(ConsensusConfig(chainID: "K-chain"), []), key: f.keys[x], cache: f.cache,
+            validity: { _, _ in true })
+        _ = c.handle(.startHeight(height: 1, proposers: f.selector))
+        let twin = f.vote(.prevote, r: 0, value("v").id, by: a, chainID: "\u{212A}-chain")
+        #expect(twin.chainID == "K-chain", "the premise: equal as Swift strings")
+        #expect(c.handle(.vote(twin)) == [.rejected(.wrongChainID)])
+        #expect(c.votes?.totalPower(.prevote, round: 0) == 0)
+        let own = f.vote(.prevote, r: 0, value("v").id, by: a, chainID: "K-chain")
+        #expect(c.handle(.vote(own)).rejections.isEmpty)
+        #expect(c.votes?.totalPower(.prevote, round: 0) == 1)
+    }
+
     @Test("A13 RejectInvalidInputs: valid(v) = false prevotes nil")
     func A13_RejectInvalidInputs_invalidValue() {
         let f = Fixture(powers: [1, 1, 1, 1])

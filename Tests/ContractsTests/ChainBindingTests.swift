@@ -128,4 +128,50 @@ import Testing
         #expect(throws: (any Error).self) { try Sealing.open(old, with: c.r2.sealing, info: info) }
         h.ok(at: hour + 7 * minute, [(c.r2, .submitReport(studyID: 2, report: c.report(2)))])
     }
+
+    /// Issue 17 item 5: a genesis with a non-ASCII chain id is refused with a clear problem, and the application
+    /// compares a transaction's chain id as bytes: one signed for the Kelvin-sign (U+212A) twin of "K-chain", a
+    /// Unicode-equivalent string, is from another chain.
+    @Test func chainIdsAreASCIIAndComparedAsBytes() {
+        for id in ["caf\u{e9}", "cafe\u{301}"] {
+            #expect(c.genesis(.postedPrice, chainID: id).problems().contains { $0.contains("not printable ASCII") })
+        }
+        var app = ReadChainApp(genesis: c.genesis(.postedPrice, chainID: "K-chain"))
+        let before = app.stateRoot
+        let message = Message.transfer(to: c.c2.address, amount: 5).canonicalBytes
+        let twin = Transaction.signed(
+            by: c.c1.signing, chainID: "\u{212A}-chain", nonce: 0, fee: Amount(minorUnits: fee), message: message)
+        #expect(twin.chainID == "K-chain", "the premise: equal as Swift strings")
+        #expect(app.checkTx(twin).code == .wrongChainID)
+        #expect(app.stateRoot == before)
+        let own = Transaction.signed(
+            by: c.c1.signing, chainID: "K-chain", nonce: 0, fee: Amount(minorUnits: fee), message: message)
+        #expect(app.checkTx(own).code == .ok)
+    }
+
+    /// Issue 17 item 5: a small-order Ed25519 key cannot register. The identity key's forged signature (R = identity,
+    /// S = 0) verifies on every message in BoringSSL, so its transactions pass the envelope; registration is refused
+    /// before the fee (no state change), and a genesis naming such a validator or authority is invalid.
+    @Test func aSmallOrderKeyCannotRegister() {
+        let identity = PublicKey(bytes: [1] + Bytes(repeating: 0, count: 31))
+        var genesis = c.genesis(.postedPrice)
+        genesis.accounts.append(GenesisAccount(address: identity.address, balance: Cast.radBalance))
+        var app = ReadChainApp(genesis: genesis)
+        let before = app.stateRoot
+        let forgery = Signature(bytes: [1] + Bytes(repeating: 0, count: 63))
+        let register = Transaction(
+            chainID: genesis.chainID, sender: identity, nonce: 0, fee: Amount(minorUnits: fee),
+            message: Message.registerRadiologist(c.profile(c.r1)).canonicalBytes, signature: forgery)
+        #expect(register.hasValidSignature, "the premise: BoringSSL accepts the forgery")
+        let check = app.checkTx(register)
+        #expect(check.code == .invalidArgument && check.log.contains("small order"))
+        let receipt = app.deliverTx(register)
+        #expect(receipt.code == .invalidArgument)
+        #expect(app.stateRoot == before, "no fee, no nonce, no profile")
+        #expect(app.balance(of: identity.address) == Cast.radBalance && app.nonce(of: identity.address) == 0)
+        var bad = c.genesis(.postedPrice)
+        bad.validators.append(ValidatorUpdate(publicKey: identity, power: 1))
+        bad.authorities.append(PublicKey(bytes: Bytes(repeating: 0, count: 32)))
+        #expect(bad.problems().filter { $0.contains("small order") }.count == 2)
+    }
 }

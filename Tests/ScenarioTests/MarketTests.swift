@@ -189,6 +189,30 @@ func market(_ text: String) throws -> MarketParameters {
         #expect(m.chain.timeouts.proposeTicks == 3_000_000)
     }
 
+    /// Issue 17: the proposer-based timestamp bounds are chain keys, defaulting to CometBFT's.
+    @Test func chainSynchronyKeys() throws {
+        #expect(try market(validMarketYAML).chain.synchrony == ChainParameters.Synchrony())
+        #expect(
+            ChainParameters.Synchrony()
+                == ChainParameters.Synchrony(precisionTicks: 505_000, messageDelayTicks: 15_000_000))
+        let m = try market(
+            replacing(
+                "type: posted_price",
+                with: "type: posted_price\n  chain:\n    synchrony: { precision: 50 ms, message_delay: 2 s }",
+                in: validMarketYAML))
+        #expect(m.chain.synchrony == ChainParameters.Synchrony(precisionTicks: 50_000, messageDelayTicks: 2_000_000))
+    }
+
+    /// A design's name becomes its chain's id, "readchain-market-" + name, at most 64 ASCII bytes (issue 17).
+    @Test func aDesignNameFitsItsChainID() throws {
+        let longest = String(repeating: "d", count: MarketDesignSpec.maxNameBytes)
+        let m = try market(replacing("- name: p", with: "- name: \(longest)", in: validMarketYAML))
+        #expect(m.designs[0].chainID.utf8.count == 64)
+        #expect(throws: (any Error).self) {
+            try market(replacing("- name: p", with: "- name: \(longest)d", in: validMarketYAML))
+        }
+    }
+
     @Test func clientTypeDefaults() throws {
         let ed = try market(replacing("type: hospital_system", with: "type: emergency_department", in: validMarketYAML))
         #expect(ed.clients[0].arrivalProfile == .sinusoidal(peakHour: 17, amplitude: 0.6, weekendFactor: 1))

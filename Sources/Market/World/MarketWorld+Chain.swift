@@ -99,6 +99,8 @@ extension MarketWorld {
             verifyCost: chain.verificationCostTicks, commitTimeout: chain.block.intervalTicks)
         node.createEmptyBlocks = false
         node.retainBlocks = Self.retainedBlocks
+        node.synchrony = SynchronyParams(
+            precision: chain.synchrony.precisionTicks, messageDelay: chain.synchrony.messageDelayTicks)
         let names = chain.validators.map(\.name)
         func index(_ v: String) -> Int { names.firstIndex(of: v) ?? 0 }
         var faults: [ScheduledFault] = []

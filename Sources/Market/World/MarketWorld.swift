@@ -151,7 +151,7 @@ final class MarketWorld {
         self.spec = spec
         model = spec.model
         let seed = spec.seed
-        chainID = "readchain-market-\(spec.design.name)"
+        chainID = spec.design.chainID
         streams = RandomStreams(seed: seed, replication: spec.replication)
         let validators = model.chain.validators.count
         let authority = Party(label: "authority", seed: seed, gateway: 0)
