@@ -48,6 +48,12 @@ public struct PairedDifference: Codable, Sendable, Equatable {
         return meanDifference / abs(baselineMean)
     }
 
+    /// Whether the two designs gave exactly the same value in every shared replication (the difference is 0 in
+    /// each): its paired half-width is 0 by construction, which says nothing about what pairing buys.
+    public var identicalInEveryReplication: Bool {
+        n >= 2 && meanDifference == 0 && sdDifference == 0
+    }
+
     /// Whether the paired interval excludes 0 (the designs differ at this confidence level).
     public var significant: Bool { ciLow.isFinite && ciHigh.isFinite && (ciLow > 0 || ciHigh < 0) }
 

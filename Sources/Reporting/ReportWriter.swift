@@ -461,14 +461,24 @@ public enum ReportWriter {
         let p = Comparison.pairingSummary(r.comparisons)
         if p.pairs > 0 {
             notes.append(ReportFormat.pairingLine(p) + ".")
-            let ranked = r.comparisons.filter { $0.halfWidthRatio.isFinite }.sorted {
+            // A difference that is exactly 0 in every replication has a zero paired half-width by construction:
+            // not a gain from pairing, so it is left out of the ranking and counted apart.
+            let identical = r.comparisons.filter(\.identicalInEveryReplication)
+            let ranked = r.comparisons.filter { $0.halfWidthRatio.isFinite && !$0.identicalInEveryReplication }.sorted {
                 $0.halfWidthRatio != $1.halfWidthRatio
                     ? $0.halfWidthRatio < $1.halfWidthRatio : ($0.metric, $0.variant) < ($1.metric, $1.variant)
             }
             let helped = ranked.prefix(3).map {
                 "\($0.label), \($0.variant) (\(ReportFormat.ratio($0.halfWidthRatio)))"
             }
-            notes.append("Pairing helped most for: " + helped.joined(separator: "; ") + ".")
+            if !helped.isEmpty { notes.append("Pairing helped most for: " + helped.joined(separator: "; ") + ".") }
+            if !identical.isEmpty {
+                notes.append(
+                    "\(identical.count) (metric, design) pair(s) are identical in every replication (difference "
+                        + "exactly 0), so not counted as pairing gains: "
+                        + identical.prefix(3).map { "\($0.label), \($0.variant)" }.joined(separator: "; ")
+                        + (identical.count > 3 ? "; …" : "") + ".")
+            }
             let notHelped = ranked.filter { $0.halfWidthRatio >= 1 }
             if !notHelped.isEmpty {
                 notes.append(

@@ -80,6 +80,10 @@ struct Compare: ParsableCommand {
         do throws(any Error) {
             var ran: MarketStudySummary?
             let path: String
+            // Named outputs are checked before a run that may take minutes.
+            for named in [markdown, csv].compactMap({ $0 }) {
+                try Simulate.ensureParentDirectory(of: named, create: false)
+            }
             if let from {
                 path = from
                 try Self.requireDatabase(from)
@@ -211,9 +215,10 @@ struct Compare: ParsableCommand {
         }
     }
 
-    /// Writes `text` to `path` atomically (a temporary file renamed into place), creating its directory.
-    static func write(_ text: String, to path: String) throws {
-        try Simulate.ensureParentDirectory(of: path)
+    /// Writes `text` to `path` atomically (a temporary file renamed into place); its directory must exist unless
+    /// `createDirectory` (a default path).
+    static func write(_ text: String, to path: String, createDirectory: Bool = false) throws {
+        try Simulate.ensureParentDirectory(of: path, create: createDirectory)
         do throws(any Error) {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
@@ -239,6 +244,7 @@ struct Compare: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// The warm-up summary line of the terminal output.
     static func warmupLine(_ warmup: [WarmupRow], warnings: [String]) -> String {
         guard !warmup.isEmpty else { return "warm-up: no market samples stored; MSER-5 not applied" }
         let detected = warmup.compactMap(\.detectedTicks)
@@ -249,7 +255,8 @@ struct Compare: ParsableCommand {
             "warm-up: configured \(ReportFormat.hours(warmup[0].configuredTicks)); MSER-5 on hourly work in "
             + "system detected at most \(ReportFormat.hours(longest)) over \(detected.count) runs"
         if detected.count < warmup.count { line += " (\(warmup.count - detected.count) too short)" }
-        for w in warnings { line += "\n" + w }
+        // Each run's warning is printed once, on standard error (`warning: ...`); this line only counts them.
+        if !warnings.isEmpty { line += "; longer than configured in \(warnings.count) run(s) (warnings above)" }
         return line
     }
 

@@ -22,6 +22,8 @@ import Testing
         let db = tmp.path("tiny.sqlite")
         let md = tmp.path("out/tiny.md")
         let csv = tmp.path("out/tiny.csv")
+        try FileManager.default.createDirectory(atPath: tmp.path("out"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: tmp.path("reports"), withIntermediateDirectories: true)
         let r = try CLI.run([
             "compare", Self.tiny, "--out", db, "--replications", "3", "--jobs", "2", "--markdown", md, "--csv", csv,
         ])
