@@ -138,13 +138,19 @@ enum GitRevision {
     }
 }
 
+/// `--json` output: sorted keys; an undefined value (NaN) is `null`, an infinite one the string `"inf"` or `"-inf"`
+/// (a turnaround quantile the reports never reach), since JSON has no number for either.
 enum JSONOutput {
+    /// What NaN encodes as before it becomes `null` (JSONEncoder cannot write a bare `null` for a Double).
+    static let undefined = "__readchain_undefined_value__"
+
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         e.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: undefined)
         return String(decoding: try e.encode(value), as: UTF8.self)
+            .replacingOccurrences(of: "\"\(undefined)\"", with: "null")
     }
 }
 
@@ -157,18 +163,18 @@ enum SummaryTable {
                 + "\(s.customers) customers, \(s.events) events")
         lines.append("results: \(s.database)")
         let level = Int((s.confidence * 100).rounded())
-        let header = ["metric", "unit", "mean", "\(level)% CI", "Erlang C", "in CI"]
+        let header = ["metric", "key", "unit", "mean", "\(level)% CI", "Erlang C", "in CI"]
         var rows: [[String]] = [header]
         for m in s.metrics {
             rows.append([
-                m.label, m.unit, fmt(m.mean), "[\(fmt(m.ciLow)), \(fmt(m.ciHigh))]",
+                m.label, m.name, m.unit, fmt(m.mean), "[\(fmt(m.ciLow)), \(fmt(m.ciHigh))]",
                 m.analytic.map(fmt) ?? "-", m.analyticInInterval.map { $0 ? "yes" : "NO" } ?? "-",
             ])
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, cell in
-                c < 2
+                c < 3
                     ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }
@@ -196,17 +202,17 @@ enum MarketTable {
             "scenario \(s.scenario) (\(s.kind)), seed \(s.seed): \(s.designs.count) designs under common random "
                 + "numbers, mean ± \(level)% CI half-width over replications")
         lines.append("")
-        let header = ["metric", "unit"] + s.designs.map(\.name)
+        let header = ["metric", "key", "unit"] + s.designs.map(\.name)
         var rows: [[String]] = [header]
         for (k, first) in (s.designs.first?.metrics ?? []).enumerated() {
-            var row = [first.label, first.unit]
+            var row = [first.label, first.name, first.unit]
             for d in s.designs { row.append(cell(d.metrics[k], replications: s.replications)) }
             rows.append(row)
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, text in
-                c < 2
+                c < 3
                     ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - text.count) + text
             }

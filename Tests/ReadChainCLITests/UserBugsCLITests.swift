@@ -123,3 +123,35 @@ import Testing
         #expect(line.contains("longer than configured in 1 run(s)"), "\(line)")
     }
 }
+
+/// Issue 15, item 3: metric keys in the tables and `readchain metrics`.
+@Suite struct MetricKeysCLITests {
+    /// Every metric has a unit and a definition; the listed queue units are those a run stores; the tables show
+    /// the keys.
+    @Test func metricsListsEveryKeyWithUnitAndDefinition() throws {
+        let r = try CLI.run(["metrics", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.count == 38, "28 market and 10 queue metrics")
+        for e in entries {
+            #expect(!(e["definition"] as? String ?? "").isEmpty, "\(e["key"] ?? "")")
+            #expect(!(e["unit"] as? String ?? "").isEmpty, "\(e["key"] ?? "")")
+        }
+        #expect(entries.contains { $0["key"] as? String == "commit_latency_p50" && $0["kind"] as? String == "market" })
+        let tmp = try TempDir()
+        let scenario = try tmp.write("s.yaml", smallScenario(replications: 2, horizon: "500 h"))
+        let s = try CLI.run(["simulate", scenario, "--out", tmp.path("q.sqlite")])
+        #expect(s.status == 0, "\(s.stderr)")
+        let waitRow = try #require(s.stdout.split(separator: "\n").first { $0.hasPrefix("mean wait in queue (Wq)") })
+        #expect(waitRow.split(separator: " ").contains("mean_wait"), "the key column: \(s.stdout)")
+        let store = try ResultsStore(path: tmp.path("q.sqlite"))
+        let stored = try store.metrics(run: try #require(try store.runs().first).id)
+        for e in entries where e["kind"] as? String == "queue" {
+            let key = try #require(e["key"] as? String)
+            #expect(stored.first { $0.name == key }?.unit == e["unit"] as? String, "\(key)")
+        }
+        let text = try CLI.run(["metrics", "--kind", "market"])
+        #expect(text.status == 0 && text.stdout.contains("income_per_hour") && !text.stdout.contains("mean_wait"))
+        #expect(try CLI.run(["metrics", "--kind", "sweep"]).status == 64)
+    }
+}
