@@ -137,7 +137,7 @@ public struct PlotFigureBuilder: Sendable {
     }
 
     /// Cost per study against reading errors and major misses per 1,000 reads: one point per design with its 95%
-    /// interval in both directions, from `summaries`. Designs of equal cost (within 1% of the cost axis) are drawn
+    /// interval in both directions, from `summaries`. Designs of equal cost (within 2.5% of the cost axis) are drawn
     /// side by side, offset along the cost axis (``costOffsets(_:span:)``), so none hides another; the data file
     /// keeps the true cost and adds the drawn one.
     func costVsQuality() -> PlotFigure? {
@@ -183,13 +183,13 @@ public struct PlotFigureBuilder: Sendable {
             row += 1
         }
         let xlabel =
-            "client cost per study (\(data.currency), price + fees)"
-            + (offsets.contains { $0 != 0 } ? "; designs of equal cost drawn side by side" : "")
+            "client cost per study (\(data.currency), price + fees"
+            + (offsets.contains { $0 != 0 } ? "; equal costs offset)" : ")")
         var body = """
             set multiplot layout 1,2 title \(Self.quote("Cost against quality by design (mean and 95% interval over replications)"))
             set xlabel \(Self.quote(xlabel))
             set grid
-            set key top right box
+            set key below box
 
             """
         var panels: [Int] = []
@@ -220,7 +220,7 @@ public struct PlotFigureBuilder: Sendable {
         }
         body += "unset multiplot\n"
         return PlotFigure(
-            name: name, dataFiles: [.init(name: dat, text: text)], script: script(name, body: body, size: (1200, 560)),
+            name: name, dataFiles: [.init(name: dat, text: text)], script: script(name, body: body, size: (1200, 640)),
             seriesPerPanel: panels)
     }
 
@@ -320,11 +320,12 @@ public struct PlotFigureBuilder: Sendable {
             seriesPerPanel: [clauses.count])
     }
 
-    /// Offsets along the cost axis for designs whose costs lie within 1% of `span` of each other (in order): a
-    /// group of m is spread symmetrically, 2% of `span` apart; a design alone keeps 0.
+    /// Offsets along the cost axis for designs whose costs lie within 2.5% of `span` of each other (in order; a
+    /// point is about that wide at the figure's size): a group of m is spread symmetrically, 3% of `span` apart; a
+    /// design alone keeps 0.
     static func costOffsets(_ costs: [Double], span: Double) -> [Double] {
-        let near = 0.01 * span
-        let step = 0.02 * span
+        let near = 0.025 * span
+        let step = 0.03 * span
         var offsets = Array(repeating: 0.0, count: costs.count)
         var grouped = Array(repeating: false, count: costs.count)
         for i in costs.indices where !grouped[i] {
