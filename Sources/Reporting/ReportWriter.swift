@@ -501,7 +501,7 @@ public enum ReportWriter {
                     "\(identical.count) (metric, design) pair(s) are identical in every replication (difference "
                         + "exactly 0), so not counted as pairing gains: "
                         + identical.prefix(3).map { "\($0.label), \($0.variant)" }.joined(separator: "; ")
-                        + (identical.count > 3 ? "; …" : "") + ".")
+                        + (identical.count > 3 ? " and \(identical.count - 3) more" : "") + ".")
             }
             let notHelped = ranked.filter { $0.halfWidthRatio >= 1 }
             if !notHelped.isEmpty {
