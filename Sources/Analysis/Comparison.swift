@@ -48,8 +48,37 @@ public struct PairedDifference: Codable, Sendable, Equatable {
         return meanDifference / abs(baselineMean)
     }
 
-    /// Whether the paired interval excludes 0 (the designs differ at this confidence level).
-    public var significant: Bool { ciLow.isFinite && ciHigh.isFinite && (ciLow > 0 || ciHigh < 0) }
+    /// Whether the two designs gave exactly the same value in every shared replication (the difference is 0 in
+    /// each): its paired half-width is 0 by construction, which says nothing about what pairing buys.
+    public var identicalInEveryReplication: Bool {
+        n >= 2 && meanDifference == 0 && sdDifference == 0
+    }
+
+    /// Whether the paired interval excludes 0 (the designs differ at this confidence level, one comparison alone).
+    public var ciExcludesZero: Bool { ciLow.isFinite && ciHigh.isFinite && (ciLow > 0 || ciHigh < 0) }
+
+    /// The two-sided p-value of the paired t test of a zero mean difference (`n − 1` d.f.): 1 when every difference
+    /// is 0, 0 when they are all the same non-zero value; NaN when `n < 2`.
+    public var pValue: Double {
+        guard n >= 2, meanDifference.isFinite, sdDifference.isFinite else { return .nan }
+        guard sdDifference > 0 else { return meanDifference == 0 ? 1 : 0 }
+        let t = abs(meanDifference) / (sdDifference / Double(n).squareRoot())
+        return min(1, 2 * studentTUpperTail(t, degreesOfFreedom: Double(n - 1)))
+    }
+
+    /// The p-value adjusted across the comparisons of a table (``Comparison/adjust(_:method:)``); NaN until
+    /// adjusted, or when `pValue` is NaN. Not stored in the results database: recomputed from the stored rows.
+    public var adjustedPValue: Double = .nan
+
+    /// How ``adjustedPValue`` was adjusted; nil until ``Comparison/adjust(_:method:)``.
+    public var adjustment: PValueAdjustment?
+
+    /// Whether the designs differ at the table's level `1 − confidence`: the adjusted p-value is below it once the
+    /// table is adjusted, else (a comparison alone) the paired interval excludes 0.
+    public var significant: Bool {
+        guard adjustment != nil else { return ciExcludesZero }
+        return adjustedPValue.isFinite && adjustedPValue < 1 - confidence
+    }
 
     /// Equal when every field is, NaN equal to NaN (a NULL read back from the results database).
     public static func == (lhs: PairedDifference, rhs: PairedDifference) -> Bool {
@@ -66,7 +95,7 @@ public struct PairedDifference: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case baseline, variant, metric, label, unit, n, meanDifference, sdDifference, ciLow, ciHigh
         case halfWidthPaired, halfWidthUnpaired, varianceRatio, baselineMean, variantMean, confidence
-        case halfWidthRatio, relativeDifference, significant
+        case halfWidthRatio, relativeDifference, significant, ciExcludesZero, pValue, adjustedPValue, adjustment
     }
 
     public init(
@@ -107,6 +136,8 @@ public struct PairedDifference: Codable, Sendable, Equatable {
             variantMean: try c.decode(Double.self, forKey: .variantMean),
             confidence: try c.decode(Double.self, forKey: .confidence))
         varianceRatio = try c.decodeIfPresent(Double.self, forKey: .varianceRatio) ?? .nan
+        adjustedPValue = try c.decodeIfPresent(Double.self, forKey: .adjustedPValue) ?? .nan
+        adjustment = try c.decodeIfPresent(String.self, forKey: .adjustment).flatMap(PValueAdjustment.init(rawValue:))
     }
 
     /// Encodes the stored fields and the derived ratio, relative difference and significance.
@@ -131,7 +162,21 @@ public struct PairedDifference: Codable, Sendable, Equatable {
         try c.encode(halfWidthRatio, forKey: .halfWidthRatio)
         try c.encode(relativeDifference, forKey: .relativeDifference)
         try c.encode(significant, forKey: .significant)
+        try c.encode(ciExcludesZero, forKey: .ciExcludesZero)
+        try c.encode(pValue, forKey: .pValue)
+        try c.encode(adjustedPValue, forKey: .adjustedPValue)
+        try c.encode(adjustment?.rawValue ?? "none", forKey: .adjustment)
     }
+}
+
+/// How the p-values of a table's comparisons are adjusted for testing many at once.
+public enum PValueAdjustment: String, Codable, Sendable, CaseIterable {
+    /// Holm's step-down method: controls the family-wise error rate (Holm, *Scand. J. Statist.* 1979).
+    case holm
+    /// Benjamini–Hochberg: controls the false discovery rate (Benjamini & Hochberg, *JRSS B* 1995).
+    case bh
+    /// No adjustment: each comparison alone.
+    case none
 }
 
 /// How much pairing narrowed the intervals over a set of comparisons.
@@ -261,6 +306,49 @@ public enum Comparison {
             }
         }
         return result
+    }
+
+    /// Adjusts the p-values of `comparisons` as one family (``adjustedPValues(_:method:)`` over every comparison
+    /// with a finite ``PairedDifference/pValue``; the others keep a NaN adjusted p-value). Order is kept.
+    public static func adjust(_ comparisons: [PairedDifference], method: PValueAdjustment) -> [PairedDifference] {
+        var result = comparisons
+        let family = result.indices.filter { result[$0].pValue.isFinite }
+        let adjusted = adjustedPValues(family.map { result[$0].pValue }, method: method)
+        for i in result.indices { result[i].adjustment = method }
+        for (k, i) in family.enumerated() { result[i].adjustedPValue = adjusted[k] }
+        return result
+    }
+
+    /// Adjusted p-values of one family of m tests, in the input order (R's `p.adjust`):
+    ///
+    /// - Holm: with p sorted ascending, `p̃(i) = max over j ≤ i of min(1, (m − j + 1) · p(j))`.
+    /// - Benjamini–Hochberg: `p̃(i) = min over j ≥ i of min(1, m · p(j) / j)`.
+    /// - None: `p̃ = p`.
+    ///
+    /// Ties keep their input order (a stable sort), so the result is deterministic.
+    /// - Precondition: every p is finite. - Complexity: O(m log m).
+    public static func adjustedPValues(_ p: [Double], method: PValueAdjustment) -> [Double] {
+        precondition(p.allSatisfy(\.isFinite), "p-values must be finite")
+        let order = p.indices.sorted { p[$0] < p[$1] || (p[$0] == p[$1] && $0 < $1) }
+        let m = Double(p.count)
+        var adjusted = p
+        switch method {
+        case .none:
+            break
+        case .holm:
+            var running = 0.0
+            for (k, i) in order.enumerated() {
+                running = max(running, min(1, (m - Double(k)) * p[i]))
+                adjusted[i] = running
+            }
+        case .bh:
+            var running = 1.0
+            for (k, i) in order.enumerated().reversed() {
+                running = min(running, min(1, m * p[i] / Double(k + 1)))
+                adjusted[i] = running
+            }
+        }
+        return adjusted
     }
 
     /// The median paired/unpaired half-width ratio over the comparisons where it is finite.

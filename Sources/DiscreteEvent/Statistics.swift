@@ -32,6 +32,14 @@ public func studentTQuantile(_ p: Double, degreesOfFreedom: Double) -> Double {
     return gsl_cdf_tdist_Pinv(p, degreesOfFreedom)
 }
 
+/// Student's t upper tail: P(T > t) for `degreesOfFreedom` d.f.
+///
+/// From GSL's `gsl_cdf_tdist_Q`. - Precondition: `degreesOfFreedom > 0`.
+public func studentTUpperTail(_ t: Double, degreesOfFreedom: Double) -> Double {
+    precondition(degreesOfFreedom > 0)
+    return gsl_cdf_tdist_Q(t, degreesOfFreedom)
+}
+
 /// A tally of independent observations: count, mean, variance (Welford's algorithm), extremes,
 /// and a t-based confidence interval for the mean.
 ///

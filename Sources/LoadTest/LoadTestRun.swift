@@ -74,15 +74,18 @@ public struct LoadTestResult: Codable, Sendable {
     public var replication: Int
     public var clients: Int
     public var windowSeconds: Double
-    // Counts (transactions first submitted inside the window).
+    // Counts of the transactions first submitted inside the window: `submitted = committed + rejected + pending`,
+    // each transaction counted once however often it was sent.
     public var submitted: Int
+    /// In a block by the end of the run.
     public var committed: Int
-    /// Rejected by check or execution (whole run: the chain does not keep receipts per node).
+    /// Not in a block by the end of the run, and refused by some node's check (not as a duplicate) at least once.
     public var rejected: Int
-    /// Submitted inside the window and not committed by the end of the run.
+    /// Not in a block by the end of the run, and never refused: still waiting in a mempool or in transit.
     public var pending: Int
     /// Offered arrivals not sent because every client had a transaction outstanding (whole run).
     public var clientsBusy: Int
+    /// Sends of a transaction again after `resubmitAfter` without a commit (whole run; not new transactions).
     public var resubmissions: Int
     // Rates (simulated time).
     public var sendRate: Double
@@ -127,6 +130,8 @@ public struct LoadTestResult: Codable, Sendable {
 final class SubmissionLog: @unchecked Sendable {
     var clock: () -> SimTime = { .zero }
     var first: [Hash: SimTime] = [:]
+    /// Transactions some node's check refused (not as a duplicate); membership only, never iterated.
+    var refused: Set<Hash> = []
 
     func note(_ tx: Transaction) {
         let h = tx.hash
@@ -221,6 +226,9 @@ public enum LoadTestRunner {
         let started = clock.now
         let cpuStarted = threadCPUSeconds()
         log.clock = { [unowned cluster] in cluster.now }
+        cluster.onTxResult = { hash, check, _ in
+            if !check.isOK && check.code != .duplicate { log.refused.insert(hash) }
+        }
         cluster.run(until: spec.duration)
         let wallDuration = clock.now - started
         let cpuSeconds = threadCPUSeconds() - cpuStarted
@@ -273,8 +281,8 @@ public enum LoadTestRunner {
         let realVerifications = cluster.realVerifications
         return LoadTestResult(
             validators: n, offeredRate: point.rate, replication: replication, clients: clients, windowSeconds: window,
-            submitted: submitted, committed: committed, rejected: cluster.metrics.rejected,
-            pending: submitted - committed, clientsBusy: cluster.metrics.clientsBusy,
+            submitted: submitted, committed: committed, rejected: w.rejected,
+            pending: submitted - committed - w.rejected, clientsBusy: cluster.metrics.clientsBusy,
             resubmissions: cluster.metrics.resubmissions, sendRate: Double(submitted) / window,
             committedTPS: Double(committedInWindow) / window,
             latency: LatencySummary(
@@ -336,6 +344,8 @@ public enum LoadTestRunner {
     struct WindowLatencies {
         var submitted = 0
         var committed = 0
+        /// Not committed and refused by a check at least once.
+        var rejected = 0
         var latency = Percentiles(highestTrackableTicks: 3_600 * SimTime.ticksPerSecond)
         var latencyTally = Tally()
         var latencies: [(submitted: SimTime, seconds: Double)] = []
@@ -351,7 +361,10 @@ public enum LoadTestRunner {
         }
         for (hash, at) in records where inWindow(at) {
             w.submitted += 1
-            guard let c = commitTime[hash] else { continue }
+            guard let c = commitTime[hash] else {
+                if log.refused.contains(hash) { w.rejected += 1 }
+                continue
+            }
             w.committed += 1
             w.latency.record(c - at)
             w.latencyTally.record((c - at).seconds)

@@ -227,7 +227,8 @@ public enum LoadTestStudy {
         [
             ("submitted", "tx", Double(r.submitted)), ("committed", "tx", Double(r.committed)),
             ("rejected", "tx", Double(r.rejected)), ("pending", "tx", Double(r.pending)),
-            ("clients_busy", "arrivals", Double(r.clientsBusy)), ("send_rate", "tx/s", r.sendRate),
+            ("resubmissions", "sends", Double(r.resubmissions)), ("clients_busy", "arrivals", Double(r.clientsBusy)),
+            ("send_rate", "tx/s", r.sendRate),
             ("committed_tps", "tx/s", r.committedTPS), ("latency_min", "s", r.latency.min),
             ("latency_avg", "s", r.latency.avg), ("latency_p50", "s", r.latency.p50),
             ("latency_p90", "s", r.latency.p90),

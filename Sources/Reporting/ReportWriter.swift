@@ -31,15 +31,35 @@ public enum ReportFormat {
         return fixed(m.mean, digits(h)) + " ± " + fixed(h, digits(h)) + suffix
     }
 
-    /// A paired difference, signed: "+0.036 ± 0.012" (a `*` when the interval excludes 0); "n/a (n=1)" when no
-    /// interval can be computed; "-" when no replication defines it for both designs.
+    /// A paired difference, signed: "+0.036 ± 0.012"; "n/a (n=1)" when no interval can be computed; "-" when no
+    /// replication defines it for both designs. (Significance has its own column.)
     public static func differenceCell(_ c: PairedDifference) -> String {
         guard c.n > 0, !c.meanDifference.isNaN else { return "-" }
         let h = c.halfWidthPaired
         guard h.isFinite else { return "n/a (n=\(c.n))" }
-        let mark = c.significant ? " *" : ""
-        if h == 0 { return signed(significant(c.meanDifference, 4), c.meanDifference) + " ± 0" + mark }
-        return signed(fixed(c.meanDifference, digits(h)), c.meanDifference) + " ± " + fixed(h, digits(h)) + mark
+        if h == 0 { return signed(significant(c.meanDifference, 4), c.meanDifference) + " ± 0" }
+        return signed(fixed(c.meanDifference, digits(h)), c.meanDifference) + " ± " + fixed(h, digits(h))
+    }
+
+    /// A p-value: three decimals, "<0.001" below that, "n/a" when undefined.
+    public static func pValue(_ p: Double) -> String {
+        guard p.isFinite else { return "n/a" }
+        return p < 0.001 ? "<0.001" : String(format: "%.3f", p)
+    }
+
+    /// "yes" / "no" after the table's adjustment; "-" when the comparison has no p-value.
+    public static func significantCell(_ c: PairedDifference) -> String {
+        let p = c.adjustment == nil ? c.pValue : c.adjustedPValue
+        return p.isFinite ? (c.significant ? "yes" : "no") : "-"
+    }
+
+    /// How a table's p-values were adjusted, for its footnote.
+    public static func adjustmentText(_ a: PValueAdjustment?, count: Int) -> String {
+        switch a ?? PValueAdjustment.none {
+        case .holm: "Holm's step-down correction across the \(count) comparisons (family-wise error rate)"
+        case .bh: "Benjamini-Hochberg correction across the \(count) comparisons (false discovery rate)"
+        case .none: "no correction for multiple comparisons"
+        }
     }
 
     static func signed(_ text: String, _ x: Double) -> String {
@@ -169,6 +189,8 @@ public enum ReportWriter {
             }
             if n > 0 { meanPace[design] = sum / Double(n) }
         }
+        // The report's table is one family: Holm's correction, as `readchain compare` applies by default.
+        comparisons = Comparison.adjust(comparisons, method: .holm)
         return ReportInput(
             study: study, summary: ComparisonStudy.summary(study), comparisons: comparisons, comparisonsStored: stored,
             comparisonNote: note, warmup: warmup, warmupStored: warmupStored, databaseName: databaseName, plots: plots,
@@ -273,12 +295,12 @@ public enum ReportWriter {
         var rows: [[String]] = []
         for (k, first) in (r.summary.designs.first?.metrics ?? []).enumerated() {
             rows.append(
-                [first.label, first.unit]
+                [first.label, "`\(first.name)`", first.unit]
                     + r.summary.designs.map {
                         ReportFormat.meanCell($0.metrics[k], replications: r.summary.replications)
                     })
         }
-        out.append(contentsOf: table(["metric", "unit"] + r.summary.designs.map(\.name), rows, align: "llr"))
+        out.append(contentsOf: table(["metric", "key", "unit"] + r.summary.designs.map(\.name), rows, align: "lllr"))
         out.append("")
         return out
     }
@@ -358,41 +380,43 @@ public enum ReportWriter {
         return out
     }
 
-    /// The comparison grid both the terminal table (`readchain compare`) and the report render: a header of
-    /// metric, unit and per design "design − baseline" and `ratioHeader`; per metric the label, unit, and per design
-    /// "difference ± half-width" and the paired/unpaired ratio ("-" where a design lacks the metric).
-    public static func comparisonGrid(_ comparisons: [PairedDifference], baseline: String, ratioHeader: String)
-        -> (header: [String], rows: [[String]], designs: Int)
+    /// The paired table both the terminal (`readchain compare`) and the report render, one row per (metric,
+    /// design), metric-major: the metric key, the design, "difference ± half-width", the unit, the p-value, the
+    /// adjusted p-value (``Comparison/adjust(_:method:)``), whether the difference is significant after the
+    /// adjustment, and the paired/unpaired half-width ratio (`ratioHeader`).
+    public static func comparisonRows(_ comparisons: [PairedDifference], ratioHeader: String)
+        -> (header: [String], rows: [[String]])
     {
-        let variants = orderedUnique(comparisons.map(\.variant))
-        var header = ["metric", "unit"]
-        for v in variants { header += ["\(v) − \(baseline)", ratioHeader] }
+        let method = comparisons.first?.adjustment ?? PValueAdjustment.none
+        let header = [
+            "metric", "design", "difference", "unit", "p", "p (\(method.rawValue))", "significant", ratioHeader,
+        ]
         var rows: [[String]] = []
         for metric in orderedUnique(comparisons.map(\.metric)) {
-            let mine = comparisons.filter { $0.metric == metric }
-            var row = [mine[0].label, mine[0].unit]
-            for v in variants {
-                let c = mine.first { $0.variant == v }
-                row += [
-                    c.map(ReportFormat.differenceCell) ?? "-", c.map { ReportFormat.ratio($0.halfWidthRatio) } ?? "-",
-                ]
+            for c in comparisons where c.metric == metric {
+                rows.append([
+                    c.metric, c.variant, ReportFormat.differenceCell(c), c.unit, ReportFormat.pValue(c.pValue),
+                    ReportFormat.pValue(c.adjustedPValue), ReportFormat.significantCell(c),
+                    ReportFormat.ratio(c.halfWidthRatio),
+                ])
             }
-            rows.append(row)
         }
-        return (header, rows, variants.count)
+        return (header, rows)
     }
 
-    /// Per metric, each design's "difference ± half-width" vs the baseline and the paired/unpaired ratio.
+    /// The paired table in Markdown, with its footnote.
     public static func comparisonTable(_ comparisons: [PairedDifference]) -> [String] {
         guard let first = comparisons.first else { return [] }
         let level = Int((first.confidence * 100).rounded())
-        let grid = comparisonGrid(comparisons, baseline: first.baseline, ratioHeader: "paired/unpaired")
-        var lines = table(grid.header, grid.rows, align: "ll" + String(repeating: "r", count: 2 * grid.designs))
+        let grid = comparisonRows(comparisons, ratioHeader: "paired/unpaired")
+        var lines = table(grid.header, grid.rows, align: "lllrrrlr")
         lines.append("")
         lines.append(
-            "Difference (design − baseline) paired by replication, ± the half-width of its \(level)% t interval; "
-                + "`*`: the interval excludes 0. paired/unpaired: that half-width over Welch's for the same "
-                + "replications treated as independent (below 1: common random numbers narrowed it).")
+            "Difference (design − `\(first.baseline)`) paired by replication, ± the half-width of its \(level)% t "
+                + "interval; p: the paired t test of a zero difference; `significant`: the adjusted p is below "
+                + "\(String(format: "%.2f", 1 - first.confidence)) (\(ReportFormat.adjustmentText(first.adjustment, count: comparisons.filter { $0.pValue.isFinite }.count))). "
+                + "paired/unpaired: that half-width over Welch's for the same replications treated as independent "
+                + "(below 1: common random numbers narrowed it). Metric keys: `readchain metrics`.")
         return lines
     }
 
@@ -461,14 +485,24 @@ public enum ReportWriter {
         let p = Comparison.pairingSummary(r.comparisons)
         if p.pairs > 0 {
             notes.append(ReportFormat.pairingLine(p) + ".")
-            let ranked = r.comparisons.filter { $0.halfWidthRatio.isFinite }.sorted {
+            // A difference that is exactly 0 in every replication has a zero paired half-width by construction:
+            // not a gain from pairing, so it is left out of the ranking and counted apart.
+            let identical = r.comparisons.filter(\.identicalInEveryReplication)
+            let ranked = r.comparisons.filter { $0.halfWidthRatio.isFinite && !$0.identicalInEveryReplication }.sorted {
                 $0.halfWidthRatio != $1.halfWidthRatio
                     ? $0.halfWidthRatio < $1.halfWidthRatio : ($0.metric, $0.variant) < ($1.metric, $1.variant)
             }
             let helped = ranked.prefix(3).map {
                 "\($0.label), \($0.variant) (\(ReportFormat.ratio($0.halfWidthRatio)))"
             }
-            notes.append("Pairing helped most for: " + helped.joined(separator: "; ") + ".")
+            if !helped.isEmpty { notes.append("Pairing helped most for: " + helped.joined(separator: "; ") + ".") }
+            if !identical.isEmpty {
+                notes.append(
+                    "\(identical.count) (metric, design) pair(s) are identical in every replication (difference "
+                        + "exactly 0), so not counted as pairing gains: "
+                        + identical.prefix(3).map { "\($0.label), \($0.variant)" }.joined(separator: "; ")
+                        + (identical.count > 3 ? " and \(identical.count - 3) more" : "") + ".")
+            }
             let notHelped = ranked.filter { $0.halfWidthRatio >= 1 }
             if !notHelped.isEmpty {
                 notes.append(
@@ -477,10 +511,12 @@ public enum ReportWriter {
                         + notHelped.prefix(3).map { "\($0.label), \($0.variant)" }.joined(separator: "; ") + ".")
             }
             let significant = r.comparisons.filter(\.significant)
+            let tested = r.comparisons.filter { $0.pValue.isFinite }.count
             notes.append(
-                "\(significant.count) of \(r.comparisons.count) paired differences exclude 0 at the "
-                    + "\(Int((r.comparisons[0].confidence * 100).rounded()))% level (no correction for multiple "
-                    + "comparisons).")
+                "\(significant.count) of \(r.comparisons.count) paired differences are significant at the "
+                    + "\(Int((r.comparisons[0].confidence * 100).rounded()))% level after "
+                    + ReportFormat.adjustmentText(r.comparisons[0].adjustment, count: tested) + "; "
+                    + "\(r.comparisons.filter(\.ciExcludesZero).count) intervals exclude 0 taken one at a time.")
         } else if let note = r.comparisonNote {
             notes.append("No paired comparison: \(note).")
         }

@@ -240,6 +240,18 @@ extension ResultsStore {
         return ids
     }
 
+    /// Sets a registered run's `started_at` to now, when a worker begins it: ``beginRuns(_:)`` registers every run
+    /// of a study at once, so until then `started_at` is the registration time. Wall-clock provenance only (no
+    /// `_at` column enters the results digest).
+    public func markRunStarted(_ id: RunID) throws {
+        let startedAt = Self.wallClockNow()
+        try write("cannot record the start of \(id)") { db in
+            try db.execute(
+                sql: "UPDATE runs SET started_at = ? WHERE id = ? AND status = 'running'",
+                arguments: [startedAt, id.rawValue])
+        }
+    }
+
     /// Marks the given runs that are still `running` as `interrupted`, in one transaction.
     ///
     /// - Returns: The number of runs marked.

@@ -5,7 +5,7 @@
 /// `max(1, word.count / 3)` edits. Ties go to the earlier candidate, so the result is deterministic.
 ///
 /// - Complexity: O(n · m) per candidate.
-func closestMatch(to word: String, among candidates: [String]) -> String? {
+public func closestMatch(to word: String, among candidates: [String]) -> String? {
     let limit = max(1, word.count / 3)
     var best: (candidate: String, distance: Int)?
     for candidate in candidates {

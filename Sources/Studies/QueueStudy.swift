@@ -287,6 +287,18 @@ public enum QueueStudy {
         ]
     }
 
+    /// Each headline metric's key, unit and label, in print order (what `readchain metrics` lists).
+    public static var headlineMetrics: [(name: String, unit: String, label: String)] {
+        headlineNames.map { ($0, units[$0] ?? "", labels[$0] ?? $0) }
+    }
+
+    /// The units ``perReplicationValues(_:)`` stores (a test checks they agree).
+    static let units: [String: String] = [
+        "mean_wait": "h", "wait_probability": "fraction", "utilisation": "fraction", "mean_queue_length": "customers",
+        "mean_in_system": "customers", "mean_sojourn": "h", "throughput": "per h", "wait_p50": "h", "wait_p90": "h",
+        "little_law_ratio": "ratio",
+    ]
+
     static let labels: [String: String] = [
         "mean_wait": "mean wait in queue (Wq)",
         "wait_probability": "P(wait > 0)",

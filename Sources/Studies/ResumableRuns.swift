@@ -227,6 +227,7 @@ enum ResumableRuns {
                 }
                 let outcome: OrderedWriter<Payload>.Outcome
                 do {
+                    try store.markRunStarted(ids[i])
                     outcome = .result(try run(i, pending[i], ids[i]))
                 } catch {
                     let p = pending[i]

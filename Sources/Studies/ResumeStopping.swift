@@ -16,12 +16,12 @@ public struct StoppingRule: Sendable, Equatable {
 
     public init(targetHalfWidth: Double, metrics: [String]?, maxReplications: Int, batch: Int) throws {
         guard targetHalfWidth > 0, targetHalfWidth.isFinite else {
-            throw StudyError("--target-half-width must be a positive number, got \(targetHalfWidth)")
+            throw StudyOptionError("--target-half-width must be a positive number, got \(targetHalfWidth)")
         }
         guard maxReplications >= 2 else {
-            throw StudyError("--max-replications must be at least 2, got \(maxReplications)")
+            throw StudyOptionError("--max-replications must be at least 2, got \(maxReplications)")
         }
-        guard batch >= 1 else { throw StudyError("--batch must be at least 1, got \(batch)") }
+        guard batch >= 1 else { throw StudyOptionError("--batch must be at least 1, got \(batch)") }
         self.targetHalfWidth = targetHalfWidth
         self.metrics = metrics
         self.maxReplications = maxReplications
@@ -97,12 +97,15 @@ public enum SequentialStudy {
         return (summary, stopping)
     }
 
-    /// The watched metrics must be headline metrics of this kind of scenario (a typo is bad input, exit 65).
+    /// The watched metrics must be headline metrics of this kind of scenario (a typo is a command-line error,
+    /// ``StudyOptionError``, exit 64), with the closest name suggested.
     static func checkMetrics(_ rule: StoppingRule, kind: String) throws {
         let names = ResumeSummaries.headline(kind: kind).map(\.name)
         for m in rule.metrics ?? [] where !names.contains(m) {
-            throw ResumeError(
-                "--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
+            let hint = closestMatch(to: m, among: names).map { "did you mean '\($0)'? " } ?? ""
+            throw StudyOptionError(
+                "--metrics: no headline metric '\(m)' for a \(kind) scenario; \(hint)(known: "
+                    + "\(names.joined(separator: ", ")); `readchain metrics` lists them)")
         }
     }
 
@@ -112,10 +115,7 @@ public enum SequentialStudy {
     ) throws -> StoppingSummary {
         let names = ResumeSummaries.headline(kind: kind).map(\.name)
         let watched = rule.metrics ?? names
-        for m in watched where !names.contains(m) {
-            throw StudyError(
-                "--metrics: no headline metric '\(m)' for a \(kind) scenario (known: \(names.joined(separator: ", ")))")
-        }
+        try checkMetrics(rule, kind: kind)
         var n = min(rule.maxReplications, max(2, scenario.replications))
         while true {
             try run(n)
@@ -166,4 +166,12 @@ public enum SequentialStudy {
         guard !m.halfWidth.isNaN, !m.mean.isNaN, m.mean != 0 else { return .infinity }
         return m.halfWidth / abs(m.mean)
     }
+}
+
+/// A study option the command line passed that cannot apply (an unknown `--metrics` name, a target that is not
+/// positive): a command-line error, exit 64.
+public struct StudyOptionError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }

@@ -46,6 +46,13 @@ struct Compare: ParsableCommand {
     @Option(name: .long, help: "Also write the paired comparisons as CSV to this file.")
     var csv: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Adjust the p-values across the table's comparisons: holm (family-wise error rate, the default), bh "
+                + "(Benjamini-Hochberg, false discovery rate) or none; the significant column follows it."))
+    var adjust: String = "holm"
+
     @OptionGroup var output: OutputOptions
 
     var designList: [String]? {
@@ -54,7 +61,13 @@ struct Compare: ParsableCommand {
         }
     }
 
+    /// The --adjust method (checked by ``validate()``).
+    var adjustment: PValueAdjustment { PValueAdjustment(rawValue: adjust.lowercased()) ?? .holm }
+
     func validate() throws {
+        guard PValueAdjustment(rawValue: adjust.lowercased()) != nil else {
+            throw ValidationError("--adjust must be holm, bh or none, got '\(adjust)'")
+        }
         if let replications = study.replications, replications < 2 {
             throw ValidationError(
                 "--replications must be at least 2 for compare (paired intervals need at least 2), got \(replications)")
@@ -80,6 +93,10 @@ struct Compare: ParsableCommand {
         do throws(any Error) {
             var ran: MarketStudySummary?
             let path: String
+            // Named outputs are checked before a run that may take minutes.
+            for named in [markdown, csv].compactMap({ $0 }) {
+                try Simulate.ensureParentDirectory(of: named, create: false)
+            }
             if let from {
                 path = from
                 try Self.requireDatabase(from)
@@ -99,9 +116,12 @@ struct Compare: ParsableCommand {
             let store = try ResultsStore(path: path)
             defer { try? store.close() }
             let study = try ComparisonStudy.load(store)
-            let (base, chosen, comparisons) = try ComparisonStudy.compare(
+            let (base, chosen, computed) = try ComparisonStudy.compare(
                 study, baseline: baseline, designs: designList)
-            try store.replaceComparisons(scenarioSHA256: study.scenarioSHA256, with: comparisons)
+            try store.replaceComparisons(scenarioSHA256: study.scenarioSHA256, with: computed)
+            // The p-values are adjusted across the whole table (every metric and design), not stored: recomputed
+            // from the stored rows by whoever reads them.
+            let comparisons = Comparison.adjust(computed, method: adjustment)
             let chosenIDs = Set(study.runs.filter { chosen.contains($0.design) }.map(\.record.id))
             let warmup = try ComparisonStudy.detectWarmup(store, study).filter { chosenIDs.contains($0.run) }
             try store.writeWarmup(warmup)
@@ -123,7 +143,8 @@ struct Compare: ParsableCommand {
                 let result = CompareOutput(
                     scenario: study.scenario, scenarioSHA256: study.scenarioSHA256, seed: study.seed,
                     replications: study.replications, database: path, baseline: base, designs: chosen,
-                    confidence: MarketStudy.confidence, summary: summary, comparisons: comparisons, pairing: pairing,
+                    confidence: MarketStudy.confidence, adjustment: adjustment.rawValue, summary: summary,
+                    comparisons: comparisons, pairing: pairing,
                     warmup: warmup.map { w in
                         let run = study.runs.first { $0.record.id == w.run }
                         return WarmupOutput(
@@ -211,9 +232,10 @@ struct Compare: ParsableCommand {
         }
     }
 
-    /// Writes `text` to `path` atomically (a temporary file renamed into place), creating its directory.
-    static func write(_ text: String, to path: String) throws {
-        try Simulate.ensureParentDirectory(of: path)
+    /// Writes `text` to `path` atomically (a temporary file renamed into place); its directory must exist unless
+    /// `createDirectory` (a default path).
+    static func write(_ text: String, to path: String, createDirectory: Bool = false) throws {
+        try Simulate.ensureParentDirectory(of: path, create: createDirectory)
         do throws(any Error) {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
@@ -223,22 +245,27 @@ struct Compare: ParsableCommand {
 
     // MARK: Presentation
 
-    /// Per metric, each design's difference from the baseline ± half-width, and the paired/unpaired ratio.
+    /// One row per (metric, design): the difference from the baseline ± half-width, its p-value, adjusted p-value,
+    /// significance after the adjustment, and the paired/unpaired ratio.
     static func pairedText(_ comparisons: [PairedDifference], baseline: String) -> String {
         let level = Int(((comparisons.first?.confidence ?? MarketStudy.confidence) * 100).rounded())
-        let grid = ReportWriter.comparisonGrid(comparisons, baseline: baseline, ratioHeader: "p/u")
+        let grid = ReportWriter.comparisonRows(comparisons, ratioHeader: "p/u")
         let rows = [grid.header] + grid.rows
+        let tested = comparisons.filter { $0.pValue.isFinite }.count
         var lines = [
             "paired differences vs '\(baseline)' (design − baseline, same replications), ± \(level)% CI half-width; "
-                + "* excludes 0; p/u: paired / unpaired (Welch) half-width", "",
+                + "p: paired t test; significant: adjusted p < \(String(format: "%.2f", 1 - (comparisons.first?.confidence ?? MarketStudy.confidence))), "
+                + ReportFormat.adjustmentText(comparisons.first?.adjustment, count: tested)
+                + "; p/u: paired / unpaired (Welch) half-width", "",
         ]
-        lines += align(rows)
+        lines += align(rows, left: [0, 1, 3])
         if comparisons.contains(where: { $0.n > 0 && !$0.halfWidthPaired.isFinite }) {
             lines.append("n/a (n=k): defined in fewer than 2 replications of both designs; no interval")
         }
         return lines.joined(separator: "\n")
     }
 
+    /// The warm-up summary line of the terminal output.
     static func warmupLine(_ warmup: [WarmupRow], warnings: [String]) -> String {
         guard !warmup.isEmpty else { return "warm-up: no market samples stored; MSER-5 not applied" }
         let detected = warmup.compactMap(\.detectedTicks)
@@ -249,7 +276,8 @@ struct Compare: ParsableCommand {
             "warm-up: configured \(ReportFormat.hours(warmup[0].configuredTicks)); MSER-5 on hourly work in "
             + "system detected at most \(ReportFormat.hours(longest)) over \(detected.count) runs"
         if detected.count < warmup.count { line += " (\(warmup.count - detected.count) too short)" }
-        for w in warnings { line += "\n" + w }
+        // Each run's warning is printed once, on standard error (`warning: ...`); this line only counts them.
+        if !warnings.isEmpty { line += "; longer than configured in \(warnings.count) run(s) (warnings above)" }
         return line
     }
 
@@ -271,10 +299,10 @@ struct Compare: ParsableCommand {
         var rows: [[String]] = []
         for (k, first) in (summary.designs.first?.metrics ?? []).enumerated() {
             rows.append(
-                [first.label, first.unit]
+                [first.label, "`\(first.name)`", first.unit]
                     + summary.designs.map { ReportFormat.meanCell($0.metrics[k], replications: summary.replications) })
         }
-        lines += ReportWriter.table(["metric", "unit"] + summary.designs.map(\.name), rows, align: "llr")
+        lines += ReportWriter.table(["metric", "key", "unit"] + summary.designs.map(\.name), rows, align: "lllr")
         lines.append("")
         lines += ReportWriter.comparisonSection(input).map {
             $0 == "From the `comparisons` table (written by `readchain compare`)."
@@ -290,7 +318,8 @@ struct Compare: ParsableCommand {
         let header = [
             "scenario_sha256", "baseline", "variant", "metric", "label", "unit", "n", "mean_diff", "sd_diff", "ci_low",
             "ci_high", "half_width_paired", "half_width_unpaired", "half_width_ratio", "baseline_mean",
-            "variant_mean", "relative_diff", "confidence", "variance_ratio",
+            "variant_mean", "relative_diff", "confidence", "variance_ratio", "p_value", "p_adjusted", "adjustment",
+            "significant",
         ]
         func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
         func field(_ s: String) -> String {
@@ -304,23 +333,27 @@ struct Compare: ParsableCommand {
                     + [
                         c.meanDifference, c.sdDifference, c.ciLow, c.ciHigh, c.halfWidthPaired, c.halfWidthUnpaired,
                         c.halfWidthRatio, c.baselineMean, c.variantMean, c.relativeDifference, c.confidence,
-                        c.varianceRatio,
-                    ].map(number))
+                        c.varianceRatio, c.pValue, c.adjustedPValue,
+                    ].map(number) + [
+                        c.adjustment?.rawValue ?? "none", c.pValue.isFinite ? (c.significant ? "1" : "0") : "",
+                    ])
                     .joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func align(_ rows: [[String]]) -> [String] {
+    /// Columns padded to a common width, `left` ones left-aligned and the rest right-aligned, header underlined.
+    static func align(_ rows: [[String]], left: Set<Int> = [0, 1]) -> [String] {
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         var lines: [String] = []
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, text in
-                c < 2
+                left.contains(c)
                     ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - text.count) + text
             }
-            lines.append(cells.joined(separator: "  "))
+            lines.append(
+                cells.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression))
             if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         return lines
@@ -338,6 +371,8 @@ struct CompareOutput: Encodable {
     var baseline: String
     var designs: [String]
     var confidence: Double
+    /// How the comparisons' p-values were adjusted (holm, bh, none).
+    var adjustment: String
     var summary: MarketStudySummary
     var comparisons: [PairedDifference]
     var pairing: PairingSummary

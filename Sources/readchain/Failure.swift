@@ -63,6 +63,7 @@ enum CLIFailure {
         case let e as ComparisonError: (e.kind == .unknownDesign ? ExitStatus.usage : ExitStatus.dataError, e.message)
         case let e as InputFileError: (ExitStatus.noInput, e.message)
         case let e as StudyError: (ExitStatus.software, e.description)
+        case let e as StudyOptionError: (ExitStatus.usage, e.message)
         case let e as ReplayError: (ExitStatus.usage, e.description)
         case let e as PlotError: (plotStatus(e), e.description)
         // Resumable studies, sweeps and merges: 65, the input is not what the command needs.

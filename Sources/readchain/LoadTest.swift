@@ -12,45 +12,57 @@ struct LoadTest: ParsableCommand {
             (replacing it) unless --out says otherwise.
             """)
 
-    @Option(help: "Validators (equal power), or a comma-separated sweep.") var validators = "4"
-    @Option(help: "Offered load in tx/s, or a comma-separated sweep.") var rate = "200"
-    @Option(name: .customLong("tx-size"), help: "Encoded transaction size in bytes (--app log; default 1024).")
+    // Numeric options take the next word even when it starts with "-", so `--rate -5` is refused as a bad rate
+    // (exit 64, naming the option) instead of "Missing value".
+    @Option(parsing: .unconditional, help: "Validators (equal power), or a comma-separated sweep.") var validators = "4"
+    @Option(parsing: .unconditional, help: "Offered load in tx/s, or a comma-separated sweep.") var rate = "200"
+    @Option(
+        name: .customLong("tx-size"), parsing: .unconditional,
+        help: "Encoded transaction size in bytes (--app log; default 1024).")
     var txSize: Int?
-    @Option(help: "Clients, each with one outstanding transaction (default: max(16, 4 x rate)).") var clients: Int?
+    @Option(
+        parsing: .unconditional, help: "Clients, each with one outstanding transaction (default: max(16, 4 x rate)).")
+    var clients: Int?
     @Option(help: "Latency profile: lan, wan, constant:<ms> or lognormal:<ms>,<cv>.") var latency = "lan"
     @Option(help: "Node timeouts: cometbft (3 s propose, 1 s commit) or test (40 ms propose, 20 ms commit).")
     var timeouts = "cometbft"
     @Option(name: .customLong("verify-cost"), help: "Simulated CPU per signature check, e.g. 77us.")
     var verifyCost = "77us"
-    @Option(help: "Simulated duration, e.g. 60s.") var duration = "60s"
-    @Option(help: "Trimmed from the start of the statistics (default: a tenth of the duration).") var warmup: String?
-    @Option(help: "Trimmed from the end of the statistics (default: a tenth of the duration).") var cooldown: String?
+    @Option(parsing: .unconditional, help: "Simulated duration, e.g. 60s.") var duration = "60s"
+    @Option(
+        parsing: .unconditional, help: "Trimmed from the start of the statistics (default: a tenth of the duration).")
+    var warmup: String?
+    @Option(parsing: .unconditional, help: "Trimmed from the end of the statistics (default: a tenth of the duration).")
+    var cooldown: String?
     @Option(name: .customLong("fault"), help: "A scheduled fault (repeatable).") var faults: [String] = []
-    @Option(help: "Master seed.") var seed: UInt64 = 1
-    @Option(help: "Replications per point (means and 95% t intervals when more than one).") var replications = 1
+    @Option(parsing: .unconditional, help: "Master seed.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Replications per point (means and 95% t intervals when more than one).")
+    var replications = 1
     @Option(help: "Application: market (ReadChainApp transfers) or log (LogApplication, any tx size).")
     var app = "market"
-    @Option(help: "Replications run at once (wall-clock figures are per run).") var jobs = 1
+    @Option(parsing: .unconditional, help: "Replications run at once (wall-clock figures are per run).") var jobs = 1
     @Option(help: "Verified-signature cache: shared (one for all in-process validators) or per-node.")
     var signatureCache = "shared"
-    @Option(help: "The results database to write.") var out = "Results/loadtest.sqlite"
+    @Option(help: "The results database to write (default Results/loadtest.sqlite).") var out: String?
     @Flag(name: .long, help: "Do not store per-transaction and per-height observations.") var noObservations = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         do throws(any Error) {
             let spec = try makeSpec()
-            try Simulate.ensureParentDirectory(of: out)
+            try Simulate.ensureParentDirectory(of: out ?? Self.defaultOut, create: out == nil)
             let report = try LoadTestStudy.run(
                 spec,
                 options: LoadTestOptions(
-                    databasePath: out, jobs: jobs, recordObservations: !noObservations,
+                    databasePath: out ?? Self.defaultOut, jobs: jobs, recordObservations: !noObservations,
                     gitRevision: GitRevision.current()))
             print(output.json ? try JSONOutput.encode(report) : LoadTestTable.render(report))
         } catch {
             throw CLIFailure.report(error, json: output.json)
         }
     }
+
+    static let defaultOut = "Results/loadtest.sqlite"
 
     func makeSpec() throws(LoadTestSpecError) -> LoadTestSpec {
         var s = LoadTestSpec()
@@ -145,8 +157,10 @@ enum LoadTestTable {
     /// chain digests, header row first.
     static func metricRows(_ r: LoadTestReport) -> [[String]] {
         let labels: [(String, String)] = [
-            ("submitted", "submitted"), ("committed", "committed (succ)"), ("rejected", "rejected (fail, whole run)"),
-            ("pending", "pending at end"), ("clients_busy", "offered, all clients busy"), ("send_rate", "send rate"),
+            ("submitted", "submitted (= committed + rejected + pending)"), ("committed", "committed (in a block)"),
+            ("rejected", "rejected (refused, never committed)"), ("pending", "pending at end (never refused)"),
+            ("resubmissions", "resubmissions (sent again, whole run)"),
+            ("clients_busy", "offered, all clients busy (whole run)"), ("send_rate", "send rate"),
             ("committed_tps", "committed tx/s"), ("latency_min", "latency min"), ("latency_avg", "latency avg"),
             ("latency_p50", "latency p50"), ("latency_p90", "latency p90"), ("latency_p95", "latency p95"),
             ("latency_p99", "latency p99"), ("latency_max", "latency max"), ("blocks", "blocks"),

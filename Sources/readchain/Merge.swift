@@ -33,7 +33,7 @@ struct Merge: ParsableCommand {
             for input in inputs where !FileManager.default.fileExists(atPath: input) {
                 throw InputFileError(message: "no such database: \(input)")
             }
-            try Simulate.ensureParentDirectory(of: out)
+            try Simulate.ensureParentDirectory(of: out, create: false)
             let report = try SweepStudy.merge(inputs: inputs, output: out, allowPartial: allowPartial)
             let store = try ResultsStore(path: out)
             let digest = try store.resultsDigest()

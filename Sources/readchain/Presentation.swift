@@ -2,39 +2,51 @@ import DiscreteEvent
 import Foundation
 import Studies
 
-/// A one-line progress bar on standard error, drawn only on a terminal.
+/// A one-line progress bar on standard error, drawn only on a terminal: the bar, the share done, elapsed wall time
+/// and an estimate of the time left. The estimate extrapolates the share done (of all runs' simulated time for a
+/// market, of replications for a queue) at the pace so far. Wall time is only ever shown here, never stored or
+/// used by the study.
 final class ProgressBar: @unchecked Sendable {
     let label: String
     let enabled: Bool
     private let lock = NSLock()
     private var drawn = false
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
 
     init(label: String, enabled: Bool) {
         self.label = label
         self.enabled = enabled
+        started = clock.now
+    }
+
+    private var elapsedSeconds: Double {
+        let d = clock.now - started
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     func update(_ done: Int, _ total: Int) {
         guard enabled, total > 0 else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let width = 30
-        let filled = done * width / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total) replications".utf8))
-        drawn = true
+        draw(
+            Self.line(
+                label: label, fraction: Double(done) / Double(total), detail: "\(done)/\(total) replications",
+                elapsedSeconds: elapsedSeconds))
     }
 
     /// A market study: the share of all runs' simulated time, and runs finished.
     func update(_ p: StudyProgress) {
         guard enabled else { return }
+        draw(
+            Self.line(
+                label: label, fraction: p.fraction, detail: "\(p.runsFinished)/\(p.runs) runs",
+                elapsedSeconds: elapsedSeconds))
+    }
+
+    private func draw(_ line: String) {
         lock.lock()
         defer { lock.unlock() }
-        let width = 30
-        let filled = min(width, max(0, Int(p.fraction * Double(width))))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let percent = String(format: "%5.1f%%", p.fraction * 100)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent), \(p.runsFinished)/\(p.runs) runs".utf8))
+        // Clear to the end of the line: the line can get shorter.
+        FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
         drawn = true
     }
 
@@ -43,39 +55,102 @@ final class ProgressBar: @unchecked Sendable {
         defer { lock.unlock() }
         if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+
+    /// `label [####------]  42.0%, 3/8 runs, elapsed 1m05s, ETA 1m30s`: the estimate is `elapsed × (1 − f) / f`,
+    /// shown once at least 1% is done and a second has passed (`ETA --` before).
+    static func line(label: String, fraction: Double, detail: String, elapsedSeconds: Double) -> String {
+        let f = min(1, max(0, fraction.isFinite ? fraction : 0))
+        let width = 30
+        let filled = min(width, Int(f * Double(width)))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let eta =
+            f >= 1 ? "0s" : f >= 0.01 && elapsedSeconds >= 1 ? clockText(elapsedSeconds * (1 - f) / f) : "--"
+        return "\(label) [\(bar)] \(String(format: "%5.1f%%", f * 100)), \(detail), elapsed "
+            + "\(clockText(elapsedSeconds)), ETA \(eta)"
+    }
+
+    /// Seconds as `42s`, `3m05s` or `2h07m`.
+    static func clockText(_ seconds: Double) -> String {
+        let s = Int(max(0, seconds).rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" + String(format: "%02ds", s % 60) }
+        return "\(s / 3600)h" + String(format: "%02dm", (s % 3600) / 60)
+    }
 }
 
-/// The git revision of the working tree the command runs in, for provenance ("unknown" outside git).
+/// The git revision of the source tree this binary was built from, for provenance: `READCHAIN_GIT_REVISION` when
+/// set, else the commit checked out in that tree, read from its `.git` files (no `git` process, so it works where
+/// git is not installed or refuses the directory), else "unknown" (the tree is gone or is not a repository).
+/// Uncommitted changes are not detected.
 enum GitRevision {
+    /// The package root: this file is `Sources/readchain/Presentation.swift` in it.
+    static let sourceRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     static func current() -> String {
         if let env = ProcessInfo.processInfo.environment["READCHAIN_GIT_REVISION"], !env.isEmpty { return env }
-        guard let rev = run(["rev-parse", "HEAD"]) else { return "unknown" }
-        let dirty = (run(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty ? "" : "-dirty"
-        return rev + dirty
+        return revision(ofTree: sourceRoot) ?? "unknown"
     }
 
-    private static func run(_ args: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The commit `HEAD` names in the repository (or worktree) at `root`: `.git` a directory, or a file
+    /// `gitdir: <path>` (a worktree or submodule); a symbolic `HEAD` is resolved through the loose ref file, then
+    /// `packed-refs`, in the git directory and in its `commondir`.
+    static func revision(ofTree root: URL) -> String? {
+        let dotGit = root.appendingPathComponent(".git")
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dotGit.path, isDirectory: &isDir) else { return nil }
+        var gitDir = dotGit
+        if !isDir.boolValue {
+            guard let line = read(dotGit), line.hasPrefix("gitdir:") else { return nil }
+            let target = line.dropFirst("gitdir:".count).trimmingCharacters(in: .whitespaces)
+            gitDir = target.hasPrefix("/") ? URL(fileURLWithPath: target) : root.appendingPathComponent(target)
+        }
+        guard let head = read(gitDir.appendingPathComponent("HEAD")) else { return nil }
+        guard head.hasPrefix("ref:") else { return isObjectName(head) ? head : nil }
+        let ref = head.dropFirst("ref:".count).trimmingCharacters(in: .whitespaces)
+        var dirs = [gitDir]
+        if let common = read(gitDir.appendingPathComponent("commondir")) {
+            dirs.append(common.hasPrefix("/") ? URL(fileURLWithPath: common) : gitDir.appendingPathComponent(common))
+        }
+        for dir in dirs {
+            if let sha = read(dir.appendingPathComponent(ref)), isObjectName(sha) { return sha }
+        }
+        for dir in dirs {
+            guard let packed = try? String(contentsOf: dir.appendingPathComponent("packed-refs"), encoding: .utf8)
+            else { continue }
+            for line in packed.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2, parts[1] == ref, isObjectName(String(parts[0])) { return String(parts[0]) }
+            }
+        }
+        return nil
+    }
+
+    /// The first line of a small text file, trimmed.
+    private static func read(_ url: URL) -> String? {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// A full SHA-1 or SHA-256 object name in hex.
+    static func isObjectName(_ s: String) -> Bool {
+        (s.count == 40 || s.count == 64) && s.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 }
 
+/// `--json` output: sorted keys; an undefined value (NaN) is `null`, an infinite one the string `"inf"` or `"-inf"`
+/// (a turnaround quantile the reports never reach), since JSON has no number for either.
 enum JSONOutput {
+    /// What NaN encodes as before it becomes `null` (JSONEncoder cannot write a bare `null` for a Double).
+    static let undefined = "__readchain_undefined_value__"
+
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         e.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: undefined)
         return String(decoding: try e.encode(value), as: UTF8.self)
+            .replacingOccurrences(of: "\"\(undefined)\"", with: "null")
     }
 }
 
@@ -88,18 +163,18 @@ enum SummaryTable {
                 + "\(s.customers) customers, \(s.events) events")
         lines.append("results: \(s.database)")
         let level = Int((s.confidence * 100).rounded())
-        let header = ["metric", "unit", "mean", "\(level)% CI", "Erlang C", "in CI"]
+        let header = ["metric", "key", "unit", "mean", "\(level)% CI", "Erlang C", "in CI"]
         var rows: [[String]] = [header]
         for m in s.metrics {
             rows.append([
-                m.label, m.unit, fmt(m.mean), "[\(fmt(m.ciLow)), \(fmt(m.ciHigh))]",
+                m.label, m.name, m.unit, fmt(m.mean), "[\(fmt(m.ciLow)), \(fmt(m.ciHigh))]",
                 m.analytic.map(fmt) ?? "-", m.analyticInInterval.map { $0 ? "yes" : "NO" } ?? "-",
             ])
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, cell in
-                c < 2
+                c < 3
                     ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }
@@ -127,17 +202,17 @@ enum MarketTable {
             "scenario \(s.scenario) (\(s.kind)), seed \(s.seed): \(s.designs.count) designs under common random "
                 + "numbers, mean ± \(level)% CI half-width over replications")
         lines.append("")
-        let header = ["metric", "unit"] + s.designs.map(\.name)
+        let header = ["metric", "key", "unit"] + s.designs.map(\.name)
         var rows: [[String]] = [header]
         for (k, first) in (s.designs.first?.metrics ?? []).enumerated() {
-            var row = [first.label, first.unit]
+            var row = [first.label, first.name, first.unit]
             for d in s.designs { row.append(cell(d.metrics[k], replications: s.replications)) }
             rows.append(row)
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for (i, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, text in
-                c < 2
+                c < 3
                     ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - text.count) + text
             }

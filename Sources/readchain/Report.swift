@@ -38,7 +38,7 @@ struct Report: ParsableCommand {
             let input = try ReportWriter.gather(
                 store, databaseName: URL(fileURLWithPath: database).lastPathComponent,
                 plots: try Self.plots(in: plotsDirectory, linkedFrom: path), plotsDirectory: plotsDirectory)
-            try Compare.write(ReportWriter.render(input), to: path)
+            try Compare.write(ReportWriter.render(input), to: path, createDirectory: out == nil)
             if output.json {
                 print(
                     try JSONOutput.encode(

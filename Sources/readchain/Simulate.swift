@@ -28,7 +28,7 @@ struct Simulate: ParsableCommand {
     var noObservations = false
 
     @Option(
-        name: .long,
+        name: .long, parsing: .unconditional,
         help: ArgumentHelp(
             "Sequential stopping: add replications in batches until, for every design, each watched metric's 95% "
                 + "interval half-width / |mean| is below this (e.g. 0.05)."))
@@ -39,10 +39,14 @@ struct Simulate: ParsableCommand {
         help: "With --target-half-width: the metrics to watch, comma-separated (default: every headline metric).")
     var metrics: String?
 
-    @Option(name: .long, help: "With --target-half-width: the most replications to run (default 50).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "With --target-half-width: the most replications to run (default 50).")
     var maxReplications: Int?
 
-    @Option(name: .long, help: "With --target-half-width: replications added per round (default 2).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "With --target-half-width: replications added per round (default 2).")
     var batch: Int?
 
     @OptionGroup var output: OutputOptions
@@ -133,12 +137,19 @@ struct Simulate: ParsableCommand {
         }
     }
 
-    static func ensureParentDirectory(of path: String) throws {
+    /// Checks that `path`'s directory exists (exit 73 otherwise). A path the user named (`--out`, `--markdown`,
+    /// `--csv`) must be in an existing directory, so a mistyped directory is not silently created; a default path
+    /// (`Results/<name>.sqlite`, `create` true) has its directory created.
+    static func ensureParentDirectory(of path: String, create: Bool) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
             if !isDir.boolValue { throw OutputPathError(message: "cannot create \(path): \(dir) is not a directory") }
             return
+        }
+        guard create else {
+            throw OutputPathError(
+                message: "cannot create \(path): directory \(dir) does not exist (create it first: mkdir -p \(dir))")
         }
         do throws(any Error) {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -8,13 +8,13 @@ struct StudyRunOptions: ParsableArguments {
     @Option(name: .long, help: "The results database to write (default Results/<scenario-name>.sqlite).")
     var out: String?
 
-    @Option(name: .long, help: "Replications to run at once (default: the number of cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Replications to run at once (default: the number of cores).")
     var jobs: Int?
 
-    @Option(name: .long, help: "Override the scenario's number of replications.")
+    @Option(name: .long, parsing: .unconditional, help: "Override the scenario's number of replications.")
     var replications: Int?
 
-    @Option(name: .long, help: "Override the scenario's master seed.")
+    @Option(name: .long, parsing: .unconditional, help: "Override the scenario's master seed.")
     var seed: UInt64?
 
     @Flag(
@@ -69,7 +69,7 @@ struct StudyRunOptions: ParsableArguments {
     /// The database path (--out or Results/<name>.sqlite), its directory created.
     func databasePath(for file: ScenarioFile) throws -> String {
         let path = out ?? "Results/\(file.name).sqlite"
-        try Simulate.ensureParentDirectory(of: path)
+        try Simulate.ensureParentDirectory(of: path, create: out == nil)
         return path
     }
 

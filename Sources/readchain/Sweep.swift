@@ -62,7 +62,7 @@ struct Sweep: ParsableCommand {
                 ?? (shard.count == 1
                     ? "Results/\(file.name).sqlite"
                     : "Results/\(file.name).shard-\(shard.index)-of-\(shard.count).sqlite")
-            try Simulate.ensureParentDirectory(of: path)
+            try Simulate.ensureParentDirectory(of: path, create: out == nil)
             var options = StudyOptions(
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                 recordObservations: !noObservations, gitRevision: GitRevision.current())

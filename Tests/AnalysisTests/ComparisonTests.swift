@@ -76,7 +76,8 @@ extension SplitMix64 {
         let k = Comparison.paired(baseline: [0: 5, 1: 5, 2: 5], variant: [0: 7, 1: 7, 2: 7], confidence: 0.95)
         #expect(k.meanDifference == 2 && k.halfWidthPaired == 0 && k.halfWidthUnpaired == 0)
         #expect(k.halfWidthRatio.isNaN && k.significant)
-        #expect(ReportFormat.differenceCell(k) == "+2.000 ± 0 *")
+        #expect(ReportFormat.differenceCell(k) == "+2.000 ± 0", "significance has its own column")
+        #expect(ReportFormat.significantCell(k) == "yes" && k.pValue == 0)
     }
 
     /// Metric-major order, the baseline never compared with itself, absent metrics NaN.

@@ -22,6 +22,8 @@ import Testing
         let db = tmp.path("tiny.sqlite")
         let md = tmp.path("out/tiny.md")
         let csv = tmp.path("out/tiny.csv")
+        try FileManager.default.createDirectory(atPath: tmp.path("out"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: tmp.path("reports"), withIntermediateDirectories: true)
         let r = try CLI.run([
             "compare", Self.tiny, "--out", db, "--replications", "3", "--jobs", "2", "--markdown", md, "--csv", csv,
         ])
@@ -29,7 +31,11 @@ import Testing
         // The per-design table as simulate prints it, then the paired table and the summary line.
         #expect(r.stdout.contains("scenario market-tiny (market)"))
         #expect(r.stdout.contains("paired differences vs 'posted-price'"))
-        #expect(r.stdout.contains("intermediary − posted-price"))
+        #expect(r.stdout.contains("p (holm)") && r.stdout.contains("significant"))
+        let costRow = try #require(
+            Self.pairedPart(r.stdout).split(separator: "\n").first { $0.hasPrefix("cost_per_study") })
+        #expect(
+            costRow.contains(" intermediary ") && (costRow.contains(" yes ") || costRow.contains(" no ")), "\(costRow)")
         #expect(r.stdout.contains("client cost per study (price + fees)"))
         #expect(r.stdout.contains("over ") && r.stdout.contains("(metric, design) pairs"))
         #expect(r.stdout.contains("warm-up: "))
@@ -59,7 +65,8 @@ import Testing
         #expect(comparisons.count == rows.count)
         // (Foundation's JSONSerialization on Linux may round the last bit of a double it parses.)
         func same(_ json: Any?, _ value: Double) -> Bool {
-            if !value.isFinite { return json as? String == "nan" }
+            if value.isNaN { return json is NSNull }
+            if !value.isFinite { return json as? String == (value > 0 ? "inf" : "-inf") }
             guard let x = json as? Double else { return false }
             return abs(x - value) <= 1e-14 * max(1, abs(value))
         }
@@ -70,6 +77,21 @@ import Testing
             #expect(same(c["halfWidthUnpaired"], row.halfWidthUnpaired), "\(row.metric)")
             #expect(same(c["baselineMean"], row.baselineMean) && same(c["variantMean"], row.variantMean))
         }
+        // Undefined values are null, never the string "nan"; every comparison carries its p-values.
+        #expect(!j.stdout.contains("\"nan\"") && j.stdout.contains("null"))
+        #expect(obj["adjustment"] as? String == "holm")
+        #expect(
+            comparisons.allSatisfy { $0["pValue"] != nil && $0["adjustedPValue"] != nil && $0["significant"] != nil })
+        // Benjamini-Hochberg never adjusts more than Holm.
+        let bh = try Self.json(try CLI.run(["compare", "--from", db, "--json", "--adjust", "bh"]).stdout)
+        #expect(bh["adjustment"] as? String == "bh")
+        let bhRows = try #require(bh["comparisons"] as? [[String: Any]])
+        for (h, b) in zip(comparisons, bhRows) {
+            if let ph = h["adjustedPValue"] as? Double, let pb = b["adjustedPValue"] as? Double {
+                #expect(pb <= ph + 1e-15, "\(h["metric"] ?? "")")
+            }
+        }
+        #expect(try CLI.run(["compare", "--from", db, "--adjust", "bonferroni"]).status == 64)
         let pairing = try #require(obj["pairing"] as? [String: Any])
         #expect((pairing["pairs"] as? Int ?? 0) > 0)
         #expect(try store.comparisons(scenarioSHA256: sha) == rows, "recomputing from the database changes nothing")
@@ -89,16 +111,22 @@ import Testing
         let fields = costLine.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         #expect(fields[1] == "posted-price" && fields[2] == "intermediary" && fields[6] == "3")
         #expect(Double(fields[7]) == cost.meanDifference && Double(fields[11]) == cost.halfWidthPaired)
-        #expect(fields.count == 19 && (Double(fields[18]) ?? .nan).isFinite == cost.varianceRatio.isFinite)
+        #expect(fields.count == 23 && (Double(fields[18]) ?? .nan).isFinite == cost.varianceRatio.isFinite)
+        // The p-value, its Holm adjustment across the table, and the significant column (1/0).
+        #expect(lines[0].hasSuffix(",p_value,p_adjusted,adjustment,significant"))
+        #expect(Double(fields[19]) == cost.pValue && fields[21] == "holm" && ["0", "1"].contains(fields[22]))
+        #expect(try #require(Double(fields[20])) >= cost.pValue)
 
         // Markdown: both tables.
         let mdText = try String(contentsOfFile: md, encoding: .utf8)
         #expect(mdText.hasPrefix("# Comparison: market-tiny"))
         #expect(
             mdText.contains("## Results by design")
-                && mdText.contains("| metric | unit | posted-price | intermediary |"))
+                && mdText.contains("| metric | key | unit | posted-price | intermediary |"))
         #expect(mdText.contains("## Paired comparisons against `posted-price`"))
-        #expect(mdText.contains("| intermediary − posted-price | paired/unpaired |"))
+        #expect(
+            mdText.contains("| metric | design | difference | unit | p | p (holm) | significant | paired/unpaired |"))
+        #expect(mdText.contains("| `cost_per_study` |"), "metric keys in the results table")
 
         // Another baseline from the same database: the differences change sign and replace the stored rows.
         let b = try CLI.run(["compare", "--from", db, "--baseline", "intermediary", "--json"])
@@ -120,7 +148,7 @@ import Testing
         let text = try String(contentsOfFile: report, encoding: .utf8)
         for needle in [
             "# ReadChain report: market-tiny", "`posted-price` (posted_price)", "`intermediary` (intermediary)",
-            "## Paired comparisons against `intermediary`", "| posted-price − intermediary | paired/unpaired |",
+            "## Paired comparisons against `intermediary`", "| significant | paired/unpaired |",
             "From the `comparisons` table", "![Turnaround by design](../plots/turnaround_by-design.png)", sha,
             "## Warm-up", "## Chain",
         ] {

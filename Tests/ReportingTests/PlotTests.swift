@@ -196,6 +196,38 @@ import Testing
         #expect(PlotFigureBuilder.num(1.0 / 3) == "0.3333333" && PlotFigureBuilder.num(.nan) == "NaN")
     }
 
+    /// Issue 15: two designs of equal cost are drawn side by side (they used to hide one another), the data file
+    /// keeps their true cost; the income tic labels (two lines each) get a bottom margin that holds them; the chain
+    /// panel names the post latency apart from the tables' commit latency.
+    @Test func equalCostsAreOffsetAndLabelsFit() throws {
+        func design(_ name: String, cost: Double) -> MarketPlotData.Design {
+            MarketPlotData.Design(
+                name: name, replications: 2, detailReplications: 2, turnaround: [:],
+                cost: .init(mean: cost, low: cost - 1, high: cost + 1), errors: .init(mean: 40, low: 30, high: 50),
+                majorMisses: nil, summaryN: 2, samples: [], incomePerHour: [(1, 0, 71.5)], throughput: [10],
+                latency: [(bin: 0, p50: 1.5, p90: 2.25, n: 3)])
+        }
+        let data = MarketPlotData(
+            scenario: "s", scenarioSHA256: String(repeating: "0", count: 64), horizonTicks: 2 * SimTime.ticksPerHour,
+            warmupTicks: SimTime.ticksPerHour, currency: "USD", minorPerMajor: 100, binTicks: SimTime.ticksPerHour,
+            urgencies: [], requiredTurnaround: [:],
+            designs: [design("a", cost: 50), design("b", cost: 50), design("c", cost: 60)], notes: [])
+        let figures = PlotFigureBuilder(data: data, formats: [.png]).figures().figures
+        let cost = try #require(figures.first { $0.name == "cost-vs-quality" })
+        let rows = cost.dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            .map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.map { $0[1] } == ["50", "50", "60"], "the true costs")
+        let drawn = rows.map { Double($0[11])! }
+        #expect(drawn[0] < 50 && drawn[1] > 50 && drawn[2] == 60, "\(drawn)")
+        #expect(abs((drawn[0] + drawn[1]) / 2 - 50) < 1e-9, "spread symmetrically")
+        #expect(cost.script.contains("using 12:5:13:14:6:7"))
+        let income = try #require(figures.first { $0.name == "income-per-hour" })
+        #expect(income.script.contains("set bmargin \(PlotFigureBuilder.incomeTicLines + 2)"))
+        let chain = try #require(figures.first { $0.name == "chain-throughput-latency" })
+        #expect(chain.script.contains("Post latency") && !chain.script.contains("Commit latency"))
+        #expect(PlotFigureBuilder.costOffsets([1, 2, 3], span: 10) == [0, 0, 0])
+    }
+
     /// Bad input: a missing file, a file that is not a results database, a database with no finished market run.
     @Test func refusesWhatItCannotPlot() throws {
         let tmp = try Scratch()

@@ -25,7 +25,11 @@ import Testing
     /// Two designs of market-tiny, three replications each; cost differs by a shared replication effect plus a
     /// small design effect, so pairing narrows its interval. Hourly samples decay from 60 to 10 work items over
     /// the first ~15 h of 60 (longer than the 1 h configured warm-up).
-    static func makeDatabase(at path: String, replications: Int = 3) throws -> ResultsStore {
+    /// With `identicalGini`, `income_gini` is the same in both designs in every replication (a paired difference
+    /// of exactly 0 each time).
+    static func makeDatabase(at path: String, replications: Int = 3, identicalGini: Bool = false) throws
+        -> ResultsStore
+    {
         let text = try String(
             contentsOfFile: root.appendingPathComponent("Scenarios/validation/market-tiny.yaml").path, encoding: .utf8)
         let store = try ResultsStore(path: path)
@@ -44,6 +48,9 @@ import Testing
                 metrics[metrics.firstIndex { $0.name == "cost_per_study" }!].value =
                     20 + shared + Double(d) * (1 + 0.1 * Double(r))
                 metrics[metrics.firstIndex { $0.name == "utilisation" }!].value = 0.5 + 0.01 * Double(r + d)
+                if identicalGini {
+                    metrics[metrics.firstIndex { $0.name == "income_gini" }!].value = 0.2 + 0.03 * shared
+                }
                 // Inside Brady's 3-5% for posted price, outside it for the intermediary (the published-levels table).
                 metrics[metrics.firstIndex { $0.name == "errors_per_study" }!].value = d == 0 ? 0.04 : 0.06
                 let samples = (1...60).map { h in
@@ -128,8 +135,9 @@ import Testing
             "# ReadChain report: market-tiny", RunProvenance.sha256Hex(input.study.scenarioText), "master seed | 7",
             "`posted-price` (posted_price)", "`intermediary` (intermediary)",
             "## Paired comparisons against `posted-price`",
-            "| intermediary − posted-price | paired/unpaired |",
-            "| client cost per study (price + fees) | USD | +1.10 ± 0.25 *",
+            "| metric | design | difference | unit | p | p (holm) | significant | paired/unpaired |",
+            "| cost_per_study | intermediary | +1.10 ± 0.25 | USD |",
+            "| client cost per study (price + fees) | `cost_per_study` | USD |",
             "Computed for this report", "digest-intermediary-2", "`abc123`", "`mt19937`", "**longer than configured**",
             "warm-up may be too short", "![Cost vs quality](../Plots/market-tiny/cost-vs_quality.png)",
             "Every design has 3 finished replications",
@@ -156,6 +164,19 @@ import Testing
         #expect(stored.contains("## Paired comparisons against `intermediary`"))
         #expect(stored.contains("From the `comparisons` table"))
         #expect(stored.contains("No plots in `Plots/market-tiny/`. Produce them with `readchain plot results.sqlite`"))
+    }
+
+    /// Issue 15: a difference that is exactly 0 in every replication has a paired/unpaired ratio of 0 by
+    /// construction; the report must not list it where pairing "helped most", and says so apart.
+    @Test func identicalDifferencesAreNotPairingGains() throws {
+        let dir = try Dir()
+        let store = try Self.makeDatabase(at: dir.path("same.sqlite"), identicalGini: true)
+        let text = ReportWriter.render(
+            try ReportWriter.gather(store, databaseName: "same.sqlite", plots: [], plotsDirectory: "Plots/x/"))
+        let helped = try #require(text.split(separator: "\n").first { $0.contains("Pairing helped most for:") })
+        #expect(!helped.contains("Gini"), "\(helped)")
+        #expect(helped.contains("client cost per study"), "\(helped)")
+        #expect(text.contains("1 (metric, design) pair(s) are identical in every replication"))
     }
 
     @Test func oneReplicationGivesANoteNotATable() throws {

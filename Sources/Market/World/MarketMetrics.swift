@@ -38,8 +38,8 @@ public enum MarketMetrics {
         ("attrition_annual", "per year", "exits per radiologist-year"),
         ("utilisation", "fraction", "reading share of shift time"),
         ("chain_bytes_per_study", "bytes", "block bytes per reported study"),
-        ("commit_latency_p50", "s", "transaction submit -> commit, p50"),
-        ("commit_latency_p90", "s", "transaction submit -> commit, p90"),
+        ("commit_latency_p50", "s", "commit latency, every agent tx (submit -> commit), p50"),
+        ("commit_latency_p90", "s", "commit latency, every agent tx (submit -> commit), p90"),
     ]
 
     public static var headlineNames: [String] { headline.map(\.name) }

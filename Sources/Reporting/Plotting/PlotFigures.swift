@@ -137,14 +137,25 @@ public struct PlotFigureBuilder: Sendable {
     }
 
     /// Cost per study against reading errors and major misses per 1,000 reads: one point per design with its 95%
-    /// interval in both directions, from `summaries`.
+    /// interval in both directions, from `summaries`. Designs of equal cost (within 2.5% of the cost axis) are drawn
+    /// side by side, offset along the cost axis (``costOffsets(_:span:)``), so none hides another; the data file
+    /// keeps the true cost and adds the drawn one.
     func costVsQuality() -> PlotFigure? {
         let name = "cost-vs-quality"
         let dat = "\(name).dat"
+        let costs = data.designs.compactMap(\.cost)
+        guard !costs.isEmpty else { return nil }
+        // Explicit ranges that hold every interval (gnuplot's autoscale leaves the bars out with `every`).
+        let xLow = costs.map { min($0.low, $0.mean) }.min()!
+        let xHigh = costs.map { max($0.high, $0.mean) }.max()!
+        let pad = xHigh > xLow ? 0.08 * (xHigh - xLow) : max(0.1 * abs(xHigh), 1)
+        let span = xHigh - xLow + 2 * pad
+        let offsets = Self.costOffsets(costs.map(\.mean), span: span)
         var text = header(dat, "per design: summaries mean and 95% interval (mean at both ends when n < 2)")
         text +=
             "# columns: design cost cost_low cost_high errors errors_low errors_high majors majors_low "
-            + "majors_high n  (cost in \(data.currency) per study; errors, majors per 1000 reads)\n"
+            + "majors_high n cost_drawn cost_low_drawn cost_high_drawn  (cost in \(data.currency) per study; errors, "
+            + "majors per 1000 reads; *_drawn: the cost shifted so designs of equal cost stand side by side)\n"
         var errorClauses: [String] = []
         var majorClauses: [String] = []
         var row = 0
@@ -152,39 +163,40 @@ public struct PlotFigureBuilder: Sendable {
             guard let c = d.cost else { continue }
             let e = d.errors ?? .init(mean: .nan, low: .nan, high: .nan)
             let m = d.majorMisses ?? .init(mean: .nan, low: .nan, high: .nan)
+            let shift = offsets[row]
             text +=
                 ([Self.quote(d.name)]
                 + [c.mean, c.low, c.high, e.mean, e.low, e.high, m.mean, m.low, m.high]
-                .map(Self.num) + [String(d.summaryN)]).joined(separator: " ") + "\n"
+                .map(Self.num) + [String(d.summaryN)] + [c.mean + shift, c.low + shift, c.high + shift].map(Self.num))
+                .joined(separator: " ") + "\n"
             let title = Self.quote("\(d.name) (n = \(d.summaryN))")
             if d.errors != nil {
                 errorClauses.append(
-                    "\"\(dat)\" every ::\(row)::\(row) using 2:5:3:4:6:7 with xyerrorbars linetype \(colour(d.name)) "
+                    "\"\(dat)\" every ::\(row)::\(row) using 12:5:13:14:6:7 with xyerrorbars linetype \(colour(d.name)) "
                         + "pointtype 7 pointsize 1.5 title \(title)")
             }
             if d.majorMisses != nil {
                 majorClauses.append(
-                    "\"\(dat)\" every ::\(row)::\(row) using 2:8:3:4:9:10 with xyerrorbars linetype \(colour(d.name)) "
+                    "\"\(dat)\" every ::\(row)::\(row) using 12:8:13:14:9:10 with xyerrorbars linetype \(colour(d.name)) "
                         + "pointtype 7 pointsize 1.5 title \(title)")
             }
             row += 1
         }
-        guard row > 0 else { return nil }
+        let xlabel =
+            "client cost per study (\(data.currency), price + fees"
+            + (offsets.contains { $0 != 0 } ? "; equal costs offset)" : ")")
         var body = """
             set multiplot layout 1,2 title \(Self.quote("Cost against quality by design (mean and 95% interval over replications)"))
-            set xlabel \(Self.quote("client cost per study (\(data.currency), price + fees)"))
+            set xlabel \(Self.quote(xlabel))
             set grid
-            set key top right box
+            set key below box
 
             """
         var panels: [Int] = []
-        // Explicit ranges that hold every interval (gnuplot's autoscale leaves the bars out with `every`); rates
-        // from zero, since an interval's negative end means nothing for a rate.
-        let costs = data.designs.compactMap(\.cost)
-        let xLow = costs.map { min($0.low, $0.mean) }.min()!
-        let xHigh = costs.map { max($0.high, $0.mean) }.max()!
-        let pad = xHigh > xLow ? 0.08 * (xHigh - xLow) : max(0.1 * abs(xHigh), 1)
-        body += "set xrange [\(Self.num(Self.round3(xLow - pad))):\(Self.num(Self.round3(xHigh + pad)))]\n"
+        let maxShift = offsets.map(abs).max() ?? 0
+        let left = Self.num(Self.round3(xLow - pad - maxShift))
+        body += "set xrange [\(left):\(Self.num(Self.round3(xHigh + pad + maxShift)))]\n"
+        // Rates from zero, since an interval's negative end means nothing for a rate.
         func top(_ interval: (MarketPlotData.Design) -> MarketPlotData.Interval?) -> Double {
             let highs = data.designs.filter { $0.cost != nil }.compactMap(interval).map { max($0.high, $0.mean) }
             let t = highs.max() ?? 0
@@ -208,7 +220,7 @@ public struct PlotFigureBuilder: Sendable {
         }
         body += "unset multiplot\n"
         return PlotFigure(
-            name: name, dataFiles: [.init(name: dat, text: text)], script: script(name, body: body, size: (1200, 560)),
+            name: name, dataFiles: [.init(name: dat, text: text)], script: script(name, body: body, size: (1200, 640)),
             seriesPerPanel: panels)
     }
 
@@ -286,9 +298,12 @@ public struct PlotFigureBuilder: Sendable {
             block += 1
         }
         guard block > 0 else { return nil }
+        // Each tic label is two lines (design, n); gnuplot's automatic bottom margin leaves room for one, which cut
+        // the second off. The margin is counted in character heights: the label lines plus one each side.
         let body = """
             set title \(Self.quote("Radiologist income per shift hour by design (each radiologist of each replication, after warm-up)"))
             set ylabel \(Self.quote("income per shift hour (\(data.currency))"))
+            set bmargin \(Self.incomeTicLines + 2)
             set xtics (\(tics.joined(separator: ", "))) scale 0
             set xrange [0.4:\(Self.num(Double(block) + 0.6))]
             set yrange [0:*]
@@ -305,8 +320,30 @@ public struct PlotFigureBuilder: Sendable {
             seriesPerPanel: [clauses.count])
     }
 
-    /// Chain throughput (transactions committed per hour, mean over replications) and commit latency (first
-    /// commit − post of each study, p50 and p90 per time bin, pooled over replications), over time.
+    /// Offsets along the cost axis for designs whose costs lie within 2.5% of `span` of each other (in order; a
+    /// point is about that wide at the figure's size): a group of m is spread symmetrically, 3% of `span` apart; a
+    /// design alone keeps 0.
+    static func costOffsets(_ costs: [Double], span: Double) -> [Double] {
+        let near = 0.025 * span
+        let step = 0.03 * span
+        var offsets = Array(repeating: 0.0, count: costs.count)
+        var grouped = Array(repeating: false, count: costs.count)
+        for i in costs.indices where !grouped[i] {
+            let group = costs.indices.filter { j in !grouped[j] && abs(costs[j] - costs[i]) <= near }
+            for (k, j) in group.enumerated() {
+                grouped[j] = true
+                offsets[j] = (Double(k) - Double(group.count - 1) / 2) * step
+            }
+        }
+        return offsets
+    }
+
+    /// Lines of each tic label of `income-per-hour` (the design, then its count).
+    static let incomeTicLines = 2
+
+    /// Chain throughput (transactions committed per hour, mean over replications) and post latency (first commit −
+    /// submission of each study's post transaction, p50 and p90 per time bin, pooled over replications), over time.
+    /// Post latency is named apart from the tables' `commit_latency_*`, which pool every agent transaction.
     func chainThroughputLatency() -> PlotFigure? {
         let name = "chain-throughput-latency"
         let tput = "chain-throughput.dat"
@@ -318,7 +355,8 @@ public struct PlotFigureBuilder: Sendable {
         t += "# columns: bin_mid_\(timeUnit.name) transactions_per_hour\n"
         var l = header(
             lat,
-            "first commit - post of each study (s), by the \(binName) it was posted, pooled over replications; "
+            "post latency: first commit - submission of each study's post transaction (s), by the \(binName) it "
+                + "was posted, pooled over replications (not the tables' commit_latency, which pools every agent tx); "
                 + "one block per design")
         l += "# columns: bin_mid_\(timeUnit.name) p50_s p90_s studies\n"
         var top: [String] = []
@@ -366,7 +404,7 @@ public struct PlotFigureBuilder: Sendable {
                 : "plot " + clauses.joined(separator: ", \\\n     ")
         }
         let body = """
-            set multiplot layout 2,1 title \(Self.quote("Chain throughput and commit latency over time (\(replicationText))"))
+            set multiplot layout 2,1 title \(Self.quote("Chain throughput and post latency over time (\(replicationText))"))
             set xlabel \(Self.quote("simulated time (\(timeUnit.name)), bins of one \(binName)"))
             set xrange [0:\(Self.num(Double(data.horizonTicks) / timeUnit.ticks))]
             set grid
@@ -378,8 +416,8 @@ public struct PlotFigureBuilder: Sendable {
             set ylabel "transactions per hour"
             set yrange [0:\(Self.num(Self.headroom(data.designs.flatMap(\.throughput))))]
             \(panel(top))
-            set title "Commit latency of a study's post: first commit - submission (pooled over replications)"
-            set ylabel "latency (\(latencyUnit))"
+            set title "Post latency: a study's post transaction, submission to first commit (pooled over replications)"
+            set ylabel "post latency (\(latencyUnit))"
             set yrange [0:\(Self.num(latencyTop))]
             \(panel(bottom))
             unset multiplot
