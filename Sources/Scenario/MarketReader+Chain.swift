@@ -33,15 +33,18 @@ extension MarketReader {
                 perByte: money(f, "per_byte", fees.perByte, currency, &good))
         }
         let verification = duration(s, "verification_cost", d.verificationCostTicks, &good)
+        let signatures = choice(s, "signatures", d.signatures, &good)
         guard good else {
             ok = false
             return nil
         }
-        return ChainParameters(
+        var chain = ChainParameters(
             operators: s.contains("validators")
                 ? operatorNames.map { ChainParameters.Operator(name: $0.value) } : d.operators,
             validators: s.contains("validators") ? validators.map(\.model) : d.validators, block: block,
             timeouts: timeouts, latency: latency, faults: faults, verificationCostTicks: verification, fees: fees)
+        chain.signatures = signatures
+        return chain
     }
 
     /// The `operators:` list (empty if absent), checked for duplicates.

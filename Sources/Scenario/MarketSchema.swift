@@ -101,6 +101,7 @@ extension ScenarioSchema {
     static let chainFields: [FieldSpec] = [
         .optional("operators"), .optional("validators"), .optional("block"), .optional("timeouts"),
         .optional("latency"), .optional("faults"), .optional("verification_cost"), .optional("fees"),
+        .optional("signatures"),
     ]
     static let validatorFields: [FieldSpec] = [
         .required("name"), .required("operator"), .optional("power"), .optional("region"),
