@@ -47,7 +47,11 @@ extension Context {
         credit(rad, paid)
         s.escrow = s.holdback
 
-        let draw = Hash.sha256(domain: "readchain/sample/v1", blockHash.bytes, id.bigEndianBytes)
+        // From the block's height and time, not its hash: the hash covers signature bytes, which differ between the
+        // signature schemes (issue 16), and the sample must not.
+        let draw = Hash.sha256(
+            domain: "readchain/sample/v2", height.bigEndianBytes, UInt64(bitPattern: now).bigEndianBytes,
+            id.bigEndianBytes)
         s.sampledForReview = draw.bytes.readBigEndianUInt64() % 10_000 < genesis.peerReviewSamplingBasisPoints
         saveStudy(s)
         emit(
