@@ -31,7 +31,7 @@ public struct MarketBenchmarkFigures: Codable, Sendable {
     public var lines: [String] {
         let simulated = signatures == ChainParameters.Signatures.simulated.rawValue
         var lines = [
-            "market benchmark: \(scenario), design \(design), \(String(format: "%.0f", simulatedDays)) simulated days, 1 replication",
+            "market benchmark: \(scenario), design \(design), \(String(format: "%g", simulatedDays)) simulated days, 1 replication",
             "  studies \(studies), transactions \(transactions), blocks \(blocks), events \(events)",
             "  signature caches: \(signatureCaches); signatures: \(signatures)",
             "  wall \(String(format: "%.2f", wallSeconds)) s; real "

@@ -5,7 +5,8 @@ extension Context {
     /// The assignee reports before the deadline; turnaround is recorded and the escrow settled per design:
     /// intermediary — the radiologist gets its pay, the operator the rest; posted price or auction — the
     /// radiologist gets the price, less (value-based) the levy to the bonus pool and the hold-back kept in escrow.
-    /// The study is then sampled for peer review from SHA-256(block hash ‖ study id).
+    /// The study is then sampled for peer review from SHA-256(`readchain/sample/v2` ‖ block height ‖ block time ‖
+    /// study id): not the block hash, which covers signature bytes (they differ between signature schemes).
     mutating func submitReport(_ id: UInt64, report: ReportSubmission, sender: Address) throws(ContractError) {
         var s = try study(id)
         guard s.state == .assigned, let rad = s.assignee else {
