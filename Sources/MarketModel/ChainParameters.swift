@@ -111,7 +111,7 @@ public struct ChainParameters: Sendable, Equatable {
     public enum Signatures: String, Sendable, Equatable, CaseIterable {
         /// Real Ed25519: for audits and load tests.
         case ed25519
-        /// A keyed hash of Ed25519's size and simulated cost: for sweeps (same market results, much faster).
+        /// A keyed hash of Ed25519's size and simulated cost: for sweeps (same market results, faster).
         case simulated
     }
 

@@ -100,7 +100,7 @@ enum SignatureOption {
     static let help =
         "The chain's signature scheme, overriding the scenario's chain.signatures: ed25519 (real signatures; for audits "
         + "and load tests) or simulated (a keyed hash of the same size and simulated CPU cost: the same market "
-        + "results, several times faster; for sweeps)."
+        + "results, faster; for sweeps)."
 
     /// The scheme named `text` (nil when not given).
     static func parse(_ text: String?) throws -> ChainParameters.Signatures? {
