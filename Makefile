@@ -88,6 +88,7 @@ bench: deps release bench-venv
 	$(RELEASE_BIN) bench contracts
 	$(RELEASE_BIN) bench consensus
 	$(RELEASE_BIN) bench market --days 7
+	$(RELEASE_BIN) bench market --days 2 --shared-cache --signatures both
 	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
 
 # One replication of a full simulated year of the default market through the chain (long: see bench/README.md).

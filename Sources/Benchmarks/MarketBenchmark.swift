@@ -24,29 +24,89 @@ public struct MarketBenchmarkFigures: Codable, Sendable {
     public var signatureBoundRatio: Double
     /// `perNode` (every validator verifies for real, as separate machines) or `shared` (one verification each).
     public var signatureCaches: String
+    /// `ed25519` or `simulated` (`--signatures`).
+    public var signatures: String = "ed25519"
     public var command: String
 
     public var lines: [String] {
-        [
-            "market benchmark: \(scenario), design \(design), \(String(format: "%.0f", simulatedDays)) simulated days, 1 replication",
+        let simulated = signatures == ChainParameters.Signatures.simulated.rawValue
+        var lines = [
+            "market benchmark: \(scenario), design \(design), \(String(format: "%g", simulatedDays)) simulated days, 1 replication",
             "  studies \(studies), transactions \(transactions), blocks \(blocks), events \(events)",
-            "  signature caches: \(signatureCaches)",
-            "  wall \(String(format: "%.2f", wallSeconds)) s; real Ed25519 verifications \(signatureVerifications)"
+            "  signature caches: \(signatureCaches); signatures: \(signatures)",
+            "  wall \(String(format: "%.2f", wallSeconds)) s; real "
+                + (simulated ? "keyed-hash (simulated)" : "Ed25519") + " verifications \(signatureVerifications)"
                 + " (\(String(format: "%.0f", Double(signatureVerifications) / wallSeconds))/s)",
             "  single-core Ed25519 verify rate \(String(format: "%.0f", singleCoreVerificationsPerSecond))/s (same command)",
             "studies_per_second=\(String(format: "%.1f", studiesPerSecond))",
-            "signature_bound_ratio=\(String(format: "%.3f", signatureBoundRatio))",
+        ]
+        // The ratio prices real Ed25519 work; simulated signatures do none.
+        if !simulated { lines.append("signature_bound_ratio=\(String(format: "%.3f", signatureBoundRatio))") }
+        return lines
+    }
+}
+
+/// What `readchain bench market --signatures both` measured: the same market with real and with simulated
+/// signatures, one after the other in one process.
+public struct MarketBenchmarkComparison: Codable, Sendable {
+    public var ed25519: MarketBenchmarkFigures
+    public var simulated: MarketBenchmarkFigures
+    /// Real-signature wall time ÷ simulated-signature wall time.
+    public var simulatedSpeedup: Double
+    /// Whether both runs produced the same market records (studies, radiologist-days, samples, blocks, headline
+    /// metrics); the chain bytes differ by design.
+    public var identicalMarketRecords: Bool
+
+    public var lines: [String] {
+        ed25519.lines + simulated.lines + [
+            "identical_market_records=\(identicalMarketRecords)",
+            "simulated_speedup=\(String(format: "%.2f", simulatedSpeedup))",
         ]
     }
 }
 
 public enum MarketBenchmark {
-    /// Simulates `days` of one design of a market scenario (replication 0) with real Ed25519 and times it.
-    public static func run(
+    /// Runs the same market with real Ed25519, then with simulated signatures, and compares wall times and records.
+    public static func compareSignatures(
         scenario file: ScenarioFile, design name: String?, days: Double, verifySamples: Int, sharedCache: Bool,
         command: String
+    ) throws -> MarketBenchmarkComparison {
+        var records: [MarketRunResult] = []
+        var figures: [MarketBenchmarkFigures] = []
+        for scheme in [ChainParameters.Signatures.ed25519, .simulated] {
+            let (f, r) = try measure(
+                scenario: file, design: name, days: days, verifySamples: verifySamples, sharedCache: sharedCache,
+                signatures: scheme, command: command)
+            figures.append(f)
+            records.append(r)
+        }
+        let (a, b) = (records[0], records[1])
+        let same =
+            a.studies == b.studies && a.radiologistDays == b.radiologistDays && a.samples == b.samples
+            && a.blocks == b.blocks && "\(a.headline)" == "\(b.headline)"  // NaN-aware
+        return MarketBenchmarkComparison(
+            ed25519: figures[0], simulated: figures[1],
+            simulatedSpeedup: figures[0].wallSeconds / figures[1].wallSeconds,
+            identicalMarketRecords: same)
+    }
+
+    /// Simulates `days` of one design of a market scenario (replication 0) and times it.
+    public static func run(
+        scenario file: ScenarioFile, design name: String?, days: Double, verifySamples: Int, sharedCache: Bool,
+        signatures: ChainParameters.Signatures? = nil, command: String
     ) throws -> MarketBenchmarkFigures {
-        guard case .market(let model) = file.model else { throw StudyError("\(file.path) is not a market scenario") }
+        try measure(
+            scenario: file, design: name, days: days, verifySamples: verifySamples, sharedCache: sharedCache,
+            signatures: signatures, command: command
+        ).0
+    }
+
+    static func measure(
+        scenario file: ScenarioFile, design name: String?, days: Double, verifySamples: Int, sharedCache: Bool,
+        signatures: ChainParameters.Signatures?, command: String
+    ) throws -> (MarketBenchmarkFigures, MarketRunResult) {
+        guard case .market(var model) = file.model else { throw StudyError("\(file.path) is not a market scenario") }
+        if let signatures { model.chain.signatures = signatures }
         let design: MarketDesignSpec
         if let name {
             guard let d = model.designs.first(where: { $0.name == name }) else {
@@ -71,12 +131,16 @@ public enum MarketBenchmark {
         let result = try MarketSimulation.run(spec)
         let d = clock.now - start
         let wall = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        return MarketBenchmarkFigures(
-            scenario: file.name, design: design.name, simulatedDays: days, studies: result.studies.count,
-            transactions: result.transactionsCommitted, blocks: result.blocks.count, events: result.events,
-            signatureVerifications: result.signatureVerifications, wallSeconds: wall,
-            singleCoreVerificationsPerSecond: rate, studiesPerSecond: Double(result.studies.count) / wall,
-            signatureBoundRatio: Double(result.signatureVerifications) / wall / rate,
-            signatureCaches: sharedCache ? "shared" : "perNode", command: command)
+        return (
+            MarketBenchmarkFigures(
+                scenario: file.name, design: design.name, simulatedDays: days, studies: result.studies.count,
+                transactions: result.transactionsCommitted, blocks: result.blocks.count, events: result.events,
+                signatureVerifications: result.signatureVerifications, wallSeconds: wall,
+                singleCoreVerificationsPerSecond: rate, studiesPerSecond: Double(result.studies.count) / wall,
+                signatureBoundRatio: Double(result.signatureVerifications) / wall / rate,
+                signatureCaches: sharedCache ? "shared" : "perNode", signatures: model.chain.signatures.rawValue,
+                command: command),
+            result
+        )
     }
 }

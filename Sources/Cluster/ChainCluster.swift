@@ -105,13 +105,14 @@ public final class ChainCluster<App: ChainApplication, External> {
     public init(config: ClusterConfig, makeApp: () -> App, invariant: ((App) -> String?)? = nil) {
         self.config = config
         let n = config.powers.count
-        let cache = SignatureCache(capacity: 1 << 20)
+        let scheme = config.signatures
+        let cache = SignatureCache(capacity: 1 << 20, scheme: scheme)
         self.cache = cache
         let nodeCaches: [SignatureCache] =
             config.signatureCaches == .shared
-            ? Array(repeating: cache, count: n) : (0..<n).map { _ in SignatureCache(capacity: 1 << 20) }
+            ? Array(repeating: cache, count: n) : (0..<n).map { _ in SignatureCache(capacity: 1 << 20, scheme: scheme) }
         self.nodeCaches = nodeCaches
-        let keys = (0..<n).map { ClusterConfig.nodeKey($0, seed: config.seed) }
+        let keys = (0..<n).map { ClusterConfig.nodeKey($0, seed: config.seed).signing(with: scheme) }
         let genesis = ValidatorSet(
             zip(keys, config.powers).filter { $0.1 > 0 }.map { Validator(publicKey: $0.0.publicKey, power: $0.1) })
         var table: [Address: Int] = [:]
@@ -150,7 +151,7 @@ public final class ChainCluster<App: ChainApplication, External> {
         for i in 0..<n where !config.offlineAtStart.contains(i) { powerOn(i) }
         for (k, f) in config.faults.enumerated() { scheduler.schedule(.fault(k), at: f.at) }
         if let w = config.workload {
-            clientKeys = (0..<w.clients).map { Workload.clientKey($0, seed: config.seed) }
+            clientKeys = (0..<w.clients).map { Workload.clientKey($0, seed: config.seed).signing(with: scheme) }
             clientNonce = Array(repeating: 0, count: w.clients)
             clientBusy = Array(repeating: false, count: w.clients)
             scheduler.schedule(.arrival, at: w.start)

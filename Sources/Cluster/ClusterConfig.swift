@@ -102,6 +102,9 @@ public struct ClusterConfig: Sendable {
     /// verified for real once per run, while every node is still charged the simulated CPU), or each node
     /// keeps its own, as separate machines would (every node verifies for real).
     public var signatureCaches: SignatureCacheMode = .shared
+    /// How the nodes, the workload's clients and the oracle sign and check signatures (`simulated`: a keyed hash
+    /// of Ed25519's size, charged the same simulated CPU; see `SignatureScheme`).
+    public var signatures: SignatureScheme = .ed25519
 
     public init(
         seed: UInt64, replication: Int = 0, chainID: String = "readchain-sim", powers: [UInt64],

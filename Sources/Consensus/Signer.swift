@@ -100,13 +100,14 @@ public struct Signer: Sendable {
     }
 }
 
-/// A memo of Ed25519 signatures keyed by (public key, message), shared by the cores of a large test sweep.
+/// A memo of Ed25519 signatures keyed by (public key, scheme, message), shared by the cores of a large test sweep.
 ///
 /// Ed25519 signatures are deterministic (RFC 8032), so a memoised signature is the one the key would produce:
 /// the memo saves time and never changes behaviour. Cleared when `capacity` is reached. Thread-safe (a mutex).
 public final class SigningMemo: Sendable {
     struct Key: Hashable {
         let publicKey: PublicKey
+        let scheme: SignatureScheme
         let message: Bytes
     }
 
@@ -117,7 +118,7 @@ public final class SigningMemo: Sendable {
 
     /// `key.sign(message)`, memoised.
     public func sign(_ message: Bytes, with key: SigningKey) -> Signature {
-        let k = Key(publicKey: key.publicKey, message: message)
+        let k = Key(publicKey: key.publicKey, scheme: key.scheme, message: message)
         if let s = memo.withLock({ $0[k] }) { return s }
         let s = key.sign(message)
         memo.withLock { m in

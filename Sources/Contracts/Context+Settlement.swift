@@ -5,7 +5,8 @@ extension Context {
     /// The assignee reports before the deadline; turnaround is recorded and the escrow settled per design:
     /// intermediary — the radiologist gets its pay, the operator the rest; posted price or auction — the
     /// radiologist gets the price, less (value-based) the levy to the bonus pool and the hold-back kept in escrow.
-    /// The study is then sampled for peer review from SHA-256(block hash ‖ study id).
+    /// The study is then sampled for peer review from SHA-256(`readchain/sample/v2` ‖ block height ‖ block time ‖
+    /// study id): not the block hash, which covers signature bytes (they differ between signature schemes).
     mutating func submitReport(_ id: UInt64, report: ReportSubmission, sender: Address) throws(ContractError) {
         var s = try study(id)
         guard s.state == .assigned, let rad = s.assignee else {
@@ -47,7 +48,11 @@ extension Context {
         credit(rad, paid)
         s.escrow = s.holdback
 
-        let draw = Hash.sha256(domain: "readchain/sample/v1", blockHash.bytes, id.bigEndianBytes)
+        // From the block's height and time, not its hash: the hash covers signature bytes, which differ between the
+        // signature schemes (issue 16), and the sample must not.
+        let draw = Hash.sha256(
+            domain: "readchain/sample/v2", height.bigEndianBytes, UInt64(bitPattern: now).bigEndianBytes,
+            id.bigEndianBytes)
         s.sampledForReview = draw.bytes.readBigEndianUInt64() % 10_000 < genesis.peerReviewSamplingBasisPoints
         saveStudy(s)
         emit(

@@ -17,7 +17,6 @@ struct Context {
     let genesis: Genesis
     let height: UInt64
     let now: Int64
-    let blockHash: Hash
     var events: [Event] = []
 
     mutating func emit(_ event: ContractEvent) { events.append(event.event) }

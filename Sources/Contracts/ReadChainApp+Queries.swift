@@ -2,7 +2,7 @@ import Ledger
 
 /// Read-only views of the state, for agents, routing software, tests and the CLI.
 extension ReadChainApp {
-    private var view: Context { Context(store: state, genesis: genesis, height: 0, now: 0, blockHash: .zero) }
+    private var view: Context { Context(store: state, genesis: genesis, height: 0, now: 0) }
 
     public func account(_ a: Address) -> Account { view.account(a) }
     public func balance(of a: Address) -> UInt64 { view.account(a).balance }

@@ -4,8 +4,9 @@ import Ledger
 /// study market, access grants, reports and settlement, feedback and peer review, value-based incentives,
 /// labelled dataset) over one authenticated `StateStore`.
 ///
-/// Pure and deterministic: block time comes from `beginBlock`, peer-review sampling from the block hash, and no
-/// decision depends on Dictionary or Set order (state scans are key-ordered).
+/// Pure and deterministic: block time comes from `beginBlock`, peer-review sampling from the block's height and time
+/// (never from signature bytes, so both signature schemes sample alike), and no decision depends on Dictionary or
+/// Set order (state scans are key-ordered).
 ///
 /// **Fees and rejection.** A transaction first passes the *ante* checks: chain id, message decodes (else
 /// `.unknownMessage` or `.malformed`), field sizes (`.fieldTooLarge`), fee at least
@@ -20,14 +21,13 @@ public struct ReadChainApp: ChainApplication {
     public private(set) var state: StateStore
     private var checkState: StateStore
     private var header: BlockHeader?
-    private var headerHash: Hash = .zero
 
     /// Builds the genesis state. - Precondition: `genesis.problems()` is empty.
     public init(genesis: Genesis) {
         precondition(genesis.problems().isEmpty, "invalid genesis: \(genesis.problems())")
         self.genesis = genesis
         var ctx = Context(
-            store: StateStore(), genesis: genesis, height: 0, now: genesis.genesisTimeTicks, blockHash: .zero)
+            store: StateStore(), genesis: genesis, height: 0, now: genesis.genesisTimeTicks)
         ctx.save(StateKeys.genesis, genesis)
         for a in genesis.accounts { ctx.credit(a.address, a.balance) }
         for k in genesis.authorities { ctx.store.set(StateKeys.authority(k), []) }
@@ -52,7 +52,6 @@ public struct ReadChainApp: ChainApplication {
 
     public mutating func beginBlock(_ header: BlockHeader) {
         self.header = header
-        headerHash = header.hash
     }
 
     public mutating func deliverTx(_ tx: Transaction) -> Receipt {
@@ -96,7 +95,7 @@ public struct ReadChainApp: ChainApplication {
     private func makeContext(_ store: StateStore) -> Context {
         Context(
             store: store, genesis: genesis, height: header?.height ?? 0,
-            now: header?.timeTicks ?? genesis.genesisTimeTicks, blockHash: headerHash)
+            now: header?.timeTicks ?? genesis.genesisTimeTicks)
     }
 
     /// The checks every transaction passes before its message runs; on success the fee and nonce are applied
@@ -130,7 +129,7 @@ public struct ReadChainApp: ChainApplication {
         guard tx.fee.minorUnits >= required else {
             return .failure(ContractError(.insufficientFee, "fee \(tx.fee.minorUnits) < \(required)"))
         }
-        var ctx = Context(store: store, genesis: genesis, height: 0, now: 0, blockHash: .zero)
+        var ctx = Context(store: store, genesis: genesis, height: 0, now: 0)
         let sender = tx.sender.address
         var acct = ctx.account(sender)
         guard tx.nonce == acct.nonce else {

@@ -53,7 +53,8 @@ public struct BlockOutcome: Equatable, Sendable {
     }
 }
 
-/// A bounded cache of verified Ed25519 signatures, shared by the in-process nodes of one replication.
+/// A bounded cache of verified signatures (Ed25519, or the simulated scheme's), shared by the in-process nodes of one
+/// replication.
 ///
 /// Keyed by SHA-256(public key ‖ signature ‖ message) (Bitcoin's sigcache; the key and signature have fixed
 /// lengths, so the concatenation is unambiguous); stores successes only, so a forged signature is re-checked (and
@@ -88,18 +89,21 @@ public final class SignatureCache {
     }
 
     public let capacity: Int
+    /// How signatures are checked (every node and the oracle of a run share one scheme).
+    public let scheme: SignatureScheme
     private var members: Set<Key> = []
     private var order: Deque<Key> = []
     /// Lookups answered from the cache.
     public private(set) var hits = 0
     /// Lookups that needed a verification.
     public private(set) var misses = 0
-    /// Ed25519 verifications performed.
+    /// Real verifications performed (Ed25519, or keyed hashes under the simulated scheme).
     public private(set) var verifications = 0
 
-    public init(capacity: Int) {
+    public init(capacity: Int, scheme: SignatureScheme = .ed25519) {
         precondition(capacity >= 0, "capacity must be non-negative")
         self.capacity = capacity
+        self.scheme = scheme
     }
 
     /// Number of cached successes.
@@ -107,7 +111,7 @@ public final class SignatureCache {
 
     /// Whether `s` is valid for `message` under `key`, verifying only on a cache miss.
     ///
-    /// - Complexity: O(message length) for the hash, plus one Ed25519 verification on a miss.
+    /// - Complexity: O(message length) for the hash, plus one verification under `scheme` on a miss.
     public func verify(_ s: Signature, message: Bytes, key: PublicKey) -> Bool {
         let k = Key(signature: s, message: message, key: key)
         if members.contains(k) {
@@ -116,7 +120,7 @@ public final class SignatureCache {
         }
         misses += 1
         verifications += 1
-        guard key.isValidSignature(s, for: message) else { return false }
+        guard scheme.isValid(s, for: message, by: key) else { return false }
         if capacity > 0 {
             if order.count >= capacity, let old = order.popFirst() { members.remove(old) }
             members.insert(k)

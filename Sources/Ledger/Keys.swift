@@ -141,35 +141,58 @@ func loadWords4(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt6
 }
 
 /// An Ed25519 private key. Signatures are deterministic (RFC 8032; BoringSSL on Linux).
+///
+/// Under ``SignatureScheme/simulated`` the key (and so its public key and address) is the same, but it signs with
+/// the scheme's keyed hash instead.
 public struct SigningKey: Sendable {
     /// The public half.
     public let publicKey: PublicKey
+    /// How this key signs.
+    public let scheme: SignatureScheme
     /// The expanded private key, built once (re-deriving it from the seed on every signature was the
-    /// largest non-crypto cost of a load test, bench/README.md).
+    /// largest non-crypto cost of a load test, bench/README.md), and the simulated scheme's secret.
     private let box: PrivateKeyBox
 
     private var key: Curve25519.Signing.PrivateKey { box.key }
 
     /// A key from its 32-byte seed. Throws if the seed is not 32 bytes.
-    public init(seed: Bytes) throws {
+    public init(seed: Bytes, scheme: SignatureScheme = .ed25519) throws {
         let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        box = PrivateKeyBox(key)
-        publicKey = PublicKey(bytes: Bytes(key.publicKey.rawRepresentation))
+        let publicKey = PublicKey(bytes: Bytes(key.publicKey.rawRepresentation))
+        box = PrivateKeyBox(key, simulatedSecret: SimulatedSignature.secret(of: publicKey))
+        self.publicKey = publicKey
+        self.scheme = scheme
+    }
+
+    private init(publicKey: PublicKey, scheme: SignatureScheme, box: PrivateKeyBox) {
+        self.publicKey = publicKey
+        self.scheme = scheme
+        self.box = box
     }
 
     /// A deterministic key: seed = `Hash.sha256(domain: "readchain/signing-key/v1", u64 seed, label)`.
-    public static func derive(label: String, seed: UInt64) -> SigningKey {
+    public static func derive(label: String, seed: UInt64, scheme: SignatureScheme = .ed25519) -> SigningKey {
         var w = CanonicalWriter()
         w.write(seed)
         let s = Hash.sha256(domain: "readchain/signing-key/v1", w.bytes, Bytes(label.utf8))
         // A 32-byte seed is always accepted.
-        return try! SigningKey(seed: s.bytes)
+        return try! SigningKey(seed: s.bytes, scheme: scheme)
     }
 
-    /// Signs `message` (deterministically).
+    /// The same key signing under `scheme` (same public key and address).
+    public func signing(with scheme: SignatureScheme) -> SigningKey {
+        SigningKey(publicKey: publicKey, scheme: scheme, box: box)
+    }
+
+    /// Signs `message` (deterministically) under the key's scheme.
     public func sign(_ message: Bytes) -> Signature {
-        // BoringSSL's Ed25519 signing cannot fail for a valid key.
-        Signature(bytes: Bytes(try! key.signature(for: message)))
+        switch scheme {
+        case .ed25519:
+            // BoringSSL's Ed25519 signing cannot fail for a valid key.
+            Signature(bytes: Bytes(try! key.signature(for: message)))
+        case .simulated:
+            SimulatedSignature.sign(message, secret: box.simulatedSecret)
+        }
     }
 }
 
@@ -177,7 +200,11 @@ public struct SigningKey: Sendable {
 /// and BoringSSL's Ed25519 signing only reads it, so sharing it across threads is safe.
 private final class PrivateKeyBox: @unchecked Sendable {
     let key: Curve25519.Signing.PrivateKey
-    init(_ key: Curve25519.Signing.PrivateKey) { self.key = key }
+    let simulatedSecret: SymmetricKey
+    init(_ key: Curve25519.Signing.PrivateKey, simulatedSecret: SymmetricKey) {
+        self.key = key
+        self.simulatedSecret = simulatedSecret
+    }
 }
 
 // MARK: - X25519 sealing

@@ -117,6 +117,17 @@ public struct ChainParameters: Sendable, Equatable {
     public var verificationCostTicks: Int64
     public var fees: Fees
     public var synchrony: Synchrony
+    /// How the chain's signatures are made and checked (default `ed25519`). Both modes charge
+    /// ``verificationCostTicks`` per check, so every market record is the same; only chain bytes differ.
+    public var signatures: Signatures = .ed25519
+
+    /// The chain's signature scheme (the Ledger's `SignatureScheme`, by name).
+    public enum Signatures: String, Sendable, Equatable, CaseIterable {
+        /// Real Ed25519: for audits and load tests.
+        case ed25519
+        /// A keyed hash of Ed25519's size and simulated cost: for sweeps (same market results, faster).
+        case simulated
+    }
 
     /// Four validators `v1`...`v4`, each run by its own operator `op1`...`op4`, on a LAN, no faults.
     public init(

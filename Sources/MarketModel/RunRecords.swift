@@ -348,7 +348,7 @@ public struct MarketRunResult: Sendable {
     public var transactionsFailed: Int
     /// Transactions refused at admission (never in a block).
     public var transactionsRefused: Int
-    /// Real Ed25519 verifications performed.
+    /// Real signature verifications performed (Ed25519, or keyed hashes under the simulated scheme).
     public var signatureVerifications: Int
     /// Ed25519 signatures the agents made: one per submitted transaction (the validators' proposals and votes are
     /// not counted).
@@ -359,6 +359,8 @@ public struct MarketRunResult: Sendable {
     public var oracleViolations: [String]
     /// The committed chain (nil when `MarketRunSpec.recordChain` is false).
     public var chain: RecordedChain? = nil
+    /// The scheme the chain's signatures were made with (the run's `chain.signatures`).
+    public var signatures: ChainParameters.Signatures = .ed25519
 
     public func metric(_ name: String) -> Double? { headline.first { $0.name == name }?.value }
 

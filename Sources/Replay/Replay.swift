@@ -59,8 +59,8 @@ public struct ReplayCounts: Codable, Sendable, Equatable {
     /// Signatures checked: each transaction's and each signature of the stored certificates and of the blocks'
     /// last commits.
     public var signaturesChecked = 0
-    /// Real Ed25519 verifications performed (a signature seen twice, e.g. in a certificate and the next block's
-    /// last commit, is verified once).
+    /// Real verifications performed, under the run's scheme (a signature seen twice, e.g. in a certificate and the
+    /// next block's last commit, is verified once).
     public var signaturesVerified = 0
     public var evidence = 0
 }
@@ -83,9 +83,15 @@ public struct ChainReplayer {
     /// Whether replay stopped before the end (a structural failure: nothing after it can be checked).
     public private(set) var stopped = false
 
-    private let cache = SignatureCache(capacity: 1 << 16)
+    /// The scheme the chain's signatures are checked under (the run's `chain_runs.signatures`).
+    public let signatures: SignatureScheme
+    private let cache: SignatureCache
 
-    public init(chain: RecordedChain) { self.chain = chain }
+    public init(chain: RecordedChain, signatures: SignatureScheme = .ed25519) {
+        self.chain = chain
+        self.signatures = signatures
+        cache = SignatureCache(capacity: 1 << 16, scheme: signatures)
+    }
 
     private mutating func fail(_ height: Int64?, _ kind: String, _ message: String) {
         failures.append(ReplayFailure(height: height, kind: kind, message: message))

@@ -124,7 +124,7 @@ public enum ChainAudit {
         let rows = try store.marketStudies(run: r.id)
         // Replay, keeping every block's transaction hashes and roots, and every step that names a study or
         // carries an event about one.
-        var replayer = ChainReplayer(chain: chain)
+        var replayer = ChainReplayer(chain: chain, signatures: try ChainReplay.signatures(store, r.id))
         let trail = replaySteps(&replayer)
         var problems: [String] = []
         let selection: Selection

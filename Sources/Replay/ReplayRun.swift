@@ -41,6 +41,9 @@ public struct RunReplayReport: Codable, Sendable, Equatable {
     /// from one chain; it is shown for reference.
     public var replayDigest: String?
     public var storedChainDigest: String?
+    /// The scheme the run's signatures were checked under (`ed25519` or `simulated`, from `chain_runs.signatures`;
+    /// `ed25519` for a database written before schema v8).
+    public var signatures: String
     public var failures: [ReplayFailure]
     /// Stored headline metrics recomputed with the chain's values (exact comparison).
     public var metrics: [MetricComparison]
@@ -79,6 +82,11 @@ public enum ChainReplay {
         return ReplayReport(database: path, ok: reports.allSatisfy(\.ok), runs: reports)
     }
 
+    /// The scheme a run's signatures were made with (`ed25519` for a database written before schema v8).
+    static func signatures(_ store: ResultsStore, _ run: RunID) throws -> SignatureScheme {
+        SignatureScheme(try store.chainRun(run: run)?.signatures ?? .ed25519)
+    }
+
     /// The finished market runs to replay (or the one asked for).
     static func selectRuns(_ store: ResultsStore, run: Int64?) throws -> [RunRecord] {
         let runs = try store.runs()
@@ -103,18 +111,19 @@ public enum ChainReplay {
 
     static func replay(_ store: ResultsStore, _ run: RunRecord) throws -> RunReplayReport {
         let facts = try store.chainRun(run: run.id)
+        let scheme = SignatureScheme(facts?.signatures ?? .ed25519)
         var report = RunReplayReport(
             runID: run.id.rawValue, design: run.provenance.variant ?? "", replication: run.provenance.replication,
             ok: false, counts: ReplayCounts(), finalStateRoot: nil, storedStateRoot: facts?.stateRoot,
-            replayDigest: nil, storedChainDigest: facts?.chainDigest, failures: [], metrics: [], studiesChecked: 0,
-            chainMetrics: [])
+            replayDigest: nil, storedChainDigest: facts?.chainDigest, signatures: scheme.rawValue, failures: [],
+            metrics: [], studiesChecked: 0, chainMetrics: [])
         guard let chain = try store.chain(run: run.id) else {
             report.failures.append(
                 ReplayFailure(
                     height: nil, kind: "no-chain", message: "the run kept no chain (simulated with --no-chain?)"))
             return report
         }
-        var replayer = ChainReplayer(chain: chain)
+        var replayer = ChainReplayer(chain: chain, signatures: scheme)
         var collected = ChainFacts()
         replayer.run { collected.add($0) }
         report.counts = replayer.counts

@@ -32,6 +32,8 @@ public struct ChainRunRow: Sendable, Equatable {
     public var studiesReported: Int
     /// The oracle's findings (agreement, validity, ...); empty when the chain behaved.
     public var oracleViolations: [String]
+    /// The scheme the run's signatures were made with; nil in a database written before schema v8 (`ed25519`).
+    public var signatures: ChainParameters.Signatures? = nil
 
     public init(
         chainDigest: String, stateRoot: String, submitted: Int, committed: Int, failed: Int, refused: Int,
@@ -125,14 +127,15 @@ extension ResultsStore {
                 sql: """
                     INSERT INTO chain_runs (run_id, chain_digest, state_root, tx_submitted, tx_committed, tx_failed,
                         tx_refused, signature_verifications, signatures_made, events, blocks, studies,
-                        studies_reported, oracle_violations, oracle_violation_text)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        studies_reported, oracle_violations, oracle_violation_text, signatures)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     run, c.chainDigest, c.stateRoot, c.submitted, c.committed, c.failed, c.refused,
                     c.signatureVerifications, c.signaturesMade, c.events, c.blocks, c.studies, c.studiesReported,
                     c.oracleViolations.count,
                     c.oracleViolations.isEmpty ? nil : c.oracleViolations.joined(separator: "\n"),
+                    c.signatures?.rawValue,
                 ])
             if let stored = detail.storedChain { try Self.insertChain(db, run: run, stored) }
             try Self.recordEnd(db, id, status: .finished, metrics: metrics, error: nil, endedAt: endedAt)
@@ -159,7 +162,7 @@ extension ResultsStore {
     public func chainRun(run: RunID) throws -> ChainRunRow? {
         try read("cannot read the chain facts of \(run)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM chain_runs WHERE run_id = ?", arguments: [run.rawValue]).map {
-                ChainRunRow(
+                var row = ChainRunRow(
                     chainDigest: $0["chain_digest"], stateRoot: $0["state_root"], submitted: $0["tx_submitted"],
                     committed: $0["tx_committed"], failed: $0["tx_failed"], refused: $0["tx_refused"],
                     signatureVerifications: $0["signature_verifications"], signaturesMade: $0["signatures_made"],
@@ -168,6 +171,8 @@ extension ResultsStore {
                     oracleViolations: ($0["oracle_violation_text"] as String?).map {
                         $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                     } ?? [])
+                row.signatures = ($0["signatures"] as String?).flatMap(ChainParameters.Signatures.init(rawValue:))
+                return row
             }
         }
     }

@@ -11,7 +11,8 @@ import GRDB
 /// - Tables: every table but SQLite's and GRDB's own, in name order.
 /// - Columns: all but a surrogate key (a sole `INTEGER PRIMARY KEY` named `id`, e.g. `runs.id`, `series.id`) and
 ///   provenance: `code_version`, `git_revision`, `sqlite_version`, `gsl_version`, `host`, `pid`, `error_message`,
-///   any `*_at` timestamp and any `wall_*` column.
+///   any `*_at` timestamp and any `wall_*` column; and the signature scheme (`signatures`, schema v8: the schemes
+///   give the same market rows, and the chain bytes that differ are digested).
 /// - A column referring to a surrogate key (e.g. `run_metrics.run_id`, `observations.series_id`) is replaced by
 ///   the referred row's identity: a run's is (scenario_sha256, variant, replication, master_seed); any other
 ///   row's is its own digested values (recursively), e.g. a series is (its run's identity, name, unit).
@@ -26,20 +27,29 @@ extension ResultsStore {
     /// Column names never digested (provenance).
     static let digestExcludedColumns: Set<String> = [
         "code_version", "git_revision", "sqlite_version", "gsl_version", "host", "pid", "error_message",
+        // The signature scheme (schema v8): same market rows in both; the chain bytes that differ are digested.
+        "signatures",
     ]
 
-    /// `results_digest`: lower-case hex SHA-256 over every result row (see the type's documentation).
-    public func resultsDigest() throws -> String {
+    /// The market's own tables (per study, per radiologist-day, per sample, and the run metrics): what both signature
+    /// schemes must store identically (issue 16). The chain's tables, whose bytes and hashes differ between the
+    /// schemes, are not among them.
+    public static let marketResultTables = ["market_studies", "radiologist_days", "market_samples", "run_metrics"]
+
+    /// `results_digest`: lower-case hex SHA-256 over every result row (see the type's documentation), or over the
+    /// rows of `tables` only.
+    public func resultsDigest(tables: [String]? = nil) throws -> String {
         try read("cannot compute the results digest") { db in
-            var builder = try DigestBuilder(db: db)
+            var builder = try DigestBuilder(db: db, tables: tables)
             return try builder.digest(run: nil)
         }
     }
 
-    /// The digest of every run's rows, by run id (as ``runDigest(_:)`` gives each, in one pass).
-    public func runDigests() throws -> [RunID: String] {
+    /// The digest of every run's rows, by run id (as ``runDigest(_:)`` gives each, in one pass), or of its rows in
+    /// `tables` only.
+    public func runDigests(tables: [String]? = nil) throws -> [RunID: String] {
         try read("cannot compute run digests") { db in
-            var builder = try DigestBuilder(db: db)
+            var builder = try DigestBuilder(db: db, tables: tables)
             return Dictionary(
                 uniqueKeysWithValues: try builder.digestsByRun().map { (RunID(rawValue: $0.key), $0.value) })
         }
@@ -123,11 +133,12 @@ struct DigestBuilder {
     var layouts: [String: TableLayout] = [:]
     var order: [String] = []
 
-    init(db: Database) throws {
+    /// - Parameter tables: digest only these tables (all when nil); references still resolve through any table.
+    init(db: Database, tables: [String]? = nil) throws {
         self.db = db
         for l in try TableLayout.all(db) {
             layouts[l.name] = l
-            order.append(l.name)
+            if tables?.contains(l.name) ?? true { order.append(l.name) }
         }
     }
 

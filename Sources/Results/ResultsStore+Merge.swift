@@ -111,13 +111,20 @@ extension ResultsStore {
             if mine.recordChain == nil || first.settings.recordChain == nil {
                 mine.recordChain = first.settings.recordChain
             }
+            // Likewise before v8 for the signature scheme (such a shard ran `ed25519`).
+            if mine.signatures == nil || first.settings.signatures == nil {
+                mine.signatures =
+                    (mine.signatures ?? "ed25519") == (first.settings.signatures ?? "ed25519")
+                    ? first.settings.signatures : mine.signatures
+            }
             guard mine == first.settings else {
                 throw MergeError(
                     "\(other.path) and \(first.path) ran the same sweep with different settings (seed "
                         + "\(other.settings.masterSeed) vs \(first.settings.masterSeed), detail rows "
                         + "\(other.settings.recordObservations) vs \(first.settings.recordObservations), chains "
                         + "\(other.settings.recordChain.map(String.init) ?? "not recorded") vs "
-                        + "\(first.settings.recordChain.map(String.init) ?? "not recorded"))")
+                        + "\(first.settings.recordChain.map(String.init) ?? "not recorded"), signatures "
+                        + "\(other.settings.signatures ?? "ed25519") vs \(first.settings.signatures ?? "ed25519"))")
             }
             guard other.points == first.points else {
                 throw MergeError("\(other.path) and \(first.path) disagree on the sweep's points")

@@ -17,11 +17,15 @@ public struct StudySettings: Sendable, Equatable {
     /// Whether market runs keep their chain (`--no-chain` turns this off); nil when the database was written
     /// before schema v6, which did not record it.
     public var recordChain: Bool?
+    /// The market study's signature scheme (`chain.signatures` or `--signatures`); nil for a queue study and in a
+    /// database written before schema v8 (which ran `ed25519` only).
+    public var signatures: String?
 
     public init(
         kind: String, name: String, sourceSHA256: String, sourceText: String, masterSeed: UInt64,
-        recordObservations: Bool, recordChain: Bool?
+        recordObservations: Bool, recordChain: Bool?, signatures: String? = nil
     ) {
+        self.signatures = signatures
         self.kind = kind
         self.name = name
         self.sourceSHA256 = sourceSHA256
@@ -146,7 +150,7 @@ extension ResultsStore {
             return StudySettings(
                 kind: row["kind"], name: row["name"], sourceSHA256: row["source_sha256"],
                 sourceText: row["source_text"], masterSeed: seed, recordObservations: row["record_observations"],
-                recordChain: row["record_chain"])
+                recordChain: row["record_chain"], signatures: row["signatures"])
         }
     }
 
@@ -156,12 +160,13 @@ extension ResultsStore {
             try db.execute(
                 sql: """
                     INSERT INTO study_settings (
-                        id, kind, name, source_sha256, source_text, master_seed, record_observations, record_chain)
-                    VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                        id, kind, name, source_sha256, source_text, master_seed, record_observations, record_chain,
+                        signatures)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     s.kind, s.name, s.sourceSHA256, s.sourceText, String(s.masterSeed), s.recordObservations,
-                    s.recordChain,
+                    s.recordChain, s.signatures,
                 ])
         }
     }

@@ -62,4 +62,14 @@ extension Schema {
     static let v7 = """
         ALTER TABLE market_studies ADD COLUMN closed_ticks INTEGER;
         """
+
+    /// The chain's signature scheme (`ed25519` or `simulated`, `chain.signatures` or `--signatures`; issue 16): per
+    /// market run, so `readchain replay` checks its signatures under the scheme that made them, and per study, so
+    /// `--resume` and `merge` refuse to mix schemes. NULL in a database written before v8 (every run was
+    /// `ed25519`) and for a queue study. Not digested: both schemes give the same market rows by construction, and
+    /// the chain bytes that differ are (`chain_runs.chain_digest`, the stored blocks).
+    static let v8 = """
+        ALTER TABLE study_settings ADD COLUMN signatures TEXT CHECK (signatures IN ('ed25519', 'simulated'));
+        ALTER TABLE chain_runs ADD COLUMN signatures TEXT CHECK (signatures IN ('ed25519', 'simulated'));
+        """
 }

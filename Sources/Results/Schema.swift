@@ -10,7 +10,7 @@ enum Schema {
     static let applicationID: Int32 = 0x5243_686E
 
     /// The number of the newest migration this build knows.
-    static let version = 7
+    static let version = 8
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -42,6 +42,10 @@ enum Schema {
         migrator.registerMigration("v7") { db in
             try db.execute(sql: v7)
             try db.execute(sql: "PRAGMA user_version = 7")
+        }
+        migrator.registerMigration("v8") { db in
+            try db.execute(sql: v8)
+            try db.execute(sql: "PRAGMA user_version = 8")
         }
         return migrator
     }

@@ -39,16 +39,19 @@ extension MarketReader {
                 precisionTicks: duration(y, "precision", synchrony.precisionTicks, &good),
                 messageDelayTicks: duration(y, "message_delay", synchrony.messageDelayTicks, &good))
         }
+        let signatures = choice(s, "signatures", d.signatures, &good)
         guard good else {
             ok = false
             return nil
         }
-        return ChainParameters(
+        var chain = ChainParameters(
             operators: s.contains("validators")
                 ? operatorNames.map { ChainParameters.Operator(name: $0.value) } : d.operators,
             validators: s.contains("validators") ? validators.map(\.model) : d.validators, block: block,
             timeouts: timeouts, latency: latency, faults: faults, verificationCostTicks: verification, fees: fees,
             synchrony: synchrony)
+        chain.signatures = signatures
+        return chain
     }
 
     /// The `operators:` list (empty if absent), checked for duplicates.

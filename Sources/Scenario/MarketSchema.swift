@@ -102,6 +102,7 @@ extension ScenarioSchema {
         .optional("operators"), .optional("validators"), .optional("block"), .optional("timeouts"),
         .optional("latency"), .optional("faults"), .optional("verification_cost"), .optional("fees"),
         .optional("synchrony"),
+        .optional("signatures"),
     ]
     static let validatorFields: [FieldSpec] = [
         .required("name"), .required("operator"), .optional("power"), .optional("region"),

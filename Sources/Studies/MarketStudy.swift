@@ -198,13 +198,15 @@ public enum MarketStudy {
         let progress = ProgressTracker(runs: pending.count, callback: options.simulatedProgress)
         let recordDetail = options.recordObservations
         let recordChain = options.recordChain
+        let signatures = options.signatures
         let chunkBlocks = options.chainChunkBlocks
         try ResumableRuns.execute(
             pending, store: store, options: options, alreadyFinished: finished,
             run: { i, p, id in
-                guard case .market(let model) = p.scenario.model, let d = p.design else {
+                guard case .market(var model) = p.scenario.model, let d = p.design else {
                     throw StudyError("not a market scenario")
                 }
+                model.chain.signatures = signatures ?? model.chain.signatures
                 var spec = MarketRunSpec(
                     model: model, design: model.designs[d], seed: p.scenario.seed, replication: p.replication,
                     horizonTicks: p.scenario.horizonTicks, warmupTicks: p.scenario.warmupTicks,
@@ -314,13 +316,14 @@ public enum MarketStudy {
 
     /// The rows stored for one run. With `recordDetail` false only the chain facts are kept.
     static func detail(_ r: MarketRunResult, recordDetail: Bool) throws -> MarketRunDetail {
-        let chain = ChainRunRow(
+        var chain = ChainRunRow(
             chainDigest: r.chainDigest, stateRoot: r.stateRoot, submitted: r.transactionsSubmitted,
             committed: r.transactionsCommitted, failed: r.transactionsFailed, refused: r.transactionsRefused,
             signatureVerifications: r.signatureVerifications, signaturesMade: r.signaturesMade,
             events: try integer(r.events, "events"), blocks: r.blocks.count, studies: r.studies.count,
             studiesReported: r.studies.filter { $0.reportCommitted != nil }.count,
             oracleViolations: r.oracleViolations)
+        chain.signatures = r.signatures
         guard recordDetail else {
             return MarketRunDetail(studies: [], radiologistDays: [], samples: [], blocks: [], chain: chain)
         }

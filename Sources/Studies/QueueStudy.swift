@@ -19,6 +19,9 @@ public struct StudyOptions: Sendable {
     /// Market: keep each run's chain (genesis, blocks, commit certificates) for `readchain replay` and `audit`
     /// (`--no-chain` turns it off).
     public var recordChain = true
+    /// Market: the signature scheme every run uses instead of its scenario's `chain.signatures` (`--signatures`;
+    /// nil: the scenario's). Recorded per run and in the study settings.
+    public var signatures: ChainParameters.Signatures?
     /// Market, with ``recordChain``: blocks stored per transaction while a run goes on (`MarketRunSpec.chainChunkBlocks`).
     public var chainChunkBlocks = 2_000
     /// Code version and git revision for provenance.
@@ -53,6 +56,15 @@ public struct StudyOptions: Sendable {
         self.codeVersion = codeVersion
         self.gitRevision = gitRevision
         self.progress = progress
+    }
+}
+
+extension StudyOptions {
+    /// The signature scheme the runs of `scenario` use: ``signatures`` if given, else the scenario's (nil for a
+    /// queue scenario).
+    func signatures(of scenario: ScenarioFile) -> ChainParameters.Signatures? {
+        guard case .market(let model) = scenario.model else { return nil }
+        return signatures ?? model.chain.signatures
     }
 }
 
@@ -131,7 +143,8 @@ public enum QueueStudy {
     static func settings(_ s: ScenarioFile, _ options: StudyOptions) -> StudySettings {
         StudySettings(
             kind: "scenario", name: s.name, sourceSHA256: s.sha256, sourceText: s.text, masterSeed: s.seed,
-            recordObservations: options.recordObservations, recordChain: s.kind == .market ? options.recordChain : nil)
+            recordObservations: options.recordObservations, recordChain: s.kind == .market ? options.recordChain : nil,
+            signatures: options.signatures(of: s)?.rawValue)
     }
 
     /// Runs the replications in `replications` that the database does not hold finished, after deleting its

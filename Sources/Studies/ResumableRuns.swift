@@ -163,6 +163,12 @@ enum ResumableRuns {
                 "\(store.path) was written " + (kept ? "with" : "without") + " each run's chain; resume "
                     + (kept ? "without" : "with") + " --no-chain")
         }
+        // A database written before schema v8 recorded no scheme: it ran ed25519.
+        if let wanted = settings.signatures, (found.signatures ?? "ed25519") != wanted {
+            throw ResumeError(
+                "\(store.path) was written with \(found.signatures ?? "ed25519") signatures; resume with --signatures "
+                    + (found.signatures ?? "ed25519"))
+        }
         if found.recordChain == nil, let wanted = settings.recordChain { try store.fillRecordChainIfUnknown(wanted) }
     }
 

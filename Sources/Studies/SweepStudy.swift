@@ -86,7 +86,8 @@ public enum SweepStudy {
         StudySettings(
             kind: "sweep", name: sweep.name, sourceSHA256: sweep.sha256, sourceText: sweep.text,
             masterSeed: sweep.base.seed, recordObservations: options.recordObservations,
-            recordChain: sweep.base.kind == .market ? options.recordChain : nil)
+            recordChain: sweep.base.kind == .market ? options.recordChain : nil,
+            signatures: options.signatures(of: sweep.base)?.rawValue)
     }
 
     /// Runs shard `shard` of `sweep` into `options.databasePath`.

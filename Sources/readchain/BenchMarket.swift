@@ -7,8 +7,8 @@ extension Bench {
     struct MarketBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "market",
-            abstract: "One replication of a market scenario's design through the chain, with real Ed25519: studies per "
-                + "wall second and the share of wall time spent verifying signatures.")
+            abstract: "One replication of a market scenario's design through the chain (real Ed25519 unless "
+                + "--signatures): studies per wall second and the share of wall time spent verifying signatures.")
 
         @Argument(help: "The market scenario.", completion: .file(extensions: ["yaml", "yml"]))
         var scenario = "Scenarios/default.yaml"
@@ -20,7 +20,17 @@ extension Bench {
                 "Validators share one verified-signature cache (each signature verified for real once) instead of "
                     + "verifying everything themselves, as separate machines would."))
         var sharedCache = false
+        @Option(
+            help: ArgumentHelp(
+                SignatureOption.help + " both: run the same market with each, one after the other, and print "
+                    + "simulated_speedup (real wall time / simulated wall time).",
+                valueName: "ed25519|simulated|both"))
+        var signatures: String?
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if signatures != "both" { _ = try SignatureOption.parse(signatures) }
+        }
 
         func run() throws {
             guard days > 0, days <= 3_660, samples > 0 else {
@@ -28,9 +38,17 @@ extension Bench {
             }
             do throws(any Error) {
                 let file = try ScenarioLoader.load(path: scenario)
+                let command = CommandLine.arguments.joined(separator: " ")
+                if signatures == "both" {
+                    let c = try MarketBenchmark.compareSignatures(
+                        scenario: file, design: design, days: days, verifySamples: samples, sharedCache: sharedCache,
+                        command: command)
+                    if output.json { print(try JSONOutput.encode(c)) } else { for line in c.lines { print(line) } }
+                    return
+                }
                 let f = try MarketBenchmark.run(
                     scenario: file, design: design, days: days, verifySamples: samples,
-                    sharedCache: sharedCache, command: CommandLine.arguments.joined(separator: " "))
+                    sharedCache: sharedCache, signatures: try SignatureOption.parse(signatures), command: command)
                 if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
             } catch {
                 throw CLIFailure.report(error, json: output.json)

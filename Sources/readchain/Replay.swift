@@ -38,8 +38,10 @@ struct Replay: ParsableCommand {
             verifies both commit certificates of every height against that height's validator set, re-executes \
             the block through the contracts and checks the tx, results and state roots the headers commit to, \
             then compares the final state root, the chain facts, the per-block summaries, the per-study money \
-            and review fields and the chain-derivable headline metrics with what the database stores. Prints OK \
-            with counts per run, or every failure with its height; exits 65 on any failure.
+            and review fields and the chain-derivable headline metrics with what the database stores. Signatures \
+            are checked under the scheme each run recorded (ed25519, or the simulated keyed hash of \
+            --signatures simulated), named on each run's line. Prints OK with counts per run, or every failure \
+            with its height; exits 65 on any failure.
             """)
 
     @Argument(help: "The results database (SQLite).", completion: .file(extensions: ["sqlite"]))
@@ -62,7 +64,7 @@ struct Replay: ParsableCommand {
             print(try JSONOutput.encode(report))
         } else {
             for r in report.runs {
-                let head = "run \(r.runID) (\(r.design), replication \(r.replication))"
+                let head = "run \(r.runID) (\(r.design), replication \(r.replication), \(r.signatures) signatures)"
                 if r.ok {
                     print(
                         "\(head): OK: \(r.counts.blocks) blocks, \(r.counts.transactions) transactions "

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarketModel
 import Scenario
 import Studies
 
@@ -41,15 +42,20 @@ struct StudyRunOptions: ParsableArguments {
                 + "cannot check the run."))
     var noChain = false
 
+    @Option(name: .long, help: ArgumentHelp(SignatureOption.help, valueName: "ed25519|simulated"))
+    var signatures: String?
+
     /// The options that only apply when a scenario runs (for `compare --from`, which runs nothing).
     var given: [String] {
         [
             ("--out", out != nil), ("--replications", replications != nil), ("--seed", seed != nil),
             ("--jobs", jobs != nil), ("--resume", resume), ("--take-over", takeOver), ("--no-chain", noChain),
+            ("--signatures", signatures != nil),
         ].filter { $0.1 }.map { $0.0 }
     }
 
     func validate() throws {
+        _ = try SignatureOption.parse(signatures)
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let replications, !(1...100_000).contains(replications) {
             throw ValidationError("--replications must be in 1...100000, got \(replications)")
@@ -79,10 +85,29 @@ struct StudyRunOptions: ParsableArguments {
             databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
             recordObservations: recordObservations, gitRevision: GitRevision.current())
         options.recordChain = !noChain
+        options.signatures = try? SignatureOption.parse(signatures)  // checked by validate()
         options.resume = resume
         options.takeOver = takeOver
         options.cancellation = Interruption.install(
             database: path, resumeCommand: Interruption.resumeCommand(adding: "--resume"), progressBar: progressBar)
         return options
+    }
+}
+
+/// `--signatures ed25519|simulated` (simulate, compare, sweep, bench market): the chain's signature scheme, overriding
+/// the scenario's `chain.signatures`.
+enum SignatureOption {
+    static let help =
+        "The chain's signature scheme, overriding the scenario's chain.signatures: ed25519 (real signatures; for audits "
+        + "and load tests) or simulated (a keyed hash of the same size and simulated CPU cost: the same market "
+        + "results, faster; for sweeps)."
+
+    /// The scheme named `text` (nil when not given).
+    static func parse(_ text: String?) throws -> ChainParameters.Signatures? {
+        guard let text else { return nil }
+        guard let s = ChainParameters.Signatures(rawValue: text) else {
+            throw ValidationError("--signatures must be ed25519 or simulated, got '\(text)'")
+        }
+        return s
     }
 }

@@ -40,9 +40,13 @@ struct Sweep: ParsableCommand {
         name: .long, help: ArgumentHelp("For a shard requeued after its node failed: " + StudyRunOptions.takeOverHelp))
     var takeOver = false
 
+    @Option(name: .long, help: ArgumentHelp(SignatureOption.help, valueName: "ed25519|simulated"))
+    var signatures: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        _ = try SignatureOption.parse(signatures)
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let replications, !(1...100_000).contains(replications) {
             throw ValidationError("--replications must be in 1...100000, got \(replications)")
@@ -67,6 +71,7 @@ struct Sweep: ParsableCommand {
                 databasePath: path, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                 recordObservations: !noObservations, gitRevision: GitRevision.current())
             options.takeOver = takeOver
+            options.signatures = try SignatureOption.parse(signatures)
             options.cancellation = Interruption.install(
                 database: path, resumeCommand: Interruption.resumeCommand(adding: nil), progressBar: false)
             let summary = try SweepStudy.run(file, shard: shard, options: options)

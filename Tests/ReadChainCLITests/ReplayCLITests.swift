@@ -29,6 +29,39 @@ import Testing
         #expect((obj["runs"] as? [Any])?.count == 1)
     }
 
+    /// `--signatures simulated`: replay checks the keyed hashes and says so on each run's line; a simulated
+    /// signature altered in the stored chain fails like an Ed25519 one; a bad scheme name is a usage error.
+    @Test func simulatedSignaturesReplayUnderTheirScheme() throws {
+        let dir = try TempDir()
+        let path = dir.path("sim.sqlite")
+        let s = try CLI.run([
+            "simulate", CLI.path("Scenarios/validation/market-tiny.yaml"), "--replications", "1", "--out", path,
+            "--signatures", "simulated",
+        ])
+        #expect(s.status == 0, "\(s.stderr)")
+        let r = try CLI.run(["replay", path])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.components(separatedBy: ", simulated signatures): OK: ").count == 3, "\(r.stdout)")
+        let real = try CLI.run(["replay", Self.database, "--run", "1"])
+        #expect(real.stdout.contains(", ed25519 signatures): OK: "), "\(real.stdout)")
+        // Flip a bit of the last 64 bytes (a commit signature) of a stored certificate.
+        let q = try DatabaseQueue(path: path)
+        try q.write { db in
+            var c = [UInt8](
+                try Data.fetchOne(
+                    db, sql: "SELECT certificate FROM chain_block_data WHERE run_id = 1 AND height = 5")!)
+            c[c.count - 10] ^= 1
+            try db.execute(
+                sql: "UPDATE chain_block_data SET certificate = ? WHERE run_id = 1 AND height = 5",
+                arguments: [Data(c)])
+        }
+        let t = try CLI.run(["replay", path, "--run", "1"])
+        #expect(t.status == 65 && t.stdout.contains("simulated signatures): FAIL"), "\(t.stdout)\(t.stderr)")
+        #expect(t.stdout.contains("certificate: signature of validator"), "\(t.stdout)")
+        let bad = try CLI.run(["simulate", CLI.path("Scenarios/validation/market-tiny.yaml"), "--signatures", "rsa"])
+        #expect(bad.status == 64 && bad.stderr.contains("--signatures must be ed25519 or simulated"), "\(bad.stderr)")
+    }
+
     @Test func tamperedBlockFailsWithHeight() throws {
         let dir = try TempDir()
         let path = dir.path("t.sqlite")

@@ -213,6 +213,20 @@ func market(_ text: String) throws -> MarketParameters {
         }
     }
 
+    /// `chain.signatures`: ed25519 unless the file says simulated; `with(signatures:)` is the `--signatures`
+    /// override (same text and hash); another name is refused with the choices.
+    @Test func signatureSchemeIsReadAndOverridden() throws {
+        #expect(try market(validMarketYAML).chain.signatures == .ed25519)
+        let text = validMarketYAML + "\n  chain:\n    signatures: simulated\n"
+        #expect(try market(text).chain.signatures == .simulated)
+        let file = try ScenarioLoader.parse(text: validMarketYAML, path: "t.yaml")
+        let overridden = file.with(signatures: .simulated)
+        guard case .market(let m) = overridden.model else { throw ScenarioLoadError.invalid([]) }
+        #expect(m.chain.signatures == .simulated && overridden.sha256 == file.sha256)
+        let bad = brief(validMarketYAML + "\n  chain:\n    signatures: rsa\n")
+        #expect(bad.count == 1 && bad[0].contains("ed25519") && bad[0].contains("simulated"), "\(bad)")
+    }
+
     @Test func clientTypeDefaults() throws {
         let ed = try market(replacing("type: hospital_system", with: "type: emergency_department", in: validMarketYAML))
         #expect(ed.clients[0].arrivalProfile == .sinusoidal(peakHour: 17, amplitude: 0.6, weekendFactor: 1))

@@ -18,8 +18,8 @@ struct Party {
     /// Fees paid since the radiologist's day last ended (``ChainGateway/takeFeesToday(_:)``).
     var feesToday: UInt64 = 0
 
-    init(label: String, seed: UInt64, gateway: Int) {
-        signing = SigningKey.derive(label: label, seed: seed)
+    init(label: String, seed: UInt64, gateway: Int, scheme: SignatureScheme = .ed25519) {
+        signing = SigningKey.derive(label: label, seed: seed, scheme: scheme)
         sealing = SealingKey.derive(label: label, seed: seed)
         address = signing.publicKey.address
         self.gateway = gateway

@@ -129,6 +129,17 @@ extension MarketWorld {
             network: NetworkConfig(latency: latency), node: node, faults: faults,
             rebroadcastInterval: .seconds(5), termination: nil, invariantEvery: 0)
         config.signatureCaches = spec.signatureCaches
+        config.signatures = SignatureScheme(chain.signatures)
         return config
+    }
+}
+
+extension SignatureScheme {
+    /// The Ledger's scheme of a scenario's `chain.signatures`.
+    public init(_ s: ChainParameters.Signatures) {
+        switch s {
+        case .ed25519: self = .ed25519
+        case .simulated: self = .simulated
+        }
     }
 }

@@ -154,8 +154,10 @@ final class MarketWorld {
         chainID = spec.design.chainID
         streams = RandomStreams(seed: seed, replication: spec.replication)
         let validators = model.chain.validators.count
-        let authority = Party(label: "authority", seed: seed, gateway: 0)
-        let intermediaryParty = Party(label: "intermediary", seed: seed, gateway: 1 % max(1, validators))
+        let scheme = SignatureScheme(model.chain.signatures)
+        let authority = Party(label: "authority", seed: seed, gateway: 0, scheme: scheme)
+        let intermediaryParty = Party(
+            label: "intermediary", seed: seed, gateway: 1 % max(1, validators), scheme: scheme)
         recorder = Recorder(
             warmupTicks: spec.warmupTicks, recordChain: spec.recordChain, chainSink: spec.chainSink,
             chainChunkBlocks: spec.chainChunkBlocks)
@@ -174,7 +176,8 @@ final class MarketWorld {
                 do { generator = try StudyGenerator(group: group, clientNumber: k + 1) } catch {
                     throw MarketSimulationError("client group \(group.name): \(error)")
                 }
-                let party = Party(label: "client-\(generator.clientName)", seed: seed, gateway: nextGateway())
+                let party = Party(
+                    label: "client-\(generator.clientName)", seed: seed, gateway: nextGateway(), scheme: scheme)
                 clientParties.append(party)
                 clients.append(
                     Client(
@@ -197,7 +200,8 @@ final class MarketWorld {
                 throw MarketSimulationError("cohort \(cohort.name): \(error)")
             }
             for k in 0..<cohort.count {
-                let party = Party(label: "radiologist-\(cohort.name)-\(k + 1)", seed: seed, gateway: nextGateway())
+                let party = Party(
+                    label: "radiologist-\(cohort.name)-\(k + 1)", seed: seed, gateway: nextGateway(), scheme: scheme)
                 radParties.append(party)
                 rads.append(
                     Radiologist(
@@ -212,7 +216,8 @@ final class MarketWorld {
             let readingTime = try? ReadingTimeModel(readingTime: cohort.readingTime)
             guard let readingTime else { continue }
             let party = Party(
-                label: "radiologist-\(cohort.name)-\(cohort.count + 1)", seed: seed, gateway: nextGateway())
+                label: "radiologist-\(cohort.name)-\(cohort.count + 1)", seed: seed, gateway: nextGateway(),
+                scheme: scheme)
             radParties.append(party)
             rads.append(
                 Radiologist(
@@ -301,6 +306,7 @@ final class MarketWorld {
             transactionsFailed: recorder.failedInBlocks, transactionsRefused: gateway.refused,
             signatureVerifications: cluster.realVerifications, signaturesMade: submitted,
             events: cluster.metrics.eventsHandled, oracleViolations: cluster.oracle.violations)
+        result.signatures = model.chain.signatures
         if spec.recordChain {
             result.chain = recorder.recordedChain(chainID: chainID, maxTxBytes: maxTxBytes, genesis: genesisBytes)
         }
