@@ -5,8 +5,11 @@ extension Context {
     /// The assignee reports before the deadline; turnaround is recorded and the escrow settled per design:
     /// intermediary — the radiologist gets its pay, the operator the rest; posted price or auction — the
     /// radiologist gets the price, less (value-based) the levy to the bonus pool and the hold-back kept in escrow.
-    /// The study is then sampled for peer review from SHA-256(`readchain/sample/v2` ‖ block height ‖ block time ‖
-    /// study id): not the block hash, which covers signature bytes (they differ between signature schemes).
+    /// The study is then sampled for peer review from SHA-256(`readchain/sample/v3` ‖ block height ‖ study id): not
+    /// the block hash, which covers signature bytes (they differ between signature schemes) and which the proposer
+    /// can grind, nor the block time, which it chooses to the microsecond within the timeliness bound. What is left
+    /// to a proposer (or a reporter) is only which height a report lands at; randomness nobody can steer
+    /// (commit-reveal or a VRF) is issue 17 item 2.
     mutating func submitReport(_ id: UInt64, report: ReportSubmission, sender: Address) throws(ContractError) {
         var s = try study(id)
         guard s.state == .assigned, let rad = s.assignee else {
@@ -48,11 +51,8 @@ extension Context {
         credit(rad, paid)
         s.escrow = s.holdback
 
-        // From the block's height and time, not its hash: the hash covers signature bytes, which differ between the
-        // signature schemes (issue 16), and the sample must not.
-        let draw = Hash.sha256(
-            domain: "readchain/sample/v2", height.bigEndianBytes, UInt64(bitPattern: now).bigEndianBytes,
-            id.bigEndianBytes)
+        // From the block's height, not its hash or time (see above).
+        let draw = Hash.sha256(domain: "readchain/sample/v3", height.bigEndianBytes, id.bigEndianBytes)
         s.sampledForReview = draw.bytes.readBigEndianUInt64() % 10_000 < genesis.peerReviewSamplingBasisPoints
         saveStudy(s)
         emit(

@@ -4,7 +4,7 @@ import Ledger
 /// study market, access grants, reports and settlement, feedback and peer review, value-based incentives,
 /// labelled dataset) over one authenticated `StateStore`.
 ///
-/// Pure and deterministic: block time comes from `beginBlock`, peer-review sampling from the block's height and time
+/// Pure and deterministic: block time comes from `beginBlock`, peer-review sampling from the block's height
 /// (never from signature bytes, so both signature schemes sample alike), and no decision depends on Dictionary or
 /// Set order (state scans are key-ordered).
 ///
