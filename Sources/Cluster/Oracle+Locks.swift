@@ -67,4 +67,34 @@ extension Oracle {
             }
         }
     }
+
+    /// Who is to blame for two certificates of one height from different rounds (accountability across rounds,
+    /// §4.1.10): with `lo` the earlier one, for v in round r, its signers precommitted v in r and so locked it.
+    /// Let r* be the first round in (r, hi.round] with a polka for a value w ≠ v (non-nil): the signers of `lo`
+    /// among its prevoters prevoted against their lock with no polka for any value but v since r (amnesia). With
+    /// no such round, the signers of both precommitted `hi`'s value without a polka (also amnesia). Either set
+    /// holds more than 1/3 of the power (two quorums intersect), i.e. at least f+1 validators.
+    func attributeFork(_ x: CommitCertificate, _ y: CommitCertificate, validators: ValidatorSet) -> Set<Address> {
+        let (lo, hi) = x.round < y.round ? (x, y) : (y, x)
+        func signers(_ c: CommitCertificate) -> Set<Address> {
+            Set(
+                c.signatures.filter { Int($0.validatorIndex) < validators.count }.map {
+                    validators.validators[Int($0.validatorIndex)].address
+                })
+        }
+        let locked = signers(lo)
+        guard lo.round < hi.round else { return [] }
+        for r in (lo.round + 1)...hi.round {
+            // Every value with a polka in round r; the union of their blamed signers (no order matters).
+            let polkas = prevoteSigners.filter { k, _ in
+                k.height == lo.height && k.round == r && k.valueID != nil && k.valueID != lo.blockID
+                    && isPolka(height: k.height, round: r, k.valueID!, validators)
+            }
+            guard !polkas.isEmpty else { continue }
+            var blamed: Set<Address> = []
+            for (_, prevoters) in polkas { blamed.formUnion(prevoters.intersection(locked)) }
+            return blamed
+        }
+        return locked.intersection(signers(hi))
+    }
 }

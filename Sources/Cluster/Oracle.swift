@@ -203,7 +203,8 @@ public final class Oracle {
             // Agreement and equal state roots.
             if chain[i] != id {
                 fail("agreement: node \(node) decided \(id.hex.prefix(8)) at h=\(h), others \(chain[i].hex.prefix(8))")
-                // Accountability: signers of both certificates of one round precommitted two blocks.
+                // Accountability: signers of both certificates of one round precommitted two blocks; across rounds,
+                // amnesia (`attributeFork`).
                 let other = i >= certificateBase ? certificates[i - certificateBase] : c.certificate
                 if i >= certificateBase, other.round == c.certificate.round, set == sets[i] {
                     let mine = Set(c.certificate.signatures.map(\.validatorIndex))
@@ -211,6 +212,8 @@ public final class Oracle {
                     where mine.contains(sig.validatorIndex) && Int(sig.validatorIndex) < set.count {
                         misbehaved.insert(set.validators[Int(sig.validatorIndex)].address)
                     }
+                } else if i >= certificateBase, set == sets[i] {
+                    misbehaved.formUnion(attributeFork(other, c.certificate, validators: set))
                 }
             }
             if roots[i] != c.stateRoot { fail("state root differs: node \(node) h=\(h)") }

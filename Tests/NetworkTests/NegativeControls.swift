@@ -231,3 +231,105 @@ struct NegativeControls {
         #expect(c.height > 5)
     }
 }
+
+/// A fork by amnesia across rounds at `height` (NC-9), for each of two Byzantine nodes: it ignores the round-0
+/// votes of the correct node other than `victim` (so that its core neither locks nor decides in round 0); in round 0
+/// its proposal skips the victim, the victim gets nil votes, and the others get a prevote and a precommit for the
+/// round's proposal, both sent with the prevote. From round 1 its core runs unlocked and proposes and votes for a fresh block: against
+/// the lock its round-0 precommit signed.
+struct AmnesiaForker: ByzantineBehaviour {
+    let height: Height
+    let victim: Address
+    let ally: Address
+    /// Prevotes for another value than the one precommitted in round 0, in later rounds.
+    private(set) var fired = 0
+    private var precommitted: Hash?
+
+    init(height: Height = 1, victim: Address, ally: Address) {
+        self.height = height
+        self.victim = victim
+        self.ally = ally
+    }
+
+    func inputs(for input: ConsensusInput, _ c: ByzantineContext) -> [ConsensusInput] {
+        guard case .vote(let v) = input, v.height == height, v.round == 0, v.validator != victim,
+            v.validator != ally, v.validator != c.address
+        else { return [input] }
+        return []
+    }
+
+    mutating func outputs(for outputs: [ConsensusOutput], _ c: ByzantineContext) -> [ConsensusOutput] {
+        var out: [ConsensusOutput] = []
+        for o in outputs {
+            switch o {
+            case .broadcastProposal(let p) where p.height == height && p.round == 0:
+                for peer in c.peers where peer != victim { out.append(.sendProposal(p, to: peer)) }
+            case .broadcastVote(let v) where v.height == height && v.round == 0:
+                // Both votes at once, with the prevote (the core's own precommit, nil after a timeout, is dropped):
+                // the precommit must reach the other correct node before it is cut off.
+                guard v.type == .prevote, let value = c.core.proposals[0]?.value.id else { continue }
+                precommitted = value
+                for type in [VoteType.prevote, .precommit] {
+                    let real = c.forgeVote(type, height: v.height, round: 0, valueID: value)
+                    let other = c.forgeVote(type, height: v.height, round: 0, valueID: nil)
+                    for peer in c.peers { out.append(.sendVote(peer == victim ? other : real, to: peer)) }
+                }
+            case .broadcastVote(let v) where v.height == height:
+                if v.type == .prevote, let id = v.valueID, let locked = precommitted, id != locked { fired += 1 }
+                out.append(o)
+            default:
+                out.append(o)
+            }
+        }
+        return out
+    }
+}
+
+@Suite("Negative controls: accountability across rounds")
+struct AmnesiaForkControls {
+    @Test("NC-9 AmnesiaBeyondF_ForkAttributed")
+    func nc9() {
+        // Byzantine power 1/2: the round-0 proposer q and the round-1 proposer p fork h=1 across rounds by amnesia.
+        // The correct node a decides q's block in round 0 (p and q prevote and precommit it to a); the correct
+        // node b (a and b cannot talk) sees only nil in round 0 and decides p's fresh block in round 1, which p and
+        // q prevote and precommit against the lock of their round-0 precommits.
+        let seed: UInt64 = 1
+        let genesis = ValidatorSet(
+            (0..<4).map { Validator(publicKey: ClusterConfig.nodeKey($0, seed: seed).publicKey, power: 1) })
+        let addresses = (0..<4).map { ClusterConfig.nodeKey($0, seed: seed).publicKey.address }
+        let selector = ProposerSelector(validatorSet: genesis)
+        let q = addresses.firstIndex(of: selector.proposer(round: 0).address)!
+        let p = addresses.firstIndex(of: selector.proposer(round: 1).address)!
+        let rest = (0..<4).filter { $0 != p && $0 != q }
+        let (a, b) = (rest[0], rest[1])
+        var cfg = controlConfig(seed: seed)
+        cfg.byzantine = [
+            p: AmnesiaForker(victim: addresses[b], ally: addresses[q]),
+            q: AmnesiaForker(victim: addresses[b], ally: addresses[p]),
+        ]
+        // a and b never talk; once a has decided (a few ms), a is cut off from p and q too, so that they never see
+        // its certificate (a's re-broadcast runs every 40 ms).
+        func cut(_ x: Int, _ y: Int, at: SimTime) -> [ScheduledFault] {
+            [ScheduledFault(at: at, .cut(from: x, to: y)), ScheduledFault(at: at, .cut(from: y, to: x))]
+        }
+        cfg.faults = cut(a, b, at: .zero) + cut(a, p, at: .milliseconds(10)) + cut(a, q, at: .milliseconds(10))
+        let c = logCluster(cfg)
+        c.run(until: .milliseconds(150))
+        c.finish()
+        let forks = c.oracle.violations.filter { $0.hasPrefix("agreement") }
+        let fired = [p, q].map { (c.nodes[$0].behaviour as? AmnesiaForker)?.fired ?? 0 }
+        print(
+            "NC-9: p=\(p) q=\(q) a=\(a) b=\(b) fired \(fired); heights \(c.nodes.map(\.store.height)) "
+                + "forks \(forks.prefix(2)); accountable "
+                + "\(c.oracle.accountable.compactMap { addresses.firstIndex(of: $0) })")
+        let rounds = [a, b].map { c.nodes[$0].store.height >= 1 ? c.nodes[$0].store.certificate(at: 1).round : -1 }
+        print("NC-9: rounds of the h=1 certificates of a and b: \(rounds)")
+        #expect(!forks.isEmpty, "the oracle detects the fork")
+        #expect(
+            rounds[0] >= 0 && rounds[1] >= 0 && rounds[0] != rounds[1],
+            "a and b decided h=1 in different rounds: \(rounds)")
+        #expect(fired.allSatisfy { $0 > 0 }, "both prevoted against their round-0 precommit")
+        #expect(c.oracle.accountable.count >= 2, "evidence against ≥ f+1 validators")
+        #expect(Set(c.oracle.accountable).isSubset(of: [addresses[p], addresses[q]]), "no correct validator blamed")
+    }
+}
