@@ -124,7 +124,7 @@ public final class ChainCluster<App: ChainApplication, External> {
             if let o = config.clockOffset { nc.clockOffset = o[i].ticks }
             let node = ChainNode(
                 index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: nodeCaches[i],
-                behaviour: config.byzantine[i], nodeOfAddress: table,
+                behaviour: config.byzantine[i] ?? config.mutants[i], nodeOfAddress: table,
                 decodedBlocks: config.signatureCaches == .shared ? sharedMemo : DecodedBlockMemo())
             node.trackFootprint = config.trackFootprint
             return node
@@ -320,21 +320,41 @@ public final class ChainCluster<App: ChainApplication, External> {
             scheduler.schedule(
                 .rebroadcast(node: i, epoch: epoch[i]), at: now + scaled(config.rebroadcastInterval.ticks, i))
         }
-        // No double-signing by correct nodes: their own signatures (relayed votes of others are not theirs).
-        if correct[i], let me = ownAddress[i] {
-            for a in step.actions {
-                guard case .broadcast(let m) = a else { continue }
-                switch m {
-                case .vote(let v) where v.validator == me: oracle.noteSigned(m, node: i)
-                case .proposal(let p) where p.proposer == me: oracle.noteSigned(m, node: i)
-                default: break
-                }
-            }
-        }
+        if let me = ownAddress[i] { noteOwnVotes(i, me, step.actions) }
         let done = cpu[i].run(step.cpuTicks, at: now)
         pending[i] = step.actions
         busy[i] = true
         scheduler.schedule(.cpuDone(node: i, epoch: epoch[i]), at: done)
+    }
+
+    /// Hands node `i`'s own signed messages to the oracle: every node's prevotes (the polkas that justify correct
+    /// votes), then a correct node's votes and proposals (no double-signing, the lock invariants). Relayed votes of
+    /// others are not the node's own.
+    private func noteOwnVotes(_ i: Int, _ me: Address, _ actions: [NodeAction]) {
+        let key = correct[i] ? nil : nodes[i].key?.publicKey
+        for a in actions {
+            switch a {
+            case .broadcast(.vote(let v)) where v.validator == me && v.type == .prevote,
+                .send(_, .vote(let v)) where v.validator == me && v.type == .prevote:
+                oracle.notePrevote(v, key: key)
+            default: break
+            }
+        }
+        guard correct[i] else { return }
+        for a in actions {
+            let m: NetMessage
+            switch a {
+            case .broadcast(let b), .send(_, let b): m = b
+            default: continue
+            }
+            switch m {
+            case .vote(let v) where v.validator == me:
+                oracle.noteSigned(m, node: i, validators: nodes[i].store.validatorSet(at: v.height))
+            case .proposal(let p) where p.proposer == me:
+                oracle.noteSigned(m, node: i, validators: nodes[i].store.validatorSet(at: p.height))
+            default: break
+            }
+        }
     }
 
     private func release(_ i: Int, _ actions: [NodeAction]) {

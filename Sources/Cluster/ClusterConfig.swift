@@ -96,6 +96,9 @@ public struct ClusterConfig: Sendable {
     /// Byzantine nodes and their behaviours (node index → behaviour). The oracle checks the other nodes only:
     /// their commits, their signatures, their state roots; evidence is collected from them.
     public var byzantine: [Int: any ByzantineBehaviour]
+    /// Negative controls only: behaviours on nodes the oracle still treats as correct (node index → behaviour), i.e.
+    /// deliberately broken correct nodes whose misbehaviour the oracle must flag (default: none).
+    public var mutants: [Int: any ByzantineBehaviour] = [:]
     /// Record each node's largest consensus footprint (`ChainNode.maxFootprint`, B16).
     public var trackFootprint: Bool
     /// Whether the in-process nodes share one verified-signature cache (the default: each signature is

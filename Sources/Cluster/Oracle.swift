@@ -56,7 +56,7 @@ public final class Oracle {
     /// Every transaction any client submitted (nil: not tracked; then "invented" is not checked).
     private var submitted: Set<Hash>? = nil
     public let chainID: String
-    private let cache: SignatureCache
+    let cache: SignatureCache
     public private(set) var checks = 0
     /// The first certificate of each height (`[h-1]`), to find who signed both sides of a fork.
     private var certificates: [CommitCertificate] = []
@@ -69,6 +69,11 @@ public final class Oracle {
     private var misbehaved: Set<Address> = []
     /// The offences with evidence in first-decided blocks, in chain order, with the height of the block.
     public private(set) var committedEvidence: [(height: Height, offence: Offence)] = []
+    /// Who sent a prevote per (height, round, value), from every node's own sends (signatures of non-correct
+    /// senders checked): the polkas that justify correct nodes' votes (`Oracle+Locks.swift`; membership only).
+    var prevoteSigners: [PolkaKey: Set<Address>] = [:]
+    /// Each correct validator's lock per height: the round and value of its latest non-nil precommit.
+    var locks: [LockKey: (round: Round, value: Hash)] = [:]
 
     /// Validators with proof of misbehaviour (accountability, §4.1.10), sorted: evidence that correct nodes
     /// reported (double votes, double proposals) and validators whose precommits are in both of two conflicting
@@ -105,8 +110,9 @@ public final class Oracle {
     /// A client submitted `tx`.
     public func noteSubmitted(_ tx: Hash) { submitted?.insert(tx) }
 
-    /// A node signed and is about to send `m` (checked before the network sees it: no double-signing).
-    public func noteSigned(_ m: NetMessage, node: Int) {
+    /// A correct node signed and is about to send `m` (checked before the network sees it: no double-signing; its
+    /// votes keep the lock invariants, checked with `validators`, the set of the vote's height).
+    public func noteSigned(_ m: NetMessage, node: Int, validators: ValidatorSet) {
         switch m {
         case .vote(let v):
             let k = VoteKey(validator: v.validator, height: v.height, round: v.round, type: v.type)
@@ -118,6 +124,7 @@ public final class Oracle {
                 }
             } else {
                 signedVotes[k] = v.valueID
+                checkLocks(v, node: node, validators: validators)  // once per vote: re-sends are not new decisions
             }
         case .proposal(let p):
             let k = ProposalKey(validator: p.proposer, height: p.height, round: p.round)
@@ -196,7 +203,8 @@ public final class Oracle {
             // Agreement and equal state roots.
             if chain[i] != id {
                 fail("agreement: node \(node) decided \(id.hex.prefix(8)) at h=\(h), others \(chain[i].hex.prefix(8))")
-                // Accountability: signers of both certificates of one round precommitted two blocks.
+                // Accountability: signers of both certificates of one round precommitted two blocks; across rounds,
+                // amnesia (`attributeFork`).
                 let other = i >= certificateBase ? certificates[i - certificateBase] : c.certificate
                 if i >= certificateBase, other.round == c.certificate.round, set == sets[i] {
                     let mine = Set(c.certificate.signatures.map(\.validatorIndex))
@@ -204,6 +212,8 @@ public final class Oracle {
                     where mine.contains(sig.validatorIndex) && Int(sig.validatorIndex) < set.count {
                         misbehaved.insert(set.validators[Int(sig.validatorIndex)].address)
                     }
+                } else if i >= certificateBase, set == sets[i] {
+                    misbehaved.formUnion(attributeFork(other, c.certificate, validators: set))
                 }
             }
             if roots[i] != c.stateRoot { fail("state root differs: node \(node) h=\(h)") }
@@ -221,6 +231,8 @@ public final class Oracle {
         guard let k = retainHeights, h % Height(k) == 0, h > Height(k) else { return }
         let cutoff = h - Height(k)
         signedVotes = signedVotes.filter { $0.key.height >= cutoff }
+        prevoteSigners = prevoteSigners.filter { $0.key.height >= cutoff }
+        locks = locks.filter { $0.key.height >= cutoff }
         signedProposals = signedProposals.filter { $0.key.height >= cutoff }
         let drop = Int(cutoff) - 1 - certificateBase
         if drop > 0 {

@@ -215,6 +215,9 @@ public struct DoubleVoter: ByzantineBehaviour {
 /// Amnesia (B09): a locked node prevotes for the round's proposal although its lock forbids it (L22/L28), i.e. it
 /// votes against its own lock.
 public struct Amnesia: ByzantineBehaviour {
+    /// How many prevotes were rewritten against the lock (a test requires > 0: the behaviour really fired).
+    public private(set) var fired = 0
+
     public init() {}
 
     public mutating func outputs(for outputs: [ConsensusOutput], _ c: ByzantineContext) -> [ConsensusOutput] {
@@ -223,6 +226,7 @@ public struct Amnesia: ByzantineBehaviour {
                 c.core.height == v.height, let p = c.core.proposals[v.round], p.value.id != locked.id,
                 v.valueID != p.value.id
             else { return o }
+            fired += 1
             return .broadcastVote(c.forgeVote(.prevote, height: v.height, round: v.round, valueID: p.value.id))
         }
     }

@@ -234,14 +234,29 @@ struct ScenariosB {
     @Test("B09 ByzantineVoteEquivocation_And_Amnesia (and every adversary)", arguments: ByzantineKind.allCases)
     func B09_ByzantineVoteEquivocation_And_Amnesia(_ kind: ByzantineKind) {
         let f = Fixture(powers: [1, 1, 1, 1])
-        let byz = f.proposer(round: 0)
+        // Amnesia needs a lock and a later round with another proposal. The amnesiac node proposes neither round 0
+        // nor 1; at h=1 r=0 the round-1 proposer gets neither the round-0 proposal nor its proposer's prevote, and
+        // the third correct node's precommit is lost: r=0 fails after the amnesiac core locked, and r=1 brings a
+        // fresh block.
+        let byz = kind == .amnesia ? f.nonProposer(rounds: 2) : f.proposer(round: 0)
         let honest = (0..<f.n).filter { $0 != byz }
         var net = SimNet(fixture: f, maxHeight: 4)
         let behaviour: any ByzantineBehaviour
         switch kind {
         case .doubleVotesSplit: behaviour = DoubleVoter(split: true)
         case .doubleVotesAll: behaviour = DoubleVoter(split: false)
-        case .amnesia: behaviour = CombinedBehaviour([Amnesia(), DoubleVoter(prevotes: false, precommits: true)])
+        case .amnesia:
+            behaviour = CombinedBehaviour([Amnesia(), DoubleVoter(prevotes: false, precommits: true)])
+            let (p0, p1) = (f.address(f.proposer(round: 0)), f.proposer(round: 1))
+            let y = f.address((0..<f.n).first { ![byz, p1, f.proposer(round: 0)].contains($0) }!)
+            net.drops = { _, _, to, input in
+                switch input {
+                case .proposal(let p): return to == p1 && p.proposer == p0 && p.height == 1 && p.round == 0
+                case .vote(let v) where v.height == 1 && v.round == 0:
+                    return v.type == .prevote ? to == p1 && v.validator == p0 : v.validator == y
+                default: return false
+                }
+            }
         case .withholding: behaviour = Withholding()
         case .lunatic: behaviour = LunaticProposer()
         case .equivocatingProposer: behaviour = EquivocatingProposer(groupA: [f.address(honest[0])])
@@ -268,6 +283,14 @@ struct ScenariosB {
         switch kind {
         case .doubleVotesSplit, .doubleVotesAll, .amnesia:
             #expect(against == [f.address(byz)], "equivocation produces evidence")
+            if kind == .amnesia {
+                let parts = (net.byzantine[byz]?.behaviour as? CombinedBehaviour)?.parts ?? []
+                let fired = parts.compactMap { ($0 as? Amnesia)?.fired }.reduce(0, +)
+                print(
+                    "B09 (core): amnesia fired \(fired) times; h=1 decided in rounds \(honest.map { i in net.decisions[i].first?.round ?? -1 })"
+                )
+                #expect(fired > 0, "the amnesia rewrite fired")
+            }
         case .equivocatingProposer:
             #expect(honest.contains { !net.core($0).proposalEvidencePool.isEmpty })
         case .withholding, .lunatic:

@@ -96,7 +96,7 @@ struct SimNet {
     /// Whether a message may cross from node `from` to node `to` at `time`; if not, it is held until a `heal`
     /// event finds the link up (reliable gossip, partial synchrony).
     var connected: (_ time: Int64, _ from: Int, _ to: Int) -> Bool = { _, _, _ in true }
-    /// Whether a broadcast message is lost for good (dropped links).
+    /// Whether a broadcast or relayed message is lost for good (dropped links).
     var drops: (_ time: Int64, _ from: Int, _ to: Int, _ input: ConsensusInput) -> Bool = { _, _, _, _ in false }
     var held: [(to: Int, from: Int, input: ConsensusInput)] = []
     /// Correct nodes forward every proposal and vote they see for the first time (CometBFT-style gossip).
@@ -240,6 +240,7 @@ struct SimNet {
         }
         guard seen[i].insert(sig).inserted else { return }
         for j in 0..<count where j != i && j != from {
+            if drops(now, i, j, input) { continue }
             if connected(now, i, j) {
                 push(now + latency, .deliver(to: j, from: i, input))
             } else {

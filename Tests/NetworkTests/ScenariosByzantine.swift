@@ -68,21 +68,25 @@ struct ScenariosByzantine {
 
     @Test("B09 ByzantineVoteEquivocation_And_Amnesia", arguments: scenarioSeeds)
     func b09(seed: UInt64) {
-        // f = 1 of 4: node 3 double-prevotes and double-precommits (nil ↔ value, to everyone) and prevotes against
-        // its own lock.
-        let byz = CombinedBehaviour([Amnesia(), DoubleVoter()])
-        let c = logCluster(byzantineConfig(seed: seed, byzantine: [3: byz]))
+        // f = 1 of 4: node m double-prevotes and double-precommits (value to one peer, the other to the rest) and
+        // prevotes against its own lock; a cut from the round-0 to the round-1 proposer until 200 ms makes h=1 r=0
+        // fail after m locked, so that round 1 brings a fresh proposal (`amnesiaScenario`).
+        var (cfg, m) = amnesiaScenario(seed: seed)
+        cfg.byzantine = [m: amnesiac()]
+        let c = logCluster(cfg)
         c.run(until: .seconds(1))
         expectClean(c)
+        let fired = amnesia(of: c.nodes[m])?.fired ?? 0
+        #expect(fired > 0, "the amnesia rewrite fired")
         #expect(c.height > 20, "progress with an equivocating validator")
         #expect(c.metrics.evidence > 0)
         #expect(
-            c.oracle.accountable == [address(3, seed: seed)], "equivocation evidence against the Byzantine node only")
+            c.oracle.accountable == [address(m, seed: seed)], "equivocation evidence against the Byzantine node only")
         #expect(c.metrics.committed > 100)
         // The evidence reaches the chain (A12): committed blocks carry it, against the Byzantine node only.
         let committed = c.oracle.committedEvidence
         #expect(!committed.isEmpty, "evidence included in committed blocks")
-        #expect(committed.allSatisfy { $0.offence.validator == address(3, seed: seed) })
+        #expect(committed.allSatisfy { $0.offence.validator == address(m, seed: seed) })
     }
 
     @Test(
