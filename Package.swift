@@ -171,8 +171,8 @@ let package = Package(
         .target(
             name: "LoadTest",
             dependencies: [
-                "Studies", "Results", "Stochastic", "DiscreteEvent", "Consensus", "Contracts", "Ledger", "Network",
-                "Cluster", "MarketModel",
+                "Studies", "Results", "Scenario", "Stochastic", "DiscreteEvent", "Consensus", "Contracts", "Ledger",
+                "Network", "Cluster", "MarketModel",
             ],
             swiftSettings: strict
         ),

@@ -20,6 +20,8 @@ public struct LatencySummary: Codable, Sendable, Equatable {
     public var count: Int
     public var min: Double
     public var avg: Double
+    /// Sample standard deviation (n − 1), as CometBFT's `loadtime report` gives it; nan below two commits.
+    public var sd: Double
     public var p50: Double
     public var p90: Double
     public var p95: Double
@@ -287,7 +289,9 @@ public enum LoadTestRunner {
             committedTPS: Double(committedInWindow) / window,
             latency: LatencySummary(
                 count: committed, min: latencyTally.count > 0 ? latencyTally.min : .nan,
-                avg: latencyTally.count > 0 ? latencyTally.mean : .nan, p50: q(50), p90: q(90), p95: q(95), p99: q(99),
+                avg: latencyTally.count > 0 ? latencyTally.mean : .nan,
+                sd: latencyTally.count > 1 ? latencyTally.standardDeviation : .nan, p50: q(50), p90: q(90), p95: q(95),
+                p99: q(99),
                 max: latencyTally.count > 0 ? latencyTally.max : .nan),
             blocks: blocks,
             blockTime: BlockTimeSummary(

@@ -8,6 +8,7 @@ import Consensus
 import DiscreteEvent
 import Foundation
 import Network
+import Scenario
 
 /// A bad load-test option: the offending text and why. The CLI turns it into exit status 64.
 public struct LoadTestSpecError: Error, CustomStringConvertible, Equatable {
@@ -260,17 +261,15 @@ public struct LoadTestSpec: Sendable {
 
     // MARK: - Parsing helpers
 
-    /// Parses `60s`, `500ms`, `2m`, `1.5s`, `250us` into simulated time.
+    /// Parses a duration as scenario files write it (`60 s`, `60s`, `500 ms`, `2 min`, `250 us`; `µs` for `us`)
+    /// into simulated time, exactly.
     public static func duration(_ s: String, option: String) throws(LoadTestSpecError) -> SimTime {
-        let t = s.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where t.hasSuffix(suffix) {
-            if let x = Double(t.dropLast(suffix.count)), x.isFinite, x >= 0 {
-                return SimTime(seconds: x * scale)
-            }
-            break
+        let text = s.replacingOccurrences(of: "µs", with: "us")
+        switch DurationText.ticks(text) {
+        case .success(let ticks) where ticks >= 0: return SimTime(ticks: ticks)
+        case .success: throw LoadTestSpecError(option: option, text: s, reason: "must not be negative")
+        case .failure(let e): throw LoadTestSpecError(option: option, text: s, reason: e.reason)
         }
-        throw LoadTestSpecError(option: option, text: s, reason: "expected a duration such as 60s, 500ms or 2m")
     }
 
     /// Parses a comma-separated list of integers (`4,7,10,16`).

@@ -230,7 +230,7 @@ public enum LoadTestStudy {
             ("resubmissions", "sends", Double(r.resubmissions)), ("clients_busy", "arrivals", Double(r.clientsBusy)),
             ("send_rate", "tx/s", r.sendRate),
             ("committed_tps", "tx/s", r.committedTPS), ("latency_min", "s", r.latency.min),
-            ("latency_avg", "s", r.latency.avg), ("latency_p50", "s", r.latency.p50),
+            ("latency_avg", "s", r.latency.avg), ("latency_sd", "s", r.latency.sd), ("latency_p50", "s", r.latency.p50),
             ("latency_p90", "s", r.latency.p90),
             ("latency_p95", "s", r.latency.p95), ("latency_p99", "s", r.latency.p99),
             ("latency_max", "s", r.latency.max),

@@ -71,7 +71,13 @@ extension MappingReader {
             return nil
         }
         if isNumberTag(node) {
-            walker.error("\(name): a percentage needs '%', e.g. '\(scalar.string) %'", at: mark)
+            if let percent = Units.fractionAsPercent(scalar.string) {
+                walker.error(
+                    "\(name): a percentage needs '%': write '\(percent) %' (\(scalar.string) reads as a fraction)",
+                    at: mark)
+            } else {
+                walker.error("\(name): a percentage needs '%', e.g. '\(scalar.string) %'", at: mark)
+            }
             return nil
         }
         do {

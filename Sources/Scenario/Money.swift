@@ -44,6 +44,25 @@ extension Units {
         return number.negative ? -Int(magnitude) : Int(magnitude)
     }
 
+    /// A bare fraction strictly between -1 and 1 (`0.05`) written as per cent, exactly (`5`); `nil` otherwise.
+    static func fractionAsPercent(_ text: String) -> String? {
+        let trimmed = Substring(text).trimmedSpaces()
+        guard let (number, rest) = DecimalLiteral.prefix(of: trimmed), rest.isEmpty, !number.isZero,
+            number.digits.count + number.scale <= 0
+        else { return nil }
+        let scale = number.scale + 2
+        let digits = number.digits
+        let body: String
+        if scale >= 0 {
+            body = digits + String(repeating: "0", count: scale)
+        } else if digits.count > -scale {
+            body = digits.dropLast(-scale) + "." + digits.suffix(-scale)
+        } else {
+            body = "0." + String(repeating: "0", count: -scale - digits.count) + digits
+        }
+        return (number.negative ? "-" : "") + body
+    }
+
     /// `"12.5 %"` for 1250 basis points.
     static func percentText(_ basisPoints: Int) -> String {
         let sign = basisPoints < 0 ? "-" : ""

@@ -19,6 +19,10 @@ public struct SweepParameter: Sendable, Equatable {
     public var range: ClosedRange<Double>?
     public var integer: Bool
     public var unit: String?
+    /// Where the parameter's `path`, each grid value and the lhs `range` are written in the sweep file.
+    var pathMark: SourcePosition?
+    var valueMarks: [SourcePosition?] = []
+    var rangeMark: SourcePosition?
 }
 
 /// One point of a sweep: the value of each parameter and the scenario they make.
@@ -49,7 +53,10 @@ public struct SweepPoint: Sendable {
 /// ```
 ///
 /// Each point is the base YAML with each parameter's scalar replaced (through Yams nodes), then loaded and
-/// validated by the normal ``ScenarioLoader``; a value it refuses is reported with the point and the parameter.
+/// validated by the normal ``ScenarioLoader``; every error of every point is reported at once, at the sweep
+/// file's line and column of the value (grid), the range (lhs) or the path (an unknown key) that caused it. A path
+/// may name a key the base file leaves at its default: it is added. An lhs value with a `unit` of `%`, a currency
+/// or a duration is rounded to that unit's precision (2 decimals, the currency's minor digits, whole microseconds).
 /// Grid points enumerate every combination, the first parameter varying slowest. Latin hypercube points split
 /// each range into `points` equal strata, take one value at a uniform position in each stratum and pair the
 /// strata by a random permutation per parameter, all from `seed` (SplitMix64), so the same file gives the same
@@ -93,46 +100,30 @@ public struct SweepFile: Sendable {
         let replications = try override ?? parser.int("replications", 1...100_000)
         let parameters = try parser.parameters(method: method)
         let assignments = try parser.assignments(method: method, parameters: parameters)
+        try parser.checkPaths(parameters, in: baseNode)
         var points: [SweepPoint] = []
+        var problems: [String] = []
+        var bad = 0
         for (i, values) in assignments.enumerated() {
-            points.append(
-                try point(
-                    i, values: values, parameters: parameters, baseNode: baseNode, path: path,
-                    replications: replications))
+            switch point(i, values: values, parameters: parameters, baseNode: baseNode, parser: parser) {
+            case .success(var p):
+                if let replications { p.scenario = p.scenario.with(replications: replications) }
+                points.append(p)
+            case .failure(let refused):
+                bad += 1
+                problems += refused.lines
+            }
+        }
+        guard problems.isEmpty else {
+            let noun = assignments.count == 1 ? "point" : "points"
+            throw SweepError(
+                (["\(bad) of \(assignments.count) \(noun) are not valid scenarios:"] + problems).joined(separator: "\n")
+            )
         }
         return SweepFile(
             path: path, text: text, sha256: ScenarioLoader.hexDigest(Data(text.utf8)), name: name,
             description: try parser.string("description", required: false), method: method, base: base,
             parameters: parameters, points: points)
-    }
-
-    /// Point `i`: the base scenario with `values` substituted, loaded and validated.
-    static func point(
-        _ i: Int, values: [String], parameters: [SweepParameter], baseNode: Node, path: String, replications: Int?
-    ) throws -> SweepPoint {
-        var node = baseNode
-        for (p, v) in zip(parameters, values) {
-            do {
-                node = try substitute(node, steps: PathStep.parse(p.path).get()[...], value: v)
-            } catch let e as SweepError {
-                throw SweepError("\(path): point p\(i), parameter \(p.path): \(e.message)")
-            }
-        }
-        let yaml: String
-        do { yaml = try Yams.serialize(node: node) } catch {
-            throw SweepError("\(path): point p\(i): cannot write the scenario: \(error)")
-        }
-        var scenario: ScenarioFile
-        do throws(ScenarioLoadError) {
-            scenario = try ScenarioLoader.parse(text: yaml, path: "\(path)#p\(i)")
-        } catch {
-            let settings = zip(parameters, values).map { "\($0.path)=\($1)" }.joined(separator: ", ")
-            throw SweepError(
-                "\(path): point p\(i) (\(settings)) is not a valid scenario:\n"
-                    + error.diagnostics.map { "  " + $0.description }.joined(separator: "\n"))
-        }
-        if let replications { scenario = scenario.with(replications: replications) }
-        return SweepPoint(index: i, values: zip(parameters, values).map { ($0.path, $1) }, scenario: scenario)
     }
 
     /// Latin hypercube assignments: `points` rows, one YAML scalar per parameter.
@@ -150,7 +141,10 @@ public struct SweepFile: Sendable {
                 strata.map { s in
                     let u = (Double(s) + rng.uniform()) / Double(n)
                     let x = range.lowerBound + u * (range.upperBound - range.lowerBound)
-                    let text = p.integer ? String(Int64(x.rounded())) : "\(x)"
+                    let text =
+                        p.integer
+                        ? String(Int64(x.rounded()))
+                        : decimals(ofUnit: p.unit).map { String(format: "%.\($0)f", x) } ?? "\(x)"
                     return p.unit.map { "\(text) \($0)" } ?? text
                 })
         }
@@ -166,8 +160,11 @@ public struct SweepFile: Sendable {
         switch (step, node) {
         case (.key(let k), .mapping(var m)):
             guard let key = m.keys.first(where: { $0.string == k }), let child = m[key] else {
-                let known = m.keys.compactMap(\.string).joined(separator: ", ")
-                throw SweepError("no key '\(k)' here (keys: \(known))")
+                // A key the base file leaves at its default: added, with any mappings on the way.
+                m[Node(k)] =
+                    steps.count == 1
+                    ? Node(value) : try substitute(.mapping(Node.Mapping([])), steps: steps.dropFirst(), value: value)
+                return .mapping(m)
             }
             m[key] = try substitute(child, steps: steps.dropFirst(), value: value)
             return .mapping(m)
@@ -314,7 +311,8 @@ struct SweepFileParser {
             _ = try PathStep.parse(p).get()
             if parameters.contains(where: { $0.path == p }) { throw fail(item, "parameter '\(p)' listed twice") }
             var parameter = SweepParameter(
-                path: p, values: [], range: nil, integer: m["integer"]?.bool ?? false, unit: m["unit"]?.scalar?.string)
+                path: p, values: [], range: nil, integer: m["integer"]?.bool ?? false, unit: m["unit"]?.scalar?.string,
+                pathMark: m["path"]?.mark.map(SourcePosition.init))
             if method == "grid" {
                 guard let values = m["values"]?.sequence, !values.isEmpty else {
                     throw fail(item, "grid parameter '\(p)' needs a non-empty 'values' list")
@@ -323,11 +321,13 @@ struct SweepFileParser {
                     guard let s = v.scalar?.string else { throw fail(v, "values of '\(p)' must be scalars") }
                     return s
                 }
+                parameter.valueMarks = values.map { $0.mark.map(SourcePosition.init) }
             } else {
                 guard let r = m["range"]?.sequence, r.count == 2, let lo = r[0].float, let hi = r[1].float,
                     lo.isFinite, hi.isFinite, lo <= hi
                 else { throw fail(item, "lhs parameter '\(p)' needs 'range: [low, high]' with low <= high") }
                 parameter.range = lo...hi
+                parameter.rangeMark = m["range"]?.mark.map(SourcePosition.init)
             }
             parameters.append(parameter)
         }

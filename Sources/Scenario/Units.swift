@@ -200,3 +200,37 @@ extension Substring {
         return s
     }
 }
+
+/// Durations written as in scenario files, for other inputs that take one (`readchain loadtest --duration`).
+public enum DurationText {
+    /// `"<number> <unit>"` or `"<number><unit>"` (`60 s`, `60s`, `1.5 min`, `250 us`) as microsecond ticks,
+    /// exactly; the unit one of `us`, `ms`, `s`, `min`, `h`, `d`, `w`.
+    ///
+    /// - Returns: The ticks, or why the text is not a duration (for a message).
+    public static func ticks(_ text: String) -> Result<Int64, DurationTextError> {
+        do {
+            return .success(try Units.duration(text))
+        } catch {
+            let units = "units: \(TimeUnit.list)"
+            switch error {
+            case .notANumber: return .failure(DurationTextError("expected a number and a unit, e.g. '60 s' (\(units))"))
+            case .missingUnit:
+                return .failure(DurationTextError("a duration needs a unit, e.g. '\(text) s' (\(units))"))
+            case .unknownUnit(let u):
+                let hint = closestMatch(to: u, among: TimeUnit.allCases.map(\.rawValue)).map {
+                    " (did you mean '\($0)'?)"
+                }
+                return .failure(DurationTextError("unknown time unit '\(u)'\(hint ?? "") (\(units))"))
+            case .wrongShape: return .failure(DurationTextError("a rate where a duration was expected (\(units))"))
+            case .overflow: return .failure(DurationTextError("too long"))
+            case .notWholeTicks: return .failure(DurationTextError("finer than a microsecond"))
+            }
+        }
+    }
+}
+
+/// Why a written duration was refused: the reason, for a message.
+public struct DurationTextError: Error, Equatable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+}

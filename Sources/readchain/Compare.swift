@@ -53,6 +53,14 @@ struct Compare: ParsableCommand {
                 + "(Benjamini-Hochberg, false discovery rate) or none; the significant column follows it."))
     var adjust: String = "holm"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A paired difference to detect, metric key = difference in its unit (repeatable), e.g. "
+                + "errors_per_1000=2: prints the replications needed at 5% two-sided with 80% power, estimated "
+                + "from these replications (an approximation)."))
+    var detect: [String] = []
+
     @OptionGroup var output: OutputOptions
 
     var designList: [String]? {
@@ -72,6 +80,7 @@ struct Compare: ParsableCommand {
             throw ValidationError(
                 "--replications must be at least 2 for compare (paired intervals need at least 2), got \(replications)")
         }
+        _ = try detectTargets()
         if let list = designList {
             if list.contains("") { throw ValidationError("--designs has an empty name: '\(designs ?? "")'") }
             if Set(list).count != list.count {
@@ -131,6 +140,7 @@ struct Compare: ParsableCommand {
             summary.designs = summary.designs.filter { chosen.contains($0.name) }
             summary.runs = summary.runs.filter { chosen.contains($0.design) }
             let pairing = Comparison.pairingSummary(comparisons)
+            let power = try Self.detectionEstimates(comparisons, targets: try detectTargets())
 
             if let markdown {
                 try Self.write(
@@ -151,7 +161,7 @@ struct Compare: ParsableCommand {
                             runID: w.run.rawValue, design: run?.design ?? "", replication: run?.replication ?? -1,
                             series: w.series, method: w.method, configuredTicks: w.configuredTicks,
                             detectedTicks: w.detectedTicks, batches: w.batches)
-                    }, warnings: warnings)
+                    }, warnings: warnings, power: detect.isEmpty ? nil : power)
                 print(try JSONOutput.encode(result))
             } else {
                 print(MarketTable.render(summary))
@@ -160,6 +170,10 @@ struct Compare: ParsableCommand {
                 print("")
                 print(ReportFormat.pairingLine(pairing))
                 print(Self.warmupLine(warmup, warnings: warnings))
+                if !detect.isEmpty {
+                    print("")
+                    print(Self.powerText(power))
+                }
             }
         } catch {
             throw CLIFailure.report(error, json: output.json)
@@ -378,6 +392,8 @@ struct CompareOutput: Encodable {
     var pairing: PairingSummary
     var warmup: [WarmupOutput]
     var warnings: [String]
+    /// With `--detect`: the replications needed per metric and design.
+    var power: [DetectionEstimate]?
 }
 
 struct WarmupOutput: Encodable {

@@ -45,18 +45,37 @@ struct LoadTest: ParsableCommand {
     var signatureCache = "shared"
     @Option(help: "The results database to write (default Results/loadtest.sqlite).") var out: String?
     @Flag(name: .long, help: "Do not store per-transaction and per-height observations.") var noObservations = false
+    @Option(
+        name: .customLong("csv"),
+        help: "Also write every committed transaction's latency (measurement window) to this CSV file.")
+    var csv: String?
+    @Flag(
+        name: .long, help: "Print one line per point (counts, tx/s, latency avg/sd/p50/p99/max) instead of the table.")
+    var summary = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         do throws(any Error) {
             let spec = try makeSpec()
             try Simulate.ensureParentDirectory(of: out ?? Self.defaultOut, create: out == nil)
+            if let csv { try Simulate.ensureParentDirectory(of: csv, create: false) }
             let report = try LoadTestStudy.run(
                 spec,
                 options: LoadTestOptions(
                     databasePath: out ?? Self.defaultOut, jobs: jobs, recordObservations: !noObservations,
                     gitRevision: GitRevision.current()))
-            print(output.json ? try JSONOutput.encode(report) : LoadTestTable.render(report))
+            if let csv {
+                do {
+                    try LoadTestTable.latencyCSV(report).write(toFile: csv, atomically: true, encoding: .utf8)
+                } catch {
+                    throw OutputPathError(message: "cannot write \(csv): \(error.localizedDescription)")
+                }
+            }
+            if output.json {
+                print(try JSONOutput.encode(report))
+            } else {
+                print(summary ? LoadTestTable.summaryLines(report) : LoadTestTable.render(report))
+            }
         } catch {
             throw CLIFailure.report(error, json: output.json)
         }
@@ -162,6 +181,7 @@ enum LoadTestTable {
             ("resubmissions", "resubmissions (sent again, whole run)"),
             ("clients_busy", "offered, all clients busy (whole run)"), ("send_rate", "send rate"),
             ("committed_tps", "committed tx/s"), ("latency_min", "latency min"), ("latency_avg", "latency avg"),
+            ("latency_sd", "latency sd"),
             ("latency_p50", "latency p50"), ("latency_p90", "latency p90"), ("latency_p95", "latency p95"),
             ("latency_p99", "latency p99"), ("latency_max", "latency max"), ("blocks", "blocks"),
             ("block_time_avg", "block time avg"), ("block_time_sd", "block time sd"),
@@ -184,9 +204,7 @@ enum LoadTestTable {
                     row.append("-")
                     continue
                 }
-                var cell = fmt(m.mean)
-                if let lo = m.ciLow, let hi = m.ciHigh { cell += " ± " + fmt((hi - lo) / 2) }
-                row.append(cell)
+                row.append(cell(m))
             }
             rows.append(row)
         }
@@ -255,14 +273,44 @@ enum LoadTestTable {
         return out
     }
 
+    /// A value as the market tables write it: four significant figures, never in exponent notation; a whole
+    /// number (a count) as it is.
     static func fmt(_ x: Double) -> String {
-        if x.isNaN { return "nan" }
-        let a = abs(x)
-        if a == 0 { return "0" }
-        if x == x.rounded() && a < 1e6 { return String(Int64(x)) }
-        if a >= 1e6 { return String(format: "%.4e", x) }
-        if a >= 100 { return String(format: "%.1f", x) }
-        if a >= 1 { return String(format: "%.3f", x) }
-        return String(format: "%.4f", x)
+        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : MarketTable.significant(x, 4)
+    }
+
+    /// A mean and its 95% half-width as the market tables write them: both rounded to the half-width's second
+    /// significant digit.
+    static func cell(_ m: LoadTestMetric) -> String {
+        guard let lo = m.ciLow, let hi = m.ciHigh else { return fmt(m.mean) }
+        return MarketTable.interval(m.mean, halfWidth: (hi - lo) / 2)
+    }
+
+    /// One line per point, as CometBFT's `loadtime report` summarises an experiment.
+    static func summaryLines(_ r: LoadTestReport) -> String {
+        r.points.map { p in
+            func v(_ name: String) -> String { p.metric(name).map { cell($0) } ?? "-" }
+            return "N=\(p.validators) rate=\(fmtNumber(p.offeredRate))/s reps=\(p.replications.count): "
+                + "submitted \(v("submitted")) committed \(v("committed")) rejected \(v("rejected")) "
+                + "pending \(v("pending")) tps \(v("committed_tps")) latency_s avg \(v("latency_avg")) "
+                + "sd \(v("latency_sd")) p50 \(v("latency_p50")) p99 \(v("latency_p99")) max \(v("latency_max")) "
+                + "block_time_s \(v("block_time_avg"))"
+        }.joined(separator: "\n")
+    }
+
+    /// Every committed transaction of the measurement window, one row each: the point, the replication, when it
+    /// was first submitted and its submit-to-commit latency (simulated seconds, exact to the microsecond).
+    static func latencyCSV(_ r: LoadTestReport) -> String {
+        var lines = ["validators,offered_rate,replication,submitted_s,latency_s"]
+        for p in r.points {
+            for rep in p.replications {
+                for o in rep.latencies {
+                    lines.append(
+                        "\(p.validators),\(fmtNumber(p.offeredRate)),\(rep.replication),"
+                            + String(format: "%.6f,%.6f", o.submitted.seconds, o.seconds))
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

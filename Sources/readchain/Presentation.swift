@@ -245,11 +245,16 @@ enum MarketTable {
     static func cell(_ m: MetricSummary, replications: Int) -> String {
         guard !m.mean.isNaN else { return "-" }
         let suffix = m.n < replications ? " [n=\(m.n)]" : ""
-        let h = m.halfWidth
-        if h.isNaN || h.isInfinite { return significant(m.mean, 4) + suffix }
-        if h == 0 { return significant(m.mean, 4) + " ± 0" + suffix }
+        return interval(m.mean, halfWidth: m.halfWidth) + suffix
+    }
+
+    /// `mean ± h` rounded to the half-width's second significant digit; the mean alone to four significant
+    /// figures when there is no half-width (nan: one replication).
+    static func interval(_ mean: Double, halfWidth h: Double) -> String {
+        if h.isNaN || h.isInfinite { return significant(mean, 4) }
+        if h == 0 { return significant(mean, 4) + " ± 0" }
         let digits = min(6, max(0, 1 - Int(log10(h).rounded(.down))))
-        return fixed(m.mean, digits) + " ± " + fixed(h, digits) + suffix
+        return fixed(mean, digits) + " ± " + fixed(h, digits)
     }
 
     static func fixed(_ x: Double, _ digits: Int) -> String {

@@ -37,6 +37,11 @@ struct Sweep: ParsableCommand {
     var noObservations = false
 
     @Flag(
+        name: .long,
+        help: "Market: do not keep each run's chain (genesis, blocks, certificates); replay and audit cannot check it.")
+    var noChain = false
+
+    @Flag(
         name: .long, help: ArgumentHelp("For a shard requeued after its node failed: " + StudyRunOptions.takeOverHelp))
     var takeOver = false
 
@@ -72,6 +77,7 @@ struct Sweep: ParsableCommand {
                 recordObservations: !noObservations, gitRevision: GitRevision.current())
             options.takeOver = takeOver
             options.signatures = try SignatureOption.parse(signatures)
+            options.recordChain = !noChain
             options.cancellation = Interruption.install(
                 database: path, resumeCommand: Interruption.resumeCommand(adding: nil), progressBar: false)
             let summary = try SweepStudy.run(file, shard: shard, options: options)

@@ -395,6 +395,11 @@ func market(_ text: String) throws -> MarketParameters {
             ]
         ),
         (
+            // A bare fraction is read as one: the hint multiplies by 100 rather than appending '%' (issue 15).
+            "licences:", "licences: [A]\n      burnout: { annual_attrition: 0.05 }",
+            ["18:36: error: 'annual_attrition': a percentage needs '%': write '5 %' (0.05 reads as a fraction)"]
+        ),
+        (
             "type: posted_price",
             "type: posted_price\n      margin: 30 %\n      value_based: { holdback: 90 %, levy: 20 %, payout: equal }",
             [

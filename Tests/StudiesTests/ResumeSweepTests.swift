@@ -306,8 +306,12 @@ import Testing
           - path: queue.severs
             values: [10]
         """.write(toFile: sweep, atomically: true, encoding: .utf8)
+        // A key absent from the base file is added (defaults can be swept), so a typo is the loader's unknown key,
+        // reported at the parameter's path.
         let missing = #expect(throws: SweepError.self) { try SweepFile.load(path: sweep) }
-        #expect(missing?.message.contains("no key 'severs'") == true, "\(String(describing: missing))")
+        #expect(
+            missing?.message.contains("bad.yaml:6:11: error: point p0 (queue.severs=10): unknown key 'severs'") == true,
+            "\(String(describing: missing))")
     }
 
     /// Three shards of tiny-sweep, merged, have the unsharded sweep's digest; a merge refuses a missing shard
