@@ -152,33 +152,11 @@ struct MarketWorldTests {
         // required to exist (two days of the default market have light and heavy shifts). A read is classified by
         // its shift's realised volume in CT equivalents, as Ivanovic classified shifts (by the volume projected at
         // the read, a shift's first-hour reads would all count as light).
-        let ct = model.studyWRVU[.ct]
-        var volume: [String: Double] = [:]
-        func shift(_ r: MarketRunResult, _ s: StudyRecord) -> String {
-            let k = MarketLevels.ShiftKey(r.replication, s)
-            return "\(r.design)/\(k.radiologist)/\(k.startHour)"
-        }
-        for r in results {
-            for s in r.studies where s.outcome != nil {
-                volume[shift(r, s), default: 0] += model.studyWRVU[s.modality] / ct
-            }
-        }
         // Shifts of one length, as Ivanovic compared: the 10-hour shifts (the 12-hour overnight shift adds hours of
         // fatigue that would confound volume).
-        let tenHour = Set(model.cohorts.filter { $0.shift.lengthTicks == 10 * hourTicks }.map(\.name))
-        let onTenHour = Set(
-            results.flatMap(\.radiologistDays).filter { tenHour.contains($0.cohort) }.map(\.radiologist))
-        let classified = results.flatMap { r in
-            r.studies.filter { $0.outcome != nil && $0.errorProbability != nil && onTenHour.contains($0.radiologist!) }
-                .map {
-                    (s: $0, heavy: volume[shift(r, $0)]! > 26)
-                }
-        }
-        let light = classified.filter { !$0.heavy }.map(\.s)
-        let heavy = classified.filter(\.heavy).map(\.s)
-        try #require(heavy.count >= 100 && light.count >= 100, "heavy \(heavy.count), light \(light.count)")
-        let ratio = rate(heavy) / rate(light)
-        print("world: heavy/light error-probability ratio \(ratio), reads \(heavy.count) vs \(light.count)")
+        let v = MarketLevels.volumeErrorRatio(results, warmupDays: 0, model: model, shiftHours: 10)
+        try #require(v.heavyReads >= 100 && v.lightReads >= 100, "heavy \(v.heavyReads), light \(v.lightReads)")
+        let ratio = v.ratio
         #expect(ratio > 1.3 && ratio < 2.0, "heavy/light error-probability ratio \(ratio) (Ivanovic 1.62)")
         // Observed errors agree with the model's probabilities.
         let expected = reads.map { $0.errorProbability! }.reduce(0, +)

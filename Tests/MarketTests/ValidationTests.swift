@@ -173,24 +173,31 @@ struct MarketLevels {
         return .proportion(
             routine.filter { ($0.turnaround ?? .max) <= $0.requiredTurnaround }.count, of: routine.count)
     }
+    /// The names of `model`'s cohorts whose shifts last `hours` hours.
+    static func cohorts(_ model: MarketParameters, shiftHours hours: Int64) -> Set<String> {
+        Set(model.cohorts.filter { $0.shift.lengthTicks == hours * hourTicks }.map(\.name))
+    }
+
     /// Ivanovic's comparison (§4 "Neuroradiology error rate vs studies per shift": 2.58 vs 1.59 errors per 1,000
     /// reads, a ratio of 1.62): the expected error rate (the error model's probability at each read's recorded
-    /// conditions; MarketWorldTests checks the observed errors agree with it, and light shifts are too few for
-    /// the handful of errors on them to carry the ratio) on reads in shifts whose realised volume (all the shift's reads, in
-    /// CT equivalents `ctEquivalents`, the error model's unit) is above 26 over the rate at or below 26, with the
-    /// standard error of its logarithm (cluster-robust by shift), over the reads of `cohorts`. Classified by the
-    /// whole shift, as Ivanovic did: by the volume projected at each read, every read of a shift's first hour would
-    /// count as light. Ivanovic compared shifts of one kind, so the caller passes the cohorts of one shift length.
+    /// conditions; MarketWorldTests checks the observed errors agree with it, and light shifts are too few for the
+    /// handful of errors on them to carry the ratio) on reads in shifts whose realised volume (all the shift's
+    /// reads, in CT equivalents, the error model's unit) is above 26 over the rate at or below 26, with the standard
+    /// error of its logarithm (cluster-robust by shift). Classified by the whole shift, as Ivanovic did: by the
+    /// volume projected at each read, every read of a shift's first hour would count as light. Ivanovic compared
+    /// shifts of one kind, so only the reads of cohorts on `shiftHours`-hour shifts count.
     static func volumeErrorRatio(
-        _ results: [MarketRunResult], warmupDays: Int, ctEquivalents: PerModality<Double>, cohorts: Set<String>
+        _ results: [MarketRunResult], warmupDays: Int, model: MarketParameters, shiftHours: Int64
     ) -> (ratio: Double, logSE: Double, heavyReads: Int, lightReads: Int) {
+        let cohorts = Self.cohorts(model, shiftHours: shiftHours)
+        let ct = model.studyWRVU[.ct]
         var heavy: [(cluster: ShiftKey, y: Double)] = []
         var light: [(cluster: ShiftKey, y: Double)] = []
         for r in results {
             let l = MarketLevels([r], warmupDays: warmupDays)
             var volume: [ShiftKey: Double] = [:]
             for s in r.studies where s.outcome != nil {
-                volume[ShiftKey(r.replication, s), default: 0] += ctEquivalents[s.modality]
+                volume[ShiftKey(r.replication, s), default: 0] += model.studyWRVU[s.modality] / ct
             }
             let onThem = Set(r.radiologistDays.filter { cohorts.contains($0.cohort) }.map(\.radiologist))
             for (k, s) in zip(l.shifts, l.reads) where s.radiologist.map(onThem.contains) == true {
@@ -263,8 +270,7 @@ struct ValidationTests {
         // designs being one cluster: under common random numbers it shares its draws.
         let all = MarketLevels(results, warmupDays: warmupDays)
         // When in a long shift errors fall, over all designs' reads on the default's 12-hour (overnight) shifts.
-        let longShifts = Set(model.cohorts.filter { $0.shift.lengthTicks == 12 * hourTicks }.map(\.name))
-        let atError = all.errorHoursIntoShift(cohorts: longShifts)
+        let atError = all.errorHoursIntoShift(cohorts: MarketLevels.cohorts(model, shiftHours: 12))
         // §4 "Resident overnight preliminary reads" (Ruutiainen): 29% of errors in the final 2 h of a 12-h shift,
         // of 79 errors; the tolerance is both samples' errors (2.58 × the root of the sum of their variances).
         let late = Level.clustered(atError.map { ($0.cluster, $0.hours >= 10 ? 1.0 : 0.0) })
@@ -281,10 +287,7 @@ struct ValidationTests {
         let mean = Level.clustered(atError.map { ($0.cluster, $0.hours) })
         #expect(mean.overlaps((8.97 - 2.28)...(8.97 + 2.28)), "mean hours into a 12-h shift at error \(mean)")
         // Ivanovic's per-shift-volume ratio, over all designs' reads (the error model is the same in each).
-        let ct = model.studyWRVU[.ct]
-        let v = MarketLevels.volumeErrorRatio(
-            results, warmupDays: warmupDays, ctEquivalents: PerModality { model.studyWRVU[$0] / ct },
-            cohorts: Set(model.cohorts.filter { $0.shift.lengthTicks == 10 * hourTicks }.map(\.name)))
+        let v = MarketLevels.volumeErrorRatio(results, warmupDays: warmupDays, model: model, shiftHours: 10)
         print(
             "validation: 12-h-shift errors \(atError.count), last 2 h \(late), mean hours \(mean); Ivanovic ratio"
                 + " \(v.ratio) ± \(v.logSE) (log SE), reads \(v.heavyReads) heavy vs \(v.lightReads) light")
