@@ -122,13 +122,16 @@ public struct Fatigue: Sendable, Equatable {
     /// Studies read in the shift after which error odds start to rise (default 26: §4 "Neuroradiology error rate
     /// vs studies per shift", lowest at 19–26 a shift).
     public var volumeThreshold: Int
-    /// Error odds ratio per 10 studies beyond the threshold (default 1.22 **[derived]** from the same row: +226%
-    /// at 67–90 studies vs ≤19, i.e. 3.26 over about 60 studies, 3.26^(10/60)).
+    /// Error odds ratio per 10 CT-equivalent studies beyond the threshold (default 1.38 **[derived]** from the same
+    /// row's headline odds ratio 1.62 for shifts above vs at or below 26 studies: the value at which the default
+    /// market's 10-hour shifts reproduce it, `scripts/ivanovic-volume-or.py Results/default.sqlite`. The row's
+    /// +226% at 67–90 vs ≤19 studies read as a log-linear slope, 3.26^(10/60) = 1.22, gives only 1.31 under the
+    /// default volume mix, because few shifts reach 67 studies).
     public var oddsRatioPer10Studies: Double
 
     public init(
         onsetTicks: Int64 = 8 * 3_600_000_000, oddsRatioPerHour: Double = 1.25, volumeThreshold: Int = 26,
-        oddsRatioPer10Studies: Double = 1.22
+        oddsRatioPer10Studies: Double = 1.38
     ) {
         self.onsetTicks = onsetTicks
         self.oddsRatioPerHour = oddsRatioPerHour
