@@ -86,15 +86,24 @@ public struct PaceChoice: Sendable, Equatable {
         burnedOut: Bool = false
     ) -> (reads: Double, errors: Double) {
         let reads = shiftHours * p / meanReadHours
-        let volume = Int((reads * equivalentsPerRead).rounded())
+        // The volume is continuous here: P(error) is interpolated between the whole volumes on either side, so the
+        // utility has no steps where the expected volume crosses a whole number (with a rounded volume the optimum
+        // sticks just below a step, and a dearer error could even choose a faster pace).
+        let volume = reads * equivalentsPerRead
+        let lower = Int(volume.rounded(.down))
+        let fraction = volume - Double(lower)
         // Expected errors: integrate P(error) over the shift, reads spread evenly, in 40 slices.
         let slices = 40
         var errors = 0.0
         for i in 0..<slices {
             let hour = (Double(i) + 0.5) * shiftHours / Double(slices)
-            let c = ReadConditions(
-                pace: p, hoursIntoShift: hour, shiftVolume: volume, burnedOut: burnedOut)
-            errors += reads / Double(slices) * errorModel.errorProbability(c, prevalence: prevalence)
+            var c = ReadConditions(pace: p, hoursIntoShift: hour, shiftVolume: lower, burnedOut: burnedOut)
+            var probability = errorModel.errorProbability(c, prevalence: prevalence)
+            if fraction > 0 {
+                c.shiftVolume = lower + 1
+                probability += fraction * (errorModel.errorProbability(c, prevalence: prevalence) - probability)
+            }
+            errors += reads / Double(slices) * probability
         }
         return (reads, errors)
     }
