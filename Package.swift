@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "Scenario",
             dependencies: [
-                "Stochastic",
+                "Stochastic", "Analysis",
                 "MarketModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -144,7 +144,7 @@ let package = Package(
         // Output analysis: paired comparisons, MSER-5 warm-up detection, Erlang C. Pure.
         .target(
             name: "Analysis",
-            dependencies: ["DiscreteEvent"],
+            dependencies: ["DiscreteEvent", "Stochastic"],
             swiftSettings: strict
         ),
         // Running studies: the validation queue and its study, market studies, sweeps, resumable runs (threads

@@ -7,12 +7,15 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_version.h>
 #include <gsl/gsl_sf_gamma.h>
+#include <gsl/gsl_qrng.h>
 
 /// Swift cannot import GSL's generator-type globals (`gsl_rng_mt19937` and friends are
 /// `extern const gsl_rng_type *` variables); these accessors expose them.
 static inline const gsl_rng_type *readchain_gsl_rng_mt19937(void) { return gsl_rng_mt19937; }
 static inline const gsl_rng_type *readchain_gsl_rng_ranlxd2(void) { return gsl_rng_ranlxd2; }
 static inline const gsl_rng_type *readchain_gsl_rng_taus2(void) { return gsl_rng_taus2; }
+/// The Sobol' quasi-random generator type (`gsl_qrng_sobol`, Antonov–Saleev; at most 40 dimensions in GSL).
+static inline const gsl_qrng_type *readchain_gsl_qrng_sobol(void) { return gsl_qrng_sobol; }
 
 /// The version string of the GSL that was linked (not the headers').
 static inline const char *readchain_gsl_version(void) { return gsl_version; }

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Stochastic
 import Yams
@@ -93,8 +94,8 @@ public struct SweepFile: Sendable {
         }
         let name = try parser.string("name")!
         let method = try parser.string("method")!
-        guard method == "grid" || method == "lhs" else {
-            throw parser.fail(top["method"], "method must be grid or lhs, got '\(method)'")
+        guard Self.methods.contains(method) else {
+            throw parser.fail(top["method"], "method must be grid, lhs, morris or sobol, got '\(method)'")
         }
         let (base, baseNode) = try parser.loadBase()
         let replications = try override ?? parser.int("replications", 1...100_000)
@@ -126,6 +127,28 @@ public struct SweepFile: Sendable {
             parameters: parameters, points: points)
     }
 
+    /// The sweep methods: `grid` and `lhs` explore; `morris` and `sobol` are designs for global sensitivity
+    /// analysis (``SensitivityPlan``, `readchain sensitivity`).
+    public static let methods = ["grid", "lhs", "morris", "sobol"]
+
+    /// Points of a unit-cube design (rows of coordinates in [0, 1]) mapped onto the parameters' ranges, rounded as
+    /// lhs values are.
+    static func scaled(_ design: [[Double]], _ parameters: [SweepParameter]) -> [[String]] {
+        design.map { u in zip(parameters, u).map { p, x in value(p, unit: x) } }
+    }
+
+    /// The YAML scalar of parameter `p` at position `u` in [0, 1] of its range: an integer when `integer`, else
+    /// rounded to the unit's precision (``decimals(ofUnit:)``), with the unit appended.
+    static func value(_ p: SweepParameter, unit u: Double) -> String {
+        let range = p.range!
+        let x = range.lowerBound + u * (range.upperBound - range.lowerBound)
+        let text =
+            p.integer
+            ? String(Int64(x.rounded()))
+            : decimals(ofUnit: p.unit).map { String(format: "%.\($0)f", x) } ?? "\(x)"
+        return p.unit.map { "\(text) \($0)" } ?? text
+    }
+
     /// Latin hypercube assignments: `points` rows, one YAML scalar per parameter.
     static func latinHypercube(_ parameters: [SweepParameter], points n: Int, seed: UInt64) -> [[String]] {
         var rng = SplitMix64(seed: seed)
@@ -136,17 +159,7 @@ public struct SweepFile: Sendable {
                 let j = Int(rng.next() % UInt64(i + 1))
                 strata.swapAt(i, j)
             }
-            let range = p.range!
-            columns.append(
-                strata.map { s in
-                    let u = (Double(s) + rng.uniform()) / Double(n)
-                    let x = range.lowerBound + u * (range.upperBound - range.lowerBound)
-                    let text =
-                        p.integer
-                        ? String(Int64(x.rounded()))
-                        : decimals(ofUnit: p.unit).map { String(format: "%.\($0)f", x) } ?? "\(x)"
-                    return p.unit.map { "\(text) \($0)" } ?? text
-                })
+            columns.append(strata.map { s in value(p, unit: (Double(s) + rng.uniform()) / Double(n)) })
         }
         return (0..<n).map { i in columns.map { $0[i] } }
     }
@@ -232,6 +245,7 @@ struct SweepFileParser {
         self.top = top
         let known: Set<String> = [
             "schema", "name", "description", "scenario", "method", "points", "seed", "replications", "parameters",
+            "trajectories", "levels", "samples",
         ]
         for (k, _) in top {
             guard let key = k.string, known.contains(key) else {
@@ -325,7 +339,7 @@ struct SweepFileParser {
             } else {
                 guard let r = m["range"]?.sequence, r.count == 2, let lo = r[0].float, let hi = r[1].float,
                     lo.isFinite, hi.isFinite, lo <= hi
-                else { throw fail(item, "lhs parameter '\(p)' needs 'range: [low, high]' with low <= high") }
+                else { throw fail(item, "\(method) parameter '\(p)' needs 'range: [low, high]' with low <= high") }
                 parameter.range = lo...hi
                 parameter.rangeMark = m["range"]?.mark.map(SourcePosition.init)
             }
@@ -342,6 +356,12 @@ struct SweepFileParser {
             for p in parameters { assignments = assignments.flatMap { a in p.values.map { a + [$0] } } }
             guard assignments.count <= 100_000 else {
                 throw fail(top["parameters"], "the grid has \(assignments.count) points; at most 100000")
+            }
+        } else if method == "morris" || method == "sobol" {
+            let plan = try SensitivityPlan.parse(self, factors: parameters.map(\.path))
+            assignments = SweepFile.scaled(plan.unitDesign(), parameters)
+            guard assignments.count <= 100_000 else {
+                throw fail(top["parameters"], "the \(method) design has \(assignments.count) points; at most 100000")
             }
         } else {
             guard let n = try int("points", 1...100_000) else { throw fail(root, "lhs needs 'points: N'") }

@@ -17,7 +17,7 @@ struct ReadChain: ParsableCommand {
         version: ReadChainVersion.current,
         subcommands: [
             Simulate.self, Compare.self, Report.self, Plot.self, Sweep.self, Merge.self, Digest.self, Replay.self,
-            Audit.self, Validate.self, LoadTest.self, Bench.self, Metrics.self, Export.self,
+            Audit.self, Validate.self, LoadTest.self, Bench.self, Metrics.self, Export.self, SensitivityCommand.self,
         ]
     )
 

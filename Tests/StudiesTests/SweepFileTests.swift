@@ -56,6 +56,52 @@ import Testing
         }
     }
 
+    /// Sensitivity designs (issue 15, item 2): a sobol sweep has samples·(k + 2) points and a morris sweep
+    /// trajectories·(k + 1), each coordinate mapped onto the parameter's range; a key of the other method, an odd
+    /// number of levels or a missing size is refused at its line.
+    @Test func morrisAndSobolSweepsAndTheirErrors() throws {
+        let dir = try Dir()
+        let base = ResumeSweepTests.path("Scenarios/validation/mmc.yaml")
+        func write(_ head: String) throws -> String {
+            let path = dir.path("s.yaml")
+            try """
+            schema: readchain-sweep/v1
+            name: sens
+            scenario: \(base)
+            \(head)
+            parameters:
+              - path: queue.arrival_rate
+                range: [6, 9.5]
+                unit: /h
+              - path: queue.servers
+                range: [10, 14]
+                integer: true
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let sobol = try SweepFile.load(path: try write("method: sobol\nsamples: 8"))
+        #expect(sobol.points.count == 8 * 4)
+        let morris = try SweepFile.load(path: try write("method: morris\ntrajectories: 3\nseed: 2"))
+        #expect(morris.points.count == 3 * 3)
+        for p in sobol.points + morris.points {
+            let rate = try #require(Double(p.values[0].value.split(separator: " ")[0]))
+            #expect((6...9.5).contains(rate) && (10...14).contains(Int(p.values[1].value)!))
+        }
+        for (head, message) in [
+            ("method: sobol\nsamples: 8\nseed: 3", "'seed' is for morris"),
+            ("method: sobol", "sobol needs 'samples: N'"),
+            ("method: sobol\nsamples: 8\npoints: 4", "'points' is for lhs"),
+            ("method: morris\ntrajectories: 3\nlevels: 5\nseed: 1", "'levels' must be even"),
+            ("method: morris\ntrajectories: 3", "morris needs 'seed:'"),
+            ("method: morris\nseed: 1", "morris needs 'trajectories: R'"),
+            ("method: saltelli", "method must be grid, lhs, morris or sobol"),
+        ] {
+            let error = #expect(throws: SweepError.self) { try SweepFile.load(path: try write(head)) }
+            #expect(error?.message.contains(message) == true, "\(head): \(String(describing: error))")
+            #expect(error?.message.contains("s.yaml:") == true, "located: \(String(describing: error))")
+        }
+    }
+
     /// Every refused point is listed, each at the line and column of its value in the sweep file, with a count.
     @Test func everyBadPointIsReportedAtTheSweepFilesLine() throws {
         let dir = try Dir()
