@@ -32,6 +32,10 @@ struct Report: ParsableCommand {
             try Compare.requireDatabase(database)
             let store = try ResultsStore(readingOnly: database)
             defer { try? store.close() }
+            if try SweepComparison.isSweep(store) {
+                try sweepReport(store)
+                return
+            }
             let scenario = try ComparisonStudy.load(store).scenario
             let path = out ?? "Results/\(scenario)-report.md"
             let plotsDirectory = plots ?? "Plots/\(scenario)/"
@@ -53,6 +57,31 @@ struct Report: ParsableCommand {
             }
         } catch {
             throw CLIFailure.report(error, json: output.json)
+        }
+    }
+
+    /// The report of a sweep database: its points, each (point, design)'s means, the paired differences of the
+    /// points against the first (or those `compare --by point` stored) and the forest plot.
+    func sweepReport(_ store: ResultsStore) throws {
+        let (sweep, comparisons, stored, note) = try SweepComparison.gather(store)
+        let path = out ?? "Results/\(sweep.name)-report.md"
+        let plotsDirectory = plots ?? "Plots/\(sweep.name)/"
+        let images = try Self.plots(in: plotsDirectory, linkedFrom: path)
+        let text = SweepReport.render(
+            sweep, comparisons: comparisons, stored: stored, note: note,
+            databaseName: URL(fileURLWithPath: database).lastPathComponent, plots: images,
+            plotsDirectory: plotsDirectory)
+        try Compare.write(text, to: path, createDirectory: out == nil)
+        if output.json {
+            print(
+                try JSONOutput.encode(
+                    ReportOutput(
+                        report: path, scenario: sweep.name, designs: sweep.designs, plots: images.map(\.link),
+                        comparisons: comparisons.count, comparisonsStored: stored, warmupRuns: 0)))
+        } else {
+            print(
+                "report: \(path) (sweep of \(sweep.points.count) points, \(sweep.designs.count) designs, "
+                    + "\(comparisons.count) comparisons, \(images.count) plots)")
         }
     }
 
