@@ -239,7 +239,9 @@ public enum SweepComparison {
 
     /// Per (point, design) variant: the headline metrics' means and intervals over its finished replications, as
     /// `readchain simulate` summarises a design.
-    public static func variantSummaries(_ s: StoredSweep) -> [(variant: String, replications: Int, metrics: [MetricSummary])] {
+    public static func variantSummaries(_ s: StoredSweep) -> [(
+        variant: String, replications: Int, metrics: [MetricSummary]
+    )] {
         var result: [(variant: String, replications: Int, metrics: [MetricSummary])] = []
         for p in s.pointsWithRuns {
             for d in s.designs {

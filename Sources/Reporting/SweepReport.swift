@@ -16,7 +16,9 @@ public enum SweepReport {
             ]
         }
         out += ReportWriter.table(
-            ["point"] + parameters.map { "`\($0)`" } + ["finished replications (\(s.designs.joined(separator: " / ")))"],
+            ["point"] + parameters.map { "`\($0)`" } + [
+                "finished replications (\(s.designs.joined(separator: " / ")))"
+            ],
             rows, align: "l" + String(repeating: "r", count: parameters.count + 1))
         out.append("")
         return out
@@ -48,7 +50,9 @@ public enum SweepReport {
         _ comparisons: [PairedDifference], baseline: String?, stored: Bool, note: String?
     ) -> [String] {
         guard let baseline, !comparisons.isEmpty else {
-            return ["## Paired comparisons of the points", "", "No paired comparison: \(note ?? "nothing to compare").", ""]
+            return [
+                "## Paired comparisons of the points", "", "No paired comparison: \(note ?? "nothing to compare").", "",
+            ]
         }
         var out = ["## Paired comparisons against point `\(baseline)`", ""]
         out.append(
@@ -95,7 +99,8 @@ public enum SweepReport {
         out.append("")
         out += pointsSection(s)
         out += resultsSection(s)
-        out += comparisonSection(comparisons, baseline: comparisons.first.map { pointLabel($0.baseline) }, stored: stored, note: note)
+        out += comparisonSection(
+            comparisons, baseline: comparisons.first.map { pointLabel($0.baseline) }, stored: stored, note: note)
         out += ["## Plots", ""]
         if plots.isEmpty {
             out.append(

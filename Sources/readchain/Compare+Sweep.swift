@@ -40,7 +40,9 @@ extension Compare {
         print(
             Self.pairedText(
                 comparisons, baseline: base.label, variantHeader: "point/design",
-                what: "paired differences vs point \(base.label) (point − \(base.label), same design, same replications)"))
+                what:
+                    "paired differences vs point \(base.label) (point − \(base.label), same design, same replications)")
+        )
         print("")
         print(ReportFormat.pairingLine(pairing))
         if !detect.isEmpty {

@@ -17,7 +17,8 @@ import Testing
     final class Dir: Sendable {
         let url: URL
         init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("readchain-sweepcmp-\(UUID().uuidString)")
+            url = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "readchain-sweepcmp-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         }
         func path(_ name: String) -> String { url.appendingPathComponent(name).path }
@@ -110,12 +111,14 @@ import Testing
             #expect(cost.n == 3 && cost.meanDifference.isFinite && cost.halfWidthPaired.isFinite)
         }
         // "2" names the same point as "p2".
-        #expect(try SweepComparison.compareByPoint(sweep, baseline: "2").comparisons
-            == (try SweepComparison.compareByPoint(sweep, baseline: "p2").comparisons))
+        #expect(
+            try SweepComparison.compareByPoint(sweep, baseline: "2").comparisons
+                == (try SweepComparison.compareByPoint(sweep, baseline: "p2").comparisons))
 
         let bad = #expect(throws: ComparisonError.self) { try SweepComparison.compareByPoint(sweep, baseline: "p7") }
         #expect(bad?.kind == .unknownDesign)
-        #expect(bad?.message.contains("'p7' is not a point of sweep 'tiny-volume'") == true, "\(String(describing: bad))")
+        #expect(
+            bad?.message.contains("'p7' is not a point of sweep 'tiny-volume'") == true, "\(String(describing: bad))")
         #expect(bad?.message.contains("(points: p0, p1, p2)") == true)
 
         let plain = try ResultsStore(path: dir.path("plain.sqlite"))

@@ -71,10 +71,12 @@ public struct SweepForestPlot: Sendable {
         let width = labelWidth + cols * panelWidth + (cols - 1) * gap + 30
         let height = 85 + rows * panelHeight + (rows - 1) * 75 + 45
         func frac(_ px: Int, _ of: Int) -> String { String(format: "%.4f", Double(px) / Double(of)) }
-        var body = "set multiplot layout \(rows),\(cols) rowsfirst margins \(frac(labelWidth, width)), "
+        var body =
+            "set multiplot layout \(rows),\(cols) rowsfirst margins \(frac(labelWidth, width)), "
             + "\(frac(width - 30, width)), \(frac(45, height)), \(frac(height - 85, height)) spacing "
             + "\(frac(gap, width)), \(frac(75, height)) title "
-            + B.quote("Paired differences from point \(basePoint) (\(level)% intervals, same design, same replications)")
+            + B.quote(
+                "Paired differences from point \(basePoint) (\(level)% intervals, same design, same replications)")
             + "\n"
         body += "set grid xtics\nunset key\n"
         body += "set yrange [0.5:\(rowKeys.count).5]\n"
@@ -115,6 +117,7 @@ public struct SweepForestPlot: Sendable {
         let script = B.script(
             name, source: "sweep \(B.quoteless(sweep.name)) (sha256 \(sweep.sweepSHA256))", formats: formats,
             pngTerminal: pngTerminal, body: body, size: size)
-        return PlotFigure(name: name, dataFiles: [.init(name: dat, text: text)], script: script, seriesPerPanel: seriesPerPanel)
+        return PlotFigure(
+            name: name, dataFiles: [.init(name: dat, text: text)], script: script, seriesPerPanel: seriesPerPanel)
     }
 }
