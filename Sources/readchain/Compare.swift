@@ -20,6 +20,12 @@ struct Compare: ParsableCommand {
 
             At least 2 replications are needed (--replications 1, or a database whose designs share fewer than 2 \
             finished replications, is an error); a metric defined in fewer than 2 shared replications shows n/a.
+
+            --from SWEEP.sqlite --by point compares the points of a sweep database (`readchain sweep`): every \
+            point runs replication r of each design with the same seed, so point k minus the baseline point \
+            (--baseline p<i>, default the first point), design by design, is a paired difference per replication. \
+            The table, --markdown, --csv and --json are as above; the comparisons are stored under the sweep's \
+            SHA-256, and `readchain plot` / `readchain report` of the sweep database draw and report them.
             """)
 
     @Argument(

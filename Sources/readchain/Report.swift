@@ -14,9 +14,15 @@ struct Report: ParsableCommand {
             configured and MSER-5 detected warm-up, the chain facts per run, notes on replication counts and \
             pairing, and every PNG in the plots directory (from `readchain plot`). It depends only on the database \
             and the plot files. Writes Results/<scenario>-report.md unless --out says otherwise.
+
+            A sweep database (`readchain sweep`) gets a sweep report instead, Results/<sweep>-report.md: the \
+            points and their parameter values, each (point, design)'s means, the paired differences of the points \
+            from the baseline point (stored by `compare --by point`, else from the first point, Holm-adjusted) and \
+            the forest plot from Plots/<sweep>/.
             """)
 
-    @Argument(help: "The results database (from simulate or compare).", completion: .file(extensions: ["sqlite"]))
+    @Argument(
+        help: "The results database (from simulate, compare or sweep).", completion: .file(extensions: ["sqlite"]))
     var database: String
 
     @Option(name: .long, help: "The report to write (default Results/<scenario>-report.md).")

@@ -58,7 +58,8 @@ public struct SweepForestPlot: Sendable {
             let design = String(variant.dropFirst(point.count + 1))
             let label = "\(captions[point] ?? point) \(design)"
             widest = max(widest, label.count)
-            ytics.append("\(B.quote(label)) \(y)")
+            // A tic label is a format string to gnuplot: a literal % is written %%.
+            ytics.append("\(B.quote(label.replacingOccurrences(of: "%", with: "%%"))) \(y)")
             blankTics.append("\"\" \(y)")
         }
         // Equal panels in a grid; the row labels (point, values, design) only left of the first column.
