@@ -39,6 +39,11 @@ import Testing
         #expect(metrics.count > 20 && csv.count == 1 + metrics.count * 2, "\(csv.count)")
         #expect(csv.dropFirst().allSatisfy { $0.contains(",p0/") && $0.contains(",p1/") })
 
+        // The stored rows export as the CSV compare wrote (both Holm-adjusted).
+        let exported = try CLI.run(["export", db, "--table", "comparisons"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout == (try String(contentsOfFile: tmp.path("c.csv"), encoding: .utf8)))
+
         let j = try CLI.run(["compare", "--from", db, "--by", "point", "--json"])
         #expect(j.status == 0, "\(j.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
