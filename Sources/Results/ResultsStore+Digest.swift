@@ -11,8 +11,9 @@ import GRDB
 /// - Tables: every table but SQLite's and GRDB's own, in name order.
 /// - Columns: all but a surrogate key (a sole `INTEGER PRIMARY KEY` named `id`, e.g. `runs.id`, `series.id`) and
 ///   provenance: `code_version`, `git_revision`, `sqlite_version`, `gsl_version`, `host`, `pid`, `error_message`,
-///   any `*_at` timestamp and any `wall_*` column; and the signature scheme (`signatures`, schema v8: the schemes
-///   give the same market rows, and the chain bytes that differ are digested).
+///   any `*_at` timestamp and any `wall_*` column; the signature scheme (`signatures`, schema v8: the schemes
+///   give the same market rows, and the chain bytes that differ are digested); and paired stopping's
+///   `paired_baseline` (schema v9, so earlier digests stay valid).
 /// - A column referring to a surrogate key (e.g. `run_metrics.run_id`, `observations.series_id`) is replaced by
 ///   the referred row's identity: a run's is (scenario_sha256, variant, replication, master_seed); any other
 ///   row's is its own digested values (recursively), e.g. a series is (its run's identity, name, unit).
@@ -29,6 +30,10 @@ extension ResultsStore {
         "code_version", "git_revision", "sqlite_version", "gsl_version", "host", "pid", "error_message",
         // The signature scheme (schema v8): same market rows in both; the chain bytes that differ are digested.
         "signatures",
+        // Paired stopping's baseline (schema v9), left out so every digest of an earlier schema stays the same: the
+        // stopping row's digested reason, replications and worst_relative_half_width carry the rule's outcome, and
+        // a paired rule writes no row for its baseline, so paired and unpaired studies still digest apart.
+        "paired_baseline",
     ]
 
     /// The market's own tables (per study, per radiologist-day, per sample, and the run metrics): what both signature

@@ -121,11 +121,16 @@ public struct StoppingRow: Sendable, Equatable {
     /// The watched metric farthest from the target, and its half-width / |mean|.
     public var worstMetric: String?
     public var worstRelativeHalfWidth: Double?
+    /// Paired stopping: the design this one was paired with (its half-width is then the paired difference's over
+    /// |the baseline's mean|); nil when the design's own mean was watched.
+    public var pairedBaseline: String?
 
     public init(
         scenarioSHA256: String, variant: String?, targetHalfWidth: Double, metrics: String, replications: Int,
-        maxReplications: Int, reason: String, worstMetric: String?, worstRelativeHalfWidth: Double?
+        maxReplications: Int, reason: String, worstMetric: String?, worstRelativeHalfWidth: Double?,
+        pairedBaseline: String? = nil
     ) {
+        self.pairedBaseline = pairedBaseline
         self.scenarioSHA256 = scenarioSHA256
         self.variant = variant
         self.targetHalfWidth = targetHalfWidth
@@ -396,13 +401,13 @@ extension ResultsStore {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO stopping (scenario_sha256, variant, target_half_width, metrics, replications,
-                        max_replications, reason, worst_metric, worst_relative_half_width)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        max_replications, reason, worst_metric, worst_relative_half_width, paired_baseline)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for r in rows {
                 try statement.execute(arguments: [
                     r.scenarioSHA256, r.variant ?? "", r.targetHalfWidth, r.metrics, r.replications, r.maxReplications,
-                    r.reason, r.worstMetric, r.worstRelativeHalfWidth.flatMap(Self.nullIfNaN),
+                    r.reason, r.worstMetric, r.worstRelativeHalfWidth.flatMap(Self.nullIfNaN), r.pairedBaseline,
                 ])
             }
         }
@@ -417,7 +422,8 @@ extension ResultsStore {
                     scenarioSHA256: row["scenario_sha256"], variant: variant.isEmpty ? nil : variant,
                     targetHalfWidth: row["target_half_width"], metrics: row["metrics"],
                     replications: row["replications"], maxReplications: row["max_replications"], reason: row["reason"],
-                    worstMetric: row["worst_metric"], worstRelativeHalfWidth: row["worst_relative_half_width"])
+                    worstMetric: row["worst_metric"], worstRelativeHalfWidth: row["worst_relative_half_width"],
+                    pairedBaseline: row["paired_baseline"])
             }
         }
     }

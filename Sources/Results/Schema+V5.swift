@@ -72,4 +72,10 @@ extension Schema {
         ALTER TABLE study_settings ADD COLUMN signatures TEXT CHECK (signatures IN ('ed25519', 'simulated'));
         ALTER TABLE chain_runs ADD COLUMN signatures TEXT CHECK (signatures IN ('ed25519', 'simulated'));
         """
+
+    /// Paired sequential stopping (issue 15 item 3): the design the watched designs were paired with, whose own
+    /// row is not written (it is not watched). NULL: each design's own mean was watched (and before v9).
+    static let v9 = """
+        ALTER TABLE stopping ADD COLUMN paired_baseline TEXT;
+        """
 }

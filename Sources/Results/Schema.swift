@@ -10,7 +10,7 @@ enum Schema {
     static let applicationID: Int32 = 0x5243_686E
 
     /// The number of the newest migration this build knows.
-    static let version = 8
+    static let version = 9
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -46,6 +46,10 @@ enum Schema {
         migrator.registerMigration("v8") { db in
             try db.execute(sql: v8)
             try db.execute(sql: "PRAGMA user_version = 8")
+        }
+        migrator.registerMigration("v9") { db in
+            try db.execute(sql: v9)
+            try db.execute(sql: "PRAGMA user_version = 9")
         }
         return migrator
     }

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Results
 import Scenario
@@ -13,8 +14,17 @@ public struct StoppingRule: Sendable, Equatable {
     public var maxReplications: Int
     /// Replications added per round.
     public var batch: Int
+    /// Paired stopping (market only): the design the others are compared with. The target then applies to each
+    /// other design's paired difference `design − baseline` over the replications both define: its 95% t
+    /// interval's half-width divided by |the baseline's mean| over those replications, so 0.02 means the
+    /// difference is known within ±2% of the baseline's level. Under common random numbers that interval is
+    /// usually much narrower than either design's own, so a comparison stops sooner than on each mean. Nil: the
+    /// target applies to each design's own mean.
+    public var pairedBaseline: String?
 
-    public init(targetHalfWidth: Double, metrics: [String]?, maxReplications: Int, batch: Int) throws {
+    public init(
+        targetHalfWidth: Double, metrics: [String]?, maxReplications: Int, batch: Int, pairedBaseline: String? = nil
+    ) throws {
         guard targetHalfWidth > 0, targetHalfWidth.isFinite else {
             throw StudyOptionError("--target-half-width must be a positive number, got \(targetHalfWidth)")
         }
@@ -26,6 +36,7 @@ public struct StoppingRule: Sendable, Equatable {
         self.metrics = metrics
         self.maxReplications = maxReplications
         self.batch = batch
+        self.pairedBaseline = pairedBaseline
     }
 }
 
@@ -35,7 +46,8 @@ public struct StoppingSummary: Codable, Sendable, Equatable {
         /// The design (market), or nil (queue).
         public var variant: String?
         public var replications: Int
-        /// `target_met` or `max_replications`.
+        /// `target_met` or `max_replications` (`baseline` for the baseline of paired stopping, which is not
+        /// watched itself).
         public var reason: String
         public var worstMetric: String?
         public var worstRelativeHalfWidth: Double?
@@ -44,6 +56,8 @@ public struct StoppingSummary: Codable, Sendable, Equatable {
     public var metrics: [String]
     public var maxReplications: Int
     public var batch: Int
+    /// The baseline of paired stopping (``StoppingRule/pairedBaseline``), or nil.
+    public var pairedBaseline: String?
     /// Replications run per variant when the study stopped.
     public var replications: Int
     /// `target_met` when every variant met the target, else `max_replications`.
@@ -66,6 +80,9 @@ public enum SequentialStudy {
         -> (StudySummary, StoppingSummary)
     {
         try checkMetrics(rule, kind: "queue")  // before the database is opened (and, without --resume, replaced)
+        if rule.pairedBaseline != nil {
+            throw StudyOptionError("--paired needs a market scenario with designs to pair; a queue scenario has one")
+        }
         let store = try ResumableRuns.open(
             path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
         defer { try? store.close() }
@@ -83,6 +100,12 @@ public enum SequentialStudy {
         let clock = ContinuousClock()
         let started = clock.now
         try checkMetrics(rule, kind: "market")  // before the database is opened (and, without --resume, replaced)
+        if let b = rule.pairedBaseline, !model.designs.contains(where: { $0.name == b }) {
+            let names = model.designs.map(\.name)
+            let hint = closestMatch(to: b, among: names).map { "did you mean '\($0)'? " } ?? ""
+            throw StudyOptionError(
+                "--baseline: the scenario has no design '\(b)'; \(hint)(designs: \(names.joined(separator: ", ")))")
+        }
         let store = try ResumableRuns.open(
             path: options.databasePath, settings: QueueStudy.settings(scenario, options), resume: options.resume)
         defer { try? store.close() }
@@ -121,7 +144,11 @@ public enum SequentialStudy {
             try run(n)
             let groups = try ResumeSummaries.recompute(store) { _ in kind }
             var outcome: [StoppingSummary.Variant] = []
-            for v in variants {
+            if let baseline = rule.pairedBaseline {
+                outcome = try pairedOutcome(
+                    store, scenario: scenario, variants: variants, baseline: baseline, watched: watched, rule: rule)
+            }
+            for v in variants where rule.pairedBaseline == nil {
                 let group = groups.first { $0.scenarioSHA256 == scenario.sha256 && $0.variant == v }
                 var worst: (String, Double)?
                 for name in watched {
@@ -140,23 +167,77 @@ public enum SequentialStudy {
                         reason: met ? "target_met" : "max_replications", worstMetric: worst?.0,
                         worstRelativeHalfWidth: worst?.1))
             }
-            let allMet = outcome.allSatisfy { $0.reason == "target_met" }
+            let allMet = outcome.allSatisfy { $0.reason != "max_replications" }
             if allMet || n >= rule.maxReplications {
-                let rows = outcome.map { o in
+                let rows = outcome.filter { $0.reason != "baseline" }.map { o in
                     StoppingRow(
                         scenarioSHA256: scenario.sha256, variant: o.variant, targetHalfWidth: rule.targetHalfWidth,
                         metrics: watched.joined(separator: ","), replications: o.replications,
                         maxReplications: rule.maxReplications, reason: o.reason, worstMetric: o.worstMetric,
-                        worstRelativeHalfWidth: o.worstRelativeHalfWidth.flatMap { $0.isFinite ? $0 : nil })
+                        worstRelativeHalfWidth: o.worstRelativeHalfWidth.flatMap { $0.isFinite ? $0 : nil },
+                        pairedBaseline: rule.pairedBaseline)
                 }
                 try store.recordStopping(rows)
                 return StoppingSummary(
                     targetHalfWidth: rule.targetHalfWidth, metrics: watched, maxReplications: rule.maxReplications,
-                    batch: rule.batch, replications: n, reason: allMet ? "target_met" : "max_replications",
-                    variants: outcome)
+                    batch: rule.batch, pairedBaseline: rule.pairedBaseline, replications: n,
+                    reason: allMet ? "target_met" : "max_replications", variants: outcome)
             }
             n = min(rule.maxReplications, n + rule.batch)
         }
+    }
+
+    /// Paired stopping's verdict per design: for each design other than `baseline`, the widest watched metric's
+    /// paired half-width / |baseline mean| (``relativePairedHalfWidth(_:)``); the baseline itself is reported as
+    /// `baseline`. A metric neither design defines in any replication is not watched.
+    static func pairedOutcome(
+        _ store: ResultsStore, scenario: ScenarioFile, variants: [String?], baseline: String, watched: [String],
+        rule: StoppingRule
+    ) throws -> [StoppingSummary.Variant] {
+        let groups = try store.finishedRunMetrics().filter { $0.scenarioSHA256 == scenario.sha256 }
+        func column(_ v: String?, _ metric: String) -> [Int: Double] {
+            var values: [Int: Double] = [:]
+            for run in groups.first(where: { $0.variant == v })?.runs ?? [] {
+                values[run.replication] = run.values[metric]?.value ?? .nan
+            }
+            return values
+        }
+        let replications = groups.first { $0.variant == baseline }?.runs.count ?? 0
+        return variants.map { v in
+            guard v != baseline else {
+                return StoppingSummary.Variant(
+                    variant: v, replications: replications, reason: "baseline", worstMetric: nil,
+                    worstRelativeHalfWidth: nil)
+            }
+            var worst: (String, Double)?
+            for name in watched {
+                let base = column(baseline, name)
+                let other = column(v, name)
+                // Not defined by either design in any replication (e.g. an urgency the scenario never has).
+                if !base.values.contains(where: { !$0.isNaN }) && !other.values.contains(where: { !$0.isNaN }) {
+                    continue
+                }
+                let d = Comparison.paired(
+                    baseline: base, variant: other, confidence: MarketStudy.confidence, baselineName: baseline,
+                    variantName: v ?? "")
+                let rel = relativePairedHalfWidth(d)
+                if worst == nil || rel > worst!.1 { worst = (name, rel) }
+            }
+            let met = worst.map { $0.1 < rule.targetHalfWidth } ?? true
+            return StoppingSummary.Variant(
+                variant: v, replications: groups.first { $0.variant == v }?.runs.count ?? 0,
+                reason: met ? "target_met" : "max_replications", worstMetric: worst?.0,
+                worstRelativeHalfWidth: worst?.1)
+        }
+    }
+
+    /// Paired half-width / |baseline mean|: 0 for a zero half-width (the designs differ by the same amount in
+    /// every replication), infinity when undefined (fewer than two common replications) or the baseline's mean is
+    /// zero.
+    static func relativePairedHalfWidth(_ d: PairedDifference) -> Double {
+        if d.halfWidthPaired == 0 { return 0 }
+        guard !d.halfWidthPaired.isNaN, !d.baselineMean.isNaN, d.baselineMean != 0 else { return .infinity }
+        return d.halfWidthPaired / abs(d.baselineMean)
     }
 
     /// Half-width / |mean|: 0 for a zero half-width, infinity when undefined (fewer than two values) or the mean

@@ -13,7 +13,9 @@ struct Simulate: ParsableCommand {
             + "prints, per design, each headline metric's mean ± the 95% interval's half-width over replications. "
             + "Ctrl-C (SIGINT) or SIGTERM stops at once: finished runs are kept, the others marked interrupted, exit "
             + "130 (SIGINT) or 143 (SIGTERM); --resume continues. --target-half-width runs replications in batches "
-            + "until every watched metric's 95% half-width / |mean| is under the target (sequential stopping).")
+            + "until every watched metric's 95% half-width / |mean| is under the target (sequential stopping); with "
+            + "--paired, until each design's paired difference from the baseline is that precise relative to the "
+            + "baseline's mean.")
 
     @Argument(help: "The scenario file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
     var scenario: String
@@ -49,12 +51,25 @@ struct Simulate: ParsableCommand {
         help: "With --target-half-width: replications added per round (default 2).")
     var batch: Int?
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "With --target-half-width (market): apply the target to each design's paired difference from the "
+                + "baseline (95% half-width of design - baseline over |baseline mean|) instead of each design's mean."))
+    var paired = false
+
+    @Option(
+        name: .long,
+        help: "With --paired: the design the others are paired with (default: the scenario's first design).")
+    var baseline: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if targetHalfWidth == nil, metrics != nil || maxReplications != nil || batch != nil {
-            throw ValidationError("--metrics, --max-replications and --batch need --target-half-width")
+        if targetHalfWidth == nil, metrics != nil || maxReplications != nil || batch != nil || paired {
+            throw ValidationError("--metrics, --max-replications, --batch and --paired need --target-half-width")
         }
+        if baseline != nil, !paired { throw ValidationError("--baseline needs --paired") }
         if let targetHalfWidth, !(targetHalfWidth > 0 && targetHalfWidth.isFinite) {
             throw ValidationError("--target-half-width must be a positive number, got \(targetHalfWidth)")
         }
@@ -76,7 +91,8 @@ struct Simulate: ParsableCommand {
                 let rule = try StoppingRule(
                     targetHalfWidth: targetHalfWidth,
                     metrics: metrics.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
-                    maxReplications: maxReplications ?? 50, batch: batch ?? 2)
+                    maxReplications: maxReplications ?? 50, batch: batch ?? 2,
+                    pairedBaseline: paired ? (baseline ?? Self.firstDesign(file)) : nil)
                 try runSequential(file, rule: rule, options: options, bar: bar)
                 return
             }
@@ -127,6 +143,13 @@ struct Simulate: ParsableCommand {
         print(StoppingText.render(stopping))
     }
 
+    /// A market scenario's first design (the default baseline of `--paired`); "" for a queue scenario, which
+    /// ``SequentialStudy/runQueue(_:rule:options:)`` refuses with paired stopping.
+    static func firstDesign(_ file: ScenarioFile) -> String {
+        if case .market(let model) = file.model { return model.designs.first?.name ?? "" }
+        return ""
+    }
+
     /// One warning line on standard error per run whose chain oracle found violations.
     static func warnOracleViolations(_ summary: MarketStudySummary) {
         for run in summary.runs where !run.oracleViolations.isEmpty {
@@ -168,8 +191,10 @@ struct SequentialOutput<Study: Encodable>: Encodable {
 /// The lines saying how a sequential study stopped.
 enum StoppingText {
     static func render(_ s: StoppingSummary) -> String {
+        let measure =
+            s.pairedBaseline.map { "paired half-width of design - \($0) / |\($0) mean|" } ?? "95% half-width / |mean|"
         var lines = [
-            "sequential stopping: target 95% half-width / |mean| < \(s.targetHalfWidth) on "
+            "sequential stopping: target \(measure) < \(s.targetHalfWidth) on "
                 + (s.metrics.count > 6 ? "\(s.metrics.count) headline metrics" : s.metrics.joined(separator: ", "))
                 + "; stopped after \(s.replications) replications: "
                 + (s.reason == "target_met" ? "target met" : "reached --max-replications \(s.maxReplications)")
@@ -179,7 +204,7 @@ enum StoppingText {
                 v.worstMetric.map { m in
                     "widest \(m) "
                         + (v.worstRelativeHalfWidth.map { $0.isFinite ? String(format: "%.4f", $0) : "undefined" } ?? "")
-                } ?? "no watched metric defined"
+                } ?? (v.reason == "baseline" ? "the baseline" : "no watched metric defined")
             lines.append("  \(v.variant ?? "all"): \(v.replications) replications, \(v.reason), \(worst)")
         }
         return lines.joined(separator: "\n")

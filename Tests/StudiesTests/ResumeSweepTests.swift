@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import GRDB
 import Replay
@@ -258,6 +259,59 @@ import Testing
             }
         }
         #expect(summary.runs.count == 2 * stopping.replications)
+    }
+
+    /// Paired sequential stopping (issue 15 item 3): the target applies to intermediary − posted-price, the paired
+    /// half-width over |posted-price's mean| on the same replications, recomputed here from the stored runs; the
+    /// study stops at the first batch meeting it (the replications before the last batch did not), and an unknown
+    /// baseline is a command-line error that writes nothing.
+    @Test func pairedSequentialStoppingOnTheTinyMarket() throws {
+        let dir = try Dir()
+        let file = try ScenarioLoader.load(path: Self.path("Scenarios/validation/market-tiny.yaml"))
+        let target = 0.1
+        let rule = try StoppingRule(
+            targetHalfWidth: target, metrics: ["cost_per_study"], maxReplications: 12, batch: 2,
+            pairedBaseline: "posted-price")
+        let (summary, stopping) = try SequentialStudy.runMarket(
+            file, rule: rule, options: StudyOptions(databasePath: dir.path("seq.sqlite"), jobs: 2))
+        #expect(stopping.pairedBaseline == "posted-price")
+        #expect(stopping.variants.map(\.reason) == ["baseline", "target_met"], "\(stopping)")
+        #expect(stopping.reason == "target_met" && stopping.replications > 2, "\(stopping)")
+        #expect(summary.runs.count == 2 * stopping.replications)
+        let store = try ResultsStore(path: dir.path("seq.sqlite"))
+        let groups = try store.finishedRunMetrics()
+        try store.close()
+        func column(_ design: String, below n: Int) -> [Int: Double] {
+            var values: [Int: Double] = [:]
+            for run in groups.first(where: { $0.variant == design })!.runs where run.replication < n {
+                values[run.replication] = run.values["cost_per_study"]!.value
+            }
+            return values
+        }
+        func relative(_ n: Int) -> Double {
+            let d = Comparison.paired(
+                baseline: column("posted-price", below: n), variant: column("intermediary", below: n),
+                confidence: MarketStudy.confidence)
+            return d.halfWidthPaired / abs(d.baselineMean)
+        }
+        let reported = try #require(stopping.variants[1].worstRelativeHalfWidth)
+        #expect(reported == relative(stopping.replications), "reported \(reported)")
+        #expect(reported < target)
+        #expect(relative(stopping.replications - 2) >= target, "one batch earlier already met the target")
+        let reopened = try ResultsStore(path: dir.path("seq.sqlite"))
+        let rows = try reopened.stopping()
+        try reopened.close()
+        #expect(rows.map(\.variant) == ["intermediary"] && rows[0].pairedBaseline == "posted-price", "\(rows)")
+        #expect(rows[0].worstRelativeHalfWidth == reported && rows[0].reason == "target_met")
+
+        let unknown = try StoppingRule(
+            targetHalfWidth: target, metrics: nil, maxReplications: 4, batch: 2, pairedBaseline: "posted-prize")
+        let error = #expect(throws: StudyOptionError.self) {
+            _ = try SequentialStudy.runMarket(
+                file, rule: unknown, options: StudyOptions(databasePath: dir.path("bad.sqlite"), jobs: 2))
+        }
+        #expect(error?.message.contains("did you mean 'posted-price'") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("bad.sqlite")))
     }
 
     /// LHS points: one per stratum of each range, deterministic.

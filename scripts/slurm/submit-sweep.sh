@@ -9,7 +9,9 @@
 #
 #   SWEEP    the sweep file (e.g. Scenarios/sweeps/tiny-sweep.yaml)
 #   OUTDIR   output folder on a file system the compute nodes share: shard-K.sqlite, merged.sqlite, logs/
-#   SHARDS   N, the number of array tasks (shards)
+#   SHARDS   N, the number of array tasks (shards), or `runs`: one task per run of the sweep (one point, design
+#            and replication each; counted by `readchain sweep --dry-run`), the size a year-long or national
+#            sweep wants, since one run is single-threaded and takes the task's whole time
 #   extra    passed to both sbatch calls, e.g. --partition=short --account=proj42 --time=02:00:00
 #
 # Environment:
@@ -37,11 +39,12 @@ sweep=$1 outdir=$2 shards=$3
 shift 3
 
 [ -f "$sweep" ] && [ -r "$sweep" ] || fail "sweep file '$sweep' does not exist or is not readable"
-[[ $shards =~ ^[1-9][0-9]*$ ]] || fail "SHARDS must be a positive integer, got '$shards'"
+[[ $shards =~ ^[1-9][0-9]*$ || $shards == runs ]] || fail "SHARDS must be a positive integer or 'runs', got '$shards'"
 cpus=${SWEEP_CPUS:-1}
 [[ $cpus =~ ^[1-9][0-9]*$ ]] || fail "SWEEP_CPUS must be a positive integer, got '$cpus'"
-tasks=${SWEEP_TASKS:-1-$shards}
-[[ $tasks =~ ^[0-9,-]+$ ]] || fail "SWEEP_TASKS must be an array index list like 1-4 or 2,5, got '$tasks'"
+tasks=${SWEEP_TASKS:-1-$shards} # with SHARDS=runs, set once the runs are counted (below)
+[[ -z ${SWEEP_TASKS:-} || $SWEEP_TASKS =~ ^[0-9,-]+$ ]] ||
+  fail "SWEEP_TASKS must be an array index list like 1-4 or 2,5, got '$SWEEP_TASKS'"
 
 if [ -n "${READCHAIN:-}" ]; then
   readchain=$READCHAIN
@@ -52,10 +55,19 @@ else
 fi
 [ -x "$readchain" ] || fail "readchain binary '$readchain' is not executable (build it with 'make release' or set READCHAIN)"
 
+if [ "$shards" = runs ] && [ "${SWEEP_NO_CHECK:-0}" = 1 ]; then
+  fail "SHARDS=runs counts the sweep's runs with 'readchain sweep --dry-run', which SWEEP_NO_CHECK=1 skips: give a number"
+fi
 if [ "${SWEEP_NO_CHECK:-0}" != 1 ]; then
   # A bad sweep file fails here, once, rather than in every array task.
   dry=$("$readchain" sweep "$sweep" --dry-run 2>&1) || { echo "$dry" >&2; fail "the sweep file does not load (readchain sweep --dry-run)"; }
   runs=$(sed -n 's/^[0-9]* points, \([0-9]*\) runs;.*/\1/p' <<<"$dry" | tail -n 1)
+  if [ "$shards" = runs ]; then
+    [[ $runs =~ ^[1-9][0-9]*$ ]] || fail "could not count the sweep's runs from 'readchain sweep --dry-run'"
+    shards=$runs
+    tasks=${SWEEP_TASKS:-1-$shards}
+    echo "submit-sweep.sh: one task per run: $shards tasks" >&2
+  fi
   if [[ $runs =~ ^[0-9]+$ ]] && [ "$shards" -gt "$runs" ]; then
     echo "submit-sweep.sh: warning: $shards shards for $runs runs: $((shards - runs)) shards will have nothing to run" >&2
   fi
