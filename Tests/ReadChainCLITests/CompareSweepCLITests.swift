@@ -3,7 +3,8 @@ import Testing
 
 /// `readchain compare --from SWEEP --by point`, and `plot` / `report` of a sweep database (issue 15, item 1).
 @Suite struct CompareSweepCLITests {
-    /// A two-point sweep of the tiny market, compared by point: the table, the stored rows, the CSV and the JSON say
+    /// A two-point sweep of the tiny market (a peer-review rate the base file leaves at its default, so the points'
+    /// labels carry a `%`, which gnuplot's tic labels must escape), compared by point: the table, the stored rows, the CSV and the JSON say
     /// the same; plot draws the forest plot and report reports the sweep; a bad --baseline exits 64 and a database
     /// that is not a sweep's exits 65, each with a message naming the problem.
     @Test func compareByPointPlotAndReportASweep() throws {
@@ -17,8 +18,8 @@ import Testing
             method: grid
             replications: 2
             parameters:
-              - path: market.clients[0].volumes[0].volume
-                values: [48 /d, 144 /d]
+              - path: market.peer_review.rate
+                values: [5 %, 50 %]
             """)
         let db = tmp.path("s.sqlite")
         let s = try CLI.run(["sweep", sweep, "--out", db, "--jobs", "2", "--no-chain", "--signatures", "simulated"])
