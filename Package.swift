@@ -299,7 +299,7 @@ let package = Package(
         .testTarget(
             name: "ReportingTests",
             dependencies: [
-                "DiscreteEvent", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario",
+                "Analysis", "DiscreteEvent", "MarketModel", "Reporting", "Studies", "Market", "Results", "Scenario",
             ],
             swiftSettings: strict
         ),

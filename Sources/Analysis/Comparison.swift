@@ -192,6 +192,10 @@ public struct PairingSummary: Codable, Sendable, Equatable {
     /// Pairs with a finite variance ratio, and those below 1.
     public var variancePairs = 0
     public var varianceReduced = 0
+    /// Pairs left out of every count above because the two designs gave exactly the same value in every shared
+    /// replication (``PairedDifference/identicalInEveryReplication``): their ratios are 0 by construction, not a
+    /// gain from pairing.
+    public var identical = 0
 
     public init(pairs: Int, medianRatio: Double, narrowed: Int) {
         self.pairs = pairs
@@ -352,14 +356,20 @@ public enum Comparison {
     }
 
     /// The median paired/unpaired half-width ratio over the comparisons where it is finite.
+    ///
+    /// A comparison whose difference is exactly 0 in every replication (the same value under both designs, e.g. a
+    /// metric the design cannot move) has a paired half-width of 0 by construction, so a ratio of 0: it says nothing
+    /// about what pairing buys and is left out of the medians and counts (counted in ``PairingSummary/identical``).
     public static func pairingSummary(_ comparisons: [PairedDifference]) -> PairingSummary {
-        let ratios = comparisons.map(\.halfWidthRatio).filter(\.isFinite).sorted()
+        let informative = comparisons.filter { !$0.identicalInEveryReplication }
+        let ratios = informative.map(\.halfWidthRatio).filter(\.isFinite).sorted()
         var summary = PairingSummary(
             pairs: ratios.count, medianRatio: median(ratios), narrowed: ratios.filter { $0 < 1 }.count)
-        let variances = comparisons.map(\.varianceRatio).filter(\.isFinite).sorted()
+        let variances = informative.map(\.varianceRatio).filter(\.isFinite).sorted()
         summary.medianVarianceRatio = median(variances)
         summary.variancePairs = variances.count
         summary.varianceReduced = variances.filter { $0 < 1 }.count
+        summary.identical = comparisons.count - informative.count
         return summary
     }
 

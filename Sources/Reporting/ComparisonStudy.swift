@@ -92,6 +92,12 @@ public enum ComparisonStudy {
                             .sorted().joined(separator: ", ")) + ")")
         }
         let hashes = Set(finished.map(\.provenance.scenarioSHA256))
+        if hashes.count > 1, try SweepComparison.isSweep(store) {
+            throw ComparisonError(
+                .noStudy,
+                "\(store.path) is a sweep database (\(hashes.count) points); compare its points with "
+                    + "`readchain compare --from \(store.path) --by point`")
+        }
         guard hashes.count == 1 else {
             throw ComparisonError(
                 .noStudy,
@@ -108,17 +114,7 @@ public enum ComparisonStudy {
             let v = r.provenance.variant ?? ""
             if !order.contains(v) { order.append(v) }
         }
-        var runs: [StoredMarketRun] = []
-        for r in finished {
-            let metrics = try store.metrics(run: r.id)
-            runs.append(
-                StoredMarketRun(
-                    record: r,
-                    metrics: Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                    units: Dictionary(
-                        metrics.compactMap { m in m.unit.map { (m.name, $0) } }, uniquingKeysWith: { a, _ in a }),
-                    chain: try store.chainRun(run: r.id)))
-        }
+        var runs = try finished.map { try storedRun(store, $0) }
         runs.sort { a, b in
             let da = order.firstIndex(of: a.design)!
             let db = order.firstIndex(of: b.design)!
@@ -138,6 +134,16 @@ public enum ComparisonStudy {
             unfinishedRuns: all.filter { $0.status != .finished && $0.provenance.scenarioSHA256 == p.scenarioSHA256 }
                 .count,
             currency: currency)
+    }
+
+    /// One finished run with its stored metrics (by name; NaN for NULL), their units and its chain facts.
+    static func storedRun(_ store: ResultsStore, _ r: RunRecord) throws -> StoredMarketRun {
+        let metrics = try store.metrics(run: r.id)
+        return StoredMarketRun(
+            record: r, metrics: Dictionary(metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            units: Dictionary(
+                metrics.compactMap { m in m.unit.map { (m.name, $0) } }, uniquingKeysWith: { a, _ in a }),
+            chain: try store.chainRun(run: r.id))
     }
 
     /// The per-design summary `readchain simulate` prints, rebuilt from the stored run metrics: the same means
@@ -189,11 +195,15 @@ public enum ComparisonStudy {
 
     /// The headline metrics with the units stored for them (money as the currency code).
     public static func metrics(_ s: StoredMarketStudy) -> [Comparison.Metric] {
+        metrics(runs: s.runs, currency: s.currency)
+    }
+
+    /// The headline metrics with the first unit `runs` store for each (else the headline's, money as `currency`).
+    static func metrics(runs: [StoredMarketRun], currency: Currency) -> [Comparison.Metric] {
         MarketMetrics.headline.map { h in
             Comparison.Metric(
                 name: h.name, label: h.label,
-                unit: s.runs.lazy.compactMap { $0.units[h.name] }.first
-                    ?? MarketStudy.unit(h.unit, s.currency))
+                unit: runs.lazy.compactMap { $0.units[h.name] }.first ?? MarketStudy.unit(h.unit, currency))
         }
     }
 

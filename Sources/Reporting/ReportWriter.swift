@@ -89,6 +89,9 @@ public enum ReportFormat {
                 "; variance of the differences \(ratio(p.medianVarianceRatio)) of independent sampling's (median; "
                 + "\(p.varianceReduced) of \(p.variancePairs) reduced)"
         }
+        if p.identical > 0 {
+            line += "; \(p.identical) pair(s) identical in every replication left out"
+        }
         return line
     }
 }
@@ -384,12 +387,12 @@ public enum ReportWriter {
     /// design), metric-major: the metric key, the design, "difference ± half-width", the unit, the p-value, the
     /// adjusted p-value (``Comparison/adjust(_:method:)``), whether the difference is significant after the
     /// adjustment, and the paired/unpaired half-width ratio (`ratioHeader`).
-    public static func comparisonRows(_ comparisons: [PairedDifference], ratioHeader: String)
-        -> (header: [String], rows: [[String]])
-    {
+    public static func comparisonRows(
+        _ comparisons: [PairedDifference], ratioHeader: String, variantHeader: String = "design"
+    ) -> (header: [String], rows: [[String]]) {
         let method = comparisons.first?.adjustment ?? PValueAdjustment.none
         let header = [
-            "metric", "design", "difference", "unit", "p", "p (\(method.rawValue))", "significant", ratioHeader,
+            "metric", variantHeader, "difference", "unit", "p", "p (\(method.rawValue))", "significant", ratioHeader,
         ]
         var rows: [[String]] = []
         for metric in orderedUnique(comparisons.map(\.metric)) {
@@ -404,15 +407,18 @@ public enum ReportWriter {
         return (header, rows)
     }
 
-    /// The paired table in Markdown, with its footnote.
-    public static func comparisonTable(_ comparisons: [PairedDifference]) -> [String] {
+    /// The paired table in Markdown, with its footnote; `variantHeader` names the second column and `difference`
+    /// what is subtracted (by default "design − `<baseline>`").
+    public static func comparisonTable(
+        _ comparisons: [PairedDifference], variantHeader: String = "design", difference: String? = nil
+    ) -> [String] {
         guard let first = comparisons.first else { return [] }
         let level = Int((first.confidence * 100).rounded())
-        let grid = comparisonRows(comparisons, ratioHeader: "paired/unpaired")
+        let grid = comparisonRows(comparisons, ratioHeader: "paired/unpaired", variantHeader: variantHeader)
         var lines = table(grid.header, grid.rows, align: "lllrrrlr")
         lines.append("")
         lines.append(
-            "Difference (design − `\(first.baseline)`) paired by replication, ± the half-width of its \(level)% t "
+            "Difference (\(difference ?? "design − `\(first.baseline)`")) paired by replication, ± the half-width of its \(level)% t "
                 + "interval; p: the paired t test of a zero difference; `significant`: the adjusted p is below "
                 + "\(String(format: "%.2f", 1 - first.confidence)) (\(ReportFormat.adjustmentText(first.adjustment, count: comparisons.filter { $0.pValue.isFinite }.count))). "
                 + "paired/unpaired: that half-width over Welch's for the same replications treated as independent "

@@ -155,6 +155,14 @@ public final class ResultsReader: Sendable {
     /// Whether the file has the market tables (schema v2 and later).
     public var hasMarketTables: Bool { schemaVersion >= 2 }
 
+    /// Whether `readchain sweep` wrote the file (its `study_settings` say so; schema v5 and later).
+    public func isSweep() throws -> Bool {
+        guard schemaVersion >= 5 else { return false }
+        return try read("cannot read study settings") { db in
+            try String.fetchOne(db, sql: "SELECT kind FROM study_settings WHERE id = 1") == "sweep"
+        }
+    }
+
     /// All runs, ordered by id.
     public func runs() throws -> [PlotRun] {
         try read("cannot read runs") { db in

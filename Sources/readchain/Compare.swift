@@ -20,6 +20,12 @@ struct Compare: ParsableCommand {
 
             At least 2 replications are needed (--replications 1, or a database whose designs share fewer than 2 \
             finished replications, is an error); a metric defined in fewer than 2 shared replications shows n/a.
+
+            --from SWEEP.sqlite --by point compares the points of a sweep database (`readchain sweep`): every \
+            point runs replication r of each design with the same seed, so point k minus the baseline point \
+            (--baseline p<i>, default the first point), design by design, is a paired difference per replication. \
+            The table, --markdown, --csv and --json are as above; the comparisons are stored under the sweep's \
+            SHA-256, and `readchain plot` / `readchain report` of the sweep database draw and report them.
             """)
 
     @Argument(
@@ -39,6 +45,13 @@ struct Compare: ParsableCommand {
 
     @Option(name: .long, help: "Compare the runs of an existing results database instead of running the scenario.")
     var from: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --from a sweep database: 'point' compares every point with the baseline point (--baseline p<i>, "
+                + "default the first), design by design, paired by replication."))
+    var by: String?
 
     @Option(name: .long, help: "Also write the tables as Markdown to this file.")
     var markdown: String?
@@ -87,6 +100,15 @@ struct Compare: ParsableCommand {
                 throw ValidationError("--designs names a design twice: '\(designs ?? "")'")
             }
         }
+        if let by {
+            guard by == "point" else { throw ValidationError("--by must be 'point', got '\(by)'") }
+            guard from != nil, scenario == nil else {
+                throw ValidationError(
+                    "--by point compares the points of an existing sweep database: give --from SWEEP.sqlite "
+                        + "(written by `readchain sweep`) and no scenario")
+            }
+            if designs != nil { throw ValidationError("--designs does not apply with --by point") }
+        }
         if from != nil {
             let ignored = study.given
             if !ignored.isEmpty {
@@ -105,6 +127,11 @@ struct Compare: ParsableCommand {
             // Named outputs are checked before a run that may take minutes.
             for named in [markdown, csv].compactMap({ $0 }) {
                 try Simulate.ensureParentDirectory(of: named, create: false)
+            }
+            if let from, by == "point" {
+                try Self.requireDatabase(from)
+                try comparePoints(database: from)
+                return
             }
             if let from {
                 path = from
@@ -261,13 +288,17 @@ struct Compare: ParsableCommand {
 
     /// One row per (metric, design): the difference from the baseline ± half-width, its p-value, adjusted p-value,
     /// significance after the adjustment, and the paired/unpaired ratio.
-    static func pairedText(_ comparisons: [PairedDifference], baseline: String) -> String {
+    static func pairedText(
+        _ comparisons: [PairedDifference], baseline: String, variantHeader: String = "design",
+        what: String? = nil
+    ) -> String {
         let level = Int(((comparisons.first?.confidence ?? MarketStudy.confidence) * 100).rounded())
-        let grid = ReportWriter.comparisonRows(comparisons, ratioHeader: "p/u")
+        let grid = ReportWriter.comparisonRows(comparisons, ratioHeader: "p/u", variantHeader: variantHeader)
         let rows = [grid.header] + grid.rows
         let tested = comparisons.filter { $0.pValue.isFinite }.count
         var lines = [
-            "paired differences vs '\(baseline)' (design − baseline, same replications), ± \(level)% CI half-width; "
+            (what ?? "paired differences vs '\(baseline)' (design − baseline, same replications)")
+                + ", ± \(level)% CI half-width; "
                 + "p: paired t test; significant: adjusted p < \(String(format: "%.2f", 1 - (comparisons.first?.confidence ?? MarketStudy.confidence))), "
                 + ReportFormat.adjustmentText(comparisons.first?.adjustment, count: tested)
                 + "; p/u: paired / unpaired (Welch) half-width", "",

@@ -48,13 +48,19 @@ struct Export: ParsableCommand {
             if let t = ExportTable(rawValue: table) {
                 text = try store.export(t).csv
             } else {
-                let study = try ComparisonStudy.load(store)
-                let rows = try store.comparisons(scenarioSHA256: study.scenarioSHA256, label: ComparisonStudy.label)
+                // A sweep's comparisons of its points are stored under the sweep file's SHA-256.
+                let sweep = try SweepComparison.isSweep(store)
+                let sha =
+                    sweep
+                    ? try SweepComparison.load(store).sweepSHA256 : try ComparisonStudy.load(store).scenarioSHA256
+                let rows = try store.comparisons(scenarioSHA256: sha, label: ComparisonStudy.label)
                 guard !rows.isEmpty else {
                     throw ComparisonError(
-                        .noStudy, "\(database) holds no stored comparisons; run `readchain compare --from \(database)`")
+                        .noStudy,
+                        "\(database) holds no stored comparisons; run `readchain compare --from \(database)"
+                            + (sweep ? " --by point`" : "`"))
                 }
-                text = Compare.csvText(Comparison.adjust(rows, method: .holm), scenarioSHA256: study.scenarioSHA256)
+                text = Compare.csvText(Comparison.adjust(rows, method: .holm), scenarioSHA256: sha)
             }
             if let out {
                 try Compare.write(text, to: out)

@@ -11,13 +11,17 @@ struct Plot: ParsableCommand {
             Writes into Plots/<scenario>/ (or --out-dir): turnaround-cdf-<urgency>, cost-vs-quality, \
             burnout-over-time, income-per-hour and chain-throughput-latency, each as images, its gnuplot script \
             (.gp) and its data (.dat): edit a script and run `gnuplot <name>.gp` in that directory to redraw. \
+            A sweep database (`readchain sweep`) gets sweep-forest instead: the paired differences of its \
+            points from the baseline point (stored by `compare --by point`, else from the first point), one panel \
+            per headline metric, one row per (point, design) with its interval. \
             The database is only read. Exit status: 65 not a results database or nothing to plot (no finished \
             market run; queue runs are not plotted), 66 database not found, 69 gnuplot missing, 70 gnuplot \
             failed, 73 output directory cannot be written, 74 database error.
             """)
 
     @Argument(
-        help: "The results database (written by `readchain simulate`).", completion: .file(extensions: ["sqlite"]))
+        help: "The results database (written by `readchain simulate`, `compare` or `sweep`).",
+        completion: .file(extensions: ["sqlite"]))
     var database: String
 
     @Option(name: .long, help: "The directory to write (default: Plots/<scenario>).")

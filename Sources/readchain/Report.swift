@@ -14,9 +14,15 @@ struct Report: ParsableCommand {
             configured and MSER-5 detected warm-up, the chain facts per run, notes on replication counts and \
             pairing, and every PNG in the plots directory (from `readchain plot`). It depends only on the database \
             and the plot files. Writes Results/<scenario>-report.md unless --out says otherwise.
+
+            A sweep database (`readchain sweep`) gets a sweep report instead, Results/<sweep>-report.md: the \
+            points and their parameter values, each (point, design)'s means, the paired differences of the points \
+            from the baseline point (stored by `compare --by point`, else from the first point, Holm-adjusted) and \
+            the forest plot from Plots/<sweep>/.
             """)
 
-    @Argument(help: "The results database (from simulate or compare).", completion: .file(extensions: ["sqlite"]))
+    @Argument(
+        help: "The results database (from simulate, compare or sweep).", completion: .file(extensions: ["sqlite"]))
     var database: String
 
     @Option(name: .long, help: "The report to write (default Results/<scenario>-report.md).")
@@ -32,6 +38,10 @@ struct Report: ParsableCommand {
             try Compare.requireDatabase(database)
             let store = try ResultsStore(readingOnly: database)
             defer { try? store.close() }
+            if try SweepComparison.isSweep(store) {
+                try sweepReport(store)
+                return
+            }
             let scenario = try ComparisonStudy.load(store).scenario
             let path = out ?? "Results/\(scenario)-report.md"
             let plotsDirectory = plots ?? "Plots/\(scenario)/"
@@ -53,6 +63,31 @@ struct Report: ParsableCommand {
             }
         } catch {
             throw CLIFailure.report(error, json: output.json)
+        }
+    }
+
+    /// The report of a sweep database: its points, each (point, design)'s means, the paired differences of the
+    /// points against the first (or those `compare --by point` stored) and the forest plot.
+    func sweepReport(_ store: ResultsStore) throws {
+        let (sweep, comparisons, stored, note) = try SweepComparison.gather(store)
+        let path = out ?? "Results/\(sweep.name)-report.md"
+        let plotsDirectory = plots ?? "Plots/\(sweep.name)/"
+        let images = try Self.plots(in: plotsDirectory, linkedFrom: path)
+        let text = SweepReport.render(
+            sweep, comparisons: comparisons, stored: stored, note: note,
+            databaseName: URL(fileURLWithPath: database).lastPathComponent, plots: images,
+            plotsDirectory: plotsDirectory)
+        try Compare.write(text, to: path, createDirectory: out == nil)
+        if output.json {
+            print(
+                try JSONOutput.encode(
+                    ReportOutput(
+                        report: path, scenario: sweep.name, designs: sweep.designs, plots: images.map(\.link),
+                        comparisons: comparisons.count, comparisonsStored: stored, warmupRuns: 0)))
+        } else {
+            print(
+                "report: \(path) (sweep of \(sweep.points.count) points, \(sweep.designs.count) designs, "
+                    + "\(comparisons.count) comparisons, \(images.count) plots)")
         }
     }
 

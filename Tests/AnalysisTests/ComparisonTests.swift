@@ -121,8 +121,8 @@ extension SplitMix64 {
     @Test func pairingSummaryTakesTheMedianOfFiniteRatios() {
         func with(_ p: Double, _ u: Double) -> PairedDifference {
             PairedDifference(
-                baseline: "a", variant: "b", metric: "m", label: "m", unit: "", n: 3, meanDifference: 0,
-                sdDifference: 0, ciLow: -p, ciHigh: p, halfWidthPaired: p, halfWidthUnpaired: u, baselineMean: 1,
+                baseline: "a", variant: "b", metric: "m", label: "m", unit: "", n: 3, meanDifference: 0.5,
+                sdDifference: 1, ciLow: -p, ciHigh: p, halfWidthPaired: p, halfWidthUnpaired: u, baselineMean: 1,
                 variantMean: 1, confidence: 0.95)
         }
         let s = Comparison.pairingSummary([with(1, 5), with(1, 2), with(.nan, 1), with(3, 2), with(1, 0)])

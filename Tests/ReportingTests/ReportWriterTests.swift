@@ -1,3 +1,4 @@
+import Analysis
 import DiscreteEvent
 import Foundation
 import Market
@@ -177,6 +178,21 @@ import Testing
         #expect(!helped.contains("Gini"), "\(helped)")
         #expect(helped.contains("client cost per study"), "\(helped)")
         #expect(text.contains("1 (metric, design) pair(s) are identical in every replication"))
+
+        // The pairing summary line leaves the identical pair out too: of the three pairs with both intervals (cost
+        // per study, utilisation, the identical Gini) only two count, and the line says one was left out.
+        let study = try ComparisonStudy.load(store)
+        let comparisons = try ComparisonStudy.compare(study).comparisons
+        let gini = try #require(comparisons.first { $0.metric == "income_gini" })
+        #expect(gini.identicalInEveryReplication && gini.halfWidthRatio == 0 && gini.varianceRatio == 0)
+        let summary = Comparison.pairingSummary(comparisons)
+        #expect(summary.pairs == 2 && summary.variancePairs == 2 && summary.identical == 1, "\(summary)")
+        let withoutGini = Comparison.pairingSummary(comparisons.filter { $0.metric != "income_gini" })
+        #expect(summary.medianRatio == withoutGini.medianRatio && summary.medianRatio > 0)
+        #expect(summary.medianVarianceRatio == withoutGini.medianVarianceRatio)
+        let line = try #require(text.split(separator: "\n").first { $0.contains("median paired/unpaired half-width") })
+        #expect(line.contains("over 2 (metric, design) pairs; 2 of 2 narrower"), "\(line)")
+        #expect(line.contains("1 pair(s) identical in every replication left out"), "\(line)")
     }
 
     @Test func oneReplicationGivesANoteNotATable() throws {

@@ -436,8 +436,17 @@ public struct PlotFigureBuilder: Sendable {
     /// Over the ~80-line limit on purpose: it is one gnuplot template (a multi-line string literal read as the
     /// script it writes); splitting it would scatter the script across functions.
     func script(_ name: String, body: String, size: (Int, Int) = (1000, 650)) -> String {
+        Self.script(
+            name, source: "scenario \(Self.quoteless(data.scenario)) (sha256 \(data.scenarioSHA256))", formats: formats,
+            pngTerminal: pngTerminal, body: body, size: size)
+    }
+
+    /// The whole script for any figure: `source` names what it was drawn from (`scenario x (sha256 ...)`).
+    static func script(
+        _ name: String, source: String, formats: [PlotFormat], pngTerminal: String, body: String, size: (Int, Int)
+    ) -> String {
         var s = """
-            # \(name).gp: drawn by `readchain plot` from scenario \(Self.quoteless(data.scenario)) (sha256 \(data.scenarioSHA256)).
+            # \(name).gp: drawn by `readchain plot` from \(source).
             # Re-draw after editing: `gnuplot \(name).gp` in this directory. Formats: edit `formats` below.
             formats = "\(formats.map(\.rawValue).joined(separator: " "))"
             set encoding utf8

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Results
 
@@ -57,7 +58,7 @@ public enum ResultsPlotter {
     /// File-name stems this tool writes; files with these stems are replaced or removed by the next run.
     static let ownedStems = [
         "turnaround-cdf-", "cost-vs-quality", "burnout-over-time", "income-per-hour", "chain-throughput",
-        "chain-latency",
+        "chain-latency", "sweep-forest",
     ]
     static let ownedExtensions: Set<String> = ["png", "svg", "dat", "gp"]
 
@@ -73,6 +74,16 @@ public enum ResultsPlotter {
     /// - Throws: ``PlotError`` for a missing file, a file that is not a results database, or nothing to plot;
     ///   ``ResultsError`` on a database error.
     public static func load(database: String) throws -> MarketPlotData {
+        try check(database: database)
+        let reader = try ResultsReader(path: database)
+        defer { try? reader.close() }
+        return try MarketPlotData.load(reader)
+    }
+
+    /// The file exists, is readable and is a results database this build reads.
+    ///
+    /// - Throws: ``PlotError/notFound(_:)``, ``PlotError/notAResultsDatabase(_:)``.
+    static func check(database: String) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: database, isDirectory: &isDir) else {
             throw PlotError.notFound("no such results database: \(database)")
@@ -84,9 +95,32 @@ public enum ResultsPlotter {
         if let refusal = try ResultsReader.identify(path: database).refusal(path: database) {
             throw PlotError.notAResultsDatabase(refusal)
         }
+    }
+
+    /// A sweep database's runs and the paired differences of its points (stored by `compare --by point`, else
+    /// against the first point); nil for a database that is not a sweep's.
+    ///
+    /// - Throws: ``PlotError/nothingToPlot(_:)`` for a sweep without finished market runs or without two points to
+    ///   compare; ``ResultsError``.
+    static func loadSweep(database: String) throws -> (sweep: StoredSweep, comparisons: [PairedDifference])? {
         let reader = try ResultsReader(path: database)
-        defer { try? reader.close() }
-        return try MarketPlotData.load(reader)
+        let sweep = try reader.isSweep()
+        try reader.close()
+        guard sweep else { return nil }
+        // A sweep database is read through the results store (read-only; an older schema is migrated once first).
+        let store = try ResultsStore(readingOnly: database)
+        defer { try? store.close() }
+        do {
+            let gathered = try SweepComparison.gather(store)
+            guard !gathered.comparisons.isEmpty else {
+                throw PlotError.nothingToPlot(
+                    "\(database): no paired difference between the sweep's points to plot: "
+                        + (gathered.note ?? "nothing to compare"))
+            }
+            return (gathered.sweep, gathered.comparisons)
+        } catch let e as ComparisonError {
+            throw PlotError.nothingToPlot(e.message)
+        }
     }
 
     /// Draws every plot the database allows into `outputDirectory` (default `Plots/<scenario>`).
@@ -99,17 +133,39 @@ public enum ResultsPlotter {
         database: String, outputDirectory: String? = nil, formats: [PlotFormat] = PlotFormat.allCases,
         gnuplot: Gnuplot? = nil
     ) throws -> PlotReport {
-        let data = try load(database: database)
+        try check(database: database)
+        let sweep = try loadSweep(database: database)
+        let data = sweep == nil ? try load(database: database) : nil
         let gnuplot = try gnuplot ?? Gnuplot.locate()
         let png = formats.contains(.png) ? try gnuplot.pngTerminal() : "pngcairo"
         if formats.contains(.svg) && !gnuplot.hasTerminal("svg") {
             throw PlotError.gnuplotMissing(
                 "\(gnuplot.url.path) has no svg terminal; install Debian's gnuplot-nox, or plot with --format png")
         }
-        let builder = PlotFigureBuilder(data: data, formats: formats.sorted(), pngTerminal: png)
-        let (figures, skipped) = builder.figures()
-        let directory = outputDirectory ?? defaultDirectory(scenario: data.scenario)
-        var notes = data.notes
+        let figures: [PlotFigure]
+        let skipped: [String]
+        let name: String
+        let designs: [String]
+        var notes: [String]
+        if let data {
+            (figures, skipped) = PlotFigureBuilder(data: data, formats: formats.sorted(), pngTerminal: png).figures()
+            (name, designs, notes) = (data.scenario, data.designs.map(\.name), data.notes)
+        } else {
+            let (s, comparisons) = sweep!
+            let forest = SweepForestPlot(
+                sweep: s, comparisons: comparisons, formats: formats.sorted(), pngTerminal: png)
+            guard let figure = forest.figure() else {
+                throw PlotError.nothingToPlot("\(database): no paired difference between the sweep's points is defined")
+            }
+            figures = [figure]
+            skipped = [
+                "turnaround, cost-vs-quality, burnout, income and chain plots: drawn per design of one scenario "
+                    + "(simulate one point's scenario for them); a sweep gets its forest plot"
+            ]
+            (name, designs) = (s.name, s.designs)
+            notes = s.unfinishedRuns > 0 ? ["\(s.unfinishedRuns) unfinished runs of the sweep are left out"] : []
+        }
+        let directory = outputDirectory ?? defaultDirectory(scenario: name)
 
         let out = URL(fileURLWithPath: directory)
         let staging = try makeStaging(for: out)
@@ -143,7 +199,7 @@ public enum ResultsPlotter {
         }
         try install(staging: staging, into: out, keep: Set(reportFigures.flatMap(\.files)))
         return PlotReport(
-            scenario: data.scenario, designs: data.designs.map(\.name), directory: directory, figures: reportFigures,
+            scenario: name, designs: designs, directory: directory, figures: reportFigures,
             skipped: skipped, notes: notes)
     }
 
