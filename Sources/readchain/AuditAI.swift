@@ -110,17 +110,19 @@ enum AIAuditTable {
             lines.append("")
             let modalities = r.bins.first?.modalities.map(\.modality) ?? []
             lines.append(
-                "  learning curve, per \(binText(report.binHours)) by block time (cumulative; read = the report, "
-                    + "after the AI, against adjudicated truth; AI = the scenario's curve at the dataset size)")
+                "  learning curve, per \(binText(report.binHours)) by block time (cumulative; read: the reports, "
+                    + "after the AI, against adjudicated truth; peer: the same on peer-review labels alone, a random "
+                    + "sample; AI: the scenario's curve at the dataset size)")
             var curve = [
                 ["bin", "to_h", "new", "labels", "dataset", "TP", "FP", "TN", "FN", "read_sens", "read_spec"]
-                    + modalities.map { "ai_\($0)_sens/spec" }
+                    + ["peer_sens", "peer_spec"] + modalities.map { "ai_\($0)_sens/spec" }
             ]
             for b in r.bins {
                 var row = [String(b.index), hoursText(b.toHours), String(b.newLabels), String(b.labels)]
                 row.append(b.datasetSize.map { String($0) } ?? "-")
                 row += counts(b.cumulative)
                 row += [fraction(b.readSensitivity), fraction(b.readSpecificity)]
+                row += [fraction(b.peerReviewSensitivity), fraction(b.peerReviewSpecificity)]
                 row += b.modalities.map { m in fraction(m.aiSensitivity) + "/" + fraction(m.aiSpecificity) }
                 curve.append(row)
             }
