@@ -9,8 +9,9 @@ struct Plot: ParsableCommand {
         abstract: "Draw a market results database's plots (PNG and SVG, with gnuplot).",
         discussion: """
             Writes into Plots/<scenario>/ (or --out-dir): turnaround-cdf-<urgency>, cost-vs-quality, \
-            burnout-over-time, income-per-hour and chain-throughput-latency, each as images, its gnuplot script \
-            (.gp) and its data (.dat): edit a script and run `gnuplot <name>.gp` in that directory to redraw. \
+            burnout-over-time, ai-learning-curve, income-per-hour and chain-throughput-latency, each as images, \
+            its gnuplot script (.gp) and its data (.dat): edit a script and run `gnuplot <name>.gp` in that \
+            directory to redraw. \
             The database is only read. Exit status: 65 not a results database or nothing to plot (no finished \
             market run; queue runs are not plotted), 66 database not found, 69 gnuplot missing, 70 gnuplot \
             failed, 73 output directory cannot be written, 74 database error.
