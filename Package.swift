@@ -286,8 +286,8 @@ let package = Package(
         .testTarget(
             name: "ReplayTests",
             dependencies: [
-                "Replay", "Studies", "Results", "Scenario", "Consensus", "Contracts", "Ledger",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Replay", "Studies", "Results", "Scenario", "Consensus", "Contracts", "Ledger", "Market", "MarketModel",
+                "DiscreteEvent", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -141,11 +141,9 @@ extension Context {
         let seq = u64(StateKeys.nextLabel)
         setU64(StateKeys.nextLabel, seq + 1)
         setU64(StateKeys.studyLabel(s.id), seq)
-        var w = CanonicalWriter()
-        w.putArray(labels)
         let record = LabelRecord(
             studyID: s.id, adjudicator: adjudicator, source: source, height: height, modality: s.order.modality,
-            labelsHash: Hash.sha256(w.bytes), labels: labels)
+            labelsHash: LabelRecord.labelsHash(labels), labels: labels)
         save(StateKeys.label(seq), record)
         emit(.labelAppended(seq: seq, study: s.id, labelsHash: record.labelsHash, source: source))
     }

@@ -129,6 +129,14 @@ public struct LabelRecord: Equatable, Sendable {
     /// SHA-256 of the canonical encoding of `labels` (what a training pipeline checks when it replays the set).
     public var labelsHash: Hash
     public var labels: [FindingLabel]
+
+    /// SHA-256 of the canonical encoding of `labels` (u32 count, then each label): the record's ``labelsHash`` and
+    /// the `label.appended` event's hash, which an audit recomputes from the adjudicating transaction.
+    public static func labelsHash(_ labels: [FindingLabel]) -> Hash {
+        var w = CanonicalWriter()
+        w.putArray(labels)
+        return Hash.sha256(w.bytes)
+    }
 }
 
 // MARK: - Encoding

@@ -110,6 +110,15 @@ public enum ChainReplay {
     }
 
     static func replay(_ store: ResultsStore, _ run: RunRecord) throws -> RunReplayReport {
+        try replay(store, run, observe: { _ in }).report
+    }
+
+    /// Replays one run as ``replay(databasePath:run:)`` does, also handing every executed block to `observe`;
+    /// returns the report and the application after the last replayed block (nil when the run kept no chain or
+    /// its genesis is unusable).
+    static func replay(
+        _ store: ResultsStore, _ run: RunRecord, observe: (ReplayedBlock) -> Void
+    ) throws -> (report: RunReplayReport, app: ReadChainApp?) {
         let facts = try store.chainRun(run: run.id)
         let scheme = SignatureScheme(facts?.signatures ?? .ed25519)
         var report = RunReplayReport(
@@ -121,11 +130,14 @@ public enum ChainReplay {
             report.failures.append(
                 ReplayFailure(
                     height: nil, kind: "no-chain", message: "the run kept no chain (simulated with --no-chain?)"))
-            return report
+            return (report, nil)
         }
         var replayer = ChainReplayer(chain: chain, signatures: scheme)
         var collected = ChainFacts()
-        replayer.run { collected.add($0) }
+        replayer.run {
+            collected.add($0)
+            observe($0)
+        }
         report.counts = replayer.counts
         report.failures = replayer.failures
         report.finalStateRoot = replayer.finalStateRoot?.hex
@@ -153,7 +165,7 @@ public enum ChainReplay {
         }
         report.chainMetrics = chainMetrics(collected)
         report.ok = report.failures.isEmpty
-        return report
+        return (report, replayer.app)
     }
 
     /// The per-block summaries, the per-study money and review fields and the headline metrics the chain

@@ -76,6 +76,8 @@ public struct PlotMarketSample: Sendable, Equatable {
     public var time: Int64
     public var activeRadiologists: Int
     public var burnedOut: Int
+    /// The AI's dataset at the sample: the scenario's initial dataset plus the labels committed on chain.
+    public var datasetSize: Int
 }
 
 /// One committed block, reduced to what the throughput plot needs.
@@ -270,11 +272,13 @@ public final class ResultsReader: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT run_id, time_ticks, active_radiologists, burned_out FROM market_samples
+                    SELECT run_id, time_ticks, active_radiologists, burned_out, dataset_size FROM market_samples
                     WHERE run_id IN \(Self.list(runs)) ORDER BY run_id, time_ticks
                     """
             ).map {
-                PlotMarketSample(run: RunID(rawValue: $0[0]), time: $0[1], activeRadiologists: $0[2], burnedOut: $0[3])
+                PlotMarketSample(
+                    run: RunID(rawValue: $0[0]), time: $0[1], activeRadiologists: $0[2], burnedOut: $0[3],
+                    datasetSize: $0[4])
             }
         }
     }

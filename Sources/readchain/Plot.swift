@@ -9,8 +9,9 @@ struct Plot: ParsableCommand {
         abstract: "Draw a market results database's plots (PNG and SVG, with gnuplot).",
         discussion: """
             Writes into Plots/<scenario>/ (or --out-dir): turnaround-cdf-<urgency>, cost-vs-quality, \
-            burnout-over-time, income-per-hour and chain-throughput-latency, each as images, its gnuplot script \
-            (.gp) and its data (.dat): edit a script and run `gnuplot <name>.gp` in that directory to redraw. \
+            burnout-over-time, ai-learning-curve, income-per-hour and chain-throughput-latency, each as images, \
+            its gnuplot script (.gp) and its data (.dat): edit a script and run `gnuplot <name>.gp` in that \
+            directory to redraw. \
             A sweep database (`readchain sweep`) gets sweep-forest instead: the paired differences of its \
             points from the baseline point (stored by `compare --by point`, else from the first point), one panel \
             per headline metric, one row per (point, design) with its interval. \

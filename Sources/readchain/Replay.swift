@@ -86,8 +86,9 @@ struct Replay: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show one study's or radiologist's on-chain history with Merkle proofs, and verify it.",
-        subcommands: [AuditStudy.self, AuditRadiologist.self])
+        abstract: "Show one study's or radiologist's on-chain history with Merkle proofs, and verify it; rebuild the "
+            + "AI's labelled dataset and learning curve from the chain.",
+        subcommands: [AuditStudy.self, AuditRadiologist.self, AuditAI.self])
 }
 
 struct AuditOptions: ParsableArguments {

@@ -26,8 +26,8 @@ import Testing
         #expect(r.stdout.contains("plots of market-tiny (posted-price, intermediary) in \(out)/"), "\(r.stdout)")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: out))
         for stem in [
-            "turnaround-cdf-stat", "turnaround-cdf-urgent", "cost-vs-quality", "burnout-over-time", "income-per-hour",
-            "chain-throughput-latency",
+            "turnaround-cdf-stat", "turnaround-cdf-urgent", "cost-vs-quality", "burnout-over-time", "ai-learning-curve",
+            "income-per-hour", "chain-throughput-latency",
         ] {
             for ext in ["png", "svg", "gp"] { #expect(files.contains("\(stem).\(ext)"), "\(stem).\(ext)") }
             let png = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(stem).png"))
@@ -54,7 +54,7 @@ import Testing
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
         #expect(obj["designs"] as? [String] == ["posted-price", "intermediary"])
         let figures = try #require(obj["figures"] as? [[String: Any]])
-        #expect(figures.count == 6)
+        #expect(figures.count == 7)
         #expect(figures.first { $0["name"] as? String == "cost-vs-quality" }?["seriesPerPanel"] as? [Int] == [2, 2])
         #expect(try FileManager.default.contentsOfDirectory(atPath: svgOnly).allSatisfy { !$0.hasSuffix(".png") })
     }

@@ -1,5 +1,6 @@
 import DiscreteEvent
 import Foundation
+import Market
 import MarketModel
 import Results
 import Scenario
@@ -60,8 +61,7 @@ import Testing
         #expect(
             names == [
                 "turnaround-cdf-stat", "turnaround-cdf-urgent", "cost-vs-quality", "burnout-over-time",
-                "income-per-hour",
-                "chain-throughput-latency",
+                "ai-learning-curve", "income-per-hour", "chain-throughput-latency",
             ])
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before, "plot only reads the database")
 
@@ -71,7 +71,9 @@ import Testing
             let svg = try PlotFileChecks.svgSeries(
                 URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
             #expect(svg == figure.seriesPerPanel, "\(figure.name): SVG series per panel")
-            let perDesign = figure.name == "chain-throughput-latency" ? [2, 4] : Array(repeating: 2, count: svg.count)
+            let perDesign =
+                figure.name == "chain-throughput-latency" || figure.name == "ai-learning-curve"
+                ? [2, 4] : Array(repeating: 2, count: svg.count)
             #expect(svg == perDesign, "\(figure.name)")
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(figure.name).gp"))
         }
@@ -138,7 +140,9 @@ import Testing
         for figure in report.figures {
             let svg = try PlotFileChecks.svgSeries(
                 URL(fileURLWithPath: out).appendingPathComponent("\(figure.name).svg"))
-            let expected = figure.name == "chain-throughput-latency" ? [1, 2] : Array(repeating: 1, count: svg.count)
+            let expected =
+                figure.name == "chain-throughput-latency" || figure.name == "ai-learning-curve"
+                ? [1, 2] : Array(repeating: 1, count: svg.count)
             #expect(svg == expected, "\(figure.name)")
             #expect(!FileManager.default.fileExists(atPath: "\(out)/\(figure.name).png"), "--format svg only")
         }
@@ -175,7 +179,11 @@ import Testing
                 "turnaround-cdf-stat", "turnaround-cdf-routine", "cost-vs-quality", "burnout-over-time",
                 "income-per-hour", "chain-throughput-latency",
             ])
-        #expect(skipped == ["turnaround-cdf-urgent: no measured urgent study was reported"])
+        #expect(
+            skipped == [
+                "turnaround-cdf-urgent: no measured urgent study was reported",
+                "ai-learning-curve: the AI second reader is off, or no market samples",
+            ])
         let cdf = try #require(figures.first)
         let rows = cdf.dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(
@@ -194,6 +202,35 @@ import Testing
         let latency = try #require(figures[5].dataFiles.first { $0.name == "chain-latency.dat" })
         #expect(latency.text.hasSuffix("0.5 1.5 2.25 3\n"))
         #expect(PlotFigureBuilder.num(1.0 / 3) == "0.3333333" && PlotFigureBuilder.num(.nan) == "NaN")
+    }
+
+    /// The AI learning curve from hand-made samples: labels over the initial dataset, and the scenario's curve of
+    /// the chosen modality's tool at the mean dataset size.
+    @Test func aiLearningCurveFromKnownData() throws {
+        var design = MarketPlotData.Design(
+            name: "a", replications: 2, detailReplications: 2, turnaround: [:], cost: nil, errors: nil,
+            majorMisses: nil, summaryN: 2, samples: [], incomePerHour: [], throughput: [], latency: [])
+        design.datasetMeans = [(SimTime.ticksPerHour, 2000), (2 * SimTime.ticksPerHour, 2010.5)]
+        let ai = AISecondReader()
+        let data = MarketPlotData(
+            scenario: "s", scenarioSHA256: String(repeating: "0", count: 64), horizonTicks: 2 * SimTime.ticksPerHour,
+            warmupTicks: 0, currency: "USD", minorPerMajor: 100, binTicks: SimTime.ticksPerHour, urgencies: [],
+            requiredTurnaround: [:], designs: [design], notes: [], ai: ai, aiModality: .ct)
+        let figure = try #require(PlotFigureBuilder(data: data, formats: [.png]).aiLearningCurve())
+        #expect(figure.seriesPerPanel == [1, 2])
+        let model = AISecondReaderModel(parameters: ai)
+        let rows = figure.dataFiles[0].text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        let n = PlotFigureBuilder.num
+        #expect(
+            rows == [
+                "1 0 2000 \(n(model.sensitivity(.ct, datasetSize: 2000))) \(n(model.specificity(.ct, datasetSize: 2000)))",
+                "2 10.5 2010.5 \(n(model.sensitivity(.ct, datasetSize: 2011))) "
+                    + "\(n(model.specificity(.ct, datasetSize: 2011)))",
+            ])
+        #expect(figure.script.contains("the ct tool's curve"))
+        var off = data
+        off.ai = nil
+        #expect(PlotFigureBuilder(data: off, formats: [.png]).aiLearningCurve() == nil)
     }
 
     /// Issue 15: two designs of equal cost are drawn side by side (they used to hide one another), the data file

@@ -36,6 +36,9 @@ public struct MarketPlotData: Sendable {
         /// Per time bin of the posting time (bins with at least one study): p50 and p90 of first commit − post,
         /// seconds, pooled over replications, and the number of studies.
         public var latency: [(bin: Int, p50: Double, p90: Double, n: Int)]
+        /// Hourly: the AI's dataset size, mean over replications (`readchain audit ai` proves each run's series
+        /// equal to the scenario's initial dataset plus the labels its chain committed by then).
+        public var datasetMeans: [(time: Int64, size: Double)] = []
     }
 
     /// One design's turnaround (hours) for one urgency, pooled over its replications: the Kaplan–Meier estimate of
@@ -85,6 +88,10 @@ public struct MarketPlotData: Sendable {
     public var designs: [Design]
     /// Runs left out because they did not finish, and other remarks for the user.
     public var notes: [String]
+    /// The scenario's AI second reader (nil when off or its text does not parse), and the modality whose tool the
+    /// learning-curve plot draws: the one with the most studies in the scenario's client volumes.
+    public var ai: AISecondReader? = nil
+    public var aiModality: Modality? = nil
 
     static let hour = Double(SimTime.ticksPerHour)
     static let urgencyOrder = [Urgency.stat, .urgent, .routine].map(\.name)
@@ -154,10 +161,28 @@ public struct MarketPlotData: Sendable {
                 "\(finished.count - detail.count) finished runs have no per-study rows (simulated with "
                     + "--no-observations); only cost against quality can be drawn for them")
         }
+        let (ai, aiModality) = aiCurve(first.scenarioText)
         return MarketPlotData(
             scenario: first.scenarioName, scenarioSHA256: first.scenarioSHA256, horizonTicks: horizon,
             warmupTicks: first.warmupTicks, currency: code, minorPerMajor: minorPerMajor, binTicks: binTicks,
-            urgencies: urgencies, requiredTurnaround: requiredTurnaround, designs: designs, notes: notes)
+            urgencies: urgencies, requiredTurnaround: requiredTurnaround, designs: designs, notes: notes, ai: ai,
+            aiModality: aiModality)
+    }
+
+    /// The scenario's AI second reader when it is on, and the modality with the most studies a day in its clients'
+    /// volumes (ties: `Modality` order).
+    static func aiCurve(_ scenarioText: String) -> (AISecondReader?, Modality?) {
+        guard let file = try? ScenarioLoader.parse(text: scenarioText, path: "runs.scenario_text"),
+            case .market(let model) = file.model, model.ai.enabled
+        else { return (nil, nil) }
+        var volume = [Double](repeating: 0, count: Modality.allCases.count)
+        for c in model.clients {
+            for v in c.volumes {
+                volume[Modality.allCases.firstIndex(of: v.modality)!] += v.studiesPerDay * Double(c.count)
+            }
+        }
+        let top = volume.indices.max { volume[$0] < volume[$1] || (volume[$0] == volume[$1] && $0 > $1) }
+        return (model.ai, top.map { Modality.allCases[$0] })
     }
 
     /// The database's finished market runs (non-empty, of one scenario text), with a note on the unfinished ones.
@@ -260,18 +285,24 @@ public struct MarketPlotData: Sendable {
     static func addSamples(
         _ designs: inout [Design], reader: ResultsReader, ids: [RunID], index: [String: Int], design: [RunID: String]
     ) throws {
-        var sampleSums = Array(repeating: [Int64: (share: Double, active: Double, n: Int)](), count: designs.count)
+        var sampleSums = Array(
+            repeating: [Int64: (share: Double, active: Double, dataset: Double, n: Int)](), count: designs.count)
         for s in try reader.marketSamples(runs: ids) {
             let d = index[design[s.run]!]!
             let share = s.activeRadiologists > 0 ? Double(s.burnedOut) / Double(s.activeRadiologists) : 0
-            sampleSums[d][s.time, default: (0, 0, 0)].share += share
+            sampleSums[d][s.time, default: (0, 0, 0, 0)].share += share
             sampleSums[d][s.time]!.active += Double(s.activeRadiologists)
+            sampleSums[d][s.time]!.dataset += Double(s.datasetSize)
             sampleSums[d][s.time]!.n += 1
         }
         for d in designs.indices {
             designs[d].samples = sampleSums[d].keys.sorted().map { t in
                 let v = sampleSums[d][t]!
                 return (t, v.share / Double(v.n), v.active / Double(v.n))
+            }
+            designs[d].datasetMeans = sampleSums[d].keys.sorted().map { t in
+                let v = sampleSums[d][t]!
+                return (t, v.dataset / Double(v.n))
             }
         }
     }

@@ -1,5 +1,6 @@
 import DiscreteEvent
 import Foundation
+import Market
 import MarketModel
 
 /// One figure of `readchain plot`: its gnuplot script and data files, written next to the images it draws.
@@ -68,6 +69,11 @@ public struct PlotFigureBuilder: Sendable {
                 figures.append(f)
             } else {
                 skipped.append("burnout-over-time: no market samples")
+            }
+            if let f = aiLearningCurve() {
+                figures.append(f)
+            } else {
+                skipped.append("ai-learning-curve: the AI second reader is off, or no market samples")
             }
             if let f = incomePerHour() {
                 figures.append(f)
@@ -266,6 +272,70 @@ public struct PlotFigureBuilder: Sendable {
             set title "Radiologists in the market"
             set ylabel "active radiologists"
             set yrange [0:\(Self.num(activeTop))]
+            plot \(bottom.joined(separator: ", \\\n     "))
+            unset multiplot
+
+            """
+        return PlotFigure(
+            name: name, dataFiles: [.init(name: dat, text: text)], script: script(name, body: body, size: (1100, 800)),
+            seriesPerPanel: [top.count, bottom.count])
+    }
+
+    /// The AI's learning curve: the validated labels its dataset gained on chain over time (top), and the
+    /// sensitivity (solid) and specificity (dashed) of the scenario's commonest modality's tool on the scenario's
+    /// curve at that dataset size (bottom); one line per design, the mean over replications at each hourly sample.
+    /// The samples are the simulator's record; `readchain audit ai` rebuilds the same series from the chain.
+    func aiLearningCurve() -> PlotFigure? {
+        guard let ai = data.ai, let modality = data.aiModality else { return nil }
+        let model = AISecondReaderModel(parameters: ai)
+        let name = "ai-learning-curve"
+        let dat = "\(name).dat"
+        var text = header(
+            dat,
+            "hourly market samples, mean over replications; the AI curve of the \(modality.name) tool at the mean "
+                + "dataset size; one block per design")
+        text += "# columns: time_\(timeUnit.name) labels_on_chain dataset_size ai_sensitivity ai_specificity\n"
+        var top: [String] = []
+        var bottom: [String] = []
+        var block = 0
+        var most = 0.0
+        for d in data.designs where !d.datasetMeans.isEmpty {
+            if block > 0 { text += "\n\n" }
+            text += "# design \(Self.quoteless(d.name)): \(d.detailReplications) replications\n"
+            for s in d.datasetMeans {
+                let size = Int(s.size.rounded())
+                let labels = s.size - Double(ai.initialDataset)
+                most = max(most, labels)
+                text +=
+                    "\(Self.num(Double(s.time) / timeUnit.ticks)) \(Self.num(labels)) \(Self.num(s.size)) "
+                    + "\(Self.num(model.sensitivity(modality, datasetSize: size))) "
+                    + "\(Self.num(model.specificity(modality, datasetSize: size)))\n"
+            }
+            let line = "\"\(dat)\" index \(block) using 1:"
+            top.append("\(line)2 with lines linetype \(colour(d.name)) title \(Self.quote(d.name))")
+            bottom.append("\(line)4 with lines linetype \(colour(d.name)) title \(Self.quote("\(d.name) sens."))")
+            bottom.append(
+                "\(line)5 with lines linetype \(colour(d.name)) dashtype 2 title "
+                    + Self.quote("\(d.name) spec."))
+            block += 1
+        }
+        guard block > 0 else { return nil }
+        let body = """
+            set multiplot layout 2,1 title \(Self.quote("AI second reader: validated labels on chain and the \(modality.name) tool's curve (mean over \(replicationText))"))
+            set xlabel \(Self.quote("simulated time (\(timeUnit.name))"))
+            set xrange [0:\(Self.num(Double(data.horizonTicks) / timeUnit.ticks))]
+            set grid
+            set key outside right top box
+            set lmargin at screen 0.08
+            set rmargin at screen 0.68
+            \(warmupMarker)
+            set title "Validated labels in the AI's dataset (adjudicated on chain)"
+            set ylabel "labels"
+            set yrange [0:\(Self.num(Self.headroom([most, 1])))]
+            plot \(top.joined(separator: ", \\\n     "))
+            set title \(Self.quote("AI \(modality.name) tool at that dataset size (scenario's learning curve)"))
+            set ylabel "sensitivity, specificity"
+            set yrange [0:1]
             plot \(bottom.joined(separator: ", \\\n     "))
             unset multiplot
 

@@ -57,8 +57,8 @@ public struct PlotReport: Codable, Sendable, Equatable {
 public enum ResultsPlotter {
     /// File-name stems this tool writes; files with these stems are replaced or removed by the next run.
     static let ownedStems = [
-        "turnaround-cdf-", "cost-vs-quality", "burnout-over-time", "income-per-hour", "chain-throughput",
-        "chain-latency", "sweep-forest",
+        "turnaround-cdf-", "cost-vs-quality", "burnout-over-time", "ai-learning-curve", "income-per-hour",
+        "chain-throughput", "chain-latency", "sweep-forest",
     ]
     static let ownedExtensions: Set<String> = ["png", "svg", "dat", "gp"]
 
