@@ -80,6 +80,21 @@ import Testing
         let table = try CLI.run(["sensitivity", db, "--metrics", "utilisation", "--bootstrap", "100"])
         #expect(table.status == 0 && table.stdout.contains("first order S1 [95% CI]"), "\(table.stdout)")
         #expect(try CLI.run(["sensitivity", db, "--metrics", "utilisaton"]).status == 64)
+        // `readchain plot` of the sweep draws the sensitivity figure: utilisation's block lists each parameter's ST
+        // (bars, sorted ascending so the largest is on top) equal to the command's.
+        let plots = tmp.path("plots")
+        let plot = try CLI.run(["plot", db, "--out-dir", plots])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        #expect(FileManager.default.fileExists(atPath: plots + "/sensitivity.png"))
+        let dat = try String(contentsOfFile: plots + "/sensitivity.dat", encoding: .utf8)
+        let block = try #require(dat.components(separatedBy: "# all / utilisation\n").dropFirst().first)
+        let fields = block.split(separator: "\n").prefix(2).map { $0.split(separator: " ") }
+        let plotted = fields.map { (String($0[1].dropFirst().dropLast()), Double($0[2])!) }
+        #expect(plotted.count == 2 && plotted[0].1 <= plotted[1].1, "\(plotted)")
+        for (parameter, st) in plotted {
+            let row = try #require(rows.first { $0.parameter == parameter && $0.index == "ST" })
+            #expect(abs(st - row.value!) <= 1e-6 * abs(row.value!), "\(parameter): \(st) vs \(row.value!)")
+        }
     }
 
     /// Morris: 4 × (2 + 1) = 12 points; μ* of utilisation from the regenerated design equals the estimator's.

@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import Results
+import Scenario
 
 /// Why `readchain plot` could not draw: each case maps to one exit status in the CLI.
 public enum PlotError: Error, CustomStringConvertible, Equatable {
@@ -58,7 +59,7 @@ public enum ResultsPlotter {
     /// File-name stems this tool writes; files with these stems are replaced or removed by the next run.
     static let ownedStems = [
         "turnaround-cdf-", "cost-vs-quality", "burnout-over-time", "ai-learning-curve", "income-per-hour",
-        "chain-throughput", "chain-latency", "sweep-forest",
+        "chain-throughput", "chain-latency", "sweep-forest", "sensitivity",
     ]
     static let ownedExtensions: Set<String> = ["png", "svg", "dat", "gp"]
 
@@ -94,6 +95,29 @@ public enum ResultsPlotter {
         }
         if let refusal = try ResultsReader.identify(path: database).refusal(path: database) {
             throw PlotError.notAResultsDatabase(refusal)
+        }
+    }
+
+    /// A morris or sobol sweep's name, design and indices (every metric, 1,000 bootstrap resamples); nil for any
+    /// other database.
+    ///
+    /// - Throws: ``PlotError/nothingToPlot(_:)`` for such a sweep that is unfinished or has no defined index.
+    static func loadSensitivity(database: String) throws -> (String, SensitivityPlan, [SensitivityAnalysis.Row])? {
+        let reader = try ResultsReader(path: database)
+        let sweep = try reader.isSweep()
+        try reader.close()
+        guard sweep else { return nil }
+        let store = try ResultsStore(readingOnly: database)
+        defer { try? store.close() }
+        guard let settings = try store.studySettings(),
+            (try? SensitivityPlan.of(sweepText: settings.sourceText, path: database)) != nil
+        else { return nil }
+        do {
+            let (plan, rows, _) = try SensitivityAnalysis.analyse(
+                store, path: database, metrics: nil, bootstrap: 1000)
+            return (settings.name, plan, rows)
+        } catch let e as SweepError {
+            throw PlotError.nothingToPlot(e.message)
         }
     }
 
@@ -134,8 +158,9 @@ public enum ResultsPlotter {
         gnuplot: Gnuplot? = nil
     ) throws -> PlotReport {
         try check(database: database)
-        let sweep = try loadSweep(database: database)
-        let data = sweep == nil ? try load(database: database) : nil
+        let sensitivity = try loadSensitivity(database: database)
+        let sweep = sensitivity == nil ? try loadSweep(database: database) : nil
+        let data = sweep == nil && sensitivity == nil ? try load(database: database) : nil
         let gnuplot = try gnuplot ?? Gnuplot.locate()
         let png = formats.contains(.png) ? try gnuplot.pngTerminal() : "pngcairo"
         if formats.contains(.svg) && !gnuplot.hasTerminal("svg") {
@@ -150,6 +175,27 @@ public enum ResultsPlotter {
         if let data {
             (figures, skipped) = PlotFigureBuilder(data: data, formats: formats.sorted(), pngTerminal: png).figures()
             (name, designs, notes) = (data.scenario, data.designs.map(\.name), data.notes)
+        } else if let (sweepName, plan, rows) = sensitivity {
+            let plot = SensitivityPlot(
+                sweepName: sweepName, plan: plan, rows: rows, formats: formats.sorted(), pngTerminal: png)
+            guard let (figure, omitted) = plot.figure() else {
+                throw PlotError.nothingToPlot("\(database): no sensitivity index of the sweep is defined")
+            }
+            figures = [figure]
+            skipped = [
+                "turnaround, cost-vs-quality, burnout, income and chain plots: drawn per design of one scenario; a "
+                    + "\(plan.method.rawValue) sweep gets its sensitivity figure (its points are a design, not levels to "
+                    + "compare, so no forest plot)"
+            ]
+            var seen: [String] = []
+            for r in rows where !seen.contains(r.design) { seen.append(r.design) }
+            (name, designs) = (sweepName, seen)
+            notes =
+                omitted > 0
+                ? [
+                    "\(omitted) (design, metric) panels left out (at most \(SensitivityPlot.maxPanels)); "
+                        + "`readchain sensitivity --csv` has every index"
+                ] : []
         } else {
             let (s, comparisons) = sweep!
             let forest = SweepForestPlot(
