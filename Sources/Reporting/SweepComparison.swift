@@ -218,6 +218,66 @@ public enum SweepComparison {
         return (base, result)
     }
 
+    /// Paired differences between designs within each point (`compare --by design`): for every point, each design
+    /// minus the baseline design on the same replications (the designs of one point share the point's seeds, as the
+    /// designs of one scenario do).
+    ///
+    /// - Returns: Metric-major: for each headline metric, each point (index order), each non-baseline design
+    ///   (scenario order); `baseline` is `p<i>/<baseline>` and `variant` `p<i>/<design>`. Not yet adjusted.
+    /// - Throws: ``ComparisonError``: an unknown baseline design (`unknownDesign`); fewer than two designs; no point
+    ///   where two designs share two finished replications.
+    public static func compareByDesign(
+        _ s: StoredSweep, baseline: String? = nil, confidence: Double = MarketStudy.confidence
+    ) throws -> (baseline: String, comparisons: [PairedDifference]) {
+        guard s.designs.count >= 2 else {
+            throw ComparisonError(
+                .noStudy,
+                "nothing to compare: sweep '\(s.name)' in \(s.database) has finished runs of one design only "
+                    + "(\(s.designs.joined(separator: ", ")))")
+        }
+        let base = baseline ?? s.designs[0]
+        guard s.designs.contains(base) else {
+            throw ComparisonError(
+                .unknownDesign,
+                "--baseline '\(base)' is not a design of sweep '\(s.name)' with finished runs in \(s.database) "
+                    + "(designs: \(s.designs.joined(separator: ", ")))")
+        }
+        let points = s.pointsWithRuns
+        var shared = 0
+        for p in points {
+            let baseReplications = Set(s.runs(point: p.index, design: base).map(\.replication))
+            for d in s.designs where d != base {
+                shared = max(
+                    shared,
+                    Set(s.runs(point: p.index, design: d).map(\.replication)).intersection(baseReplications).count)
+            }
+        }
+        guard shared >= 2 else {
+            throw ComparisonError(
+                .tooFewReplications,
+                "paired intervals need at least 2 replications finished by both designs of a point; in "
+                    + "\(s.database) they share at most \(shared) (sweep with --replications 2 or more)")
+        }
+        let metrics = ComparisonStudy.metrics(runs: s.runs, currency: s.currency)
+        let others = s.designs.count - 1
+        var perPoint: [[PairedDifference]] = []
+        for p in points {
+            let variants = s.designs.map { StoredSweep.variant(point: p.index, design: $0) }
+            let values = s.runs.filter { variants.contains($0.design) }.map {
+                Comparison.RunValues(design: $0.design, replication: $0.replication, values: $0.metrics)
+            }
+            perPoint.append(
+                Comparison.compare(
+                    runs: values, designs: variants, baseline: StoredSweep.variant(point: p.index, design: base),
+                    metrics: metrics, confidence: confidence))
+        }
+        var result: [PairedDifference] = []
+        for m in metrics.indices {
+            for list in perPoint { result += list[(m * others)..<((m + 1) * others)] }
+        }
+        return (base, result)
+    }
+
     /// What `plot` and `report` show for a sweep: the comparisons `compare --by point` stored (under the sweep's
     /// SHA-256), else computed against the first point; Holm-adjusted as one family.
     public static func gather(_ store: ResultsStore) throws -> (

@@ -51,6 +51,50 @@ extension Compare {
         }
     }
 
+    /// `--by design`: the designs within each point against the baseline design; printed (or written), not
+    /// stored (the stored comparisons of a sweep are the points', which plot and report draw).
+    func compareDesignsWithinPoints(database: String) throws {
+        let store = try ResultsStore(readingOnly: database)
+        defer { try? store.close() }
+        let sweep = try SweepComparison.load(store)
+        let (base, computed) = try SweepComparison.compareByDesign(sweep, baseline: baseline)
+        let comparisons = Comparison.adjust(computed, method: adjustment)
+        let pairing = Comparison.pairingSummary(comparisons)
+        let power = try Self.detectionEstimates(comparisons, targets: try detectTargets())
+        let replications = SweepComparison.variantSummaries(sweep).map(\.replications).max() ?? 0
+        let what =
+            "paired differences vs design \(base) within each point (design − \(base), same point, same replications)"
+        if let markdown {
+            var lines = ["# Comparison of designs within the points of sweep \(sweep.name)", ""]
+            lines += SweepReport.pointsSection(sweep)
+            lines += SweepReport.resultsSection(sweep)
+            lines += ["## " + what, ""]
+            lines += ["```", Self.pairedText(comparisons, baseline: base, variantHeader: "point/design"), "```"]
+            try Self.write(lines.joined(separator: "\n") + "\n", to: markdown)
+        }
+        if let csv { try Self.write(Self.csvText(comparisons, scenarioSHA256: sweep.sweepSHA256), to: csv) }
+        if output.json {
+            print(
+                try JSONOutput.encode(
+                    SweepCompareOutput(
+                        sweep: sweep.name, sweepSHA256: sweep.sweepSHA256, scenario: sweep.scenario, seed: sweep.seed,
+                        database: database, by: "design", baseline: base, points: sweep.points,
+                        designs: sweep.designs, replications: replications, confidence: MarketStudy.confidence,
+                        adjustment: adjustment.rawValue, comparisons: comparisons, pairing: pairing,
+                        power: detect.isEmpty ? nil : power)))
+            return
+        }
+        print(Self.sweepHeader(sweep, replications: replications))
+        print("")
+        print(Self.pairedText(comparisons, baseline: base, variantHeader: "point/design", what: what))
+        print("")
+        print(ReportFormat.pairingLine(pairing))
+        if !detect.isEmpty {
+            print("")
+            print(Self.powerText(power))
+        }
+    }
+
     /// The sweep, its points and their parameter values, for the terminal.
     static func sweepHeader(_ s: StoredSweep, replications: Int) -> String {
         var lines = [

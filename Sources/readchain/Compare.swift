@@ -25,7 +25,9 @@ struct Compare: ParsableCommand {
             point runs replication r of each design with the same seed, so point k minus the baseline point \
             (--baseline p<i>, default the first point), design by design, is a paired difference per replication. \
             The table, --markdown, --csv and --json are as above; the comparisons are stored under the sweep's \
-            SHA-256, and `readchain plot` / `readchain report` of the sweep database draw and report them.
+            SHA-256, and `readchain plot` / `readchain report` of the sweep database draw and report them. \
+            --by design compares the designs within each point (design minus --baseline, default the first \
+            design, same point, same replications); printed and written, not stored.
             """)
 
     @Argument(
@@ -50,7 +52,8 @@ struct Compare: ParsableCommand {
         name: .long,
         help: ArgumentHelp(
             "With --from a sweep database: 'point' compares every point with the baseline point (--baseline p<i>, "
-                + "default the first), design by design, paired by replication."))
+                + "default the first), design by design, paired by replication; 'design' compares the designs "
+                + "within each point with the baseline design (--baseline, default the first)."))
     var by: String?
 
     @Option(name: .long, help: "Also write the tables as Markdown to this file.")
@@ -101,13 +104,15 @@ struct Compare: ParsableCommand {
             }
         }
         if let by {
-            guard by == "point" else { throw ValidationError("--by must be 'point', got '\(by)'") }
+            guard by == "point" || by == "design" else {
+                throw ValidationError("--by must be 'point' or 'design', got '\(by)'")
+            }
             guard from != nil, scenario == nil else {
                 throw ValidationError(
-                    "--by point compares the points of an existing sweep database: give --from SWEEP.sqlite "
+                    "--by \(by) compares within an existing sweep database: give --from SWEEP.sqlite "
                         + "(written by `readchain sweep`) and no scenario")
             }
-            if designs != nil { throw ValidationError("--designs does not apply with --by point") }
+            if designs != nil { throw ValidationError("--designs does not apply with --by \(by)") }
         }
         if from != nil {
             let ignored = study.given
@@ -131,6 +136,11 @@ struct Compare: ParsableCommand {
             if let from, by == "point" {
                 try Self.requireDatabase(from)
                 try comparePoints(database: from)
+                return
+            }
+            if let from, by == "design" {
+                try Self.requireDatabase(from)
+                try compareDesignsWithinPoints(database: from)
                 return
             }
             if let from {

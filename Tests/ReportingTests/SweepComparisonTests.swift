@@ -132,6 +132,47 @@ import Testing
         #expect(asStudy?.message.contains("--by point") == true, "\(String(describing: asStudy))")
     }
 
+    /// `--by design`: within each point, intermediary minus posted-price on the same replications, the paired
+    /// machinery's differences read straight from the runs table, in metric, point order; an unknown baseline design
+    /// is a command-line error naming the designs.
+    @Test func designDifferencesWithinEachPoint() throws {
+        let dir = try Dir()
+        let db = try Self.runSweep(in: dir)
+        let store = try ResultsStore(readingOnly: db)
+        defer { try? store.close() }
+        let sweep = try SweepComparison.load(store)
+        var direct: [String: [Int: [String: Double]]] = [:]
+        for run in try store.runs() where run.status == .finished {
+            let metrics = try store.metrics(run: run.id)
+            direct[run.provenance.variant!, default: [:]][run.provenance.replication] = Dictionary(
+                uniqueKeysWithValues: metrics.map { ($0.name, $0.value) })
+        }
+        let metrics = ComparisonStudy.metrics(runs: sweep.runs, currency: sweep.currency)
+        let (base, comparisons) = try SweepComparison.compareByDesign(sweep)
+        #expect(base == "posted-price")
+        var want: [PairedDifference] = []
+        for m in metrics {
+            for p in [0, 1, 2] {
+                func column(_ d: String) -> [Int: Double] {
+                    (direct["p\(p)/\(d)"] ?? [:]).mapValues { $0[m.name] ?? .nan }
+                }
+                want.append(
+                    Comparison.paired(
+                        baseline: column("posted-price"), variant: column("intermediary"), confidence: 0.95,
+                        baselineName: "p\(p)/posted-price", variantName: "p\(p)/intermediary", metric: m))
+            }
+        }
+        #expect(comparisons.count == MarketMetrics.headline.count * 3)
+        #expect(comparisons == want)
+        let reversed = try SweepComparison.compareByDesign(sweep, baseline: "intermediary")
+        #expect(reversed.comparisons.first?.variant == "p0/posted-price")
+        let bad = #expect(throws: ComparisonError.self) {
+            try SweepComparison.compareByDesign(sweep, baseline: "auction")
+        }
+        #expect(bad?.kind == .unknownDesign)
+        #expect(bad?.message.contains("(designs: posted-price, intermediary)") == true, "\(String(describing: bad))")
+    }
+
     /// The forest plot's data rows are the comparisons' differences and interval ends, one block per metric with a
     /// defined difference, one row per (design, point); the sweep report shows the points, the paired table and the
     /// pairing line.
