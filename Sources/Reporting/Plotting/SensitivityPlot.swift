@@ -3,7 +3,8 @@ import Scenario
 
 /// The `sensitivity` figure of a morris or sobol sweep (`readchain plot SWEEP.sqlite`): one panel per (design,
 /// metric), the parameters sorted by their total index (Sobol': ST as bars with their intervals, S1 as points with
-/// theirs) or by μ* (Morris: μ* with its interval, σ as points). Pure: the same rows give the same bytes.
+/// theirs) or by μ* (Morris: μ* with its interval, σ as points); metrics no input moves get no panel. Pure: the same
+/// rows give the same bytes.
 public struct SensitivityPlot: Sendable {
     public var sweepName: String
     public var plan: SensitivityPlan
@@ -33,7 +34,8 @@ public struct SensitivityPlot: Sendable {
         let sobol = plan.method == .sobol
         let (main, second) = sobol ? ("ST", "S1") : ("mu_star", "sigma")
         var keys: [String] = []
-        for r in rows where r.index == main && r.value != nil {
+        // A (design, metric) whose inputs all have an index of 0 (e.g. a metric no input moves) gets no panel.
+        for r in rows where r.index == main && (r.value ?? 0) > 0 {
             let key = "\(r.design)\t\(r.metric)"
             if !keys.contains(key) { keys.append(key) }
         }
