@@ -70,6 +70,12 @@ import Testing
             }
         }
         #expect(checked == 4)
+        // The script draws p50, p90 and p99 (columns 4, 5, 6) against committed throughput (column 2).
+        let curveScript = try String(contentsOfFile: "\(out)/loadtest-latency-throughput.gp", encoding: .utf8)
+        for (column, quantile) in [(4, "p50"), (5, "p90"), (6, "p99")] {
+            let line = curveScript.split(separator: "\n").first { $0.contains("title \"4 validators \(quantile)\"") }
+            #expect(line?.contains("index 0 using 2:($\(column)*") == true, "\(quantile): \(line ?? "")")
+        }
 
         // Block time and transactions per block: one block per run, each row a stored observation (time in s).
         for (file, series) in [("loadtest-block-time.dat", "block_time"), ("loadtest-block-txs.dat", "block_txs")] {
