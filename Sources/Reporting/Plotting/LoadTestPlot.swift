@@ -110,7 +110,9 @@ public struct LoadTestPlotData: Sendable, Equatable {
         }
         // Points in run order (validators outer, rates inner, as the load test begins them).
         var keys: [[Double]] = []
-        for r in runs where !keys.contains([Double(r.validators), r.rate]) { keys.append([Double(r.validators), r.rate]) }
+        for r in runs where !keys.contains([Double(r.validators), r.rate]) {
+            keys.append([Double(r.validators), r.rate])
+        }
         let points = keys.map { key -> Point in
             let members = runs.indices.filter { Double(runs[$0].validators) == key[0] && runs[$0].rate == key[1] }
             func mean(_ name: String) -> Double {
@@ -396,7 +398,8 @@ public struct LoadTestPlot: Sendable {
             marks +=
                 "set arrow \(i + 1) from \(B.num(at)), graph 0 to \(B.num(at)), graph 1 nohead dashtype 3 "
                 + "lc rgb \"#777777\"\n"
-            marks += "set label \(n) \(B.quote(what)) at \(B.num(at)), graph 0.05 offset 0.5,0 textcolor rgb \"#555555\"\n"
+            marks +=
+                "set label \(n) \(B.quote(what)) at \(B.num(at)), graph 0.05 offset 0.5,0 textcolor rgb \"#555555\"\n"
             n += 1
         }
         let shading =

@@ -193,7 +193,9 @@ public enum ResultsPlotter {
             let plot = LoadTestPlot(data: loadTest, formats: formats.sorted(), pngTerminal: png)
             var left: [String]
             (figures, left) = plot.figures()
-            guard !figures.isEmpty else { throw PlotError.nothingToPlot("\(database): " + left.joined(separator: "; ")) }
+            guard !figures.isEmpty else {
+                throw PlotError.nothingToPlot("\(database): " + left.joined(separator: "; "))
+            }
             left.insert(
                 "turnaround, cost-vs-quality, burnout, income and chain plots: drawn per design of a market study; a "
                     + "load test gets loadtest-latency-throughput and loadtest-blocks", at: 0)
