@@ -176,10 +176,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Comparison of stored market runs, the Markdown report and the plots.
+        // Comparison of stored market runs, the Markdown report and the plots (of load tests too).
         .target(
             name: "Reporting",
-            dependencies: ["DiscreteEvent", "MarketModel", "Studies", "Analysis", "Market", "Results", "Scenario"],
+            dependencies: [
+                "DiscreteEvent", "MarketModel", "Studies", "Analysis", "Market", "Results", "Scenario", "LoadTest",
+            ],
             swiftSettings: strict
         ),
         // Timed benchmarks and their fixtures (adapters: they read a clock; never linked into the core).

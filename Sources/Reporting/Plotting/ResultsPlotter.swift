@@ -50,7 +50,7 @@ public struct PlotReport: Codable, Sendable, Equatable {
     public var notes: [String]
 }
 
-/// Draws the plots of a market results database with gnuplot.
+/// Draws the plots of a results database (a market study, a sweep or a load test) with gnuplot.
 ///
 /// The data files, scripts and images are made in a staging directory next to the output directory and moved into
 /// it only when every gnuplot run succeeded; files of earlier plot runs that this run does not make again
@@ -59,7 +59,7 @@ public enum ResultsPlotter {
     /// File-name stems this tool writes; files with these stems are replaced or removed by the next run.
     static let ownedStems = [
         "turnaround-cdf-", "cost-vs-quality", "burnout-over-time", "ai-learning-curve", "income-per-hour",
-        "chain-throughput", "chain-latency", "sweep-forest", "sensitivity",
+        "chain-throughput", "chain-latency", "sweep-forest", "sensitivity", "loadtest-",
     ]
     static let ownedExtensions: Set<String> = ["png", "svg", "dat", "gp"]
 
@@ -96,6 +96,19 @@ public enum ResultsPlotter {
         if let refusal = try ResultsReader.identify(path: database).refusal(path: database) {
             throw PlotError.notAResultsDatabase(refusal)
         }
+    }
+
+    /// A load-test database's points, runs and fault schedule; nil for any other database.
+    ///
+    /// - Throws: ``PlotError/nothingToPlot(_:)`` for a load test without a finished run; ``ResultsError``.
+    static func loadLoadTest(database: String) throws -> LoadTestPlotData? {
+        let reader = try ResultsReader(path: database)
+        let loadTest = try LoadTestPlotData.isLoadTest(reader)
+        try reader.close()
+        guard loadTest else { return nil }
+        let store = try ResultsStore(readingOnly: database)
+        defer { try? store.close() }
+        return try LoadTestPlotData.load(store, path: database)
     }
 
     /// A morris or sobol sweep's name, design and indices (every metric, 1,000 bootstrap resamples); nil for any
@@ -158,9 +171,10 @@ public enum ResultsPlotter {
         gnuplot: Gnuplot? = nil
     ) throws -> PlotReport {
         try check(database: database)
-        let sensitivity = try loadSensitivity(database: database)
-        let sweep = sensitivity == nil ? try loadSweep(database: database) : nil
-        let data = sweep == nil && sensitivity == nil ? try load(database: database) : nil
+        let loadTest = try loadLoadTest(database: database)
+        let sensitivity = loadTest == nil ? try loadSensitivity(database: database) : nil
+        let sweep = loadTest == nil && sensitivity == nil ? try loadSweep(database: database) : nil
+        let data = loadTest == nil && sweep == nil && sensitivity == nil ? try load(database: database) : nil
         let gnuplot = try gnuplot ?? Gnuplot.locate()
         let png = formats.contains(.png) ? try gnuplot.pngTerminal() : "pngcairo"
         if formats.contains(.svg) && !gnuplot.hasTerminal("svg") {
@@ -175,6 +189,18 @@ public enum ResultsPlotter {
         if let data {
             (figures, skipped) = PlotFigureBuilder(data: data, formats: formats.sorted(), pngTerminal: png).figures()
             (name, designs, notes) = (data.scenario, data.designs.map(\.name), data.notes)
+        } else if let loadTest {
+            let plot = LoadTestPlot(data: loadTest, formats: formats.sorted(), pngTerminal: png)
+            var left: [String]
+            (figures, left) = plot.figures()
+            guard !figures.isEmpty else {
+                throw PlotError.nothingToPlot("\(database): " + left.joined(separator: "; "))
+            }
+            left.insert(
+                "turnaround, cost-vs-quality, burnout, income and chain plots: drawn per design of a market study; a "
+                    + "load test gets loadtest-latency-throughput and loadtest-blocks", at: 0)
+            skipped = left
+            (name, designs, notes) = ("loadtest", loadTest.labels, loadTest.notes)
         } else if let (sweepName, plan, rows) = sensitivity {
             let plot = SensitivityPlot(
                 sweepName: sweepName, plan: plan, rows: rows, formats: formats.sorted(), pngTerminal: png)
