@@ -182,40 +182,20 @@ public enum SweepComparison {
                 .noStudy,
                 "nothing to compare: only point \(base.label) of sweep '\(s.name)' has finished runs in \(s.database)")
         }
-        var shared = 0
-        for d in s.designs {
-            let baseReplications = Set(s.runs(point: base.index, design: d).map(\.replication))
-            for p in points where p.index != base.index {
-                shared = max(
-                    shared,
-                    Set(s.runs(point: p.index, design: d).map(\.replication)).intersection(baseReplications).count)
-            }
+        let groups = s.designs.map { d in
+            (
+                variants: points.map { StoredSweep.variant(point: $0.index, design: d) },
+                baseline: StoredSweep.variant(point: base.index, design: d)
+            )
         }
+        let shared = mostSharedReplications(s, groups)
         guard shared >= 2 else {
             throw ComparisonError(
                 .tooFewReplications,
                 "paired intervals need at least 2 replications finished at both points; in \(s.database) the points "
                     + "share at most \(shared) with baseline \(base.label) (sweep with --replications 2 or more)")
         }
-        let metrics = ComparisonStudy.metrics(runs: s.runs, currency: s.currency)
-        var perDesign: [[PairedDifference]] = []
-        for d in s.designs {
-            let variants = points.map { StoredSweep.variant(point: $0.index, design: d) }
-            let values = s.runs.filter { variants.contains($0.design) }.map {
-                Comparison.RunValues(design: $0.design, replication: $0.replication, values: $0.metrics)
-            }
-            perDesign.append(
-                Comparison.compare(
-                    runs: values, designs: variants, baseline: StoredSweep.variant(point: base.index, design: d),
-                    metrics: metrics, confidence: confidence))
-        }
-        // Each design's list is metric-major over the other points; interleave so the table is metric, design, point.
-        let others = points.count - 1
-        var result: [PairedDifference] = []
-        for m in metrics.indices {
-            for list in perDesign { result += list[(m * others)..<((m + 1) * others)] }
-        }
-        return (base, result)
+        return (base, compare(s, groups, confidence: confidence))  // metric, design, point
     }
 
     /// Paired differences between designs within each point (`compare --by design`): for every point, each design
@@ -242,40 +222,53 @@ public enum SweepComparison {
                 "--baseline '\(base)' is not a design of sweep '\(s.name)' with finished runs in \(s.database) "
                     + "(designs: \(s.designs.joined(separator: ", ")))")
         }
-        let points = s.pointsWithRuns
-        var shared = 0
-        for p in points {
-            let baseReplications = Set(s.runs(point: p.index, design: base).map(\.replication))
-            for d in s.designs where d != base {
-                shared = max(
-                    shared,
-                    Set(s.runs(point: p.index, design: d).map(\.replication)).intersection(baseReplications).count)
-            }
+        let groups = s.pointsWithRuns.map { p in
+            (
+                variants: s.designs.map { StoredSweep.variant(point: p.index, design: $0) },
+                baseline: StoredSweep.variant(point: p.index, design: base)
+            )
         }
+        let shared = mostSharedReplications(s, groups)
         guard shared >= 2 else {
             throw ComparisonError(
                 .tooFewReplications,
                 "paired intervals need at least 2 replications finished by both designs of a point; in "
                     + "\(s.database) they share at most \(shared) (sweep with --replications 2 or more)")
         }
+        return (base, compare(s, groups, confidence: confidence))  // metric, point, design
+    }
+
+    /// The most finished replications a variant of any group shares with its group's baseline.
+    static func mostSharedReplications(_ s: StoredSweep, _ groups: [(variants: [String], baseline: String)]) -> Int {
+        func replications(_ v: String) -> Set<Int> { Set(s.runs.filter { $0.design == v }.map(\.replication)) }
+        var shared = 0
+        for g in groups {
+            let base = replications(g.baseline)
+            for v in g.variants where v != g.baseline { shared = max(shared, replications(v).intersection(base).count) }
+        }
+        return shared
+    }
+
+    /// ``Comparison/compare(runs:designs:baseline:metrics:confidence:)`` within each group (its variants against its
+    /// baseline), interleaved metric-major: for each headline metric, each group in order, each variant in order.
+    static func compare(
+        _ s: StoredSweep, _ groups: [(variants: [String], baseline: String)], confidence: Double
+    ) -> [PairedDifference] {
         let metrics = ComparisonStudy.metrics(runs: s.runs, currency: s.currency)
-        let others = s.designs.count - 1
-        var perPoint: [[PairedDifference]] = []
-        for p in points {
-            let variants = s.designs.map { StoredSweep.variant(point: p.index, design: $0) }
-            let values = s.runs.filter { variants.contains($0.design) }.map {
-                Comparison.RunValues(design: $0.design, replication: $0.replication, values: $0.metrics)
-            }
-            perPoint.append(
-                Comparison.compare(
-                    runs: values, designs: variants, baseline: StoredSweep.variant(point: p.index, design: base),
-                    metrics: metrics, confidence: confidence))
+        let perGroup = groups.map { g in
+            Comparison.compare(
+                runs: s.runs.filter { g.variants.contains($0.design) }.map {
+                    Comparison.RunValues(design: $0.design, replication: $0.replication, values: $0.metrics)
+                }, designs: g.variants, baseline: g.baseline, metrics: metrics, confidence: confidence)
         }
         var result: [PairedDifference] = []
         for m in metrics.indices {
-            for list in perPoint { result += list[(m * others)..<((m + 1) * others)] }
+            for (g, list) in zip(groups, perGroup) {
+                let others = g.variants.count - 1
+                result += list[(m * others)..<((m + 1) * others)]
+            }
         }
-        return (base, result)
+        return result
     }
 
     /// What `plot` and `report` show for a sweep: the comparisons `compare --by point` stored (under the sweep's

@@ -61,8 +61,8 @@ public struct SensitivityPlan: Sendable, Equatable {
     static func parse(_ parser: SweepFileParser, factors: [String]) throws -> SensitivityPlan {
         let top = parser.top
         let method = Method(rawValue: top["method"]?.string ?? "")!
-        for key in ["points"] where top[key] != nil {
-            throw parser.fail(top[key], "'\(key)' is for lhs; \(method.rawValue) sizes its design otherwise")
+        if let points = top["points"] {
+            throw parser.fail(points, "'points' is for lhs; \(method.rawValue) sizes its design otherwise")
         }
         switch method {
         case .sobol:

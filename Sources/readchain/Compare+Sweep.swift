@@ -15,40 +15,10 @@ extension Compare {
         let sweep = try SweepComparison.load(store)
         let (base, computed) = try SweepComparison.compareByPoint(sweep, baseline: baseline)
         try store.replaceComparisons(scenarioSHA256: sweep.sweepSHA256, with: computed)
-        let comparisons = Comparison.adjust(computed, method: adjustment)
-        let pairing = Comparison.pairingSummary(comparisons)
-        let power = try Self.detectionEstimates(comparisons, targets: try detectTargets())
-        let replications = SweepComparison.variantSummaries(sweep).map(\.replications).max() ?? 0
-
-        if let markdown {
-            try Self.write(Self.sweepMarkdown(sweep, baseline: base, comparisons: comparisons), to: markdown)
-        }
-        if let csv { try Self.write(Self.csvText(comparisons, scenarioSHA256: sweep.sweepSHA256), to: csv) }
-        if output.json {
-            print(
-                try JSONOutput.encode(
-                    SweepCompareOutput(
-                        sweep: sweep.name, sweepSHA256: sweep.sweepSHA256, scenario: sweep.scenario, seed: sweep.seed,
-                        database: database, by: "point", baseline: base.label, points: sweep.points,
-                        designs: sweep.designs, replications: replications, confidence: MarketStudy.confidence,
-                        adjustment: adjustment.rawValue, comparisons: comparisons, pairing: pairing,
-                        power: detect.isEmpty ? nil : power)))
-            return
-        }
-        print(Self.sweepHeader(sweep, replications: replications))
-        print("")
-        print(
-            Self.pairedText(
-                comparisons, baseline: base.label, variantHeader: "point/design",
-                what:
-                    "paired differences vs point \(base.label) (point − \(base.label), same design, same replications)")
-        )
-        print("")
-        print(ReportFormat.pairingLine(pairing))
-        if !detect.isEmpty {
-            print("")
-            print(Self.powerText(power))
-        }
+        try show(
+            sweep, computed, database: database, by: "point", baseline: base.label,
+            what: "paired differences vs point \(base.label) (point − \(base.label), same design, same replications)"
+        ) { comparisons in Self.sweepMarkdown(sweep, baseline: base, comparisons: comparisons) }
     }
 
     /// `--by design`: the designs within each point against the baseline design; printed (or written), not
@@ -58,27 +28,37 @@ extension Compare {
         defer { try? store.close() }
         let sweep = try SweepComparison.load(store)
         let (base, computed) = try SweepComparison.compareByDesign(sweep, baseline: baseline)
-        let comparisons = Comparison.adjust(computed, method: adjustment)
-        let pairing = Comparison.pairingSummary(comparisons)
-        let power = try Self.detectionEstimates(comparisons, targets: try detectTargets())
-        let replications = SweepComparison.variantSummaries(sweep).map(\.replications).max() ?? 0
         let what =
             "paired differences vs design \(base) within each point (design − \(base), same point, same replications)"
-        if let markdown {
+        try show(sweep, computed, database: database, by: "design", baseline: base, what: what) { comparisons in
             var lines = ["# Comparison of designs within the points of sweep \(sweep.name)", ""]
             lines += SweepReport.pointsSection(sweep)
             lines += SweepReport.resultsSection(sweep)
             lines += ["## " + what, ""]
             lines += ["```", Self.pairedText(comparisons, baseline: base, variantHeader: "point/design"), "```"]
-            try Self.write(lines.joined(separator: "\n") + "\n", to: markdown)
+            return lines.joined(separator: "\n") + "\n"
         }
+    }
+
+    /// A sweep's comparisons (`--by point` or `--by design`), adjusted across the table: `markdown(comparisons)` to
+    /// --markdown, the CSV to --csv, then the JSON or the terminal table with the pairing line and --detect's
+    /// estimates.
+    private func show(
+        _ sweep: StoredSweep, _ computed: [PairedDifference], database: String, by: String, baseline base: String,
+        what: String, markdown markdownText: ([PairedDifference]) -> String
+    ) throws {
+        let comparisons = Comparison.adjust(computed, method: adjustment)
+        let pairing = Comparison.pairingSummary(comparisons)
+        let power = try Self.detectionEstimates(comparisons, targets: try detectTargets())
+        let replications = SweepComparison.variantSummaries(sweep).map(\.replications).max() ?? 0
+        if let markdown { try Self.write(markdownText(comparisons), to: markdown) }
         if let csv { try Self.write(Self.csvText(comparisons, scenarioSHA256: sweep.sweepSHA256), to: csv) }
         if output.json {
             print(
                 try JSONOutput.encode(
                     SweepCompareOutput(
                         sweep: sweep.name, sweepSHA256: sweep.sweepSHA256, scenario: sweep.scenario, seed: sweep.seed,
-                        database: database, by: "design", baseline: base, points: sweep.points,
+                        database: database, by: by, baseline: base, points: sweep.points,
                         designs: sweep.designs, replications: replications, confidence: MarketStudy.confidence,
                         adjustment: adjustment.rawValue, comparisons: comparisons, pairing: pairing,
                         power: detect.isEmpty ? nil : power)))
