@@ -333,3 +333,38 @@ struct AmnesiaForkControls {
         #expect(Set(c.oracle.accountable).isSubset(of: [addresses[p], addresses[q]]), "no correct validator blamed")
     }
 }
+
+/// A broken node that precommits the value it prevotes at once, with its prevote, instead of waiting for a polka
+/// (Algorithm 1 L36 needs 2f+1 prevotes first). Its later correct precommit for the same value has the same signed
+/// bytes (Ed25519 signatures are deterministic), so only the missing polka is wrong.
+struct EagerPrecommitter: ByzantineBehaviour {
+    private(set) var fired = 0
+
+    mutating func outputs(for outputs: [ConsensusOutput], _ c: ByzantineContext) -> [ConsensusOutput] {
+        var out: [ConsensusOutput] = []
+        for o in outputs {
+            out.append(o)
+            guard case .broadcastVote(let v) = o, v.type == .prevote, let id = v.valueID else { continue }
+            fired += 1
+            out.append(.broadcastVote(c.forgeVote(.precommit, height: v.height, round: v.round, valueID: id)))
+        }
+        return out
+    }
+}
+
+extension NegativeControls {
+    @Test("NC-10 CorrectNodePrecommitsWithoutPolka_Flagged")
+    func nc10() {
+        // Node 2 is counted as correct but precommits with its prevote: the oracle must flag the missing polka.
+        var cfg = controlConfig()
+        cfg.mutants = [2: EagerPrecommitter()]
+        let c = logCluster(cfg)
+        c.run(until: .milliseconds(200))
+        c.finish()
+        let fired = (c.nodes[2].behaviour as? EagerPrecommitter)?.fired ?? 0
+        let flagged = c.oracle.violations.filter { $0.hasPrefix("lock: precommit without a polka") }
+        #expect(fired > 0, "the broken node precommitted early")
+        #expect(flagged.contains { $0.contains("node 2 ") }, "\(c.oracle.violations.prefix(3))")
+        #expect(flagged.allSatisfy { $0.contains("node 2 ") }, "only the broken node: \(flagged.prefix(3))")
+    }
+}
