@@ -6,8 +6,22 @@ extension Context {
         return nil
     }
 
-    mutating func postStudy(_ order: StudyOrder, client: Address) throws(ContractError) {
+    /// Posts an order; with `escalation` (posted price only) the offer's ceiling rises while the order waits and
+    /// the cap is escrowed instead of `maxPrice` (``offerCeiling(_:)``).
+    mutating func postStudy(
+        _ order: StudyOrder, client: Address, escalation: (perHour: UInt64, cap: UInt64)? = nil
+    ) throws(ContractError) {
         guard order.maxPrice > 0 else { throw ContractError(.invalidArgument, "zero maximum price") }
+        if let e = escalation {
+            guard case .postedPrice = genesis.market else {
+                throw ContractError(.wrongMarketDesign, "an escalating offer is for the posted-price design")
+            }
+            guard e.perHour > 0 else { throw ContractError(.invalidArgument, "zero escalation per hour") }
+            guard e.cap > order.maxPrice else {
+                throw ContractError(.invalidArgument, "cap \(e.cap) not above the opening offer \(order.maxPrice)")
+            }
+        }
+        let escrow = escalation?.cap ?? order.maxPrice
         guard order.deadlineTicks > now else { throw ContractError(.deadlinePassed, "deadline not after block time") }
         var biddingEnds: Int64 = 0
         var revealEnds: Int64 = 0
@@ -18,16 +32,17 @@ extension Context {
                 throw ContractError(.invalidArgument, "deadline before the auction's reveal window ends")
             }
         }
-        try debit(client, order.maxPrice)
+        try debit(client, escrow)
         let id = u64(StateKeys.nextStudy)
         setU64(StateKeys.nextStudy, id + 1)
         let s = Study(
             id: id, client: client, order: order, postedAtTicks: now, state: auction == nil ? .open : .bidding,
-            escrow: order.maxPrice, biddingEndsAtTicks: biddingEnds, revealEndsAtTicks: revealEnds, bidCount: 0,
+            escrow: escrow, biddingEndsAtTicks: biddingEnds, revealEndsAtTicks: revealEnds, bidCount: 0,
             assignee: nil, assignedAtTicks: 0, price: 0, radiologistPay: 0, accessGrant: nil, report: nil,
             reportedAtTicks: 0, turnaroundTicks: 0, holdback: 0, sampledForReview: false, reviewer: nil,
             reviewScore: nil, feedbackScore: nil, followUpCompletedAtTicks: nil)
         saveStudy(s)
+        if let e = escalation { store.set(StateKeys.escalation(id), e.perHour.bigEndianBytes + e.cap.bigEndianBytes) }
         store.set(StateKeys.deadline(order.deadlineTicks, id), [])
         emit(
             .studyPosted(
@@ -43,6 +58,7 @@ extension Context {
         guard s.state == .open || s.state == .bidding else {
             throw ContractError(.wrongStudyState, "cannot cancel a \(s.state) study")
         }
+        store.remove(StateKeys.escalation(id))
         credit(s.client, s.escrow)
         let refund = s.escrow
         s.escrow = 0
@@ -82,14 +98,34 @@ extension Context {
         guard let listed = profile(sender)?.price(for: s.order.modality, s.order.urgency) else {
             throw ContractError(.notEligible, "no listed price for this modality and urgency")
         }
-        guard listed <= s.order.maxPrice else {
-            throw ContractError(.priceTooHigh, "listed \(listed) above maximum \(s.order.maxPrice)")
+        let ceiling = offerCeiling(s)
+        guard listed <= ceiling else {
+            throw ContractError(.priceTooHigh, "listed \(listed) above the offer \(ceiling)")
         }
-        credit(s.client, s.escrow - listed)
-        s.escrow = listed
-        s.price = listed
-        s.radiologistPay = listed
+        // A fixed offer pays the claimer's listed price; an escalating one its current bid (the client bid up).
+        let price = store.get(StateKeys.escalation(id)) == nil ? listed : ceiling
+        store.remove(StateKeys.escalation(id))
+        credit(s.client, s.escrow - price)
+        s.escrow = price
+        s.price = price
+        s.radiologistPay = price
         assign(&s, to: sender)
+    }
+
+    /// The most a claim may list for the study now: its order's `maxPrice`, or for an escalating offer
+    /// `min(cap, maxPrice + perHour × (block time − posting time) / 1 h)`, rounded down, in 128-bit arithmetic
+    /// (never traps).
+    func offerCeiling(_ s: Study) -> UInt64 {
+        guard let e = store.get(StateKeys.escalation(s.id)), e.count == 16 else { return s.order.maxPrice }
+        let perHour = Array(e[0..<8]).readBigEndianUInt64()
+        let cap = Array(e[8..<16]).readBigEndianUInt64()
+        let ticksPerHour: UInt64 = 3_600_000_000  // ticks are microseconds
+        let waited = UInt64(max(0, now.saturatingSubtract(s.postedAtTicks)))
+        let product = perHour.multipliedFullWidth(by: waited)
+        guard product.high < ticksPerHour else { return cap }
+        let step = ticksPerHour.dividingFullWidth(product).quotient
+        let (sum, overflow) = s.order.maxPrice.addingReportingOverflow(step)
+        return overflow ? cap : min(cap, sum)
     }
 
     mutating func assign(_ s: inout Study, to rad: Address) {

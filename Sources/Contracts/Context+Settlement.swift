@@ -190,6 +190,7 @@ extension Context {
                 }
             }
             for (k, _) in store.scan(prefix: StateKeys.bids(id)) { store.remove(k) }
+            store.remove(StateKeys.escalation(id))
             credit(s.client, s.escrow)
             emit(.studyExpired(study: id, refund: s.escrow, was: s.state))
             s.escrow = 0

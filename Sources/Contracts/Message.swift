@@ -32,6 +32,11 @@ public enum Message: Hashable, Sendable {
     /// otherwise, or when the client does not share it).
     case submitFeedback(studyID: UInt64, score: UInt8, labels: [FindingLabel] = [])
     case submitPeerReview(studyID: UInt64, score: ReviewScore, labels: [FindingLabel])
+    // Study market, continued
+    /// A posted-price order whose offer escalates while it waits (issue 18 item 2): the ceiling a claim's listed
+    /// price must stay under starts at `order.maxPrice` and rises by `perHour` minor units per hour since posting, up
+    /// to `cap`, which is escrowed at posting.
+    case postEscalatingStudy(StudyOrder, perHour: UInt64, cap: UInt64)
 
     /// The tag byte of each case.
     public var tag: UInt8 {
@@ -53,9 +58,11 @@ public enum Message: Hashable, Sendable {
         case .completeFollowUp: 15
         case .submitFeedback: 16
         case .submitPeerReview: 17
+        case .postEscalatingStudy: 22
         }
     }
-    public static let knownTags: ClosedRange<UInt8> = 1...17
+    /// Every tag a message can have (18-21 are reserved for the randomness and governance messages).
+    public static let knownTags: Set<UInt8> = Set(1...17).union([22])
 
     /// A short name for events and logs.
     public var name: String {
@@ -77,6 +84,7 @@ public enum Message: Hashable, Sendable {
         case .completeFollowUp: "completeFollowUp"
         case .submitFeedback: "submitFeedback"
         case .submitPeerReview: "submitPeerReview"
+        case .postEscalatingStudy: "postEscalatingStudy"
         }
     }
 
@@ -113,7 +121,7 @@ public enum Message: Hashable, Sendable {
             return n(p.subspecialties.count, "subspecialties") ?? n(p.licences.count, "licences")
                 ?? n(p.prices.count, "prices")
                 ?? (p.subspecialties + p.licences).lazy.compactMap { s($0, "profile string") }.first
-        case .postStudy(let o):
+        case .postStudy(let o), .postEscalatingStudy(let o, _, _):
             return s(o.jurisdiction, "jurisdiction") ?? s(o.requiredSubspecialty, "subspecialty")
                 ?? box(o.clientSealedLink, "sealed link")
         case .grantAccess(_, _, let b):
@@ -146,6 +154,10 @@ extension Message: CanonicalCodable {
             w.put(p)
         case .postStudy(let o):
             w.put(o)
+        case .postEscalatingStudy(let o, let perHour, let cap):
+            w.put(o)
+            w.putU64(perHour)
+            w.putU64(cap)
         case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id):
             w.putU64(id)
         case .completeFollowUp(let id, let labels):
@@ -208,6 +220,7 @@ extension Message: CanonicalCodable {
         case 17:
             self = .submitPeerReview(
                 studyID: try r.takeU64(), score: try r.takeEnum(ReviewScore.self), labels: try r.takeArray())
+        case 22: self = .postEscalatingStudy(try r.take(), perHour: try r.takeU64(), cap: try r.takeU64())
         default: throw DecodingError(offset: 0, message: "unknown message tag \(tag)")
         }
     }

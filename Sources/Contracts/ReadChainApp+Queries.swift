@@ -13,6 +13,17 @@ extension ReadChainApp {
     public func attestation(subject: Address, claim: AttestationClaim) -> AttestationRecord? {
         view.attestation(subject, claim)
     }
+    /// The most a claim may list for study `id` at block time `now` (an escalating offer's ceiling; otherwise the
+    /// order's maximum); nil for an unknown study.
+    public func offerCeiling(_ id: UInt64, at now: Int64) -> UInt64? {
+        let ctx = Context(store: state, genesis: genesis, height: 0, now: now)
+        return (try? ctx.study(id)).map { ctx.offerCeiling($0) }
+    }
+    /// Study `id`'s escalating offer while it is open: its per-hour step and cap (nil: a fixed offer, or claimed).
+    public func escalatingOffer(_ id: UInt64) -> (perHour: UInt64, cap: UInt64)? {
+        guard let e = state.get(StateKeys.escalation(id)), e.count == 16 else { return nil }
+        return (Array(e[0..<8]).readBigEndianUInt64(), Array(e[8..<16]).readBigEndianUInt64())
+    }
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
 

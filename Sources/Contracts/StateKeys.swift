@@ -19,6 +19,7 @@ import Ledger
 /// | `dl/<deadline 8><id 8>` | empty: studies not yet reported, by deadline (expiry index) |
 /// | `hb/<release time 8><id 8>` | empty: pending hold-backs, by time-out (value-based) |
 /// | `label/<seq 8>` | `LabelRecord` |
+/// | `esc/<id 8>` | an open escalating offer's per-hour step and cap (two UInt64), removed at the claim |
 /// | `lbs/<id 8>` | the sequence number (UInt64) of the study's label: a study is labelled once |
 public enum StateKeys {
     static func p(_ s: String) -> Bytes { Array(s.utf8) }
@@ -54,5 +55,6 @@ public enum StateKeys {
         holdbackPrefix + t.bigEndianBytes + id.bigEndianBytes
     }
     public static func label(_ seq: UInt64) -> Bytes { labelPrefix + seq.bigEndianBytes }
+    public static func escalation(_ id: UInt64) -> Bytes { p("esc/") + id.bigEndianBytes }
     public static func studyLabel(_ id: UInt64) -> Bytes { p("lbs/") + id.bigEndianBytes }
 }

@@ -120,14 +120,46 @@ public struct MarketDesignSpec: Sendable, Equatable {
         }
     }
 
+    /// A client type's escalating offer under posted prices (issue 18 item 2, "clients competing for attention"):
+    /// a routed order that waits is opened to dearer readers. The on-chain ceiling starts at the routed offer and
+    /// rises by `perHourBasisPoints` of it per hour waited, up to `capBasisPoints` of the client's willingness to
+    /// pay. No default: off unless a design names it **[assumption]**: no published escalation schedule; the
+    /// seed's claim is only that "clients who need faster reads would need to pay more".
+    public struct Escalation: Sendable, Equatable {
+        /// The offer's rise per hour waited, basis points of the opening (routed) offer.
+        public var perHourBasisPoints: Int
+        /// The ceiling's cap, basis points of the client's willingness to pay for the read (default 100 %).
+        public var capBasisPoints: Int
+
+        public init(perHourBasisPoints: Int, capBasisPoints: Int = 10_000) {
+            self.perHourBasisPoints = perHourBasisPoints
+            self.capBasisPoints = capBasisPoints
+        }
+
+        /// The on-chain terms for an opening offer `offer` and a willingness to pay `willingness` (minor units):
+        /// the per-hour step (at least 1) and the cap, or nil when the cap does not exceed the offer (a plain order).
+        public func terms(offer: UInt64, willingness: UInt64) -> (perHour: UInt64, cap: UInt64)? {
+            let cap = UInt64((Double(willingness) * Double(capBasisPoints) / 10_000).rounded(.down))
+            guard cap > offer, perHourBasisPoints > 0 else { return nil }
+            let step = UInt64((Double(offer) * Double(perHourBasisPoints) / 10_000).rounded(.down))
+            return (max(1, step), cap)
+        }
+    }
+
     /// Unique name, used in results (`[A-Za-z0-9._-]+`).
     public var name: String
     public var mechanism: Mechanism
     public var valueBased: ValueBased?
+    /// Escalating offers by client type (posted price only; empty: every order's offer is fixed).
+    public var escalation: [ClientGroup.ClientType: Escalation]
 
-    public init(name: String, mechanism: Mechanism, valueBased: ValueBased? = nil) {
+    public init(
+        name: String, mechanism: Mechanism, valueBased: ValueBased? = nil,
+        escalation: [ClientGroup.ClientType: Escalation] = [:]
+    ) {
         self.name = name
         self.mechanism = mechanism
         self.valueBased = valueBased
+        self.escalation = escalation
     }
 }

@@ -85,10 +85,28 @@ extension MarketReader {
         if type?.value != "intermediary", let v = section(s, "value_based", ScenarioSchema.valueBasedFields, &good) {
             valueBased = readValueBased(v, &good)
         }
+        var escalation: [ClientGroup.ClientType: MarketDesignSpec.Escalation] = [:]
+        if type?.value == "posted_price", let e = section(s, "escalation", ScenarioSchema.escalationFields, &good) {
+            for t in ClientGroup.ClientType.allCases {
+                guard let terms = section(e, t.rawValue, ScenarioSchema.escalationTermsFields, &good) else { continue }
+                guard let perHour = terms.optionalPercentRequired("per_hour") else {
+                    good = false
+                    continue
+                }
+                if perHour.value <= 0 {
+                    walker.error("an escalation's 'per_hour' must be above 0 %", at: perHour.mark)
+                    good = false
+                }
+                let cap = percent(terms, "cap", 10_000, in: 1...100_000, &good)
+                escalation[t] = MarketDesignSpec.Escalation(perHourBasisPoints: perHour.value, capBasisPoints: cap)
+            }
+        }
         if !good { ok = false }
         guard let name, type != nil else { return nil }
         return Located(
-            value: MarketDesignSpec(name: name.value, mechanism: mechanism, valueBased: valueBased), mark: name.mark)
+            value: MarketDesignSpec(
+                name: name.value, mechanism: mechanism, valueBased: valueBased, escalation: escalation),
+            mark: name.mark)
     }
 
     func readValueBased(_ v: MappingReader, _ ok: inout Bool) -> MarketDesignSpec.ValueBased {

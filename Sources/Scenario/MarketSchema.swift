@@ -84,15 +84,18 @@ extension ScenarioSchema {
     static let designFields: [FieldSpec] = [
         .required("name"), .required("type"), .optional("operator"), .optional("margin"), .optional("pay_per_wrvu"),
         .optional("client_prices"), .optional("bidding_window"), .optional("reveal_window"), .optional("pricing"),
-        .optional("weights"), .optional("value_based"),
+        .optional("weights"), .optional("value_based"), .optional("escalation"),
     ]
     /// Keys only some design types take; the rest (`name`, `type`, `value_based`) apply to all.
     static let designKeysByType: [(type: String, keys: [String])] = [
         ("intermediary", ["operator", "margin", "pay_per_wrvu", "client_prices"]),
-        ("posted_price", []),
+        ("posted_price", ["escalation"]),
         ("sealed_bid_auction", ["bidding_window", "reveal_window", "pricing", "weights"]),
     ]
     static let weightsFields: [FieldSpec] = [.required("price"), .required("quality"), .required("turnaround")]
+    /// A posted-price design's escalating offers: one entry per client type that escalates.
+    static let escalationFields: [FieldSpec] = ClientGroup.ClientType.allCases.map { .optional($0.rawValue) }
+    static let escalationTermsFields: [FieldSpec] = [.required("per_hour"), .optional("cap")]
     static let valueBasedFields: [FieldSpec] = [
         .optional("holdback"), .optional("levy"), .optional("bonus_period"), .optional("payout"),
         .optional("min_points"), .optional("holdback_timeout"), .optional("feedback_threshold"),
@@ -161,6 +164,8 @@ extension ScenarioSchema {
         ("design", designFields),
         ("scoreWeights", weightsFields),
         ("valueBased", valueBasedFields),
+        ("escalation", escalationFields),
+        ("escalationTerms", escalationTermsFields),
         ("chain", chainFields),
         ("validator", validatorFields),
         ("blockLimits", blockFields),

@@ -23,6 +23,7 @@ import Testing
             .submitFeedback(studyID: 12, score: 4),
             .submitPeerReview(
                 studyID: 13, score: .score2b, labels: [FindingLabel(findingCode: 1, outcome: .falseNegative)]),
+            .postEscalatingStudy(c.order(c.c1, deadline: 78), perHour: 50, cap: 9_000),
         ]
     }
 

@@ -44,7 +44,7 @@ import Testing
         let store = try ResultsStore(path: db)
         let sha = try #require(try store.runs().first?.provenance.scenarioSHA256)
         let rows = try store.comparisons(scenarioSHA256: sha)
-        #expect(rows.count == 28 && rows.allSatisfy { $0.baseline == "posted-price" && $0.variant == "intermediary" })
+        #expect(rows.count == 34 && rows.allSatisfy { $0.baseline == "posted-price" && $0.variant == "intermediary" })
         let cost = try #require(rows.first { $0.metric == "cost_per_study" })
         #expect(cost.n == 3 && cost.unit == "USD" && cost.halfWidthPaired.isFinite && cost.halfWidthUnpaired > 0)
         // The intermediary's margin makes it dearer; its difference is exactly its mean minus the baseline's.
@@ -132,7 +132,7 @@ import Testing
         let b = try CLI.run(["compare", "--from", db, "--baseline", "intermediary", "--json"])
         #expect(b.status == 0, "\(b.stderr)")
         let flipped = try store.comparisons(scenarioSHA256: sha)
-        #expect(flipped.count == 28 && flipped.allSatisfy { $0.baseline == "intermediary" })
+        #expect(flipped.count == 34 && flipped.allSatisfy { $0.baseline == "intermediary" })
         let flippedCost = try #require(flipped.first { $0.metric == "cost_per_study" })
         #expect(abs(flippedCost.meanDifference + cost.meanDifference) < 1e-12)
         #expect(abs(flippedCost.halfWidthPaired - cost.halfWidthPaired) < 1e-12)

@@ -40,7 +40,12 @@ public enum MarketMetrics {
         ("chain_bytes_per_study", "bytes", "block bytes per reported study"),
         ("commit_latency_p50", "s", "commit latency, every agent tx (submit -> commit), p50"),
         ("commit_latency_p90", "s", "commit latency, every agent tx (submit -> commit), p90"),
-    ]
+    ] + ClientGroup.ClientType.allCases.flatMap { t in
+        [
+            ("price_paid_\(t.rawValue)", "money", "price paid per reported study, \(t.rawValue)"),
+            ("turnaround_mean_\(t.rawValue)", "h", "mean turnaround of reported studies, \(t.rawValue)"),
+        ]
+    }
 
     public static var headlineNames: [String] { headline.map(\.name) }
 
@@ -107,6 +112,16 @@ public enum MarketMetrics {
         let lat = commitLatencies.map { Double($0) / Double(SimTime.ticksPerSecond) }
         values["commit_latency_p50"] = quantile(lat, 0.5)
         values["commit_latency_p90"] = quantile(lat, 0.9)
+        // Price paid against turnaround by client type (issue 18 item 2: "clients who need faster reads would need
+        // to pay more").
+        for t in ClientGroup.ClientType.allCases {
+            let of = reported.filter { $0.clientType == t.rawValue }
+            values["price_paid_\(t.rawValue)"] =
+                of.isEmpty ? .nan : of.reduce(0.0) { $0 + Double($1.pricePaid) } / Double(of.count) / money
+            let hours = of.compactMap { $0.turnaround.map { Double($0) / hour } }
+            values["turnaround_mean_\(t.rawValue)"] =
+                hours.isEmpty ? .nan : hours.reduce(0, +) / Double(hours.count)
+        }
         return headline.map { RunMetric(name: $0.name, value: values[$0.name] ?? .nan, unit: $0.unit) }
     }
 

@@ -21,7 +21,11 @@ struct LocalStudy: Identified {
     var deadline: Int64 = 0
     var biddingEnds: Int64 = 0
     var revealEnds: Int64 = 0
+    /// The order's opening offer (the price cap a claim's listed price must stay under).
     var maxPrice: UInt64 = 0
+    /// An escalating offer's per-hour step and cap (minor units) and its posting's block time, as the chain
+    /// recorded them (nil: the offer is fixed at `maxPrice`).
+    var escalation: (perHour: UInt64, cap: UInt64, postedAt: Int64)?
     var assignee: RadiologistID?
     var granted = false
     var outcome: ReadResult?
@@ -41,6 +45,14 @@ struct LocalStudy: Identified {
         self.generated = generated
         self.client = client
     }
+
+    /// The most a claim may list at `now`: the contract's `offerCeiling` rule (the step accrues by block time; a
+    /// claim commits in a later block than the radiologist decides it, so the chain's ceiling is at least this).
+    func offerCeiling(at now: Int64) -> UInt64 {
+        guard let e = escalation else { return maxPrice }
+        let waited = Double(max(0, now - e.postedAt)) / 3_600_000_000
+        return min(e.cap, maxPrice + UInt64((Double(e.perHour) * waited).rounded(.down)))
+    }
 }
 
 /// A radiologist's sealed bid: what it committed to, kept for the reveal.
@@ -57,6 +69,8 @@ final class MarketTerms {
     let mechanism: MarketDesignSpec.Mechanism
     let auction: MarketDesignSpec.Auction?
     let valueBased: MarketDesignSpec.ValueBased?
+    /// Escalating posted-price offers by client type (empty: none).
+    let escalation: [ClientGroup.ClientType: MarketDesignSpec.Escalation]
     let isIntermediary: Bool
     let ai: AISecondReaderModel?
     let seed: UInt64
@@ -83,6 +97,7 @@ final class MarketTerms {
         self.auction = auction
         self.isIntermediary = isIntermediary
         valueBased = design.valueBased
+        escalation = design.escalation
         ai = model.ai.enabled ? AISecondReaderModel(parameters: model.ai) : nil
         self.seed = seed
         self.horizonTicks = horizonTicks

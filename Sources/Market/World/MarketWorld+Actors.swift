@@ -94,6 +94,7 @@ extension MarketWorld {
             case .posting(let s, let deadline, let maxPrice):
                 studies[s].deadline = deadline
                 studies[s].maxPrice = maxPrice
+                studies[s].escalation = nil
                 studies[s].phase = .posting
                 studies[s].assignee = nil
                 studies[s].granted = false

@@ -71,6 +71,11 @@ extension MarketWorld {
                 at(studies[s].revealEnds + 2 * Self.second, .client(studies[s].client, .finalise(s)))
             } else {
                 studies[s].phase = .open
+                // An escalating offer's terms and posting time, as the contract recorded them.
+                let app = cluster.nodes[observer].app
+                if let e = app.escalatingOffer(id), let st = app.study(id) {
+                    studies[s].escalation = (e.perHour, e.cap, st.postedAtTicks)
+                }
             }
             insertIntoBook(s)
             at(studies[s].deadline + Self.second, .client(studies[s].client, .deadline(s)))

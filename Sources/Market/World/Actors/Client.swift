@@ -148,9 +148,18 @@ struct Client: Identified {
             info: Message.accessInfo(studyID: 0, recipient: sealingKey))
         fields.clientSealedLink = box
         let order = fields
+        // A routed order of a client type that escalates bids more while it waits, up to its cap (issue 18 item 2).
+        // STAT studies and reposts already offer the full willingness to pay, so they post a fixed offer.
+        var message = Message.postStudy(order)
+        if case .postedPrice = terms.mechanism, study.study.urgency != .stat, market.records[s].reposts == 0,
+            let e = terms.escalation[group.type],
+            let t = e.terms(offer: order.maxPrice, willingness: group.willingnessToPay[study.study.modality])
+        {
+            message = .postEscalatingStudy(order, perHour: t.perHour, cap: t.cap)
+        }
         return [
             .posting(s, deadline: fields.deadlineTicks, maxPrice: order.maxPrice),
-            .submit(.postStudy(order), .post(s)),
+            .submit(message, .post(s)),
         ]
     }
 

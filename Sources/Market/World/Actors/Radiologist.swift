@@ -393,7 +393,7 @@ struct Radiologist: Identified {
                 let price = pricing.price(
                     for: st.generated.study.modality, urgency: st.generated.study.urgency,
                     queueLength: held.count + demandSeen, multiplier: priceMultiplier)
-                guard price <= st.maxPrice else { return n }
+                guard price <= st.offerCeiling(at: now) else { return n }
                 return n + Self.demandWeight(posted: market.records[s].posted ?? now, deadline: st.deadline, now: now)
             }
             demandSeen = Int(weighted.rounded())
@@ -434,12 +434,15 @@ struct Radiologist: Identified {
             let u = st.generated.study.urgency
             if st.phase == .bidding && now >= st.biddingEnds - SimTime.ticksPerSecond { continue }
             if st.phase != .open && st.phase != .bidding { continue }
-            // A claim pays the price on chain; a bid names its own.
-            let price =
+            // A claim pays the listed price on chain (an escalating offer: its current bid, at least that); a bid
+            // names its own.
+            var price =
                 st.phase == .bidding
                 ? pricing.price(for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
                 : (published?.price(for: m, u) ?? .max)
-            if price > st.maxPrice { continue }
+            let ceiling = st.phase == .open ? st.offerCeiling(at: now) : st.maxPrice
+            if price > ceiling { continue }
+            if st.phase == .open && st.escalation != nil { price = ceiling }
             let expected = Int64(readingTime.meanTicks(m, speedFactor: speedFactor, pace: pace))
             if now + expected > shiftEnd && !continuesAfterShift { continue }
             if now + expected + queueTicks(market) > st.deadline { continue }
