@@ -11,41 +11,43 @@ import MarketModel
 /// shows an infinite STAT p90 rather than the p90 of those it did report.
 public enum MarketMetrics {
     /// (name, unit, label) in print order.
-    public static let headline: [(name: String, unit: String, label: String)] = [
-        ("turnaround_p50_stat", "h", "turnaround p50, STAT"),
-        ("turnaround_p90_stat", "h", "turnaround p90, STAT"),
-        ("turnaround_p50_urgent", "h", "turnaround p50, urgent"),
-        ("turnaround_p90_urgent", "h", "turnaround p90, urgent"),
-        ("turnaround_p50_routine", "h", "turnaround p50, routine"),
-        ("turnaround_p90_routine", "h", "turnaround p90, routine"),
-        ("late_share", "fraction", "reported late or never"),
-        ("expired_share", "fraction", "not reported by the end (expired or still open)"),
-        ("never_reported_stat", "fraction", "never reported (expired), STAT"),
-        ("never_reported_urgent", "fraction", "never reported (expired), urgent"),
-        ("never_reported_routine", "fraction", "never reported (expired), routine"),
-        ("unsettled_holdback_share", "fraction", "reported studies whose hold-back is unsettled at the end"),
-        ("cost_per_study", "money", "client cost per study (price + fees)"),
-        ("intermediary_fees_per_study", "money", "intermediary margin per study"),
-        ("errors_per_1000", "per 1000 reads", "reading errors (FN + FP)"),
-        ("errors_per_study", "fraction", "reading errors (FN + FP) per study read"),
-        ("misses_per_finding", "fraction", "misses (FN) per study read with a finding"),
-        ("major_discrepancies_per_study", "fraction", "major discrepancies per study read"),
-        ("major_misses_per_1000", "per 1000 reads", "major misses"),
-        ("radpeer_discrepancy_rate", "fraction", "peer-review discrepancy rate (score >= 2)"),
-        ("income_per_hour", "money", "radiologist income per shift hour"),
-        ("income_gini", "ratio", "Gini of income per hour across radiologists"),
-        ("burnout_prevalence", "fraction", "radiologists burned out (day mean)"),
-        ("attrition_annual", "per year", "exits per radiologist-year"),
-        ("utilisation", "fraction", "reading share of shift time"),
-        ("chain_bytes_per_study", "bytes", "block bytes per reported study"),
-        ("commit_latency_p50", "s", "commit latency, every agent tx (submit -> commit), p50"),
-        ("commit_latency_p90", "s", "commit latency, every agent tx (submit -> commit), p90"),
-    ] + ClientGroup.ClientType.allCases.flatMap { t in
+    public static let headline: [(name: String, unit: String, label: String)] =
         [
-            ("price_paid_\(t.rawValue)", "money", "price paid per reported study, \(t.rawValue)"),
-            ("turnaround_mean_\(t.rawValue)", "h", "mean turnaround of reported studies, \(t.rawValue)"),
+            ("turnaround_p50_stat", "h", "turnaround p50, STAT"),
+            ("turnaround_p90_stat", "h", "turnaround p90, STAT"),
+            ("turnaround_p50_urgent", "h", "turnaround p50, urgent"),
+            ("turnaround_p90_urgent", "h", "turnaround p90, urgent"),
+            ("turnaround_p50_routine", "h", "turnaround p50, routine"),
+            ("turnaround_p90_routine", "h", "turnaround p90, routine"),
+            ("late_share", "fraction", "reported late or never"),
+            ("expired_share", "fraction", "not reported by the end (expired or still open)"),
+            ("never_reported_stat", "fraction", "never reported (expired), STAT"),
+            ("never_reported_urgent", "fraction", "never reported (expired), urgent"),
+            ("never_reported_routine", "fraction", "never reported (expired), routine"),
+            ("unsettled_holdback_share", "fraction", "reported studies whose hold-back is unsettled at the end"),
+            ("cost_per_study", "money", "client cost per study (price + fees)"),
+            ("intermediary_fees_per_study", "money", "intermediary margin per study"),
+            ("errors_per_1000", "per 1000 reads", "reading errors (FN + FP)"),
+            ("errors_per_study", "fraction", "reading errors (FN + FP) per study read"),
+            ("misses_per_finding", "fraction", "misses (FN) per study read with a finding"),
+            ("major_discrepancies_per_study", "fraction", "major discrepancies per study read"),
+            ("major_misses_per_1000", "per 1000 reads", "major misses"),
+            ("radpeer_discrepancy_rate", "fraction", "peer-review discrepancy rate (score >= 2)"),
+            ("income_per_hour", "money", "radiologist income per shift hour"),
+            ("income_gini", "ratio", "Gini of income per hour across radiologists"),
+            ("burnout_prevalence", "fraction", "radiologists burned out (day mean)"),
+            ("attrition_annual", "per year", "exits per radiologist-year"),
+            ("utilisation", "fraction", "reading share of shift time"),
+            ("chain_bytes_per_study", "bytes", "block bytes per reported study"),
+            ("commit_latency_p50", "s", "commit latency, every agent tx (submit -> commit), p50"),
+            ("commit_latency_p90", "s", "commit latency, every agent tx (submit -> commit), p90"),
         ]
-    }
+        + ClientGroup.ClientType.allCases.flatMap { t in
+            [
+                ("price_paid_\(t.rawValue)", "money", "price paid per reported study, \(t.rawValue)"),
+                ("turnaround_mean_\(t.rawValue)", "h", "mean turnaround of reported studies, \(t.rawValue)"),
+            ]
+        }
 
     public static var headlineNames: [String] { headline.map(\.name) }
 
