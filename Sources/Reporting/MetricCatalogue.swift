@@ -1,4 +1,5 @@
 import Market
+import MarketModel
 import Studies
 
 /// Every metric `readchain` reports, by kind of study, with its unit and what it measures: what
@@ -66,7 +67,20 @@ public enum MetricCatalogue {
             "median submit-to-first-commit time of every agent transaction submitted after the warm-up (the "
             + "plots' post latency is a study's post transaction only)",
         "commit_latency_p90": "90th percentile of the same submit-to-first-commit times of every agent transaction",
-    ]
+    ].merging(
+        ClientGroup.ClientType.allCases.flatMap { t in
+            [
+                (
+                    "price_paid_\(t.rawValue)",
+                    "mean price the \(t.rawValue) clients paid per reported measured study (with escalating offers, "
+                        + "the bid at the claim)"
+                ),
+                (
+                    "turnaround_mean_\(t.rawValue)",
+                    "mean arrival-to-report time of the \(t.rawValue) clients' reported measured studies"
+                ),
+            ]
+        }, uniquingKeysWith: { a, _ in a })
 
     static func turnaround(_ quantile: String, _ urgency: String) -> String {
         "\(quantile) arrival-to-report time of measured \(urgency) studies (Kaplan-Meier: never-reported ones count, "

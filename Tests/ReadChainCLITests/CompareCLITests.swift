@@ -104,7 +104,7 @@ import Testing
         // CSV: a header and one line per comparison, full precision.
         let csvText = try String(contentsOfFile: csv, encoding: .utf8)
         let lines = csvText.split(separator: "\n").map(String.init)
-        #expect(lines.count == 29)  // a header and one line per headline metric
+        #expect(lines.count == 35)  // a header and one line per headline metric
         #expect(
             lines[0].hasPrefix("scenario_sha256,baseline,variant,metric,label,unit,n,mean_diff,sd_diff,ci_low,ci_high"))
         let costLine = try #require(lines.first { $0.contains(",cost_per_study,") })
