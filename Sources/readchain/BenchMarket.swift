@@ -55,4 +55,34 @@ extension Bench {
             }
         }
     }
+
+    struct JobsBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "jobs",
+            abstract: "The same market study (every design x replication into SQLite, as simulate) with --jobs 1 "
+                + "and then --jobs N: jobs_speedup (throughput ratio) and whether the results digests agree.")
+
+        @Argument(help: "The market scenario.", completion: .file(extensions: ["yaml", "yml"]))
+        var scenario = "Scenarios/default.yaml"
+        @Option(help: "Simulated days per run.") var days = 2.0
+        @Option(help: "Replications per design (the scenario's designs x this many runs).") var replications = 2
+        @Option(help: "Workers of the parallel study.") var jobs = 2
+        @Option(help: "Directory for the two scratch databases (removed afterwards).") var directory = "/tmp"
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            guard days > 0, days <= 3_660, replications >= 1, jobs >= 2 else {
+                throw ValidationError("--days must be in (0, 3660], --replications at least 1 and --jobs at least 2")
+            }
+            do throws(any Error) {
+                let file = try ScenarioLoader.load(path: scenario)
+                let f = try JobsBenchmark.run(
+                    scenario: file, days: days, replications: replications, jobs: jobs, directory: directory,
+                    command: CommandLine.arguments.joined(separator: " "))
+                if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
+            } catch {
+                throw CLIFailure.report(error, json: output.json)
+            }
+        }
+    }
 }
