@@ -32,6 +32,11 @@ public enum Message: Hashable, Sendable {
     /// otherwise, or when the client does not share it).
     case submitFeedback(studyID: UInt64, score: UInt8, labels: [FindingLabel] = [])
     case submitPeerReview(studyID: UInt64, score: ReviewScore, labels: [FindingLabel])
+    // Validator governance (operators only; `Genesis.governance`)
+    /// Proposes that `publicKey` get `power` (0 removes it); the proposal counts as the proposer's approval.
+    case proposeValidatorChange(publicKey: PublicKey, power: UInt64)
+    /// Approves an open proposal; the approval that takes it above 2/3 of the operators adopts it.
+    case approveValidatorChange(proposalID: UInt64)
 
     /// The tag byte of each case.
     public var tag: UInt8 {
@@ -53,9 +58,12 @@ public enum Message: Hashable, Sendable {
         case .completeFollowUp: 15
         case .submitFeedback: 16
         case .submitPeerReview: 17
+        case .proposeValidatorChange: 20
+        case .approveValidatorChange: 21
         }
     }
-    public static let knownTags: ClosedRange<UInt8> = 1...17
+    /// Every tag a message may carry (18 and 19 are left to the randomness messages of another branch).
+    public static let knownTags: Set<UInt8> = Set(1...17).union([20, 21])
 
     /// A short name for events and logs.
     public var name: String {
@@ -77,6 +85,8 @@ public enum Message: Hashable, Sendable {
         case .completeFollowUp: "completeFollowUp"
         case .submitFeedback: "submitFeedback"
         case .submitPeerReview: "submitPeerReview"
+        case .proposeValidatorChange: "proposeValidatorChange"
+        case .approveValidatorChange: "approveValidatorChange"
         }
     }
 
@@ -178,6 +188,11 @@ extension Message: CanonicalCodable {
             w.putU64(id)
             w.putU8(s.rawValue)
             w.putArray(labels)
+        case .proposeValidatorChange(let k, let power):
+            w.putPublicKey(k)
+            w.putU64(power)
+        case .approveValidatorChange(let id):
+            w.putU64(id)
         }
     }
 
@@ -208,6 +223,8 @@ extension Message: CanonicalCodable {
         case 17:
             self = .submitPeerReview(
                 studyID: try r.takeU64(), score: try r.takeEnum(ReviewScore.self), labels: try r.takeArray())
+        case 20: self = .proposeValidatorChange(publicKey: try r.takePublicKey(), power: try r.takeU64())
+        case 21: self = .approveValidatorChange(proposalID: try r.takeU64())
         default: throw DecodingError(offset: 0, message: "unknown message tag \(tag)")
         }
     }

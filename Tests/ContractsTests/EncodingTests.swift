@@ -23,6 +23,8 @@ import Testing
             .submitFeedback(studyID: 12, score: 4),
             .submitPeerReview(
                 studyID: 13, score: .score2b, labels: [FindingLabel(findingCode: 1, outcome: .falseNegative)]),
+            .proposeValidatorChange(publicKey: c.validator.signing.publicKey, power: 2),
+            .approveValidatorChange(proposalID: 14),
         ]
     }
 
