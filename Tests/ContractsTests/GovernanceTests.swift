@@ -139,6 +139,17 @@ import Testing
         #expect(both.outcome.validatorUpdates == [ValidatorUpdate(publicKey: c.r4.signing.publicKey, power: 0)])
     }
 
+    @Test func aSingleOperatorAdoptsAtOnceButNeverEmptiesTheSet() {
+        var g = genesis(validatorCount: 1)
+        g.governance = GovernanceParameters(operators: [c.op.signing.publicKey])
+        var h = harness(g)
+        let remove = h.one(
+            at: minute, c.op, .proposeValidatorChange(publicKey: c.validator.signing.publicKey, power: 0))
+        #expect(remove.code == .invalidArgument, "the last validator: 1/3 or more of the power, total 0")
+        let r = h.ok(at: 2 * minute, [(c.op, .proposeValidatorChange(publicKey: c.r3.signing.publicKey, power: 3))])
+        #expect(r.outcome.validatorUpdates == [ValidatorUpdate(publicKey: c.r3.signing.publicKey, power: 3)])
+    }
+
     @Test func proposalsExpireAfterTheWindow() {
         var h = harness(genesis())
         h.ok(at: minute, [(c.op, .proposeValidatorChange(publicKey: c.poor.signing.publicKey, power: 1))])
