@@ -373,9 +373,6 @@ extension Genesis: CanonicalCodable {
 
     /// The tag of the governance section.
     static let governanceSection: UInt8 = 0x47
-
-    /// The operators' keys (empty without governance).
-    public var operators: [PublicKey] { governance?.operators ?? [] }
 }
 
 extension GovernanceParameters: CanonicalCodable {

@@ -53,14 +53,15 @@ extension MarketReader {
         // Replay the schedule: the genesis set is every validator whose first change is not an `add`.
         var members = validators.filter { v in ordered.first { $0.change.validator == v.name }?.change.action != .add }
         for (c, mark) in ordered {
-            let power = validators.first { $0.name == c.validator }?.power ?? 1
+            guard let validator = validators.first(where: { $0.name == c.validator }) else { continue }
+            let power = validator.power
             let isMember = members.contains { $0.name == c.validator }
             switch c.action {
             case .add where isMember:
                 walker.error("validator '\(c.validator)' is already in the set when it is added", at: mark)
                 ok = false
             case .add:
-                members.append(validators.first { $0.name == c.validator }!)
+                members.append(validator)
             case .remove where !isMember:
                 walker.error("validator '\(c.validator)' is not in the set when it is removed", at: mark)
                 ok = false
