@@ -115,7 +115,7 @@ public enum ContractsBenchmark {
                     b, app: &app, chainID: chainID, maxTxBytes: 1 << 16,
                     cache: SignatureCache(capacity: 0))
             } else {
-                app.beginBlock(b.header)
+                app.beginBlock(b.header, misbehaviour: [])
                 for tx in b.transactions { _ = app.deliverTx(tx) }
                 _ = app.endBlock()
                 _ = app.commit()

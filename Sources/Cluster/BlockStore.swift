@@ -114,6 +114,20 @@ public final class BlockStore {
         return out
     }
 
+    /// The committed evidence of a (valid) block as the application sees it: one `Misbehaviour` per item, in block
+    /// order, the offender's key and power and the total power taken from `validatorSet(eh)`, the set of the
+    /// offence's height `eh` (an item of an unknown height, nil, or whose signer is not in that set is left out: a
+    /// valid block has none).
+    public static func misbehaviour(of block: Block, validatorSet: (Height) -> ValidatorSet?) -> [Misbehaviour] {
+        guard !block.evidence.isEmpty, let evidence = decodeEvidence(block) else { return [] }
+        return evidence.compactMap { e in
+            guard let set = validatorSet(e.first.height), let v = set.validator(e.first.validator) else { return nil }
+            return Misbehaviour(
+                kind: .duplicateVote, validator: v.publicKey, power: v.power, height: e.first.height,
+                totalPower: set.totalPower)
+        }
+    }
+
     /// Whether `e` may go into the block of height `h` (the next height): of a height in (h − maxEvidenceAge) … h,
     /// two conflicting votes (same type, height and round, different values) both signed by one validator of that
     /// height's set, for an offence with no committed evidence.

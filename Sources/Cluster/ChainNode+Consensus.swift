@@ -156,6 +156,7 @@ extension ChainNode {
         let before = cache.hits + cache.misses
         let (receipts, outcome, root) = SingleNodeChain<App>.execute(
             block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
+            misbehaviour: BlockStore.misbehaviour(of: block) { self.store.validatorSet(at: $0) },
             verified: { self.mempool.contains($0.hash) })
         execCalls += cache.hits + cache.misses - before
         step.cpuTicks += config.execCostPerTx * Int64(block.transactions.count)

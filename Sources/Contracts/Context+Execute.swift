@@ -63,6 +63,8 @@ extension Context {
             try submitFeedback(id, score: score, labels: labels, sender: sender)
         case .submitPeerReview(let id, let score, let labels):
             try submitPeerReview(id, score: score, labels: labels, sender: sender)
+        case .proposeValidatorChange(let k, let power): try proposeValidatorChange(k, power: power, sender: key)
+        case .approveValidatorChange(let id): try approveValidatorChange(id, sender: key)
         }
     }
 

@@ -18,6 +18,8 @@ struct Context {
     let height: UInt64
     let now: Int64
     var events: [Event] = []
+    /// The validator changes of the block so far (the application carries it from one transaction to the next).
+    var governance = BlockGovernance()
 
     mutating func emit(_ event: ContractEvent) { events.append(event.event) }
 

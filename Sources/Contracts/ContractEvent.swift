@@ -64,6 +64,18 @@ public enum ContractEvent: Hashable, Sendable {
     case bonusPaid(radiologist: Address, amount: UInt64)
     /// A bonus period closed: paid out, to how many radiologists, and what the pool carries over.
     case bonusPeriod(paid: UInt64, recipients: Int, carried: UInt64)
+
+    // Accountability and governance (issue 17 item 4)
+    /// Committed evidence of an offence at `offenceHeight` jailed the validator: power 0 from `effectiveHeight`.
+    case validatorJailed(validator: Address, offenceHeight: UInt64, effectiveHeight: UInt64)
+    /// Not jailed: its removal would have left no validator.
+    case jailRefused(validator: Address, offenceHeight: UInt64)
+    /// An operator proposed that `validator` get `power` (0 removes it).
+    case validatorChangeProposed(proposal: UInt64, validator: Address, power: UInt64)
+    /// An operator approved; `approvals` counts the proposer's.
+    case validatorChangeApproved(proposal: UInt64, approver: Address, approvals: Int)
+    /// More than 2/3 of the operators approved: the change is returned by this block's `endBlock`.
+    case validatorChangeAdopted(proposal: UInt64, validator: Address, power: UInt64, effectiveHeight: UInt64)
 }
 
 /// The kind of claim an attestation makes, as events name it.
@@ -137,6 +149,11 @@ extension ContractEvent {
         case studyExpired = "study.expired"
         case bonusPaid = "bonus.paid"
         case bonusPeriod = "bonus.period"
+        case validatorJailed = "validator.jailed"
+        case jailRefused = "validator.jail_refused"
+        case validatorChangeProposed = "governance.proposed"
+        case validatorChangeApproved = "governance.approved"
+        case validatorChangeAdopted = "governance.adopted"
 
         /// The attribute keys, in encoding order.
         public var keys: [String] {
@@ -163,6 +180,11 @@ extension ContractEvent {
             case .studyExpired: ["study", "refund", "was"]
             case .bonusPaid: ["radiologist", "amount"]
             case .bonusPeriod: ["paid", "recipients", "carried"]
+            case .validatorJailed: ["validator", "offence_height", "effective"]
+            case .jailRefused: ["validator", "offence_height"]
+            case .validatorChangeProposed: ["proposal", "validator", "power"]
+            case .validatorChangeApproved: ["proposal", "approver", "approvals"]
+            case .validatorChangeAdopted: ["proposal", "validator", "power", "effective"]
             }
         }
     }
@@ -196,6 +218,11 @@ extension ContractEvent {
         case .studyExpired: .studyExpired
         case .bonusPaid: .bonusPaid
         case .bonusPeriod: .bonusPeriod
+        case .validatorJailed: .validatorJailed
+        case .jailRefused: .jailRefused
+        case .validatorChangeProposed: .validatorChangeProposed
+        case .validatorChangeApproved: .validatorChangeApproved
+        case .validatorChangeAdopted: .validatorChangeAdopted
         }
     }
 
@@ -213,7 +240,8 @@ extension ContractEvent {
             .holdbackReleased(let id, _), .holdbackForfeited(let id, _), .studyExpired(let id, _, _):
             id
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .radiologistRegistered, .radiologistUpdated,
-            .bonusPaid, .bonusPeriod:
+            .bonusPaid, .bonusPeriod, .validatorJailed, .jailRefused, .validatorChangeProposed,
+            .validatorChangeApproved, .validatorChangeAdopted:
             nil
         }
     }
@@ -228,7 +256,8 @@ extension ContractEvent {
             r
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .studyPosted, .studyCancelled,
             .bidCommitted, .bidRevealed, .auctionUnsold, .auctionAwarded, .studySampled, .followUpCompleted,
-            .labelAppended, .holdbackReleased, .holdbackForfeited, .studyExpired, .bonusPeriod:
+            .labelAppended, .holdbackReleased, .holdbackForfeited, .studyExpired, .bonusPeriod, .validatorJailed,
+            .jailRefused, .validatorChangeProposed, .validatorChangeApproved, .validatorChangeAdopted:
             nil
         }
     }
@@ -278,6 +307,11 @@ extension ContractEvent {
         case .studyExpired(let id, let refund, let was): [String(id), String(refund), was.eventName]
         case .bonusPaid(let r, let amount): [r.hex, String(amount)]
         case .bonusPeriod(let paid, let recipients, let carried): [String(paid), String(recipients), String(carried)]
+        case .validatorJailed(let v, let h, let e): [v.hex, String(h), String(e)]
+        case .jailRefused(let v, let h): [v.hex, String(h)]
+        case .validatorChangeProposed(let id, let v, let power): [String(id), v.hex, String(power)]
+        case .validatorChangeApproved(let id, let a, let n): [String(id), a.hex, String(n)]
+        case .validatorChangeAdopted(let id, let v, let power, let e): [String(id), v.hex, String(power), String(e)]
         }
     }
 }
@@ -337,6 +371,17 @@ extension ContractEvent {
         case .studyExpired: self = .studyExpired(study: try v.u64(), refund: try v.u64(), was: try v.studyState())
         case .bonusPaid: self = .bonusPaid(radiologist: try v.address(), amount: try v.u64())
         case .bonusPeriod: self = .bonusPeriod(paid: try v.u64(), recipients: try v.int(), carried: try v.u64())
+        case .validatorJailed:
+            self = .validatorJailed(
+                validator: try v.address(), offenceHeight: try v.u64(), effectiveHeight: try v.u64())
+        case .jailRefused: self = .jailRefused(validator: try v.address(), offenceHeight: try v.u64())
+        case .validatorChangeProposed:
+            self = .validatorChangeProposed(proposal: try v.u64(), validator: try v.address(), power: try v.u64())
+        case .validatorChangeApproved:
+            self = .validatorChangeApproved(proposal: try v.u64(), approver: try v.address(), approvals: try v.int())
+        case .validatorChangeAdopted:
+            self = .validatorChangeAdopted(
+                proposal: try v.u64(), validator: try v.address(), power: try v.u64(), effectiveHeight: try v.u64())
         }
     }
 }

@@ -116,6 +116,28 @@ public struct GenesisAccount: Equatable, Sendable {
     }
 }
 
+/// Validator governance (issue 17 item 4): who may change the validator set, and for how long a proposal stays open.
+///
+/// `operators` are the validator operators' account keys: a list of its own, not `Genesis.authorities` (a
+/// credentialing authority attests licences; an operator runs a validator). A proposal is adopted when more than
+/// 2/3 of the operators have approved it (`3 × approvals > 2 × operators`), within `proposalWindowTicks` of block
+/// time from the proposing block.
+public struct GovernanceParameters: Equatable, Sendable {
+    public var operators: [PublicKey]
+    public var proposalWindowTicks: Int64
+
+    /// The default window: one day of block time.
+    public static let defaultProposalWindowTicks: Int64 = 86_400_000_000
+
+    public init(operators: [PublicKey], proposalWindowTicks: Int64 = GovernanceParameters.defaultProposalWindowTicks) {
+        self.operators = operators
+        self.proposalWindowTicks = proposalWindowTicks
+    }
+
+    /// Whether `approvals` operators are more than 2/3 of them.
+    public func isQuorum(_ approvals: Int) -> Bool { 3 * approvals > 2 * operators.count }
+}
+
 /// Everything the chain starts from. Supply is the sum of genesis balances and never changes.
 public struct Genesis: Equatable, Sendable {
     public var chainID: String
@@ -134,13 +156,16 @@ public struct Genesis: Equatable, Sendable {
     /// Turnarounds kept per radiologist for the median (a bounded window of the most recent reads).
     public var turnaroundWindow: UInt32
     public var validators: [ValidatorUpdate]
+    /// Validator governance (issue 17 item 4); nil: no operator may change the set (jailing still applies). Encoded
+    /// as an optional trailing section, so a genesis without it has the bytes it had before governance existed.
+    public var governance: GovernanceParameters?
 
     public init(
         chainID: String, genesisTimeTicks: Int64 = 0, accounts: [GenesisAccount], authorities: [PublicKey],
         market: MarketDesign, valueBased: ValueBasedParameters? = nil,
         fees: FeeParameters = FeeParameters(minFee: 10, perByte: 0), feeCollector: Address,
         peerReviewSamplingBasisPoints: UInt64 = 500, limits: SizeLimits = SizeLimits(), turnaroundWindow: UInt32 = 64,
-        validators: [ValidatorUpdate] = []
+        validators: [ValidatorUpdate] = [], governance: GovernanceParameters? = nil
     ) {
         self.chainID = chainID
         self.genesisTimeTicks = genesisTimeTicks
@@ -154,6 +179,7 @@ public struct Genesis: Equatable, Sendable {
         self.limits = limits
         self.turnaroundWindow = turnaroundWindow
         self.validators = validators
+        self.governance = governance
     }
 
     /// Total supply in minor units.
@@ -191,6 +217,12 @@ public struct Genesis: Equatable, Sendable {
         }
         if peerReviewSamplingBasisPoints > 10_000 { out.append("sampling rate above 100%") }
         if turnaroundWindow == 0 { out.append("turnaround window must be positive") }
+        if let g = governance {
+            if g.operators.isEmpty { out.append("governance without operators") }
+            if Set(g.operators).count != g.operators.count { out.append("duplicate operator") }
+            for k in g.operators where k.hasSmallOrder { out.append("operator key \(k.hex) has small order") }
+            if g.proposalWindowTicks <= 0 { out.append("proposal window must be positive") }
+        }
         return out
     }
 }
@@ -305,6 +337,11 @@ extension Genesis: CanonicalCodable {
         w.putU64(UInt64(limits.maxSealedBoxBytes))
         w.putU32(turnaroundWindow)
         w.putArray(validators)
+        // Trailing sections, each behind its own tag; absent ones write nothing (older genesis bytes unchanged).
+        if let governance {
+            w.putU8(Genesis.governanceSection)
+            w.put(governance)
+        }
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         chainID = try r.takeString()
@@ -324,5 +361,31 @@ extension Genesis: CanonicalCodable {
             maxSealedBoxBytes: try r.takeInt())
         turnaroundWindow = try r.takeU32()
         validators = try r.takeArray()
+        governance = nil
+        if r.remaining > 0 {
+            let section = try r.takeU8()
+            guard section == Genesis.governanceSection else {
+                throw DecodingError(offset: 0, message: "bad genesis section \(section)")
+            }
+            governance = try r.take()
+        }
+    }
+
+    /// The tag of the governance section.
+    static let governanceSection: UInt8 = 0x47
+}
+
+extension GovernanceParameters: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU32(UInt32(operators.count))
+        for k in operators { w.putPublicKey(k) }
+        w.putI64(proposalWindowTicks)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        let n = try r.takeCount()
+        var keys: [PublicKey] = []
+        for _ in 0..<n { keys.append(try r.takePublicKey()) }
+        operators = keys
+        proposalWindowTicks = try r.takeI64()
     }
 }

@@ -32,6 +32,11 @@ public enum Message: Hashable, Sendable {
     /// otherwise, or when the client does not share it).
     case submitFeedback(studyID: UInt64, score: UInt8, labels: [FindingLabel] = [])
     case submitPeerReview(studyID: UInt64, score: ReviewScore, labels: [FindingLabel])
+    // Validator governance (operators only; `Genesis.governance`)
+    /// Proposes that `publicKey` get `power` (0 removes it); the proposal counts as the proposer's approval.
+    case proposeValidatorChange(publicKey: PublicKey, power: UInt64)
+    /// Approves an open proposal; the approval that takes it above 2/3 of the operators adopts it.
+    case approveValidatorChange(proposalID: UInt64)
     // Study market, continued
     /// A posted-price order whose offer escalates while it waits (issue 18 item 2): the ceiling a claim's listed
     /// price must stay under starts at `order.maxPrice` and rises by `perHour` minor units per hour since posting, up
@@ -59,10 +64,12 @@ public enum Message: Hashable, Sendable {
         case .submitFeedback: 16
         case .submitPeerReview: 17
         case .postEscalatingStudy: 22
+        case .proposeValidatorChange: 20
+        case .approveValidatorChange: 21
         }
     }
-    /// Every tag a message can have (18-21 are reserved for the randomness and governance messages).
-    public static let knownTags: Set<UInt8> = Set(1...17).union([22])
+    /// Every tag a message can have (18 and 19 are reserved for the randomness messages).
+    public static let knownTags: Set<UInt8> = Set(1...17).union([20, 21, 22])
 
     /// A short name for events and logs.
     public var name: String {
@@ -84,6 +91,8 @@ public enum Message: Hashable, Sendable {
         case .completeFollowUp: "completeFollowUp"
         case .submitFeedback: "submitFeedback"
         case .submitPeerReview: "submitPeerReview"
+        case .proposeValidatorChange: "proposeValidatorChange"
+        case .approveValidatorChange: "approveValidatorChange"
         case .postEscalatingStudy: "postEscalatingStudy"
         }
     }
@@ -190,6 +199,11 @@ extension Message: CanonicalCodable {
             w.putU64(id)
             w.putU8(s.rawValue)
             w.putArray(labels)
+        case .proposeValidatorChange(let k, let power):
+            w.putPublicKey(k)
+            w.putU64(power)
+        case .approveValidatorChange(let id):
+            w.putU64(id)
         }
     }
 
@@ -220,6 +234,8 @@ extension Message: CanonicalCodable {
         case 17:
             self = .submitPeerReview(
                 studyID: try r.takeU64(), score: try r.takeEnum(ReviewScore.self), labels: try r.takeArray())
+        case 20: self = .proposeValidatorChange(publicKey: try r.takePublicKey(), power: try r.takeU64())
+        case 21: self = .approveValidatorChange(proposalID: try r.takeU64())
         case 22: self = .postEscalatingStudy(try r.take(), perHour: try r.takeU64(), cap: try r.takeU64())
         default: throw DecodingError(offset: 0, message: "unknown message tag \(tag)")
         }

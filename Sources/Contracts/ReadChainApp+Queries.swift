@@ -42,6 +42,14 @@ extension ReadChainApp {
         }
         return balances + studies.reduce(0) { $0 + $1.escrow } + bonusPool
     }
+    /// The validator set after every change returned so far (the set of height H+2 once H is committed).
+    public var validatorView: [ValidatorUpdate] { view.validatorView() }
+    /// Validators jailed for committed misbehaviour, by address.
+    public var jailed: [JailRecord] {
+        state.scan(prefix: StateKeys.jailPrefix).compactMap { try? JailRecord.decode(canonical: $0.value) }
+    }
+    public func validatorProposal(_ id: UInt64) -> ValidatorProposal? { view.load(StateKeys.proposal(id)) }
+
     /// A Merkle proof of a study record against the state root (for a client to prove its record to a header).
     public func proveStudy(_ id: UInt64) -> StateProof { state.prove(StateKeys.study(id)) }
 }

@@ -21,6 +21,10 @@ public struct ReadChainApp: ChainApplication {
     public private(set) var state: StateStore
     private var checkState: StateStore
     private var header: BlockHeader?
+    /// The block's validator changes so far (jailing, adopted proposals) and its start power.
+    private var blockGovernance = BlockGovernance()
+    /// Events of `beginBlock` (jailing), returned with `endBlock`'s.
+    private var beginEvents: [Event] = []
 
     /// Builds the genesis state. - Precondition: `genesis.problems()` is empty.
     public init(genesis: Genesis) {
@@ -50,8 +54,15 @@ public struct ReadChainApp: ChainApplication {
         }
     }
 
-    public mutating func beginBlock(_ header: BlockHeader) {
+    /// Starts a block; each committed misbehaviour jails its offender (`Context.jail`): power 0 from this height + 2.
+    public mutating func beginBlock(_ header: BlockHeader, misbehaviour: [Misbehaviour]) {
         self.header = header
+        var ctx = makeContext(state)
+        ctx.governance.startPower = ctx.validatorView().reduce(0) { $0 &+ $1.power }
+        ctx.jail(misbehaviour)
+        state = ctx.store
+        blockGovernance = ctx.governance
+        beginEvents = ctx.events
     }
 
     public mutating func deliverTx(_ tx: Transaction) -> Receipt {
@@ -68,6 +79,7 @@ public struct ReadChainApp: ChainApplication {
         do {
             try ctx.execute(message, sender: tx.sender)
             state = ctx.store
+            blockGovernance = ctx.governance
             return Receipt(
                 txHash: h, code: .ok, log: "", events: [feeEvent] + ctx.events, gasUsed: UInt64(tx.encodedSize))
         } catch {
@@ -81,7 +93,11 @@ public struct ReadChainApp: ChainApplication {
         var ctx = makeContext(state)
         ctx.endBlock()
         state = ctx.store
-        return BlockOutcome(validatorUpdates: [], events: ctx.events)
+        defer {
+            blockGovernance = BlockGovernance()
+            beginEvents = []
+        }
+        return BlockOutcome(validatorUpdates: blockGovernance.updates, events: beginEvents + ctx.events)
     }
 
     public mutating func commit() -> Hash {
@@ -93,9 +109,11 @@ public struct ReadChainApp: ChainApplication {
     // MARK: Ante
 
     private func makeContext(_ store: StateStore) -> Context {
-        Context(
+        var ctx = Context(
             store: store, genesis: genesis, height: header?.height ?? 0,
             now: header?.timeTicks ?? genesis.genesisTimeTicks)
+        ctx.governance = blockGovernance
+        return ctx
     }
 
     /// The checks every transaction passes before its message runs; on success the fee and nonce are applied

@@ -21,6 +21,10 @@ import Ledger
 /// | `label/<seq 8>` | `LabelRecord` |
 /// | `esc/<id 8>` | an open escalating offer's per-hour step and cap (two UInt64), removed at the claim |
 /// | `lbs/<id 8>` | the sequence number (UInt64) of the study's label: a study is labelled once |
+/// | `gov/validators` | the validator set after every update returned so far (`[ValidatorUpdate]`); absent until the first change (the genesis set) |
+/// | `gov/nextProposal` | counter (UInt64) of validator-change proposals |
+/// | `gov/prop/<id 8>` | `ValidatorProposal` |
+/// | `gov/jail/<address 20>` | `JailRecord`: a validator jailed for committed misbehaviour |
 public enum StateKeys {
     static func p(_ s: String) -> Bytes { Array(s.utf8) }
     public static let genesis = p("meta/genesis")
@@ -57,4 +61,9 @@ public enum StateKeys {
     public static func label(_ seq: UInt64) -> Bytes { labelPrefix + seq.bigEndianBytes }
     public static func escalation(_ id: UInt64) -> Bytes { p("esc/") + id.bigEndianBytes }
     public static func studyLabel(_ id: UInt64) -> Bytes { p("lbs/") + id.bigEndianBytes }
+    public static let validators = p("gov/validators")
+    public static let nextProposal = p("gov/nextProposal")
+    public static func proposal(_ id: UInt64) -> Bytes { p("gov/prop/") + id.bigEndianBytes }
+    public static let jailPrefix = p("gov/jail/")
+    public static func jail(_ a: Address) -> Bytes { jailPrefix + a.bytes }
 }

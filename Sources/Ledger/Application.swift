@@ -7,11 +7,14 @@ import DequeModule
 ///
 /// Call order per block: `beginBlock`, `deliverTx` for each transaction, `endBlock`, `commit`.
 /// `checkTx` runs against a separate check state between blocks; `commit` resets it to the committed state.
+/// `beginBlock` also carries the block's committed evidence, as `Misbehaviour` (ABCI++ `FinalizeBlock`'s
+/// `misbehavior`): the application decides the consequence (e.g. jailing through a validator update).
 public protocol ChainApplication {
     /// Mempool admission against the check state (nonce, balance, fee, message decodes, size limits).
     /// The envelope (chain id, signature) has already been verified by the Ledger.
     mutating func checkTx(_ tx: Transaction) -> TxCheck
-    mutating func beginBlock(_ header: BlockHeader)
+    /// Starts a block. `misbehaviour`: the offences whose evidence this block commits, in block order.
+    mutating func beginBlock(_ header: BlockHeader, misbehaviour: [Misbehaviour])
     /// Executes one transaction of the block (envelope already verified). A non-ok receipt must leave state
     /// unchanged, except the fee, which the application may charge (it documents which).
     mutating func deliverTx(_ tx: Transaction) -> Receipt
@@ -39,6 +42,34 @@ public struct ValidatorUpdate: CanonicalCodable, Equatable, Sendable {
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         publicKey = try r.read()
         power = try r.readUInt64()
+    }
+}
+
+/// One offence whose evidence a block commits, as the application sees it (CometBFT's ABCI `Misbehavior`): the
+/// consensus layer has verified the evidence; the offender is named by its public key, with its power and the
+/// total power of the validator set at the offence's height.
+public struct Misbehaviour: Equatable, Sendable {
+    /// The kind of offence (CometBFT's `MisbehaviorType`).
+    public enum Kind: UInt8, Equatable, Sendable {
+        /// Two different votes of one type in one (height, round): `DuplicateVoteEvidence`.
+        case duplicateVote = 1
+    }
+
+    public var kind: Kind
+    public var validator: PublicKey
+    /// The offender's power at `height`.
+    public var power: UInt64
+    /// The height of the offence (not of the block that commits the evidence).
+    public var height: UInt64
+    /// The total power of the validator set at `height`.
+    public var totalPower: UInt64
+
+    public init(kind: Kind, validator: PublicKey, power: UInt64, height: UInt64, totalPower: UInt64) {
+        self.kind = kind
+        self.validator = validator
+        self.power = power
+        self.height = height
+        self.totalPower = totalPower
     }
 }
 

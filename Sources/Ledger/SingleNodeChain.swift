@@ -85,11 +85,13 @@ public struct SingleNodeChain<App: ChainApplication> {
     /// failing the envelope gets that code and never reaches the application), `endBlock`, `commit`.
     ///
     /// `verified`: transactions whose signature the caller has already verified (its mempool's), not looked up again.
+    /// `misbehaviour`: the block's committed evidence as the application sees it (the caller decodes `block.evidence`,
+    /// which the Ledger keeps opaque, against the validator set of each offence's height).
     public static func execute(
         _ block: Block, app: inout App, chainID: String, maxTxBytes: Int, cache: SignatureCache,
-        verified: (Transaction) -> Bool = { _ in false }
+        misbehaviour: [Misbehaviour] = [], verified: (Transaction) -> Bool = { _ in false }
     ) -> (receipts: [Receipt], outcome: BlockOutcome, stateRoot: Hash) {
-        app.beginBlock(block.header)
+        app.beginBlock(block.header, misbehaviour: misbehaviour)
         var receipts: [Receipt] = []
         receipts.reserveCapacity(block.transactions.count)
         for tx in block.transactions {

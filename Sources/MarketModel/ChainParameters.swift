@@ -96,6 +96,25 @@ public struct ChainParameters: Sendable, Equatable {
         }
     }
 
+    /// A scheduled change of the validator set (`chain.membership`, issue 17 item 4): at `atTicks` the operators submit
+    /// the governance transactions that add `validator` (at its declared power) or remove it; the change takes effect
+    /// two heights after the block that adopts it.
+    public struct MembershipChange: Sendable, Equatable {
+        public enum Action: String, Sendable, Equatable {
+            case add
+            case remove
+        }
+        public var atTicks: Int64
+        public var action: Action
+        /// A name in ``ChainParameters/validators``.
+        public var validator: String
+        public init(atTicks: Int64, action: Action, validator: String) {
+            self.atTicks = atTicks
+            self.action = action
+            self.validator = validator
+        }
+    }
+
     /// Transaction fee `minFee + perByte × size`, minor units (defaults: the Contracts genesis, 0.10 USD and 0).
     public struct Fees: Sendable, Equatable {
         public var minFee: UInt64
@@ -120,6 +139,14 @@ public struct ChainParameters: Sendable, Equatable {
     /// How the chain's signatures are made and checked (default `ed25519`). Both modes charge
     /// ``verificationCostTicks`` per check, so every market record is the same; only chain bytes differ.
     public var signatures: Signatures = .ed25519
+    /// Scheduled validator-set changes, in time order (default none). A validator whose first change is an `add`
+    /// runs from the start without voting power (``startsInSet(_:)``).
+    public var membership: [MembershipChange] = []
+
+    /// Whether validator `name` is in the genesis set: every validator unless its first scheduled change adds it.
+    public func startsInSet(_ name: String) -> Bool {
+        membership.first { $0.validator == name }?.action != .add
+    }
 
     /// The chain's signature scheme (the Ledger's `SignatureScheme`, by name).
     public enum Signatures: String, Sendable, Equatable, CaseIterable {

@@ -195,6 +195,26 @@ public struct MarketSample: Sendable, Equatable {
     }
 }
 
+/// A validator-set change the operators' governance adopted on chain (`chain.membership`), as the world saw it.
+public struct ValidatorChangeRecord: Sendable, Equatable {
+    /// The scenario's validator name.
+    public var validator: String
+    /// Its power from `effectiveHeight` (0: removed).
+    public var power: UInt64
+    /// The height of the block whose approval adopted it, and the first height of the new set (two later).
+    public var height: UInt64
+    public var effectiveHeight: UInt64
+    /// Simulated time of that block's first commit.
+    public var atTicks: Int64
+    public init(validator: String, power: UInt64, height: UInt64, effectiveHeight: UInt64, atTicks: Int64) {
+        self.validator = validator
+        self.power = power
+        self.height = height
+        self.effectiveHeight = effectiveHeight
+        self.atTicks = atTicks
+    }
+}
+
 /// One committed block, as first decided.
 public struct ChainBlockRecord: Sendable, Equatable {
     public var height: UInt64
@@ -361,6 +381,8 @@ public struct MarketRunResult: Sendable {
     public var chain: RecordedChain? = nil
     /// The scheme the chain's signatures were made with (the run's `chain.signatures`).
     public var signatures: ChainParameters.Signatures = .ed25519
+    /// The validator-set changes adopted on chain (none unless the scenario schedules `chain.membership`); not stored.
+    public var validatorChanges: [ValidatorChangeRecord] = []
 
     public func metric(_ name: String) -> Double? { headline.first { $0.name == name }?.value }
 

@@ -142,8 +142,14 @@ public struct ChainReplayer {
                 break
             }
             // Execute: envelope (chain id, size, signature) and the contracts, as every node did.
+            // The block's committed evidence reaches the application as the nodes passed it (`BlockStore`).
+            // (A tampered item of another height is a failure above and is not passed.)
+            let misbehaviour = BlockStore.misbehaviour(of: block) { eh in
+                eh >= 1 && eh <= UInt64(h) ? sets[Int(eh) - 1] : nil
+            }
             let (receipts, outcome, root) = SingleNodeChain<ReadChainApp>.execute(
-                block, app: &app, chainID: g.chainID, maxTxBytes: chain.maxTxBytes, cache: cache)
+                block, app: &app, chainID: g.chainID, maxTxBytes: chain.maxTxBytes, cache: cache,
+                misbehaviour: misbehaviour)
             countExecuted(block, height: h, receipts: receipts)
             previous = Previous(
                 hash: block.hash, time: hd.timeTicks, state: root,

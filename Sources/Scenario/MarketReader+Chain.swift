@@ -26,6 +26,8 @@ extension MarketReader {
         checkRegions(s, latency: latency, validators: validators, &good)
         let validatorNames = s.contains("validators") ? validators.map(\.model.name) : d.validators.map(\.name)
         let faults = readFaults(s, validatorNames: validatorNames, &good)
+        let membership = readMembership(
+            s, validators: s.contains("validators") ? validators.map(\.model) : d.validators, &good)
         var fees = d.fees
         if let f = section(s, "fees", ScenarioSchema.feesFields, &good) {
             fees = ChainParameters.Fees(
@@ -51,6 +53,7 @@ extension MarketReader {
             timeouts: timeouts, latency: latency, faults: faults, verificationCostTicks: verification, fees: fees,
             synchrony: synchrony)
         chain.signatures = signatures
+        chain.membership = membership
         return chain
     }
 

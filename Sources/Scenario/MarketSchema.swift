@@ -105,7 +105,7 @@ extension ScenarioSchema {
         .optional("operators"), .optional("validators"), .optional("block"), .optional("timeouts"),
         .optional("latency"), .optional("faults"), .optional("verification_cost"), .optional("fees"),
         .optional("synchrony"),
-        .optional("signatures"),
+        .optional("signatures"), .optional("membership"),
     ]
     static let validatorFields: [FieldSpec] = [
         .required("name"), .required("operator"), .optional("power"), .optional("region"),
@@ -134,6 +134,7 @@ extension ScenarioSchema {
         ("restart", ["validator"]),
         ("partition", ["groups", "duration"]),
     ]
+    static let membershipFields: [FieldSpec] = [.required("at"), .optional("add"), .optional("remove")]
     static let feesFields: [FieldSpec] = [.optional("min_fee"), .optional("per_byte")]
     static let synchronyFields: [FieldSpec] = [.optional("precision"), .optional("message_delay")]
 
@@ -172,6 +173,7 @@ extension ScenarioSchema {
         ("timeouts", timeoutsFields),
         ("latency", latencyFields),
         ("fault", faultFields),
+        ("membershipChange", membershipFields),
         ("fees", feesFields),
         ("synchrony", synchronyFields),
     ]

@@ -49,6 +49,11 @@ import Testing
         .studyExpired(study: 11, refund: 0, was: .assigned),
         .bonusPaid(radiologist: a, amount: 300),
         .bonusPeriod(paid: 300, recipients: 1, carried: 0),
+        .validatorJailed(validator: a, offenceHeight: 7, effectiveHeight: 10),
+        .jailRefused(validator: b, offenceHeight: 1),
+        .validatorChangeProposed(proposal: 1, validator: a, power: 0),
+        .validatorChangeApproved(proposal: 1, approver: b, approvals: 3),
+        .validatorChangeAdopted(proposal: 1, validator: a, power: 5, effectiveHeight: 12),
     ]
 
     @Test func samplesCoverEveryKind() {

@@ -24,6 +24,8 @@ import Testing
             .submitPeerReview(
                 studyID: 13, score: .score2b, labels: [FindingLabel(findingCode: 1, outcome: .falseNegative)]),
             .postEscalatingStudy(c.order(c.c1, deadline: 78), perHour: 50, cap: 9_000),
+            .proposeValidatorChange(publicKey: c.validator.signing.publicKey, power: 2),
+            .approveValidatorChange(proposalID: 14),
         ]
     }
 

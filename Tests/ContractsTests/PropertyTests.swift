@@ -117,7 +117,7 @@ import Testing
             // Execute transaction by transaction to check each one against the state before it.
             let header = h.header(at: now, txs)
             var app = h.app
-            app.beginBlock(header)
+            app.beginBlock(header, misbehaviour: [])
             for tx in txs {
                 let before = app.state
                 let studyBefore = (try? Message.decode(canonical: tx.message)).flatMap { m -> Study? in

@@ -138,7 +138,7 @@ struct KVApp: ChainApplication {
         return .ok
     }
 
-    mutating func beginBlock(_ header: BlockHeader) { heights.append(header.height) }
+    mutating func beginBlock(_ header: BlockHeader, misbehaviour: [Misbehaviour]) { heights.append(header.height) }
 
     mutating func deliverTx(_ tx: Transaction) -> Receipt {
         guard let op = KVApp.decode(tx.message) else { return Receipt(txHash: tx.hash, code: .unknownMessage) }

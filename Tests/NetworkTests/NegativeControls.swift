@@ -56,7 +56,9 @@ struct DivergentLogApp: ChainApplication {
         diverges && blocks > 0 ? Hash.sha256(domain: "readchain/test/salt", inner.stateRoot.bytes) : inner.stateRoot
     }
     mutating func checkTx(_ tx: Transaction) -> TxCheck { inner.checkTx(tx) }
-    mutating func beginBlock(_ header: BlockHeader) { inner.beginBlock(header) }
+    mutating func beginBlock(_ header: BlockHeader, misbehaviour: [Misbehaviour]) {
+        inner.beginBlock(header, misbehaviour: misbehaviour)
+    }
     mutating func deliverTx(_ tx: Transaction) -> Receipt { inner.deliverTx(tx) }
     mutating func endBlock() -> BlockOutcome { inner.endBlock() }
     mutating func commit() -> Hash {
@@ -80,7 +82,9 @@ struct LeakyBankApp: ChainApplication {
     var total: UInt64 { balances.reduce(0, +) }
     var stateRoot: Hash { inner.stateRoot }
     mutating func checkTx(_ tx: Transaction) -> TxCheck { inner.checkTx(tx) }
-    mutating func beginBlock(_ header: BlockHeader) { inner.beginBlock(header) }
+    mutating func beginBlock(_ header: BlockHeader, misbehaviour: [Misbehaviour]) {
+        inner.beginBlock(header, misbehaviour: misbehaviour)
+    }
     mutating func deliverTx(_ tx: Transaction) -> Receipt {
         balances[1] += 1
         if !leaks { balances[0] -= 1 }

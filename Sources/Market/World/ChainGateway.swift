@@ -32,6 +32,8 @@ enum PartyID: Equatable {
     case radiologist(RadiologistID)
     case authority
     case intermediary
+    /// A validator operator (`chain.operators`, in order): governance transactions (`chain.membership`).
+    case validatorOperator(Int)
 }
 
 /// What a transaction is for: where its receipt goes when it commits.
@@ -51,6 +53,9 @@ enum TxKind: Equatable {
     case register(rad: RadiologistID)
     case attest(rad: RadiologistID)
     case update(rad: RadiologistID)
+    /// The proposal of scheduled membership change k (`chain.membership[k]`), and an approval of it.
+    case propose(change: Int)
+    case approve(change: Int)
 
     /// The study whose client pays the transaction's fee (its fees count towards what the study cost the client).
     var clientStudy: StudyID? {
@@ -101,6 +106,8 @@ struct ChainGateway {
     var radiologists: [Party]
     var authority: Party
     var intermediary: Party
+    /// The validator operators (empty unless the scenario schedules membership changes).
+    var operators: [Party]
     /// Every transaction signed, in order (a committed one keeps ``spent`` instead of its bytes).
     private(set) var txs: [PendingTx] = []
     private var byHash: [Hash: Int] = [:]
@@ -111,7 +118,7 @@ struct ChainGateway {
 
     init(
         chainID: String, minFee: UInt64, perByte: UInt64, validators: Int, clients: [Party], radiologists: [Party],
-        authority: Party, intermediary: Party
+        authority: Party, intermediary: Party, operators: [Party] = []
     ) {
         self.chainID = chainID
         self.minFee = minFee
@@ -121,6 +128,7 @@ struct ChainGateway {
         self.radiologists = radiologists
         self.authority = authority
         self.intermediary = intermediary
+        self.operators = operators
     }
 
     subscript(_ p: PartyID) -> Party {
@@ -130,6 +138,7 @@ struct ChainGateway {
             case .radiologist(let r): radiologists[r.index]
             case .authority: authority
             case .intermediary: intermediary
+            case .validatorOperator(let k): operators[k]
             }
         }
         _modify {
@@ -138,6 +147,7 @@ struct ChainGateway {
             case .radiologist(let r): yield &radiologists[r.index]
             case .authority: yield &authority
             case .intermediary: yield &intermediary
+            case .validatorOperator(let k): yield &operators[k]
             }
         }
     }

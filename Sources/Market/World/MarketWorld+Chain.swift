@@ -22,34 +22,36 @@ extension MarketWorld {
     /// Builds genesis (every party's account, the authority, the design's market terms) and the validators.
     static func makeCluster(
         spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
-        intermediary: Party
+        intermediary: Party, operators: [Party] = []
     ) throws -> Chain {
         let genesis = try makeGenesis(
             spec: spec, chainID: chainID, clients: clients, radiologists: radiologists, authority: authority,
-            intermediary: intermediary)
+            intermediary: intermediary, operators: operators)
         let config = clusterConfig(spec: spec, chainID: chainID)
         return Chain(
             cluster: ChainCluster(config: config, makeApp: { ReadChainApp(genesis: genesis) }),
             genesisBytes: genesis.canonicalBytes, maxTxBytes: config.node.mempool.maxTxBytes)
     }
 
-    /// Genesis: every party's account, the authority, the design's market and value-based terms, fees, validators.
+    /// Genesis: every party's account, the authority, the design's market and value-based terms, fees, validators;
+    /// with `operators` (scheduled membership changes), their accounts and the governance section.
     static func makeGenesis(
         spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
-        intermediary: Party
+        intermediary: Party, operators: [Party] = []
     ) throws -> Genesis {
         let model = spec.model
         let chain = model.chain
         let validators = chain.validators.count
         let seed = spec.seed
         let nodeKeys = (0..<validators).map { ClusterConfig.nodeKey($0, seed: seed) }
-        let powers = chain.validators.map { UInt64($0.power) }
+        let powers = genesisPowers(chain)
         let treasury = SigningKey.derive(label: "consortium-treasury", seed: seed).publicKey.address
         let big: UInt64 = 1 << 50
         var accounts: [GenesisAccount] = clients.map { GenesisAccount(address: $0, balance: big) }
         accounts += radiologists.map { GenesisAccount(address: $0, balance: 100_000_000) }
         accounts.append(GenesisAccount(address: authority.address, balance: 100_000_000))
         accounts.append(GenesisAccount(address: intermediary.address, balance: 100_000_000))
+        accounts += operators.map { GenesisAccount(address: $0.address, balance: 100_000_000) }
         let market: MarketDesign
         switch spec.design.mechanism {
         case .intermediary(let i):
@@ -80,15 +82,24 @@ extension MarketWorld {
             chainID: chainID, accounts: accounts, authorities: [authority.signing.publicKey], market: market,
             valueBased: vb, fees: FeeParameters(minFee: chain.fees.minFee, perByte: chain.fees.perByte),
             feeCollector: treasury, peerReviewSamplingBasisPoints: UInt64(model.peerReview.rateBasisPoints),
-            validators: zip(nodeKeys, powers).map { ValidatorUpdate(publicKey: $0.0.publicKey, power: $0.1) })
+            validators: zip(nodeKeys, powers).filter { $0.1 > 0 }.map {
+                ValidatorUpdate(publicKey: $0.0.publicKey, power: $0.1)
+            },
+            governance: operators.isEmpty ? nil : GovernanceParameters(operators: operators.map(\.signing.publicKey)))
         if let problem = genesis.problems().first { throw MarketSimulationError("genesis: \(problem)") }
         return genesis
+    }
+
+    /// Each validator's power at genesis: its declared power, or 0 (a running node outside the set) when its first
+    /// scheduled membership change adds it.
+    static func genesisPowers(_ chain: ChainParameters) -> [UInt64] {
+        chain.validators.map { chain.startsInSet($0.name) ? UInt64($0.power) : 0 }
     }
 
     /// The validators' configuration: timeouts, blocks, faults and latency from the scenario's chain.
     static func clusterConfig(spec: MarketRunSpec, chainID: String) -> ClusterConfig {
         let chain = spec.model.chain
-        let powers = chain.validators.map { UInt64($0.power) }
+        let powers = genesisPowers(chain)
         var node = NodeConfig(
             chainID: chainID,
             timeouts: TimeoutConfig(

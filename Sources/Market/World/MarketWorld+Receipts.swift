@@ -49,6 +49,8 @@ extension MarketWorld {
         switch kind {
         case .setup, .attest, .update:
             break
+        case .propose, .approve:
+            membershipCommitted(kind, r, at: t)
         case .register(let rad):
             let balance = ok ? cluster.nodes[observer].app.balance(of: rads[rad].address) : 0
             tell(rad, .registered(ok: ok, balance: balance))

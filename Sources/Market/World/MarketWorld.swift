@@ -110,6 +110,8 @@ final class MarketWorld {
         case resubmit(tx: Int)
         case dayEnd
         case sample
+        /// Scheduled membership change k (`chain.membership[k]`) is due: the first operator proposes it.
+        case membership(Int)
     }
 
     let spec: MarketRunSpec
@@ -145,6 +147,8 @@ final class MarketWorld {
     var dayStart: Int64 = 0
     /// The node whose commits the agents see (the first to commit the latest height).
     var observer = 0
+    /// Membership changes adopted on chain (`chain.membership`), in order.
+    var validatorChanges: [ValidatorChangeRecord] = []
     var lastProgress = 0.0
 
     init(_ spec: MarketRunSpec) throws {
@@ -228,14 +232,22 @@ final class MarketWorld {
         let reviewStreams = rads.map { "review.\($0.cohort.name)-\($0.number + 1)" }
         peerReviewer = PeerReviewer(
             model: PeerReviewModel(parameters: model.peerReview), streams: reviewStreams.map(streams.stream))
+        // Validator operators sign governance transactions only when the scenario schedules membership changes (so a
+        // scenario without them keeps its genesis, and every byte of its chain, as before).
+        let operatorParties =
+            model.chain.membership.isEmpty
+            ? []
+            : model.chain.operators.enumerated().map { k, o in
+                Party(label: "operator-\(o.name)", seed: seed, gateway: k % nodeCount, scheme: scheme)
+            }
         gateway = ChainGateway(
             chainID: chainID, minFee: model.chain.fees.minFee, perByte: model.chain.fees.perByte,
             validators: validators, clients: clientParties, radiologists: radParties, authority: authority,
-            intermediary: intermediaryParty)
+            intermediary: intermediaryParty, operators: operatorParties)
         let chain = try Self.makeCluster(
             spec: spec, chainID: chainID, clients: clientParties.map(\.address),
             radiologists: radParties.map(\.address),
-            authority: authority, intermediary: intermediaryParty)
+            authority: authority, intermediary: intermediaryParty, operators: operatorParties)
         cluster = chain.cluster
         genesisBytes = chain.genesisBytes
         maxTxBytes = chain.maxTxBytes
@@ -266,6 +278,7 @@ final class MarketWorld {
         case .resubmit(let k): perform(gateway.resubmit(k, now: now, isUp: cluster.isUp))
         case .dayEnd: dayEnd()
         case .sample: sample()
+        case .membership(let k): proposeMembershipChange(k)
         }
     }
 
@@ -280,6 +293,7 @@ final class MarketWorld {
         for r in rads.ids { tell(r, .planShifts) }
         at(Self.day, .dayEnd)
         at(Self.hour, .sample)
+        for (k, m) in model.chain.membership.enumerated() { at(m.atTicks, .membership(k)) }
         cluster.run(until: SimTime(ticks: spec.horizonTicks))
         if let error = recorder.chainSinkError { throw error }
         cluster.finish()
@@ -307,6 +321,7 @@ final class MarketWorld {
             signatureVerifications: cluster.realVerifications, signaturesMade: submitted,
             events: cluster.metrics.eventsHandled, oracleViolations: cluster.oracle.violations)
         result.signatures = model.chain.signatures
+        result.validatorChanges = validatorChanges
         if spec.recordChain {
             result.chain = recorder.recordedChain(chainID: chainID, maxTxBytes: maxTxBytes, genesis: genesisBytes)
         }
