@@ -89,6 +89,7 @@ bench: deps release bench-venv
 	$(RELEASE_BIN) bench consensus
 	$(RELEASE_BIN) bench market --days 7
 	$(RELEASE_BIN) bench market --days 2 --shared-cache --signatures both
+	$(RELEASE_BIN) bench jobs --days 2 --replications 2
 	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
 
 # One replication of a full simulated year of the default market through the chain (long: see bench/README.md).

@@ -269,7 +269,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BenchmarksTests",
-            dependencies: ["Benchmarks", "Contracts", "Ledger"],
+            dependencies: ["Benchmarks", "Contracts", "Ledger", "Scenario"],
             swiftSettings: strict
         ),
         .testTarget(
