@@ -61,6 +61,9 @@ extension Context {
             try submitFeedback(id, score: score, labels: labels, sender: sender)
         case .submitPeerReview(let id, let score, let labels):
             try submitPeerReview(id, score: score, labels: labels, sender: sender)
+        case .revealRandomness(let epoch, let secret, let next):
+            try revealRandomness(epoch: epoch, secret: secret, nextCommitment: next, sender: sender)
+        case .rejoinRandomness(let c): try rejoinRandomness(commitment: c, sender: sender)
         }
     }
 

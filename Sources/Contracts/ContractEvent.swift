@@ -64,6 +64,19 @@ public enum ContractEvent: Hashable, Sendable {
     case bonusPaid(radiologist: Address, amount: UInt64)
     /// A bonus period closed: paid out, to how many radiologists, and what the pool carries over.
     case bonusPeriod(paid: UInt64, recipients: Int, carried: UInt64)
+
+    // Randomness beacon
+    /// A participant opened its commitment for `epoch`.
+    case randomnessRevealed(participant: Address, epoch: UInt64)
+    /// An excluded participant rejoined; it reveals from `epoch` on.
+    case randomnessRejoined(participant: Address, epoch: UInt64)
+    /// End of block, last height of `epoch`: the epoch's beacon and how many participants revealed in it.
+    case randomnessBeacon(epoch: UInt64, beacon: Hash, reveals: Int)
+    /// End of block: the participant did not reveal in `epoch` and takes no further part (until it rejoins).
+    case randomnessExcluded(participant: Address, epoch: UInt64)
+    /// Warning, end of block: no participant revealed in `epoch`, so its beacon is the hash of the previous one
+    /// (predictable: samples decided from it can be dodged).
+    case randomnessFallback(epoch: UInt64)
 }
 
 /// The kind of claim an attestation makes, as events name it.
@@ -137,6 +150,11 @@ extension ContractEvent {
         case studyExpired = "study.expired"
         case bonusPaid = "bonus.paid"
         case bonusPeriod = "bonus.period"
+        case randomnessRevealed = "randomness.revealed"
+        case randomnessRejoined = "randomness.rejoined"
+        case randomnessBeacon = "randomness.beacon"
+        case randomnessExcluded = "randomness.excluded"
+        case randomnessFallback = "randomness.fallback"
 
         /// The attribute keys, in encoding order.
         public var keys: [String] {
@@ -163,6 +181,9 @@ extension ContractEvent {
             case .studyExpired: ["study", "refund", "was"]
             case .bonusPaid: ["radiologist", "amount"]
             case .bonusPeriod: ["paid", "recipients", "carried"]
+            case .randomnessRevealed, .randomnessRejoined, .randomnessExcluded: ["participant", "epoch"]
+            case .randomnessBeacon: ["epoch", "beacon", "reveals"]
+            case .randomnessFallback: ["epoch"]
             }
         }
     }
@@ -196,6 +217,11 @@ extension ContractEvent {
         case .studyExpired: .studyExpired
         case .bonusPaid: .bonusPaid
         case .bonusPeriod: .bonusPeriod
+        case .randomnessRevealed: .randomnessRevealed
+        case .randomnessRejoined: .randomnessRejoined
+        case .randomnessBeacon: .randomnessBeacon
+        case .randomnessExcluded: .randomnessExcluded
+        case .randomnessFallback: .randomnessFallback
         }
     }
 
@@ -213,7 +239,8 @@ extension ContractEvent {
             .holdbackReleased(let id, _), .holdbackForfeited(let id, _), .studyExpired(let id, _, _):
             id
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .radiologistRegistered, .radiologistUpdated,
-            .bonusPaid, .bonusPeriod:
+            .bonusPaid, .bonusPeriod, .randomnessRevealed, .randomnessRejoined, .randomnessBeacon, .randomnessExcluded,
+            .randomnessFallback:
             nil
         }
     }
@@ -228,7 +255,8 @@ extension ContractEvent {
             r
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .studyPosted, .studyCancelled,
             .bidCommitted, .bidRevealed, .auctionUnsold, .auctionAwarded, .studySampled, .followUpCompleted,
-            .labelAppended, .holdbackReleased, .holdbackForfeited, .studyExpired, .bonusPeriod:
+            .labelAppended, .holdbackReleased, .holdbackForfeited, .studyExpired, .bonusPeriod, .randomnessRevealed,
+            .randomnessRejoined, .randomnessBeacon, .randomnessExcluded, .randomnessFallback:
             nil
         }
     }
@@ -278,6 +306,11 @@ extension ContractEvent {
         case .studyExpired(let id, let refund, let was): [String(id), String(refund), was.eventName]
         case .bonusPaid(let r, let amount): [r.hex, String(amount)]
         case .bonusPeriod(let paid, let recipients, let carried): [String(paid), String(recipients), String(carried)]
+        case .randomnessRevealed(let p, let epoch), .randomnessRejoined(let p, let epoch),
+            .randomnessExcluded(let p, let epoch):
+            [p.hex, String(epoch)]
+        case .randomnessBeacon(let epoch, let beacon, let reveals): [String(epoch), beacon.hex, String(reveals)]
+        case .randomnessFallback(let epoch): [String(epoch)]
         }
     }
 }
@@ -337,6 +370,12 @@ extension ContractEvent {
         case .studyExpired: self = .studyExpired(study: try v.u64(), refund: try v.u64(), was: try v.studyState())
         case .bonusPaid: self = .bonusPaid(radiologist: try v.address(), amount: try v.u64())
         case .bonusPeriod: self = .bonusPeriod(paid: try v.u64(), recipients: try v.int(), carried: try v.u64())
+        case .randomnessRevealed: self = .randomnessRevealed(participant: try v.address(), epoch: try v.u64())
+        case .randomnessRejoined: self = .randomnessRejoined(participant: try v.address(), epoch: try v.u64())
+        case .randomnessBeacon:
+            self = .randomnessBeacon(epoch: try v.u64(), beacon: try v.hash(), reveals: try v.int())
+        case .randomnessExcluded: self = .randomnessExcluded(participant: try v.address(), epoch: try v.u64())
+        case .randomnessFallback: self = .randomnessFallback(epoch: try v.u64())
         }
     }
 }

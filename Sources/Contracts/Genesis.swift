@@ -107,6 +107,40 @@ public struct SizeLimits: Equatable, Sendable {
     }
 }
 
+/// One participant of the randomness beacon (a validator operator's account) and its first commitment.
+public struct RandomnessParticipant: Equatable, Sendable {
+    /// The account that reveals (it pays the reveals' fees, so it needs a genesis balance).
+    public var address: Address
+    /// `Randomness.commitment(secret₀)`: what its first reveal must open.
+    public var commitment: Hash
+    public init(address: Address, commitment: Hash) {
+        self.address = address
+        self.commitment = commitment
+    }
+}
+
+/// The randomness beacon of the chain (issue 17 item 2): an application-level commit-reveal among the
+/// participants, with recommit (RANDAO-style), one beacon per epoch of `epochHeights` heights. See
+/// `Randomness` (Context+Randomness.swift) and ARCHITECTURE.md "Unbiasable sampling".
+public struct RandomnessParameters: Equatable, Sendable {
+    /// Heights per epoch: epoch E is the heights `E·L ... E·L + L − 1` (height 0, genesis, is in epoch 0).
+    /// Default 30 heights, 30 s at the default 1 s block interval [assumption].
+    public var epochHeights: UInt64
+    /// Epochs an excluded participant waits before it may rejoin (`rejoinRandomness`); every rejoin gives a
+    /// withholding participant one more withheld beacon, so this bounds the bias rate to one per `rejoinDelay`
+    /// epochs per participant.
+    public var rejoinDelayEpochs: UInt64
+    /// In participant order: the beacon hashes the reveals in this order.
+    public var participants: [RandomnessParticipant]
+    public init(
+        epochHeights: UInt64 = 30, rejoinDelayEpochs: UInt64 = 1_000, participants: [RandomnessParticipant] = []
+    ) {
+        self.epochHeights = epochHeights
+        self.rejoinDelayEpochs = rejoinDelayEpochs
+        self.participants = participants
+    }
+}
+
 public struct GenesisAccount: Equatable, Sendable {
     public var address: Address
     public var balance: UInt64
@@ -134,13 +168,16 @@ public struct Genesis: Equatable, Sendable {
     /// Turnarounds kept per radiologist for the median (a bounded window of the most recent reads).
     public var turnaroundWindow: UInt32
     public var validators: [ValidatorUpdate]
+    /// The randomness beacon that decides peer-review samples (no participants: a beacon chained from the
+    /// previous one, predictable; for tests and chains that sample at 0 or 100% only).
+    public var randomness: RandomnessParameters
 
     public init(
         chainID: String, genesisTimeTicks: Int64 = 0, accounts: [GenesisAccount], authorities: [PublicKey],
         market: MarketDesign, valueBased: ValueBasedParameters? = nil,
         fees: FeeParameters = FeeParameters(minFee: 10, perByte: 0), feeCollector: Address,
         peerReviewSamplingBasisPoints: UInt64 = 500, limits: SizeLimits = SizeLimits(), turnaroundWindow: UInt32 = 64,
-        validators: [ValidatorUpdate] = []
+        validators: [ValidatorUpdate] = [], randomness: RandomnessParameters = RandomnessParameters()
     ) {
         self.chainID = chainID
         self.genesisTimeTicks = genesisTimeTicks
@@ -154,6 +191,7 @@ public struct Genesis: Equatable, Sendable {
         self.limits = limits
         self.turnaroundWindow = turnaroundWindow
         self.validators = validators
+        self.randomness = randomness
     }
 
     /// Total supply in minor units.
@@ -191,6 +229,14 @@ public struct Genesis: Equatable, Sendable {
         }
         if peerReviewSamplingBasisPoints > 10_000 { out.append("sampling rate above 100%") }
         if turnaroundWindow == 0 { out.append("turnaround window must be positive") }
+        if randomness.epochHeights < 2 { out.append("randomness epoch must be at least 2 heights") }
+        if randomness.rejoinDelayEpochs == 0 { out.append("randomness rejoin delay must be positive") }
+        let participants = randomness.participants.map(\.address)
+        if Set(participants).count != participants.count { out.append("duplicate randomness participant") }
+        let funded = Set(accounts.filter { $0.balance > 0 }.map(\.address))
+        for a in participants where !funded.contains(a) {
+            out.append("randomness participant \(a.hex) has no genesis balance for its fees")
+        }
         return out
     }
 }
@@ -275,6 +321,30 @@ extension ValueBasedParameters: CanonicalCodable {
     }
 }
 
+extension RandomnessParticipant: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putAddress(address)
+        w.putHash(commitment)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        address = try r.takeAddress()
+        commitment = try r.takeHash()
+    }
+}
+
+extension RandomnessParameters: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU64(epochHeights)
+        w.putU64(rejoinDelayEpochs)
+        w.putArray(participants)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        epochHeights = try r.takeU64()
+        rejoinDelayEpochs = try r.takeU64()
+        participants = try r.takeArray()
+    }
+}
+
 extension GenesisAccount: CanonicalCodable {
     public func encode(into w: inout CanonicalWriter) {
         w.putAddress(address)
@@ -305,6 +375,7 @@ extension Genesis: CanonicalCodable {
         w.putU64(UInt64(limits.maxSealedBoxBytes))
         w.putU32(turnaroundWindow)
         w.putArray(validators)
+        w.put(randomness)
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         chainID = try r.takeString()
@@ -324,5 +395,6 @@ extension Genesis: CanonicalCodable {
             maxSealedBoxBytes: try r.takeInt())
         turnaroundWindow = try r.takeU32()
         validators = try r.takeArray()
+        randomness = try r.take()
     }
 }

@@ -32,6 +32,13 @@ public enum Message: Hashable, Sendable {
     /// otherwise, or when the client does not share it).
     case submitFeedback(studyID: UInt64, score: UInt8, labels: [FindingLabel] = [])
     case submitPeerReview(studyID: UInt64, score: ReviewScore, labels: [FindingLabel])
+    // Randomness beacon (validator operators)
+    /// Opens the participant's stored commitment with `secret` for `epoch` (the current one) and commits to the
+    /// next reveal's secret (`Randomness.commitment`).
+    case revealRandomness(epoch: UInt64, secret: Hash, nextCommitment: Hash)
+    /// An excluded participant, `RandomnessParameters.rejoinDelayEpochs` after its exclusion, commits afresh; it
+    /// reveals from the epoch after next.
+    case rejoinRandomness(commitment: Hash)
 
     /// The tag byte of each case.
     public var tag: UInt8 {
@@ -53,9 +60,11 @@ public enum Message: Hashable, Sendable {
         case .completeFollowUp: 15
         case .submitFeedback: 16
         case .submitPeerReview: 17
+        case .revealRandomness: 18
+        case .rejoinRandomness: 19
         }
     }
-    public static let knownTags: ClosedRange<UInt8> = 1...17
+    public static let knownTags: ClosedRange<UInt8> = 1...19
 
     /// A short name for events and logs.
     public var name: String {
@@ -77,6 +86,8 @@ public enum Message: Hashable, Sendable {
         case .completeFollowUp: "completeFollowUp"
         case .submitFeedback: "submitFeedback"
         case .submitPeerReview: "submitPeerReview"
+        case .revealRandomness: "revealRandomness"
+        case .rejoinRandomness: "rejoinRandomness"
         }
     }
 
@@ -178,6 +189,12 @@ extension Message: CanonicalCodable {
             w.putU64(id)
             w.putU8(s.rawValue)
             w.putArray(labels)
+        case .revealRandomness(let epoch, let secret, let next):
+            w.putU64(epoch)
+            w.putHash(secret)
+            w.putHash(next)
+        case .rejoinRandomness(let c):
+            w.putHash(c)
         }
     }
 
@@ -208,6 +225,9 @@ extension Message: CanonicalCodable {
         case 17:
             self = .submitPeerReview(
                 studyID: try r.takeU64(), score: try r.takeEnum(ReviewScore.self), labels: try r.takeArray())
+        case 18:
+            self = .revealRandomness(epoch: try r.takeU64(), secret: try r.takeHash(), nextCommitment: try r.takeHash())
+        case 19: self = .rejoinRandomness(commitment: try r.takeHash())
         default: throw DecodingError(offset: 0, message: "unknown message tag \(tag)")
         }
     }

@@ -16,6 +16,18 @@ extension ReadChainApp {
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
 
+    /// The latest randomness epoch's beacon (nil before the first epoch closes).
+    public var randomnessBeacon: Hash? { state.get(StateKeys.randomnessBeacon).map { Hash(bytes: $0) } }
+    /// Whether participant `a` is excluded from the randomness beacon (false for a non-participant).
+    public func isRandomnessExcluded(_ a: Address) -> Bool {
+        guard let i = view.participantIndex(a) else { return false }
+        return state.get(StateKeys.randomnessExcluded(i)) != nil
+    }
+    /// Participant `a`'s stored commitment to its next reveal.
+    public func randomnessCommitment(of a: Address) -> Hash? {
+        view.participantIndex(a).flatMap { state.get(StateKeys.randomnessCommitment($0)) }.map { Hash(bytes: $0) }
+    }
+
     /// All studies in id order.
     public var studies: [Study] {
         state.scan(prefix: StateKeys.studyPrefix).compactMap { try? Study.decode(canonical: $0.value) }

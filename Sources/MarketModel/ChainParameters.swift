@@ -120,6 +120,11 @@ public struct ChainParameters: Sendable, Equatable {
     /// How the chain's signatures are made and checked (default `ed25519`). Both modes charge
     /// ``verificationCostTicks`` per check, so every market record is the same; only chain bytes differ.
     public var signatures: Signatures = .ed25519
+    /// Heights per epoch of the randomness beacon that draws peer-review samples (a report is drawn at the end of
+    /// the epoch after its own). Default 30 heights, about 30 s of a busy chain at the default 1 s block interval
+    /// **[assumption]**: long enough that every proposer has several turns per epoch (a censored reveal lands in
+    /// another's block), short enough that a draw comes within a minute or two of the report.
+    public var randomnessEpochHeights: Int = 30
 
     /// The chain's signature scheme (the Ledger's `SignatureScheme`, by name).
     public enum Signatures: String, Sendable, Equatable, CaseIterable {

@@ -49,6 +49,11 @@ import Testing
         .studyExpired(study: 11, refund: 0, was: .assigned),
         .bonusPaid(radiologist: a, amount: 300),
         .bonusPeriod(paid: 300, recipients: 1, carried: 0),
+        .randomnessRevealed(participant: a, epoch: 3),
+        .randomnessRejoined(participant: b, epoch: 0),
+        .randomnessBeacon(epoch: 4, beacon: Hash.sha256([4]), reveals: 3),
+        .randomnessExcluded(participant: b, epoch: .max),
+        .randomnessFallback(epoch: 5),
     ]
 
     @Test func samplesCoverEveryKind() {

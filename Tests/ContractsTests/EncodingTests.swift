@@ -23,6 +23,8 @@ import Testing
             .submitFeedback(studyID: 12, score: 4),
             .submitPeerReview(
                 studyID: 13, score: .score2b, labels: [FindingLabel(findingCode: 1, outcome: .falseNegative)]),
+            .revealRandomness(epoch: 14, secret: Hash.sha256([14]), nextCommitment: .zero),
+            .rejoinRandomness(commitment: Hash.sha256([15])),
         ]
     }
 

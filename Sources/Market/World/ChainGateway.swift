@@ -32,6 +32,8 @@ enum PartyID: Equatable {
     case radiologist(RadiologistID)
     case authority
     case intermediary
+    /// Validator `index`'s operator: its randomness reveals.
+    case validatorOperator(Int)
 }
 
 /// What a transaction is for: where its receipt goes when it commits.
@@ -51,6 +53,8 @@ enum TxKind: Equatable {
     case register(rad: RadiologistID)
     case attest(rad: RadiologistID)
     case update(rad: RadiologistID)
+    /// Validator operator `validator`'s randomness reveal.
+    case reveal(validator: Int)
 
     /// The study whose client pays the transaction's fee (its fees count towards what the study cost the client).
     var clientStudy: StudyID? {
@@ -101,6 +105,8 @@ struct ChainGateway {
     var radiologists: [Party]
     var authority: Party
     var intermediary: Party
+    /// The validators' operators (randomness participants), by validator index.
+    var operators: [Party]
     /// Every transaction signed, in order (a committed one keeps ``spent`` instead of its bytes).
     private(set) var txs: [PendingTx] = []
     private var byHash: [Hash: Int] = [:]
@@ -111,7 +117,7 @@ struct ChainGateway {
 
     init(
         chainID: String, minFee: UInt64, perByte: UInt64, validators: Int, clients: [Party], radiologists: [Party],
-        authority: Party, intermediary: Party
+        authority: Party, intermediary: Party, operators: [Party] = []
     ) {
         self.chainID = chainID
         self.minFee = minFee
@@ -121,6 +127,7 @@ struct ChainGateway {
         self.radiologists = radiologists
         self.authority = authority
         self.intermediary = intermediary
+        self.operators = operators
     }
 
     subscript(_ p: PartyID) -> Party {
@@ -130,6 +137,7 @@ struct ChainGateway {
             case .radiologist(let r): radiologists[r.index]
             case .authority: authority
             case .intermediary: intermediary
+            case .validatorOperator(let v): operators[v]
             }
         }
         _modify {
@@ -138,6 +146,7 @@ struct ChainGateway {
             case .radiologist(let r): yield &radiologists[r.index]
             case .authority: yield &authority
             case .intermediary: yield &intermediary
+            case .validatorOperator(let v): yield &operators[v]
             }
         }
     }

@@ -22,21 +22,22 @@ extension MarketWorld {
     /// Builds genesis (every party's account, the authority, the design's market terms) and the validators.
     static func makeCluster(
         spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
-        intermediary: Party
+        intermediary: Party, randomness: [RandomnessParticipant] = []
     ) throws -> Chain {
         let genesis = try makeGenesis(
             spec: spec, chainID: chainID, clients: clients, radiologists: radiologists, authority: authority,
-            intermediary: intermediary)
+            intermediary: intermediary, randomness: randomness)
         let config = clusterConfig(spec: spec, chainID: chainID)
         return Chain(
             cluster: ChainCluster(config: config, makeApp: { ReadChainApp(genesis: genesis) }),
             genesisBytes: genesis.canonicalBytes, maxTxBytes: config.node.mempool.maxTxBytes)
     }
 
-    /// Genesis: every party's account, the authority, the design's market and value-based terms, fees, validators.
+    /// Genesis: every party's account, the authority, the design's market and value-based terms, fees, validators,
+    /// and the randomness beacon's participants (the validators' operators, each with an account for its fees).
     static func makeGenesis(
         spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
-        intermediary: Party
+        intermediary: Party, randomness: [RandomnessParticipant] = []
     ) throws -> Genesis {
         let model = spec.model
         let chain = model.chain
@@ -50,6 +51,7 @@ extension MarketWorld {
         accounts += radiologists.map { GenesisAccount(address: $0, balance: 100_000_000) }
         accounts.append(GenesisAccount(address: authority.address, balance: 100_000_000))
         accounts.append(GenesisAccount(address: intermediary.address, balance: 100_000_000))
+        accounts += randomness.map { GenesisAccount(address: $0.address, balance: big) }
         let market: MarketDesign
         switch spec.design.mechanism {
         case .intermediary(let i):
@@ -80,7 +82,9 @@ extension MarketWorld {
             chainID: chainID, accounts: accounts, authorities: [authority.signing.publicKey], market: market,
             valueBased: vb, fees: FeeParameters(minFee: chain.fees.minFee, perByte: chain.fees.perByte),
             feeCollector: treasury, peerReviewSamplingBasisPoints: UInt64(model.peerReview.rateBasisPoints),
-            validators: zip(nodeKeys, powers).map { ValidatorUpdate(publicKey: $0.0.publicKey, power: $0.1) })
+            validators: zip(nodeKeys, powers).map { ValidatorUpdate(publicKey: $0.0.publicKey, power: $0.1) },
+            randomness: RandomnessParameters(
+                epochHeights: UInt64(chain.randomnessEpochHeights), participants: randomness))
         if let problem = genesis.problems().first { throw MarketSimulationError("genesis: \(problem)") }
         return genesis
     }
