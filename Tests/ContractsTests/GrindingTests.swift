@@ -24,7 +24,8 @@ import Testing
     /// with a radiologist (r1). Every epoch a client posts a study that r1 claims and reports; the adversary has
     /// every power a proposer and a reporter have over what the contract sees:
     /// - it times each report freely: r1 reports at the first height of the epoch (from the third on) where the
-    ///   old height-based draw says "not sampled";
+    ///   old height-based draw says "not sampled" and where executing the block on a copy of the chain does not
+    ///   show the study sampled (so any draw the contract made at the report would be dodged);
     /// - in the blocks it proposes it orders and censors transactions (it leaves out every honest reveal) and picks
     ///   the time (one tick after the last block);
     /// - as a randomness participant it sees the three honest reveals of an epoch before it must send its own, and
@@ -115,18 +116,32 @@ import Testing
                 }
                 // The proposer: the adversary censors honest reveals and dates its block one tick after the last.
                 let byAdversary = height % 4 == 3
-                let included = byAdversary ? mempool.filter { !$0.2 } : mempool
+                var included = byAdversary ? mempool.filter { !$0.2 } : mempool
                 mempool = byAdversary ? mempool.filter { $0.2 } : []
                 let t = h.time + (byAdversary ? 1 : 1_000_000)
-                let (receipts, outcome) = h.block(at: t, included.map { h.tx($0.0, $0.1) })
+                // The reporter tries the block first on a copy of the chain: a draw it can see there (one made at
+                // the report) it dodges by reporting at a later height.
+                if height != last,
+                    let k = included.firstIndex(where: { $0.1 == .submitReport(studyID: id, report: c.report(id)) })
+                {
+                    var trial = h
+                    trial.block(at: t, included.map { trial.tx($0.0, $0.1) })
+                    if trial.app.study(id)?.sampling == .sampled {
+                        included.remove(at: k)
+                        reported = false
+                        reportHeight[id] = nil
+                        reportsOf[e]?.removeLast()
+                    }
+                }
+                let (receipts, _) = h.block(at: t, included.map { h.tx($0.0, $0.1) })
                 for (r, m) in zip(receipts, included) where r.code != .ok {
                     Issue.record("\(m.1.name) at height \(height): \(r.code) \(r.log)")
                 }
-                for case .studySampled(let s) in outcome.contract where reportHeight[s] != nil { sampled += 1 }
             }
             if e > 0 {
                 let ids = reportsOf[e - 1, default: []]
                 decided += ids.count
+                sampled += ids.count { h.app.study($0)?.sampling == .sampled }
                 oldRuleSampled += ids.count { Self.heightDraw(height: reportHeight[$0] ?? 0, study: $0) < Self.rate }
                 #expect(ids.allSatisfy { h.app.study($0)?.sampling != .pending })
                 if e == 1 { #expect(ids.count == 1) }
