@@ -102,7 +102,7 @@ extension ScenarioSchema {
         .optional("operators"), .optional("validators"), .optional("block"), .optional("timeouts"),
         .optional("latency"), .optional("faults"), .optional("verification_cost"), .optional("fees"),
         .optional("synchrony"),
-        .optional("signatures"),
+        .optional("signatures"), .optional("randomness"),
     ]
     static let validatorFields: [FieldSpec] = [
         .required("name"), .required("operator"), .optional("power"), .optional("region"),
@@ -133,6 +133,7 @@ extension ScenarioSchema {
     ]
     static let feesFields: [FieldSpec] = [.optional("min_fee"), .optional("per_byte")]
     static let synchronyFields: [FieldSpec] = [.optional("precision"), .optional("message_delay")]
+    static let randomnessFields: [FieldSpec] = [.optional("epoch")]
 
     /// Each nested key list and the `$defs` entry of the JSON Schema that must list the same keys.
     static let marketDefinitions: [(definition: String, fields: [FieldSpec])] = [
@@ -169,5 +170,6 @@ extension ScenarioSchema {
         ("fault", faultFields),
         ("fees", feesFields),
         ("synchrony", synchronyFields),
+        ("randomness", randomnessFields),
     ]
 }
