@@ -124,7 +124,7 @@ public struct RandomnessParticipant: Equatable, Sendable {
 /// `Randomness` (Context+Randomness.swift) and ARCHITECTURE.md "Unbiasable sampling".
 public struct RandomnessParameters: Equatable, Sendable {
     /// Heights per epoch: epoch E is the heights `E·L ... E·L + L − 1` (height 0, genesis, is in epoch 0).
-    /// Default 30 heights, 30 s at the default 1 s block interval [assumption].
+    /// Default 10 heights (about 10 s of a busy chain at the default 1 s block interval) [assumption].
     public var epochHeights: UInt64
     /// Epochs an excluded participant waits before it may rejoin (`rejoinRandomness`); every rejoin gives a
     /// withholding participant one more withheld beacon, so this bounds the bias rate to one per `rejoinDelay`
@@ -133,7 +133,7 @@ public struct RandomnessParameters: Equatable, Sendable {
     /// In participant order: the beacon hashes the reveals in this order.
     public var participants: [RandomnessParticipant]
     public init(
-        epochHeights: UInt64 = 30, rejoinDelayEpochs: UInt64 = 1_000, participants: [RandomnessParticipant] = []
+        epochHeights: UInt64 = 10, rejoinDelayEpochs: UInt64 = 1_000, participants: [RandomnessParticipant] = []
     ) {
         self.epochHeights = epochHeights
         self.rejoinDelayEpochs = rejoinDelayEpochs

@@ -203,9 +203,9 @@ func market(_ text: String) throws -> MarketParameters {
         #expect(m.chain.synchrony == ChainParameters.Synchrony(precisionTicks: 50_000, messageDelayTicks: 2_000_000))
     }
 
-    /// Issue 17 item 2: `chain.randomness.epoch`, heights per beacon epoch (default 30, at least 2).
+    /// Issue 17 item 2: `chain.randomness.epoch`, heights per beacon epoch (default 10, at least 2).
     @Test func chainRandomnessEpoch() throws {
-        #expect(try market(validMarketYAML).chain.randomnessEpochHeights == 30)
+        #expect(try market(validMarketYAML).chain.randomnessEpochHeights == 10)
         #expect(
             try market(validMarketYAML + "\n  chain:\n    randomness: { epoch: 12 }\n").chain.randomnessEpochHeights
                 == 12)
