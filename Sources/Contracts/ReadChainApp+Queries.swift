@@ -23,6 +23,12 @@ extension ReadChainApp {
         guard let i = view.participantIndex(a) else { return false }
         return state.get(StateKeys.randomnessExcluded(i)) != nil
     }
+    /// The epoch participant `a` was excluded in (nil: not excluded, or not a participant).
+    public func randomnessExcludedEpoch(_ a: Address) -> UInt64? {
+        view.participantIndex(a).flatMap { state.get(StateKeys.randomnessExcluded($0)) }.map {
+            $0.readBigEndianUInt64()
+        }
+    }
     /// Participant `a`'s stored commitment to its next reveal.
     public func randomnessCommitment(of a: Address) -> Hash? {
         view.participantIndex(a).flatMap { state.get(StateKeys.randomnessCommitment($0)) }.map { Hash(bytes: $0) }

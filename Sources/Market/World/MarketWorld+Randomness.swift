@@ -29,10 +29,27 @@ extension MarketWorld {
         }
     }
 
-    /// Every operator still taking part reveals its secret for `epoch` and commits to the next one's.
+    /// Every operator still taking part reveals its secret for `epoch` and commits to the next one's, through its
+    /// own validator or, if that one is down, the next running one (a reveal must land within the epoch). An
+    /// excluded operator (its validator was down for a whole epoch) rejoins once the genesis delay has passed,
+    /// committing to its secret of the epoch after `epoch`, from which it reveals again.
     func reveal(epoch: UInt64) {
         let app = cluster.nodes[observer].app
-        for v in gateway.operators.indices where !app.isRandomnessExcluded(gateway.operators[v].address) {
+        let n = gateway.operators.count
+        for v in gateway.operators.indices {
+            var node = v
+            for _ in 0..<n where !cluster.isUp(node) { node = (node + 1) % n }
+            gateway.operators[v].gateway = node
+            if let excluded = app.randomnessExcludedEpoch(gateway.operators[v].address) {
+                let (due, overflow) = excluded.addingReportingOverflow(app.genesis.randomness.rejoinDelayEpochs)
+                guard !overflow, epoch >= due else { continue }
+                let next = Self.randomnessSecret(
+                    validator: v, epoch: epoch + 1, seed: spec.seed, replication: spec.replication)
+                submit(
+                    .rejoinRandomness(commitment: Randomness.commitment(next)), as: .validatorOperator(v),
+                    kind: .reveal(validator: v))
+                continue
+            }
             let secret = Self.randomnessSecret(
                 validator: v, epoch: epoch, seed: spec.seed, replication: spec.replication)
             let next = Self.randomnessSecret(
