@@ -196,4 +196,29 @@ import Testing
             h.one(at: h.time + 1_000_000, c.r2, .submitPeerReview(studyID: sampledID, score: .concur, labels: [])).code
                 == .ok)
     }
+
+    /// A hold-back whose time-out passes while the draw is pending waits for the draw: an unsampled study is then
+    /// released (without a quality point), a sampled one keeps it no longer than its time-out either.
+    @Test func holdbackTimeOutWaitsForThePendingDraw() {
+        let vb = ValueBasedParameters(
+            holdbackBasisPoints: 1_000, levyBasisPoints: 0, bonusPeriodTicks: 1_000 * hour,
+            payout: .proportionalToQualityPoints, holdbackTimeoutTicks: minute)
+        var h = Harness(genesis(sampling: 5_000, valueBased: vb), proposer: c.validator.signing)
+        h.ok(at: minute, c.setup() + (0..<4).map { (ops[$0], Self.reveal($0, 0)) })
+        let n: UInt64 = 6
+        h.ok(at: 2 * minute, (0..<n).map { _ in (c.c1, .postStudy(c.order(c.c1, deadline: 30 * hour))) })
+        h.ok(at: 3 * minute, (1...n).map { (c.r1, .claimStudy(studyID: $0)) })
+        h.ok(at: 4 * minute, (1...n).map { (c.r1, .submitReport(studyID: $0, report: c.report($0))) })
+        h.block(at: 10 * minute, [])  // past every time-out, draws pending
+        #expect((1...n).allSatisfy { h.app.study($0)?.sampling == .pending && (h.app.study($0)?.holdback ?? 0) > 0 })
+        advance(&h, to: Self.epochHeights + 1)
+        h.ok(at: h.time + 1_000_000, (0..<4).map { (ops[$0], Self.reveal($0, 1)) })
+        advance(&h, to: 2 * Self.epochHeights - 1)
+        let end = h.block(at: h.time + 1_000_000, []).outcome.contract
+        for id in 1...n {
+            #expect(h.app.study(id)?.sampling != .pending && h.app.study(id)?.holdback == 0)
+            #expect(end.contains { if case .holdbackReleased(id, _) = $0 { true } else { false } })
+        }
+        #expect(h.app.bonusPoints(of: c.r1.address) == 0)
+    }
 }
