@@ -174,6 +174,6 @@ extension ChainNode {
             .committed(
                 CommitRecord(
                     height: block.header.height, round: round, block: block, certificate: cert, receipts: receipts,
-                    stateRoot: root, bySync: bySync)))
+                    endBlockEvents: outcome.events, stateRoot: root, bySync: bySync)))
     }
 }

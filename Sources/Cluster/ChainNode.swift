@@ -84,6 +84,8 @@ public struct CommitRecord: Sendable {
     public var block: Block
     public var certificate: CommitCertificate
     public var receipts: [Receipt]
+    /// The events of the application's `endBlock` (deadlines, randomness epochs, peer-review draws, ...).
+    public var endBlockEvents: [Event]
     public var stateRoot: Hash
     public var bySync: Bool
 }

@@ -65,6 +65,9 @@ extension Context {
             try submitPeerReview(id, score: score, labels: labels, sender: sender)
         case .proposeValidatorChange(let k, let power): try proposeValidatorChange(k, power: power, sender: key)
         case .approveValidatorChange(let id): try approveValidatorChange(id, sender: key)
+        case .revealRandomness(let epoch, let secret, let next):
+            try revealRandomness(epoch: epoch, secret: secret, nextCommitment: next, sender: sender)
+        case .rejoinRandomness(let c): try rejoinRandomness(commitment: c, sender: sender)
         }
     }
 

@@ -39,7 +39,7 @@ extension Context {
             id: id, client: client, order: order, postedAtTicks: now, state: auction == nil ? .open : .bidding,
             escrow: escrow, biddingEndsAtTicks: biddingEnds, revealEndsAtTicks: revealEnds, bidCount: 0,
             assignee: nil, assignedAtTicks: 0, price: 0, radiologistPay: 0, accessGrant: nil, report: nil,
-            reportedAtTicks: 0, turnaroundTicks: 0, holdback: 0, sampledForReview: false, reviewer: nil,
+            reportedAtTicks: 0, turnaroundTicks: 0, holdback: 0, sampling: .notSampled, reviewer: nil,
             reviewScore: nil, feedbackScore: nil, followUpCompletedAtTicks: nil)
         saveStudy(s)
         if let e = escalation { store.set(StateKeys.escalation(id), e.perHour.bigEndianBytes + e.cap.bigEndianBytes) }

@@ -5,11 +5,12 @@ extension Context {
     /// The assignee reports before the deadline; turnaround is recorded and the escrow settled per design:
     /// intermediary — the radiologist gets its pay, the operator the rest; posted price or auction — the
     /// radiologist gets the price, less (value-based) the levy to the bonus pool and the hold-back kept in escrow.
-    /// The study is then sampled for peer review from SHA-256(`readchain/sample/v3` ‖ block height ‖ study id): not
-    /// the block hash, which covers signature bytes (they differ between signature schemes) and which the proposer
-    /// can grind, nor the block time, which it chooses to the microsecond within the timeliness bound. What is left
-    /// to a proposer (or a reporter) is only which height a report lands at; randomness nobody can steer
-    /// (commit-reveal or a VRF) is issue 17 item 2.
+    /// The study's peer-review draw is then *pending*: at the end of the next randomness epoch it is drawn from
+    /// SHA-256(`readchain/sample/v4` ‖ that epoch's beacon ‖ study id) (`Context.decideSamples`), a beacon of
+    /// reveals nobody knows when the report's epoch is fixed, so neither a reporter timing its report nor a
+    /// proposer ordering, censoring or dating blocks can steer it (see `Randomness`). At a rate of 0 or 100% there
+    /// is nothing to draw and the study is decided at once. (The old rule, SHA-256(`readchain/sample/v3` ‖ height ‖
+    /// id), let anyone compute at which heights a report would be sampled.)
     mutating func submitReport(_ id: UInt64, report: ReportSubmission, sender: Address) throws(ContractError) {
         var s = try study(id)
         guard s.state == .assigned, let rad = s.assignee else {
@@ -51,9 +52,16 @@ extension Context {
         credit(rad, paid)
         s.escrow = s.holdback
 
-        // From the block's height, not its hash or time (see above).
-        let draw = Hash.sha256(domain: "readchain/sample/v3", height.bigEndianBytes, id.bigEndianBytes)
-        s.sampledForReview = draw.bytes.readBigEndianUInt64() % 10_000 < genesis.peerReviewSamplingBasisPoints
+        // Drawn later from a beacon nobody knows yet (see above).
+        let rate = genesis.peerReviewSamplingBasisPoints
+        if rate == 0 {
+            s.sampling = .notSampled
+        } else if rate >= 10_000 {
+            s.sampling = .sampled
+        } else {
+            s.sampling = .pending
+            store.set(StateKeys.pendingSample(epoch, id), [])
+        }
         saveStudy(s)
         emit(
             .studyReported(
@@ -82,7 +90,8 @@ extension Context {
     }
 
     /// Referrer feedback (1...5) from the client account, once per reported study. For an unsampled study under
-    /// value-based settlement it resolves the hold-back. A confirmed discrepancy's adjudicated outcome, if given,
+    /// value-based settlement it resolves the hold-back (while the draw is pending the score is kept, and the draw
+    /// resolves the hold-back by it if the study is not sampled). A confirmed discrepancy's adjudicated outcome, if given,
     /// joins the labelled dataset.
     mutating func submitFeedback(
         _ id: UInt64, score: UInt8, labels: [FindingLabel], sender: Address
@@ -100,7 +109,7 @@ extension Context {
             $0.feedbackCount += 1
         }
         emit(.feedback(study: id, radiologist: rad, score: score))
-        if let v = genesis.valueBased, s.holdback > 0, !s.sampledForReview {
+        if let v = genesis.valueBased, s.holdback > 0, s.sampling == .notSampled {
             resolveHoldback(&s, release: score >= v.feedbackThreshold, qualityPoint: score >= v.feedbackThreshold)
         }
         saveStudy(s)
@@ -173,8 +182,11 @@ extension Context {
     /// Deterministic housekeeping after the block's transactions, in key order:
     /// 1. studies past their deadline and not reported: escrow refunded to the client, state `expired` (an
     ///    assignee loses the assignment and gets a missed deadline);
-    /// 2. hold-backs past their time-out: released without a quality point;
-    /// 3. at each bonus period boundary: the pool is paid out by the payout rule and points reset.
+    /// 2. at the last height of a randomness epoch: the epoch's beacon, exclusions, and the peer-review draws of
+    ///    the previous epoch's reports (`closeEpochIfLast`);
+    /// 3. hold-backs past their time-out: released without a quality point (a study whose draw is still pending
+    ///    waits for it);
+    /// 4. at each bonus period boundary: the pool is paid out by the payout rule and points reset.
     mutating func endBlock() {
         for (key, _) in store.scan(prefix: StateKeys.deadlinePrefix) {
             let deadline = Int64(bitPattern: key.readBigEndianUInt64(at: StateKeys.deadlinePrefix.count))
@@ -197,13 +209,16 @@ extension Context {
             s.state = .expired
             saveStudy(s)
         }
+        closeEpochIfLast()
         guard let v = genesis.valueBased else { return }
         for (key, _) in store.scan(prefix: StateKeys.holdbackPrefix) {
             let due = Int64(bitPattern: key.readBigEndianUInt64(at: StateKeys.holdbackPrefix.count))
             guard due <= now else { break }
             let id = key.readBigEndianUInt64(at: StateKeys.holdbackPrefix.count + 8)
+            let s0 = try? study(id)
+            if s0?.sampling == .pending { continue }  // a later block releases it once drawn
             store.remove(key)
-            guard var s = try? study(id), s.holdback > 0 else { continue }
+            guard var s = s0, s.holdback > 0 else { continue }
             resolveHoldback(&s, release: true, qualityPoint: false)
             saveStudy(s)
         }

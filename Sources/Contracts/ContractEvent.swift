@@ -76,6 +76,18 @@ public enum ContractEvent: Hashable, Sendable {
     case validatorChangeApproved(proposal: UInt64, approver: Address, approvals: Int)
     /// More than 2/3 of the operators approved: the change is returned by this block's `endBlock`.
     case validatorChangeAdopted(proposal: UInt64, validator: Address, power: UInt64, effectiveHeight: UInt64)
+    // Randomness beacon
+    /// A participant opened its commitment for `epoch`.
+    case randomnessRevealed(participant: Address, epoch: UInt64)
+    /// An excluded participant rejoined; it reveals from `epoch` on.
+    case randomnessRejoined(participant: Address, epoch: UInt64)
+    /// End of block, last height of `epoch`: the epoch's beacon and how many participants revealed in it.
+    case randomnessBeacon(epoch: UInt64, beacon: Hash, reveals: Int)
+    /// End of block: the participant did not reveal in `epoch` and takes no further part (until it rejoins).
+    case randomnessExcluded(participant: Address, epoch: UInt64)
+    /// Warning, end of block: no participant revealed in `epoch`, so its beacon is the hash of the previous one
+    /// (predictable: samples decided from it can be dodged).
+    case randomnessFallback(epoch: UInt64)
 }
 
 /// The kind of claim an attestation makes, as events name it.
@@ -154,6 +166,11 @@ extension ContractEvent {
         case validatorChangeProposed = "governance.proposed"
         case validatorChangeApproved = "governance.approved"
         case validatorChangeAdopted = "governance.adopted"
+        case randomnessRevealed = "randomness.revealed"
+        case randomnessRejoined = "randomness.rejoined"
+        case randomnessBeacon = "randomness.beacon"
+        case randomnessExcluded = "randomness.excluded"
+        case randomnessFallback = "randomness.fallback"
 
         /// The attribute keys, in encoding order.
         public var keys: [String] {
@@ -185,6 +202,9 @@ extension ContractEvent {
             case .validatorChangeProposed: ["proposal", "validator", "power"]
             case .validatorChangeApproved: ["proposal", "approver", "approvals"]
             case .validatorChangeAdopted: ["proposal", "validator", "power", "effective"]
+            case .randomnessRevealed, .randomnessRejoined, .randomnessExcluded: ["participant", "epoch"]
+            case .randomnessBeacon: ["epoch", "beacon", "reveals"]
+            case .randomnessFallback: ["epoch"]
             }
         }
     }
@@ -223,6 +243,11 @@ extension ContractEvent {
         case .validatorChangeProposed: .validatorChangeProposed
         case .validatorChangeApproved: .validatorChangeApproved
         case .validatorChangeAdopted: .validatorChangeAdopted
+        case .randomnessRevealed: .randomnessRevealed
+        case .randomnessRejoined: .randomnessRejoined
+        case .randomnessBeacon: .randomnessBeacon
+        case .randomnessExcluded: .randomnessExcluded
+        case .randomnessFallback: .randomnessFallback
         }
     }
 
@@ -241,7 +266,8 @@ extension ContractEvent {
             id
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .radiologistRegistered, .radiologistUpdated,
             .bonusPaid, .bonusPeriod, .validatorJailed, .jailRefused, .validatorChangeProposed,
-            .validatorChangeApproved, .validatorChangeAdopted:
+            .validatorChangeApproved, .validatorChangeAdopted, .randomnessRevealed, .randomnessRejoined,
+            .randomnessBeacon, .randomnessExcluded, .randomnessFallback:
             nil
         }
     }
@@ -257,7 +283,8 @@ extension ContractEvent {
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .studyPosted, .studyCancelled,
             .bidCommitted, .bidRevealed, .auctionUnsold, .auctionAwarded, .studySampled, .followUpCompleted,
             .labelAppended, .holdbackReleased, .holdbackForfeited, .studyExpired, .bonusPeriod, .validatorJailed,
-            .jailRefused, .validatorChangeProposed, .validatorChangeApproved, .validatorChangeAdopted:
+            .jailRefused, .validatorChangeProposed, .validatorChangeApproved, .validatorChangeAdopted,
+            .randomnessRevealed, .randomnessRejoined, .randomnessBeacon, .randomnessExcluded, .randomnessFallback:
             nil
         }
     }
@@ -312,6 +339,11 @@ extension ContractEvent {
         case .validatorChangeProposed(let id, let v, let power): [String(id), v.hex, String(power)]
         case .validatorChangeApproved(let id, let a, let n): [String(id), a.hex, String(n)]
         case .validatorChangeAdopted(let id, let v, let power, let e): [String(id), v.hex, String(power), String(e)]
+        case .randomnessRevealed(let p, let epoch), .randomnessRejoined(let p, let epoch),
+            .randomnessExcluded(let p, let epoch):
+            [p.hex, String(epoch)]
+        case .randomnessBeacon(let epoch, let beacon, let reveals): [String(epoch), beacon.hex, String(reveals)]
+        case .randomnessFallback(let epoch): [String(epoch)]
         }
     }
 }
@@ -382,6 +414,12 @@ extension ContractEvent {
         case .validatorChangeAdopted:
             self = .validatorChangeAdopted(
                 proposal: try v.u64(), validator: try v.address(), power: try v.u64(), effectiveHeight: try v.u64())
+        case .randomnessRevealed: self = .randomnessRevealed(participant: try v.address(), epoch: try v.u64())
+        case .randomnessRejoined: self = .randomnessRejoined(participant: try v.address(), epoch: try v.u64())
+        case .randomnessBeacon:
+            self = .randomnessBeacon(epoch: try v.u64(), beacon: try v.hash(), reveals: try v.int())
+        case .randomnessExcluded: self = .randomnessExcluded(participant: try v.address(), epoch: try v.u64())
+        case .randomnessFallback: self = .randomnessFallback(epoch: try v.u64())
         }
     }
 }

@@ -107,6 +107,40 @@ public struct SizeLimits: Equatable, Sendable {
     }
 }
 
+/// One participant of the randomness beacon (a validator operator's account) and its first commitment.
+public struct RandomnessParticipant: Equatable, Sendable {
+    /// The account that reveals (it pays the reveals' fees, so it needs a genesis balance).
+    public var address: Address
+    /// `Randomness.commitment(secret₀)`: what its first reveal must open.
+    public var commitment: Hash
+    public init(address: Address, commitment: Hash) {
+        self.address = address
+        self.commitment = commitment
+    }
+}
+
+/// The randomness beacon of the chain (issue 17 item 2): an application-level commit-reveal among the
+/// participants, with recommit (RANDAO-style), one beacon per epoch of `epochHeights` heights. See
+/// `Randomness` (Context+Randomness.swift) and ARCHITECTURE.md "Unbiasable sampling".
+public struct RandomnessParameters: Equatable, Sendable {
+    /// Heights per epoch: epoch E is the heights `E·L ... E·L + L − 1` (height 0, genesis, is in epoch 0).
+    /// Default 10 heights (about 10 s of a busy chain at the default 1 s block interval) [assumption].
+    public var epochHeights: UInt64
+    /// Epochs an excluded participant waits before it may rejoin (`rejoinRandomness`); every rejoin gives a
+    /// withholding participant one more withheld beacon, so this bounds the bias rate to one per `rejoinDelay`
+    /// epochs per participant.
+    public var rejoinDelayEpochs: UInt64
+    /// In participant order: the beacon hashes the reveals in this order.
+    public var participants: [RandomnessParticipant]
+    public init(
+        epochHeights: UInt64 = 10, rejoinDelayEpochs: UInt64 = 1_000, participants: [RandomnessParticipant] = []
+    ) {
+        self.epochHeights = epochHeights
+        self.rejoinDelayEpochs = rejoinDelayEpochs
+        self.participants = participants
+    }
+}
+
 public struct GenesisAccount: Equatable, Sendable {
     public var address: Address
     public var balance: UInt64
@@ -159,13 +193,17 @@ public struct Genesis: Equatable, Sendable {
     /// Validator governance (issue 17 item 4); nil: no operator may change the set (jailing still applies). Encoded
     /// as an optional trailing section, so a genesis without it has the bytes it had before governance existed.
     public var governance: GovernanceParameters?
+    /// The randomness beacon that decides peer-review samples (no participants: a beacon chained from the
+    /// previous one, predictable; for tests and chains that sample at 0 or 100% only).
+    public var randomness: RandomnessParameters
 
     public init(
         chainID: String, genesisTimeTicks: Int64 = 0, accounts: [GenesisAccount], authorities: [PublicKey],
         market: MarketDesign, valueBased: ValueBasedParameters? = nil,
         fees: FeeParameters = FeeParameters(minFee: 10, perByte: 0), feeCollector: Address,
         peerReviewSamplingBasisPoints: UInt64 = 500, limits: SizeLimits = SizeLimits(), turnaroundWindow: UInt32 = 64,
-        validators: [ValidatorUpdate] = [], governance: GovernanceParameters? = nil
+        validators: [ValidatorUpdate] = [], governance: GovernanceParameters? = nil,
+        randomness: RandomnessParameters = RandomnessParameters()
     ) {
         self.chainID = chainID
         self.genesisTimeTicks = genesisTimeTicks
@@ -180,6 +218,7 @@ public struct Genesis: Equatable, Sendable {
         self.turnaroundWindow = turnaroundWindow
         self.validators = validators
         self.governance = governance
+        self.randomness = randomness
     }
 
     /// Total supply in minor units.
@@ -217,6 +256,14 @@ public struct Genesis: Equatable, Sendable {
         }
         if peerReviewSamplingBasisPoints > 10_000 { out.append("sampling rate above 100%") }
         if turnaroundWindow == 0 { out.append("turnaround window must be positive") }
+        if randomness.epochHeights < 2 { out.append("randomness epoch must be at least 2 heights") }
+        if randomness.rejoinDelayEpochs == 0 { out.append("randomness rejoin delay must be positive") }
+        let participants = randomness.participants.map(\.address)
+        if Set(participants).count != participants.count { out.append("duplicate randomness participant") }
+        let funded = Set(accounts.filter { $0.balance > 0 }.map(\.address))
+        for a in participants where !funded.contains(a) {
+            out.append("randomness participant \(a.hex) has no genesis balance for its fees")
+        }
         if let g = governance {
             if g.operators.isEmpty { out.append("governance without operators") }
             if Set(g.operators).count != g.operators.count { out.append("duplicate operator") }
@@ -307,6 +354,30 @@ extension ValueBasedParameters: CanonicalCodable {
     }
 }
 
+extension RandomnessParticipant: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putAddress(address)
+        w.putHash(commitment)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        address = try r.takeAddress()
+        commitment = try r.takeHash()
+    }
+}
+
+extension RandomnessParameters: CanonicalCodable {
+    public func encode(into w: inout CanonicalWriter) {
+        w.putU64(epochHeights)
+        w.putU64(rejoinDelayEpochs)
+        w.putArray(participants)
+    }
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        epochHeights = try r.takeU64()
+        rejoinDelayEpochs = try r.takeU64()
+        participants = try r.takeArray()
+    }
+}
+
 extension GenesisAccount: CanonicalCodable {
     public func encode(into w: inout CanonicalWriter) {
         w.putAddress(address)
@@ -337,6 +408,7 @@ extension Genesis: CanonicalCodable {
         w.putU64(UInt64(limits.maxSealedBoxBytes))
         w.putU32(turnaroundWindow)
         w.putArray(validators)
+        w.put(randomness)
         // Trailing sections, each behind its own tag; absent ones write nothing (older genesis bytes unchanged).
         if let governance {
             w.putU8(Genesis.governanceSection)
@@ -361,6 +433,7 @@ extension Genesis: CanonicalCodable {
             maxSealedBoxBytes: try r.takeInt())
         turnaroundWindow = try r.takeU32()
         validators = try r.takeArray()
+        randomness = try r.take()
         governance = nil
         if r.remaining > 0 {
             let section = try r.takeU8()

@@ -42,6 +42,13 @@ public enum Message: Hashable, Sendable {
     /// price must stay under starts at `order.maxPrice` and rises by `perHour` minor units per hour since posting, up
     /// to `cap`, which is escrowed at posting.
     case postEscalatingStudy(StudyOrder, perHour: UInt64, cap: UInt64)
+    // Randomness beacon (validator operators)
+    /// Opens the participant's stored commitment with `secret` for `epoch` (the current one) and commits to the
+    /// next reveal's secret (`Randomness.commitment`).
+    case revealRandomness(epoch: UInt64, secret: Hash, nextCommitment: Hash)
+    /// An excluded participant, `RandomnessParameters.rejoinDelayEpochs` after its exclusion, commits afresh; it
+    /// reveals from the epoch after next.
+    case rejoinRandomness(commitment: Hash)
 
     /// The tag byte of each case.
     public var tag: UInt8 {
@@ -66,10 +73,12 @@ public enum Message: Hashable, Sendable {
         case .postEscalatingStudy: 22
         case .proposeValidatorChange: 20
         case .approveValidatorChange: 21
+        case .revealRandomness: 18
+        case .rejoinRandomness: 19
         }
     }
-    /// Every tag a message can have (18 and 19 are reserved for the randomness messages).
-    public static let knownTags: Set<UInt8> = Set(1...17).union([20, 21, 22])
+    /// Every tag a message can have.
+    public static let knownTags: ClosedRange<UInt8> = 1...22
 
     /// A short name for events and logs.
     public var name: String {
@@ -94,6 +103,8 @@ public enum Message: Hashable, Sendable {
         case .proposeValidatorChange: "proposeValidatorChange"
         case .approveValidatorChange: "approveValidatorChange"
         case .postEscalatingStudy: "postEscalatingStudy"
+        case .revealRandomness: "revealRandomness"
+        case .rejoinRandomness: "rejoinRandomness"
         }
     }
 
@@ -204,6 +215,12 @@ extension Message: CanonicalCodable {
             w.putU64(power)
         case .approveValidatorChange(let id):
             w.putU64(id)
+        case .revealRandomness(let epoch, let secret, let next):
+            w.putU64(epoch)
+            w.putHash(secret)
+            w.putHash(next)
+        case .rejoinRandomness(let c):
+            w.putHash(c)
         }
     }
 
@@ -237,6 +254,9 @@ extension Message: CanonicalCodable {
         case 20: self = .proposeValidatorChange(publicKey: try r.takePublicKey(), power: try r.takeU64())
         case 21: self = .approveValidatorChange(proposalID: try r.takeU64())
         case 22: self = .postEscalatingStudy(try r.take(), perHour: try r.takeU64(), cap: try r.takeU64())
+        case 18:
+            self = .revealRandomness(epoch: try r.takeU64(), secret: try r.takeHash(), nextCommitment: try r.takeHash())
+        case 19: self = .rejoinRandomness(commitment: try r.takeHash())
         default: throw DecodingError(offset: 0, message: "unknown message tag \(tag)")
         }
     }

@@ -27,6 +27,24 @@ extension ReadChainApp {
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
 
+    /// The latest randomness epoch's beacon (nil before the first epoch closes).
+    public var randomnessBeacon: Hash? { state.get(StateKeys.randomnessBeacon).map { Hash(bytes: $0) } }
+    /// Whether participant `a` is excluded from the randomness beacon (false for a non-participant).
+    public func isRandomnessExcluded(_ a: Address) -> Bool {
+        guard let i = view.participantIndex(a) else { return false }
+        return state.get(StateKeys.randomnessExcluded(i)) != nil
+    }
+    /// The epoch participant `a` was excluded in (nil: not excluded, or not a participant).
+    public func randomnessExcludedEpoch(_ a: Address) -> UInt64? {
+        view.participantIndex(a).flatMap { state.get(StateKeys.randomnessExcluded($0)) }.map {
+            $0.readBigEndianUInt64()
+        }
+    }
+    /// Participant `a`'s stored commitment to its next reveal.
+    public func randomnessCommitment(of a: Address) -> Hash? {
+        view.participantIndex(a).flatMap { state.get(StateKeys.randomnessCommitment($0)) }.map { Hash(bytes: $0) }
+    }
+
     /// All studies in id order.
     public var studies: [Study] {
         state.scan(prefix: StateKeys.studyPrefix).compactMap { try? Study.decode(canonical: $0.value) }

@@ -4,9 +4,10 @@ import Ledger
 /// study market, access grants, reports and settlement, feedback and peer review, value-based incentives,
 /// labelled dataset) over one authenticated `StateStore`.
 ///
-/// Pure and deterministic: block time comes from `beginBlock`, peer-review sampling from the block's height
-/// (never from signature bytes, so both signature schemes sample alike), and no decision depends on Dictionary or
-/// Set order (state scans are key-ordered).
+/// Pure and deterministic: block time comes from `beginBlock`, peer-review sampling from the randomness beacon of
+/// the epoch after the report's (`Randomness`, `readchain/sample/v4`: reveals only, never signature bytes, block
+/// hashes, times or transaction order, so both signature schemes sample alike), and no decision depends on
+/// Dictionary or Set order (state scans are key-ordered).
 ///
 /// **Fees and rejection.** A transaction first passes the *ante* checks: chain id, message decodes (else
 /// `.unknownMessage` or `.malformed`), field sizes (`.fieldTooLarge`), fee at least
@@ -39,6 +40,9 @@ public struct ReadChainApp: ChainApplication {
         ctx.setU64(StateKeys.nextLabel, 1)
         ctx.setU64(StateKeys.bonusPool, 0)
         ctx.store.set(StateKeys.bonusPeriodStart, genesis.genesisTimeTicks.bigEndianBytes)
+        for (i, p) in genesis.randomness.participants.enumerated() {
+            ctx.store.set(StateKeys.randomnessCommitment(UInt64(i)), p.commitment.bytes)
+        }
         state = ctx.store
         checkState = ctx.store
     }

@@ -60,11 +60,23 @@ public struct Study: Equatable, Sendable {
     public var turnaroundTicks: Int64
     /// Hold-back still in escrow awaiting a quality outcome (value-based settlement).
     public var holdback: UInt64
-    public var sampledForReview: Bool
+    /// Whether the study is drawn for peer review: pending from the report until the end of the next randomness
+    /// epoch (`Context.decideSamples`), then sampled or not.
+    public var sampling: Sampling
+    /// Drawn for peer review (false while the draw is pending).
+    public var sampledForReview: Bool { sampling == .sampled }
     public var reviewer: Address?
     public var reviewScore: ReviewScore?
     public var feedbackScore: UInt8?
     public var followUpCompletedAtTicks: Int64?
+}
+
+/// A reported study's peer-review draw.
+public enum Sampling: UInt8, Equatable, Sendable {
+    case notSampled = 0
+    case sampled = 1
+    /// Reported; decided at the end of the epoch after the report's, from that epoch's beacon.
+    case pending = 2
 }
 
 /// Per-radiologist public quality metrics under `met/<address>`: what routing software reads.
@@ -203,7 +215,7 @@ extension Study: CanonicalCodable {
         w.putI64(reportedAtTicks)
         w.putI64(turnaroundTicks)
         w.putU64(holdback)
-        w.putBool(sampledForReview)
+        w.putU8(sampling.rawValue)
         w.putOptional(reviewer.map(AddressBox.init))
         w.putOptional(reviewScore.map { Score($0.rawValue) })
         w.putOptional(feedbackScore.map(Score.init))
@@ -228,7 +240,7 @@ extension Study: CanonicalCodable {
         reportedAtTicks = try r.takeI64()
         turnaroundTicks = try r.takeI64()
         holdback = try r.takeU64()
-        sampledForReview = try r.takeBool()
+        sampling = try r.takeEnum(Sampling.self)
         reviewer = try r.takeOptional(AddressBox.self)?.address
         if let s = try r.takeOptional(Score.self) {
             guard let score = ReviewScore(rawValue: s.v) else { throw DecodingError(offset: 0, message: "bad score") }

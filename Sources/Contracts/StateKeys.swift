@@ -25,6 +25,12 @@ import Ledger
 /// | `gov/nextProposal` | counter (UInt64) of validator-change proposals |
 /// | `gov/prop/<id 8>` | `ValidatorProposal` |
 /// | `gov/jail/<address 20>` | `JailRecord`: a validator jailed for committed misbehaviour |
+/// | `rnd/c/<participant 8>` | the participant's commitment to its next reveal (32 bytes) |
+/// | `rnd/x/<participant 8>` | the epoch (UInt64) the participant was excluded in (absent: not excluded) |
+/// | `rnd/from/<participant 8>` | the first epoch (UInt64) a rejoined participant reveals in (absent: 0) |
+/// | `rnd/r/<epoch 8><participant 8>` | the epoch's reveal (32 bytes), deleted when the epoch's beacon is made |
+/// | `rnd/beacon` | the latest epoch's beacon (32 bytes) |
+/// | `smp/<epoch 8><id 8>` | empty: a study reported in the epoch whose peer-review draw is pending |
 public enum StateKeys {
     static func p(_ s: String) -> Bytes { Array(s.utf8) }
     public static let genesis = p("meta/genesis")
@@ -66,4 +72,15 @@ public enum StateKeys {
     public static func proposal(_ id: UInt64) -> Bytes { p("gov/prop/") + id.bigEndianBytes }
     public static let jailPrefix = p("gov/jail/")
     public static func jail(_ a: Address) -> Bytes { jailPrefix + a.bytes }
+    public static func randomnessCommitment(_ i: UInt64) -> Bytes { p("rnd/c/") + i.bigEndianBytes }
+    public static func randomnessExcluded(_ i: UInt64) -> Bytes { p("rnd/x/") + i.bigEndianBytes }
+    public static func randomnessFrom(_ i: UInt64) -> Bytes { p("rnd/from/") + i.bigEndianBytes }
+    public static func randomnessReveal(_ epoch: UInt64, _ i: UInt64) -> Bytes {
+        p("rnd/r/") + epoch.bigEndianBytes + i.bigEndianBytes
+    }
+    public static let randomnessBeacon = p("rnd/beacon")
+    public static func pendingSamples(_ epoch: UInt64) -> Bytes { p("smp/") + epoch.bigEndianBytes }
+    public static func pendingSample(_ epoch: UInt64, _ id: UInt64) -> Bytes {
+        pendingSamples(epoch) + id.bigEndianBytes
+    }
 }

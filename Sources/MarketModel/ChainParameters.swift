@@ -148,6 +148,14 @@ public struct ChainParameters: Sendable, Equatable {
         membership.first { $0.validator == name }?.action != .add
     }
 
+    /// Heights per epoch of the randomness beacon that draws peer-review samples (a report is drawn at the end of
+    /// the epoch after its own). Default 10 heights **[assumption]**: about 10 s of a busy chain at the default 1 s
+    /// block interval; since heights advance only with transactions (no empty blocks), the length is also how many
+    /// blocks a quiet market waits for its draws (market-tiny makes 48 blocks in 6 h; at 30 heights none of its
+    /// draws would come). Every proposer of four, in rotation, still has two or more turns per epoch, so a censored
+    /// reveal lands in another proposer's block of the same epoch.
+    public var randomnessEpochHeights: Int = 10
+
     /// The chain's signature scheme (the Ledger's `SignatureScheme`, by name).
     public enum Signatures: String, Sendable, Equatable, CaseIterable {
         /// Real Ed25519: for audits and load tests.

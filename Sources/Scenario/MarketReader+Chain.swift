@@ -42,6 +42,10 @@ extension MarketReader {
                 messageDelayTicks: duration(y, "message_delay", synchrony.messageDelayTicks, &good))
         }
         let signatures = choice(s, "signatures", d.signatures, &good)
+        var epochHeights = d.randomnessEpochHeights
+        if let r = section(s, "randomness", ScenarioSchema.randomnessFields, &good) {
+            epochHeights = integer(r, "epoch", epochHeights, in: 2...1_000_000, &good)
+        }
         guard good else {
             ok = false
             return nil
@@ -54,6 +58,7 @@ extension MarketReader {
             synchrony: synchrony)
         chain.signatures = signatures
         chain.membership = membership
+        chain.randomnessEpochHeights = epochHeights
         return chain
     }
 

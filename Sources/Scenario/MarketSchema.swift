@@ -105,7 +105,7 @@ extension ScenarioSchema {
         .optional("operators"), .optional("validators"), .optional("block"), .optional("timeouts"),
         .optional("latency"), .optional("faults"), .optional("verification_cost"), .optional("fees"),
         .optional("synchrony"),
-        .optional("signatures"), .optional("membership"),
+        .optional("signatures"), .optional("membership"), .optional("randomness"),
     ]
     static let validatorFields: [FieldSpec] = [
         .required("name"), .required("operator"), .optional("power"), .optional("region"),
@@ -137,6 +137,7 @@ extension ScenarioSchema {
     static let membershipFields: [FieldSpec] = [.required("at"), .optional("add"), .optional("remove")]
     static let feesFields: [FieldSpec] = [.optional("min_fee"), .optional("per_byte")]
     static let synchronyFields: [FieldSpec] = [.optional("precision"), .optional("message_delay")]
+    static let randomnessFields: [FieldSpec] = [.optional("epoch")]
 
     /// Each nested key list and the `$defs` entry of the JSON Schema that must list the same keys.
     static let marketDefinitions: [(definition: String, fields: [FieldSpec])] = [
@@ -176,5 +177,6 @@ extension ScenarioSchema {
         ("membershipChange", membershipFields),
         ("fees", feesFields),
         ("synchrony", synchronyFields),
+        ("randomness", randomnessFields),
     ]
 }

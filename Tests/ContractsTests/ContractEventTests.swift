@@ -54,6 +54,11 @@ import Testing
         .validatorChangeProposed(proposal: 1, validator: a, power: 0),
         .validatorChangeApproved(proposal: 1, approver: b, approvals: 3),
         .validatorChangeAdopted(proposal: 1, validator: a, power: 5, effectiveHeight: 12),
+        .randomnessRevealed(participant: a, epoch: 3),
+        .randomnessRejoined(participant: b, epoch: 0),
+        .randomnessBeacon(epoch: 4, beacon: Hash.sha256([4]), reveals: 3),
+        .randomnessExcluded(participant: b, epoch: .max),
+        .randomnessFallback(epoch: 5),
     ]
 
     @Test func samplesCoverEveryKind() {

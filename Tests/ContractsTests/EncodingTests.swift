@@ -26,6 +26,8 @@ import Testing
             .postEscalatingStudy(c.order(c.c1, deadline: 78), perHour: 50, cap: 9_000),
             .proposeValidatorChange(publicKey: c.validator.signing.publicKey, power: 2),
             .approveValidatorChange(proposalID: 14),
+            .revealRandomness(epoch: 14, secret: Hash.sha256([14]), nextCommitment: .zero),
+            .rejoinRandomness(commitment: Hash.sha256([15])),
         ]
     }
 

@@ -107,6 +107,8 @@ struct Harness {
     var roots: [Hash] = []
     var pending: [Address: UInt64] = [:]
     let proposer: SigningKey
+    /// The scheme the block executor checks signatures under.
+    var scheme: SignatureScheme = .ed25519
 
     init(_ genesis: Genesis, proposer: SigningKey) {
         app = ReadChainApp(genesis: genesis)
@@ -146,7 +148,7 @@ struct Harness {
         time = t
         let b = Block(header: header(at: t, txs), transactions: txs, lastCommit: [])
         let (receipts, outcome, root) = SingleNodeChain<ReadChainApp>.execute(
-            b, app: &app, chainID: chainID, maxTxBytes: 1 << 16, cache: SignatureCache(capacity: 0))
+            b, app: &app, chainID: chainID, maxTxBytes: 1 << 16, cache: SignatureCache(capacity: 0, scheme: scheme))
         blocks.append(b)
         roots.append(root)
         pending = [:]

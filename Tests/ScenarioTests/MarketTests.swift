@@ -203,6 +203,16 @@ func market(_ text: String) throws -> MarketParameters {
         #expect(m.chain.synchrony == ChainParameters.Synchrony(precisionTicks: 50_000, messageDelayTicks: 2_000_000))
     }
 
+    /// Issue 17 item 2: `chain.randomness.epoch`, heights per beacon epoch (default 10, at least 2).
+    @Test func chainRandomnessEpoch() throws {
+        #expect(try market(validMarketYAML).chain.randomnessEpochHeights == 10)
+        #expect(
+            try market(validMarketYAML + "\n  chain:\n    randomness: { epoch: 12 }\n").chain.randomnessEpochHeights
+                == 12)
+        let bad = brief(validMarketYAML + "\n  chain:\n    randomness: { epoch: 1 }\n")
+        #expect(bad.count == 1 && bad[0].contains("epoch"), "\(bad)")
+    }
+
     /// A design's name becomes its chain's id, "readchain-market-" + name, at most 64 ASCII bytes (issue 17).
     @Test func aDesignNameFitsItsChainID() throws {
         let longest = String(repeating: "d", count: MarketDesignSpec.maxNameBytes)

@@ -32,8 +32,10 @@ enum PartyID: Equatable {
     case radiologist(RadiologistID)
     case authority
     case intermediary
-    /// A validator operator (`chain.operators`, in order): governance transactions (`chain.membership`).
+    /// Validator `index`'s operator: its randomness reveals.
     case validatorOperator(Int)
+    /// A governance operator (`chain.operators`, in order): governance transactions (`chain.membership`).
+    case governanceOperator(Int)
 }
 
 /// What a transaction is for: where its receipt goes when it commits.
@@ -56,6 +58,8 @@ enum TxKind: Equatable {
     /// The proposal of scheduled membership change k (`chain.membership[k]`), and an approval of it.
     case propose(change: Int)
     case approve(change: Int)
+    /// Validator operator `validator`'s randomness reveal.
+    case reveal(validator: Int)
 
     /// The study whose client pays the transaction's fee (its fees count towards what the study cost the client).
     var clientStudy: StudyID? {
@@ -106,8 +110,10 @@ struct ChainGateway {
     var radiologists: [Party]
     var authority: Party
     var intermediary: Party
-    /// The validator operators (empty unless the scenario schedules membership changes).
+    /// The validators' operators (randomness participants), by validator index.
     var operators: [Party]
+    /// The governance operators (empty unless the scenario schedules membership changes).
+    var governors: [Party]
     /// Every transaction signed, in order (a committed one keeps ``spent`` instead of its bytes).
     private(set) var txs: [PendingTx] = []
     private var byHash: [Hash: Int] = [:]
@@ -118,7 +124,7 @@ struct ChainGateway {
 
     init(
         chainID: String, minFee: UInt64, perByte: UInt64, validators: Int, clients: [Party], radiologists: [Party],
-        authority: Party, intermediary: Party, operators: [Party] = []
+        authority: Party, intermediary: Party, operators: [Party] = [], governors: [Party] = []
     ) {
         self.chainID = chainID
         self.minFee = minFee
@@ -129,6 +135,7 @@ struct ChainGateway {
         self.authority = authority
         self.intermediary = intermediary
         self.operators = operators
+        self.governors = governors
     }
 
     subscript(_ p: PartyID) -> Party {
@@ -138,7 +145,8 @@ struct ChainGateway {
             case .radiologist(let r): radiologists[r.index]
             case .authority: authority
             case .intermediary: intermediary
-            case .validatorOperator(let k): operators[k]
+            case .validatorOperator(let v): operators[v]
+            case .governanceOperator(let k): governors[k]
             }
         }
         _modify {
@@ -147,7 +155,8 @@ struct ChainGateway {
             case .radiologist(let r): yield &radiologists[r.index]
             case .authority: yield &authority
             case .intermediary: yield &intermediary
-            case .validatorOperator(let k): yield &operators[k]
+            case .validatorOperator(let v): yield &operators[v]
+            case .governanceOperator(let k): yield &governors[k]
             }
         }
     }

@@ -22,22 +22,23 @@ extension MarketWorld {
     /// Builds genesis (every party's account, the authority, the design's market terms) and the validators.
     static func makeCluster(
         spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
-        intermediary: Party, operators: [Party] = []
+        intermediary: Party, operators: [Party] = [], randomness: [RandomnessParticipant] = []
     ) throws -> Chain {
         let genesis = try makeGenesis(
             spec: spec, chainID: chainID, clients: clients, radiologists: radiologists, authority: authority,
-            intermediary: intermediary, operators: operators)
+            intermediary: intermediary, operators: operators, randomness: randomness)
         let config = clusterConfig(spec: spec, chainID: chainID)
         return Chain(
             cluster: ChainCluster(config: config, makeApp: { ReadChainApp(genesis: genesis) }),
             genesisBytes: genesis.canonicalBytes, maxTxBytes: config.node.mempool.maxTxBytes)
     }
 
-    /// Genesis: every party's account, the authority, the design's market and value-based terms, fees, validators;
-    /// with `operators` (scheduled membership changes), their accounts and the governance section.
+    /// Genesis: every party's account, the authority, the design's market and value-based terms, fees, validators,
+    /// the randomness beacon's participants (the validators' operators, each with an account for its fees); with
+    /// `operators` (scheduled membership changes), their accounts and the governance section.
     static func makeGenesis(
         spec: MarketRunSpec, chainID: String, clients: [Address], radiologists: [Address], authority: Party,
-        intermediary: Party, operators: [Party] = []
+        intermediary: Party, operators: [Party] = [], randomness: [RandomnessParticipant] = []
     ) throws -> Genesis {
         let model = spec.model
         let chain = model.chain
@@ -52,6 +53,7 @@ extension MarketWorld {
         accounts.append(GenesisAccount(address: authority.address, balance: 100_000_000))
         accounts.append(GenesisAccount(address: intermediary.address, balance: 100_000_000))
         accounts += operators.map { GenesisAccount(address: $0.address, balance: 100_000_000) }
+        accounts += randomness.map { GenesisAccount(address: $0.address, balance: big) }
         let market: MarketDesign
         switch spec.design.mechanism {
         case .intermediary(let i):
@@ -85,7 +87,9 @@ extension MarketWorld {
             validators: zip(nodeKeys, powers).filter { $0.1 > 0 }.map {
                 ValidatorUpdate(publicKey: $0.0.publicKey, power: $0.1)
             },
-            governance: operators.isEmpty ? nil : GovernanceParameters(operators: operators.map(\.signing.publicKey)))
+            governance: operators.isEmpty ? nil : GovernanceParameters(operators: operators.map(\.signing.publicKey)),
+            randomness: RandomnessParameters(
+                epochHeights: UInt64(chain.randomnessEpochHeights), participants: randomness))
         if let problem = genesis.problems().first { throw MarketSimulationError("genesis: \(problem)") }
         return genesis
     }

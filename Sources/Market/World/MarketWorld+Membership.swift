@@ -11,13 +11,14 @@ extension MarketWorld {
     /// The first operator proposes scheduled change k: the validator's node key at its declared power, or 0.
     func proposeMembershipChange(_ k: Int) {
         let change = model.chain.membership[k]
-        guard !gateway.operators.isEmpty,
+        guard !gateway.governors.isEmpty,
             let i = model.chain.validators.firstIndex(where: { $0.name == change.validator })
         else { return }
         let key = ClusterConfig.nodeKey(i, seed: spec.seed).publicKey
         let power = change.action == .add ? UInt64(model.chain.validators[i].power) : 0
         submit(
-            .proposeValidatorChange(publicKey: key, power: power), as: .validatorOperator(0), kind: .propose(change: k))
+            .proposeValidatorChange(publicKey: key, power: power), as: .governanceOperator(0), kind: .propose(change: k)
+        )
     }
 
     /// A governance transaction of change k committed: after the proposal, the approvals the quorum still needs
@@ -44,10 +45,10 @@ extension MarketWorld {
         guard case .propose = kind,
             let id = firstEvent(r, { if case .validatorChangeProposed(let id, _, _) = $0 { id } else { nil } })
         else { return }
-        let n = gateway.operators.count
+        let n = gateway.governors.count
         let quorum = 2 * n / 3 + 1  // the fewest approvals a with 3a > 2n
         for op in 1..<max(1, quorum) where op < n {
-            submit(.approveValidatorChange(proposalID: id), as: .validatorOperator(op), kind: .approve(change: k))
+            submit(.approveValidatorChange(proposalID: id), as: .governanceOperator(op), kind: .approve(change: k))
         }
     }
 }

@@ -21,6 +21,7 @@ extension MarketWorld {
             recorder.committed(submitted: submitted, at: t)
             handle(kind, receipt, at: t)
         }
+        endOfBlock(c, at: t)
         if !recorder.block(c, at: t, failed: failed) { cluster.stopRequested = true }
         if spec.progress != nil {
             let share = Double(t) / Double(max(1, spec.horizonTicks))
@@ -47,7 +48,7 @@ extension MarketWorld {
     func handle(_ kind: TxKind, _ r: Receipt, at t: Int64) {
         let ok = r.code == .ok
         switch kind {
-        case .setup, .attest, .update:
+        case .setup, .attest, .update, .reveal:
             break
         case .propose, .approve:
             membershipCommitted(kind, r, at: t)
@@ -150,14 +151,21 @@ extension MarketWorld {
 
     func resolveHoldback(_ s: StudyID, _ r: Receipt, at t: Int64) {
         if let a = firstEvent(r, { if case .holdbackReleased(_, let a) = $0 { a } else { nil } }) {
-            records[s].radiologistPay += a
-            records[s].settled = t
-            studies[s].holdback = 0
+            settleHoldback(s, released: true, a, t)
         } else if let a = firstEvent(r, { if case .holdbackForfeited(_, let a) = $0 { a } else { nil } }) {
-            records[s].pricePaid -= min(a, records[s].pricePaid)
-            records[s].settled = t
-            studies[s].holdback = 0
+            settleHoldback(s, released: false, a, t)
         }
+    }
+
+    /// The study's hold-back of `amount` was paid to the radiologist (`released`) or refunded to the client at `t`.
+    func settleHoldback(_ s: StudyID, released: Bool, _ amount: UInt64, _ t: Int64) {
+        if released {
+            records[s].radiologistPay += amount
+        } else {
+            records[s].pricePaid -= min(amount, records[s].pricePaid)
+        }
+        records[s].settled = t
+        studies[s].holdback = 0
     }
 
     func assigned(_ s: StudyID, to r: RadiologistID, receipt: Receipt, at t: Int64) {
@@ -191,7 +199,8 @@ extension MarketWorld {
         if holdback == 0 { records[s].settled = t }
         let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
         records[s].followUpRecommended = outcome.reportsFinding
-        // Peer review when the chain sampled the study.
+        // Peer review when the chain sampled the study (at once only at a 100% rate; otherwise the draw comes in an
+        // end-of-block event of a later height, `endOfBlock`).
         if firstEvent(receipt, { if case .studySampled = $0 { true } else { nil } }) ?? false {
             tellPeerReview(.sampled(s, author: r, at: t))
         }

@@ -162,6 +162,9 @@ final class MarketWorld {
         let authority = Party(label: "authority", seed: seed, gateway: 0, scheme: scheme)
         let intermediaryParty = Party(
             label: "intermediary", seed: seed, gateway: 1 % max(1, validators), scheme: scheme)
+        let operators = (0..<validators).map {
+            Party(label: "validator-operator-\($0)", seed: seed, gateway: $0, scheme: scheme)
+        }
         recorder = Recorder(
             warmupTicks: spec.warmupTicks, recordChain: spec.recordChain, chainSink: spec.chainSink,
             chainChunkBlocks: spec.chainChunkBlocks)
@@ -243,11 +246,12 @@ final class MarketWorld {
         gateway = ChainGateway(
             chainID: chainID, minFee: model.chain.fees.minFee, perByte: model.chain.fees.perByte,
             validators: validators, clients: clientParties, radiologists: radParties, authority: authority,
-            intermediary: intermediaryParty, operators: operatorParties)
+            intermediary: intermediaryParty, operators: operators, governors: operatorParties)
         let chain = try Self.makeCluster(
             spec: spec, chainID: chainID, clients: clientParties.map(\.address),
             radiologists: radParties.map(\.address),
-            authority: authority, intermediary: intermediaryParty, operators: operatorParties)
+            authority: authority, intermediary: intermediaryParty, operators: operatorParties,
+            randomness: Self.randomnessParticipants(operators, seed: seed, replication: spec.replication))
         cluster = chain.cluster
         genesisBytes = chain.genesisBytes
         maxTxBytes = chain.maxTxBytes
@@ -288,6 +292,7 @@ final class MarketWorld {
         cluster.onExternal = { [unowned self] in self.fire($0) }
         cluster.onCommit = { [unowned self] record, node in self.committed(record, node: node) }
         cluster.onTxResult = { [unowned self] hash, check, _ in self.gateway.admission(hash, check) }
+        reveal(epoch: 0)
         for r in rads.ids { tell(r, .enter) }
         for c in clients.ids { tell(c, .planArrivals) }
         for r in rads.ids { tell(r, .planShifts) }
