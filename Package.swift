@@ -269,7 +269,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BenchmarksTests",
-            dependencies: ["Benchmarks", "Contracts", "Ledger", "Scenario"],
+            dependencies: ["Benchmarks", "Contracts", "Ledger", "Scenario", "MarketModel"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Benchmarks (build in release: `make bench`). Figures and commands: bench/README.md.",
         subcommands: [
             Kernel.self, ResultsWrite.self, LedgerBench.self, ContractsBench.self, ConsensusBench.self,
-            MarketBench.self, JobsBench.self,
+            MarketBench.self, JobsBench.self, ScaleBench.self,
         ])
 
     struct Kernel: ParsableCommand {

@@ -85,4 +85,36 @@ extension Bench {
             }
         }
     }
+
+    struct ScaleBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "scale",
+            abstract: "The same market shape at several multiples of its clients and radiologists, one replication "
+                + "each through the chain: studies per CPU-second and scale_ratio_<largest>x (issue 16 item 1).")
+
+        @Argument(help: "The market scenario.", completion: .file(extensions: ["yaml", "yml"]))
+        var scenario = "Scenarios/default.yaml"
+        @Option(help: "The design to run (default: the scenario's first).") var design: String?
+        @Option(help: "Simulated days per run.") var days = 1.0
+        @Option(help: "Comma-separated multiples of the scenario's clients and radiologists, smallest first.")
+        var factors = "1,10,60"
+        @Flag(help: "Validators share one verified-signature cache (simulate's mode).") var sharedCache = false
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let list = factors.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard days > 0, days <= 3_660, !list.isEmpty, list.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                throw ValidationError("--days must be in (0, 3660] and --factors positive integers, e.g. 1,10,60")
+            }
+            do throws(any Error) {
+                let file = try ScenarioLoader.load(path: scenario)
+                let f = try ScaleBenchmark.run(
+                    scenario: file, design: design, days: days, factors: list.compactMap { $0 },
+                    sharedCache: sharedCache, command: CommandLine.arguments.joined(separator: " "))
+                if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
+            } catch {
+                throw CLIFailure.report(error, json: output.json)
+            }
+        }
+    }
 }
