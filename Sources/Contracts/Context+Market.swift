@@ -103,7 +103,7 @@ extension Context {
             throw ContractError(.priceTooHigh, "listed \(listed) above the offer \(ceiling)")
         }
         // A fixed offer pays the claimer's listed price; an escalating one its current bid (the client bid up).
-        let price = store.get(StateKeys.escalation(id)) == nil ? listed : ceiling
+        let price = escalatingOffer(id) == nil ? listed : ceiling
         store.remove(StateKeys.escalation(id))
         credit(s.client, s.escrow - price)
         s.escrow = price
@@ -112,20 +112,24 @@ extension Context {
         assign(&s, to: sender)
     }
 
+    /// Study `id`'s escalating offer while it is open: its per-hour step and cap (nil: a fixed offer, or claimed).
+    func escalatingOffer(_ id: UInt64) -> (perHour: UInt64, cap: UInt64)? {
+        guard let e = store.get(StateKeys.escalation(id)), e.count == 16 else { return nil }
+        return (Array(e[0..<8]).readBigEndianUInt64(), Array(e[8..<16]).readBigEndianUInt64())
+    }
+
     /// The most a claim may list for the study now: its order's `maxPrice`, or for an escalating offer
     /// `min(cap, maxPrice + perHour × (block time − posting time) / 1 h)`, rounded down, in 128-bit arithmetic
     /// (never traps).
     func offerCeiling(_ s: Study) -> UInt64 {
-        guard let e = store.get(StateKeys.escalation(s.id)), e.count == 16 else { return s.order.maxPrice }
-        let perHour = Array(e[0..<8]).readBigEndianUInt64()
-        let cap = Array(e[8..<16]).readBigEndianUInt64()
+        guard let e = escalatingOffer(s.id) else { return s.order.maxPrice }
         let ticksPerHour: UInt64 = 3_600_000_000  // ticks are microseconds
         let waited = UInt64(max(0, now.saturatingSubtract(s.postedAtTicks)))
-        let product = perHour.multipliedFullWidth(by: waited)
-        guard product.high < ticksPerHour else { return cap }
+        let product = e.perHour.multipliedFullWidth(by: waited)
+        guard product.high < ticksPerHour else { return e.cap }
         let step = ticksPerHour.dividingFullWidth(product).quotient
         let (sum, overflow) = s.order.maxPrice.addingReportingOverflow(step)
-        return overflow ? cap : min(cap, sum)
+        return overflow ? e.cap : min(e.cap, sum)
     }
 
     mutating func assign(_ s: inout Study, to rad: Address) {

@@ -20,10 +20,7 @@ extension ReadChainApp {
         return (try? ctx.study(id)).map { ctx.offerCeiling($0) }
     }
     /// Study `id`'s escalating offer while it is open: its per-hour step and cap (nil: a fixed offer, or claimed).
-    public func escalatingOffer(_ id: UInt64) -> (perHour: UInt64, cap: UInt64)? {
-        guard let e = state.get(StateKeys.escalation(id)), e.count == 16 else { return nil }
-        return (Array(e[0..<8]).readBigEndianUInt64(), Array(e[8..<16]).readBigEndianUInt64())
-    }
+    public func escalatingOffer(_ id: UInt64) -> (perHour: UInt64, cap: UInt64)? { view.escalatingOffer(id) }
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
 

@@ -43,13 +43,13 @@ extension Bench {
                     let c = try MarketBenchmark.compareSignatures(
                         scenario: file, design: design, days: days, verifySamples: samples, sharedCache: sharedCache,
                         command: command)
-                    if output.json { print(try JSONOutput.encode(c)) } else { for line in c.lines { print(line) } }
+                    try output.show(c, c.lines)
                     return
                 }
                 let f = try MarketBenchmark.run(
                     scenario: file, design: design, days: days, verifySamples: samples,
                     sharedCache: sharedCache, signatures: try SignatureOption.parse(signatures), command: command)
-                if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
+                try output.show(f, f.lines)
             } catch {
                 throw CLIFailure.report(error, json: output.json)
             }
@@ -79,7 +79,7 @@ extension Bench {
                 let f = try JobsBenchmark.run(
                     scenario: file, days: days, replications: replications, jobs: jobs, directory: directory,
                     command: CommandLine.arguments.joined(separator: " "))
-                if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
+                try output.show(f, f.lines)
             } catch {
                 throw CLIFailure.report(error, json: output.json)
             }
@@ -111,10 +111,17 @@ extension Bench {
                 let f = try ScaleBenchmark.run(
                     scenario: file, design: design, days: days, factors: list.compactMap { $0 },
                     sharedCache: sharedCache, command: CommandLine.arguments.joined(separator: " "))
-                if output.json { print(try JSONOutput.encode(f)) } else { for line in f.lines { print(line) } }
+                try output.show(f, f.lines)
             } catch {
                 throw CLIFailure.report(error, json: output.json)
             }
         }
+    }
+}
+
+extension OutputOptions {
+    /// Prints a benchmark's figures: JSON with `--json`, else its text lines.
+    func show(_ figures: some Encodable, _ lines: [String]) throws {
+        if json { print(try JSONOutput.encode(figures)) } else { for line in lines { print(line) } }
     }
 }
