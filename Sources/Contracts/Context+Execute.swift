@@ -48,6 +48,8 @@ extension Context {
         case .postStudy(let order): try postStudy(order, client: sender)
         case .postEscalatingStudy(let order, let perHour, let cap):
             try postStudy(order, client: sender, escalation: (perHour, cap))
+        case .postPremiumStudy(let order, let premium, let within):
+            try postStudy(order, client: sender, premium: (premium, within))
         case .cancelStudy(let id): try cancelStudy(id, sender: sender)
         case .assignStudy(let id, let rad, let pay): try assignStudy(id, radiologist: rad, pay: pay, sender: sender)
         case .claimStudy(let id): try claimStudy(id, sender: sender)

@@ -8,10 +8,27 @@ extension Context {
 
     /// Posts an order; with `escalation` (posted price only) the offer's ceiling rises while the order waits and
     /// the cap is escrowed instead of `maxPrice` (``offerCeiling(_:)``).
+    ///
+    /// With `premium` (posted price only) the premium is escrowed beside `maxPrice` and paid on top of the price
+    /// when the report commits within `withinTicks` of posting, and never later than the deadline
+    /// (``settlePremium(_:)``).
     mutating func postStudy(
-        _ order: StudyOrder, client: Address, escalation: (perHour: UInt64, cap: UInt64)? = nil
+        _ order: StudyOrder, client: Address, escalation: (perHour: UInt64, cap: UInt64)? = nil,
+        premium: (amount: UInt64, withinTicks: Int64)? = nil
     ) throws(ContractError) {
         guard order.maxPrice > 0 else { throw ContractError(.invalidArgument, "zero maximum price") }
+        if let p = premium {
+            guard case .postedPrice = genesis.market else {
+                throw ContractError(.wrongMarketDesign, "a speed premium is for the posted-price design")
+            }
+            guard p.amount > 0 else { throw ContractError(.invalidArgument, "zero speed premium") }
+            guard p.withinTicks > 0 else {
+                throw ContractError(.invalidArgument, "promised turnaround \(p.withinTicks) ticks not above 0")
+            }
+            guard !order.maxPrice.addingReportingOverflow(p.amount).overflow else {
+                throw ContractError(.invalidArgument, "maximum price plus premium overflows")
+            }
+        }
         if let e = escalation {
             guard case .postedPrice = genesis.market else {
                 throw ContractError(.wrongMarketDesign, "an escalating offer is for the posted-price design")
@@ -21,7 +38,7 @@ extension Context {
                 throw ContractError(.invalidArgument, "cap \(e.cap) not above the opening offer \(order.maxPrice)")
             }
         }
-        let escrow = escalation?.cap ?? order.maxPrice
+        let escrow = (escalation?.cap ?? order.maxPrice) + (premium?.amount ?? 0)
         guard order.deadlineTicks > now else { throw ContractError(.deadlinePassed, "deadline not after block time") }
         var biddingEnds: Int64 = 0
         var revealEnds: Int64 = 0
@@ -43,6 +60,10 @@ extension Context {
             reviewScore: nil, feedbackScore: nil, followUpCompletedAtTicks: nil)
         saveStudy(s)
         if let e = escalation { store.set(StateKeys.escalation(id), e.perHour.bigEndianBytes + e.cap.bigEndianBytes) }
+        if let p = premium {
+            let promisedBy = min(now.saturatingAdd(p.withinTicks), order.deadlineTicks)
+            store.set(StateKeys.premium(id), p.amount.bigEndianBytes + UInt64(bitPattern: promisedBy).bigEndianBytes)
+        }
         store.set(StateKeys.deadline(order.deadlineTicks, id), [])
         emit(
             .studyPosted(
@@ -59,6 +80,7 @@ extension Context {
             throw ContractError(.wrongStudyState, "cannot cancel a \(s.state) study")
         }
         store.remove(StateKeys.escalation(id))
+        store.remove(StateKeys.premium(id))
         credit(s.client, s.escrow)
         let refund = s.escrow
         s.escrow = 0
@@ -105,11 +127,36 @@ extension Context {
         // A fixed offer pays the claimer's listed price; an escalating one its current bid (the client bid up).
         let price = escalatingOffer(id) == nil ? listed : ceiling
         store.remove(StateKeys.escalation(id))
-        credit(s.client, s.escrow - price)
-        s.escrow = price
+        // A speed premium stays escrowed until the report (``settlePremium(_:)``).
+        let kept = speedPremium(id)?.amount ?? 0
+        credit(s.client, s.escrow - price - kept)
+        s.escrow = price + kept
         s.price = price
         s.radiologistPay = price
         assign(&s, to: sender)
+    }
+
+    /// Study `id`'s speed premium until its report: the amount and the block time by which the report must commit
+    /// (nil: none, or settled).
+    func speedPremium(_ id: UInt64) -> (amount: UInt64, promisedBy: Int64)? {
+        guard let e = store.get(StateKeys.premium(id)), e.count == 16 else { return nil }
+        return (Array(e[0..<8]).readBigEndianUInt64(), Int64(bitPattern: Array(e[8..<16]).readBigEndianUInt64()))
+    }
+
+    /// At the report: a speed premium is added to the price and the radiologist's pay when the report's block time
+    /// is at most its promise, and refunded to the client otherwise.
+    mutating func settlePremium(_ s: inout Study) {
+        guard let p = speedPremium(s.id) else { return }
+        store.remove(StateKeys.premium(s.id))
+        if now <= p.promisedBy {
+            s.price += p.amount
+            s.radiologistPay += p.amount
+            emit(.premiumEarned(study: s.id, amount: p.amount))
+        } else {
+            credit(s.client, p.amount)
+            s.escrow -= p.amount
+            emit(.premiumRefunded(study: s.id, amount: p.amount))
+        }
     }
 
     /// Study `id`'s escalating offer while it is open: its per-hour step and cap (nil: a fixed offer, or claimed).

@@ -23,6 +23,7 @@ extension Context {
         s.reportedAtTicks = now
         s.turnaroundTicks = now.saturatingSubtract(s.assignedAtTicks)
         store.remove(StateKeys.deadline(s.order.deadlineTicks, id))
+        settlePremium(&s)
         let window = genesis.turnaroundWindow
         let turnaround = s.turnaroundTicks
         updateMetrics(rad) {
@@ -203,6 +204,7 @@ extension Context {
             }
             for (k, _) in store.scan(prefix: StateKeys.bids(id)) { store.remove(k) }
             store.remove(StateKeys.escalation(id))
+            store.remove(StateKeys.premium(id))
             credit(s.client, s.escrow)
             emit(.studyExpired(study: id, refund: s.escrow, was: s.state))
             s.escrow = 0

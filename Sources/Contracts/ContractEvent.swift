@@ -57,6 +57,10 @@ public enum ContractEvent: Hashable, Sendable {
     case labelAppended(seq: UInt64, study: UInt64, labelsHash: Hash, source: LabelSource)
     case holdbackReleased(study: UInt64, amount: UInt64)
     case holdbackForfeited(study: UInt64, amount: UInt64)
+    /// A speed premium paid on top of the price: the report committed within its promise.
+    case premiumEarned(study: UInt64, amount: UInt64)
+    /// A speed premium refunded to the client: the report committed after its promise.
+    case premiumRefunded(study: UInt64, amount: UInt64)
 
     // End of block
     /// The deadline passed in state `was` (open, bidding or assigned); the escrow was refunded.
@@ -158,6 +162,8 @@ extension ContractEvent {
         case labelAppended = "label.appended"
         case holdbackReleased = "holdback.released"
         case holdbackForfeited = "holdback.forfeited"
+        case premiumEarned = "premium.earned"
+        case premiumRefunded = "premium.refunded"
         case studyExpired = "study.expired"
         case bonusPaid = "bonus.paid"
         case bonusPeriod = "bonus.period"
@@ -193,7 +199,7 @@ extension ContractEvent {
             case .feedback: ["study", "radiologist", "score"]
             case .peerReview: ["study", "radiologist", "reviewer", "score"]
             case .labelAppended: ["seq", "study", "hash", "source"]
-            case .holdbackReleased, .holdbackForfeited: ["study", "amount"]
+            case .holdbackReleased, .holdbackForfeited, .premiumEarned, .premiumRefunded: ["study", "amount"]
             case .studyExpired: ["study", "refund", "was"]
             case .bonusPaid: ["radiologist", "amount"]
             case .bonusPeriod: ["paid", "recipients", "carried"]
@@ -235,6 +241,8 @@ extension ContractEvent {
         case .labelAppended: .labelAppended
         case .holdbackReleased: .holdbackReleased
         case .holdbackForfeited: .holdbackForfeited
+        case .premiumEarned: .premiumEarned
+        case .premiumRefunded: .premiumRefunded
         case .studyExpired: .studyExpired
         case .bonusPaid: .bonusPaid
         case .bonusPeriod: .bonusPeriod
@@ -262,7 +270,8 @@ extension ContractEvent {
             .auctionAwarded(let id, _, _, _), .accessGranted(let id, _), .studyReported(let id, _, _, _, _),
             .settlement(let id, _, _, _, _, _), .studySampled(let id), .followUpCompleted(let id),
             .feedback(let id, _, _), .peerReview(let id, _, _, _), .labelAppended(_, let id, _, _),
-            .holdbackReleased(let id, _), .holdbackForfeited(let id, _), .studyExpired(let id, _, _):
+            .holdbackReleased(let id, _), .holdbackForfeited(let id, _), .studyExpired(let id, _, _),
+            .premiumEarned(let id, _), .premiumRefunded(let id, _):
             id
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .radiologistRegistered, .radiologistUpdated,
             .bonusPaid, .bonusPeriod, .validatorJailed, .jailRefused, .validatorChangeProposed,
@@ -282,7 +291,8 @@ extension ContractEvent {
             r
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .studyPosted, .studyCancelled,
             .bidCommitted, .bidRevealed, .auctionUnsold, .auctionAwarded, .studySampled, .followUpCompleted,
-            .labelAppended, .holdbackReleased, .holdbackForfeited, .studyExpired, .bonusPeriod, .validatorJailed,
+            .labelAppended, .holdbackReleased, .holdbackForfeited, .premiumEarned, .premiumRefunded, .studyExpired,
+            .bonusPeriod, .validatorJailed,
             .jailRefused, .validatorChangeProposed, .validatorChangeApproved, .validatorChangeAdopted,
             .randomnessRevealed, .randomnessRejoined, .randomnessBeacon, .randomnessExcluded, .randomnessFallback:
             nil
@@ -329,7 +339,8 @@ extension ContractEvent {
         case .feedback(let id, let r, let score): [String(id), r.hex, String(score)]
         case .peerReview(let id, let r, let reviewer, let score): [String(id), r.hex, reviewer.hex, score.name]
         case .labelAppended(let seq, let id, let hash, let source): [String(seq), String(id), hash.hex, source.name]
-        case .holdbackReleased(let id, let amount), .holdbackForfeited(let id, let amount):
+        case .holdbackReleased(let id, let amount), .holdbackForfeited(let id, let amount),
+            .premiumEarned(let id, let amount), .premiumRefunded(let id, let amount):
             [String(id), String(amount)]
         case .studyExpired(let id, let refund, let was): [String(id), String(refund), was.eventName]
         case .bonusPaid(let r, let amount): [r.hex, String(amount)]
@@ -400,6 +411,8 @@ extension ContractEvent {
                 seq: try v.u64(), study: try v.u64(), labelsHash: try v.hash(), source: try v.labelSource())
         case .holdbackReleased: self = .holdbackReleased(study: try v.u64(), amount: try v.u64())
         case .holdbackForfeited: self = .holdbackForfeited(study: try v.u64(), amount: try v.u64())
+        case .premiumEarned: self = .premiumEarned(study: try v.u64(), amount: try v.u64())
+        case .premiumRefunded: self = .premiumRefunded(study: try v.u64(), amount: try v.u64())
         case .studyExpired: self = .studyExpired(study: try v.u64(), refund: try v.u64(), was: try v.studyState())
         case .bonusPaid: self = .bonusPaid(radiologist: try v.address(), amount: try v.u64())
         case .bonusPeriod: self = .bonusPeriod(paid: try v.u64(), recipients: try v.int(), carried: try v.u64())

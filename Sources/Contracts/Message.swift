@@ -42,6 +42,11 @@ public enum Message: Hashable, Sendable {
     /// price must stay under starts at `order.maxPrice` and rises by `perHour` minor units per hour since posting, up
     /// to `cap`, which is escrowed at posting.
     case postEscalatingStudy(StudyOrder, perHour: UInt64, cap: UInt64)
+    /// A posted-price order with a premium for speed (issue 18 item 2): `premium` is escrowed beside
+    /// `order.maxPrice` and paid to the assignee on top of the price when the report commits within `withinTicks`
+    /// of posting (at the latest by the deadline); otherwise it is refunded to the client at the report (and with
+    /// the escrow on cancel or expiry).
+    case postPremiumStudy(StudyOrder, premium: UInt64, withinTicks: Int64)
     // Randomness beacon (validator operators)
     /// Opens the participant's stored commitment with `secret` for `epoch` (the current one) and commits to the
     /// next reveal's secret (`Randomness.commitment`).
@@ -71,6 +76,7 @@ public enum Message: Hashable, Sendable {
         case .submitFeedback: 16
         case .submitPeerReview: 17
         case .postEscalatingStudy: 22
+        case .postPremiumStudy: 28
         case .proposeValidatorChange: 20
         case .approveValidatorChange: 21
         case .revealRandomness: 18
@@ -78,7 +84,7 @@ public enum Message: Hashable, Sendable {
         }
     }
     /// Every tag a message can have.
-    public static let knownTags: ClosedRange<UInt8> = 1...22
+    public static let knownTags: Set<UInt8> = Set(1...22).union([28])
 
     /// A short name for events and logs.
     public var name: String {
@@ -103,6 +109,7 @@ public enum Message: Hashable, Sendable {
         case .proposeValidatorChange: "proposeValidatorChange"
         case .approveValidatorChange: "approveValidatorChange"
         case .postEscalatingStudy: "postEscalatingStudy"
+        case .postPremiumStudy: "postPremiumStudy"
         case .revealRandomness: "revealRandomness"
         case .rejoinRandomness: "rejoinRandomness"
         }
@@ -141,7 +148,7 @@ public enum Message: Hashable, Sendable {
             return n(p.subspecialties.count, "subspecialties") ?? n(p.licences.count, "licences")
                 ?? n(p.prices.count, "prices")
                 ?? (p.subspecialties + p.licences).lazy.compactMap { s($0, "profile string") }.first
-        case .postStudy(let o), .postEscalatingStudy(let o, _, _):
+        case .postStudy(let o), .postEscalatingStudy(let o, _, _), .postPremiumStudy(let o, _, _):
             return s(o.jurisdiction, "jurisdiction") ?? s(o.requiredSubspecialty, "subspecialty")
                 ?? box(o.clientSealedLink, "sealed link")
         case .grantAccess(_, _, let b):
@@ -178,6 +185,10 @@ extension Message: CanonicalCodable {
             w.put(o)
             w.putU64(perHour)
             w.putU64(cap)
+        case .postPremiumStudy(let o, let premium, let within):
+            w.put(o)
+            w.putU64(premium)
+            w.putI64(within)
         case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id):
             w.putU64(id)
         case .completeFollowUp(let id, let labels):
@@ -254,6 +265,7 @@ extension Message: CanonicalCodable {
         case 20: self = .proposeValidatorChange(publicKey: try r.takePublicKey(), power: try r.takeU64())
         case 21: self = .approveValidatorChange(proposalID: try r.takeU64())
         case 22: self = .postEscalatingStudy(try r.take(), perHour: try r.takeU64(), cap: try r.takeU64())
+        case 28: self = .postPremiumStudy(try r.take(), premium: try r.takeU64(), withinTicks: try r.takeI64())
         case 18:
             self = .revealRandomness(epoch: try r.takeU64(), secret: try r.takeHash(), nextCommitment: try r.takeHash())
         case 19: self = .rejoinRandomness(commitment: try r.takeHash())

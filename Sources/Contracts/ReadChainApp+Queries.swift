@@ -21,6 +21,8 @@ extension ReadChainApp {
     }
     /// Study `id`'s escalating offer while it is open: its per-hour step and cap (nil: a fixed offer, or claimed).
     public func escalatingOffer(_ id: UInt64) -> (perHour: UInt64, cap: UInt64)? { view.escalatingOffer(id) }
+    /// Study `id`'s speed premium until its report: the amount and the block time by which the report must commit.
+    public func speedPremium(_ id: UInt64) -> (amount: UInt64, promisedBy: Int64)? { view.speedPremium(id) }
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
 

@@ -146,20 +146,50 @@ public struct MarketDesignSpec: Sendable, Equatable {
         }
     }
 
+    /// A client type's premium for speed under posted prices (issue 18 item 2: "a client paying for speed can
+    /// offer a premium for a shorter promised turnaround"): a routed order promises `premiumBasisPoints` of its
+    /// opening offer on top of the price when the report commits within `withinTicks` of posting; the premium is
+    /// escrowed and refunded when the promise is missed. Readers' claiming software counts the premium in the pay
+    /// and the promise as the order's deadline when it expects to meet it. No default: off unless a design names
+    /// it **[assumption]**: no published schedule of speed premiums for teleradiology reads.
+    public struct SpeedPremium: Sendable, Equatable {
+        /// The promised turnaround from posting, ticks.
+        public var withinTicks: Int64
+        /// The premium, basis points of the opening (routed) offer.
+        public var premiumBasisPoints: Int
+
+        public init(withinTicks: Int64, premiumBasisPoints: Int) {
+            self.withinTicks = withinTicks
+            self.premiumBasisPoints = premiumBasisPoints
+        }
+
+        /// The on-chain premium for an opening offer `offer` (minor units, at least 1), or nil when the promise is
+        /// not shorter than the order's own turnaround `turnaroundTicks` (a plain order).
+        public func terms(offer: UInt64, turnaroundTicks: Int64) -> (amount: UInt64, withinTicks: Int64)? {
+            guard withinTicks > 0, withinTicks < turnaroundTicks, premiumBasisPoints > 0 else { return nil }
+            let amount = UInt64((Double(offer) * Double(premiumBasisPoints) / 10_000).rounded(.down))
+            return (max(1, amount), withinTicks)
+        }
+    }
+
     /// Unique name, used in results (`[A-Za-z0-9._-]+`).
     public var name: String
     public var mechanism: Mechanism
     public var valueBased: ValueBased?
     /// Escalating offers by client type (posted price only; empty: every order's offer is fixed).
     public var escalation: [ClientGroup.ClientType: Escalation]
+    /// Speed premiums by client type (posted price only; a client type has either an escalation or a premium).
+    public var speedPremium: [ClientGroup.ClientType: SpeedPremium]
 
     public init(
         name: String, mechanism: Mechanism, valueBased: ValueBased? = nil,
-        escalation: [ClientGroup.ClientType: Escalation] = [:]
+        escalation: [ClientGroup.ClientType: Escalation] = [:],
+        speedPremium: [ClientGroup.ClientType: SpeedPremium] = [:]
     ) {
         self.name = name
         self.mechanism = mechanism
         self.valueBased = valueBased
         self.escalation = escalation
+        self.speedPremium = speedPremium
     }
 }

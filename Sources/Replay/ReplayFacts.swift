@@ -114,6 +114,7 @@ public struct ChainFacts {
                 s.holdback = holdback
             case .holdbackReleased(_, let amount): s.released += amount
             case .holdbackForfeited(_, let amount): s.forfeited += amount
+            case .premiumEarned(_, let amount): s.price = (s.price ?? 0) + amount
             case .peerReview(_, _, _, let score): s.reviewScore = score
             case .feedback(_, _, let score): s.feedback = Int(score)
             case .followUpCompleted: s.followUpCompleted = true

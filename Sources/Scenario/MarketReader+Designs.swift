@@ -101,11 +101,38 @@ extension MarketReader {
                 escalation[t] = MarketDesignSpec.Escalation(perHourBasisPoints: perHour.value, capBasisPoints: cap)
             }
         }
+        var speedPremium: [ClientGroup.ClientType: MarketDesignSpec.SpeedPremium] = [:]
+        if type?.value == "posted_price",
+            let p = section(s, "speed_premium", ScenarioSchema.speedPremiumFields, &good)
+        {
+            for t in ClientGroup.ClientType.allCases {
+                guard let terms = section(p, t.rawValue, ScenarioSchema.speedPremiumTermsFields, &good) else {
+                    continue
+                }
+                if escalation[t] != nil {
+                    walker.error(
+                        "client type '\(t.rawValue)' has both an escalation and a speed premium; a design gives it one",
+                        at: p.keyMark(t.rawValue))
+                    good = false
+                }
+                let within = duration(terms, "within", 0, positive: true, &good)
+                guard let premium = terms.optionalPercentRequired("premium") else {
+                    good = false
+                    continue
+                }
+                if premium.value <= 0 {
+                    walker.error("a speed premium's 'premium' must be above 0 %", at: premium.mark)
+                    good = false
+                }
+                speedPremium[t] = MarketDesignSpec.SpeedPremium(withinTicks: within, premiumBasisPoints: premium.value)
+            }
+        }
         if !good { ok = false }
         guard let name, type != nil else { return nil }
         return Located(
             value: MarketDesignSpec(
-                name: name.value, mechanism: mechanism, valueBased: valueBased, escalation: escalation),
+                name: name.value, mechanism: mechanism, valueBased: valueBased, escalation: escalation,
+                speedPremium: speedPremium),
             mark: name.mark)
     }
 

@@ -84,18 +84,21 @@ extension ScenarioSchema {
     static let designFields: [FieldSpec] = [
         .required("name"), .required("type"), .optional("operator"), .optional("margin"), .optional("pay_per_wrvu"),
         .optional("client_prices"), .optional("bidding_window"), .optional("reveal_window"), .optional("pricing"),
-        .optional("weights"), .optional("value_based"), .optional("escalation"),
+        .optional("weights"), .optional("value_based"), .optional("escalation"), .optional("speed_premium"),
     ]
     /// Keys only some design types take; the rest (`name`, `type`, `value_based`) apply to all.
     static let designKeysByType: [(type: String, keys: [String])] = [
         ("intermediary", ["operator", "margin", "pay_per_wrvu", "client_prices"]),
-        ("posted_price", ["escalation"]),
+        ("posted_price", ["escalation", "speed_premium"]),
         ("sealed_bid_auction", ["bidding_window", "reveal_window", "pricing", "weights"]),
     ]
     static let weightsFields: [FieldSpec] = [.required("price"), .required("quality"), .required("turnaround")]
     /// A posted-price design's escalating offers: one entry per client type that escalates.
     static let escalationFields: [FieldSpec] = ClientGroup.ClientType.allCases.map { .optional($0.rawValue) }
     static let escalationTermsFields: [FieldSpec] = [.required("per_hour"), .optional("cap")]
+    /// A posted-price design's speed premiums: one entry per client type that pays for speed.
+    static let speedPremiumFields: [FieldSpec] = ClientGroup.ClientType.allCases.map { .optional($0.rawValue) }
+    static let speedPremiumTermsFields: [FieldSpec] = [.required("within"), .required("premium")]
     static let valueBasedFields: [FieldSpec] = [
         .optional("holdback"), .optional("levy"), .optional("bonus_period"), .optional("payout"),
         .optional("min_points"), .optional("holdback_timeout"), .optional("feedback_threshold"),
@@ -168,6 +171,8 @@ extension ScenarioSchema {
         ("valueBased", valueBasedFields),
         ("escalation", escalationFields),
         ("escalationTerms", escalationTermsFields),
+        ("speedPremium", speedPremiumFields),
+        ("speedPremiumTerms", speedPremiumTermsFields),
         ("chain", chainFields),
         ("validator", validatorFields),
         ("blockLimits", blockFields),

@@ -45,6 +45,8 @@ import Testing
         .labelAppended(seq: 2, study: 10, labelsHash: .zero, source: .referrerFeedback),
         .holdbackReleased(study: 8, amount: 300),
         .holdbackForfeited(study: 9, amount: 400),
+        .premiumEarned(study: 9, amount: 500),
+        .premiumRefunded(study: 10, amount: 1),
         .studyExpired(study: 10, refund: 2_000, was: .open),
         .studyExpired(study: 11, refund: 0, was: .assigned),
         .bonusPaid(radiologist: a, amount: 300),

@@ -24,6 +24,7 @@ import Testing
             .submitPeerReview(
                 studyID: 13, score: .score2b, labels: [FindingLabel(findingCode: 1, outcome: .falseNegative)]),
             .postEscalatingStudy(c.order(c.c1, deadline: 78), perHour: 50, cap: 9_000),
+            .postPremiumStudy(c.order(c.c1, deadline: 79), premium: 700, withinTicks: 3_600),
             .proposeValidatorChange(publicKey: c.validator.signing.publicKey, power: 2),
             .approveValidatorChange(proposalID: 14),
             .revealRandomness(epoch: 14, secret: Hash.sha256([14]), nextCommitment: .zero),

@@ -26,6 +26,8 @@ struct LocalStudy: Identified {
     /// An escalating offer's per-hour step and cap (minor units) and its posting's block time, as the chain
     /// recorded them (nil: the offer is fixed at `maxPrice`).
     var escalation: (perHour: UInt64, cap: UInt64, postedAt: Int64)?
+    /// A speed premium and the block time its report must commit by, as the chain recorded them (nil: none).
+    var premium: (amount: UInt64, promisedBy: Int64)?
     var assignee: RadiologistID?
     var granted = false
     var outcome: ReadResult?
@@ -45,6 +47,9 @@ struct LocalStudy: Identified {
         self.generated = generated
         self.client = client
     }
+
+    /// When the read should be reported by: a speed premium's promise, else the deadline.
+    var readBy: Int64 { premium.map { min($0.promisedBy, deadline) } ?? deadline }
 
     /// The most a claim may list at `now`: the contract's `offerCeiling` rule (the step accrues by block time; a
     /// claim commits in a later block than the radiologist decides it, so the chain's ceiling is at least this).
@@ -71,6 +76,8 @@ final class MarketTerms {
     let valueBased: MarketDesignSpec.ValueBased?
     /// Escalating posted-price offers by client type (empty: none).
     let escalation: [ClientGroup.ClientType: MarketDesignSpec.Escalation]
+    /// Speed premiums by client type (empty: none).
+    let speedPremium: [ClientGroup.ClientType: MarketDesignSpec.SpeedPremium]
     let isIntermediary: Bool
     let ai: AISecondReaderModel?
     let seed: UInt64
@@ -98,6 +105,7 @@ final class MarketTerms {
         self.isIntermediary = isIntermediary
         valueBased = design.valueBased
         escalation = design.escalation
+        speedPremium = design.speedPremium
         ai = model.ai.enabled ? AISecondReaderModel(parameters: model.ai) : nil
         self.seed = seed
         self.horizonTicks = horizonTicks

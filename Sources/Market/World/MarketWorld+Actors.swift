@@ -95,6 +95,7 @@ extension MarketWorld {
                 studies[s].deadline = deadline
                 studies[s].maxPrice = maxPrice
                 studies[s].escalation = nil
+                studies[s].premium = nil
                 studies[s].phase = .posting
                 studies[s].assignee = nil
                 studies[s].granted = false

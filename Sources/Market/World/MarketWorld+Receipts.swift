@@ -79,6 +79,7 @@ extension MarketWorld {
                 if let e = app.escalatingOffer(id), let st = app.study(id) {
                     studies[s].escalation = (e.perHour, e.cap, st.postedAtTicks)
                 }
+                studies[s].premium = app.speedPremium(id)
             }
             insertIntoBook(s)
             at(studies[s].deadline + Self.second, .client(studies[s].client, .deadline(s)))
@@ -195,6 +196,10 @@ extension MarketWorld {
             firstEvent(receipt) { if case .settlement(_, _, let p, _, _, let kept) = $0 { (p, kept) } else { nil } }
             ?? (0, 0)
         records[s].radiologistPay = paid
+        // A speed premium met is part of the price paid (and of the pay above); a missed one was refunded.
+        if let earned = firstEvent(receipt, { if case .premiumEarned(_, let a) = $0 { a } else { nil } }) {
+            records[s].pricePaid += earned
+        }
         studies[s].holdback = holdback
         if holdback == 0 { records[s].settled = t }
         let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)

@@ -156,6 +156,12 @@ struct Client: Identified {
             let t = e.terms(offer: order.maxPrice, willingness: group.willingnessToPay[study.study.modality])
         {
             message = .postEscalatingStudy(order, perHour: t.perHour, cap: t.cap)
+        } else if case .postedPrice = terms.mechanism, study.study.urgency != .stat, market.records[s].reposts == 0,
+            let p = terms.speedPremium[group.type],
+            let t = p.terms(offer: order.maxPrice, turnaroundTicks: group.turnaroundTicks[study.study.urgency])
+        {
+            // A routed order of a client type that pays for a shorter promised turnaround (issue 18 item 2).
+            message = .postPremiumStudy(order, premium: t.amount, withinTicks: t.withinTicks)
         }
         return [
             .posting(s, deadline: fields.deadlineTicks, maxPrice: order.maxPrice),

@@ -148,7 +148,8 @@ extension Radiologist {
 
     // MARK: Reading
 
-    /// Starts reading the held, granted study with the earliest deadline (not `excluding`, just read).
+    /// Starts reading the held, granted study with the earliest deadline, a speed premium's promise counting as
+    /// its deadline (not `excluding`, just read).
     mutating func startNextRead(_ market: MarketView, excluding done: StudyID?, _ out: inout [Action]) {
         guard reading == nil, active else { return }
         let now = market.now
@@ -158,7 +159,7 @@ extension Radiologist {
         let ready = held.filter {
             $0 != done && studies[$0].granted && studies[$0].phase == .assigned && studies[$0].outcome == nil
         }
-        guard let s = ready.min(by: { (studies[$0].deadline, $0) < (studies[$1].deadline, $1) }) else { return }
+        guard let s = ready.min(by: { (studies[$0].readBy, $0) < (studies[$1].readBy, $1) }) else { return }
         guard onShift || now < shiftEnd + 4 * SimTime.ticksPerHour else { return }
         reading = s
         readingChainID = studies[s].chainID

@@ -445,10 +445,18 @@ struct Radiologist: Identified {
             if st.phase == .open && st.escalation != nil { price = ceiling }
             let expected = Int64(readingTime.meanTicks(m, speedFactor: speedFactor, pace: pace))
             if now + expected > shiftEnd && !continuesAfterShift { continue }
-            if now + expected + queueTicks(market) > st.deadline { continue }
+            let finish = now + expected + queueTicks(market)
+            if finish > st.deadline { continue }
+            // A speed premium it expects to earn: the claiming software counts it in the pay and takes the promise
+            // as the order's deadline (`effectiveDeadline`), so a premium order it can meet ranks first.
+            var deadline = st.deadline
+            if let p = st.premium, finish <= p.promisedBy {
+                price += p.amount
+                deadline = p.promisedBy
+            }
             open.append(
                 OpenStudy(
-                    id: st.chainID ?? 0, postedTicks: market.records[s].posted ?? 0, deadlineTicks: st.deadline,
+                    id: st.chainID ?? 0, postedTicks: market.records[s].posted ?? 0, deadlineTicks: deadline,
                     price: price, expectedReadTicks: expected, subspecialty: st.generated.study.subspecialty,
                     competingBids: st.phase == .bidding ? st.committedBids : 0))
         }
