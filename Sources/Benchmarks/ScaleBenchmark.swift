@@ -22,6 +22,8 @@ public struct ScaleBenchmarkFigures: Codable, Sendable {
     public var design: String
     public var simulatedDays: Double
     public var signatureCaches: String
+    /// Whether the validators shared executed blocks (`shared`) or each executed every block (`perNode`).
+    public var execution: String
     public var points: [ScalePoint]
     /// Studies per CPU-second at the largest factor ÷ at the smallest (target ≥ 0.8 for 60× against 1×).
     public var scaleRatio: Double
@@ -30,7 +32,7 @@ public struct ScaleBenchmarkFigures: Codable, Sendable {
     public var lines: [String] {
         var lines = [
             "scale benchmark: \(scenario), design \(design), \(String(format: "%g", simulatedDays)) simulated days, "
-                + "signature caches \(signatureCaches)"
+                + "signature caches \(signatureCaches), execution \(execution)"
         ]
         for p in points {
             lines.append(
@@ -59,7 +61,7 @@ public enum ScaleBenchmark {
     /// of each run (this process's user + system time, so other processes on the machine do not count).
     public static func run(
         scenario file: ScenarioFile, design name: String?, days: Double, factors: [Int], sharedCache: Bool,
-        command: String
+        sharedExecution: Bool = true, command: String
     ) throws -> ScaleBenchmarkFigures {
         guard case .market(let model) = file.model else { throw StudyError("\(file.path) is not a market scenario") }
         guard let design = name.map({ n in model.designs.first { $0.name == n } }) ?? model.designs.first else {
@@ -72,6 +74,7 @@ public enum ScaleBenchmark {
                 model: scaled(model, by: factor), design: design, seed: file.seed, replication: 0,
                 horizonTicks: horizon, warmupTicks: min(file.warmupTicks, horizon / 2))
             spec.signatureCaches = sharedCache ? .shared : .perNode
+            spec.sharedExecution = sharedExecution
             spec.recordChain = false
             let before = cpuSeconds()
             let result = try MarketSimulation.run(spec)
@@ -85,7 +88,8 @@ public enum ScaleBenchmark {
         let ratio = (points.last?.studiesPerCPUSecond ?? .nan) / (points.first?.studiesPerCPUSecond ?? .nan)
         return ScaleBenchmarkFigures(
             scenario: file.name, design: design.name, simulatedDays: days,
-            signatureCaches: sharedCache ? "shared" : "perNode", points: points, scaleRatio: ratio, command: command)
+            signatureCaches: sharedCache ? "shared" : "perNode", execution: sharedExecution ? "shared" : "perNode",
+            points: points, scaleRatio: ratio, command: command)
     }
 
     /// User + system CPU time of this process, seconds (`CLOCK_PROCESS_CPUTIME_ID`).

@@ -118,6 +118,7 @@ public final class ChainCluster<App: ChainApplication, External> {
         var table: [Address: Int] = [:]
         for (i, k) in keys.enumerated() { table[k.publicKey.address] = i }
         let sharedMemo = DecodedBlockMemo()
+        let sharedExecutions = ExecutionMemo<App>()
         nodes = (0..<n).map { i in
             var nc = config.node
             if let f = config.cpuFactors { nc.cpuFactor = f[i] }
@@ -125,7 +126,9 @@ public final class ChainCluster<App: ChainApplication, External> {
             let node = ChainNode(
                 index: i, key: keys[i], config: nc, peers: n, app: makeApp(), validators: genesis, cache: nodeCaches[i],
                 behaviour: config.byzantine[i] ?? config.mutants[i], nodeOfAddress: table,
-                decodedBlocks: config.signatureCaches == .shared ? sharedMemo : DecodedBlockMemo())
+                decodedBlocks: config.signatureCaches == .shared ? sharedMemo : DecodedBlockMemo(),
+                executions: config.sharedExecution && App.self is any ExecutionShareable.Type
+                    ? sharedExecutions : ExecutionMemo())
             node.trackFootprint = config.trackFootprint
             return node
         }

@@ -154,10 +154,24 @@ extension ChainNode {
         // Transactions this node admitted were verified then; the others are verified now.
         for tx in block.transactions where !mempool.contains(tx.hash) { txv += 1 }
         let before = cache.hits + cache.misses
-        let (receipts, outcome, root) = SingleNodeChain<App>.execute(
-            block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
-            misbehaviour: BlockStore.misbehaviour(of: block) { self.store.validatorSet(at: $0) },
-            verified: { self.mempool.contains($0.hash) })
+        let receipts: [Receipt]
+        let outcome: BlockOutcome
+        let root: Hash
+        let key = ExecutionMemo<App>.Key(parentStateRoot: app.stateRoot, block: block.hash)
+        if let shared = executions.lookup(key) {
+            // Executed already by a node with the same state: the same checks, then its result.
+            SingleNodeChain<App>.verifyEnvelopes(
+                block, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
+                verified: { self.mempool.contains($0.hash) })
+            app = shared.app
+            (receipts, outcome, root) = (shared.receipts, shared.outcome, shared.stateRoot)
+        } else {
+            (receipts, outcome, root) = SingleNodeChain<App>.execute(
+                block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
+                misbehaviour: BlockStore.misbehaviour(of: block) { self.store.validatorSet(at: $0) },
+                verified: { self.mempool.contains($0.hash) })
+            executions.record(.init(key: key, app: app, receipts: receipts, outcome: outcome, stateRoot: root))
+        }
         execCalls += cache.hits + cache.misses - before
         step.cpuTicks += config.execCostPerTx * Int64(block.transactions.count)
         store.append(

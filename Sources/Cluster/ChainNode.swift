@@ -206,6 +206,8 @@ public final class ChainNode<App: ChainApplication> {
     var replyTo: Int?
     /// The last payload `decodeBlock` decoded, and its block.
     let decoded: DecodedBlockMemo
+    /// Executed blocks: this node's own, or shared by the cluster's nodes (`ClusterConfig.sharedExecution`).
+    public let executions: ExecutionMemo<App>
     public internal(set) var mempool: Mempool
     /// Per-height counters, `counters[h-1]` for the height the node was working on.
     public internal(set) var counters: [HeightCounters] = []
@@ -247,9 +249,10 @@ public final class ChainNode<App: ChainApplication> {
     public init(
         index: Int, key: SigningKey?, config: NodeConfig, peers: Int, app: App, validators: ValidatorSet,
         cache: SignatureCache, behaviour: (any ByzantineBehaviour)? = nil, nodeOfAddress: [Address: Int] = [:],
-        decodedBlocks: DecodedBlockMemo = DecodedBlockMemo()
+        decodedBlocks: DecodedBlockMemo = DecodedBlockMemo(), executions: ExecutionMemo<App>? = nil
     ) {
         self.decoded = decodedBlocks
+        self.executions = executions ?? ExecutionMemo()
         precondition(behaviour == nil || key != nil, "a Byzantine node needs a key")
         self.behaviour = behaviour
         self.nodeOfAddress = nodeOfAddress

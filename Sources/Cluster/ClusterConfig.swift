@@ -105,6 +105,10 @@ public struct ClusterConfig: Sendable {
     /// verified for real once per run, while every node is still charged the simulated CPU), or each node
     /// keeps its own, as separate machines would (every node verifies for real).
     public var signatureCaches: SignatureCacheMode = .shared
+    /// Whether the in-process nodes share executed blocks (the default: each block is executed once per distinct
+    /// parent state, `ExecutionMemo`), or each node executes every block itself, as separate machines would.
+    /// Results are identical either way.
+    public var sharedExecution = true
     /// How the nodes, the workload's clients and the oracle sign and check signatures (`simulated`: a keyed hash
     /// of Ed25519's size, charged the same simulated CPU; see `SignatureScheme`).
     public var signatures: SignatureScheme = .ed25519

@@ -11,7 +11,7 @@ import Ledger
 /// block returns power 0 for it (effective at H+2, `BlockStore`), and it is kept in `jailed`. The rule is
 /// `ReadChainApp`'s: an offender no longer in the set is not jailed again, and one whose removal would leave no
 /// validator is not jailed (kept in `jailRefused`). `init()` tracks no set and ignores misbehaviour (as before).
-public struct LogApplication: ChainApplication {
+public struct LogApplication: ChainApplication, ExecutionShareable {
     public private(set) var stateRoot: Hash
     /// Number of transactions delivered.
     public private(set) var delivered: UInt64 = 0

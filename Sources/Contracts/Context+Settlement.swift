@@ -188,8 +188,17 @@ extension Context {
     /// 3. hold-backs past their time-out: released without a quality point (a study whose draw is still pending
     ///    waits for it);
     /// 4. at each bonus period boundary: the pool is paid out by the payout rule and points reset.
+    /// The entries of a time-ordered index (`prefix` ‖ time ‖ id) that can be due at block time `now`: every key up
+    /// to `now`'s bit pattern, in order (the loops below still stop at the first time after `now`, so a negative
+    /// `now` keeps its old meaning). Visits only those, not the whole index (issue 16 item 1: the open deadlines
+    /// grow with the market, blocks do not).
+    func due(_ prefix: Bytes) -> [(key: Bytes, value: Bytes)] {
+        let (next, overflow) = UInt64(bitPattern: now).addingReportingOverflow(1)
+        return overflow ? store.scan(prefix: prefix) : store.scan(prefix: prefix, below: prefix + next.bigEndianBytes)
+    }
+
     mutating func endBlock() {
-        for (key, _) in store.scan(prefix: StateKeys.deadlinePrefix) {
+        for (key, _) in due(StateKeys.deadlinePrefix) {
             let deadline = Int64(bitPattern: key.readBigEndianUInt64(at: StateKeys.deadlinePrefix.count))
             guard deadline <= now else { break }
             let id = key.readBigEndianUInt64(at: StateKeys.deadlinePrefix.count + 8)
@@ -213,7 +222,7 @@ extension Context {
         }
         closeEpochIfLast()
         guard let v = genesis.valueBased else { return }
-        for (key, _) in store.scan(prefix: StateKeys.holdbackPrefix) {
+        for (key, _) in due(StateKeys.holdbackPrefix) {
             let due = Int64(bitPattern: key.readBigEndianUInt64(at: StateKeys.holdbackPrefix.count))
             guard due <= now else { break }
             let id = key.readBigEndianUInt64(at: StateKeys.holdbackPrefix.count + 8)

@@ -16,7 +16,7 @@ import Ledger
 /// events. Once the ante passes, the fee moves to `Genesis.feeCollector` and the nonce increments — whether the
 /// message then succeeds or not — and the receipt's first event is `tx.fee`. A message that fails changes
 /// nothing else: it runs on an O(1) copy of the state that is kept only on success.
-public struct ReadChainApp: ChainApplication {
+public struct ReadChainApp: ChainApplication, ExecutionShareable {
     public let genesis: Genesis
     /// The state the block under execution writes into (equal to the committed state between blocks).
     public private(set) var state: StateStore

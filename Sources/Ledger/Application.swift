@@ -162,6 +162,12 @@ public final class SignatureCache {
 }
 
 /// Ledger-level checks of a transaction's envelope, before the application sees it.
+/// An application whose whole value after `commit()` is a function of its committed state (and its genesis): no
+/// per-node configuration, caches or counters that execution depends on. In-process nodes may then share one
+/// execution of a block from the same parent state (`ExecutionMemo` in Cluster); other applications (test doubles
+/// that diverge on one node, say) are executed by every node.
+public protocol ExecutionShareable: ChainApplication {}
+
 public enum Envelope {
     /// Checks chain id, size and signature (in that order; the signature last because it is the costly one).
     ///

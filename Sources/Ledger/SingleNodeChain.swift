@@ -108,6 +108,18 @@ public struct SingleNodeChain<App: ChainApplication> {
         return (receipts, outcome, root)
     }
 
+    /// The envelope checks of `execute` alone (chain id, size, signature through `cache` unless `verified`), in
+    /// the same order and with the same cache calls: what a node that takes a shared execution still does.
+    public static func verifyEnvelopes(
+        _ block: Block, chainID: String, maxTxBytes: Int, cache: SignatureCache,
+        verified: (Transaction) -> Bool = { _ in false }
+    ) {
+        for tx in block.transactions {
+            _ = Envelope.verify(
+                tx, chainID: chainID, maxTxBytes: maxTxBytes, cache: cache, signatureKnownValid: verified(tx))
+        }
+    }
+
     /// Re-executes `blocks` from `genesisApp` and returns the state root after each block.
     public static func replay(
         blocks: [Block], genesisApp: App, chainID: String, maxTxBytes: Int = MempoolLimits().maxTxBytes,

@@ -105,6 +105,25 @@ public struct StateStore: Sendable, Equatable {
         return out
     }
 
+    /// The pairs whose key starts with `prefix` and sorts byte-lexicographically before `bound`, in ascending
+    /// order: the first ones of ``scan(prefix:)``, without visiting the rest (an ordered index's due entries, e.g.
+    /// deadlines up to a time, whatever the index's size).
+    ///
+    /// - Complexity: O(depth + k) for k results.
+    public func scan(prefix: Bytes, below bound: Bytes) -> [(key: Bytes, value: Bytes)] {
+        guard var n = root else { return [] }
+        let prefixBits = prefix.count * 9
+        while n.bit >= 0 && n.bit < prefixBits {
+            n = keyBit(prefix, n.bit) == 0 ? n.left! : n.right!
+        }
+        var first = n
+        while first.bit >= 0 { first = first.left! }
+        guard first.key.starts(with: prefix) else { return [] }
+        var out: [(key: Bytes, value: Bytes)] = []
+        n.collect(into: &out, below: bound)
+        return out
+    }
+
     /// Every pair, in ascending key order.
     public var entries: [(key: Bytes, value: Bytes)] { scan(prefix: []) }
 
@@ -337,6 +356,17 @@ final class TrieNode: Sendable {
             guard let r = right!.removing(key) else { return left! }
             return TrieNode(bit: bit, left: left!, right: r)
         }
+    }
+
+    /// Appends the subtree's pairs with keys before `bound`, in order; false once a key at or after it was met.
+    @discardableResult
+    func collect(into out: inout [(key: Bytes, value: Bytes)], below bound: Bytes) -> Bool {
+        if bit < 0 {
+            guard key.lexicographicallyPrecedes(bound) else { return false }
+            out.append((key, value))
+            return true
+        }
+        return left!.collect(into: &out, below: bound) && right!.collect(into: &out, below: bound)
     }
 
     func collect(into out: inout [(key: Bytes, value: Bytes)]) {

@@ -99,6 +99,8 @@ extension Bench {
         @Option(help: "Comma-separated multiples of the scenario's clients and radiologists, smallest first.")
         var factors = "1,10,60"
         @Flag(help: "Validators share one verified-signature cache (simulate's mode).") var sharedCache = false
+        @Flag(help: "Every validator executes every block itself (default: executed once per parent state, shared).")
+        var perNodeExecution = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -110,7 +112,8 @@ extension Bench {
                 let file = try ScenarioLoader.load(path: scenario)
                 let f = try ScaleBenchmark.run(
                     scenario: file, design: design, days: days, factors: list.compactMap { $0 },
-                    sharedCache: sharedCache, command: CommandLine.arguments.joined(separator: " "))
+                    sharedCache: sharedCache, sharedExecution: !perNodeExecution,
+                    command: CommandLine.arguments.joined(separator: " "))
                 try output.show(f, f.lines)
             } catch {
                 throw CLIFailure.report(error, json: output.json)

@@ -55,9 +55,15 @@ struct StateStoreTests {
                 case 5..<8:
                     s.remove(key)
                     model[key] = nil
-                default:
+                case 8:
                     let prefix = g.bytes(upTo: 1)
                     #expect(same(s.scan(prefix: prefix), sortedPairs(model, prefix: prefix)))
+                default:
+                    // The bounded scan is the full scan's pairs before the bound, whatever the bound's length.
+                    let prefix = g.bytes(upTo: 1)
+                    let bound = g.bytes(upTo: 4)
+                    let expected = sortedPairs(model, prefix: prefix).filter { $0.key.lexicographicallyPrecedes(bound) }
+                    #expect(same(s.scan(prefix: prefix, below: bound), expected))
                 }
                 #expect(s.get(key) == model[key])
                 #expect(s.count == model.count)

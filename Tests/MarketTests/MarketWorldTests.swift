@@ -83,6 +83,13 @@ struct MarketWorldTests {
         let c = try MarketSimulation.run(perNode)
         #expect(c.chainDigest == a.chainDigest && c.studies == a.studies)
         #expect(c.signatureVerifications > a.signatureVerifications)
+        // Each validator executing every block for itself (issue 16 item 2) changes nothing either.
+        var ownExecution = spec
+        ownExecution.sharedExecution = false
+        let d = try MarketSimulation.run(ownExecution)
+        #expect(d.chainDigest == a.chainDigest && d.stateRoot == a.stateRoot && d.studies == a.studies)
+        #expect(d.radiologistDays == a.radiologistDays && d.blocks == a.blocks)
+        #expect(d.signatureVerifications == a.signatureVerifications)
         var other = spec
         other.seed += 1
         #expect(try MarketSimulation.run(other).chainDigest != a.chainDigest)

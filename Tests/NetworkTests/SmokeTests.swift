@@ -96,3 +96,41 @@ func blockRetention() {
     expectClean(pruned)
     expectClean(kept)
 }
+
+/// Issue 16 item 2: shared execution (each block executed once per distinct parent state, `ExecutionMemo`)
+/// changes the real work, not the run: the same digest, events, blocks and state roots as every node executing
+/// every block, also for a node that crashes, restarts and catches up by sync. The shared memo is used (the other
+/// nodes take the first executor's result) and the per-node mode executes every block at every node.
+@Test("Shared execution: identical run, one execution per block and state")
+func sharedExecutionKeepsTheRun() {
+    func run(shared: Bool) -> ChainCluster<LogApplication, Int> {
+        var config = ClusterConfig(
+            seed: 12, chainID: simChainID, powers: [1, 1, 1, 1],
+            node: NodeConfig(chainID: simChainID, commitTimeout: 1_000),
+            faults: [ScheduledFault(at: .seconds(3), .crash(2)), ScheduledFault(at: .seconds(5), .restart(2))],
+            workload: logWorkload())
+        config.sharedExecution = shared
+        let c = logCluster(config)
+        c.run(until: .seconds(10))
+        return c
+    }
+    let shared = run(shared: true)
+    let perNode = run(shared: false)
+    #expect(shared.height > 100)
+    #expect(shared.digest == perNode.digest)
+    #expect(shared.metrics.eventsHandled == perNode.metrics.eventsHandled)
+    for (s, p) in zip(shared.nodes, perNode.nodes) {
+        #expect(s.store.stateRoots == p.store.stateRoots)
+        #expect(s.store.blockHashes == p.store.blockHashes)
+        #expect(s.app.stateRoot == p.app.stateRoot)
+    }
+    let memo = shared.nodes[0].executions
+    #expect(shared.nodes.allSatisfy { $0.executions === memo }, "one memo for the cluster")
+    let commits = shared.nodes.reduce(0) { $0 + $1.store.height }
+    // Every commit looked the memo up; most heights were executed once, by the first node to commit them.
+    #expect(memo.hits + memo.misses >= commits)
+    #expect(memo.hits >= 2 * memo.misses, "hits \(memo.hits), misses \(memo.misses)")
+    #expect(perNode.nodes.allSatisfy { $0.executions.hits == 0 }, "per node: every block executed at every node")
+    expectClean(shared)
+    expectClean(perNode)
+}

@@ -144,6 +144,7 @@ extension MarketWorld {
             network: NetworkConfig(latency: latency), node: node, faults: faults,
             rebroadcastInterval: .seconds(5), termination: nil, invariantEvery: 0)
         config.signatureCaches = spec.signatureCaches
+        config.sharedExecution = spec.sharedExecution
         config.signatures = SignatureScheme(chain.signatures)
         return config
     }

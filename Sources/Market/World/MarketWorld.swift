@@ -33,6 +33,9 @@ public struct MarketRunSpec: Sendable {
     /// verified for real once, every validator is still charged the simulated CPU) or each keeps its own, as
     /// separate machines would (every validator verifies every signature for real). Results are identical.
     public var signatureCaches: SignatureCacheMode = .shared
+    /// Whether the in-process validators share executed blocks (the default: each block is executed once per
+    /// distinct parent state) or each executes every block, as separate machines would. Results are identical.
+    public var sharedExecution = true
     /// Whether the result keeps the committed chain (`MarketRunResult.chain`: genesis, blocks, certificates as
     /// canonical bytes) for replay and audit.
     public var recordChain = true
