@@ -388,13 +388,7 @@ struct Radiologist: Identified {
         // Only that strategy reads it, so the others skip the walk over the book.
         if cohort.pricing.strategy == .queueResponsive {
             let weighted = market.book.reduce(0.0) { n, s in
-                let st = market.studies[s]
-                guard st.phase == .open, isEligible(for: st, market.terms) else { return n }
-                let price = pricing.price(
-                    for: st.generated.study.modality, urgency: st.generated.study.urgency,
-                    queueLength: held.count + demandSeen, multiplier: priceMultiplier)
-                guard price <= st.offerCeiling(at: now) else { return n }
-                return n + Self.demandWeight(posted: market.records[s].posted ?? now, deadline: st.deadline, now: now)
+                n + demand(of: market.studies[s], posted: market.records[s].posted, market)
             }
             demandSeen = Int(weighted.rounded())
         }
@@ -424,43 +418,60 @@ struct Radiologist: Identified {
         return 1 + min(1, max(0, Double(now - posted) / Double(span)))
     }
 
+    /// How much open order `st` (posted at `posted`) counts as demand it may read at its current price (0 if none).
+    /// The study is borrowed from the view, not copied: this runs for every order on the book.
+    private func demand(of st: LocalStudy, posted: Int64?, _ market: MarketView) -> Double {
+        let now = market.now
+        guard st.phase == .open, isEligible(for: st, market.terms) else { return 0 }
+        let price = pricing.price(
+            for: st.generated.study.modality, urgency: st.generated.study.urgency,
+            queueLength: held.count + demandSeen, multiplier: priceMultiplier)
+        guard price <= st.offerCeiling(at: now) else { return 0 }
+        return Self.demandWeight(posted: posted ?? now, deadline: st.deadline, now: now)
+    }
+
     /// The studies of the book it could take now, as its claiming policy sees them.
     private func openStudies(_ market: MarketView) -> [OpenStudy] {
-        let now = market.now
         var open: [OpenStudy] = []
-        for s in market.book where isEligible(for: market.studies[s], market.terms) && !pending.contains(s) {
-            let st = market.studies[s]
-            let m = st.generated.study.modality
-            let u = st.generated.study.urgency
-            if st.phase == .bidding && now >= st.biddingEnds - SimTime.ticksPerSecond { continue }
-            if st.phase != .open && st.phase != .bidding { continue }
-            // A claim pays the listed price on chain (an escalating offer: its current bid, at least that); a bid
-            // names its own.
-            var price =
-                st.phase == .bidding
-                ? pricing.price(for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
-                : (published?.price(for: m, u) ?? .max)
-            let ceiling = st.phase == .open ? st.offerCeiling(at: now) : st.maxPrice
-            if price > ceiling { continue }
-            if st.phase == .open && st.escalation != nil { price = ceiling }
-            let expected = Int64(readingTime.meanTicks(m, speedFactor: speedFactor, pace: pace))
-            if now + expected > shiftEnd && !continuesAfterShift { continue }
-            let finish = now + expected + queueTicks(market)
-            if finish > st.deadline { continue }
-            // A speed premium it expects to earn: the claiming software counts it in the pay and takes the promise
-            // as the order's deadline (`effectiveDeadline`), so a premium order it can meet ranks first.
-            var deadline = st.deadline
-            if let p = st.premium, finish <= p.promisedBy {
-                price += p.amount
-                deadline = p.promisedBy
-            }
-            open.append(
-                OpenStudy(
-                    id: st.chainID ?? 0, postedTicks: market.records[s].posted ?? 0, deadlineTicks: deadline,
-                    price: price, expectedReadTicks: expected, subspecialty: st.generated.study.subspecialty,
-                    competingBids: st.phase == .bidding ? st.committedBids : 0))
+        for s in market.book where !pending.contains(s) {
+            if let o = openStudy(market.studies[s], posted: market.records[s].posted, market) { open.append(o) }
         }
         return open
+    }
+
+    /// Order `st` as its claiming policy sees it, or nil when it cannot take it now. The study is borrowed from the
+    /// view, not copied: this runs for every order on the book.
+    private func openStudy(_ st: LocalStudy, posted: Int64?, _ market: MarketView) -> OpenStudy? {
+        let now = market.now
+        if st.phase == .bidding && now >= st.biddingEnds - SimTime.ticksPerSecond { return nil }
+        if st.phase != .open && st.phase != .bidding { return nil }
+        guard isEligible(for: st, market.terms) else { return nil }
+        let m = st.generated.study.modality
+        let u = st.generated.study.urgency
+        // A claim pays the listed price on chain (an escalating offer: its current bid, at least that); a bid
+        // names its own.
+        var price =
+            st.phase == .bidding
+            ? pricing.price(for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
+            : (published?.price(for: m, u) ?? .max)
+        let ceiling = st.phase == .open ? st.offerCeiling(at: now) : st.maxPrice
+        if price > ceiling { return nil }
+        if st.phase == .open && st.escalation != nil { price = ceiling }
+        let expected = Int64(readingTime.meanTicks(m, speedFactor: speedFactor, pace: pace))
+        if now + expected > shiftEnd && !continuesAfterShift { return nil }
+        let finish = now + expected + queueTicks(market)
+        if finish > st.deadline { return nil }
+        // A speed premium it expects to earn: the claiming software counts it in the pay and takes the promise
+        // as the order's deadline, so a premium order it can meet ranks first.
+        var deadline = st.deadline
+        if let p = st.premium, finish <= p.promisedBy {
+            price += p.amount
+            deadline = p.promisedBy
+        }
+        return OpenStudy(
+            id: st.chainID ?? 0, postedTicks: posted ?? 0, deadlineTicks: deadline,
+            price: price, expectedReadTicks: expected, subspecialty: st.generated.study.subspecialty,
+            competingBids: st.phase == .bidding ? st.committedBids : 0)
     }
 
     /// Expected time to read what the radiologist holds, ticks.
