@@ -29,7 +29,7 @@ import Testing
             }
             #expect(try db.indexes(on: "observations").map(\.name) == ["observations_by_series_time"])
         }
-        #expect(ResultsStore.schemaVersion == 9)
+        #expect(ResultsStore.schemaVersion == 10)
     }
 
     @Test func reopeningKeepsDataAndVersion() throws {
