@@ -27,7 +27,7 @@ struct ReportQualityTests {
     /// defaults (structured share 30 %, inappropriate recommendations 10 %, incentive response 1 **[assumption]**s,
     /// `ReportQuality`). Outcome, paired on the same studies (common random numbers: each read's quality uniforms
     /// are its study's, `QualityDraws`): the structured share rises (predicted 0.30 → 0.65) and the share of
-    /// recommendations meeting the guideline rises (0.90 → 1.00), over four days; each paired difference must be significant at
+    /// recommendations meeting the guideline rises (0.90 → 1.00), over four days (two weeks under `make validate`); each paired difference must be significant at
     /// 99% (mean − 2.58 SE > 0). The chain's own counts (`qual/<radiologist>`) equal the simulator's records of the
     /// reports it committed. Measured: 368 studies, structured +0.3668 ± 0.0252 (SE), appropriate +0.0734 ±
     /// 0.0136. Seen to fail with the lever disabled (weights 0 in both arms): "structured share rises: 0.0000 ±
@@ -36,7 +36,7 @@ struct ReportQualityTests {
         let (seed, model, plain) = try Self.market(weights: nil)
         let (_, _, weighted) = try Self.market(
             weights: QualityScoreWeights(followUpAppropriate: 1, structured: 0.5))
-        let horizon = 4 * dayTicks
+        let horizon = (fullValidation ? 14 : 4) * dayTicks  // `make validate`: two weeks
         let specs = [plain, weighted].map {
             MarketRunSpec(model: model, design: $0, seed: seed, replication: 0, horizonTicks: horizon, warmupTicks: 0)
         }
