@@ -110,8 +110,8 @@ public struct ChainDataset {
     /// The AI verdict of each committed report, by on-chain study (looked up, never iterated; `reports` keeps the
     /// order).
     private var aiFindingOf: [UInt64: Bool?] = [:]
-    /// Every committed report, in chain order: the on-chain study and the AI's verdict in it.
-    public private(set) var reports: [(study: UInt64, aiFinding: Bool?)] = []
+    /// Every committed report, in chain order, with its on-chain study.
+    public private(set) var reports: [(study: UInt64, report: ReportSubmission)] = []
     public private(set) var failures: [ReplayFailure] = []
 
     public init() {}
@@ -137,7 +137,7 @@ public struct ChainDataset {
                 case .submitReport(let id, let report)? = try? Message.decode(canonical: tx.message)
             {
                 aiFindingOf[id] = report.aiFinding
-                reports.append((id, report.aiFinding))
+                reports.append((id, report))
             }
             for case .labelAppended(let seq, let study, let hash, let source) in b.events[k] {
                 let problem: String?
@@ -300,7 +300,9 @@ public struct AISimulatorCheck: Codable, Sendable, Equatable {
     public var studiesCompared: Int
     /// Rows peer-reviewed or with a completed follow-up, checked to have a label on chain (when labels are shared).
     public var adjudicatedRowsChecked: Int
-    /// Reports on chain whose AI verdict was compared with their study's `market_studies.ai_finding`.
+    /// Reports on chain compared with their study's row: the AI's verdict (`ai_finding`), the structured flag
+    /// (`structured_report`), the follow-up recommendation (`follow_up_recommended`) and its appropriateness by the
+    /// genesis guideline (`follow_up_appropriate`).
     public var aiVerdictsCompared: Int
     public var ok: Bool
 }
@@ -399,7 +401,7 @@ public enum AIAudit {
             labels, modalities: modalities, binTicks: binTicks, horizon: run.provenance.horizonTicks, ai: ai)
         var failures: [ReplayFailure] = []
         out.simulatorCheck = try compareWithSimulator(
-            store, run, labels, reports: dataset.reports, ai: ai, &failures)
+            store, run, labels, reports: dataset.reports, quality: app?.genesis.quality, ai: ai, &failures)
         out.failures = failures
         out.ok = failures.isEmpty
         return out
@@ -498,8 +500,9 @@ public enum AIAudit {
     /// The rebuilt dataset against the simulator's own records of the run: the hourly dataset size it sampled,
     /// and each labelled study's row. Nil when the run stored no per-study rows (`--no-observations`).
     static func compareWithSimulator(
-        _ store: ResultsStore, _ run: RunRecord, _ labels: [ChainLabel], reports: [(study: UInt64, aiFinding: Bool?)],
-        ai: AISecondReader?, _ failures: inout [ReplayFailure]
+        _ store: ResultsStore, _ run: RunRecord, _ labels: [ChainLabel],
+        reports: [(study: UInt64, report: ReportSubmission)],
+        quality: QualityParameters?, ai: AISecondReader?, _ failures: inout [ReplayFailure]
     ) throws -> AISimulatorCheck? {
         let rows = try store.marketStudies(run: run.id)
         guard !rows.isEmpty else { return nil }
@@ -572,22 +575,41 @@ public enum AIAudit {
                 )
             }
         }
-        // Every report's AI verdict is the simulator's record of the read (a report is on the row's latest
-        // on-chain study: a study is reported once, on the assignment it holds).
+        // Every report's AI verdict, structured flag and follow-up recommendation are the simulator's record of the
+        // read, and the genesis guideline judges the recommendation as the simulator did (a report is on the row's
+        // latest on-chain study: a study is reported once, on the assignment it holds).
         for r in reports {
             guard let i = rowOf[r.study] else {
                 problems.append((nil, "a report of on-chain study \(r.study): no market_studies row has it"))
                 continue
             }
             check.aiVerdictsCompared += 1
-            if rows[i].aiFinding != r.aiFinding {
-                func text(_ v: Bool?) -> String { v.map { $0 ? "finding" : "no finding" } ?? "no AI read" }
-                problems.append(
-                    (
-                        nil,
-                        "study \(rows[i].key) (on-chain \(r.study)): AI verdict \(text(rows[i].aiFinding)) in "
-                            + "market_studies, \(text(r.aiFinding)) in the report on chain"
-                    ))
+            let row = rows[i]
+            var wrong: [String] = []
+            func text(_ v: Bool?) -> String { v.map { $0 ? "finding" : "no finding" } ?? "no AI read" }
+            func flag(_ v: Bool?) -> String { v.map { $0 ? "yes" : "no" } ?? "none" }
+            if row.aiFinding != r.report.aiFinding {
+                wrong.append(
+                    "AI verdict \(text(row.aiFinding)) in market_studies, \(text(r.report.aiFinding)) in the report "
+                        + "on chain")
+            }
+            if (row.structuredReport ?? false) != r.report.structured {
+                wrong.append(
+                    "structured \(flag(row.structuredReport)) in market_studies, \(flag(r.report.structured)) on chain")
+            }
+            if row.followUpRecommended != (r.report.followUp != nil) {
+                wrong.append(
+                    "follow-up recommended \(flag(row.followUpRecommended)) in market_studies, "
+                        + "\(flag(r.report.followUp != nil)) on chain")
+            }
+            let judged = quality?.judge(r.report)
+            if row.followUpAppropriate != judged {
+                wrong.append(
+                    "follow-up appropriate \(flag(row.followUpAppropriate)) in market_studies, \(flag(judged)) by the "
+                        + "guideline on chain")
+            }
+            if !wrong.isEmpty {
+                problems.append((nil, "study \(row.key) (on-chain \(r.study)): " + wrong.joined(separator: "; ")))
             }
         }
         // Every adjudicated row has its label when the market shares labels.

@@ -251,19 +251,24 @@ import Testing
             "\(r.failures.map(\.description))")
     }
 
-    /// A report's AI verdict changed in the simulator's records, the chain intact: the study is named.
+    /// A report's AI verdict, and another's follow-up recommendation, changed in the simulator's records, the chain
+    /// intact: each study is named.
     @Test func aiVerdictRecordThatDisagreesWithTheChainIsNamed() throws {
         let path = try Self.copy()
         let q = try DatabaseQueue(path: path)
-        let key = try q.write { db in
-            let key = try String.fetchOne(
+        let (key, other) = try q.write { db in
+            let keys = try String.fetchAll(
                 db,
                 sql: "SELECT study_key FROM market_studies WHERE run_id = 1 AND report_committed_ticks IS NOT NULL "
-                    + "AND ai_finding IS NOT NULL ORDER BY study_key LIMIT 1")!
+                    + "AND ai_finding IS NOT NULL ORDER BY study_key LIMIT 2")
             try db.execute(
                 sql: "UPDATE market_studies SET ai_finding = 1 - ai_finding WHERE run_id = 1 AND study_key = ?",
-                arguments: [key])
-            return key
+                arguments: [keys[0]])
+            try db.execute(
+                sql: "UPDATE market_studies SET follow_up_recommended = 1 - follow_up_recommended "
+                    + "WHERE run_id = 1 AND study_key = ?",
+                arguments: [keys[1]])
+            return (keys[0], keys[1])
         }
         let r = try AIAudit.audit(databasePath: path, run: 1).runs[0]
         #expect(!r.ok && r.simulatorCheck?.ok == false)
@@ -272,6 +277,13 @@ import Testing
                 $0.kind == "simulator" && $0.message.contains("study \(key) ") && $0.message.contains("AI verdict")
             },
             "\(r.failures.map(\.description))")
+        #expect(
+            r.failures.contains {
+                $0.kind == "simulator" && $0.message.contains("study \(other) ")
+                    && $0.message.contains("follow-up recommended")
+            },
+            "\(r.failures.map(\.description))")
+        #expect(r.failures.count == 2, "\(r.failures.map(\.description))")
     }
 
     /// The simulator's records changed, the chain intact: a labelled study's outcome and an hourly dataset size
