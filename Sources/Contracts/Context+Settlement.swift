@@ -31,6 +31,7 @@ extension Context {
             $0.active -= 1
             $0.recordTurnaround(turnaround, window: window)
         }
+        recordReportQuality(report, radiologist: rad)
 
         var levy: UInt64 = 0
         var operatorShare: UInt64 = 0
@@ -109,6 +110,7 @@ extension Context {
             $0.feedbackSum += UInt64(score)
             $0.feedbackCount += 1
         }
+        recordSatisfactionScore(score, radiologist: rad)
         emit(.feedback(study: id, radiologist: rad, score: score))
         if let v = genesis.valueBased, s.holdback > 0, s.sampling == .notSampled {
             resolveHoldback(&s, release: score >= v.feedbackThreshold, qualityPoint: score >= v.feedbackThreshold)
@@ -243,20 +245,34 @@ extension Context {
 
     mutating func payBonusPool(_ rule: BonusPayoutRule) {
         var pool = u64(StateKeys.bonusPool)
-        let entries = store.scan(prefix: StateKeys.bonusPointsPrefix).map { entry in
+        var entries = store.scan(prefix: StateKeys.bonusPointsPrefix).map { entry in
             (
                 address: Array(entry.key.dropFirst(StateKeys.bonusPointsPrefix.count)),
                 points: entry.value.readBigEndianUInt64()
             )
         }
         for (key, _) in store.scan(prefix: StateKeys.bonusPointsPrefix) { store.remove(key) }
+        // Scored quality weights (genesis quality section): points become the weighted score in basis points, the
+        // quality points × the discrepancy weight plus the period's follow-up, structured and satisfaction score.
+        var unit: UInt64 = 1
+        if let w = genesis.quality?.weights, w.scored {
+            unit = 10_000
+            var score: [Bytes: UInt64] = [:]  // looked up only; the order is the key scan's
+            for e in entries { score[e.address, default: 0] += e.points * UInt64(w.discrepancy) }
+            for (key, value) in store.scan(prefix: StateKeys.qualityScorePrefix) {
+                score[Array(key.dropFirst(StateKeys.qualityScorePrefix.count)), default: 0] +=
+                    value.readBigEndianUInt64()
+                store.remove(key)
+            }
+            entries = score.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { (address: $0, points: score[$0]!) }
+        }
         let total = entries.reduce(UInt64(0)) { $0 + $1.points }
         var paidTotal: UInt64 = 0
         var recipients = 0
         let qualified: [(address: Bytes, points: UInt64)]
         switch rule {
         case .proportionalToQualityPoints: qualified = entries.filter { $0.points > 0 }
-        case .equalAmongQualified(let m): qualified = entries.filter { $0.points >= max(m, 1) }
+        case .equalAmongQualified(let m): qualified = entries.filter { $0.points >= max(m, 1) * unit }
         }
         if pool > 0 && !qualified.isEmpty {
             for e in qualified {

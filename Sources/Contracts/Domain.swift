@@ -110,15 +110,26 @@ public struct FollowUp: Hashable, Sendable {
     }
 }
 
-/// A radiologist's report: a hash of the report document, coded findings and any follow-up.
+/// A radiologist's report: a hash of the report document, coded findings and any follow-up, whether the report is
+/// structured, and the AI second reader's own verdict on the study (issue 18 items 3 and 4).
 public struct ReportSubmission: Hashable, Sendable {
     public var reportHash: Hash
     public var findings: [UInt16]
     public var followUp: FollowUp?
-    public init(reportHash: Hash, findings: [UInt16], followUp: FollowUp? = nil) {
+    /// Whether the report follows a structured template.
+    public var structured: Bool
+    /// The AI second reader's own verdict before the radiologist's final call: true "finding", false "no
+    /// finding"; nil when no AI read the study.
+    public var aiFinding: Bool?
+    public init(
+        reportHash: Hash, findings: [UInt16], followUp: FollowUp? = nil, structured: Bool = false,
+        aiFinding: Bool? = nil
+    ) {
         self.reportHash = reportHash
         self.findings = findings
         self.followUp = followUp
+        self.structured = structured
+        self.aiFinding = aiFinding
     }
 }
 
@@ -254,16 +265,35 @@ extension FollowUp: CanonicalCodable {
     }
 }
 
+// The follow-up's presence byte is a flag byte: bit 0 a follow-up follows, bit 1 the AI read the study, bit 2 the AI
+// said "finding" (only with bit 1), bit 3 structured. A report without the AI's verdict or the structured flag has
+// the bytes it had before they existed (the byte is 0 or 1, as `putOptional` wrote it).
 extension ReportSubmission: CanonicalCodable {
+    static let followUpFlag: UInt8 = 1
+    static let aiReadFlag: UInt8 = 2
+    static let aiFindingFlag: UInt8 = 4
+    static let structuredFlag: UInt8 = 8
+
     public func encode(into w: inout CanonicalWriter) {
         w.putHash(reportHash)
         w.putU16Array(findings)
-        w.putOptional(followUp)
+        var flags: UInt8 = followUp == nil ? 0 : Self.followUpFlag
+        if let aiFinding { flags |= Self.aiReadFlag | (aiFinding ? Self.aiFindingFlag : 0) }
+        if structured { flags |= Self.structuredFlag }
+        w.putU8(flags)
+        if let followUp { w.put(followUp) }
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         reportHash = try r.takeHash()
         findings = try r.takeU16Array()
-        followUp = try r.takeOptional()
+        let flags = try r.takeU8()
+        let known = Self.followUpFlag | Self.aiReadFlag | Self.aiFindingFlag | Self.structuredFlag
+        guard flags & ~known == 0, flags & Self.aiFindingFlag == 0 || flags & Self.aiReadFlag != 0 else {
+            throw DecodingError(offset: 0, message: "bad report flags \(flags)")
+        }
+        followUp = flags & Self.followUpFlag != 0 ? try r.take() : nil
+        aiFinding = flags & Self.aiReadFlag != 0 ? flags & Self.aiFindingFlag != 0 : nil
+        structured = flags & Self.structuredFlag != 0
     }
 }
 

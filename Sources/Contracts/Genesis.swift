@@ -193,6 +193,9 @@ public struct Genesis: Equatable, Sendable {
     /// Validator governance (issue 17 item 4); nil: no operator may change the set (jailing still applies). Encoded
     /// as an optional trailing section, so a genesis without it has the bytes it had before governance existed.
     public var governance: GovernanceParameters?
+    /// The follow-up guideline and value-based quality weights (issue 18 item 3); nil: reports are not judged.
+    /// An optional trailing section after governance, so a genesis without it has its old bytes.
+    public var quality: QualityParameters?
     /// The randomness beacon that decides peer-review samples (no participants: a beacon chained from the
     /// previous one, predictable; for tests and chains that sample at 0 or 100% only).
     public var randomness: RandomnessParameters
@@ -203,8 +206,9 @@ public struct Genesis: Equatable, Sendable {
         fees: FeeParameters = FeeParameters(minFee: 10, perByte: 0), feeCollector: Address,
         peerReviewSamplingBasisPoints: UInt64 = 500, limits: SizeLimits = SizeLimits(), turnaroundWindow: UInt32 = 64,
         validators: [ValidatorUpdate] = [], governance: GovernanceParameters? = nil,
-        randomness: RandomnessParameters = RandomnessParameters()
+        randomness: RandomnessParameters = RandomnessParameters(), quality: QualityParameters? = nil
     ) {
+        self.quality = quality
         self.chainID = chainID
         self.genesisTimeTicks = genesisTimeTicks
         self.accounts = accounts
@@ -270,6 +274,7 @@ public struct Genesis: Equatable, Sendable {
             for k in g.operators where k.hasSmallOrder { out.append("operator key \(k.hex) has small order") }
             if g.proposalWindowTicks <= 0 { out.append("proposal window must be positive") }
         }
+        if let q = quality { out += q.problems() }
         return out
     }
 }
@@ -414,6 +419,10 @@ extension Genesis: CanonicalCodable {
             w.putU8(Genesis.governanceSection)
             w.put(governance)
         }
+        if let quality {
+            w.putU8(Genesis.qualitySection)
+            w.put(quality)
+        }
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         chainID = try r.takeString()
@@ -435,17 +444,27 @@ extension Genesis: CanonicalCodable {
         validators = try r.takeArray()
         randomness = try r.take()
         governance = nil
-        if r.remaining > 0 {
+        quality = nil
+        // Sections in increasing tag order, each at most once.
+        var last: UInt8 = 0
+        while r.remaining > 0 {
             let section = try r.takeU8()
-            guard section == Genesis.governanceSection else {
-                throw DecodingError(offset: 0, message: "bad genesis section \(section)")
+            guard section > last else {
+                throw DecodingError(offset: 0, message: "genesis section \(section) out of order")
             }
-            governance = try r.take()
+            last = section
+            switch section {
+            case Genesis.governanceSection: governance = try r.take()
+            case Genesis.qualitySection: quality = try r.take()
+            default: throw DecodingError(offset: 0, message: "bad genesis section \(section)")
+            }
         }
     }
 
     /// The tag of the governance section.
     static let governanceSection: UInt8 = 0x47
+    /// The tag of the quality section.
+    static let qualitySection: UInt8 = 0x51
 }
 
 extension GovernanceParameters: CanonicalCodable {

@@ -25,6 +25,12 @@ extension ReadChainApp {
     public func speedPremium(_ id: UInt64) -> (amount: UInt64, promisedBy: Int64)? { view.speedPremium(id) }
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
+    /// The radiologist's report-quality counts (genesis quality section; all zero without it).
+    public func reportQuality(of a: Address) -> ReportQualityRecord {
+        view.load(StateKeys.reportQuality(a)) ?? ReportQualityRecord()
+    }
+    /// The radiologist's weighted quality score in the current bonus period, basis points (scored weights only).
+    public func qualityScore(of a: Address) -> UInt64 { view.u64(StateKeys.qualityScore(a)) }
 
     /// The latest randomness epoch's beacon (nil before the first epoch closes).
     public var randomnessBeacon: Hash? { state.get(StateKeys.randomnessBeacon).map { Hash(bytes: $0) } }

@@ -14,6 +14,8 @@ import Ledger
 /// | `rad/<address 20>` | `RadiologistProfile` |
 /// | `met/<address 20>` | `QualityMetrics` |
 /// | `bpts/<address 20>` | quality points in the current bonus period (UInt64) |
+/// | `qual/<address 20>` | `ReportQualityRecord` (genesis quality section only) |
+/// | `qscore/<address 20>` | weighted quality score in the current bonus period, basis points (UInt64; scored weights only) |
 /// | `study/<id 8>` | `Study` |
 /// | `bid/<id 8><bidder 20>` | `BidRecord` (deleted when the auction is finalised or cancelled) |
 /// | `dl/<deadline 8><id 8>` | empty: studies not yet reported, by deadline (expiry index) |
@@ -47,6 +49,8 @@ public enum StateKeys {
     public static let deadlinePrefix = p("dl/")
     public static let holdbackPrefix = p("hb/")
     public static let bidPrefix = p("bid/")
+    public static let reportQualityPrefix = p("qual/")
+    public static let qualityScorePrefix = p("qscore/")
 
     public static func account(_ a: Address) -> Bytes { accountPrefix + a.bytes }
     public static func authority(_ k: PublicKey) -> Bytes { p("auth/") + k.bytes }
@@ -56,6 +60,8 @@ public enum StateKeys {
     public static func profile(_ a: Address) -> Bytes { p("rad/") + a.bytes }
     public static func metrics(_ a: Address) -> Bytes { metricsPrefix + a.bytes }
     public static func bonusPoints(_ a: Address) -> Bytes { bonusPointsPrefix + a.bytes }
+    public static func reportQuality(_ a: Address) -> Bytes { reportQualityPrefix + a.bytes }
+    public static func qualityScore(_ a: Address) -> Bytes { qualityScorePrefix + a.bytes }
     public static func study(_ id: UInt64) -> Bytes { studyPrefix + id.bigEndianBytes }
     public static func bids(_ id: UInt64) -> Bytes { bidPrefix + id.bigEndianBytes }
     public static func bid(_ id: UInt64, _ bidder: Address) -> Bytes { bids(id) + bidder.bytes }

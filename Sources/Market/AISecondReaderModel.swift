@@ -68,11 +68,13 @@ public struct AISecondReaderModel: Sendable, Equatable {
             truth.hasFinding
             ? verdictDraw < sensitivity(modality, datasetSize: datasetSize)
             : verdictDraw >= specificity(modality, datasetSize: datasetSize)
-        guard aiSaysFinding != human.reportsFinding else { return human }
+        var kept = human
+        kept.aiSaysFinding = aiSaysFinding
+        guard aiSaysFinding != human.reportsFinding else { return kept }
         let aiRight = aiSaysFinding == truth.hasFinding
         let adopt = parameters.acceptanceProbability * (aiRight ? 1 : falseFlagAcceptanceRatio)
-        guard adoptDraw < adopt else { return human }
-        let flipped: ReadResult =
+        guard adoptDraw < adopt else { return kept }
+        var flipped: ReadResult =
             switch human.classification {
             case .falseNegative: ReadResult(classification: .truePositive, discrepancy: .none, changedByAI: true)
             case .truePositive:
@@ -82,6 +84,7 @@ public struct AISecondReaderModel: Sendable, Equatable {
             case .falsePositive: ReadResult(classification: .trueNegative, discrepancy: .none, changedByAI: true)
             case .trueNegative: ReadResult(classification: .falsePositive, discrepancy: .minor, changedByAI: true)
             }
+        flipped.aiSaysFinding = aiSaysFinding
         return flipped
     }
 }

@@ -49,11 +49,17 @@ public struct ReadResult: Sendable, Equatable {
     public var discrepancy: Discrepancy
     /// Whether the AI second reader's flag changed the radiologist's call.
     public var changedByAI: Bool
+    /// The AI second reader's own verdict (true: "finding"), before the radiologist's final call; nil when no AI
+    /// read the study. The report carries it on chain (`ReportSubmission.aiFinding`).
+    public var aiSaysFinding: Bool?
 
-    public init(classification: ReadOutcome, discrepancy: Discrepancy, changedByAI: Bool = false) {
+    public init(
+        classification: ReadOutcome, discrepancy: Discrepancy, changedByAI: Bool = false, aiSaysFinding: Bool? = nil
+    ) {
         self.classification = classification
         self.discrepancy = discrepancy
         self.changedByAI = changedByAI
+        self.aiSaysFinding = aiSaysFinding
     }
 
     /// Whether the report states a finding (what goes into `SubmitReport.findings`).

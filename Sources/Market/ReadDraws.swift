@@ -40,3 +40,24 @@ public struct ReadDraws: Sendable, Equatable {
     /// The keyed name of read `attempt` of `study`: `read.<client>/<source>/<sequence>.<attempt>`.
     public static func name(study: StudyKey, attempt: Int) -> String { "read.\(study).\(attempt)" }
 }
+
+/// One read's report-quality uniforms (issue 18 item 3): whether the report is structured and whether its
+/// follow-up recommendation departs from the guideline. Their own keyed name (`quality.<study>.<attempt>`), so
+/// ``ReadDraws`` and every other draw are the same with the market's `quality` section or without it, and a study
+/// read under two designs shares them (paired comparisons).
+public struct QualityDraws: Sendable, Equatable {
+    public var structured: Double
+    public var followUp: Double
+
+    public init(structured: Double, followUp: Double) {
+        self.structured = structured
+        self.followUp = followUp
+    }
+
+    /// The draws of read `attempt` (from 1) of `study` in the replication of `keyed`.
+    public init(study: StudyKey, attempt: Int, keyed: KeyedDraws) {
+        var g = keyed.generator("quality.\(study).\(attempt)")
+        structured = g.uniformPositive()
+        followUp = g.uniformPositive()
+    }
+}

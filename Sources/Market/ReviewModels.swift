@@ -53,16 +53,20 @@ public struct ReferrerFeedback: Sendable, Equatable {
     /// Feedback for one report, as ``feedback(discrepancy:turnaroundTicks:requiredTicks:stream:)``, and whether it
     /// confirms a discrepancy: the report had one and the referrer noticed it (the clinical course showed the report
     /// wrong), so the feedback adjudicates the read. `nil` when the referrer gives none. Draws the same three numbers.
+    /// `gain` is added to the expected score before noise (a structured report's satisfaction gain,
+    /// ``ReportQuality/structuredSatisfactionGain``; 0 otherwise).
     public func assess(
-        discrepancy: Discrepancy, turnaroundTicks: Int64, requiredTicks: Int64,
+        discrepancy: Discrepancy, turnaroundTicks: Int64, requiredTicks: Int64, gain: Double = 0,
         stream: RandomStream
     ) -> (score: Int, confirmed: Bool)? {
         let gives = stream.uniform() < parameters.feedbackProbability
         let noticed = stream.uniform() < noticeProbability
         let e = noise?.sample(stream) ?? 0
         guard gives else { return nil }
-        let mean = meanScore(
-            discrepancy: discrepancy, noticed: noticed, turnaroundTicks: turnaroundTicks, requiredTicks: requiredTicks)
+        let mean =
+            meanScore(
+                discrepancy: discrepancy, noticed: noticed, turnaroundTicks: turnaroundTicks,
+                requiredTicks: requiredTicks) + gain
         return (Int(min(5, max(1, (mean + e).rounded()))), noticed && discrepancy != .none)
     }
 }

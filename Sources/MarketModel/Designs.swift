@@ -105,12 +105,16 @@ public struct MarketDesignSpec: Sendable, Equatable {
         public var holdbackTimeoutTicks: Int64
         /// Referrer feedback (1–5) at or above which an unsampled hold-back is released (default 3).
         public var feedbackThreshold: Int
+        /// The quality score's weights (default: the discrepancy point alone, as before the weights existed);
+        /// weights other than the default need the market's `quality` section.
+        public var weights: QualityScoreWeights
 
         public init(
             holdbackBasisPoints: Int = 1000, levyBasisPoints: Int = 200, bonusPeriodTicks: Int64 = 30 * 86_400_000_000,
             payout: Payout = .proportionalToQualityPoints, holdbackTimeoutTicks: Int64 = 30 * 86_400_000_000,
-            feedbackThreshold: Int = 3
+            feedbackThreshold: Int = 3, weights: QualityScoreWeights = QualityScoreWeights()
         ) {
+            self.weights = weights
             self.holdbackBasisPoints = holdbackBasisPoints
             self.levyBasisPoints = levyBasisPoints
             self.bonusPeriodTicks = bonusPeriodTicks

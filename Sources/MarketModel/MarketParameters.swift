@@ -26,6 +26,8 @@ public struct MarketParameters: Sendable, Equatable {
     public var peerReview: PeerReview
     /// The AI second reader.
     public var ai: AISecondReader
+    /// Report quality: follow-up guideline, structured reports (nil: off, as before issue 18 item 3).
+    public var quality: ReportQuality?
     /// The market designs, run side by side under common random numbers; names are unique.
     public var designs: [MarketDesignSpec]
     /// The permissioned chain everything runs on.
@@ -35,9 +37,10 @@ public struct MarketParameters: Sendable, Equatable {
         currency: Currency = .usd, studyWRVU: PerModality<Double> = MarketDefaults.studyWRVU,
         credentialing: Credentialing = Credentialing(), clients: [ClientGroup], cohorts: [RadiologistCohort],
         referrers: Referrers = Referrers(), peerReview: PeerReview = PeerReview(),
-        ai: AISecondReader = AISecondReader(),
+        ai: AISecondReader = AISecondReader(), quality: ReportQuality? = nil,
         designs: [MarketDesignSpec], chain: ChainParameters = ChainParameters()
     ) {
+        self.quality = quality
         self.currency = currency
         self.studyWRVU = studyWRVU
         self.credentialing = credentialing

@@ -53,6 +53,13 @@ public struct StudyRecord: Sendable, Equatable {
     /// 0 none, 1 minor, 2 major.
     public var discrepancy: Int
     public var changedByAI: Bool
+    /// The AI second reader's own verdict on the read (true: "finding"); nil when no AI read it (or never read).
+    /// The report carries it on chain, so `readchain audit ai` rebuilds the AI's own accuracy.
+    public var aiFinding: Bool?
+    /// The report is structured (nil: the market's `quality` section is off, or never read).
+    public var structuredReport: Bool?
+    /// The report's follow-up recommendation meets the clients' guideline (nil: no guideline, or never read).
+    public var followUpAppropriate: Bool?
     /// Hours since the reader's shift began, at the end of the read.
     public var hoursIntoShift: Double?
     /// The projected shift volume the read was made at (reads so far extrapolated to the shift).

@@ -16,7 +16,9 @@ import Scenario
 // study's `study.posted` event gives its modality; the block header gives the time. The final state holds the
 // dataset itself (`LabelRecord`s under `label/<seq>`), authenticated by the state root. What it does not hold: the
 // AI's own verdict on a read (the outcome is the report's, after the AI second reader), and the AI's learning-curve
-// parameters (the scenario's `ai` section, stored with the run's provenance, off chain).
+// parameters (the scenario's `ai` section, stored with the run's provenance, off chain). The AI's own verdict on
+// each read is in the report (`ReportSubmission.aiFinding`, issue 18 item 4): against the adjudicated truth of the
+// labelled studies it gives the AI's own measured sensitivity and specificity, beside the reports' (after the AI).
 
 /// Findings adjudicated, by the read's outcome against the adjudicated truth.
 public struct OutcomeCounts: Codable, Sendable, Equatable {
@@ -78,6 +80,23 @@ public struct ChainLabel: Sendable, Equatable {
     /// The adjudicated findings, from the signed transaction.
     public var findings: [FindingLabel]
     public var labelsHash: Hash
+    /// The AI second reader's own verdict in the study's report (true: "finding"); nil when no AI read it.
+    public var aiFinding: Bool?
+
+    /// Whether the adjudicated truth has a finding (some label's outcome is a true positive or a false negative).
+    public var truthFinding: Bool { findings.contains { $0.outcome == .truePositive || $0.outcome == .falseNegative } }
+
+    /// The AI's own verdict against the adjudicated truth; nil when no AI read the study.
+    public var aiOutcome: ReadOutcome? {
+        aiFinding.map { ai in
+            switch (ai, truthFinding) {
+            case (true, true): .truePositive
+            case (true, false): .falsePositive
+            case (false, false): .trueNegative
+            case (false, true): .falseNegative
+            }
+        }
+    }
 }
 
 /// Collects the dataset from replayed blocks: every `label.appended` event with the labels its transaction carries.
@@ -88,6 +107,11 @@ public struct ChainDataset {
     /// Modalities of the studies posted on chain, in `Modality.allCases` order.
     public var postedModalities: [Modality] { Modality.allCases.filter { posted.contains($0) } }
     private var posted: Set<Modality> = []
+    /// The AI verdict of each committed report, by on-chain study (looked up, never iterated; `reports` keeps the
+    /// order).
+    private var aiFindingOf: [UInt64: Bool?] = [:]
+    /// Every committed report, in chain order, with its on-chain study.
+    public private(set) var reports: [(study: UInt64, report: ReportSubmission)] = []
     public private(set) var failures: [ReplayFailure] = []
 
     public init() {}
@@ -109,6 +133,12 @@ public struct ChainDataset {
                 modalityOf[id] = modality
                 posted.insert(modality)
             }
+            if b.events[k].contains(where: { if case .studyReported = $0 { true } else { false } }),
+                case .submitReport(let id, let report)? = try? Message.decode(canonical: tx.message)
+            {
+                aiFindingOf[id] = report.aiFinding
+                reports.append((id, report))
+            }
             for case .labelAppended(let seq, let study, let hash, let source) in b.events[k] {
                 let problem: String?
                 let adjudication = (try? Message.decode(canonical: tx.message)).flatMap(Self.adjudication)
@@ -119,7 +149,7 @@ public struct ChainDataset {
                         ChainLabel(
                             seq: seq, study: study, height: b.height, blockTime: time, modality: modality,
                             source: source, adjudicator: tx.sender.address, findings: adjudication.labels,
-                            labelsHash: hash))
+                            labelsHash: hash, aiFinding: aiFindingOf[study] ?? nil))
                     problem = nil
                 } else if let adjudication {
                     problem =
@@ -206,6 +236,11 @@ public struct AIAuditModalityBin: Codable, Sendable, Equatable {
     /// The scenario's AI curve at the dataset size at the end of the bin (nil: AI off or parameters unreadable).
     public var aiSensitivity: Double?
     public var aiSpecificity: Double?
+    /// The AI's own verdicts (in the reports on chain) on the labelled studies up to the end of the bin, against
+    /// the adjudicated truth, and the sensitivity and specificity they measure (nil: none).
+    public var aiMeasured: OutcomeCounts
+    public var aiMeasuredSensitivity: Double?
+    public var aiMeasuredSpecificity: Double?
 }
 
 /// One time bin (a simulated day by default) of the learning curve.
@@ -231,6 +266,10 @@ public struct AIAuditBin: Codable, Sendable, Equatable {
     /// and confirming feedback selects errors).
     public var peerReviewSensitivity: Double?
     public var peerReviewSpecificity: Double?
+    /// The AI's own verdicts against the adjudicated truth, every modality, up to the end of the bin.
+    public var aiMeasured: OutcomeCounts
+    public var aiMeasuredSensitivity: Double?
+    public var aiMeasuredSpecificity: Double?
     public var modalities: [AIAuditModalityBin]
 }
 
@@ -241,6 +280,10 @@ public struct AIAuditTotal: Codable, Sendable, Equatable {
     public var outcomes: OutcomeCounts
     public var readSensitivity: Double?
     public var readSpecificity: Double?
+    /// The AI's own verdicts (in the reports) on the labelled studies against the adjudicated truth.
+    public var aiOutcomes: OutcomeCounts
+    public var aiSensitivity: Double?
+    public var aiSpecificity: Double?
     /// Dataset entries (cases) by source.
     public var peerReview: Int
     public var followUp: Int
@@ -257,6 +300,10 @@ public struct AISimulatorCheck: Codable, Sendable, Equatable {
     public var studiesCompared: Int
     /// Rows peer-reviewed or with a completed follow-up, checked to have a label on chain (when labels are shared).
     public var adjudicatedRowsChecked: Int
+    /// Reports on chain compared with their study's row: the AI's verdict (`ai_finding`), the structured flag
+    /// (`structured_report`), the follow-up recommendation (`follow_up_recommended`) and its appropriateness by the
+    /// genesis guideline (`follow_up_appropriate`).
+    public var aiVerdictsCompared: Int
     public var ok: Bool
 }
 
@@ -353,7 +400,8 @@ public enum AIAudit {
         out.bins = bins(
             labels, modalities: modalities, binTicks: binTicks, horizon: run.provenance.horizonTicks, ai: ai)
         var failures: [ReplayFailure] = []
-        out.simulatorCheck = try compareWithSimulator(store, run, labels, ai: ai, &failures)
+        out.simulatorCheck = try compareWithSimulator(
+            store, run, labels, reports: dataset.reports, quality: app?.genesis.quality, ai: ai, &failures)
         out.failures = failures
         out.ok = failures.isEmpty
         return out
@@ -373,10 +421,15 @@ public enum AIAudit {
     static func totals(_ labels: [ChainLabel], modalities: [Modality]) -> [AIAuditTotal] {
         func total(_ name: String, _ selected: [ChainLabel]) -> AIAuditTotal {
             var outcomes = OutcomeCounts()
-            for l in selected { for f in l.findings { outcomes.add(f.outcome) } }
+            var aiOutcomes = OutcomeCounts()
+            for l in selected {
+                for f in l.findings { outcomes.add(f.outcome) }
+                if let o = l.aiOutcome { aiOutcomes.add(o) }
+            }
             return AIAuditTotal(
                 modality: name, outcomes: outcomes, readSensitivity: outcomes.sensitivity,
-                readSpecificity: outcomes.specificity,
+                readSpecificity: outcomes.specificity, aiOutcomes: aiOutcomes, aiSensitivity: aiOutcomes.sensitivity,
+                aiSpecificity: aiOutcomes.specificity,
                 peerReview: selected.filter { $0.source == .peerReview }.count,
                 followUp: selected.filter { $0.source == .followUp }.count,
                 referrerFeedback: selected.filter { $0.source == .referrerFeedback }.count)
@@ -397,7 +450,9 @@ public enum AIAudit {
         var cases = 0
         var all = OutcomeCounts()
         var peer = OutcomeCounts()
+        var aiAll = OutcomeCounts()
         var cumulative = [OutcomeCounts](repeating: OutcomeCounts(), count: modalities.count)
+        var aiCumulative = [OutcomeCounts](repeating: OutcomeCounts(), count: modalities.count)
         for i in 0..<count {
             let end = Int64(i + 1) * binTicks
             var new = [OutcomeCounts](repeating: OutcomeCounts(), count: modalities.count)
@@ -407,6 +462,10 @@ public enum AIAudit {
                 next += 1
                 added += 1
                 guard let m = modalities.firstIndex(of: l.modality) else { continue }
+                if let o = l.aiOutcome {
+                    aiCumulative[m].add(o)
+                    aiAll.add(o)
+                }
                 for f in l.findings {
                     new[m].add(f.outcome)
                     all.add(f.outcome)
@@ -422,7 +481,9 @@ public enum AIAudit {
                     AIAuditModalityBin(
                         modality: m.name, new: new[k], cumulative: cumulative[k],
                         aiSensitivity: size.flatMap { n in model?.sensitivity(m, datasetSize: n) },
-                        aiSpecificity: size.flatMap { n in model?.specificity(m, datasetSize: n) }))
+                        aiSpecificity: size.flatMap { n in model?.specificity(m, datasetSize: n) },
+                        aiMeasured: aiCumulative[k], aiMeasuredSensitivity: aiCumulative[k].sensitivity,
+                        aiMeasuredSpecificity: aiCumulative[k].specificity))
             }
             out.append(
                 AIAuditBin(
@@ -430,7 +491,8 @@ public enum AIAudit {
                     newLabels: added, labels: cases, datasetSize: size, cumulative: all,
                     readSensitivity: all.sensitivity, readSpecificity: all.specificity, readAccuracy: all.accuracy,
                     peerReviewSensitivity: peer.sensitivity, peerReviewSpecificity: peer.specificity,
-                    modalities: perModality))
+                    aiMeasured: aiAll, aiMeasuredSensitivity: aiAll.sensitivity,
+                    aiMeasuredSpecificity: aiAll.specificity, modalities: perModality))
         }
         return out
     }
@@ -438,12 +500,14 @@ public enum AIAudit {
     /// The rebuilt dataset against the simulator's own records of the run: the hourly dataset size it sampled,
     /// and each labelled study's row. Nil when the run stored no per-study rows (`--no-observations`).
     static func compareWithSimulator(
-        _ store: ResultsStore, _ run: RunRecord, _ labels: [ChainLabel], ai: AISecondReader?,
-        _ failures: inout [ReplayFailure]
+        _ store: ResultsStore, _ run: RunRecord, _ labels: [ChainLabel],
+        reports: [(study: UInt64, report: ReportSubmission)],
+        quality: QualityParameters?, ai: AISecondReader?, _ failures: inout [ReplayFailure]
     ) throws -> AISimulatorCheck? {
         let rows = try store.marketStudies(run: run.id)
         guard !rows.isEmpty else { return nil }
-        var check = AISimulatorCheck(samplesCompared: 0, studiesCompared: 0, adjudicatedRowsChecked: 0, ok: false)
+        var check = AISimulatorCheck(
+            samplesCompared: 0, studiesCompared: 0, adjudicatedRowsChecked: 0, aiVerdictsCompared: 0, ok: false)
         var problems: [(Int64?, String)] = []
         // Hourly dataset size: the world counts a label when it sees its block committed (`chain_blocks.time`).
         if let ai {
@@ -509,6 +573,43 @@ public enum AIAudit {
                         "label \(l.seq), study \(row.key) (on-chain \(l.study)): " + wrong.joined(separator: "; ")
                     )
                 )
+            }
+        }
+        // Every report's AI verdict, structured flag and follow-up recommendation are the simulator's record of the
+        // read, and the genesis guideline judges the recommendation as the simulator did (a report is on the row's
+        // latest on-chain study: a study is reported once, on the assignment it holds).
+        for r in reports {
+            guard let i = rowOf[r.study] else {
+                problems.append((nil, "a report of on-chain study \(r.study): no market_studies row has it"))
+                continue
+            }
+            check.aiVerdictsCompared += 1
+            let row = rows[i]
+            var wrong: [String] = []
+            func text(_ v: Bool?) -> String { v.map { $0 ? "finding" : "no finding" } ?? "no AI read" }
+            func flag(_ v: Bool?) -> String { v.map { $0 ? "yes" : "no" } ?? "none" }
+            if row.aiFinding != r.report.aiFinding {
+                wrong.append(
+                    "AI verdict \(text(row.aiFinding)) in market_studies, \(text(r.report.aiFinding)) in the report "
+                        + "on chain")
+            }
+            if (row.structuredReport ?? false) != r.report.structured {
+                wrong.append(
+                    "structured \(flag(row.structuredReport)) in market_studies, \(flag(r.report.structured)) on chain")
+            }
+            if row.followUpRecommended != (r.report.followUp != nil) {
+                wrong.append(
+                    "follow-up recommended \(flag(row.followUpRecommended)) in market_studies, "
+                        + "\(flag(r.report.followUp != nil)) on chain")
+            }
+            let judged = quality?.judge(r.report)
+            if row.followUpAppropriate != judged {
+                wrong.append(
+                    "follow-up appropriate \(flag(row.followUpAppropriate)) in market_studies, \(flag(judged)) by the "
+                        + "guideline on chain")
+            }
+            if !wrong.isEmpty {
+                problems.append((nil, "study \(row.key) (on-chain \(r.study)): " + wrong.joined(separator: "; ")))
             }
         }
         // Every adjudicated row has its label when the market shares labels.

@@ -67,6 +67,11 @@ public enum MetricCatalogue {
             "median submit-to-first-commit time of every agent transaction submitted after the warm-up (the "
             + "plots' post latency is a study's post transaction only)",
         "commit_latency_p90": "90th percentile of the same submit-to-first-commit times of every agent transaction",
+        "referrer_satisfaction": "mean referrer feedback score (1-5) of the measured studies that got feedback",
+        "follow_up_appropriate_share":
+            "share of measured reads whose follow-up recommendation meets the clients' guideline on chain (NaN "
+            + "without the market's quality section)",
+        "structured_share": "share of measured reads written as structured reports (NaN without the quality section)",
     ].merging(
         ClientGroup.ClientType.allCases.flatMap { t in
             [

@@ -31,7 +31,8 @@ extension ResultsStore {
             Column("detected", \.detected), Column("feedback", \.feedback),
             Column("follow_up_recommended", \.followUpRecommended),
             Column("follow_up_completed", \.followUpCompleted), Column("reposts", \.reposts),
-            Column("status", \.status), Column("measured", \.measured),
+            Column("status", \.status), Column("measured", \.measured), Column("ai_finding", \.aiFinding),
+            Column("structured_report", \.structuredReport), Column("follow_up_appropriate", \.followUpAppropriate),
         ])
 
     /// `radiologist_days`: one radiologist's calendar day in one run.

@@ -78,4 +78,14 @@ extension Schema {
     static let v9 = """
         ALTER TABLE stopping ADD COLUMN paired_baseline TEXT;
         """
+
+    /// Per study (issue 18 items 3 and 4): the AI second reader's own verdict on the read (1 "finding", 0 "no
+    /// finding", NULL when no AI read it); whether the report is structured, and whether its follow-up
+    /// recommendation meets the clients' guideline (NULL when the scenario's `quality` section is off). All NULL in
+    /// rows written before v10. The report on chain carries the same three.
+    static let v10 = """
+        ALTER TABLE market_studies ADD COLUMN ai_finding INTEGER CHECK (ai_finding IN (0, 1));
+        ALTER TABLE market_studies ADD COLUMN structured_report INTEGER CHECK (structured_report IN (0, 1));
+        ALTER TABLE market_studies ADD COLUMN follow_up_appropriate INTEGER CHECK (follow_up_appropriate IN (0, 1));
+        """
 }

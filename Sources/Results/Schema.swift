@@ -10,7 +10,7 @@ enum Schema {
     static let applicationID: Int32 = 0x5243_686E
 
     /// The number of the newest migration this build knows.
-    static let version = 9
+    static let version = 10
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -50,6 +50,10 @@ enum Schema {
         migrator.registerMigration("v9") { db in
             try db.execute(sql: v9)
             try db.execute(sql: "PRAGMA user_version = 9")
+        }
+        migrator.registerMigration("v10") { db in
+            try db.execute(sql: v10)
+            try db.execute(sql: "PRAGMA user_version = 10")
         }
         return migrator
     }

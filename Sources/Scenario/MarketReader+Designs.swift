@@ -161,6 +161,20 @@ extension MarketReader {
             holdbackBasisPoints: holdback, levyBasisPoints: levy,
             bonusPeriodTicks: duration(v, "bonus_period", d.bonusPeriodTicks, positive: true, &ok), payout: payout,
             holdbackTimeoutTicks: duration(v, "holdback_timeout", d.holdbackTimeoutTicks, positive: true, &ok),
-            feedbackThreshold: integer(v, "feedback_threshold", d.feedbackThreshold, in: 1...5, &ok))
+            feedbackThreshold: integer(v, "feedback_threshold", d.feedbackThreshold, in: 1...5, &ok),
+            weights: readQualityWeights(v, &ok))
+    }
+
+    /// A value-based design's quality-score weights (`weights: { discrepancy: 1, structured: 0.1 }`), each in
+    /// 0...10; absent: the defaults.
+    func readQualityWeights(_ v: MappingReader, _ ok: inout Bool) -> QualityScoreWeights {
+        let d = QualityScoreWeights()
+        guard let w = section(v, "weights", ScenarioSchema.qualityWeightsFields, &ok) else { return d }
+        let range = 0...QualityScoreWeights.maxWeight
+        return QualityScoreWeights(
+            discrepancy: number(w, "discrepancy", d.discrepancy, in: range, &ok),
+            followUpAppropriate: number(w, "follow_up_appropriate", d.followUpAppropriate, in: range, &ok),
+            satisfaction: number(w, "satisfaction", d.satisfaction, in: range, &ok),
+            structured: number(w, "structured", d.structured, in: range, &ok))
     }
 }

@@ -40,6 +40,7 @@ struct MarketReader {
         let referrers = readReferrers(market, &ok)
         let peerReview = readPeerReview(market, &ok)
         let ai = readAI(market, &ok)
+        let quality = readQuality(market, &ok)
         let designs = readList(market, "designs", required: true, &ok) { node, index in
             var itemOK = true
             return readDesign(node, index, currency, &itemOK)
@@ -56,12 +57,21 @@ struct MarketReader {
         unique(designs.map { Located(value: $0.value.name, mark: $0.mark) }, what: "design", &ok)
         crossCheck(clients: clients, cohorts: cohorts, &ok)
         crossCheckDesigns(designs, clients: clients.map(\.value), wrvu: wrvu, &ok)
+        if quality == nil {
+            for d in designs where !(d.value.valueBased?.weights.isDefault ?? true) {
+                walker.error(
+                    "design '\(d.value.name)': value_based 'weights' other than the defaults need the market's "
+                        + "'quality' section (structured reports and the follow-up guideline)",
+                    at: d.mark)
+                ok = false
+            }
+        }
 
         guard ok, let chain else { return nil }
         return MarketParameters(
             currency: currency, studyWRVU: wrvu, credentialing: credentialing, clients: clients.map(\.value.model),
             cohorts: cohorts.map(\.value.model), referrers: referrers, peerReview: peerReview, ai: ai,
-            designs: designs.map(\.value), chain: chain)
+            quality: quality, designs: designs.map(\.value), chain: chain)
     }
 
     // MARK: - Shared helpers
@@ -296,6 +306,23 @@ struct MarketReader {
             ok = false
         }
         return ai
+    }
+
+    /// The `quality` section, or nil when absent (report quality off).
+    func readQuality(_ market: MappingReader, _ ok: inout Bool) -> ReportQuality? {
+        guard market.contains("quality") else { return nil }
+        let d = ReportQuality()
+        guard let s = section(market, "quality", ScenarioSchema.qualityFields, &ok) else { return nil }
+        return ReportQuality(
+            inappropriateFollowUp: probability(s, "inappropriate_follow_up", d.inappropriateFollowUp, &ok),
+            structuredShare: probability(s, "structured_share", d.structuredShare, &ok),
+            structuredTimeCostBasisPoints: percent(
+                s, "structured_time_cost", d.structuredTimeCostBasisPoints, in: 0...100_000, &ok),
+            structuredSatisfactionGain: number(
+                s, "structured_satisfaction_gain", d.structuredSatisfactionGain, in: 0...4, &ok),
+            incentiveResponse: number(s, "incentive_response", d.incentiveResponse, in: 0...100, &ok),
+            recommendedWithinTicks: duration(s, "follow_up_within", d.recommendedWithinTicks, positive: true, &ok),
+            guidelineWithinTicks: duration(s, "guideline_within", d.guidelineWithinTicks, positive: true, &ok))
     }
 
     /// One probability for every modality (`sensitivity: 0.9`), or a mapping of modality to probability

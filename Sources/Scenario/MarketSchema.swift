@@ -14,6 +14,7 @@ extension ScenarioSchema {
         .optional("referrers"),
         .optional("peer_review"),
         .optional("ai"),
+        .optional("quality"),
         .required("designs"),
         .optional("chain"),
     ]
@@ -81,6 +82,16 @@ extension ScenarioSchema {
         .optional("irreducible_error"), .optional("acceptance_probability"), .optional("reading_time_effect"),
     ]
 
+    static let qualityFields: [FieldSpec] = [
+        .optional("inappropriate_follow_up"), .optional("structured_share"), .optional("structured_time_cost"),
+        .optional("structured_satisfaction_gain"), .optional("incentive_response"), .optional("follow_up_within"),
+        .optional("guideline_within"),
+    ]
+    static let qualityWeightsFields: [FieldSpec] = [
+        .optional("discrepancy"), .optional("follow_up_appropriate"), .optional("satisfaction"),
+        .optional("structured"),
+    ]
+
     static let designFields: [FieldSpec] = [
         .required("name"), .required("type"), .optional("operator"), .optional("margin"), .optional("pay_per_wrvu"),
         .optional("client_prices"), .optional("bidding_window"), .optional("reveal_window"), .optional("pricing"),
@@ -102,6 +113,7 @@ extension ScenarioSchema {
     static let valueBasedFields: [FieldSpec] = [
         .optional("holdback"), .optional("levy"), .optional("bonus_period"), .optional("payout"),
         .optional("min_points"), .optional("holdback_timeout"), .optional("feedback_threshold"),
+        .optional("weights"),
     ]
 
     static let chainFields: [FieldSpec] = [
@@ -166,9 +178,11 @@ extension ScenarioSchema {
         ("referrers", referrersFields),
         ("peerReview", peerReviewFields),
         ("aiSecondReader", aiFields),
+        ("reportQuality", qualityFields),
         ("design", designFields),
         ("scoreWeights", weightsFields),
         ("valueBased", valueBasedFields),
+        ("qualityWeights", qualityWeightsFields),
         ("escalation", escalationFields),
         ("escalationTerms", escalationTermsFields),
         ("speedPremium", speedPremiumFields),

@@ -87,7 +87,8 @@ enum AIAuditTable {
             if let c = r.simulatorCheck {
                 lines.append(
                     "  simulator's records: \(c.ok ? "equal" : "DIFFER"): \(c.samplesCompared) hourly dataset sizes, "
-                        + "\(c.studiesCompared) labelled studies' rows, \(c.adjudicatedRowsChecked) adjudicated rows")
+                        + "\(c.studiesCompared) labelled studies' rows, \(c.adjudicatedRowsChecked) adjudicated rows, "
+                        + "\(c.aiVerdictsCompared) reports' AI verdicts")
             } else {
                 lines.append("  simulator's records: none stored (--no-observations)")
             }
@@ -99,10 +100,14 @@ enum AIAuditTable {
                     + ", initial dataset \(r.initialDataset.map(String.init) ?? "unknown")")
             lines.append("")
             lines.append("  validated labels by modality (findings by the read's outcome; cases by source)")
-            var rows = [["modality", "TP", "FP", "TN", "FN", "sens", "spec", "peer_review", "follow_up", "feedback"]]
+            var rows = [
+                ["modality", "TP", "FP", "TN", "FN", "sens", "spec", "ai_sens", "ai_spec", "peer_review", "follow_up"]
+                    + ["feedback"]
+            ]
             for t in r.totals {
                 var row = [t.modality] + counts(t.outcomes)
                 row += [fraction(t.readSensitivity), fraction(t.readSpecificity)]
+                row += [fraction(t.aiSensitivity), fraction(t.aiSpecificity)]
                 row += [t.peerReview, t.followUp, t.referrerFeedback].map { String($0) }
                 rows.append(row)
             }
@@ -112,10 +117,12 @@ enum AIAuditTable {
             lines.append(
                 "  learning curve, per \(binText(report.binHours)) by block time (cumulative; read: the reports, "
                     + "after the AI, against adjudicated truth; peer: the same on peer-review labels alone, a random "
-                    + "sample; AI: the scenario's curve at the dataset size)")
+                    + "sample; ai_meas: the AI's own verdicts in the reports on chain against adjudicated truth; "
+                    + "AI: the scenario's curve at the dataset size)")
             var curve = [
                 ["bin", "to_h", "new", "labels", "dataset", "TP", "FP", "TN", "FN", "read_sens", "read_spec"]
-                    + ["peer_sens", "peer_spec"] + modalities.map { "ai_\($0)_sens/spec" }
+                    + ["peer_sens", "peer_spec", "ai_meas_sens", "ai_meas_spec"]
+                    + modalities.map { "ai_\($0)_sens/spec" }
             ]
             for b in r.bins {
                 var row = [String(b.index), hoursText(b.toHours), String(b.newLabels), String(b.labels)]
@@ -123,6 +130,7 @@ enum AIAuditTable {
                 row += counts(b.cumulative)
                 row += [fraction(b.readSensitivity), fraction(b.readSpecificity)]
                 row += [fraction(b.peerReviewSensitivity), fraction(b.peerReviewSpecificity)]
+                row += [fraction(b.aiMeasuredSensitivity), fraction(b.aiMeasuredSpecificity)]
                 row += b.modalities.map { m in fraction(m.aiSensitivity) + "/" + fraction(m.aiSpecificity) }
                 curve.append(row)
             }

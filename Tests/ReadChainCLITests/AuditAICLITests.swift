@@ -26,6 +26,9 @@ import Testing
         #expect(r.stdout.contains("simulator's records: equal"), "\(r.stdout)")
         #expect(r.stdout.contains("learning curve, per 2 h by block time"))
         #expect(r.stdout.contains("ai_xr_sens/spec") && r.stdout.contains("ai_ct_sens/spec"))
+        // The AI's own verdicts (issue 18 item 4): its measured columns, and every report's verdict compared.
+        #expect(r.stdout.contains("ai_sens") && r.stdout.contains("ai_meas_sens") && r.stdout.contains("ai_meas_spec"))
+        #expect(r.stdout.contains(" reports' AI verdicts"), "\(r.stdout)")
         #expect(r.stdout.hasSuffix("OK: 2 runs verified and rebuilt from the chain\n"))
         let j = try CLI.run(["audit", "ai", Self.database, "--run", "2", "--json", "--labels"])
         #expect(j.status == 0, "\(j.stderr)")

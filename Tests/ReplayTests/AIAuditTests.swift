@@ -100,6 +100,29 @@ import Testing
                 expected["all", default: OutcomeCounts()].add(row.outcome!)
             }
             // Every peer-reviewed or followed-up row is in the dataset.
+            // The AI's own verdicts (issue 18 item 4): each label's report carries the AI's verdict, and against
+            // the row's truth it gives the AI's own outcome; every committed report's verdict was compared.
+            var expectedAI: [String: OutcomeCounts] = [:]
+            func aiOutcome(_ row: StudyRecord) -> ReadOutcome? {
+                row.aiFinding.map { ai in
+                    ai
+                        ? (row.truthFinding ? .truePositive : .falsePositive)
+                        : (row.truthFinding ? .falseNegative : .trueNegative)
+                }
+            }
+            for l in labels {
+                guard let o = aiOutcome(rowOf[l.study]!) else { continue }
+                expectedAI[l.modality, default: OutcomeCounts()].add(o)
+                expectedAI["all", default: OutcomeCounts()].add(o)
+            }
+            #expect((expectedAI["all"]?.total ?? 0) >= 10, "\(r.design): the AI read the labelled studies")
+            for t in r.totals {
+                #expect(t.aiOutcomes == (expectedAI[t.modality] ?? OutcomeCounts()), "\(r.design): AI \(t.modality)")
+                #expect(t.aiSensitivity == t.aiOutcomes.sensitivity && t.aiSpecificity == t.aiOutcomes.specificity)
+            }
+            let reportedRows = rows.filter { $0.reportCommitted != nil && $0.chainStudyID != nil }
+            #expect(r.simulatorCheck?.aiVerdictsCompared == reportedRows.count, "\(r.design)")
+            #expect(reportedRows.allSatisfy { $0.aiFinding != nil }, "\(r.design): AI on, every report read by it")
             let labelled = Set(labels.map(\.study))
             for row in rows where row.peerReviewed || row.followUpCompleted {
                 #expect(row.chainStudyID.map(labelled.contains) == true, "\(r.design): study \(row.key) unlabelled")
@@ -118,6 +141,13 @@ import Testing
                 for l in labels where l.blockTimeTicks < end { counts.add(rowOf[l.study]!.outcome!) }
                 #expect(b.cumulative == counts, "\(r.design): bin \(b.index)")
                 #expect(b.readSensitivity == counts.sensitivity && b.readSpecificity == counts.specificity)
+                var ai = OutcomeCounts()
+                for l in labels where l.blockTimeTicks < end {
+                    if let o = aiOutcome(rowOf[l.study]!) { ai.add(o) }
+                }
+                #expect(b.aiMeasured == ai, "\(r.design): AI bin \(b.index)")
+                #expect(b.aiMeasuredSensitivity == ai.sensitivity && b.aiMeasuredSpecificity == ai.specificity)
+                #expect(b.modalities.map(\.aiMeasured.total).reduce(0, +) == ai.total)
             }
             let last = try #require(r.bins.last)
             let size = try #require(samples.last?.datasetSize)
@@ -179,6 +209,81 @@ import Testing
             "\(r.failures.map(\.description))")
         #expect(r.failures.contains { $0.height == h && $0.kind == "tx-root" })
         #expect(report.runs.dropFirst().allSatisfy { $0.ok }, "the other designs' chains are untouched")
+    }
+
+    /// The AI's verdict in a stored report flipped (one byte of the block: the report's flag byte): the chain no
+    /// longer verifies at that height and the run's figures are withheld.
+    @Test func tamperedAIVerdictInABlockIsCaught() throws {
+        let path = try Self.copy()
+        let q = try DatabaseQueue(path: path)
+        let stored = try q.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT height, block FROM chain_block_data WHERE run_id = 2 ORDER BY height")
+        }
+        var target: (height: Int64, block: Block, tx: Int, id: UInt64, report: ReportSubmission)?
+        for row in stored where target == nil {
+            let b = try Block.decode(canonical: [UInt8](row["block"] as Data))
+            for (k, tx) in b.transactions.enumerated() {
+                if case .submitReport(let id, let report)? = try? Message.decode(canonical: tx.message),
+                    report.aiFinding != nil
+                {
+                    target = (row["height"], b, k, id, report)
+                    break
+                }
+            }
+        }
+        var (h, block, k, id, report) = try #require(target)
+        let before = block.transactions[k].message
+        report.aiFinding!.toggle()
+        let after = Message.submitReport(studyID: id, report: report).canonicalBytes
+        #expect(after.count == before.count && zip(after, before).filter { $0 != $1 }.count == 1, "one byte")
+        block.transactions[k].message = after
+        try q.write { db in
+            try db.execute(
+                sql: "UPDATE chain_block_data SET block = ? WHERE run_id = 2 AND height = ?",
+                arguments: [Data(block.canonicalBytes), h])
+        }
+        let audit = try AIAudit.audit(databasePath: path, run: 2)
+        let r = audit.runs[0]
+        #expect(!audit.ok && !r.ok && r.bins.isEmpty && r.totals.isEmpty)
+        #expect(
+            r.failures.contains { $0.height == h && $0.kind == "transaction" && $0.message.contains("signature") },
+            "\(r.failures.map(\.description))")
+    }
+
+    /// A report's AI verdict, and another's follow-up recommendation, changed in the simulator's records, the chain
+    /// intact: each study is named.
+    @Test func aiVerdictRecordThatDisagreesWithTheChainIsNamed() throws {
+        let path = try Self.copy()
+        let q = try DatabaseQueue(path: path)
+        let (key, other) = try q.write { db in
+            let keys = try String.fetchAll(
+                db,
+                sql: "SELECT study_key FROM market_studies WHERE run_id = 1 AND report_committed_ticks IS NOT NULL "
+                    + "AND ai_finding IS NOT NULL ORDER BY study_key LIMIT 2")
+            try db.execute(
+                sql: "UPDATE market_studies SET ai_finding = 1 - ai_finding WHERE run_id = 1 AND study_key = ?",
+                arguments: [keys[0]])
+            try db.execute(
+                sql: "UPDATE market_studies SET follow_up_recommended = 1 - follow_up_recommended "
+                    + "WHERE run_id = 1 AND study_key = ?",
+                arguments: [keys[1]])
+            return (keys[0], keys[1])
+        }
+        let r = try AIAudit.audit(databasePath: path, run: 1).runs[0]
+        #expect(!r.ok && r.simulatorCheck?.ok == false)
+        #expect(
+            r.failures.contains {
+                $0.kind == "simulator" && $0.message.contains("study \(key) ") && $0.message.contains("AI verdict")
+            },
+            "\(r.failures.map(\.description))")
+        #expect(
+            r.failures.contains {
+                $0.kind == "simulator" && $0.message.contains("study \(other) ")
+                    && $0.message.contains("follow-up recommended")
+            },
+            "\(r.failures.map(\.description))")
+        #expect(r.failures.count == 2, "\(r.failures.map(\.description))")
     }
 
     /// The simulator's records changed, the chain intact: a labelled study's outcome and an hourly dataset size

@@ -147,14 +147,17 @@ enum ChildLaunch {
         let dead = try store.beginRun(sampleProvenance(replication: 0))
         try store.close()
         let gone = try deadPID()
-        // Back to schema v5: the v6-v9 columns and migration records gone, as an older build left the file.
+        // Back to schema v5: the v6-v10 columns and migration records gone, as an older build left the file.
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             try db.execute(sql: "ALTER TABLE study_settings DROP COLUMN signatures")
             try db.execute(sql: "ALTER TABLE chain_runs DROP COLUMN signatures")
             try db.execute(sql: "ALTER TABLE study_settings DROP COLUMN record_chain")
             try db.execute(sql: "ALTER TABLE market_studies DROP COLUMN closed_ticks")
             try db.execute(sql: "ALTER TABLE stopping DROP COLUMN paired_baseline")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v6', 'v7', 'v8', 'v9')")
+            for column in ["ai_finding", "structured_report", "follow_up_appropriate"] {
+                try db.execute(sql: "ALTER TABLE market_studies DROP COLUMN \(column)")
+            }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v6', 'v7', 'v8', 'v9', 'v10')")
             try db.execute(sql: "PRAGMA user_version = 5")
             try db.execute(sql: "UPDATE runs SET pid = ? WHERE id = ?", arguments: [gone, dead.rawValue])
         }

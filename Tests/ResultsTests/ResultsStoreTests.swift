@@ -19,7 +19,7 @@ import Testing
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(
                 try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") == [
-                    "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",
+                    "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
                 ])
             for table in [
                 "runs", "run_metrics", "series", "observations", "summaries", "market_studies", "radiologist_days",
@@ -29,7 +29,7 @@ import Testing
             }
             #expect(try db.indexes(on: "observations").map(\.name) == ["observations_by_series_time"])
         }
-        #expect(ResultsStore.schemaVersion == 9)
+        #expect(ResultsStore.schemaVersion == 10)
     }
 
     @Test func reopeningKeepsDataAndVersion() throws {

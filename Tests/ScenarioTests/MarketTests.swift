@@ -496,3 +496,41 @@ func market(_ text: String) throws -> MarketParameters {
         #expect(brief(withAI("{ irreducible_error: 0.04 }")).isEmpty)
     }
 }
+
+/// Report quality (issue 18 item 3): the `quality` section and a value-based design's `weights`.
+@Suite struct QualitySection {
+    static let weighted =
+        validMarketYAML + "\n      value_based: { weights: { follow_up_appropriate: 0.2, structured: 0.1 } }"
+
+    @Test func absentByDefaultAndDefaultsWhenWritten() throws {
+        #expect(try market(validMarketYAML).quality == nil)
+        #expect(try market(validMarketYAML + "\n  quality: {}").quality == ReportQuality())
+        let m = try market(Self.weighted + "\n  quality: { structured_time_cost: 5 %, guideline_within: 60 d }")
+        #expect(m.quality?.structuredTimeCostBasisPoints == 500)
+        let sixtyDays: Int64 = 60 * 86_400_000_000
+        #expect(try #require(m.quality).guidelineWithinTicks == sixtyDays)
+        #expect(
+            m.designs[0].valueBased?.weights
+                == QualityScoreWeights(discrepancy: 1, followUpAppropriate: 0.2, satisfaction: 0, structured: 0.1))
+    }
+
+    /// Bad weights name their line: out of range, unknown, or other than the defaults without `quality`.
+    @Test func badWeightsNameTheLine() {
+        func errors(_ text: String) -> [String] { brief(text).filter { $0.contains(": error: ") } }
+        let outOfRange = errors(
+            validMarketYAML + "\n      value_based: { weights: { structured: 12 } }\n  quality: {}")
+        #expect(
+            outOfRange.count == 1 && outOfRange[0].hasPrefix("21:")
+                && outOfRange[0].contains("error: 'structured' must be between 0 and 10, got 12"), "\(outOfRange)")
+        let unknown = errors(validMarketYAML + "\n      value_based: { weights: { structure: 1 } }\n  quality: {}")
+        #expect(
+            unknown.count == 1 && unknown[0].hasPrefix("21:")
+                && unknown[0].contains("unknown key 'structure' (did you mean 'structured'?)"), "\(unknown)")
+        let noQuality = errors(Self.weighted)
+        #expect(
+            noQuality.count == 1 && noQuality[0].hasPrefix("19:")
+                && noQuality[0].contains(
+                    "design 'p': value_based 'weights' other than the defaults need the market's 'quality' section"),
+            "\(noQuality)")
+    }
+}

@@ -41,6 +41,9 @@ public enum MarketMetrics {
             ("chain_bytes_per_study", "bytes", "block bytes per reported study"),
             ("commit_latency_p50", "s", "commit latency, every agent tx (submit -> commit), p50"),
             ("commit_latency_p90", "s", "commit latency, every agent tx (submit -> commit), p90"),
+            ("referrer_satisfaction", "score 1-5", "referrer satisfaction: mean feedback score"),
+            ("follow_up_appropriate_share", "fraction", "follow-up recommendations meeting the guideline"),
+            ("structured_share", "fraction", "structured reports per study read"),
         ]
         + ClientGroup.ClientType.allCases.flatMap { t in
             [
@@ -86,6 +89,15 @@ public enum MarketMetrics {
         let reviewed = measured.filter(\.peerReviewed)
         let discrepant = reviewed.filter { $0.reviewScore?.isDiscrepancy ?? true }.count
         values["radpeer_discrepancy_rate"] = ratio(discrepant, reviewed.count)
+        // Quality metrics (issue 18 item 3): satisfaction from every measured study's feedback; follow-up
+        // appropriateness and structured share over the reads the `quality` section judged (NaN when it is off).
+        let scores = measured.compactMap(\.feedback)
+        values["referrer_satisfaction"] =
+            scores.isEmpty ? .nan : Double(scores.reduce(0, +)) / Double(scores.count)
+        let judged = measured.compactMap(\.followUpAppropriate)
+        values["follow_up_appropriate_share"] = ratio(judged.filter { $0 }.count, judged.count)
+        let structured = measured.compactMap(\.structuredReport)
+        values["structured_share"] = ratio(structured.filter { $0 }.count, structured.count)
 
         let warmupDay = Int((Double(warmupTicks) / (24 * hour)).rounded(.up))
         let mdays = days.filter { $0.day >= warmupDay }

@@ -31,6 +31,8 @@ struct LocalStudy: Identified {
     var assignee: RadiologistID?
     var granted = false
     var outcome: ReadResult?
+    /// The latest read's report recommends a follow-up (what the client then completes).
+    var recommendsFollowUp = false
     /// Reads of the study started so far, by anyone (the next read is attempt `readsStarted + 1`, ``ReadDraws``).
     var readsStarted = 0
     /// Times the client posted the study again with a fresh deadline after missing one (at most
@@ -80,6 +82,8 @@ final class MarketTerms {
     let speedPremium: [ClientGroup.ClientType: MarketDesignSpec.SpeedPremium]
     let isIntermediary: Bool
     let ai: AISecondReaderModel?
+    /// The follow-up guideline and quality weights on chain (nil: the market's `quality` section is off).
+    let quality: QualityParameters?
     let seed: UInt64
     let horizonTicks: Int64
     let warmupTicks: Int64
@@ -107,11 +111,31 @@ final class MarketTerms {
         escalation = design.escalation
         speedPremium = design.speedPremium
         ai = model.ai.enabled ? AISecondReaderModel(parameters: model.ai) : nil
+        quality = Self.qualityParameters(model: model, design: design)
         self.seed = seed
         self.horizonTicks = horizonTicks
         self.warmupTicks = warmupTicks
         self.clientGroups = clientGroups
         self.clientAddresses = clientAddresses
+    }
+
+    /// The genesis's quality section for `design` in `model`: the guideline (a normal read needs no follow-up;
+    /// any finding needs one within ``ReportQuality/guidelineWithinTicks``) and the design's value-based weights in
+    /// basis points. Nil when the market's `quality` section is off.
+    static func qualityParameters(model: MarketParameters, design: MarketDesignSpec) -> QualityParameters? {
+        guard let q = model.quality else { return nil }
+        let w = design.valueBased?.weights ?? QualityScoreWeights()
+        func bp(_ x: Double) -> UInt32 { UInt32((x * 10_000).rounded()) }
+        return QualityParameters(
+            guideline: [
+                FollowUpRule(findingCode: 0, followUpRequired: false),
+                FollowUpRule(
+                    findingCode: FollowUpRule.anyFinding, followUpRequired: true, maxWithinTicks: q.guidelineWithinTicks
+                ),
+            ],
+            weights: QualityWeights(
+                discrepancy: bp(w.discrepancy), followUpAppropriate: bp(w.followUpAppropriate),
+                satisfaction: bp(w.satisfaction), structured: bp(w.structured)))
     }
 
     /// The client group of the client that posted `study`.

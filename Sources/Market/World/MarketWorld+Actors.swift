@@ -44,6 +44,7 @@ extension MarketWorld {
                 recorder.readStarted(s, at: now)
             case .readFinished(let s, let result):
                 studies[s].outcome = result.outcome
+                studies[s].recommendsFollowUp = result.followUp
                 recorder.read(s, result, at: now)
             case .day(let record):
                 recorder.day(record)

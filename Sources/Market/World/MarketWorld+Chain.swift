@@ -89,7 +89,8 @@ extension MarketWorld {
             },
             governance: operators.isEmpty ? nil : GovernanceParameters(operators: operators.map(\.signing.publicKey)),
             randomness: RandomnessParameters(
-                epochHeights: UInt64(chain.randomnessEpochHeights), participants: randomness))
+                epochHeights: UInt64(chain.randomnessEpochHeights), participants: randomness),
+            quality: MarketTerms.qualityParameters(model: model, design: spec.design))
         if let problem = genesis.problems().first { throw MarketSimulationError("genesis: \(problem)") }
         return genesis
     }

@@ -203,7 +203,7 @@ extension MarketWorld {
         studies[s].holdback = holdback
         if holdback == 0 { records[s].settled = t }
         let outcome = studies[s].outcome ?? ReadResult(classification: .trueNegative, discrepancy: .none)
-        records[s].followUpRecommended = outcome.reportsFinding
+        records[s].followUpRecommended = studies[s].recommendsFollowUp
         // Peer review when the chain sampled the study (at once only at a 100% rate; otherwise the draw comes in an
         // end-of-block event of a later height, `endOfBlock`).
         if firstEvent(receipt, { if case .studySampled = $0 { true } else { nil } }) ?? false {
@@ -212,6 +212,6 @@ extension MarketWorld {
         // Referrer feedback: a noisy function of quality and turnaround.
         let c = studies[s].client
         tellReferrers(of: c, .reported(s, discrepancy: outcome.discrepancy, at: t))
-        if outcome.reportsFinding { at(t + 7 * Self.day, .client(c, .followUp(s))) }
+        if studies[s].recommendsFollowUp { at(t + 7 * Self.day, .client(c, .followUp(s))) }
     }
 }

@@ -96,6 +96,9 @@ struct Recorder {
         studies[s].outcome = read.outcome.classification
         studies[s].discrepancy = read.outcome.discrepancy.rawValue
         studies[s].changedByAI = read.outcome.changedByAI
+        studies[s].aiFinding = read.outcome.aiSaysFinding
+        studies[s].structuredReport = read.structured
+        studies[s].followUpAppropriate = read.followUpAppropriate
     }
 
     /// A transaction submitted at `submitted` committed at `t`.

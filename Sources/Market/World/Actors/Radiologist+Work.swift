@@ -171,8 +171,23 @@ extension Radiologist {
         let draws = ReadDraws(
             study: studies[s].generated.study.key, attempt: studies[s].readsStarted + 1, keyed: keyedDraws)
         readingDraws = draws
-        let ticks = readingTime.sampleTicks(
+        var ticks = readingTime.sampleTicks(
             m, speedFactor: speedFactor, pace: pace, aiEffectBasisPoints: aiEffect, uniform: draws.readingTime)
+        // Report quality (the `quality` section): a structured report, at its time cost, from the study's own
+        // quality uniforms (`QualityDraws`), more often when the value-based design weights structured reports.
+        readingStructured = nil
+        readingQuality = nil
+        if let q = market.terms.model.quality {
+            let quality = QualityDraws(
+                study: studies[s].generated.study.key, attempt: studies[s].readsStarted + 1, keyed: keyedDraws)
+            let structured =
+                quality.structured < q.structuredProbability(weight: market.terms.valueBased?.weights.structured ?? 0)
+            readingQuality = quality
+            readingStructured = structured
+            if structured {
+                ticks = Int64((Double(ticks) * (1 + Double(q.structuredTimeCostBasisPoints) / 10_000)).rounded())
+            }
+        }
         out.append(.schedule(.readDone, at: now + ticks))
     }
 
@@ -219,19 +234,30 @@ extension Radiologist {
             draws: draws)
         let errorProbability =
             truth.hasFinding ? errorModel.missProbability(conditions) : errorModel.overcallProbability(conditions)
+        // The follow-up recommendation: one for a reported finding, none for a normal read, except (the `quality`
+        // section) when the read's follow-up uniform falls below the inappropriate-recommendation probability.
+        var recommends = outcome.reportsFinding
+        var within = 30 * SimTime.ticksPerDay
+        if let q = model.quality, let quality = readingQuality {
+            within = q.recommendedWithinTicks
+            let weight = market.terms.valueBased?.weights.followUpAppropriate ?? 0
+            if quality.followUp < q.inappropriateProbability(weight: weight) { recommends.toggle() }
+        }
+        let finding: [UInt16] = outcome.reportsFinding ? [truth.hasFinding ? truth.findingCode : 999] : []
+        let follow = recommends ? FollowUp(code: 1, withinTicks: within) : nil
+        let structured = readingStructured
+        let report = ReportSubmission(
+            reportHash: Hash.sha256(
+                domain: "readchain/market/report", Array(market.records[s].key.utf8), bytesBE(study.chainID ?? 0)),
+            findings: finding, followUp: follow, structured: structured ?? false, aiFinding: outcome.aiSaysFinding)
         out.append(
             .readFinished(
                 s,
                 FinishedRead(
                     outcome: outcome, hoursIntoShift: hoursIn, shiftVolume: conditions.shiftVolume, pace: pace,
-                    errorProbability: errorProbability)))
+                    errorProbability: errorProbability, followUp: recommends, structured: structured,
+                    followUpAppropriate: market.terms.quality?.judge(report))))
         if let id = study.chainID, study.phase == .assigned, now <= study.deadline {
-            let finding: [UInt16] = outcome.reportsFinding ? [truth.hasFinding ? truth.findingCode : 999] : []
-            let follow = outcome.reportsFinding ? FollowUp(code: 1, withinTicks: 30 * SimTime.ticksPerDay) : nil
-            let report = ReportSubmission(
-                reportHash: Hash.sha256(
-                    domain: "readchain/market/report", Array(market.records[s].key.utf8), bytesBE(id)),
-                findings: finding, followUp: follow)
             out.append(.submit(.submitReport(studyID: id, report: report), .report(rad: self.id, study: s)))
         } else {
             held.removeAll { $0 == s }

@@ -88,6 +88,12 @@ struct Radiologist: Identified {
         var pace: Double
         /// The error model's probability of this read being wrong, before the AI.
         var errorProbability: Double
+        /// The report recommends a follow-up.
+        var followUp: Bool
+        /// The report is structured (nil: the market's `quality` section is off).
+        var structured: Bool? = nil
+        /// The follow-up recommendation meets the guideline (nil: no guideline).
+        var followUpAppropriate: Bool? = nil
     }
 
     let id: RadiologistID
@@ -151,6 +157,10 @@ struct Radiologist: Identified {
     var readingSince: Int64 = 0
     /// The uniforms of the read under way (its study's, for this read attempt).
     var readingDraws: ReadDraws?
+    /// The read under way is a structured report (nil: the market's `quality` section is off).
+    var readingStructured: Bool?
+    /// The read under way's report-quality uniforms (nil: the `quality` section is off).
+    var readingQuality: QualityDraws?
     var considerScheduled = false
     // Day accumulators.
     var dayShiftTicks: Int64 = 0

@@ -32,10 +32,12 @@ struct Referrer {
         switch event {
         case .reported(let s, let discrepancy, let t):
             let record = market.records[s]
+            // A structured report raises the referrers' expected score (the `quality` section).
+            let gain = record.structuredReport == true ? market.terms.model.quality?.structuredSatisfactionGain ?? 0 : 0
             guard
                 let (score, confirmed) = model.assess(
                     discrepancy: discrepancy, turnaroundTicks: t - record.arrival,
-                    requiredTicks: record.requiredTurnaround, stream: stream)
+                    requiredTicks: record.requiredTurnaround, gain: gain, stream: stream)
             else { return [] }
             return [.feedback(s, score: score, confirmed: confirmed, at: t + Self.delayTicks)]
         }
