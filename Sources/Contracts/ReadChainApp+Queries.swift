@@ -21,6 +21,10 @@ extension ReadChainApp {
     }
     /// Study `id`'s escalating offer while it is open: its per-hour step and cap (nil: a fixed offer, or claimed).
     public func escalatingOffer(_ id: UInt64) -> (perHour: UInt64, cap: UInt64)? { view.escalatingOffer(id) }
+    /// Study `id`'s consult: requested, answered or declined (nil: none requested).
+    public func consultState(_ id: UInt64) -> ConsultState? {
+        Context(store: state, genesis: genesis, height: 0, now: 0).consultState(id)
+    }
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
 

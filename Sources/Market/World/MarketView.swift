@@ -26,6 +26,10 @@ struct LocalStudy: Identified {
     /// An escalating offer's per-hour step and cap (minor units) and its posting's block time, as the chain
     /// recorded them (nil: the offer is fixed at `maxPrice`).
     var escalation: (perHour: UInt64, cap: UInt64, postedAt: Int64)?
+    /// The reader has a clinical question: the requisition's own, or (data sharing) the shared clinical summary's.
+    var clinicalContext = false
+    /// A consult with the referrer was requested for the study (at most one per study).
+    var consulted = false
     var assignee: RadiologistID?
     var granted = false
     var outcome: ReadResult?
@@ -71,6 +75,10 @@ final class MarketTerms {
     let valueBased: MarketDesignSpec.ValueBased?
     /// Escalating posted-price offers by client type (empty: none).
     let escalation: [ClientGroup.ClientType: MarketDesignSpec.Escalation]
+    /// Shared clinical context (nil: off).
+    let dataSharing: MarketDesignSpec.DataSharing?
+    /// Consults with referrers (nil: off).
+    let consults: MarketDesignSpec.Consults?
     let isIntermediary: Bool
     let ai: AISecondReaderModel?
     let seed: UInt64
@@ -98,6 +106,8 @@ final class MarketTerms {
         self.isIntermediary = isIntermediary
         valueBased = design.valueBased
         escalation = design.escalation
+        dataSharing = design.dataSharing
+        consults = design.consults
         ai = model.ai.enabled ? AISecondReaderModel(parameters: model.ai) : nil
         self.seed = seed
         self.horizonTicks = horizonTicks
@@ -126,11 +136,15 @@ struct MarketView {
     let book: [StudyID]
     /// Local study of each chain study id.
     let byChainID: [UInt64: StudyID]
+    /// Consults awaiting the referrers' reply, by client (``ClientID/index``): the referrers' load.
+    let pendingConsults: [Int]
 
     init(
         terms: MarketTerms, now: Int64, dayStart: Int64 = 0, labels: Int = 0, studies: [LocalStudy] = [],
-        records: [StudyRecord] = [], book: [StudyID] = [], byChainID: [UInt64: StudyID] = [:]
+        records: [StudyRecord] = [], book: [StudyID] = [], byChainID: [UInt64: StudyID] = [:],
+        pendingConsults: [Int] = []
     ) {
+        self.pendingConsults = pendingConsults
         self.terms = terms
         self.now = now
         self.dayStart = dayStart
