@@ -174,11 +174,12 @@ public struct MarketDesignSpec: Sendable, Equatable {
     /// talks it through; an answered consult supplies the clinical question and lowers the odds of a miss. No
     /// default: off unless a design names it.
     public struct Consults: Sendable, Equatable {
-        /// A read is hard or ambiguous when the error model's probability of a miss at its start (the reader's
-        /// pace, fatigue, shift volume and burnout, and whether the read has a clinical question) is at least this
-        /// (default 0.06 **[assumption]**: chosen so a few per cent of reads are consulted at the default
-        /// parameters, the order of the referrer calls a reading room gets, domain-parameters §9 Sabat 2019: 39
-        /// calls a day, 20% of them with referrers).
+        /// A read is worth a consult when it is ambiguous, with no clinical question (what a referrer can supply,
+        /// §7), and hard: the error model's probability of a miss at its start (the reader's pace, fatigue, shift
+        /// volume and burnout, and the missing question) is at least this (default 0.15 **[assumption]**: at the
+        /// default parameters about a third of the reads without a question, some 5–10% of reads, the order of the
+        /// referrer calls a reading room gets, domain-parameters §9 Sabat 2019: 39 calls a day, 20% of them with
+        /// referrers).
         public var hardMissProbability: Double
         /// The referrer's reply delay, log-normal: median, seconds (default 600 **[assumption]**: no published
         /// call-back time; a referrer paged between patients replies in minutes) and log-scale sigma (default 1.0
@@ -200,7 +201,7 @@ public struct MarketDesignSpec: Sendable, Equatable {
         public var missOddsRatio: Double
 
         public init(
-            hardMissProbability: Double = 0.06, replyMedianSeconds: Double = 600, replySigma: Double = 1.0,
+            hardMissProbability: Double = 0.15, replyMedianSeconds: Double = 600, replySigma: Double = 1.0,
             talkMedianSeconds: Double = 57, talkSigma: Double = 0.5, answerProbability: Double = 0.9,
             halfLoad: Double = 2, missOddsRatio: Double = 1 / 1.4
         ) {

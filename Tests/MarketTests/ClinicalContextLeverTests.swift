@@ -6,6 +6,8 @@ import Testing
 
 /// The levers' sizes: `make test` runs two days of the default market, `make validate` its first week.
 let clinicalContextHorizon: Int64 = (fullValidation ? 7 : 2) * dayTicks
+/// `READCHAIN_LEVER_OFF=1` runs the second design without its lever (the same design twice), to see each test fail.
+let leverOff = ProcessInfo.processInfo.environment["READCHAIN_LEVER_OFF"] == "1"
 
 /// Issue 18 item 1's levers at the default parameters, each beside the default posted-price design on the same
 /// studies (common random numbers: a study's reading-time and error uniforms are its own, `ReadDraws`), each
@@ -29,7 +31,9 @@ let clinicalContextHorizon: Int64 = (fullValidation ? 7 : 2) * dayTicks
             designs: ["posted-price", shared], replications: 1, horizon: clinicalContextHorizon, warmup: 0
         ) { model in
             model.designs.append(
-                MarketDesignSpec(name: shared, mechanism: .postedPrice, dataSharing: MarketDesignSpec.DataSharing()))
+                MarketDesignSpec(
+                    name: shared, mechanism: .postedPrice, dataSharing: leverOff ? nil : MarketDesignSpec.DataSharing())
+            )
         }
         let base = Self.reads(results, "posted-price")
         let with = Self.reads(results, shared)
@@ -48,19 +52,22 @@ let clinicalContextHorizon: Int64 = (fullValidation ? 7 : 2) * dayTicks
         #expect(dMiss.mean + 2.58 * dMiss.standardError < 0, "and fewer misses are expected: \(dMiss)")
     }
 
-    /// Lever: consults. On a hard or ambiguous read (its miss probability at the start at least 6%, an
-    /// **[assumption]**) the reader asks the referrer and holds the read for the reply (log-normal, median 10 min)
+    /// Lever: consults. On an ambiguous and hard read (no clinical question, and its miss probability at the start
+    /// at least 15%, an **[assumption]**) the reader asks the referrer and holds the read for the reply (log-normal, median 10 min)
     /// and, if answered, the call (median 57 s, §9 Yu/Kansagra); an answered consult gives the clinical question and
     /// a miss odds ratio of 1/1.4. Outcome, paired on the studies consulted in the second design against the same
-    /// studies without consults: their miss probability on reads with a finding falls, and their reads take longer
-    /// (the hold: "time spent talking is time spent not reading").
+    /// studies without consults: their miss probability on reads with a finding falls (measured −0.056 ± 0.014 over
+    /// two days, 33 consults), their reads take longer (the hold: "time spent talking is time spent not reading",
+    /// +0.32 ± 0.07 h), and so does every study's turnaround (+0.11 ± 0.02 h, the readers' time taken from the
+    /// queue).
     @Test func consultsLowerMissesAndCostReadingTime() throws {
         let consulting = "posted-price-consults"
         let results = try runDefault(
             designs: ["posted-price", consulting], replications: 1, horizon: clinicalContextHorizon, warmup: 0
         ) { model in
             model.designs.append(
-                MarketDesignSpec(name: consulting, mechanism: .postedPrice, consults: MarketDesignSpec.Consults()))
+                MarketDesignSpec(
+                    name: consulting, mechanism: .postedPrice, consults: leverOff ? nil : MarketDesignSpec.Consults()))
         }
         let base = Self.reads(results, "posted-price")
         let with = Self.reads(results, consulting)
@@ -77,8 +84,9 @@ let clinicalContextHorizon: Int64 = (fullValidation ? 7 : 2) * dayTicks
         print(
             "validation: consults: \(keys.count) consulted of \(with.count) reads (\(answered) answered); miss probability change \(dMiss) over \(findings.count) with a finding; reading time change \(dRead) h; turnaround change, every study reported in both, \(dTurnaround) h"
         )
-        #expect(findings.count > 20)
+        #expect(findings.count >= 10)
         #expect(dMiss.mean + 2.58 * dMiss.standardError < 0, "consulted reads miss less: \(dMiss)")
         #expect(dRead.mean - 2.58 * dRead.standardError > 0, "and take longer: \(dRead) h")
+        #expect(dTurnaround.mean - 2.58 * dTurnaround.standardError > 0, "turnaround rises: \(dTurnaround) h")
     }
 }

@@ -179,7 +179,7 @@ extension Radiologist {
             let model = market.terms.model
             let expected = conditions(
                 for: studies[s], at: now, wRVU: shiftWRVU + model.studyWRVU[m], ctWRVU: model.studyWRVU[.ct])
-            if errorModel.missProbability(expected) >= c.hardMissProbability {
+            if !studies[s].clinicalContext, errorModel.missProbability(expected) >= c.hardMissProbability {
                 let reply = Referrer.consultReply(
                     c, study: studies[s].generated.study.key, attempt: studies[s].readsStarted + 1,
                     pending: market.pendingConsults[studies[s].client.index], keyed: keyedDraws)
