@@ -67,6 +67,16 @@ public enum MetricCatalogue {
             "median submit-to-first-commit time of every agent transaction submitted after the warm-up (the "
             + "plots' post latency is a study's post transaction only)",
         "commit_latency_p90": "90th percentile of the same submit-to-first-commit times of every agent transaction",
+        "expected_errors_per_1000":
+            "the error model's probability of each measured read being wrong (before the AI), summed per 1,000 reads: "
+            + "the errors the read conditions imply, without the draw's noise",
+        "context_share":
+            "share of measured studies read with a clinical question: the requisition's, or the shared clinical "
+            + "summary's (data sharing)",
+        "consults_per_1000": "measured studies whose reader consulted the referrer, per 1,000 measured studies read",
+        "consult_answered_share": "share of those consults the referrer answered (the rest it declined)",
+        "consult_delay_mean": "mean minutes from a consult request to the referrer's reply",
+        "consult_hold_mean": "mean minutes a consult held its read: the wait for the reply plus any conversation",
     ].merging(
         ClientGroup.ClientType.allCases.flatMap { t in
             [
