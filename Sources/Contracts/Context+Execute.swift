@@ -70,6 +70,8 @@ extension Context {
         case .revealRandomness(let epoch, let secret, let next):
             try revealRandomness(epoch: epoch, secret: secret, nextCommitment: next, sender: sender)
         case .rejoinRandomness(let c): try rejoinRandomness(commitment: c, sender: sender)
+        case .requestConsult(let id): try requestConsult(id, sender: sender)
+        case .answerConsult(let id, let answered): try answerConsult(id, answered: answered, sender: sender)
         }
     }
 

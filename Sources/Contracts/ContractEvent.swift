@@ -92,6 +92,11 @@ public enum ContractEvent: Hashable, Sendable {
     /// Warning, end of block: no participant revealed in `epoch`, so its beacon is the hash of the previous one
     /// (predictable: samples decided from it can be dodged).
     case randomnessFallback(epoch: UInt64)
+    // Consults (issue 18 item 1)
+    /// The study's assigned reader asked the referrer for a consult.
+    case consultRequested(study: UInt64, radiologist: Address)
+    /// The client recorded the referrer's reply: answered, or declined.
+    case consultAnswered(study: UInt64, answered: Bool)
 }
 
 /// The kind of claim an attestation makes, as events name it.
@@ -177,6 +182,8 @@ extension ContractEvent {
         case randomnessBeacon = "randomness.beacon"
         case randomnessExcluded = "randomness.excluded"
         case randomnessFallback = "randomness.fallback"
+        case consultRequested = "consult.requested"
+        case consultAnswered = "consult.answered"
 
         /// The attribute keys, in encoding order.
         public var keys: [String] {
@@ -211,6 +218,8 @@ extension ContractEvent {
             case .randomnessRevealed, .randomnessRejoined, .randomnessExcluded: ["participant", "epoch"]
             case .randomnessBeacon: ["epoch", "beacon", "reveals"]
             case .randomnessFallback: ["epoch"]
+            case .consultRequested: ["study", "radiologist"]
+            case .consultAnswered: ["study", "answered"]
             }
         }
     }
@@ -256,6 +265,8 @@ extension ContractEvent {
         case .randomnessBeacon: .randomnessBeacon
         case .randomnessExcluded: .randomnessExcluded
         case .randomnessFallback: .randomnessFallback
+        case .consultRequested: .consultRequested
+        case .consultAnswered: .consultAnswered
         }
     }
 
@@ -271,7 +282,8 @@ extension ContractEvent {
             .settlement(let id, _, _, _, _, _), .studySampled(let id), .followUpCompleted(let id),
             .feedback(let id, _, _), .peerReview(let id, _, _, _), .labelAppended(_, let id, _, _),
             .holdbackReleased(let id, _), .holdbackForfeited(let id, _), .studyExpired(let id, _, _),
-            .premiumEarned(let id, _), .premiumRefunded(let id, _):
+            .premiumEarned(let id, _), .premiumRefunded(let id, _),
+            .consultRequested(let id, _), .consultAnswered(let id, _):
             id
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .radiologistRegistered, .radiologistUpdated,
             .bonusPaid, .bonusPeriod, .validatorJailed, .jailRefused, .validatorChangeProposed,
@@ -287,14 +299,15 @@ extension ContractEvent {
         switch self {
         case .radiologistRegistered(let r), .radiologistUpdated(let r), .studyAssigned(_, let r, _, _),
             .accessGranted(_, let r), .studyReported(_, let r, _, _, _), .settlement(_, let r, _, _, _, _),
-            .feedback(_, let r, _), .peerReview(_, let r, _, _), .bonusPaid(let r, _):
+            .feedback(_, let r, _), .peerReview(_, let r, _, _), .bonusPaid(let r, _), .consultRequested(_, let r):
             r
         case .txFee, .transfer, .attestationIssued, .attestationRevoked, .studyPosted, .studyCancelled,
             .bidCommitted, .bidRevealed, .auctionUnsold, .auctionAwarded, .studySampled, .followUpCompleted,
             .labelAppended, .holdbackReleased, .holdbackForfeited, .premiumEarned, .premiumRefunded, .studyExpired,
             .bonusPeriod, .validatorJailed,
             .jailRefused, .validatorChangeProposed, .validatorChangeApproved, .validatorChangeAdopted,
-            .randomnessRevealed, .randomnessRejoined, .randomnessBeacon, .randomnessExcluded, .randomnessFallback:
+            .randomnessRevealed, .randomnessRejoined, .randomnessBeacon, .randomnessExcluded, .randomnessFallback,
+            .consultAnswered:
             nil
         }
     }
@@ -355,6 +368,8 @@ extension ContractEvent {
             [p.hex, String(epoch)]
         case .randomnessBeacon(let epoch, let beacon, let reveals): [String(epoch), beacon.hex, String(reveals)]
         case .randomnessFallback(let epoch): [String(epoch)]
+        case .consultRequested(let id, let r): [String(id), r.hex]
+        case .consultAnswered(let id, let answered): [String(id), answered ? "1" : "0"]
         }
     }
 }
@@ -433,6 +448,8 @@ extension ContractEvent {
             self = .randomnessBeacon(epoch: try v.u64(), beacon: try v.hash(), reveals: try v.int())
         case .randomnessExcluded: self = .randomnessExcluded(participant: try v.address(), epoch: try v.u64())
         case .randomnessFallback: self = .randomnessFallback(epoch: try v.u64())
+        case .consultRequested: self = .consultRequested(study: try v.u64(), radiologist: try v.address())
+        case .consultAnswered: self = .consultAnswered(study: try v.u64(), answered: try v.flag())
         }
     }
 }

@@ -82,11 +82,16 @@ public struct StudyOrder: Hashable, Sendable {
     public var requisitionHash: Hash
     /// The access link sealed to the client's own key: the escrowed copy it re-seals to the assignee.
     public var clientSealedLink: SealedBox
+    /// Shared clinical context (issue 18 item 1): the link to the patient's clinical summary, held off chain like
+    /// the images, sealed to the client's own key (the escrowed copy it re-seals to the assignee with the access
+    /// link); nil when the client does not share it. No patient data is on chain, only this ciphertext.
+    public var clinicalSummaryLink: SealedBox?
     public init(
         modality: Modality, bodyPart: UInt16, urgency: Urgency, jurisdiction: String, requiredSubspecialty: String = "",
         requiresCredentialing: Bool = false, maxPrice: UInt64, deadlineTicks: Int64, requisitionHash: Hash,
-        clientSealedLink: SealedBox
+        clientSealedLink: SealedBox, clinicalSummaryLink: SealedBox? = nil
     ) {
+        self.clinicalSummaryLink = clinicalSummaryLink
         self.modality = modality
         self.bodyPart = bodyPart
         self.urgency = urgency
@@ -234,11 +239,14 @@ extension StudyOrder: CanonicalCodable {
         w.putU8(urgency.rawValue)
         w.putString(jurisdiction)
         w.putString(requiredSubspecialty)
-        w.putBool(requiresCredentialing)
+        // Flags: bit 0 requires credentialing, bit 1 a clinical summary link follows the sealed link. An order
+        // without a summary link encodes exactly as before the link existed (the flag byte was a Bool).
+        w.putU8((requiresCredentialing ? 1 : 0) | (clinicalSummaryLink == nil ? 0 : 2))
         w.putU64(maxPrice)
         w.putI64(deadlineTicks)
         w.putHash(requisitionHash)
         w.put(clientSealedLink)
+        if let link = clinicalSummaryLink { w.put(link) }
     }
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         modality = try r.takeEnum(Modality.self)
@@ -246,11 +254,15 @@ extension StudyOrder: CanonicalCodable {
         urgency = try r.takeEnum(Urgency.self)
         jurisdiction = try r.takeString()
         requiredSubspecialty = try r.takeString()
-        requiresCredentialing = try r.takeBool()
+        let at = r.offset
+        let flags = try r.takeU8()
+        guard flags <= 3 else { throw DecodingError(offset: at, message: "order flags \(flags) not canonical") }
+        requiresCredentialing = flags & 1 != 0
         maxPrice = try r.takeU64()
         deadlineTicks = try r.takeI64()
         requisitionHash = try r.takeHash()
         clientSealedLink = try r.take()
+        clinicalSummaryLink = flags & 2 != 0 ? try r.take() : nil
     }
 }
 

@@ -54,6 +54,13 @@ public enum Message: Hashable, Sendable {
     /// An excluded participant, `RandomnessParameters.rejoinDelayEpochs` after its exclusion, commits afresh; it
     /// reveals from the epoch after next.
     case rejoinRandomness(commitment: Hash)
+    // Consults (issue 18 item 1)
+    /// The study's assigned reader asks the client's referring clinician about a hard or ambiguous read (once per
+    /// study, while it is assigned).
+    case requestConsult(studyID: UInt64)
+    /// The study's client records the referrer's reply to the open consult: `answered` (the referrer discussed the
+    /// case) or not (it declined). Once per consult.
+    case answerConsult(studyID: UInt64, answered: Bool)
 
     /// The tag byte of each case.
     public var tag: UInt8 {
@@ -81,10 +88,12 @@ public enum Message: Hashable, Sendable {
         case .approveValidatorChange: 21
         case .revealRandomness: 18
         case .rejoinRandomness: 19
+        case .requestConsult: 23
+        case .answerConsult: 24
         }
     }
     /// Every tag a message can have.
-    public static let knownTags: Set<UInt8> = Set(1...22).union([28])
+    public static let knownTags: Set<UInt8> = Set(1...24).union([28])
 
     /// A short name for events and logs.
     public var name: String {
@@ -112,6 +121,8 @@ public enum Message: Hashable, Sendable {
         case .postPremiumStudy: "postPremiumStudy"
         case .revealRandomness: "revealRandomness"
         case .rejoinRandomness: "rejoinRandomness"
+        case .requestConsult: "requestConsult"
+        case .answerConsult: "answerConsult"
         }
     }
 
@@ -151,6 +162,7 @@ public enum Message: Hashable, Sendable {
         case .postStudy(let o), .postEscalatingStudy(let o, _, _), .postPremiumStudy(let o, _, _):
             return s(o.jurisdiction, "jurisdiction") ?? s(o.requiredSubspecialty, "subspecialty")
                 ?? box(o.clientSealedLink, "sealed link")
+                ?? o.clinicalSummaryLink.flatMap { box($0, "clinical summary link") }
         case .grantAccess(_, _, let b):
             return box(b, "sealed link")
         case .submitReport(_, let r):
@@ -189,8 +201,11 @@ extension Message: CanonicalCodable {
             w.put(o)
             w.putU64(premium)
             w.putI64(within)
-        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id):
+        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id), .requestConsult(let id):
             w.putU64(id)
+        case .answerConsult(let id, let answered):
+            w.putU64(id)
+            w.putBool(answered)
         case .completeFollowUp(let id, let labels):
             w.putU64(id)
             w.putArray(labels)
@@ -269,6 +284,8 @@ extension Message: CanonicalCodable {
         case 18:
             self = .revealRandomness(epoch: try r.takeU64(), secret: try r.takeHash(), nextCommitment: try r.takeHash())
         case 19: self = .rejoinRandomness(commitment: try r.takeHash())
+        case 23: self = .requestConsult(studyID: try r.takeU64())
+        case 24: self = .answerConsult(studyID: try r.takeU64(), answered: try r.takeBool())
         default: throw DecodingError(offset: 0, message: "unknown message tag \(tag)")
         }
     }

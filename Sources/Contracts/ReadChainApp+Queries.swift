@@ -23,6 +23,10 @@ extension ReadChainApp {
     public func escalatingOffer(_ id: UInt64) -> (perHour: UInt64, cap: UInt64)? { view.escalatingOffer(id) }
     /// Study `id`'s speed premium until its report: the amount and the block time by which the report must commit.
     public func speedPremium(_ id: UInt64) -> (amount: UInt64, promisedBy: Int64)? { view.speedPremium(id) }
+    /// Study `id`'s consult: requested, answered or declined (nil: none requested).
+    public func consultState(_ id: UInt64) -> ConsultState? {
+        Context(store: state, genesis: genesis, height: 0, now: 0).consultState(id)
+    }
     public var bonusPool: UInt64 { view.u64(StateKeys.bonusPool) }
     public func bonusPoints(of a: Address) -> UInt64 { view.u64(StateKeys.bonusPoints(a)) }
     /// The radiologist's report-quality counts (genesis quality section; all zero without it).

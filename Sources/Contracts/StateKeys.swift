@@ -23,6 +23,7 @@ import Ledger
 /// | `label/<seq 8>` | `LabelRecord` |
 /// | `esc/<id 8>` | an open escalating offer's per-hour step and cap (two UInt64), removed at the claim |
 /// | `prm/<id 8>` | a speed premium and its promised block time (UInt64, Int64), removed at the report |
+/// | `cst/<id 8>` | a study's consult (one byte: 0 requested, 1 answered, 2 declined) |
 /// | `lbs/<id 8>` | the sequence number (UInt64) of the study's label: a study is labelled once |
 /// | `gov/validators` | the validator set after every update returned so far (`[ValidatorUpdate]`); absent until the first change (the genesis set) |
 /// | `gov/nextProposal` | counter (UInt64) of validator-change proposals |
@@ -74,6 +75,7 @@ public enum StateKeys {
     public static func label(_ seq: UInt64) -> Bytes { labelPrefix + seq.bigEndianBytes }
     public static func escalation(_ id: UInt64) -> Bytes { p("esc/") + id.bigEndianBytes }
     public static func premium(_ id: UInt64) -> Bytes { p("prm/") + id.bigEndianBytes }
+    public static func consult(_ id: UInt64) -> Bytes { p("cst/") + id.bigEndianBytes }
     public static func studyLabel(_ id: UInt64) -> Bytes { p("lbs/") + id.bigEndianBytes }
     public static let validators = p("gov/validators")
     public static let nextProposal = p("gov/nextProposal")

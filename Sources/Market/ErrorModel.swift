@@ -20,11 +20,14 @@ public struct ReadConditions: Sendable, Equatable {
     public var burnedOut: Bool
     /// Whether the requisition carries a clinical question.
     public var goodRequisition: Bool
+    /// The odds ratio of a miss from an answered consult with the referrer (1: no consult).
+    public var consultMissOddsRatio: Double
 
     public init(
         pace: Double = 1, hoursIntoShift: Double = 0, shiftVolume: Int = 0, burnedOut: Bool = false,
-        goodRequisition: Bool = true
+        goodRequisition: Bool = true, consultMissOddsRatio: Double = 1
     ) {
+        self.consultMissOddsRatio = consultMissOddsRatio
         self.pace = pace
         self.hoursIntoShift = hoursIntoShift
         self.shiftVolume = shiftVolume
@@ -124,6 +127,7 @@ public struct ErrorModel: Sendable, Equatable {
     public func missProbability(_ c: ReadConditions) -> Double {
         var x = logit(accuracy.missProbability) + sharedLogOddsRatio(c)
         if !c.goodRequisition { x += log(accuracy.poorRequisitionOddsRatio) }
+        if c.consultMissOddsRatio != 1 { x += log(c.consultMissOddsRatio) }
         return logistic(x)
     }
 

@@ -176,6 +176,81 @@ public struct MarketDesignSpec: Sendable, Equatable {
         }
     }
 
+    /// Shared clinical context (issue 18 item 1): each order carries a sealed link to the patient's clinical
+    /// summary, held off chain like the images, and the reader sees a clinical question on `clinicalQuestionShare`
+    /// of reads (those whose requisition already has one, and enough of the rest). No default: off unless a design
+    /// names it.
+    public struct DataSharing: Sendable, Equatable {
+        /// The share of reads with a clinical question when the summary is shared (default 0.88: domain-parameters
+        /// §7 "Requisition completeness", Davies 2018: CT/MR/US requests give a question 88% of the time against
+        /// 76% overall, the better-documented requests standing in for a shared record).
+        public var clinicalQuestionShare: Double
+
+        public init(clinicalQuestionShare: Double = 0.88) {
+            self.clinicalQuestionShare = clinicalQuestionShare
+        }
+
+        /// The probability that the shared summary supplies the question a requisition lacks, so that a client whose
+        /// requisitions carry one with probability `requisitionQuality` reaches ``clinicalQuestionShare`` (0 when it
+        /// already does).
+        public func fillProbability(requisitionQuality q: Double) -> Double {
+            guard clinicalQuestionShare > q, q < 1 else { return 0 }
+            return min(1, (clinicalQuestionShare - q) / (1 - q))
+        }
+    }
+
+    /// Consults (issue 18 item 1): on a hard or ambiguous read the reader asks the client's referrer (a
+    /// transaction), holds the read until the referrer replies after a drawn delay, and, if the referrer answers,
+    /// talks it through; an answered consult supplies the clinical question and lowers the odds of a miss. No
+    /// default: off unless a design names it.
+    public struct Consults: Sendable, Equatable {
+        /// A read is worth a consult when it is ambiguous, with no clinical question (what a referrer can supply,
+        /// §7), and hard: the error model's probability of a miss at its start (the reader's pace, fatigue, shift
+        /// volume and burnout, and the missing question) is at least this (default 0.15 **[assumption]**: at the
+        /// default parameters about a third of the reads without a question, some 5–10% of reads, the order of the
+        /// referrer calls a reading room gets, domain-parameters §9 Sabat 2019: 39 calls a day, 20% of them with
+        /// referrers).
+        public var hardMissProbability: Double
+        /// The referrer's reply delay, log-normal: median, seconds (default 600 **[assumption]**: no published
+        /// call-back time; a referrer paged between patients replies in minutes) and log-scale sigma (default 1.0
+        /// **[assumption]**: a long right tail). At least 30 s.
+        public var replyMedianSeconds: Double
+        public var replySigma: Double
+        /// The conversation once the referrer answers, log-normal: median, seconds (default 57: domain-parameters §9
+        /// "Reading-room phone calls", Yu/Kansagra 2014) and sigma (default 0.5 **[assumption]**).
+        public var talkMedianSeconds: Double
+        public var talkSigma: Double
+        /// The probability an idle referrer answers (default 0.9 **[assumption]**).
+        public var answerProbability: Double
+        /// The referrer's load at which that probability halves: its client's consults awaiting a reply (default 2
+        /// **[assumption]**: a clinician with two calls pending lets the third go).
+        public var halfLoad: Double
+        /// The odds ratio of a miss on a read whose consult was answered, on top of the clinical question it supplies
+        /// (default 1 / 1.4 **[assumption]**: the size of the requisition term, `poor_requisition_odds_ratio`;
+        /// domain-parameters §7 Castillo 2021: clinical information improves accuracy).
+        public var missOddsRatio: Double
+
+        public init(
+            hardMissProbability: Double = 0.15, replyMedianSeconds: Double = 600, replySigma: Double = 1.0,
+            talkMedianSeconds: Double = 57, talkSigma: Double = 0.5, answerProbability: Double = 0.9,
+            halfLoad: Double = 2, missOddsRatio: Double = 1 / 1.4
+        ) {
+            self.hardMissProbability = hardMissProbability
+            self.replyMedianSeconds = replyMedianSeconds
+            self.replySigma = replySigma
+            self.talkMedianSeconds = talkMedianSeconds
+            self.talkSigma = talkSigma
+            self.answerProbability = answerProbability
+            self.halfLoad = halfLoad
+            self.missOddsRatio = missOddsRatio
+        }
+
+        /// The probability the referrer answers with `pending` consults of its client awaiting a reply.
+        public func answerProbability(pending: Int) -> Double {
+            answerProbability / (1 + Double(max(0, pending)) / halfLoad)
+        }
+    }
+
     /// Unique name, used in results (`[A-Za-z0-9._-]+`).
     public var name: String
     public var mechanism: Mechanism
@@ -184,12 +259,19 @@ public struct MarketDesignSpec: Sendable, Equatable {
     public var escalation: [ClientGroup.ClientType: Escalation]
     /// Speed premiums by client type (posted price only; a client type has either an escalation or a premium).
     public var speedPremium: [ClientGroup.ClientType: SpeedPremium]
+    /// Shared clinical context (nil: off).
+    public var dataSharing: DataSharing?
+    /// Consults with referrers (nil: off).
+    public var consults: Consults?
 
     public init(
         name: String, mechanism: Mechanism, valueBased: ValueBased? = nil,
         escalation: [ClientGroup.ClientType: Escalation] = [:],
-        speedPremium: [ClientGroup.ClientType: SpeedPremium] = [:]
+        speedPremium: [ClientGroup.ClientType: SpeedPremium] = [:], dataSharing: DataSharing? = nil,
+        consults: Consults? = nil
     ) {
+        self.dataSharing = dataSharing
+        self.consults = consults
         self.name = name
         self.mechanism = mechanism
         self.valueBased = valueBased

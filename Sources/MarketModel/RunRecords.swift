@@ -82,6 +82,16 @@ public struct StudyRecord: Sendable, Equatable {
     public var status: StudyStatus
     /// The study arrived after the warm-up (counted in the headline metrics).
     public var measured: Bool
+    /// The read had a clinical question: from the requisition, or from the shared clinical summary (data sharing).
+    public var clinicalContext = false
+    /// The reader asked the referrer for a consult on its last read (issue 18 item 1).
+    public var consulted = false
+    /// The referrer answered that consult (nil: no consult).
+    public var consultAnswered: Bool?
+    /// The consult request to the referrer's reply, ticks (nil: no consult).
+    public var consultDelay: Int64?
+    /// The time the consult held the read: the wait for the reply plus any conversation, ticks (nil: no consult).
+    public var consultTicks: Int64?
 
     public init(
         key: String, client: String, clientType: String, modality: Modality, urgency: Urgency, subspecialty: String?,

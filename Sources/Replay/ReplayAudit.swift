@@ -65,7 +65,8 @@ public enum ChainAudit {
     /// Messages that name a study.
     static func studyID(_ m: Message) -> UInt64? {
         switch m {
-        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id), .completeFollowUp(let id, _):
+        case .cancelStudy(let id), .claimStudy(let id), .finaliseAuction(let id), .completeFollowUp(let id, _),
+            .requestConsult(let id), .answerConsult(let id, _):
             return id
         case .assignStudy(let id, _, _), .commitBid(let id, _), .grantAccess(let id, _, _), .submitReport(let id, _),
             .submitFeedback(let id, _, _), .submitPeerReview(let id, _, _):

@@ -72,6 +72,16 @@ public enum MetricCatalogue {
             "share of measured reads whose follow-up recommendation meets the clients' guideline on chain (NaN "
             + "without the market's quality section)",
         "structured_share": "share of measured reads written as structured reports (NaN without the quality section)",
+        "expected_errors_per_1000":
+            "the error model's probability of each measured read being wrong (before the AI), summed per 1,000 reads: "
+            + "the errors the read conditions imply, without the draw's noise",
+        "context_share":
+            "share of measured studies read with a clinical question: the requisition's, or the shared clinical "
+            + "summary's (data sharing)",
+        "consults_per_1000": "measured studies whose reader consulted the referrer, per 1,000 measured studies read",
+        "consult_answered_share": "share of those consults the referrer answered (the rest it declined)",
+        "consult_delay_mean": "mean minutes from a consult request to the referrer's reply",
+        "consult_hold_mean": "mean minutes a consult held its read: the wait for the reply plus any conversation",
     ].merging(
         ClientGroup.ClientType.allCases.flatMap { t in
             [

@@ -127,13 +127,39 @@ extension MarketReader {
                 speedPremium[t] = MarketDesignSpec.SpeedPremium(withinTicks: within, premiumBasisPoints: premium.value)
             }
         }
+        var dataSharing: MarketDesignSpec.DataSharing?
+        if let d = section(s, "data_sharing", ScenarioSchema.dataSharingFields, &good) {
+            let share = percent(d, "clinical_question", 8_800, in: 1...10_000, &good)
+            dataSharing = MarketDesignSpec.DataSharing(clinicalQuestionShare: Double(share) / 10_000)
+        }
+        var consults: MarketDesignSpec.Consults?
+        if let c = section(s, "consults", ScenarioSchema.consultsFields, &good) { consults = readConsults(c, &good) }
         if !good { ok = false }
         guard let name, type != nil else { return nil }
         return Located(
             value: MarketDesignSpec(
                 name: name.value, mechanism: mechanism, valueBased: valueBased, escalation: escalation,
-                speedPremium: speedPremium),
+                speedPremium: speedPremium, dataSharing: dataSharing, consults: consults),
             mark: name.mark)
+    }
+
+    func readConsults(_ c: MappingReader, _ ok: inout Bool) -> MarketDesignSpec.Consults {
+        let d = MarketDesignSpec.Consults()
+        let second = 1_000_000.0  // ticks are microseconds
+        func seconds(_ key: String, _ fallback: Double) -> Double {
+            Double(duration(c, key, Int64(fallback * second), positive: true, &ok)) / second
+        }
+        return MarketDesignSpec.Consults(
+            hardMissProbability: Double(
+                percent(c, "hard_miss_probability", Int((d.hardMissProbability * 10_000).rounded()), &ok)) / 10_000,
+            replyMedianSeconds: seconds("reply_median", d.replyMedianSeconds),
+            replySigma: number(c, "reply_sigma", d.replySigma, in: 0.01...5, &ok),
+            talkMedianSeconds: seconds("talk_median", d.talkMedianSeconds),
+            talkSigma: number(c, "talk_sigma", d.talkSigma, in: 0.01...5, &ok),
+            answerProbability: Double(
+                percent(c, "answer_probability", Int((d.answerProbability * 10_000).rounded()), &ok)) / 10_000,
+            halfLoad: number(c, "half_load", d.halfLoad, in: 0.01...1_000, &ok),
+            missOddsRatio: number(c, "miss_odds_ratio", d.missOddsRatio, in: 0.01...1, &ok))
     }
 
     func readValueBased(_ v: MappingReader, _ ok: inout Bool) -> MarketDesignSpec.ValueBased {

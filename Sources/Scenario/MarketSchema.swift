@@ -96,6 +96,7 @@ extension ScenarioSchema {
         .required("name"), .required("type"), .optional("operator"), .optional("margin"), .optional("pay_per_wrvu"),
         .optional("client_prices"), .optional("bidding_window"), .optional("reveal_window"), .optional("pricing"),
         .optional("weights"), .optional("value_based"), .optional("escalation"), .optional("speed_premium"),
+        .optional("data_sharing"), .optional("consults"),
     ]
     /// Keys only some design types take; the rest (`name`, `type`, `value_based`) apply to all.
     static let designKeysByType: [(type: String, keys: [String])] = [
@@ -110,6 +111,14 @@ extension ScenarioSchema {
     /// A posted-price design's speed premiums: one entry per client type that pays for speed.
     static let speedPremiumFields: [FieldSpec] = ClientGroup.ClientType.allCases.map { .optional($0.rawValue) }
     static let speedPremiumTermsFields: [FieldSpec] = [.required("within"), .required("premium")]
+    /// Shared clinical context (issue 18 item 1), any design type.
+    static let dataSharingFields: [FieldSpec] = [.optional("clinical_question")]
+    /// Consults with referrers (issue 18 item 1), any design type.
+    static let consultsFields: [FieldSpec] = [
+        .optional("hard_miss_probability"), .optional("reply_median"), .optional("reply_sigma"),
+        .optional("talk_median"), .optional("talk_sigma"), .optional("answer_probability"), .optional("half_load"),
+        .optional("miss_odds_ratio"),
+    ]
     static let valueBasedFields: [FieldSpec] = [
         .optional("holdback"), .optional("levy"), .optional("bonus_period"), .optional("payout"),
         .optional("min_points"), .optional("holdback_timeout"), .optional("feedback_threshold"),
@@ -187,6 +196,8 @@ extension ScenarioSchema {
         ("escalationTerms", escalationTermsFields),
         ("speedPremium", speedPremiumFields),
         ("speedPremiumTerms", speedPremiumTermsFields),
+        ("dataSharing", dataSharingFields),
+        ("consults", consultsFields),
         ("chain", chainFields),
         ("validator", validatorFields),
         ("blockLimits", blockFields),

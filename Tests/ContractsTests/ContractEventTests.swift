@@ -61,6 +61,9 @@ import Testing
         .randomnessBeacon(epoch: 4, beacon: Hash.sha256([4]), reveals: 3),
         .randomnessExcluded(participant: b, epoch: .max),
         .randomnessFallback(epoch: 5),
+        .consultRequested(study: 9, radiologist: a),
+        .consultAnswered(study: 9, answered: true),
+        .consultAnswered(study: 10, answered: false),
     ]
 
     @Test func samplesCoverEveryKind() {

@@ -29,6 +29,10 @@ import Testing
             .approveValidatorChange(proposalID: 14),
             .revealRandomness(epoch: 14, secret: Hash.sha256([14]), nextCommitment: .zero),
             .rejoinRandomness(commitment: Hash.sha256([15])),
+            .requestConsult(studyID: 16), .answerConsult(studyID: 17, answered: true),
+            .answerConsult(studyID: 18, answered: false),
+            .postStudy(c.order(c.c1, deadline: 79, summary: true)),
+            .postStudy(c.order(c.c1, deadline: 80, credentialing: true, summary: true)),
         ]
     }
 

@@ -76,18 +76,27 @@ struct Cast {
 
     func order(
         _ client: Party, modality: Modality = .ct, maxPrice: UInt64 = 4_000, deadline: Int64,
-        jurisdiction: String = "US-CA", subspecialty: String = "", credentialing: Bool = false
+        jurisdiction: String = "US-CA", subspecialty: String = "", credentialing: Bool = false, summary: Bool = false
     ) -> StudyOrder {
-        StudyOrder(
+        // With `summary`, the order carries a clinical-summary link sealed to the client's own key (data sharing).
+        let summaryLink =
+            summary
+            ? Sealing.seal(
+                Cast.summaryLink, to: client.sealing.publicKey,
+                ephemeral: SealingKey.derive(label: "summary-eph", seed: UInt64(deadline)),
+                info: Message.accessInfo(studyID: 0, recipient: client.sealing.publicKey)) : nil
+        return StudyOrder(
             modality: modality, bodyPart: 3, urgency: .routine, jurisdiction: jurisdiction,
             requiredSubspecialty: subspecialty, requiresCredentialing: credentialing, maxPrice: maxPrice,
             deadlineTicks: deadline, requisitionHash: Hash.sha256(Array("req-\(deadline)".utf8)),
             clientSealedLink: Sealing.seal(
                 Cast.link, to: client.sealing.publicKey,
                 ephemeral: SealingKey.derive(label: "own-eph", seed: UInt64(deadline)),
-                info: Message.accessInfo(studyID: 0, recipient: client.sealing.publicKey)))
+                info: Message.accessInfo(studyID: 0, recipient: client.sealing.publicKey)),
+            clinicalSummaryLink: summaryLink)
     }
 
+    static let summaryLink = Array("https://ehr.example/summary/5e1f?token=0cc175b9c0f1b6a8".utf8)
     static let link = Array("https://pacs.example/study/8c1f?token=d41d8cd98f00b204".utf8)
 
     func report(_ id: UInt64, followUp: Bool = false) -> ReportSubmission {

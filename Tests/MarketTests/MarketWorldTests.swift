@@ -239,11 +239,18 @@ struct MarketWorkforceTests {
 struct MarketPrivacyTests {
     /// No patient data on chain: every synthetic patient identifier of every study (medical record number, name,
     /// date of birth, requisition text) is searched for in every stored block (transactions, headers, commits)
-    /// of every validator and in every key and value of the final state, under every design. None may appear.
+    /// of every validator and in every key and value of the final state, under every design, and under posted
+    /// prices with shared clinical context and consults (issue 18 item 1), whose orders carry a sealed link to the
+    /// clinical summary. None may appear; nor may the image or clinical-summary links in the clear.
     @Test func noSyntheticIdentifierReachesTheChain() throws {
         let (file, model) = try loadMarket("default.yaml")
-        for design in model.designs {
+        let sharing = MarketDesignSpec(
+            name: "posted-price-sharing", mechanism: .postedPrice, dataSharing: MarketDesignSpec.DataSharing(),
+            consults: MarketDesignSpec.Consults())
+        for design in model.designs + [sharing] {
             var checkedBlocks = 0
+            var summaryLinks = 0
+            var consults = 0
             var found: [String] = []
             _ = try MarketSimulation.run(
                 MarketRunSpec(
@@ -251,14 +258,25 @@ struct MarketPrivacyTests {
                     warmupTicks: 0)
             ) { nodes, studies in
                 #expect(!studies.isEmpty)
-                let needles = studies.flatMap { g in
-                    (g.record.identifiers + [g.record.requisitionText]).map { Array($0.utf8) }
-                }
+                let needles =
+                    studies.flatMap { g in
+                        (g.record.identifiers + [g.record.requisitionText]).map { Array($0.utf8) }
+                    } + [Array("pacs.example".utf8), Array("ehr.example".utf8)]
                 var haystacks: [[UInt8]] = []
-                for node in nodes {
+                for (i, node) in nodes.enumerated() {
                     for h in stride(from: 1, through: Int(node.store.height), by: 1) {
-                        haystacks.append(node.store.block(at: UInt64(h)).canonicalBytes)
+                        let block = node.store.block(at: UInt64(h))
+                        haystacks.append(block.canonicalBytes)
                         checkedBlocks += 1
+                        guard i == 0 else { continue }
+                        for tx in block.transactions {
+                            switch try? Message.decode(canonical: tx.message) {
+                            case .postStudy(let o)?, .postEscalatingStudy(let o, _, _)?:
+                                if o.clinicalSummaryLink != nil { summaryLinks += 1 }
+                            case .requestConsult?: consults += 1
+                            default: break
+                            }
+                        }
                     }
                 }
                 for (k, v) in nodes[0].app.state.scan(prefix: []) { haystacks.append(k + v) }
@@ -268,6 +286,9 @@ struct MarketPrivacyTests {
             }
             #expect(checkedBlocks > 0)
             #expect(found.isEmpty, "\(design.name): identifiers on chain: \(found.prefix(5))")
+            // The shared design's orders carry the summary links the scan covered; the others' carry none.
+            #expect((summaryLinks > 0) == (design.dataSharing != nil), "\(design.name): \(summaryLinks) summary links")
+            #expect(design.consults == nil ? consults == 0 : true, "\(design.name): \(consults) consults")
         }
     }
 

@@ -74,7 +74,7 @@ import Testing
         #expect(keys[0] == keys[2] && keys[1] == keys[3])
         let summaries = try store.summaries(scenarioSHA256: runs[0].provenance.scenarioSHA256)
         for design in ["posted-price", "intermediary"] {
-            #expect(summaries.filter { $0.variant == design }.count == 37, "one row per headline metric")
+            #expect(summaries.filter { $0.variant == design }.count == 43, "one row per headline metric")
         }
         let fees = try #require(
             summaries.first { $0.variant == "intermediary" && $0.metric == "intermediary_fees_per_study" })

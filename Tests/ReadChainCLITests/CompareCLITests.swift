@@ -44,7 +44,7 @@ import Testing
         let store = try ResultsStore(path: db)
         let sha = try #require(try store.runs().first?.provenance.scenarioSHA256)
         let rows = try store.comparisons(scenarioSHA256: sha)
-        #expect(rows.count == 37 && rows.allSatisfy { $0.baseline == "posted-price" && $0.variant == "intermediary" })
+        #expect(rows.count == 43 && rows.allSatisfy { $0.baseline == "posted-price" && $0.variant == "intermediary" })
         let cost = try #require(rows.first { $0.metric == "cost_per_study" })
         #expect(cost.n == 3 && cost.unit == "USD" && cost.halfWidthPaired.isFinite && cost.halfWidthUnpaired > 0)
         // The intermediary's margin makes it dearer; its difference is exactly its mean minus the baseline's.
@@ -104,7 +104,7 @@ import Testing
         // CSV: a header and one line per comparison, full precision.
         let csvText = try String(contentsOfFile: csv, encoding: .utf8)
         let lines = csvText.split(separator: "\n").map(String.init)
-        #expect(lines.count == 38)  // a header and one line per headline metric
+        #expect(lines.count == 44)  // a header and one line per headline metric
         #expect(
             lines[0].hasPrefix("scenario_sha256,baseline,variant,metric,label,unit,n,mean_diff,sd_diff,ci_low,ci_high"))
         let costLine = try #require(lines.first { $0.contains(",cost_per_study,") })
@@ -132,7 +132,7 @@ import Testing
         let b = try CLI.run(["compare", "--from", db, "--baseline", "intermediary", "--json"])
         #expect(b.status == 0, "\(b.stderr)")
         let flipped = try store.comparisons(scenarioSHA256: sha)
-        #expect(flipped.count == 37 && flipped.allSatisfy { $0.baseline == "intermediary" })
+        #expect(flipped.count == 43 && flipped.allSatisfy { $0.baseline == "intermediary" })
         let flippedCost = try #require(flipped.first { $0.metric == "cost_per_study" })
         #expect(abs(flippedCost.meanDifference + cost.meanDifference) < 1e-12)
         #expect(abs(flippedCost.halfWidthPaired - cost.halfWidthPaired) < 1e-12)

@@ -132,7 +132,7 @@ import Testing
         let r = try CLI.run(["metrics", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
-        #expect(entries.count == 47, "37 market and 10 queue metrics")
+        #expect(entries.count == 53, "43 market and 10 queue metrics")
         for e in entries {
             #expect(!(e["definition"] as? String ?? "").isEmpty, "\(e["key"] ?? "")")
             #expect(!(e["unit"] as? String ?? "").isEmpty, "\(e["key"] ?? "")")

@@ -446,6 +446,18 @@ func market(_ text: String) throws -> MarketParameters {
                 "8:3: error: missing required key 'clients' in 'market'",
             ]
         ),
+        (
+            // Shared clinical context and consults (issue 18 item 1): out-of-range values and unknown keys.
+            "type: posted_price",
+            "type: posted_price\n      data_sharing: { clinical_question: 0 % }\n      consults: { reply_sigma: 9, miss_odds_ratio: 2, reply_median: 0 s, answers: 1 }",
+            [
+                "21:42: error: 'clinical_question' must be between 0.01 % and 100 %, got '0 %'",
+                "22:32: error: 'reply_sigma' must be between 0.01 and 5, got 9",
+                "22:52: error: 'miss_odds_ratio' must be between 0.01 and 1, got 2",
+                "22:69: error: 'reply_median' must be greater than zero",
+                "22:74: error: unknown key 'answers' in 'consults' (known keys: hard_miss_probability, reply_median, reply_sigma, talk_median, talk_sigma, answer_probability, half_load, miss_odds_ratio)",
+            ]
+        ),
     ]
 
     @Test(arguments: cases)
@@ -532,5 +544,24 @@ func market(_ text: String) throws -> MarketParameters {
                 && noQuality[0].contains(
                     "design 'p': value_based 'weights' other than the defaults need the market's 'quality' section"),
             "\(noQuality)")
+    }
+}
+
+/// Shared clinical context and consults (issue 18 item 1): off unless a design names them; `{}` takes the
+/// defaults.
+@Suite struct ClinicalContextDesignKeys {
+    @Test func offByDefaultAndDefaultsWhenNamed() throws {
+        let plain = try market(validMarketYAML).designs[0]
+        #expect(plain.dataSharing == nil && plain.consults == nil)
+        let text = validMarketYAML.replacingOccurrences(
+            of: "type: posted_price",
+            with:
+                "type: posted_price\n      data_sharing: {}\n      consults: { reply_median: 5 min, answer_probability: 80 % }"
+        )
+        let d = try market(text).designs[0]
+        #expect(d.dataSharing == MarketDesignSpec.DataSharing())
+        #expect(d.dataSharing?.clinicalQuestionShare == 0.88)
+        #expect(d.consults?.replyMedianSeconds == 300 && d.consults?.answerProbability == 0.8)
+        #expect(d.consults?.talkMedianSeconds == 57 && d.consults?.hardMissProbability == 0.15)
     }
 }

@@ -52,6 +52,9 @@ enum TxKind: Equatable {
     case review(rad: RadiologistID, study: StudyID)
     case feedback(StudyID)
     case followUp(StudyID)
+    /// A reader's consult request on the study, and its client's record of the referrer's reply.
+    case consult(rad: RadiologistID, study: StudyID)
+    case consultReply(StudyID)
     case register(rad: RadiologistID)
     case attest(rad: RadiologistID)
     case update(rad: RadiologistID)
@@ -64,7 +67,7 @@ enum TxKind: Equatable {
     /// The study whose client pays the transaction's fee (its fees count towards what the study cost the client).
     var clientStudy: StudyID? {
         switch self {
-        case .post(let s), .grant(let s), .finalise(let s), .feedback(let s), .followUp(let s): s
+        case .post(let s), .grant(let s), .finalise(let s), .feedback(let s), .followUp(let s), .consultReply(let s): s
         default: nil
         }
     }

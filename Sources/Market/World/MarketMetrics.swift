@@ -44,6 +44,12 @@ public enum MarketMetrics {
             ("referrer_satisfaction", "score 1-5", "referrer satisfaction: mean feedback score"),
             ("follow_up_appropriate_share", "fraction", "follow-up recommendations meeting the guideline"),
             ("structured_share", "fraction", "structured reports per study read"),
+            ("expected_errors_per_1000", "per 1000 reads", "expected reading errors (the error model's probability)"),
+            ("context_share", "fraction", "reads with a clinical question (requisition or shared summary)"),
+            ("consults_per_1000", "per 1000 reads", "consults with the referrer"),
+            ("consult_answered_share", "fraction", "consults the referrer answered"),
+            ("consult_delay_mean", "min", "consult request to the referrer's reply, mean"),
+            ("consult_hold_mean", "min", "time a consult held the read (wait + talk), mean"),
         ]
         + ClientGroup.ClientType.allCases.flatMap { t in
             [
@@ -86,6 +92,7 @@ public enum MarketMetrics {
         let margin = reported.reduce(0.0) { $0 + Double($1.intermediaryMargin) }
         values["intermediary_fees_per_study"] = reported.isEmpty ? .nan : margin / Double(reported.count) / money
         values.merge(errorRates(measured), uniquingKeysWith: { $1 })
+        values.merge(contextAndConsults(measured), uniquingKeysWith: { $1 })
         let reviewed = measured.filter(\.peerReviewed)
         let discrepant = reviewed.filter { $0.reviewScore?.isDiscrepancy ?? true }.count
         values["radpeer_discrepancy_rate"] = ratio(discrepant, reviewed.count)
@@ -168,6 +175,26 @@ public enum MarketMetrics {
             "misses_per_finding": ratio(misses, withFinding.count),
             "major_discrepancies_per_study": ratio(majorDiscrepancies, read.count),
             "major_misses_per_1000": read.isEmpty ? .nan : 1000 * Double(majorMisses) / Double(read.count),
+        ]
+    }
+
+    /// Shared clinical context and consults (issue 18 item 1), over the measured studies read: the share with a
+    /// clinical question, consults per 1,000 reads, the share the referrer answered, the mean reply delay and
+    /// hold (minutes), and the error model's expected errors per 1,000 reads (the mean of each read's error
+    /// probability: the errors the conditions imply, without the draw's noise).
+    static func contextAndConsults(_ measured: [StudyRecord]) -> [String: Double] {
+        let read = measured.filter { $0.outcome != nil }
+        let consulted = read.filter(\.consulted)
+        let minute = Double(SimTime.ticksPerSecond * 60)
+        let probabilities = read.compactMap(\.errorProbability)
+        func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
+        return [
+            "expected_errors_per_1000": 1000 * mean(probabilities),
+            "context_share": ratio(read.filter(\.clinicalContext).count, read.count),
+            "consults_per_1000": read.isEmpty ? .nan : 1000 * Double(consulted.count) / Double(read.count),
+            "consult_answered_share": ratio(consulted.filter { $0.consultAnswered == true }.count, consulted.count),
+            "consult_delay_mean": mean(consulted.compactMap { $0.consultDelay.map { Double($0) / minute } }),
+            "consult_hold_mean": mean(consulted.compactMap { $0.consultTicks.map { Double($0) / minute } }),
         ]
     }
 

@@ -28,6 +28,10 @@ struct LocalStudy: Identified {
     var escalation: (perHour: UInt64, cap: UInt64, postedAt: Int64)?
     /// A speed premium and the block time its report must commit by, as the chain recorded them (nil: none).
     var premium: (amount: UInt64, promisedBy: Int64)?
+    /// The reader has a clinical question: the requisition's own, or (data sharing) the shared clinical summary's.
+    var clinicalContext = false
+    /// A consult with the referrer was requested for the study (at most one per study).
+    var consulted = false
     var assignee: RadiologistID?
     var granted = false
     var outcome: ReadResult?
@@ -80,6 +84,10 @@ final class MarketTerms {
     let escalation: [ClientGroup.ClientType: MarketDesignSpec.Escalation]
     /// Speed premiums by client type (empty: none).
     let speedPremium: [ClientGroup.ClientType: MarketDesignSpec.SpeedPremium]
+    /// Shared clinical context (nil: off).
+    let dataSharing: MarketDesignSpec.DataSharing?
+    /// Consults with referrers (nil: off).
+    let consults: MarketDesignSpec.Consults?
     let isIntermediary: Bool
     let ai: AISecondReaderModel?
     /// The follow-up guideline and quality weights on chain (nil: the market's `quality` section is off).
@@ -110,6 +118,8 @@ final class MarketTerms {
         valueBased = design.valueBased
         escalation = design.escalation
         speedPremium = design.speedPremium
+        dataSharing = design.dataSharing
+        consults = design.consults
         ai = model.ai.enabled ? AISecondReaderModel(parameters: model.ai) : nil
         quality = Self.qualityParameters(model: model, design: design)
         self.seed = seed
@@ -158,11 +168,15 @@ struct MarketView {
     let book: [StudyID]
     /// Local study of each chain study id.
     let byChainID: [UInt64: StudyID]
+    /// Consults awaiting the referrers' reply, by client (``ClientID/index``): the referrers' load.
+    let pendingConsults: [Int]
 
     init(
         terms: MarketTerms, now: Int64, dayStart: Int64 = 0, labels: Int = 0, studies: [LocalStudy] = [],
-        records: [StudyRecord] = [], book: [StudyID] = [], byChainID: [UInt64: StudyID] = [:]
+        records: [StudyRecord] = [], book: [StudyID] = [], byChainID: [UInt64: StudyID] = [:],
+        pendingConsults: [Int] = []
     ) {
+        self.pendingConsults = pendingConsults
         self.terms = terms
         self.now = now
         self.dayStart = dayStart

@@ -46,6 +46,16 @@ extension MarketWorld {
                 studies[s].outcome = result.outcome
                 studies[s].recommendsFollowUp = result.followUp
                 recorder.read(s, result, at: now)
+            case .consult(let s, let reply):
+                // The request goes on chain now; the client records the referrers' reply when it comes, and until
+                // then it counts in their load.
+                studies[s].consulted = true
+                recorder.consult(s, reply)
+                guard let id = studies[s].chainID else { break }
+                submit(.requestConsult(studyID: id), as: .radiologist(r), kind: .consult(rad: r, study: s))
+                let c = studies[s].client
+                pendingConsults[c.index] += 1
+                at(now + reply.delayTicks, .client(c, .consultReply(s, chainID: id, answered: reply.answered)))
             case .day(let record):
                 recorder.day(record)
                 if record.exited,
@@ -89,8 +99,11 @@ extension MarketWorld {
             case .schedule(let timer, let t): at(t, .client(c, timer))
             case .open(let g):
                 recorder.open(g, client: clients[c].name, group: clients[c].group, posted: now)
-                studies.append(LocalStudy(generated: g, client: c))
+                var local = LocalStudy(generated: g, client: c)
+                local.clinicalContext = clinicalContext(g, clients[c].group)
+                studies.append(local)
                 let s = StudyID(studies.count - 1)
+                records[s].clinicalContext = local.clinicalContext
                 tell(c, .post(s, deadline: nil, candidates: routingCandidates(for: s)))
             case .posting(let s, let deadline, let maxPrice):
                 studies[s].deadline = deadline
@@ -116,8 +129,20 @@ extension MarketWorld {
                 studies[s].phase = .expired
                 recorder.expired(s, at: now)
             case .submit(let m, let kind): submit(m, as: .client(c), kind: kind)
+            case .consultClosed: pendingConsults[c.index] -= 1
             }
         }
+    }
+
+    /// Whether the reader of `g` has a clinical question: the requisition's own, or, with data sharing, the shared
+    /// summary's, which fills the gap with the probability that lifts the client's share to the design's level (a
+    /// uniform keyed by the study, `context.<client>/<source>/<sequence>`, a stream no other draw uses, so a design
+    /// without data sharing draws nothing).
+    func clinicalContext(_ g: GeneratedStudy, _ group: ClientGroup) -> Bool {
+        if g.study.requisitionHasClinicalQuestion { return true }
+        guard let d = terms.dataSharing else { return false }
+        var u = streams.keyedDraws.generator("context.\(g.study.key)")
+        return u.uniformPositive() < d.fillProbability(requisitionQuality: group.requisitionQuality)
     }
 
     /// Under posted prices, what the client's routing software sees of the radiologists eligible for the study:

@@ -48,7 +48,7 @@ extension MarketWorld {
     func handle(_ kind: TxKind, _ r: Receipt, at t: Int64) {
         let ok = r.code == .ok
         switch kind {
-        case .setup, .attest, .update, .reveal:
+        case .setup, .attest, .update, .reveal, .consult, .consultReply:
             break
         case .propose, .approve:
             membershipCommitted(kind, r, at: t)

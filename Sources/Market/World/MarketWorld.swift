@@ -141,6 +141,8 @@ final class MarketWorld {
     var byChainID: [UInt64: StudyID] = [:]
     /// Open (posted-price / intermediary) or bidding studies in chain id order, as the agents see them.
     var book: [StudyID] = []
+    /// Consults awaiting the referrers' reply, by client index (``MarketView/pendingConsults``).
+    var pendingConsults: [Int] = []
     /// `Genesis.canonicalBytes` of the chain's application, and the nodes' transaction size limit.
     let genesisBytes: [UInt8]
     let maxTxBytes: Int
@@ -203,6 +205,7 @@ final class MarketWorld {
             model: model, design: spec.design, seed: seed, horizonTicks: spec.horizonTicks,
             warmupTicks: spec.warmupTicks, clientGroups: clients.map(\.group),
             clientAddresses: clientParties.map(\.address))
+        pendingConsults = Array(repeating: 0, count: clients.count)
         var radParties: [Party] = []
         for (ci, cohort) in model.cohorts.enumerated() {
             let readingTime: ReadingTimeModel
@@ -273,7 +276,7 @@ final class MarketWorld {
     func view() -> MarketView {
         MarketView(
             terms: terms, now: now, dayStart: dayStart, labels: labels, studies: studies, records: records, book: book,
-            byChainID: byChainID)
+            byChainID: byChainID, pendingConsults: pendingConsults)
     }
 
     func fire(_ e: Event) {

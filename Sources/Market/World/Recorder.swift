@@ -86,6 +86,14 @@ struct Recorder {
         studies[s].readStart = t
     }
 
+    /// The study's reader asked for a consult; the referrers reply as `reply` says.
+    mutating func consult(_ s: StudyID, _ reply: ConsultReply) {
+        studies[s].consulted = true
+        studies[s].consultAnswered = reply.answered
+        studies[s].consultDelay = reply.delayTicks
+        studies[s].consultTicks = reply.holdTicks
+    }
+
     /// The study's read ended at `t`.
     mutating func read(_ s: StudyID, _ read: Radiologist.FinishedRead, at t: Int64) {
         studies[s].readEnd = t

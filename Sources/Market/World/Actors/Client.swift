@@ -28,6 +28,8 @@ struct Client: Identified {
         case followUp(StudyID)
         /// Post the study again after an unsold auction (same deadline).
         case repost(StudyID)
+        /// The referrers reply to the consult on the study (on-chain id `chainID`): record it on chain.
+        case consultReply(StudyID, chainID: UInt64, answered: Bool)
     }
 
     /// What happens to the client.
@@ -62,6 +64,8 @@ struct Client: Identified {
         case expire(StudyID)
         /// Sign and send a transaction as this client.
         case submit(Message, TxKind)
+        /// A consult with the client's referrers is no longer pending (their load falls).
+        case consultClosed(StudyID)
     }
 
     /// How often a study is reposted after a missed deadline before the client gives up.
@@ -106,13 +110,20 @@ struct Client: Identified {
             guard let id = market.studies[s].chainID, now < horizon else { return [] }
             let labels = confirmed ? market.sharedLabels(of: s) : []
             return [.submit(.submitFeedback(studyID: id, score: UInt8(score), labels: labels), .feedback(s))]
+        case .timer(.consultReply(let s, let id, let answered)):
+            return [
+                .consultClosed(s), .submit(.answerConsult(studyID: id, answered: answered), .consultReply(s)),
+            ]
         case .timer(.followUp(let s)):
             guard let id = market.studies[s].chainID else { return [] }
             return [.submit(.completeFollowUp(studyID: id, labels: market.sharedLabels(of: s)), .followUp(s))]
         case .grant(let s, let r, let recipient):
             guard let id = market.studies[s].chainID else { return [] }
+            // With data sharing the grant carries the clinical summary's link too, sealed for the assignee alone.
+            var links = Self.accessLink(market.studies[s])
+            if market.terms.dataSharing != nil { links += Array("\n".utf8) + Self.summaryLink(market.studies[s]) }
             let box = Sealing.seal(
-                Self.accessLink(market.studies[s]), to: recipient,
+                links, to: recipient,
                 ephemeral: SealingKey.derive(label: "grant-\(id)-\(r.index)", seed: market.terms.seed),
                 info: Message.accessInfo(studyID: id, recipient: recipient))
             return [.submit(.grantAccess(studyID: id, recipient: recipient, sealedLink: box), .grant(s))]
@@ -147,6 +158,13 @@ struct Client: Identified {
             ephemeral: SealingKey.derive(label: "post-\(record.key)-\(record.reposts)", seed: terms.seed),
             info: Message.accessInfo(studyID: 0, recipient: sealingKey))
         fields.clientSealedLink = box
+        // Data sharing: the clinical summary's link, sealed to the client's own key like the access link.
+        if terms.dataSharing != nil {
+            fields.clinicalSummaryLink = Sealing.seal(
+                Self.summaryLink(market.studies[s]), to: sealingKey,
+                ephemeral: SealingKey.derive(label: "summary-\(record.key)-\(record.reposts)", seed: terms.seed),
+                info: Message.accessInfo(studyID: 0, recipient: sealingKey))
+        }
         let order = fields
         // A routed order of a client type that escalates bids more while it waits, up to its cap (issue 18 item 2).
         // STAT studies and reposts already offer the full willingness to pay, so they post a fixed offer.
@@ -206,6 +224,14 @@ struct Client: Identified {
             return [.awaitRebid(s), .schedule(.repost(s), at: now + backoff)]
         }
         return [repostOrGiveUp(s, market)]
+    }
+
+    /// The study's (synthetic) clinical-summary link in the client's record system (data sharing): what the sealed
+    /// boxes carry, never on chain in the clear.
+    static func summaryLink(_ study: LocalStudy) -> [UInt8] {
+        Array(
+            "https://ehr.example/summary/\(study.generated.record.salt.dropFirst(8).prefix(8).map(String.init).joined())"
+                .utf8)
     }
 
     /// The study's (synthetic) image-archive link: what the sealed boxes carry, never on chain in the clear.

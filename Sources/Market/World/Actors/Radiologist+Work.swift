@@ -188,7 +188,37 @@ extension Radiologist {
                 ticks = Int64((Double(ticks) * (1 + Double(q.structuredTimeCostBasisPoints) / 10_000)).rounded())
             }
         }
-        out.append(.schedule(.readDone, at: now + ticks))
+        // A hard or ambiguous read: ask the referrer and hold the read for the reply and any conversation ("time
+        // spent talking is time spent not reading").
+        readingConsult = nil
+        if let c = market.terms.consults, studies[s].chainID != nil, !studies[s].consulted {
+            let model = market.terms.model
+            let expected = conditions(
+                for: studies[s], at: now, wRVU: shiftWRVU + model.studyWRVU[m], ctWRVU: model.studyWRVU[.ct])
+            if !studies[s].clinicalContext, errorModel.missProbability(expected) >= c.hardMissProbability {
+                let reply = Referrer.consultReply(
+                    c, study: studies[s].generated.study.key, attempt: studies[s].readsStarted + 1,
+                    pending: market.pendingConsults[studies[s].client.index], keyed: keyedDraws)
+                readingConsult = reply
+                out.append(.consult(s, reply))
+            }
+        }
+        out.append(.schedule(.readDone, at: now + ticks + (readingConsult?.holdTicks ?? 0)))
+    }
+
+    /// The read conditions for `study` at `now` with `wRVU` read on the shift so far (this read included): shift
+    /// volume in CT equivalents (wRVU ÷ a CT's wRVU: Ivanovic's threshold of 26 studies a shift was measured on
+    /// neuroradiology CT and MR, so 26 radiographs are not 26 studies' worth of load), projected to the shift;
+    /// a clinical question when the requisition or the shared summary gives one.
+    func conditions(for study: LocalStudy, at now: Int64, wRVU: Double, ctWRVU: Double) -> ReadConditions {
+        let hoursIn = Double(max(0, now - shiftStart)) / Double(SimTime.ticksPerHour)
+        let shiftHours = Double(shiftEnd - shiftStart) / Double(SimTime.ticksPerHour)
+        let equivalents = Int((wRVU / ctWRVU).rounded())
+        return ReadConditions(
+            pace: pace, hoursIntoShift: hoursIn,
+            shiftVolume: ErrorModel.projectedShiftVolume(
+                readSoFar: max(0, equivalents - 1), hoursIntoShift: hoursIn, shiftHours: shiftHours),
+            burnedOut: burnout.isBurnedOut(stock: stock), goodRequisition: study.clinicalContext)
     }
 
     /// The read under way ends: its outcome is drawn at the read's conditions and reported, unless the assignment
@@ -210,16 +240,13 @@ extension Radiologist {
         readsThisShift += 1
         shiftWRVU += model.studyWRVU[m]
         let hoursIn = Double(max(0, now - shiftStart)) / Double(SimTime.ticksPerHour)
-        let shiftHours = Double(shiftEnd - shiftStart) / Double(SimTime.ticksPerHour)
-        // Shift volume in CT equivalents (wRVU ÷ a CT's wRVU): Ivanovic's threshold of 26 studies a shift was
-        // measured on neuroradiology CT and MR, so 26 radiographs are not 26 studies' worth of load.
-        let equivalents = Int((shiftWRVU / model.studyWRVU[.ct]).rounded())
-        let conditions = ReadConditions(
-            pace: pace, hoursIntoShift: hoursIn,
-            shiftVolume: ErrorModel.projectedShiftVolume(
-                readSoFar: max(0, equivalents - 1), hoursIntoShift: hoursIn, shiftHours: shiftHours),
-            burnedOut: burnout.isBurnedOut(stock: stock),
-            goodRequisition: study.generated.study.requisitionHasClinicalQuestion)
+        var conditions = conditions(for: study, at: now, wRVU: shiftWRVU, ctWRVU: model.studyWRVU[.ct])
+        // An answered consult gives the clinical question and lowers the odds of a miss (issue 18 item 1).
+        if let reply = readingConsult, reply.answered, let c = market.terms.consults {
+            conditions.goodRequisition = true
+            conditions.consultMissOddsRatio = c.missOddsRatio
+        }
+        readingConsult = nil
         let truth = study.generated.study.truth
         guard study.chainID == readingChainID, study.assignee == id, study.phase == .assigned else {
             // The assignment expired during the read and the study went to someone else: the read is wasted.

@@ -77,6 +77,9 @@ struct Radiologist: Identified {
         case readStarted(StudyID)
         /// A read ended now.
         case readFinished(StudyID, FinishedRead)
+        /// The read just started is hard or ambiguous: ask the client's referrer for a consult now; the referrer
+        /// replies as `reply` says (the world sends the request and has the client record the reply).
+        case consult(StudyID, ConsultReply)
         case day(RadiologistDayRecord)
     }
 
@@ -161,6 +164,8 @@ struct Radiologist: Identified {
     var readingStructured: Bool?
     /// The read under way's report-quality uniforms (nil: the `quality` section is off).
     var readingQuality: QualityDraws?
+    /// The referrer's reply to the consult on the read under way (nil: no consult).
+    var readingConsult: ConsultReply?
     var considerScheduled = false
     // Day accumulators.
     var dayShiftTicks: Int64 = 0

@@ -3,6 +3,7 @@
 // couple of hours later.
 
 import DiscreteEvent
+import Foundation
 import MarketModel
 import Stochastic
 
@@ -41,5 +42,47 @@ struct Referrer {
             else { return [] }
             return [.feedback(s, score: score, confirmed: confirmed, at: t + Self.delayTicks)]
         }
+    }
+}
+
+/// A referrer's reply to a consult (issue 18 item 1): whether it answers, after how long, and how long the
+/// conversation then takes.
+struct ConsultReply: Equatable {
+    /// The referrer discussed the case (false: it declined, too busy).
+    var answered: Bool
+    /// The request to the reply, ticks (at least ``Referrer/minimumReplyTicks``).
+    var delayTicks: Int64
+    /// The conversation after an answer, ticks (0 when declined).
+    var talkTicks: Int64
+    /// How long the consult holds the read: the wait plus any conversation.
+    var holdTicks: Int64 { delayTicks + talkTicks }
+}
+
+extension Referrer {
+    /// The shortest reply: a call-back takes at least half a minute **[assumption]** (and the request commits
+    /// on chain within seconds, so the reply always follows it).
+    static let minimumReplyTicks = 30 * SimTime.ticksPerSecond
+
+    /// The referrers' reply to a consult on read `attempt` of `study`, with `pending` consults of their client
+    /// awaiting a reply (their load: the busier, the less likely they answer). Three uniforms keyed by the study
+    /// and attempt (`consult.<client>/<source>/<sequence>.<attempt>`, a stream no other draw uses), so a design
+    /// without consults draws nothing and the same read under two designs gets the same reply delay.
+    static func consultReply(
+        _ c: MarketDesignSpec.Consults, study: StudyKey, attempt: Int, pending: Int, keyed: KeyedDraws
+    ) -> ConsultReply {
+        var g = keyed.generator("consult.\(study).\(attempt)")
+        let uDelay = g.uniformPositive()
+        let uAnswer = g.uniformPositive()
+        let uTalk = g.uniformPositive()
+        func logNormalTicks(median: Double, sigma: Double, _ u: Double) -> Int64 {
+            guard median > 0, sigma > 0, let d = try? LogNormal(mu: log(median), sigma: sigma) else {
+                return Int64((median * Double(SimTime.ticksPerSecond)).rounded())
+            }
+            return Int64((d.quantile(u) * Double(SimTime.ticksPerSecond)).rounded())
+        }
+        let delay = max(minimumReplyTicks, logNormalTicks(median: c.replyMedianSeconds, sigma: c.replySigma, uDelay))
+        let answered = uAnswer < c.answerProbability(pending: pending)
+        let talk = answered ? max(1, logNormalTicks(median: c.talkMedianSeconds, sigma: c.talkSigma, uTalk)) : 0
+        return ConsultReply(answered: answered, delayTicks: delay, talkTicks: talk)
     }
 }
