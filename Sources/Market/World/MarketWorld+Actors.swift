@@ -152,11 +152,19 @@ extension MarketWorld {
         let app = cluster.nodes[observer].app
         let study = studies[s].generated.study
         var candidates: [RoutingCandidate] = []
-        for r in rads.ids where rads[r].isEligible(for: studies[s], terms) {
-            guard let p = app.profile(of: rads[r].address), p.available,
+        // Read in place through buffer pointers: a radiologist or study is never copied whole to test eligibility.
+        let eligible = rads.withUnsafeBufferPointer { rs in
+            studies.withUnsafeBufferPointer { ss in
+                rads.ids.compactMap { r in
+                    rs[r.index].isEligible(for: ss[s.index], self.terms) ? (r, rs[r.index].address) : nil
+                }
+            }
+        }
+        for (r, address) in eligible {
+            guard let p = app.profile(of: address), p.available,
                 let price = p.price(for: study.modality, study.urgency)
             else { continue }
-            let m = app.metrics(of: rads[r].address)
+            let m = app.metrics(of: address)
             candidates.append(
                 RoutingCandidate(
                     id: r.index, price: price, medianTurnaroundTicks: m.medianTurnaroundTicks,

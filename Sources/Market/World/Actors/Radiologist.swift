@@ -368,7 +368,8 @@ struct Radiologist: Identified {
 
     /// A new study it may read: it looks after an exponential reaction delay (before its bidding window closes).
     private mutating func noticed(_ s: StudyID, _ market: MarketView, _ out: inout [Action]) {
-        guard onShift, active, isEligible(for: market.studies[s], market.terms) else { return }
+        guard onShift, active, market.studies.withUnsafeBufferPointer({ isEligible(for: $0[s.index], market.terms) })
+        else { return }
         let mean = 20.0 * Double(SimTime.ticksPerSecond)
         let delay = Int64(-mean * log(1 - behaviourStream.uniform()))
         var d = max(SimTime.ticksPerSecond, delay)
@@ -402,8 +403,13 @@ struct Radiologist: Identified {
         // (at most every 30 minutes).
         // Only that strategy reads it, so the others skip the walk over the book.
         if cohort.pricing.strategy == .queueResponsive {
-            let weighted = market.book.reduce(0.0) { n, s in
-                n + demand(of: market.studies[s], posted: market.records[s].posted, market)
+            // Through buffer pointers: an element is read in place (its fields), never copied whole.
+            let weighted = market.studies.withUnsafeBufferPointer { studies in
+                market.records.withUnsafeBufferPointer { records in
+                    market.book.reduce(0.0) { n, s in
+                        n + demand(of: studies[s.index], posted: records[s.index].posted, market)
+                    }
+                }
             }
             demandSeen = Int(weighted.rounded())
         }
@@ -448,8 +454,13 @@ struct Radiologist: Identified {
     /// The studies of the book it could take now, as its claiming policy sees them.
     private func openStudies(_ market: MarketView) -> [OpenStudy] {
         var open: [OpenStudy] = []
-        for s in market.book where !pending.contains(s) {
-            if let o = openStudy(market.studies[s], posted: market.records[s].posted, market) { open.append(o) }
+        // Through buffer pointers: an element is read in place (its fields), never copied whole.
+        market.studies.withUnsafeBufferPointer { studies in
+            market.records.withUnsafeBufferPointer { records in
+                for s in market.book where !pending.contains(s) {
+                    if let o = openStudy(studies[s.index], posted: records[s.index].posted, market) { open.append(o) }
+                }
+            }
         }
         return open
     }
