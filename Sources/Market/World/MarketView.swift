@@ -14,7 +14,12 @@ enum Phase: Equatable {
 /// A study as the market sees it: the client's order and what the chain has said of it.
 struct LocalStudy: Identified {
     typealias ID = StudyID
-    var generated: GeneratedStudy
+    /// The study as generated (never changed), boxed: a copy of a `LocalStudy` then retains one reference instead
+    /// of every string and array of the study and its patient record (the radiologists read the whole book often;
+    /// issue 16 item 1).
+    private let box: GeneratedBox
+    /// The study as generated, read in place.
+    var generated: GeneratedStudy { _read { yield box.value } }
     var client: ClientID
     var phase: Phase = .arrived
     var chainID: UInt64?
@@ -50,7 +55,7 @@ struct LocalStudy: Identified {
     var committedBids = 0
 
     init(generated: GeneratedStudy, client: ClientID) {
-        self.generated = generated
+        self.box = GeneratedBox(generated)
         self.client = client
     }
 
@@ -64,6 +69,12 @@ struct LocalStudy: Identified {
         let waited = Double(max(0, now - e.postedAt)) / 3_600_000_000
         return min(e.cap, maxPrice + UInt64((Double(e.perHour) * waited).rounded(.down)))
     }
+}
+
+/// A generated study behind one reference (``LocalStudy/generated``).
+final class GeneratedBox: Sendable {
+    let value: GeneratedStudy
+    init(_ value: GeneratedStudy) { self.value = value }
 }
 
 /// A radiologist's sealed bid: what it committed to, kept for the reveal.
