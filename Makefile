@@ -44,10 +44,12 @@ test: deps lint lint-core lint-deps
 
 # World-level validation at the default parameters (Tests/MarketTests/ValidationTests.swift): every design of
 # Scenarios/default.yaml at its horizon, warm-up and replications against the published levels, and the levers'
-# tests. `make test` runs the same suite's fast subset (two designs, four days).
+# tests (ValidationTests; issue 18's data sharing and consults, ClinicalContextLeverTests; report quality,
+# ReportQualityTests). `make test` runs the same suites' fast subsets (two designs, a few days).
 validate: deps
 	$(TEST_ENV) $(SWIFT) build --build-tests $(TEST_FLAGS)
-	$(TEST_ENV) READCHAIN_VALIDATE=1 $(SWIFT) test --skip-build $(TEST_FLAGS) --filter 'MarketTests.ValidationTests'
+	$(TEST_ENV) READCHAIN_VALIDATE=1 $(SWIFT) test --skip-build $(TEST_FLAGS) \
+		--filter 'MarketTests.ValidationTests|MarketTests.ClinicalContextLeverTests|MarketTests.ReportQualityTests'
 
 # The long consensus runs (nightly): B11 with 200,000 twins scenarios and the cluster-level Byzantine scenarios
 # (B08, B09, B16, NC-1) over 40 seeds each. The tests read READCHAIN_SOAK; without it the CI sizes apply.
