@@ -91,14 +91,7 @@ public struct StateStore: Sendable, Equatable {
     ///
     /// - Complexity: O(depth + k) for k results.
     public func scan(prefix: Bytes) -> [(key: Bytes, value: Bytes)] {
-        guard var n = root else { return [] }
-        let prefixBits = prefix.count * 9
-        while n.bit >= 0 && n.bit < prefixBits {
-            n = keyBit(prefix, n.bit) == 0 ? n.left! : n.right!
-        }
-        var first = n
-        while first.bit >= 0 { first = first.left! }
-        guard first.key.starts(with: prefix) else { return [] }
+        guard let n = subtree(prefix) else { return [] }
         var out: [(key: Bytes, value: Bytes)] = []
         out.reserveCapacity(n.count)
         n.collect(into: &out)
@@ -111,17 +104,22 @@ public struct StateStore: Sendable, Equatable {
     ///
     /// - Complexity: O(depth + k) for k results.
     public func scan(prefix: Bytes, below bound: Bytes) -> [(key: Bytes, value: Bytes)] {
-        guard var n = root else { return [] }
+        guard let n = subtree(prefix) else { return [] }
+        var out: [(key: Bytes, value: Bytes)] = []
+        n.collect(into: &out, below: bound)
+        return out
+    }
+
+    /// The smallest subtree holding every key that starts with `prefix`, or nil when no key does.
+    private func subtree(_ prefix: Bytes) -> TrieNode? {
+        guard var n = root else { return nil }
         let prefixBits = prefix.count * 9
         while n.bit >= 0 && n.bit < prefixBits {
             n = keyBit(prefix, n.bit) == 0 ? n.left! : n.right!
         }
         var first = n
         while first.bit >= 0 { first = first.left! }
-        guard first.key.starts(with: prefix) else { return [] }
-        var out: [(key: Bytes, value: Bytes)] = []
-        n.collect(into: &out, below: bound)
-        return out
+        return first.key.starts(with: prefix) ? n : nil
     }
 
     /// Every pair, in ascending key order.

@@ -9,20 +9,13 @@ import Testing
     let c = Cast()
     let posted = 2 * minute
 
-    /// r1 and r2 list CT at 3 000. c3's CT order offers 3 000 and a premium of 500 for a report within an hour.
-    func world(within: Int64 = hour) -> Harness {
+    /// r1 and r2 list CT at 3 000. c3's CT order offers `maxPrice` (3 000) and a premium (500) for a report within
+    /// `within` (an hour).
+    func world(maxPrice: UInt64 = 3_000, premium: UInt64 = 500, within: Int64 = hour) -> Harness {
         var h = Harness(c.genesis(.postedPrice), proposer: c.validator.signing)
         h.ok(at: minute, c.setup())
-        h.ok(
-            at: posted,
-            [
-                (
-                    c.c3,
-                    .postPremiumStudy(
-                        c.order(c.c3, maxPrice: 3_000, deadline: 6 * hour), premium: 500, withinTicks: within)
-                )
-            ]
-        )
+        let order = c.order(c.c3, maxPrice: maxPrice, deadline: 6 * hour)
+        h.ok(at: posted, [(c.c3, .postPremiumStudy(order, premium: premium, withinTicks: within))])
         return h
     }
 
@@ -64,18 +57,7 @@ import Testing
     }
 
     @Test func aCheaperClaimerIsPaidItsListedPriceAndThePremium() {
-        var h = Harness(c.genesis(.postedPrice), proposer: c.validator.signing)
-        h.ok(at: minute, c.setup())
-        h.ok(
-            at: posted,
-            [
-                (
-                    c.c3,
-                    .postPremiumStudy(
-                        c.order(c.c3, maxPrice: 4_000, deadline: 6 * hour), premium: 800, withinTicks: hour)
-                )
-            ]
-        )
+        var h = world(maxPrice: 4_000, premium: 800)
         h.ok(at: posted + minute, [(c.r2, .claimStudy(studyID: 1))])
         // The offer's excess over the listed 3 000 is refunded at the claim; the premium stays.
         #expect(paidToClient(h) == 3_800 && h.app.study(1)?.escrow == 3_800)
