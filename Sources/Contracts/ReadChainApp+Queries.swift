@@ -80,3 +80,34 @@ extension ReadChainApp {
     /// A Merkle proof of a study record against the state root (for a client to prove its record to a header).
     public func proveStudy(_ id: UInt64) -> StateProof { state.prove(StateKeys.study(id)) }
 }
+
+/// Radiologists' profiles and quality metrics as last read from state, each kept with the stored bytes it was
+/// decoded from. A reader that asks for the same records again and again (the clients' routing software ranks every
+/// eligible radiologist for every order) decodes a record only after its stored value changed; equal bytes decode
+/// to equal values, so what it returns is what a fresh read returns. One per reader; not shared across threads.
+public final class RecordMemo {
+    fileprivate var profiles: [Address: (raw: Bytes, value: RadiologistProfile)] = [:]
+    fileprivate var metrics: [Address: (raw: Bytes, value: QualityMetrics)] = [:]
+
+    public init() {}
+}
+
+extension ReadChainApp {
+    /// ``profile(of:)`` through `memo`.
+    public func profile(of a: Address, memo: RecordMemo) -> RadiologistProfile? {
+        guard let raw = state.get(StateKeys.profile(a)) else { return nil }
+        if let m = memo.profiles[a], m.raw == raw { return m.value }
+        guard let value = profile(of: a) else { return nil }
+        memo.profiles[a] = (raw, value)
+        return value
+    }
+
+    /// ``metrics(of:)`` through `memo`.
+    public func metrics(of a: Address, memo: RecordMemo) -> QualityMetrics {
+        guard let raw = state.get(StateKeys.metrics(a)) else { return metrics(of: a) }
+        if let m = memo.metrics[a], m.raw == raw { return m.value }
+        let value = metrics(of: a)
+        memo.metrics[a] = (raw, value)
+        return value
+    }
+}

@@ -51,6 +51,14 @@ public struct PricingStrategy: Sendable, Equatable {
         return UInt64((list * factor).rounded()) + UInt64(surcharge)
     }
 
+    /// Whether queue-responsive pricing is at its cap (list × (1 + maxChange)) at `queueLength`, by the same
+    /// expression ``price(for:urgency:queueLength:multiplier:)`` evaluates; the factor grows with the queue, so it is
+    /// then at its cap at any longer queue too. Always false for the other strategies.
+    public func isAtQueueCap(queueLength: Int) -> Bool {
+        guard parameters.strategy == .queueResponsive else { return false }
+        return 1 + maxChange <= 1 + Double(parameters.queueStepBasisPoints) / 10_000 * Double(max(0, queueLength))
+    }
+
     /// The income-target multiplier after one day. Below target: raise the price when busy (demand is there),
     /// lower it when not (to win volume). At or above target: raise when busy, otherwise hold.
     /// - Parameters:

@@ -110,6 +110,10 @@ final class MarketTerms {
     let clientGroups: [ClientGroup]
     /// Every client's account, by `ClientID`.
     let clientAddresses: [Address]
+    /// Every client's jurisdiction and whether it requires credentialing, by `ClientID` (what eligibility reads for
+    /// every order at each look, without copying the client's group).
+    let clientJurisdictions: [String]
+    let clientRequiresCredentialing: [Bool]
 
     init(
         model: MarketParameters, design: MarketDesignSpec, seed: UInt64, horizonTicks: Int64, warmupTicks: Int64,
@@ -138,6 +142,8 @@ final class MarketTerms {
         self.warmupTicks = warmupTicks
         self.clientGroups = clientGroups
         self.clientAddresses = clientAddresses
+        clientJurisdictions = clientGroups.map(\.jurisdiction)
+        clientRequiresCredentialing = clientGroups.map(\.requiresCredentialing)
     }
 
     /// The genesis's quality section for `design` in `model`: the guideline (a normal read needs no follow-up;
@@ -177,6 +183,8 @@ struct MarketView {
     let records: [StudyRecord]
     /// Open and bidding studies in chain id order.
     let book: [StudyID]
+    /// The same orders, indexed in the claiming policies' orders (``OrderBook``).
+    let orders: OrderBook
     /// Local study of each chain study id.
     let byChainID: [UInt64: StudyID]
     /// Consults awaiting the referrers' reply, by client (``ClientID/index``): the referrers' load.
@@ -184,8 +192,8 @@ struct MarketView {
 
     init(
         terms: MarketTerms, now: Int64, dayStart: Int64 = 0, labels: Int = 0, studies: [LocalStudy] = [],
-        records: [StudyRecord] = [], book: [StudyID] = [], byChainID: [UInt64: StudyID] = [:],
-        pendingConsults: [Int] = []
+        records: [StudyRecord] = [], book: [StudyID] = [], orders: OrderBook? = nil,
+        byChainID: [UInt64: StudyID] = [:], pendingConsults: [Int] = []
     ) {
         self.pendingConsults = pendingConsults
         self.terms = terms
@@ -195,6 +203,7 @@ struct MarketView {
         self.studies = studies
         self.records = records
         self.book = book
+        self.orders = orders ?? OrderBook(book: book, studies: studies, records: records)
         self.byChainID = byChainID
     }
 

@@ -161,10 +161,10 @@ extension MarketWorld {
             }
         }
         for (r, address) in eligible {
-            guard let p = app.profile(of: address), p.available,
+            guard let p = app.profile(of: address, memo: recordMemo), p.available,
                 let price = p.price(for: study.modality, study.urgency)
             else { continue }
-            let m = app.metrics(of: address)
+            let m = app.metrics(of: address, memo: recordMemo)
             candidates.append(
                 RoutingCandidate(
                     id: r.index, price: price, medianTurnaroundTicks: m.medianTurnaroundTicks,
@@ -217,19 +217,13 @@ extension MarketWorld {
     // MARK: The book and samples
 
     func insertIntoBook(_ s: StudyID) {
-        let id = studies[s].chainID ?? 0
-        var lo = 0
-        var hi = book.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if (studies[book[mid]].chainID ?? 0) < id { lo = mid + 1 } else { hi = mid }
-        }
-        book.insert(s, at: lo)
+        let st = studies[s]
+        orders.insert(
+            s, chainID: st.chainID ?? 0, deadline: st.deadline, posted: records[s].posted ?? 0,
+            subspecialty: st.generated.study.subspecialty, premium: st.premium != nil)
     }
 
-    func removeFromBook(_ s: StudyID) {
-        if let i = book.firstIndex(of: s) { book.remove(at: i) }
-    }
+    func removeFromBook(_ s: StudyID) { orders.remove(s) }
 
     /// The hourly sample. The work in system is the recorder's count of studies posted and not closed, whatever
     /// phase each is in; of them, those held by their assignee are in progress.

@@ -140,7 +140,10 @@ final class MarketWorld {
     }
     var byChainID: [UInt64: StudyID] = [:]
     /// Open (posted-price / intermediary) or bidding studies in chain id order, as the agents see them.
-    var book: [StudyID] = []
+    /// The open orders (``OrderBook``): `orders.byChainID` is the book in chain id order.
+    var orders = OrderBook()
+    /// Profiles and metrics the routing software read from the observer's state, decoded once per stored value.
+    let recordMemo = RecordMemo()
     /// Consults awaiting the referrers' reply, by client index (``MarketView/pendingConsults``).
     var pendingConsults: [Int] = []
     /// `Genesis.canonicalBytes` of the chain's application, and the nodes' transaction size limit.
@@ -275,7 +278,7 @@ final class MarketWorld {
     /// the world changes its tables.
     func view() -> MarketView {
         MarketView(
-            terms: terms, now: now, dayStart: dayStart, labels: labels, studies: studies, records: records, book: book,
+            terms: terms, now: now, dayStart: dayStart, labels: labels, studies: studies, records: records, book: orders.byChainID, orders: orders,
             byChainID: byChainID, pendingConsults: pendingConsults)
     }
 

@@ -130,7 +130,10 @@ struct Radiologist: Identified {
     var publishedAt: Int64 = 0
     var licences: [String] = []
     var subspecialtiesAttested: [String] = []
-    var credentialedClients: [ClientID] = []
+    private(set) var credentialedClients: [ClientID] = []
+    /// `credentialedClients` by ``ClientID/index`` (true: credentialed there), so eligibility is one look-up
+    /// however many clients the market has (issue 16 item 1).
+    private var credentialedAt: [Bool] = []
     var active: Bool
     var onShift = false
     var shiftStart: Int64 = 0
@@ -142,7 +145,9 @@ struct Radiologist: Identified {
     var stock = 0.0
     var hoursCut = false
     /// Open orders on the chain's book it could read at its price, at its last look, each weighted by its age
-    /// (``demandWeight(posted:deadline:now:)``): queue-responsive pricing's demand signal.
+    /// (``demandWeight(posted:deadline:now:)``): queue-responsive pricing's demand signal. Counted only until it
+    /// alone puts the prices at their cap (``PricingStrategy/isAtQueueCap(queueLength:)``), beyond which no price
+    /// depends on it.
     var demandSeen = 0
     /// Reports it made, and how many of them it has seen peer-reviewed, scored by referrers, and flagged (a review
     /// scoring a discrepancy or feedback below the release threshold): what its beliefs about detection rest on.
@@ -309,6 +314,8 @@ struct Radiologist: Identified {
                             subject: address, claim: .clientCredential(client: client, ticksTaken: taken),
                             expiresAtTicks: expires)))
                 credentialedClients.append(ClientID(c))
+                if credentialedAt.count <= c { credentialedAt += Array(repeating: false, count: c + 1 - credentialedAt.count) }
+                credentialedAt[c] = true
             }
         }
     }
@@ -347,19 +354,21 @@ struct Radiologist: Identified {
     var capacity: UInt32 { UInt32(max(1, cohort.claiming.maxQueue) * 4) }
 
     /// Eligibility as the contracts check it, from the credentials the radiologist holds on chain.
+    /// (It runs for every order on the book at each look: the client's jurisdiction and credentialing come from
+    /// the terms' flat tables, not a copy of the client's group.)
     func isEligible(for study: LocalStudy, _ terms: MarketTerms) -> Bool {
         guard active, registered else { return false }
-        let group = terms.group(of: study)
-        guard licences.contains(group.jurisdiction) else { return false }
+        let c = study.client.index
+        guard licences.contains(terms.clientJurisdictions[c]) else { return false }
         if let sub = study.generated.study.subspecialty, !subspecialtiesAttested.contains(sub) { return false }
-        if group.requiresCredentialing, !credentialedClients.contains(study.client) { return false }
+        if terms.clientRequiresCredentialing[c], !(c < credentialedAt.count && credentialedAt[c]) { return false }
         return true
     }
 
     /// Whether it would peer-review `study` (not its author; licensed where the client is; the subspecialty).
     func canReview(_ study: LocalStudy, _ terms: MarketTerms) -> Bool {
         guard active, registered else { return false }
-        guard licences.contains(terms.group(of: study).jurisdiction) else { return false }
+        guard licences.contains(terms.clientJurisdictions[study.client.index]) else { return false }
         if let sub = study.generated.study.subspecialty, !subspecialtiesAttested.contains(sub) { return false }
         return true
     }
@@ -402,24 +411,37 @@ struct Radiologist: Identified {
         // its current price, so pricing itself out lowers it again) and republishes the price list as that moves
         // (at most every 30 minutes).
         // Only that strategy reads it, so the others skip the walk over the book.
+        var look = Look(self, market)
         if cohort.pricing.strategy == .queueResponsive {
-            // Through buffer pointers: an element is read in place (its fields), never copied whole.
+            // Through buffer pointers: an element is read in place (its fields), never copied whole. The walk
+            // keeps the book's chain id order, so the sum is the same to the bit. It stops once the demand alone
+            // puts its prices at their cap: every price it makes from the signal (at any queue of its own) is then
+            // the capped one, as with the whole sum, so a large book costs a look no more than a few orders.
             let weighted = market.studies.withUnsafeBufferPointer { studies in
                 market.records.withUnsafeBufferPointer { records in
-                    market.book.reduce(0.0) { n, s in
-                        n + demand(of: studies[s.index], posted: records[s.index].posted, market)
+                    var n = 0.0
+                    for s in market.book {
+                        let d = demand(of: studies[s.index], posted: records[s.index].posted, market, &look)
+                        guard d > 0 else { continue }
+                        n = n + d
+                        if pricing.isAtQueueCap(queueLength: Int(n.rounded())) { break }
                     }
+                    return n
                 }
             }
             demandSeen = Int(weighted.rounded())
+            // The claims below price at the queue the demand just seen makes.
+            look = Look(self, market)
         }
         if cohort.pricing.strategy == .queueResponsive, market.terms.auction == nil,
             now - publishedAt >= 30 * 60 * SimTime.ticksPerSecond, let p = published, p != profile
         {
             publish(market, &out)
+            look = Look(self, market)
         }
         let chosen = claiming.choose(
-            from: openStudies(market), held: held.count + pending.count, subspecialties: cohort.subspecialties)
+            from: openStudies(market, &look), held: held.count + pending.count,
+            subspecialties: cohort.subspecialties)
         for o in chosen {
             guard let s = market.byChainID[o.id] else { continue }
             pending.append(s)
@@ -428,6 +450,65 @@ struct Radiologist: Identified {
             } else {
                 out.append(.submit(.claimStudy(studyID: o.id), .claim(rad: id, study: s)))
             }
+        }
+    }
+
+    /// What a look now would claim or bid on, without updating its demand signal: from the policy's walk of the
+    /// book (``openStudies(_:_:wholeBook:)``), or from every order on it (`wholeBook`; the tests compare the two).
+    func choice(_ market: MarketView, wholeBook: Bool) -> [OpenStudy] {
+        var look = Look(self, market)
+        return claiming.choose(
+            from: openStudies(market, &look, wholeBook: wholeBook), held: held.count + pending.count,
+            subspecialties: cohort.subspecialties)
+    }
+
+    /// What one look at the book computes once rather than for every order: the radiologist's prices at its
+    /// queue (its own list, and the published one claims pay), its expected reading time by modality and the
+    /// time to read what it holds. Each entry is filled on first use, from the same functions the orders used
+    /// to call one by one, so every value is the same.
+    struct Look {
+        private var own = [UInt64](repeating: 0, count: 32)
+        private var ownKnown: UInt32 = 0
+        private var listed = [UInt64?](repeating: nil, count: 32)
+        private var listedKnown: UInt32 = 0
+        private var expected = [Int64](repeating: 0, count: 8)
+        private var expectedKnown: UInt8 = 0
+        /// Expected time to read what the radiologist holds (``queueTicks(_:)``).
+        let queue: Int64
+
+        init(_ r: Radiologist, _ market: MarketView) { queue = r.queueTicks(market) }
+
+        private static func slot(_ m: Modality, _ u: Urgency) -> Int { Int(m.rawValue) * 4 + Int(u.rawValue) }
+
+        /// ``PricingStrategy/price(for:urgency:queueLength:multiplier:)`` at the radiologist's queue now.
+        mutating func price(_ m: Modality, _ u: Urgency, _ r: Radiologist) -> UInt64 {
+            let k = Self.slot(m, u)
+            if ownKnown & (1 << k) == 0 {
+                own[k] = r.pricing.price(
+                    for: m, urgency: u, queueLength: r.held.count + r.demandSeen, multiplier: r.priceMultiplier)
+                ownKnown |= 1 << k
+            }
+            return own[k]
+        }
+
+        /// The published price list's entry (what a claim pays), nil when it lists none.
+        mutating func listedPrice(_ m: Modality, _ u: Urgency, _ r: Radiologist) -> UInt64? {
+            let k = Self.slot(m, u)
+            if listedKnown & (1 << k) == 0 {
+                listed[k] = r.published?.price(for: m, u)
+                listedKnown |= 1 << k
+            }
+            return listed[k]
+        }
+
+        /// ``ReadingTimeModel/meanTicks(_:speedFactor:pace:aiEffectBasisPoints:)`` at the radiologist's pace.
+        mutating func expectedTicks(_ m: Modality, _ r: Radiologist) -> Int64 {
+            let k = Int(m.rawValue)
+            if expectedKnown & (1 << k) == 0 {
+                expected[k] = Int64(r.readingTime.meanTicks(m, speedFactor: r.speedFactor, pace: r.pace))
+                expectedKnown |= 1 << k
+            }
+            return expected[k]
         }
     }
 
@@ -441,24 +522,72 @@ struct Radiologist: Identified {
 
     /// How much open order `st` (posted at `posted`) counts as demand it may read at its current price (0 if none).
     /// The study is borrowed from the view, not copied: this runs for every order on the book.
-    private func demand(of st: LocalStudy, posted: Int64?, _ market: MarketView) -> Double {
+    private func demand(of st: LocalStudy, posted: Int64?, _ market: MarketView, _ look: inout Look) -> Double {
         let now = market.now
         guard st.phase == .open, isEligible(for: st, market.terms) else { return 0 }
-        let price = pricing.price(
-            for: st.generated.study.modality, urgency: st.generated.study.urgency,
-            queueLength: held.count + demandSeen, multiplier: priceMultiplier)
+        let price = look.price(st.generated.study.modality, st.generated.study.urgency, self)
         guard price <= st.offerCeiling(at: now) else { return 0 }
         return Self.demandWeight(posted: posted ?? now, deadline: st.deadline, now: now)
     }
 
-    /// The studies of the book it could take now, as its claiming policy sees them.
-    private func openStudies(_ market: MarketView) -> [OpenStudy] {
+    /// The studies of the book it could take now, as its claiming policy sees them: a superset of what the policy
+    /// picks (``ClaimingPolicy/choose(from:held:subspecialties:)`` ranks them whatever their order). The look walks
+    /// the book in the policy's own order (``OrderBook``) and stops once it has as many orders the policy would
+    /// take first as its queue has room for; every order it did not visit ranks after those. Best-paid ranks by
+    /// the reader's own price per minute, which no index orders, so it visits the whole book.
+    private func openStudies(_ market: MarketView, _ look: inout Look, wholeBook: Bool = false) -> [OpenStudy] {
         var open: [OpenStudy] = []
+        let room = claiming.parameters.maxQueue - held.count - pending.count
+        guard room > 0 else { return open }
+        let crowded = claiming.parameters.crowdedBids
+        let strategy = claiming.parameters.strategy
+        let book = market.orders
+        // Each attested subspecialty's orders once, whatever the attestations repeated.
+        var attested: [String] = []
+        for sub in subspecialtiesAttested where !attested.contains(sub) { attested.append(sub) }
+        var found = 0
         // Through buffer pointers: an element is read in place (its fields), never copied whole.
         market.studies.withUnsafeBufferPointer { studies in
             market.records.withUnsafeBufferPointer { records in
-                for s in market.book where !pending.contains(s) {
-                    if let o = openStudy(studies[s.index], posted: records[s.index].posted, market) { open.append(o) }
+                /// Adds `s` if it can take it; true once `room` orders the policy ranks first are in (`counts`).
+                func visit(_ s: StudyID, counts: Bool) -> Bool {
+                    guard !pending.contains(s),
+                        let o = openStudy(studies[s.index], posted: records[s.index].posted, market, &look)
+                    else { return false }
+                    open.append(o)
+                    // What the policy itself filters out or puts last never fills the room.
+                    guard counts, o.competingBids < crowded,
+                        o.subspecialty.map({ cohort.subspecialties.contains($0) }) ?? true
+                    else { return false }
+                    found += 1
+                    return found >= room
+                }
+                if wholeBook {
+                    for s in book.byChainID { _ = visit(s, counts: false) }
+                    return
+                }
+                switch strategy {
+                case .earliestDeadline:
+                    // A premium order can rank before its deadline (at its promise), so those are all visited.
+                    for s in book.premiums { _ = visit(s, counts: false) }
+                    for e in book.byDeadline where !e.premium {
+                        if visit(e.study, counts: true) { break }
+                    }
+                case .firstCome:
+                    let lists = [book.general] + attested.compactMap { book.bySubspecialty[$0] }
+                    OrderBook.walkMerged(lists) { visit($0.study, counts: true) }
+                case .subspecialtyFirst:
+                    let lists = attested.compactMap { book.bySubspecialty[$0] }
+                    var done = false
+                    if !lists.isEmpty {
+                        OrderBook.walkMerged(lists) { e in
+                            done = visit(e.study, counts: true)
+                            return done
+                        }
+                    }
+                    if !done { for e in book.general where visit(e.study, counts: true) { break } }
+                case .bestPaid:
+                    for s in book.byChainID { _ = visit(s, counts: false) }
                 }
             }
         }
@@ -466,8 +595,9 @@ struct Radiologist: Identified {
     }
 
     /// Order `st` as its claiming policy sees it, or nil when it cannot take it now. The study is borrowed from the
-    /// view, not copied: this runs for every order on the book.
-    private func openStudy(_ st: LocalStudy, posted: Int64?, _ market: MarketView) -> OpenStudy? {
+    /// view, not copied: this runs for every order the look visits.
+    private func openStudy(_ st: LocalStudy, posted: Int64?, _ market: MarketView, _ look: inout Look) -> OpenStudy?
+    {
         let now = market.now
         if st.phase == .bidding && now >= st.biddingEnds - SimTime.ticksPerSecond { return nil }
         if st.phase != .open && st.phase != .bidding { return nil }
@@ -476,16 +606,13 @@ struct Radiologist: Identified {
         let u = st.generated.study.urgency
         // A claim pays the listed price on chain (an escalating offer: its current bid, at least that); a bid
         // names its own.
-        var price =
-            st.phase == .bidding
-            ? pricing.price(for: m, urgency: u, queueLength: held.count + demandSeen, multiplier: priceMultiplier)
-            : (published?.price(for: m, u) ?? .max)
+        var price = st.phase == .bidding ? look.price(m, u, self) : (look.listedPrice(m, u, self) ?? .max)
         let ceiling = st.phase == .open ? st.offerCeiling(at: now) : st.maxPrice
         if price > ceiling { return nil }
         if st.phase == .open && st.escalation != nil { price = ceiling }
-        let expected = Int64(readingTime.meanTicks(m, speedFactor: speedFactor, pace: pace))
+        let expected = look.expectedTicks(m, self)
         if now + expected > shiftEnd && !continuesAfterShift { return nil }
-        let finish = now + expected + queueTicks(market)
+        let finish = now + expected + look.queue
         if finish > st.deadline { return nil }
         // A speed premium it expects to earn: the claiming software counts it in the pay and takes the promise
         // as the order's deadline, so a premium order it can meet ranks first.
