@@ -53,6 +53,25 @@ public enum ConsensusBenchmark {
     /// moved the efficiency ratio as much as any change to the simulator.
     public static func singleCoreVerifyRate(count: Int) -> Double { singleCoreVerifyRates(count: count).wall }
 
+    /// One core's Ed25519 signing rate, signatures per wall second: the median of three passes over `count`
+    /// distinct messages (what `bench market` prices the signatures a run made by).
+    public static func singleCoreSignRate(count: Int) -> Double {
+        let key = SigningKey.derive(label: "bench-sign", seed: 1)
+        let messages = (0..<max(1, count)).map { i in Array("readchain bench sign \(i)".utf8) }
+        let clock = ContinuousClock()
+        var rates: [Double] = []
+        var sink = 0
+        for _ in 0..<3 {
+            let start = clock.now
+            for m in messages { sink &+= Int(key.sign(m).bytes[0]) }
+            let d = clock.now - start
+            rates.append(
+                Double(messages.count) / (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+        }
+        precondition(sink != Int.min)
+        return rates.sorted()[1]
+    }
+
     /// As `singleCoreVerifyRate`, in wall time and in thread CPU time (each the median of the three passes).
     public static func singleCoreVerifyRates(count: Int) -> (wall: Double, cpu: Double) {
         let key = SigningKey.derive(label: "bench-consensus", seed: 1)

@@ -1,6 +1,7 @@
 import Cluster
 import DiscreteEvent
 import Foundation
+import Ledger
 import Market
 import MarketModel
 import Scenario
@@ -22,6 +23,13 @@ public struct MarketBenchmarkFigures: Codable, Sendable {
     public var studiesPerSecond: Double
     /// Real signature verifications per wall second ÷ one core's verification rate, measured in the same command.
     public var signatureBoundRatio: Double
+    /// Real Ed25519 signatures made during the run (transactions, proposals, votes), and one core's signing rate
+    /// measured in the same command.
+    public var signaturesMade: Int = 0
+    public var singleCoreSignaturesPerSecond: Double = 0
+    /// The share of the wall time that is real Ed25519 work: (signatures made ÷ one core's signing rate +
+    /// verifications ÷ one core's verification rate) ÷ wall time (issue 16 item 2; 0 with simulated signatures).
+    public var cryptoBoundRatio: Double = 0
     /// `perNode` (every validator verifies for real, as separate machines) or `shared` (one verification each).
     public var signatureCaches: String
     /// `ed25519` or `simulated` (`--signatures`).
@@ -37,11 +45,16 @@ public struct MarketBenchmarkFigures: Codable, Sendable {
             "  wall \(String(format: "%.2f", wallSeconds)) s; real "
                 + (simulated ? "keyed-hash (simulated)" : "Ed25519") + " verifications \(signatureVerifications)"
                 + " (\(String(format: "%.0f", Double(signatureVerifications) / wallSeconds))/s)",
-            "  single-core Ed25519 verify rate \(String(format: "%.0f", singleCoreVerificationsPerSecond))/s (same command)",
+            "  single-core Ed25519 verify rate \(String(format: "%.0f", singleCoreVerificationsPerSecond))/s, sign rate "
+                + "\(String(format: "%.0f", singleCoreSignaturesPerSecond))/s (same command); real Ed25519 signatures made "
+                + "\(signaturesMade)",
             "studies_per_second=\(String(format: "%.1f", studiesPerSecond))",
         ]
         // The ratio prices real Ed25519 work; simulated signatures do none.
-        if !simulated { lines.append("signature_bound_ratio=\(String(format: "%.3f", signatureBoundRatio))") }
+        if !simulated {
+            lines.append("signature_bound_ratio=\(String(format: "%.3f", signatureBoundRatio))")
+            lines.append("crypto_bound_ratio=\(String(format: "%.3f", cryptoBoundRatio))")
+        }
         return lines
     }
 }
@@ -120,6 +133,7 @@ public enum MarketBenchmark {
             design = d
         }
         let rate = ConsensusBenchmark.singleCoreVerifyRate(count: verifySamples)
+        let signRate = ConsensusBenchmark.singleCoreSignRate(count: verifySamples)
         let horizon = Int64(days * Double(SimTime.ticksPerDay))
         let clock = ContinuousClock()
         let start = clock.now
@@ -128,7 +142,9 @@ public enum MarketBenchmark {
             warmupTicks: min(file.warmupTicks, horizon / 2))
         spec.signatureCaches = sharedCache ? .shared : .perNode
         spec.recordChain = false  // nothing stores this run's chain: do not keep a copy of it
+        let signedBefore = SignatureCounters.ed25519Signatures.load(ordering: .relaxed)
         let result = try MarketSimulation.run(spec)
+        let signed = SignatureCounters.ed25519Signatures.load(ordering: .relaxed) - signedBefore
         let d = clock.now - start
         let wall = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         return (
@@ -138,6 +154,9 @@ public enum MarketBenchmark {
                 signatureVerifications: result.signatureVerifications, wallSeconds: wall,
                 singleCoreVerificationsPerSecond: rate, studiesPerSecond: Double(result.studies.count) / wall,
                 signatureBoundRatio: Double(result.signatureVerifications) / wall / rate,
+                signaturesMade: signed, singleCoreSignaturesPerSecond: signRate,
+                cryptoBoundRatio: model.chain.signatures == .ed25519
+                    ? (Double(signed) / signRate + Double(result.signatureVerifications) / rate) / wall : 0,
                 signatureCaches: sharedCache ? "shared" : "perNode", signatures: model.chain.signatures.rawValue,
                 command: command),
             result

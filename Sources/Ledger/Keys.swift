@@ -1,6 +1,7 @@
 // Ed25519 signing keys and X25519 sealing (swift-crypto).
 
 import Crypto
+import Synchronization
 
 // MARK: - Ed25519
 
@@ -188,12 +189,20 @@ public struct SigningKey: Sendable {
     public func sign(_ message: Bytes) -> Signature {
         switch scheme {
         case .ed25519:
+            SignatureCounters.ed25519Signatures.add(1, ordering: .relaxed)
             // BoringSSL's Ed25519 signing cannot fail for a valid key.
-            Signature(bytes: Bytes(try! key.signature(for: message)))
+            return Signature(bytes: Bytes(try! key.signature(for: message)))
         case .simulated:
-            SimulatedSignature.sign(message, secret: box.simulatedSecret)
+            return SimulatedSignature.sign(message, secret: box.simulatedSecret)
         }
     }
+}
+
+/// Process-wide counts of real signature work, for benchmarks that price it (`bench market`'s
+/// `crypto_bound_ratio`): read before and after a run. Never part of a result.
+public enum SignatureCounters {
+    /// Real Ed25519 signatures made (by agents, proposers and voters; a memoised signature is not made again).
+    public static let ed25519Signatures = Atomic<Int>(0)
 }
 
 /// Holds a swift-crypto private key, which is not `Sendable` by declaration. It is immutable after init

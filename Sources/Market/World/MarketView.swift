@@ -64,7 +64,13 @@ struct LocalStudy: Identified {
 
     /// The most a claim may list at `now`: the contract's `offerCeiling` rule (the step accrues by block time; a
     /// claim commits in a later block than the radiologist decides it, so the chain's ceiling is at least this).
-    func offerCeiling(at now: Int64) -> UInt64 {
+    func offerCeiling(at now: Int64) -> UInt64 { Self.offerCeiling(maxPrice: maxPrice, escalation, at: now) }
+
+    /// ``offerCeiling(at:)`` of an order with this opening offer and escalation.
+    @inline(__always)
+    static func offerCeiling(
+        maxPrice: UInt64, _ escalation: (perHour: UInt64, cap: UInt64, postedAt: Int64)?, at now: Int64
+    ) -> UInt64 {
         guard let e = escalation else { return maxPrice }
         let waited = Double(max(0, now - e.postedAt)) / 3_600_000_000
         return min(e.cap, maxPrice + UInt64((Double(e.perHour) * waited).rounded(.down)))

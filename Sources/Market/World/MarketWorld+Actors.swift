@@ -216,12 +216,7 @@ extension MarketWorld {
 
     // MARK: The book and samples
 
-    func insertIntoBook(_ s: StudyID) {
-        let st = studies[s]
-        orders.insert(
-            s, chainID: st.chainID ?? 0, deadline: st.deadline, posted: records[s].posted ?? 0,
-            subspecialty: st.generated.study.subspecialty, premium: st.premium != nil)
-    }
+    func insertIntoBook(_ s: StudyID) { orders.insert(BookOrder(s, studies[s], posted: records[s].posted)) }
 
     func removeFromBook(_ s: StudyID) { orders.remove(s) }
 

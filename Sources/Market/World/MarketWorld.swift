@@ -278,7 +278,8 @@ final class MarketWorld {
     /// the world changes its tables.
     func view() -> MarketView {
         MarketView(
-            terms: terms, now: now, dayStart: dayStart, labels: labels, studies: studies, records: records, book: orders.byChainID, orders: orders,
+            terms: terms, now: now, dayStart: dayStart, labels: labels, studies: studies, records: records,
+            book: orders.byChainID, orders: orders,
             byChainID: byChainID, pendingConsults: pendingConsults)
     }
 

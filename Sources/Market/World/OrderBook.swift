@@ -6,23 +6,81 @@
 
 import MarketModel
 
+/// What a look reads of an order on the book: fixed while it is there (the client sets the deadline and offer when
+/// it posts, the post's receipt adds an escalation or a premium before the order enters the book, and a repost
+/// comes only after the order left it), so the walks read these instead of the study.
+struct BookOrder {
+    let study: StudyID
+    let chainID: UInt64
+    let client: Int
+    let modality: Modality
+    let urgency: Urgency
+    let subspecialty: String?
+    let deadline: Int64
+    /// The study's record's arrival time.
+    let posted: Int64?
+    let maxPrice: UInt64
+    let escalation: (perHour: UInt64, cap: UInt64, postedAt: Int64)?
+    let premium: (amount: UInt64, promisedBy: Int64)?
+
+    init(
+        study: StudyID, chainID: UInt64, client: Int = 0, modality: Modality = .xr, urgency: Urgency = .routine,
+        subspecialty: String? = nil, deadline: Int64, posted: Int64?, maxPrice: UInt64 = 0,
+        escalation: (perHour: UInt64, cap: UInt64, postedAt: Int64)? = nil,
+        premium: (amount: UInt64, promisedBy: Int64)? = nil
+    ) {
+        self.study = study
+        self.chainID = chainID
+        self.client = client
+        self.modality = modality
+        self.urgency = urgency
+        self.subspecialty = subspecialty
+        self.deadline = deadline
+        self.posted = posted
+        self.maxPrice = maxPrice
+        self.escalation = escalation
+        self.premium = premium
+    }
+
+    init(_ s: StudyID, _ st: LocalStudy, posted: Int64?) {
+        study = s
+        chainID = st.chainID ?? 0
+        client = st.client.index
+        modality = st.generated.study.modality
+        urgency = st.generated.study.urgency
+        subspecialty = st.generated.study.subspecialty
+        deadline = st.deadline
+        self.posted = posted
+        maxPrice = st.maxPrice
+        escalation = st.escalation
+        premium = st.premium
+    }
+
+    /// ``LocalStudy/offerCeiling(at:)``.
+    @inline(__always)
+    func offerCeiling(at now: Int64) -> UInt64 { LocalStudy.offerCeiling(maxPrice: maxPrice, escalation, at: now) }
+}
+
 /// The world's open and bidding orders, with the indices the radiologists' looks walk.
 struct OrderBook {
     /// An order's place in one index: compared by `(first, second, chainID)`, a total order (chain ids are unique).
     struct Entry: Comparable {
         let first: Int64
         let second: Int64
-        let chainID: UInt64
-        let study: StudyID
-        /// The order carries a speed premium (``LocalStudy/premium``), which can move it earlier for a reader
-        /// that can meet the promise: the deadline walk visits those orders apart (``premiums``).
-        let premium: Bool
+        let order: BookOrder
+
+        var chainID: UInt64 { order.chainID }
+        var study: StudyID { order.study }
+        /// The order carries a speed premium, which can move it earlier for a reader that can meet the promise:
+        /// the deadline walk visits those orders apart (``premiums``).
+        var premium: Bool { order.premium != nil }
 
         static func < (a: Entry, b: Entry) -> Bool {
-            (a.first, a.second, a.chainID) < (b.first, b.second, b.chainID)
+            (a.first, a.second, a.order.chainID) < (b.first, b.second, b.order.chainID)
         }
         static func == (a: Entry, b: Entry) -> Bool {
-            a.first == b.first && a.second == b.second && a.chainID == b.chainID && a.study == b.study
+            a.first == b.first && a.second == b.second && a.order.chainID == b.order.chainID
+                && a.order.study == b.order.study
         }
     }
 
@@ -30,11 +88,11 @@ struct OrderBook {
     private struct Member {
         let byDeadline: Entry
         let byPosted: Entry
-        let subspecialty: String?
     }
 
-    /// The book in chain id order.
+    /// The book in chain id order (study ids, and the orders).
     private(set) var byChainID: [StudyID] = []
+    private(set) var ordersByChainID: [BookOrder] = []
     private var chainIDs: [UInt64] = []
     /// By (deadline, posted, chain id): the earliest-deadline policy's order (``ClaimingPolicy``).
     private(set) var byDeadline: [Entry] = []
@@ -43,44 +101,38 @@ struct OrderBook {
     /// Orders needing a subspecialty, one list per subspecialty, each by (posted, chain id).
     private(set) var bySubspecialty: [String: [Entry]] = [:]
     /// Orders with a speed premium, in chain id order.
-    private(set) var premiums: [StudyID] = []
+    private(set) var premiums: [BookOrder] = []
     private var premiumChainIDs: [UInt64] = []
     private var members: [StudyID: Member] = [:]
 
     init() {}
 
-    /// The orders of `book` (in that order), indexed from the studies and records (for a view built by hand).
+    /// The orders of `book` (in that order), from the studies and records (for a view built by hand).
     init(book: [StudyID], studies: [LocalStudy], records: [StudyRecord]) {
-        for s in book {
-            let st = studies[s]
-            insert(
-                s, chainID: st.chainID ?? 0, deadline: st.deadline, posted: records[s.index].posted ?? 0,
-                subspecialty: st.generated.study.subspecialty, premium: st.premium != nil, appendInOrder: true)
-        }
+        for s in book { insert(BookOrder(s, studies[s.index], posted: records[s.index].posted), appendInOrder: true) }
     }
 
     var count: Int { byChainID.count }
     func contains(_ s: StudyID) -> Bool { members[s] != nil }
 
-    /// Adds order `s` (not on the book). `posted` is its record's arrival time (the claiming policies' tie-break).
-    mutating func insert(
-        _ s: StudyID, chainID: UInt64, deadline: Int64, posted: Int64, subspecialty: String?, premium: Bool,
-        appendInOrder: Bool = false
-    ) {
+    /// Adds `order` (its study not on the book).
+    mutating func insert(_ order: BookOrder, appendInOrder: Bool = false) {
+        let s = order.study
         precondition(members[s] == nil, "study \(s.index) is already on the book")
-        let d = Entry(first: deadline, second: posted, chainID: chainID, study: s, premium: premium)
-        let p = Entry(first: posted, second: 0, chainID: chainID, study: s, premium: premium)
-        members[s] = Member(byDeadline: d, byPosted: p, subspecialty: subspecialty)
-        let at = appendInOrder ? chainIDs.count : Self.lowerBound(chainIDs, chainID)
-        chainIDs.insert(chainID, at: at)
+        let d = Entry(first: order.deadline, second: order.posted ?? 0, order: order)
+        let p = Entry(first: order.posted ?? 0, second: 0, order: order)
+        members[s] = Member(byDeadline: d, byPosted: p)
+        let at = appendInOrder ? chainIDs.count : Self.lowerBound(chainIDs, order.chainID)
+        chainIDs.insert(order.chainID, at: at)
         byChainID.insert(s, at: at)
-        if premium {
-            let i = appendInOrder ? premiums.count : Self.lowerBound(premiumChainIDs, chainID)
-            premiums.insert(s, at: i)
-            premiumChainIDs.insert(chainID, at: i)
+        ordersByChainID.insert(order, at: at)
+        if order.premium != nil {
+            let i = appendInOrder ? premiums.count : Self.lowerBound(premiumChainIDs, order.chainID)
+            premiums.insert(order, at: i)
+            premiumChainIDs.insert(order.chainID, at: i)
         }
         Self.insert(d, into: &byDeadline)
-        if let sub = subspecialty {
+        if let sub = order.subspecialty {
             Self.insert(p, into: &bySubspecialty[sub, default: []])
         } else {
             Self.insert(p, into: &general)
@@ -90,16 +142,19 @@ struct OrderBook {
     /// Removes order `s` (nothing if it is not on the book).
     mutating func remove(_ s: StudyID) {
         guard let m = members.removeValue(forKey: s) else { return }
-        if let i = byChainID.firstIndex(of: s, near: Self.lowerBound(chainIDs, m.byPosted.chainID)) {
+        let order = m.byPosted.order
+        let near = Self.lowerBound(chainIDs, order.chainID)
+        if let i = near < byChainID.count && byChainID[near] == s ? near : byChainID.firstIndex(of: s) {
             byChainID.remove(at: i)
+            ordersByChainID.remove(at: i)
             chainIDs.remove(at: i)
         }
-        if m.byPosted.premium, let i = premiums.firstIndex(of: s) {
+        if order.premium != nil, let i = premiums.firstIndex(where: { $0.study == s }) {
             premiums.remove(at: i)
             premiumChainIDs.remove(at: i)
         }
         Self.remove(m.byDeadline, from: &byDeadline)
-        if let sub = m.subspecialty {
+        if let sub = order.subspecialty {
             Self.remove(m.byPosted, from: &bySubspecialty[sub, default: []])
         } else {
             Self.remove(m.byPosted, from: &general)
@@ -158,14 +213,5 @@ struct OrderBook {
             }
             i += 1
         }
-    }
-}
-
-extension Array where Element == StudyID {
-    /// The index of `s` searching outwards from `near` (the book's chain ids are unique, so it is found at `near`
-    /// unless a hand-built view repeated one).
-    fileprivate func firstIndex(of s: StudyID, near: Int) -> Int? {
-        if near < count, self[near] == s { return near }
-        return firstIndex(of: s)
     }
 }

@@ -38,11 +38,13 @@ struct OrderBookTests {
                     chainID: nextChainID, deadline: Int64.random(in: 0..<50, using: &rng),
                     posted: Int64.random(in: 0..<50, using: &rng),
                     sub: [nil, "neuro", "msk"][Int.random(in: 0..<3, using: &rng)],
-                    premium: Int.random(in: 0..<8, using: &rng) == 0)
+                    premium: Int.random(in: 0..<8, using: &rng) == 0
+                )
                 nextChainID += UInt64.random(in: 1...3, using: &rng)
                 book.insert(
-                    s, chainID: o.chainID, deadline: o.deadline, posted: o.posted, subspecialty: o.sub,
-                    premium: o.premium)
+                    BookOrder(
+                        study: s, chainID: o.chainID, subspecialty: o.sub, deadline: o.deadline, posted: o.posted,
+                        premium: o.premium ? (1, 0) : nil))
                 live[s] = o
             } else {
                 let s = live.keys.sorted()[Int.random(in: 0..<live.count, using: &rng)]
@@ -52,7 +54,8 @@ struct OrderBookTests {
             book.remove(StudyID(1_000_000))  // not on the book: nothing
             let ids = live.keys.sorted { live[$0]!.chainID < live[$1]!.chainID }
             #expect(book.byChainID == ids)
-            #expect(book.premiums == ids.filter { live[$0]!.premium })
+            #expect(book.ordersByChainID.map(\.study) == ids)
+            #expect(book.premiums.map(\.study) == ids.filter { live[$0]!.premium })
             #expect(
                 book.byDeadline.map(\.study)
                     == live.keys.sorted {
@@ -73,7 +76,8 @@ struct OrderBookTests {
     /// The merged walk visits several sorted lists in key order and stops when asked.
     @Test func mergedWalkVisitsInKeyOrder() {
         func e(_ p: Int64, _ id: UInt64) -> OrderBook.Entry {
-            OrderBook.Entry(first: p, second: 0, chainID: id, study: StudyID(Int(id)), premium: false)
+            OrderBook.Entry(
+                first: p, second: 0, order: BookOrder(study: StudyID(Int(id)), chainID: id, deadline: 0, posted: p))
         }
         var seen: [UInt64] = []
         OrderBook.walkMerged([[e(1, 1), e(5, 4)], [e(2, 2), e(3, 3)], []]) { x in

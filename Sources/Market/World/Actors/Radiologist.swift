@@ -314,7 +314,9 @@ struct Radiologist: Identified {
                             subject: address, claim: .clientCredential(client: client, ticksTaken: taken),
                             expiresAtTicks: expires)))
                 credentialedClients.append(ClientID(c))
-                if credentialedAt.count <= c { credentialedAt += Array(repeating: false, count: c + 1 - credentialedAt.count) }
+                if credentialedAt.count <= c {
+                    credentialedAt += Array(repeating: false, count: c + 1 - credentialedAt.count)
+                }
                 credentialedAt[c] = true
             }
         }
@@ -354,13 +356,17 @@ struct Radiologist: Identified {
     var capacity: UInt32 { UInt32(max(1, cohort.claiming.maxQueue) * 4) }
 
     /// Eligibility as the contracts check it, from the credentials the radiologist holds on chain.
-    /// (It runs for every order on the book at each look: the client's jurisdiction and credentialing come from
-    /// the terms' flat tables, not a copy of the client's group.)
     func isEligible(for study: LocalStudy, _ terms: MarketTerms) -> Bool {
+        isEligible(client: study.client.index, subspecialty: study.generated.study.subspecialty, terms)
+    }
+
+    /// Eligibility for an order of client `client` (``ClientID/index``) needing `subspecialty`. It runs for every
+    /// order a look visits: the client's jurisdiction and credentialing come from the terms' flat tables.
+    @inline(__always)
+    func isEligible(client c: Int, subspecialty: String?, _ terms: MarketTerms) -> Bool {
         guard active, registered else { return false }
-        let c = study.client.index
         guard licences.contains(terms.clientJurisdictions[c]) else { return false }
-        if let sub = study.generated.study.subspecialty, !subspecialtiesAttested.contains(sub) { return false }
+        if let sub = subspecialty, !subspecialtiesAttested.contains(sub) { return false }
         if terms.clientRequiresCredentialing[c], !(c < credentialedAt.count && credentialedAt[c]) { return false }
         return true
     }
@@ -418,16 +424,14 @@ struct Radiologist: Identified {
             // puts its prices at their cap: every price it makes from the signal (at any queue of its own) is then
             // the capped one, as with the whole sum, so a large book costs a look no more than a few orders.
             let weighted = market.studies.withUnsafeBufferPointer { studies in
-                market.records.withUnsafeBufferPointer { records in
-                    var n = 0.0
-                    for s in market.book {
-                        let d = demand(of: studies[s.index], posted: records[s.index].posted, market, &look)
-                        guard d > 0 else { continue }
-                        n = n + d
-                        if pricing.isAtQueueCap(queueLength: Int(n.rounded())) { break }
-                    }
-                    return n
+                var n = 0.0
+                for o in market.orders.ordersByChainID {
+                    let d = demand(of: o, studies.baseAddress! + o.study.index, market, &look)
+                    guard d > 0 else { continue }
+                    n = n + d
+                    if pricing.isAtQueueCap(queueLength: Int(n.rounded())) { break }
                 }
+                return n
             }
             demandSeen = Int(weighted.rounded())
             // The claims below price at the queue the demand just seen makes.
@@ -520,14 +524,18 @@ struct Radiologist: Identified {
         return 1 + min(1, max(0, Double(now - posted) / Double(span)))
     }
 
-    /// How much open order `st` (posted at `posted`) counts as demand it may read at its current price (0 if none).
-    /// The study is borrowed from the view, not copied: this runs for every order on the book.
-    private func demand(of st: LocalStudy, posted: Int64?, _ market: MarketView, _ look: inout Look) -> Double {
+    /// How much open order `o` counts as demand it may read at its current price (0 if none). It runs for every
+    /// order on the book: the order's fixed terms come from the book, and of the study (`st`, read in place, never
+    /// copied) only its phase, after the cheaper tests.
+    @inline(__always)
+    private func demand(
+        of o: BookOrder, _ st: UnsafePointer<LocalStudy>, _ market: MarketView, _ look: inout Look
+    ) -> Double {
         let now = market.now
-        guard st.phase == .open, isEligible(for: st, market.terms) else { return 0 }
-        let price = look.price(st.generated.study.modality, st.generated.study.urgency, self)
-        guard price <= st.offerCeiling(at: now) else { return 0 }
-        return Self.demandWeight(posted: posted ?? now, deadline: st.deadline, now: now)
+        guard isEligible(client: o.client, subspecialty: o.subspecialty, market.terms),
+            look.price(o.modality, o.urgency, self) <= o.offerCeiling(at: now), st.pointee.phase == .open
+        else { return 0 }
+        return Self.demandWeight(posted: o.posted ?? now, deadline: o.deadline, now: now)
     }
 
     /// The studies of the book it could take now, as its claiming policy sees them: a superset of what the policy
@@ -546,66 +554,113 @@ struct Radiologist: Identified {
         var attested: [String] = []
         for sub in subspecialtiesAttested where !attested.contains(sub) { attested.append(sub) }
         var found = 0
-        // Through buffer pointers: an element is read in place (its fields), never copied whole.
+        /// Adds `o` if it can take it; true once `room` orders the policy ranks first are in (`counts`).
+        func add(_ o: OpenStudy?, _ s: StudyID, counts: Bool) -> Bool {
+            guard let o else { return false }
+            open.append(o)
+            // What the policy itself filters out or puts last never fills the room.
+            guard counts, o.competingBids < crowded,
+                o.subspecialty.map({ cohort.subspecialties.contains($0) }) ?? true
+            else { return false }
+            found += 1
+            return found >= room
+        }
+        // Through buffer pointers: a study is read in place (its fields), never copied whole.
         market.studies.withUnsafeBufferPointer { studies in
-            market.records.withUnsafeBufferPointer { records in
-                /// Adds `s` if it can take it; true once `room` orders the policy ranks first are in (`counts`).
-                func visit(_ s: StudyID, counts: Bool) -> Bool {
-                    guard !pending.contains(s),
-                        let o = openStudy(studies[s.index], posted: records[s.index].posted, market, &look)
-                    else { return false }
-                    open.append(o)
-                    // What the policy itself filters out or puts last never fills the room.
-                    guard counts, o.competingBids < crowded,
-                        o.subspecialty.map({ cohort.subspecialties.contains($0) }) ?? true
-                    else { return false }
-                    found += 1
-                    return found >= room
-                }
-                if wholeBook {
-                    for s in book.byChainID { _ = visit(s, counts: false) }
-                    return
-                }
-                switch strategy {
-                case .earliestDeadline:
-                    // A premium order can rank before its deadline (at its promise), so those are all visited.
-                    for s in book.premiums { _ = visit(s, counts: false) }
-                    for e in book.byDeadline where !e.premium {
-                        if visit(e.study, counts: true) { break }
+            if wholeBook {
+                // The reference walk: every order, read from the study itself.
+                market.records.withUnsafeBufferPointer { records in
+                    for s in book.byChainID where !pending.contains(s) {
+                        _ = add(
+                            referenceOpenStudy(studies[s.index], posted: records[s.index].posted, market, &look), s,
+                            counts: false)
                     }
-                case .firstCome:
-                    let lists = [book.general] + attested.compactMap { book.bySubspecialty[$0] }
-                    OrderBook.walkMerged(lists) { visit($0.study, counts: true) }
-                case .subspecialtyFirst:
-                    let lists = attested.compactMap { book.bySubspecialty[$0] }
-                    var done = false
-                    if !lists.isEmpty {
-                        OrderBook.walkMerged(lists) { e in
-                            done = visit(e.study, counts: true)
-                            return done
-                        }
-                    }
-                    if !done { for e in book.general where visit(e.study, counts: true) { break } }
-                case .bestPaid:
-                    for s in book.byChainID { _ = visit(s, counts: false) }
                 }
+                return
+            }
+            func visit(_ o: BookOrder, counts: Bool) -> Bool {
+                guard !pending.contains(o.study) else { return false }
+                return add(openStudy(o, studies.baseAddress! + o.study.index, market, &look), o.study, counts: counts)
+            }
+            switch strategy {
+            case .earliestDeadline:
+                // A premium order can rank before its deadline (at its promise), so those are all visited.
+                for o in book.premiums { _ = visit(o, counts: false) }
+                for e in book.byDeadline where !e.premium {
+                    if visit(e.order, counts: true) { break }
+                }
+            case .firstCome:
+                let lists = [book.general] + attested.compactMap { book.bySubspecialty[$0] }
+                OrderBook.walkMerged(lists) { visit($0.order, counts: true) }
+            case .subspecialtyFirst:
+                let lists = attested.compactMap { book.bySubspecialty[$0] }
+                var done = false
+                if !lists.isEmpty {
+                    OrderBook.walkMerged(lists) { e in
+                        done = visit(e.order, counts: true)
+                        return done
+                    }
+                }
+                if !done { for e in book.general where visit(e.order, counts: true) { break } }
+            case .bestPaid:
+                for o in book.ordersByChainID { _ = visit(o, counts: false) }
             }
         }
         return open
     }
 
-    /// Order `st` as its claiming policy sees it, or nil when it cannot take it now. The study is borrowed from the
-    /// view, not copied: this runs for every order the look visits.
-    private func openStudy(_ st: LocalStudy, posted: Int64?, _ market: MarketView, _ look: inout Look) -> OpenStudy?
-    {
+    /// Order `o` as its claiming policy sees it, or nil when it cannot take it now: the order's fixed terms from
+    /// the book, and of the study (`st`, read in place) only what changes while it is on the book (its phase and
+    /// auction), after the cheaper tests. The same rules as ``referenceOpenStudy(_:posted:_:_:)``.
+    @inline(__always)
+    private func openStudy(
+        _ o: BookOrder, _ st: UnsafePointer<LocalStudy>, _ market: MarketView, _ look: inout Look
+    ) -> OpenStudy? {
+        let now = market.now
+        guard isEligible(client: o.client, subspecialty: o.subspecialty, market.terms) else { return nil }
+        let m = o.modality
+        let u = o.urgency
+        let expected = look.expectedTicks(m, self)
+        if now + expected > shiftEnd && !continuesAfterShift { return nil }
+        let finish = now + expected + look.queue
+        if finish > o.deadline { return nil }
+        // Under posted prices an order enters the book open (never bidding): a claim pays the listed price, which
+        // must be within the offer.
+        let posted = market.terms.auction == nil
+        if posted, (look.listedPrice(m, u, self) ?? .max) > o.offerCeiling(at: now) { return nil }
+        let phase = st.pointee.phase
+        if phase == .bidding && now >= st.pointee.biddingEnds - SimTime.ticksPerSecond { return nil }
+        if phase != .open && phase != .bidding { return nil }
+        // A claim pays the listed price on chain (an escalating offer: its current bid, at least that); a bid
+        // names its own.
+        var price = phase == .bidding ? look.price(m, u, self) : (look.listedPrice(m, u, self) ?? .max)
+        let ceiling = phase == .open ? o.offerCeiling(at: now) : o.maxPrice
+        if price > ceiling { return nil }
+        if phase == .open && o.escalation != nil { price = ceiling }
+        // A speed premium it expects to earn: the claiming software counts it in the pay and takes the promise
+        // as the order's deadline, so a premium order it can meet ranks first.
+        var deadline = o.deadline
+        if let p = o.premium, finish <= p.promisedBy {
+            price += p.amount
+            deadline = p.promisedBy
+        }
+        return OpenStudy(
+            id: o.chainID, postedTicks: o.posted ?? 0, deadlineTicks: deadline,
+            price: price, expectedReadTicks: expected, subspecialty: o.subspecialty,
+            competingBids: phase == .bidding ? st.pointee.committedBids : 0)
+    }
+
+    /// Order `st` as its claiming policy sees it, read from the study itself: the reference the book's walks
+    /// are tested against (``choice(_:wholeBook:)``).
+    private func referenceOpenStudy(
+        _ st: LocalStudy, posted: Int64?, _ market: MarketView, _ look: inout Look
+    ) -> OpenStudy? {
         let now = market.now
         if st.phase == .bidding && now >= st.biddingEnds - SimTime.ticksPerSecond { return nil }
         if st.phase != .open && st.phase != .bidding { return nil }
         guard isEligible(for: st, market.terms) else { return nil }
         let m = st.generated.study.modality
         let u = st.generated.study.urgency
-        // A claim pays the listed price on chain (an escalating offer: its current bid, at least that); a bid
-        // names its own.
         var price = st.phase == .bidding ? look.price(m, u, self) : (look.listedPrice(m, u, self) ?? .max)
         let ceiling = st.phase == .open ? st.offerCeiling(at: now) : st.maxPrice
         if price > ceiling { return nil }
@@ -614,8 +669,6 @@ struct Radiologist: Identified {
         if now + expected > shiftEnd && !continuesAfterShift { return nil }
         let finish = now + expected + look.queue
         if finish > st.deadline { return nil }
-        // A speed premium it expects to earn: the claiming software counts it in the pay and takes the promise
-        // as the order's deadline, so a premium order it can meet ranks first.
         var deadline = st.deadline
         if let p = st.premium, finish <= p.promisedBy {
             price += p.amount
