@@ -61,39 +61,36 @@ struct BookOrder {
     func offerCeiling(at now: Int64) -> UInt64 { LocalStudy.offerCeiling(maxPrice: maxPrice, escalation, at: now) }
 }
 
-/// The world's open and bidding orders, with the indices the radiologists' looks walk.
+/// The world's open and bidding orders, with the indices the radiologists' looks walk. Each order's terms are
+/// kept once, in a slot; the indices are sorted arrays of small entries naming the slot, so inserting and removing
+/// an order moves a few bytes per order on the book.
 struct OrderBook {
     /// An order's place in one index: compared by `(first, second, chainID)`, a total order (chain ids are unique).
     struct Entry: Comparable {
         let first: Int64
         let second: Int64
-        let order: BookOrder
-
-        var chainID: UInt64 { order.chainID }
-        var study: StudyID { order.study }
+        let chainID: UInt64
+        /// The order's slot (``order(_:)``).
+        let slot: Int32
         /// The order carries a speed premium, which can move it earlier for a reader that can meet the promise:
         /// the deadline walk visits those orders apart (``premiums``).
-        var premium: Bool { order.premium != nil }
+        let premium: Bool
 
-        static func < (a: Entry, b: Entry) -> Bool {
-            (a.first, a.second, a.order.chainID) < (b.first, b.second, b.order.chainID)
-        }
+        static func < (a: Entry, b: Entry) -> Bool { (a.first, a.second, a.chainID) < (b.first, b.second, b.chainID) }
         static func == (a: Entry, b: Entry) -> Bool {
-            a.first == b.first && a.second == b.second && a.order.chainID == b.order.chainID
-                && a.order.study == b.order.study
+            a.first == b.first && a.second == b.second && a.chainID == b.chainID && a.slot == b.slot
         }
     }
 
-    /// What an order was indexed under, to find it again.
-    private struct Member {
-        let byDeadline: Entry
-        let byPosted: Entry
-    }
+    /// Every order's terms, by slot (free slots are reused).
+    private var slots: [BookOrder] = []
+    private var freeSlots: [Int32] = []
+    private var slotOf: [StudyID: Int32] = [:]
 
-    /// The book in chain id order (study ids, and the orders).
+    /// The book in chain id order.
     private(set) var byChainID: [StudyID] = []
-    private(set) var ordersByChainID: [BookOrder] = []
-    private var chainIDs: [UInt64] = []
+    /// The same, as entries.
+    private(set) var inChainOrder: [Entry] = []
     /// By (deadline, posted, chain id): the earliest-deadline policy's order (``ClaimingPolicy``).
     private(set) var byDeadline: [Entry] = []
     /// Orders needing no subspecialty, by (posted, chain id): the first-come order.
@@ -101,9 +98,12 @@ struct OrderBook {
     /// Orders needing a subspecialty, one list per subspecialty, each by (posted, chain id).
     private(set) var bySubspecialty: [String: [Entry]] = [:]
     /// Orders with a speed premium, in chain id order.
-    private(set) var premiums: [BookOrder] = []
-    private var premiumChainIDs: [UInt64] = []
-    private var members: [StudyID: Member] = [:]
+    private(set) var premiums: [Entry] = []
+    /// Fixed offers by modality and urgency (``offerBucket(_:_:)``), dearest first: the orders a price can claim
+    /// are a prefix (``priceFeasible(threshold:)``).
+    private var byOffer: [[Entry]] = Array(repeating: [], count: 32)
+    /// Escalating offers (their ceiling moves with time), in chain id order.
+    private(set) var escalating: [Entry] = []
 
     init() {}
 
@@ -113,52 +113,146 @@ struct OrderBook {
     }
 
     var count: Int { byChainID.count }
-    func contains(_ s: StudyID) -> Bool { members[s] != nil }
+    func contains(_ s: StudyID) -> Bool { slotOf[s] != nil }
+
+    /// The terms of the order `e` names.
+    @inline(__always)
+    func order(_ e: Entry) -> BookOrder { slots[Int(e.slot)] }
+
+    static func offerBucket(_ m: Modality, _ u: Urgency) -> Int { Int(m.rawValue) * 4 + Int(u.rawValue) }
 
     /// Adds `order` (its study not on the book).
     mutating func insert(_ order: BookOrder, appendInOrder: Bool = false) {
         let s = order.study
-        precondition(members[s] == nil, "study \(s.index) is already on the book")
-        let d = Entry(first: order.deadline, second: order.posted ?? 0, order: order)
-        let p = Entry(first: order.posted ?? 0, second: 0, order: order)
-        members[s] = Member(byDeadline: d, byPosted: p)
-        let at = appendInOrder ? chainIDs.count : Self.lowerBound(chainIDs, order.chainID)
-        chainIDs.insert(order.chainID, at: at)
-        byChainID.insert(s, at: at)
-        ordersByChainID.insert(order, at: at)
-        if order.premium != nil {
-            let i = appendInOrder ? premiums.count : Self.lowerBound(premiumChainIDs, order.chainID)
-            premiums.insert(order, at: i)
-            premiumChainIDs.insert(order.chainID, at: i)
-        }
-        Self.insert(d, into: &byDeadline)
-        if let sub = order.subspecialty {
-            Self.insert(p, into: &bySubspecialty[sub, default: []])
+        precondition(slotOf[s] == nil, "study \(s.index) is already on the book")
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[Int(free)] = order
         } else {
-            Self.insert(p, into: &general)
+            slot = Int32(slots.count)
+            slots.append(order)
         }
+        slotOf[s] = slot
+        let premium = order.premium != nil
+        let chain = Entry(first: 0, second: 0, chainID: order.chainID, slot: slot, premium: premium)
+        let at = appendInOrder ? inChainOrder.count : Self.lowerBound(inChainOrder, chain)
+        inChainOrder.insert(chain, at: at)
+        byChainID.insert(s, at: at)
+        if premium {
+            if appendInOrder { premiums.append(chain) } else { Self.insert(chain, into: &premiums) }
+        }
+        for (index, e) in entries(order, slot) { Self.insert(e, into: &self[index]) }
     }
 
     /// Removes order `s` (nothing if it is not on the book).
     mutating func remove(_ s: StudyID) {
-        guard let m = members.removeValue(forKey: s) else { return }
-        let order = m.byPosted.order
-        let near = Self.lowerBound(chainIDs, order.chainID)
-        if let i = near < byChainID.count && byChainID[near] == s ? near : byChainID.firstIndex(of: s) {
+        guard let slot = slotOf.removeValue(forKey: s) else { return }
+        let order = slots[Int(slot)]
+        let chain = Entry(first: 0, second: 0, chainID: order.chainID, slot: slot, premium: order.premium != nil)
+        if let i = Self.find(chain, in: inChainOrder) {
+            inChainOrder.remove(at: i)
             byChainID.remove(at: i)
-            ordersByChainID.remove(at: i)
-            chainIDs.remove(at: i)
+        } else if let i = inChainOrder.firstIndex(where: { $0.slot == slot }) {
+            // A hand-built view's book out of chain id order.
+            inChainOrder.remove(at: i)
+            byChainID.remove(at: i)
         }
-        if order.premium != nil, let i = premiums.firstIndex(where: { $0.study == s }) {
-            premiums.remove(at: i)
-            premiumChainIDs.remove(at: i)
+        if chain.premium, let i = premiums.firstIndex(where: { $0.slot == slot }) { premiums.remove(at: i) }
+        for (index, e) in entries(order, slot) { Self.remove(e, from: &self[index]) }
+        freeSlots.append(slot)
+    }
+
+    /// Which sorted index an entry goes in.
+    private enum Index {
+        case deadline, general
+        case subspecialty(String)
+        case offer(Int)
+        case escalating
+    }
+
+    /// The order's entries in its sorted indices (beyond the chain order).
+    private func entries(_ o: BookOrder, _ slot: Int32) -> [(Index, Entry)] {
+        let premium = o.premium != nil
+        func e(_ a: Int64, _ b: Int64) -> Entry {
+            Entry(first: a, second: b, chainID: o.chainID, slot: slot, premium: premium)
         }
-        Self.remove(m.byDeadline, from: &byDeadline)
-        if let sub = order.subspecialty {
-            Self.remove(m.byPosted, from: &bySubspecialty[sub, default: []])
+        var out: [(Index, Entry)] = [(.deadline, e(o.deadline, o.posted ?? 0))]
+        if let sub = o.subspecialty {
+            out.append((.subspecialty(sub), e(o.posted ?? 0, 0)))
         } else {
-            Self.remove(m.byPosted, from: &general)
+            out.append((.general, e(o.posted ?? 0, 0)))
         }
+        if o.escalation != nil {
+            out.append((.escalating, e(0, 0)))
+        } else {
+            // Dearest first: the key is the offer's complement.
+            out.append((.offer(Self.offerBucket(o.modality, o.urgency)), e(Int64(bitPattern: ~o.maxPrice >> 1), 0)))
+        }
+        return out
+    }
+
+    private subscript(index: Index) -> [Entry] {
+        get {
+            switch index {
+            case .deadline: byDeadline
+            case .general: general
+            case .subspecialty(let sub): bySubspecialty[sub] ?? []
+            case .offer(let b): byOffer[b]
+            case .escalating: escalating
+            }
+        }
+        _modify {
+            switch index {
+            case .deadline: yield &byDeadline
+            case .general: yield &general
+            case .subspecialty(let sub): yield &bySubspecialty[sub, default: []]
+            case .offer(let b): yield &byOffer[b]
+            case .escalating: yield &escalating
+            }
+        }
+    }
+
+    /// The orders whose fixed offer is at least `threshold(modality, urgency)` (nil: none of that kind), and every
+    /// escalating offer: a superset of the orders a reader asking those prices can claim.
+    func priceFeasible(threshold: (Modality, Urgency) -> UInt64?) -> [Entry] {
+        var out = escalating
+        for m in Modality.allCases {
+            for u in Urgency.allCases {
+                let bucket = byOffer[Self.offerBucket(m, u)]
+                guard !bucket.isEmpty, let t = threshold(m, u) else { continue }
+                // Entries with an offer >= t: keys (~offer >> 1) <= ~t >> 1 ... as a prefix.
+                let key = Int64(bitPattern: ~t >> 1)
+                var lo = 0
+                var hi = bucket.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if bucket[mid].first <= key { lo = mid + 1 } else { hi = mid }
+                }
+                out.append(contentsOf: bucket[..<lo])
+            }
+        }
+        return out
+    }
+
+    /// How many orders ``priceFeasible(threshold:)`` would return.
+    func priceFeasibleCount(threshold: (Modality, Urgency) -> UInt64?) -> Int {
+        var n = escalating.count
+        for m in Modality.allCases {
+            for u in Urgency.allCases {
+                let bucket = byOffer[Self.offerBucket(m, u)]
+                guard !bucket.isEmpty, let t = threshold(m, u) else { continue }
+                let key = Int64(bitPattern: ~t >> 1)
+                var lo = 0
+                var hi = bucket.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if bucket[mid].first <= key { lo = mid + 1 } else { hi = mid }
+                }
+                n += lo
+            }
+        }
+        return n
     }
 
     /// Visits the entries of `lists` merged in key order, until `visit` returns true (done).
@@ -182,16 +276,6 @@ struct OrderBook {
 
     // MARK: Sorted arrays
 
-    private static func lowerBound(_ a: [UInt64], _ x: UInt64) -> Int {
-        var lo = 0
-        var hi = a.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if a[mid] < x { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
-
     private static func lowerBound(_ a: [Entry], _ x: Entry) -> Int {
         var lo = 0
         var hi = a.count
@@ -202,16 +286,18 @@ struct OrderBook {
         return lo
     }
 
+    private static func find(_ e: Entry, in a: [Entry]) -> Int? {
+        var i = lowerBound(a, e)
+        while i < a.count, !(e < a[i]) {
+            if a[i].slot == e.slot { return i }
+            i += 1
+        }
+        return nil
+    }
+
     private static func insert(_ e: Entry, into a: inout [Entry]) { a.insert(e, at: lowerBound(a, e)) }
 
     private static func remove(_ e: Entry, from a: inout [Entry]) {
-        var i = lowerBound(a, e)
-        while i < a.count, !(e < a[i]) {
-            if a[i].study == e.study {
-                a.remove(at: i)
-                return
-            }
-            i += 1
-        }
+        if let i = find(e, in: a) { a.remove(at: i) }
     }
 }

@@ -29,7 +29,11 @@ struct OrderBookTests {
     @Test func indicesFollowInsertsAndRemovals() {
         var rng = SplitMix(state: 11)
         var book = OrderBook()
-        var live: [StudyID: (chainID: UInt64, deadline: Int64, posted: Int64, sub: String?, premium: Bool)] = [:]
+        var live:
+            [StudyID: (
+                chainID: UInt64, deadline: Int64, posted: Int64, sub: String?, premium: Bool, offer: UInt64,
+                escalating: Bool, modality: Modality
+            )] = [:]
         var nextChainID: UInt64 = 1
         for step in 0..<3_000 {
             if live.isEmpty || Int.random(in: 0..<5, using: &rng) < 3 {
@@ -38,12 +42,15 @@ struct OrderBookTests {
                     chainID: nextChainID, deadline: Int64.random(in: 0..<50, using: &rng),
                     posted: Int64.random(in: 0..<50, using: &rng),
                     sub: [nil, "neuro", "msk"][Int.random(in: 0..<3, using: &rng)],
-                    premium: Int.random(in: 0..<8, using: &rng) == 0
+                    premium: Int.random(in: 0..<8, using: &rng) == 0,
+                    offer: UInt64.random(in: 0...100, using: &rng), escalating: Int.random(in: 0..<8, using: &rng) == 0,
+                    modality: [Modality.xr, .ct, .mr][Int.random(in: 0..<3, using: &rng)]
                 )
                 nextChainID += UInt64.random(in: 1...3, using: &rng)
                 book.insert(
                     BookOrder(
-                        study: s, chainID: o.chainID, subspecialty: o.sub, deadline: o.deadline, posted: o.posted,
+                        study: s, chainID: o.chainID, modality: o.modality, subspecialty: o.sub, deadline: o.deadline,
+                        posted: o.posted, maxPrice: o.offer, escalation: o.escalating ? (1, 200, 0) : nil,
                         premium: o.premium ? (1, 0) : nil))
                 live[s] = o
             } else {
@@ -54,10 +61,22 @@ struct OrderBookTests {
             book.remove(StudyID(1_000_000))  // not on the book: nothing
             let ids = live.keys.sorted { live[$0]!.chainID < live[$1]!.chainID }
             #expect(book.byChainID == ids)
-            #expect(book.ordersByChainID.map(\.study) == ids)
-            #expect(book.premiums.map(\.study) == ids.filter { live[$0]!.premium })
+            func studies(_ entries: [OrderBook.Entry]) -> [StudyID] { entries.map { book.order($0).study } }
+            #expect(studies(book.inChainOrder) == ids)
+            #expect(studies(book.premiums) == ids.filter { live[$0]!.premium })
+            #expect(studies(book.escalating) == ids.filter { live[$0]!.escalating })
+            // The orders a price can claim: every escalating offer and every fixed offer at or above the threshold,
+            // and the count agrees.
+            let t = UInt64.random(in: 0...100, using: &rng)
+            let feasible = Set(studies(book.priceFeasible { m, _ in m == .mr ? nil : t }))
+            #expect(book.priceFeasibleCount { m, _ in m == .mr ? nil : t } == feasible.count)
+            for s in ids {
+                let o = live[s]!
+                if o.escalating || (o.modality != .mr && o.offer >= t) { #expect(feasible.contains(s)) }
+                if !o.escalating && (o.modality == .mr || o.offer + 1 < t) { #expect(!feasible.contains(s)) }
+            }
             #expect(
-                book.byDeadline.map(\.study)
+                studies(book.byDeadline)
                     == live.keys.sorted {
                         let a = live[$0]!
                         let b = live[$1]!
@@ -68,16 +87,15 @@ struct OrderBookTests {
                     (live[$0]!.posted, live[$0]!.chainID) < (live[$1]!.posted, live[$1]!.chainID)
                 }
             }
-            #expect(book.general.map(\.study) == byPosted(nil))
-            for sub in ["neuro", "msk"] { #expect((book.bySubspecialty[sub] ?? []).map(\.study) == byPosted(sub)) }
+            #expect(studies(book.general) == byPosted(nil))
+            for sub in ["neuro", "msk"] { #expect(studies(book.bySubspecialty[sub] ?? []) == byPosted(sub)) }
         }
     }
 
     /// The merged walk visits several sorted lists in key order and stops when asked.
     @Test func mergedWalkVisitsInKeyOrder() {
         func e(_ p: Int64, _ id: UInt64) -> OrderBook.Entry {
-            OrderBook.Entry(
-                first: p, second: 0, order: BookOrder(study: StudyID(Int(id)), chainID: id, deadline: 0, posted: p))
+            OrderBook.Entry(first: p, second: 0, chainID: id, slot: Int32(id), premium: false)
         }
         var seen: [UInt64] = []
         OrderBook.walkMerged([[e(1, 1), e(5, 4)], [e(2, 2), e(3, 3)], []]) { x in
@@ -104,11 +122,17 @@ struct OrderBookTests {
         var nonEmpty = 0
         // Choices that filled the room: the walk stopped early (more of the book was eligible than it took).
         var full = 0
+        // Looks that saw demand, and that stopped summing at the cap.
+        var demands = 0
+        var capped = 0
         for trial in 0..<400 {
             var bench = ActorBench(
                 auction
                     ? .sealedBidAuction(MarketDesignSpec.Auction())
                     : .postedPrice)
+            // Most offers below the readers' prices in some trials (the look visits the few it can claim), most
+            // within them in the others (it walks the policy's index).
+            let lowOffers = trial % 3 == 0
             // The look's time; orders posted over the morning, in chain id order.
             let lookAt = 8 * hourTicks + Int64.random(in: 0..<(9 * hourTicks), using: &rng)
             var chainID: UInt64 = 1
@@ -120,7 +144,8 @@ struct OrderBookTests {
                     client: client, phase: auction && Bool.random(using: &rng) ? .bidding : .open,
                     chainID: chainID, deadline: 8 * hourTicks + Int64.random(in: 0..<(20 * hourTicks), using: &rng),
                     source: client == 0 ? Int.random(in: 0..<2, using: &rng) : 0,
-                    maxPrice: UInt64.random(in: 2_000...60_000, using: &rng))
+                    maxPrice: lowOffers
+                        ? UInt64.random(in: 1...4_000, using: &rng) : UInt64.random(in: 2_000...60_000, using: &rng))
                 chainID += UInt64.random(in: 1...4, using: &rng)
                 if bench.studies[s].phase == .bidding {
                     bench.studies[s].biddingEnds = lookAt + Int64.random(in: 0..<hourTicks, using: &rng)
@@ -164,6 +189,16 @@ struct OrderBookTests {
             let whole = r.choice(bench.view, wholeBook: true)
             let indexed = r.choice(bench.view, wholeBook: false)
             #expect(indexed == whole, "trial \(trial), \(strategy)")
+            // The demand signal: the same sum, or both at the price cap (the indexed sum stops there).
+            var look = Radiologist.Look(r, bench.view)
+            let demand = r.demandSignal(bench.view, &look)
+            let reference = r.demandSignal(bench.view, &look, wholeBook: true)
+            #expect(
+                demand == reference
+                    || (r.pricing.isAtQueueCap(queueLength: Int(demand.rounded())) && demand <= reference),
+                "trial \(trial): demand \(demand), reference \(reference)")
+            if demand > 0 { demands += 1 }
+            if demand != reference { capped += 1 }
             compared += 1
             if !whole.isEmpty { nonEmpty += 1 }
             if room > 0 && whole.count == room { full += 1 }
@@ -172,5 +207,7 @@ struct OrderBookTests {
         #expect(compared == 400)
         #expect(nonEmpty >= 60, "\(nonEmpty)")
         #expect(full >= 50, "\(full)")
+        #expect(demands >= 150, "\(demands)")
+        #expect(capped >= 10, "\(capped)")
     }
 }

@@ -419,20 +419,7 @@ struct Radiologist: Identified {
         // Only that strategy reads it, so the others skip the walk over the book.
         var look = Look(self, market)
         if cohort.pricing.strategy == .queueResponsive {
-            // Through buffer pointers: an element is read in place (its fields), never copied whole. The walk
-            // keeps the book's chain id order, so the sum is the same to the bit. It stops once the demand alone
-            // puts its prices at their cap: every price it makes from the signal (at any queue of its own) is then
-            // the capped one, as with the whole sum, so a large book costs a look no more than a few orders.
-            let weighted = market.studies.withUnsafeBufferPointer { studies in
-                var n = 0.0
-                for o in market.orders.ordersByChainID {
-                    let d = demand(of: o, studies.baseAddress! + o.study.index, market, &look)
-                    guard d > 0 else { continue }
-                    n = n + d
-                    if pricing.isAtQueueCap(queueLength: Int(n.rounded())) { break }
-                }
-                return n
-            }
+            let weighted = demandSignal(market, &look)
             demandSeen = Int(weighted.rounded())
             // The claims below price at the queue the demand just seen makes.
             look = Look(self, market)
@@ -454,6 +441,50 @@ struct Radiologist: Identified {
             } else {
                 out.append(.submit(.claimStudy(studyID: o.id), .claim(rad: id, study: s)))
             }
+        }
+    }
+
+    /// The demand signal a look sees (``demandSeen`` is it rounded): the open orders on the book it could read at its
+    /// own price, each weighted by ``demandWeight(posted:deadline:now:)``, summed in chain id order. `wholeBook`:
+    /// the reference sum over every order, read from the studies (the tests compare the two).
+    func demandSignal(_ market: MarketView, _ look: inout Look, wholeBook: Bool = false) -> Double {
+        if wholeBook {
+            return market.studies.withUnsafeBufferPointer { studies in
+                market.records.withUnsafeBufferPointer { records in
+                    market.book.reduce(0.0) { n, s in
+                        let st = studies[s.index]
+                        guard st.phase == .open, isEligible(for: st, market.terms),
+                            look.price(st.generated.study.modality, st.generated.study.urgency, self)
+                                <= st.offerCeiling(at: market.now)
+                        else { return n }
+                        return n
+                            + Self.demandWeight(
+                                posted: records[s.index].posted ?? market.now, deadline: st.deadline, now: market.now)
+                    }
+                }
+            }
+        }
+        // Only orders whose offer reaches its own price count, so when few do
+        // (``OrderBook/priceFeasible(threshold:)``) it sums those alone, in chain id order; otherwise it walks the
+        // book. Either walk stops once the demand alone puts its prices at their cap: every price it makes from the
+        // signal (at any queue of its own) is then the capped one, as with the whole sum.
+        let book = market.orders
+        let feasible = book.priceFeasibleCount { m, u in look.price(m, u, self) }
+        let entries =
+            feasible * 4 <= book.count
+            ? book.priceFeasible { m, u in look.price(m, u, self) }.sorted { $0.chainID < $1.chainID }
+            : book.inChainOrder
+        // Through buffer pointers: a study is read in place (its phase), never copied whole.
+        return market.studies.withUnsafeBufferPointer { studies in
+            var n = 0.0
+            for e in entries {
+                let o = book.order(e)
+                let d = demand(of: o, studies.baseAddress! + o.study.index, market, &look)
+                guard d > 0 else { continue }
+                n = n + d
+                if pricing.isAtQueueCap(queueLength: Int(n.rounded())) { break }
+            }
+            return n
         }
     }
 
@@ -539,10 +570,12 @@ struct Radiologist: Identified {
     }
 
     /// The studies of the book it could take now, as its claiming policy sees them: a superset of what the policy
-    /// picks (``ClaimingPolicy/choose(from:held:subspecialties:)`` ranks them whatever their order). The look walks
-    /// the book in the policy's own order (``OrderBook``) and stops once it has as many orders the policy would
-    /// take first as its queue has room for; every order it did not visit ranks after those. Best-paid ranks by
-    /// the reader's own price per minute, which no index orders, so it visits the whole book.
+    /// picks (``ClaimingPolicy/choose(from:held:subspecialties:)`` ranks them whatever their order). When few
+    /// orders' offers reach its price (``OrderBook/priceFeasible(threshold:)``) it visits those; otherwise it walks
+    /// the book in the policy's own order (``OrderBook``) and stops once it has as many orders the policy would take
+    /// first as its queue has room for, every order it did not visit ranking after those. Best-paid ranks by the
+    /// reader's own price per minute, which no index orders, so it always visits the price-feasible orders.
+    /// `wholeBook`: the reference, every order read from its study (the tests compare the two).
     private func openStudies(_ market: MarketView, _ look: inout Look, wholeBook: Bool = false) -> [OpenStudy] {
         var open: [OpenStudy] = []
         let room = claiming.parameters.maxQueue - held.count - pending.count
@@ -578,32 +611,43 @@ struct Radiologist: Identified {
                 }
                 return
             }
-            func visit(_ o: BookOrder, counts: Bool) -> Bool {
+            func visit(_ e: OrderBook.Entry, counts: Bool) -> Bool {
+                let o = book.order(e)
                 guard !pending.contains(o.study) else { return false }
                 return add(openStudy(o, studies.baseAddress! + o.study.index, market, &look), o.study, counts: counts)
             }
-            switch strategy {
-            case .earliestDeadline:
-                // A premium order can rank before its deadline (at its promise), so those are all visited.
-                for o in book.premiums { _ = visit(o, counts: false) }
-                for e in book.byDeadline where !e.premium {
-                    if visit(e.order, counts: true) { break }
-                }
-            case .firstCome:
-                let lists = [book.general] + attested.compactMap { book.bySubspecialty[$0] }
-                OrderBook.walkMerged(lists) { visit($0.order, counts: true) }
-            case .subspecialtyFirst:
-                let lists = attested.compactMap { book.bySubspecialty[$0] }
-                var done = false
-                if !lists.isEmpty {
-                    OrderBook.walkMerged(lists) { e in
-                        done = visit(e.order, counts: true)
-                        return done
+            // A claim's price must be within the order's offer: under posted prices the listed price, in an
+            // auction its own. When few orders' offers reach it, it visits those alone (all of them).
+            let posted = market.terms.auction == nil
+            func threshold(_ m: Modality, _ u: Urgency) -> UInt64? {
+                posted ? look.listedPrice(m, u, self) : look.price(m, u, self)
+            }
+            if strategy != .bestPaid, book.priceFeasibleCount(threshold: threshold) * 4 > book.count {
+                switch strategy {
+                case .earliestDeadline:
+                    // A premium order can rank before its deadline (at its promise), so those are all visited.
+                    for e in book.premiums { _ = visit(e, counts: false) }
+                    for e in book.byDeadline where !e.premium {
+                        if visit(e, counts: true) { break }
                     }
+                case .firstCome:
+                    let lists = [book.general] + attested.compactMap { book.bySubspecialty[$0] }
+                    OrderBook.walkMerged(lists) { visit($0, counts: true) }
+                case .subspecialtyFirst:
+                    let lists = attested.compactMap { book.bySubspecialty[$0] }
+                    var done = false
+                    if !lists.isEmpty {
+                        OrderBook.walkMerged(lists) { e in
+                            done = visit(e, counts: true)
+                            return done
+                        }
+                    }
+                    if !done { for e in book.general where visit(e, counts: true) { break } }
+                case .bestPaid:
+                    break
                 }
-                if !done { for e in book.general where visit(e.order, counts: true) { break } }
-            case .bestPaid:
-                for o in book.ordersByChainID { _ = visit(o, counts: false) }
+            } else {
+                for e in book.priceFeasible(threshold: threshold) { _ = visit(e, counts: false) }
             }
         }
         return open
