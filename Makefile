@@ -91,6 +91,7 @@ bench: deps release bench-venv
 	$(RELEASE_BIN) bench consensus
 	$(RELEASE_BIN) bench market --days 7
 	$(RELEASE_BIN) bench market --days 2 --shared-cache --signatures both
+	$(RELEASE_BIN) bench scale --days 1 --factors 1,10,60 --shared-cache --design posted-price
 	$(RELEASE_BIN) bench jobs --days 2 --replications 2
 	$(RELEASE_BIN) bench scale --days 1 --factors 1,10,60 --shared-cache --design posted-price
 	bench/run-kernel-bench.sh $(RELEASE_BIN) bench/.venv/bin/python
