@@ -187,10 +187,10 @@ struct MarketView {
     let labels: Int
     let studies: [LocalStudy]
     let records: [StudyRecord]
-    /// Open and bidding studies in chain id order.
-    let book: [StudyID]
-    /// The same orders, indexed in the claiming policies' orders (``OrderBook``).
+    /// The open and bidding orders, indexed in the claiming policies' orders (``OrderBook``).
     let orders: OrderBook
+    /// Open and bidding studies in chain id order.
+    var book: [StudyID] { orders.byChainID }
     /// Local study of each chain study id.
     let byChainID: [UInt64: StudyID]
     /// Consults awaiting the referrers' reply, by client (``ClientID/index``): the referrers' load.
@@ -208,7 +208,6 @@ struct MarketView {
         self.labels = labels
         self.studies = studies
         self.records = records
-        self.book = book
         self.orders = orders ?? OrderBook(book: book, studies: studies, records: records)
         self.byChainID = byChainID
     }

@@ -279,7 +279,7 @@ final class MarketWorld {
     func view() -> MarketView {
         MarketView(
             terms: terms, now: now, dayStart: dayStart, labels: labels, studies: studies, records: records,
-            book: orders.byChainID, orders: orders,
+            orders: orders,
             byChainID: byChainID, pendingConsults: pendingConsults)
     }
 

@@ -107,13 +107,13 @@ struct OrderBook {
 
     init() {}
 
-    /// The orders of `book` (in that order), from the studies and records (for a view built by hand).
+    /// The orders of `book` (in that order), from the studies and records (for a view built by hand; such a book is
+    /// only read, so it may keep its own order).
     init(book: [StudyID], studies: [LocalStudy], records: [StudyRecord]) {
         for s in book { insert(BookOrder(s, studies[s.index], posted: records[s.index].posted), appendInOrder: true) }
     }
 
     var count: Int { byChainID.count }
-    func contains(_ s: StudyID) -> Bool { slotOf[s] != nil }
 
     /// The terms of the order `e` names.
     @inline(__always)
@@ -153,12 +153,8 @@ struct OrderBook {
         if let i = Self.find(chain, in: inChainOrder) {
             inChainOrder.remove(at: i)
             byChainID.remove(at: i)
-        } else if let i = inChainOrder.firstIndex(where: { $0.slot == slot }) {
-            // A hand-built view's book out of chain id order.
-            inChainOrder.remove(at: i)
-            byChainID.remove(at: i)
         }
-        if chain.premium, let i = premiums.firstIndex(where: { $0.slot == slot }) { premiums.remove(at: i) }
+        if chain.premium { Self.remove(chain, from: &premiums) }
         for (index, e) in entries(order, slot) { Self.remove(e, from: &self[index]) }
         freeSlots.append(slot)
     }
@@ -217,42 +213,30 @@ struct OrderBook {
     /// escalating offer: a superset of the orders a reader asking those prices can claim.
     func priceFeasible(threshold: (Modality, Urgency) -> UInt64?) -> [Entry] {
         var out = escalating
-        for m in Modality.allCases {
-            for u in Urgency.allCases {
-                let bucket = byOffer[Self.offerBucket(m, u)]
-                guard !bucket.isEmpty, let t = threshold(m, u) else { continue }
-                // Entries with an offer >= t: keys (~offer >> 1) <= ~t >> 1 ... as a prefix.
-                let key = Int64(bitPattern: ~t >> 1)
-                var lo = 0
-                var hi = bucket.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if bucket[mid].first <= key { lo = mid + 1 } else { hi = mid }
-                }
-                out.append(contentsOf: bucket[..<lo])
-            }
-        }
+        forEachOfferPrefix(threshold) { out.append(contentsOf: $0) }
         return out
     }
 
     /// How many orders ``priceFeasible(threshold:)`` would return.
     func priceFeasibleCount(threshold: (Modality, Urgency) -> UInt64?) -> Int {
         var n = escalating.count
+        forEachOfferPrefix(threshold) { n += $0.count }
+        return n
+    }
+
+    /// Each modality and urgency's fixed offers at or above its threshold: a prefix of the bucket, dearest first
+    /// (the key `~offer >> 1` falls as the offer rises, so an offer a unit under the threshold may come along).
+    private func forEachOfferPrefix(
+        _ threshold: (Modality, Urgency) -> UInt64?, _ body: (ArraySlice<Entry>) -> Void
+    ) {
         for m in Modality.allCases {
             for u in Urgency.allCases {
                 let bucket = byOffer[Self.offerBucket(m, u)]
                 guard !bucket.isEmpty, let t = threshold(m, u) else { continue }
                 let key = Int64(bitPattern: ~t >> 1)
-                var lo = 0
-                var hi = bucket.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if bucket[mid].first <= key { lo = mid + 1 } else { hi = mid }
-                }
-                n += lo
+                body(bucket[..<Self.partitionPoint(bucket) { $0.first <= key }])
             }
         }
-        return n
     }
 
     /// Visits the entries of `lists` merged in key order, until `visit` returns true (done).
@@ -276,15 +260,18 @@ struct OrderBook {
 
     // MARK: Sorted arrays
 
-    private static func lowerBound(_ a: [Entry], _ x: Entry) -> Int {
+    /// The first index of sorted `a` whose entry is not `before` (every entry before it is).
+    private static func partitionPoint(_ a: [Entry], _ before: (Entry) -> Bool) -> Int {
         var lo = 0
         var hi = a.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if a[mid] < x { lo = mid + 1 } else { hi = mid }
+            if before(a[mid]) { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
+
+    private static func lowerBound(_ a: [Entry], _ x: Entry) -> Int { partitionPoint(a) { $0 < x } }
 
     private static func find(_ e: Entry, in a: [Entry]) -> Int? {
         var i = lowerBound(a, e)

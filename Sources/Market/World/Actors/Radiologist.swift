@@ -588,7 +588,7 @@ struct Radiologist: Identified {
         for sub in subspecialtiesAttested where !attested.contains(sub) { attested.append(sub) }
         var found = 0
         /// Adds `o` if it can take it; true once `room` orders the policy ranks first are in (`counts`).
-        func add(_ o: OpenStudy?, _ s: StudyID, counts: Bool) -> Bool {
+        func add(_ o: OpenStudy?, counts: Bool) -> Bool {
             guard let o else { return false }
             open.append(o)
             // What the policy itself filters out or puts last never fills the room.
@@ -605,7 +605,7 @@ struct Radiologist: Identified {
                 market.records.withUnsafeBufferPointer { records in
                     for s in book.byChainID where !pending.contains(s) {
                         _ = add(
-                            referenceOpenStudy(studies[s.index], posted: records[s.index].posted, market, &look), s,
+                            referenceOpenStudy(studies[s.index], posted: records[s.index].posted, market, &look),
                             counts: false)
                     }
                 }
@@ -614,7 +614,7 @@ struct Radiologist: Identified {
             func visit(_ e: OrderBook.Entry, counts: Bool) -> Bool {
                 let o = book.order(e)
                 guard !pending.contains(o.study) else { return false }
-                return add(openStudy(o, studies.baseAddress! + o.study.index, market, &look), o.study, counts: counts)
+                return add(openStudy(o, studies.baseAddress! + o.study.index, market, &look), counts: counts)
             }
             // A claim's price must be within the order's offer: under posted prices the listed price, in an
             // auction its own. When few orders' offers reach it, it visits those alone (all of them).
