@@ -11,10 +11,10 @@ extension ChainNode {
     func drive(
         _ input: ConsensusInput, now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int
     ) {
-        guard var c = core else { return }
-        core = nil
+        // Moved out and back (`take`, `consume`), not copied: a copy retains and releases every field of the core.
+        guard var c = core.take() else { return }
         let outputs = handleCore(&c, input)
-        core = c
+        core = consume c
         carryOut(outputs, now: now, &step, &txv, &execCalls)
     }
 
@@ -46,11 +46,11 @@ extension ChainNode {
             case .scheduleTimeout(let t, let d):
                 step.actions.append(.scheduleTimeout(t, after: d))
             case .requestValue(let h, let r):
-                guard h == workingHeight, var c = core else { continue }
+                guard h == workingHeight, core != nil else { continue }
                 let value = ProposedValue(block: buildBlock(now: now))
-                core = nil
+                var c = core.take()!
                 let more = handleCore(&c, .proposeValue(height: h, round: r, value: value))
-                core = c
+                core = consume c
                 queue.append(contentsOf: more)
             case .decide(let d):
                 guard d.height == workingHeight, let b = decodeBlock(d.value.payload) else { continue }
@@ -59,18 +59,18 @@ extension ChainNode {
                     step.actions.append(.scheduleStart(workingHeight, after: config.commitTimeout))
                     continue
                 }
-                guard var c = core else { continue }
+                guard core != nil else { continue }
                 if hasNothingToPropose {
                     isWaitingForTransactions = true
                     continue
                 }
-                core = nil
+                var c = core.take()!
                 let more = handleCore(
                     &c,
                     .startHeight(
                         height: workingHeight, proposers: store.selector(at: workingHeight),
                         nextValidators: store.validatorSet(at: workingHeight + 1)))
-                core = c
+                core = consume c
                 queue.append(contentsOf: more)
             case .evidence(let e):
                 keepEvidence(e)
@@ -157,6 +157,7 @@ extension ChainNode {
         let receipts: [Receipt]
         let outcome: BlockOutcome
         let root: Hash
+        let resultsRoot: Hash
         let key = ExecutionMemo<App>.Key(parentStateRoot: app.stateRoot, block: block.hash)
         if let shared = executions.lookup(key) {
             // Executed already by a node with the same state: the same checks, then its result.
@@ -164,19 +165,24 @@ extension ChainNode {
                 block, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
                 verified: { self.mempool.contains($0.hash) })
             app = shared.app
-            (receipts, outcome, root) = (shared.receipts, shared.outcome, shared.stateRoot)
+            (receipts, outcome, root, resultsRoot) = (
+                shared.receipts, shared.outcome, shared.stateRoot, shared.resultsRoot
+            )
         } else {
             (receipts, outcome, root) = SingleNodeChain<App>.execute(
                 block, app: &app, chainID: config.chainID, maxTxBytes: config.mempool.maxTxBytes, cache: cache,
                 misbehaviour: BlockStore.misbehaviour(of: block) { self.store.validatorSet(at: $0) },
                 verified: { self.mempool.contains($0.hash) })
-            executions.record(.init(key: key, app: app, receipts: receipts, outcome: outcome, stateRoot: root))
+            resultsRoot = MerkleTree.root(leaves: receipts.map { $0.canonicalBytes })
+            executions.record(
+                .init(
+                    key: key, app: app, receipts: receipts, outcome: outcome, stateRoot: root, resultsRoot: resultsRoot)
+            )
         }
         execCalls += cache.hits + cache.misses - before
         step.cpuTicks += config.execCostPerTx * Int64(block.transactions.count)
         store.append(
-            block, certificate: cert, stateRoot: root,
-            resultsRoot: MerkleTree.root(leaves: receipts.map(\.canonicalBytes)), updates: outcome.validatorUpdates)
+            block, certificate: cert, stateRoot: root, resultsRoot: resultsRoot, updates: outcome.validatorUpdates)
         decisionRounds.append(round)
         if bySync { syncedBlocks += 1 }
         if !block.evidence.isEmpty { pendingEvidence.removeAll { store.isCommitted(Offence($0)) } }

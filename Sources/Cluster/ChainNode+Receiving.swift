@@ -54,14 +54,13 @@ extension ChainNode {
 
     func beginWorkingHeight(now: SimTime, _ step: inout NodeStep, _ txv: inout Int, _ execCalls: inout Int) {
         isWaitingForTransactions = false
-        guard var c = core else { return }
-        core = nil
+        guard var c = core.take() else { return }
         let h = workingHeight
         let outputs = handleCore(
             &c,
             .startHeight(
                 height: h, proposers: store.selector(at: h), nextValidators: store.validatorSet(at: h + 1)))
-        core = c
+        core = consume c
         carryOut(outputs, now: now, &step, &txv, &execCalls)
     }
 

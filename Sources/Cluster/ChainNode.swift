@@ -6,17 +6,21 @@ import Ledger
 import Network
 
 /// What nodes send each other. Opaque to `SimNetwork`.
+///
+/// The large payloads (proposals, votes, transactions, values: 100-200 bytes each) are boxed (`indirect`): a
+/// broadcast's deliveries then share one box, and the scheduler's heap, the node inboxes and the actions move a few
+/// words per message instead of copying the payload at every step (issue 16 item 2).
 public enum NetMessage: Sendable {
-    case proposal(Proposal)
-    case vote(Vote)
+    indirect case proposal(Proposal)
+    indirect case vote(Vote)
     /// Mempool gossip (one hop: a node forwards the transactions its clients gave it).
-    case tx(Transaction)
+    indirect case tx(Transaction)
     /// Block sync: "send me blocks from this height on".
     case blockRequest(from: Height)
     case blocks([CommittedBlock])
     /// "Who has the value with this id" (after `needValue`, L49 without the proposal).
     case valueRequest(height: Height, valueID: Hash)
-    case value(height: Height, ProposedValue)
+    indirect case value(height: Height, ProposedValue)
     /// "Send me the votes you hold for (height, round)" (gossip catch-up: the proof of lock change, L28).
     case voteRequest(height: Height, round: Round)
 
@@ -56,8 +60,8 @@ public enum NodeInput: Sendable {
     case message(from: Int, NetMessage)
     case timeout(Timeout)
     case rebroadcastTick
-    /// A client hands the node a transaction.
-    case submit(Transaction)
+    /// A client hands the node a transaction (boxed, like `NetMessage.tx`).
+    indirect case submit(Transaction)
     /// The commit timeout has passed: start `height` (CometBFT's `timeout_commit`).
     case startHeight(Height)
 }

@@ -23,6 +23,8 @@ public final class ExecutionMemo<App: ChainApplication> {
         var receipts: [Receipt]
         var outcome: BlockOutcome
         var stateRoot: Hash
+        /// The Merkle root of the receipts' canonical bytes (computed once, not at every node).
+        var resultsRoot: Hash
     }
 
     /// The most recent executions, oldest first. Nodes commit a height within a few rounds of each other; a node

@@ -97,7 +97,15 @@ public struct Block: CanonicalCodable, Hashable, Sendable {
 
     public var hash: Hash { header.hash }
 
-    public var encodedSize: Int { canonicalBytes.count }
+    /// `canonicalBytes.count`, added up from the parts instead of encoding every transaction (each knows its own
+    /// size): the layout of `encode(into:)`, a `u32` count before each array and each byte string.
+    public var encodedSize: Int {
+        var n = header.canonicalBytes.count + 4
+        for t in transactions { n += t.encodedSize }
+        n += 4
+        for e in evidence { n += 4 + e.count }
+        return n + 4 + lastCommit.count
+    }
 
     /// The tx root these transactions should have: the RFC 6962 root over their hashes (SHA-256 of the canonical
     /// bytes), as CometBFT's `Txs.Hash` does. Each `Transaction` keeps its hash, so checking a block's root costs

@@ -160,7 +160,7 @@ public struct SigningKey: Sendable {
     public init(seed: Bytes, scheme: SignatureScheme = .ed25519) throws {
         let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
         let publicKey = PublicKey(bytes: Bytes(key.publicKey.rawRepresentation))
-        box = PrivateKeyBox(key, simulatedSecret: SimulatedSignature.secret(of: publicKey))
+        box = PrivateKeyBox(key, simulated: SimulatedSignature.keyed(publicKey))
         self.publicKey = publicKey
         self.scheme = scheme
     }
@@ -193,7 +193,7 @@ public struct SigningKey: Sendable {
             // BoringSSL's Ed25519 signing cannot fail for a valid key.
             return Signature(bytes: Bytes(try! key.signature(for: message)))
         case .simulated:
-            return SimulatedSignature.sign(message, secret: box.simulatedSecret)
+            return SimulatedSignature.sign(message, keyed: box.simulated)
         }
     }
 }
@@ -209,10 +209,11 @@ public enum SignatureCounters {
 /// and BoringSSL's Ed25519 signing only reads it, so sharing it across threads is safe.
 private final class PrivateKeyBox: @unchecked Sendable {
     let key: Curve25519.Signing.PrivateKey
-    let simulatedSecret: SymmetricKey
-    init(_ key: Curve25519.Signing.PrivateKey, simulatedSecret: SymmetricKey) {
+    /// The simulated scheme's HMAC keyed with this key's secret (`SimulatedSignature.keyed`).
+    let simulated: HMAC<SHA512>
+    init(_ key: Curve25519.Signing.PrivateKey, simulated: HMAC<SHA512>) {
         self.key = key
-        self.simulatedSecret = simulatedSecret
+        self.simulated = simulated
     }
 }
 

@@ -39,9 +39,20 @@ enum SimulatedSignature {
         return SymmetricKey(data: h.finalize())
     }
 
+    /// HMAC-SHA-512 keyed with `key`'s secret, before any message: copied for each message (`sign(_:keyed:)`), so
+    /// the key's pads are hashed once per key, not once per signature.
+    static func keyed(_ key: PublicKey) -> HMAC<SHA512> { HMAC<SHA512>(key: secret(of: key)) }
+
     /// HMAC-SHA-512(secret, message): 64 bytes, the size of an Ed25519 signature.
     static func sign(_ message: Bytes, secret: SymmetricKey) -> Signature {
-        let mac = HMAC<SHA512>.authenticationCode(for: message, using: secret)
+        sign(message, keyed: HMAC<SHA512>(key: secret))
+    }
+
+    /// The same, from the key's HMAC state before any message (`keyed(_:)`; the copy is updated, not `keyed`).
+    static func sign(_ message: Bytes, keyed: HMAC<SHA512>) -> Signature {
+        var h = keyed
+        h.update(data: message)
+        let mac = h.finalize()
         return mac.withUnsafeBytes { raw in
             Signature(words: loadWords4(raw), loadWords4(UnsafeRawBufferPointer(rebasing: raw[32...])))
         }

@@ -1,6 +1,7 @@
 // The authenticated key-value state: a persistent, compressed binary Merkle-Patricia (crit-bit) trie.
 
 import Crypto
+import Synchronization
 
 /// An authenticated key-value map with a Merkle root and proofs of membership and absence.
 ///
@@ -10,13 +11,15 @@ import Crypto
 /// Inner nodes store that bit and their two subtrees (bit 0 left); leaves store key and value. The shape, and so
 /// the root, depends only on the set of (key, value) pairs, never on the order of updates.
 ///
-/// Hashes (cached in the immutable nodes):
+/// Hashes (computed on first use and then cached in the immutable nodes, so an update that is overwritten before
+/// anyone asks for a root, such as a transaction check's, or a key written twice in one block, is never hashed):
 /// - leaf = SHA-256(0x00 ‖ u32 len(key) ‖ key ‖ u32 len(value) ‖ value)
 /// - inner = SHA-256(0x01 ‖ u32 bit ‖ left ‖ right)
 /// - empty = `StateStore.emptyRoot` = `Hash.sha256(domain: "readchain/state/empty/v1")`
 ///
-/// Nodes are immutable and shared between copies: copying is O(1), and an update allocates and hashes only the
-/// nodes on one root-to-leaf path, O(depth) = O(log n) for keys that are hashes or have hashed components.
+/// Nodes are immutable and shared between copies: copying is O(1), and an update allocates only the nodes on one
+/// root-to-leaf path, O(depth) = O(log n) for keys that are hashes or have hashed components; the next root hashes
+/// the new nodes of every update since the last root, each once.
 ///
 /// Key design matters: depth is the length of the longest chain of keys that extend one another. Keys made of a
 /// short fixed prefix and a hash (or a fixed-width id) keep it logarithmic; never build keys from unbounded,
@@ -67,7 +70,7 @@ public struct StateStore: Sendable, Equatable {
         return leaf.key == key ? leaf.value : nil
     }
 
-    /// Stores `value` under `key`. - Complexity: O(depth) node allocations and hashes.
+    /// Stores `value` under `key`. - Complexity: O(depth) node allocations (hashed by the next `rootHash`).
     public mutating func set(_ key: Bytes, _ value: Bytes) {
         guard let r = root else {
             root = TrieNode(key: key, value: value)
@@ -269,8 +272,15 @@ func critBit(_ a: Bytes, _ b: Bytes) -> Int? {
 }
 
 /// An immutable trie node; leaves have `bit == -1`.
-final class TrieNode: Sendable {
-    let hash: Hash
+///
+/// Its hash is computed on first use and cached (`hash`). Nodes can be shared between threads (a genesis state
+/// copied by parallel replications): the cache is published with release/acquire ordering, written only by the
+/// thread that claims it first; any other thread that finds it unpublished computes the same value itself.
+final class TrieNode: @unchecked Sendable {
+    /// 0: not computed; 1: being stored by the thread that claimed it; 2: `storedHash` holds the hash.
+    private let hashState = Atomic<UInt8>(0)
+    /// Written once, by the claiming thread, before `hashState` becomes 2; read only after seeing 2.
+    private nonisolated(unsafe) var storedHash = Hash.zero
     let count: Int
     let bit: Int
     let key: Bytes
@@ -285,7 +295,6 @@ final class TrieNode: Sendable {
         self.count = 1
         self.left = nil
         self.right = nil
-        self.hash = TrieNode.leafHash(key, value)
     }
 
     init(bit: Int, left: TrieNode, right: TrieNode) {
@@ -295,7 +304,17 @@ final class TrieNode: Sendable {
         self.count = left.count + right.count
         self.left = left
         self.right = right
-        self.hash = TrieNode.innerHash(bit, left.hash, right.hash)
+    }
+
+    /// The node's hash (see `StateStore`): computed on first use (an inner node's from its children's), then cached.
+    var hash: Hash {
+        if hashState.load(ordering: .acquiring) == 2 { return storedHash }
+        let h = bit < 0 ? TrieNode.leafHash(key, value) : TrieNode.innerHash(bit, left!.hash, right!.hash)
+        if hashState.compareExchange(expected: 0, desired: 1, ordering: .relaxed).exchanged {
+            storedHash = h
+            hashState.store(2, ordering: .releasing)
+        }
+        return h
     }
 
     static func leafHash(_ key: Bytes, _ value: Bytes) -> Hash {

@@ -40,6 +40,14 @@ struct EncodingTests {
         }
     }
 
+    @Test func blockEncodedSizeMatches() {
+        var g = SplitMix64(seed: 3)
+        for _ in 0..<100 {
+            let b = Fixtures.block(&g)
+            #expect(b.encodedSize == b.canonicalBytes.count)
+        }
+    }
+
     @Test func knownLayout() {
         var w = CanonicalWriter()
         w.write(UInt16(0x0102))

@@ -90,7 +90,10 @@ struct MempoolTests {
         #expect(!cache.verify(sigs[1], message: msgs[0], key: alice.publicKey))
         #expect(cache.verifications == 3)
         #expect(!cache.verify(sigs[0], message: msgs[0], key: bob.publicKey))
-        #expect(cache.count == 1)
+        // A cached signature is matched with its whole message: another message under it fails.
+        #expect(!cache.verify(sigs[0], message: msgs[1], key: alice.publicKey))
+        #expect(!cache.verify(sigs[0], message: msgs[0] + [0], key: alice.publicKey))
+        #expect(cache.count == 1 && cache.verifications == 6)
         // Eviction: FIFO, bounded by capacity.
         for i in 1..<5 { #expect(cache.verify(sigs[i], message: msgs[i], key: alice.publicKey)) }
         #expect(cache.count == 3)
