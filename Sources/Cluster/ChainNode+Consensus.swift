@@ -46,9 +46,8 @@ extension ChainNode {
             case .scheduleTimeout(let t, let d):
                 step.actions.append(.scheduleTimeout(t, after: d))
             case .requestValue(let h, let r):
-                guard h == workingHeight, core != nil else { continue }
+                guard h == workingHeight, var c = core.take() else { continue }
                 let value = ProposedValue(block: buildBlock(now: now))
-                var c = core.take()!
                 let more = handleCore(&c, .proposeValue(height: h, round: r, value: value))
                 core = consume c
                 queue.append(contentsOf: more)

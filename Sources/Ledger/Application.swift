@@ -165,20 +165,9 @@ public final class SignatureCache {
         }
         misses += 1
         verifications += 1
-        let valid: Bool
-        switch scheme {
-        case .ed25519: valid = scheme.isValid(s, for: message, by: key)
-        case .simulated:
-            // The key's HMAC state kept per key: one validator set signs almost everything.
-            let keyed: HMAC<SHA512>
-            if let k = simulatedKeys[key] {
-                keyed = k
-            } else {
-                keyed = SimulatedSignature.keyed(key)
-                simulatedKeys[key] = keyed
-            }
-            valid = SimulatedSignature.sign(message, keyed: keyed) == s
-        }
+        let valid =
+            scheme == .ed25519
+            ? scheme.isValid(s, for: message, by: key) : SimulatedSignature.sign(message, keyed: keyed(key)) == s
         guard valid else { return false }
         if capacity > 0 {
             if order.count >= capacity, let old = order.popFirst() { members.remove(old) }
@@ -191,6 +180,14 @@ public final class SignatureCache {
             if recent.updateValue((key, message), forKey: s) == nil { recentOrder.append(s) }
         }
         return true
+    }
+
+    /// The simulated scheme's HMAC state for `key`, kept per key (one validator set signs almost everything).
+    private func keyed(_ key: PublicKey) -> HMAC<SHA512> {
+        if let k = simulatedKeys[key] { return k }
+        let k = SimulatedSignature.keyed(key)
+        simulatedKeys[key] = k
+        return k
     }
 
     /// How many recent successes are kept with their messages (`recent`).

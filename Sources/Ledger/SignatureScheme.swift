@@ -24,7 +24,7 @@ public enum SignatureScheme: String, CaseIterable, Sendable, Codable {
     public func isValid(_ s: Signature, for message: Bytes, by key: PublicKey) -> Bool {
         switch self {
         case .ed25519: key.isValidSignature(s, for: message)
-        case .simulated: SimulatedSignature.sign(message, secret: SimulatedSignature.secret(of: key)) == s
+        case .simulated: SimulatedSignature.sign(message, keyed: SimulatedSignature.keyed(key)) == s
         }
     }
 }
@@ -43,12 +43,8 @@ enum SimulatedSignature {
     /// the key's pads are hashed once per key, not once per signature.
     static func keyed(_ key: PublicKey) -> HMAC<SHA512> { HMAC<SHA512>(key: secret(of: key)) }
 
-    /// HMAC-SHA-512(secret, message): 64 bytes, the size of an Ed25519 signature.
-    static func sign(_ message: Bytes, secret: SymmetricKey) -> Signature {
-        sign(message, keyed: HMAC<SHA512>(key: secret))
-    }
-
-    /// The same, from the key's HMAC state before any message (`keyed(_:)`; the copy is updated, not `keyed`).
+    /// HMAC-SHA-512(secret, message), from the key's HMAC state before any message (`keyed(_:)`; a copy is
+    /// updated, not `keyed`): 64 bytes, the size of an Ed25519 signature.
     static func sign(_ message: Bytes, keyed: HMAC<SHA512>) -> Signature {
         var h = keyed
         h.update(data: message)
